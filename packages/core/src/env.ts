@@ -1,0 +1,55 @@
+import { ConfigError } from './errors';
+
+/**
+ * Typed readers for environment variables, used by each service's config.ts
+ * (the only place that reads `process.env`). Every reader names the variable
+ * in its error so a misconfigured deployment says what to fix.
+ */
+export class EnvReader {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  string(name: string, fallback?: string): string {
+    const value = this.env[name]?.trim();
+    if (value) return value;
+    if (fallback !== undefined) return fallback;
+    this.problems.push(`${name} is required`);
+    return '';
+  }
+
+  optionalString(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  integer(name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+    const raw = this.env[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  url(name: string, fallback?: string): string {
+    const value = this.string(name, fallback);
+    if (value && !URL.canParse(value)) this.problems.push(`${name} must be a URL, got "${value}"`);
+    return value;
+  }
+
+  optionalUrl(name: string): string | undefined {
+    const value = this.optionalString(name);
+    if (value && !URL.canParse(value)) this.problems.push(`${name} must be a URL, got "${value}"`);
+    return value;
+  }
+
+  /** Throws one ConfigError listing every problem found, so all of them can be fixed at once. */
+  done(): void {
+    if (this.problems.length > 0) {
+      throw new ConfigError(`Invalid configuration:\n  - ${this.problems.join('\n  - ')}`);
+    }
+  }
+}

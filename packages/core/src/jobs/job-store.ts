@@ -1,0 +1,386 @@
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { DomainError } from '../errors';
+import { IDEMPOTENCY_KEY_RETENTION_HOURS, JOB_RETENTION_DAYS } from '../resources';
+import { isFinal, type ExportDelivery, type ExportFileFacts, type ExportJob, type JobTrigger } from './job';
+
+export interface JobStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly jobsTable: string;
+  readonly guardsTable: string;
+  /** Injectable clock (tests). */
+  readonly now?: () => Date;
+}
+
+export interface CreateJobInput {
+  readonly userId: string;
+  readonly trigger: JobTrigger;
+  /** Client-chosen key; the same key from the same user returns the same job. */
+  readonly idempotencyKey?: string | undefined;
+  /** Fixed id (scheduled exports derive it from schedule + time, so a duplicate tick creates nothing). */
+  readonly jobId?: string | undefined;
+  readonly scheduleId?: string | undefined;
+  readonly scheduledAt?: string | undefined;
+}
+
+export interface CreateJobResult {
+  readonly job: ExportJob;
+  /** false when an existing job was returned (active export, idempotent retry, duplicate id). */
+  readonly created: boolean;
+  readonly reason?: 'active_export' | 'idempotent_replay' | 'duplicate_id';
+}
+
+export type ClaimResult =
+  | { readonly claimed: true; readonly job: ExportJob }
+  | { readonly claimed: false; readonly reason: 'not_found' | 'finished' | 'leased'; readonly job?: ExportJob };
+
+export interface JobPage {
+  readonly jobs: ExportJob[];
+  /** Opaque cursor for the next page; absent on the last page. */
+  readonly nextCursor?: string;
+}
+
+export class InvalidCursorError extends DomainError {
+  constructor() {
+    super('invalid_cursor', 'The pagination cursor is malformed or expired.');
+  }
+}
+
+/** Lost the lease (another worker took over, or the job was finished elsewhere). */
+export class LeaseLostError extends DomainError {
+  constructor(jobId: string) {
+    super('lease_lost', `Job ${jobId} is no longer held by this worker.`);
+  }
+}
+
+const activeKey = (userId: string) => `active#${userId}`;
+const idempotencyGuardKey = (userId: string, key: string) => `idem#${userId}#${key}`;
+
+/**
+ * DynamoDB store of export jobs. Every state change is a conditional write:
+ * a duplicate or late SQS delivery can neither move a finished job back nor
+ * run one export twice at the same time (a running job is held by a lease
+ * that only its owner renews; a crashed owner's lease runs out).
+ */
+export class JobStore {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: JobStoreOptions) {
+    this.doc = DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } });
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async get(jobId: string): Promise<ExportJob | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.options.jobsTable, Key: { id: jobId }, ConsistentRead: true }),
+    );
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  /** The job if it belongs to `userId`; another user's job is indistinguishable from a missing one. */
+  async getForUser(jobId: string, userId: string): Promise<ExportJob | undefined> {
+    const job = await this.get(jobId);
+    return job && job.userId === userId ? job : undefined;
+  }
+
+  /**
+   * Creates a queued job, unless the user already has one queued or running
+   * (then that job is returned), the idempotency key was seen (the job it
+   * created is returned), or the fixed job id exists (that job is returned).
+   * The job, the active-export guard and the idempotency guard are written in
+   * one transaction, so two concurrent requests cannot both create a job.
+   */
+  async create(input: CreateJobInput): Promise<CreateJobResult> {
+    if (input.idempotencyKey) {
+      const replay = await this.jobFromGuard(idempotencyGuardKey(input.userId, input.idempotencyKey));
+      if (replay) return { job: replay, created: false, reason: 'idempotent_replay' };
+    }
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const job = this.newJob(input);
+      const items = [
+        { Put: { TableName: this.options.jobsTable, Item: toItem(job), ConditionExpression: 'attribute_not_exists(id)' } },
+        {
+          Put: {
+            TableName: this.options.guardsTable,
+            Item: { key: activeKey(input.userId), jobId: job.id, expiresAt: job.expiresAt },
+            ConditionExpression: 'attribute_not_exists(#key)',
+            ExpressionAttributeNames: { '#key': 'key' },
+          },
+        },
+      ];
+      if (input.idempotencyKey) {
+        items.push({
+          Put: {
+            TableName: this.options.guardsTable,
+            Item: {
+              key: idempotencyGuardKey(input.userId, input.idempotencyKey),
+              jobId: job.id,
+              expiresAt: Math.floor(this.now().getTime() / 1000) + IDEMPOTENCY_KEY_RETENTION_HOURS * 3600,
+            },
+            ConditionExpression: 'attribute_not_exists(#key)',
+            ExpressionAttributeNames: { '#key': 'key' },
+          },
+        });
+      }
+      try {
+        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        return { job, created: true };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [jobReason, activeReason, idemReason] = (error.CancellationReasons ?? []).map((r) => r.Code);
+        if (jobReason === 'ConditionalCheckFailed') {
+          const existing = await this.get(job.id);
+          if (existing) return { job: existing, created: false, reason: 'duplicate_id' };
+        }
+        if (idemReason === 'ConditionalCheckFailed' && input.idempotencyKey) {
+          const replay = await this.jobFromGuard(idempotencyGuardKey(input.userId, input.idempotencyKey));
+          if (replay) return { job: replay, created: false, reason: 'idempotent_replay' };
+        }
+        if (activeReason === 'ConditionalCheckFailed') {
+          const guard = activeKey(input.userId);
+          const active = await this.jobFromGuard(guard);
+          if (active && !isFinal(active.state)) return { job: active, created: false, reason: 'active_export' };
+          // The guard outlived its job (finished without clearing it, or expired): drop it and try again.
+          await this.clearGuard(guard, active?.id);
+          continue;
+        }
+        if (activeReason === 'TransactionConflict' || jobReason === 'TransactionConflict') continue;
+        throw error;
+      }
+    }
+    throw new DomainError('job_create_conflict', 'Could not create the export job because of concurrent requests; retry.');
+  }
+
+  async listForUser(userId: string, options: { limit: number; cursor?: string | undefined }): Promise<JobPage> {
+    const result = await this.doc.send(
+      new QueryCommand({
+        TableName: this.options.jobsTable,
+        IndexName: 'byUser',
+        KeyConditionExpression: 'userId = :userId',
+        ExpressionAttributeValues: { ':userId': userId },
+        ScanIndexForward: false,
+        Limit: options.limit,
+        ExclusiveStartKey: options.cursor ? decodeCursor(options.cursor, userId) : undefined,
+      }),
+    );
+    const jobs = (result.Items ?? []).map(fromItem);
+    return result.LastEvaluatedKey ? { jobs, nextCursor: encodeCursor(result.LastEvaluatedKey) } : { jobs };
+  }
+
+  /**
+   * Takes the job for `owner` until `leaseMs` from now: from queued, or from
+   * running when the previous owner's lease has run out (that worker died).
+   */
+  async claim(jobId: string, owner: string, leaseMs: number): Promise<ClaimResult> {
+    const now = this.now();
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.jobsTable,
+          Key: { id: jobId },
+          UpdateExpression:
+            'SET #state = :running, leaseOwner = :owner, leaseExpiresAt = :lease, updatedAt = :now, ' +
+            'startedAt = if_not_exists(startedAt, :now) ADD attempts :one',
+          ConditionExpression:
+            'attribute_exists(id) AND (#state = :queued OR (#state = :running AND leaseExpiresAt < :nowMs))',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':running': 'running',
+            ':queued': 'queued',
+            ':owner': owner,
+            ':lease': now.getTime() + leaseMs,
+            ':now': now.toISOString(),
+            ':nowMs': now.getTime(),
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { claimed: true, job: fromItem(Attributes!) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const job = await this.get(jobId);
+      if (!job) return { claimed: false, reason: 'not_found' };
+      return { claimed: false, reason: isFinal(job.state) ? 'finished' : 'leased', job };
+    }
+  }
+
+  /** Records progress and renews the lease; throws LeaseLostError when the job is no longer ours. */
+  async heartbeat(jobId: string, owner: string, leaseMs: number, progress: { rowsExported: number; rowsTotal: number | null }): Promise<void> {
+    const now = this.now();
+    await this.ownedUpdate(jobId, owner, 'SET rowsExported = :rows, rowsTotal = :total, leaseExpiresAt = :lease, updatedAt = :now', {
+      ':rows': progress.rowsExported,
+      ':total': progress.rowsTotal,
+      ':lease': now.getTime() + leaseMs,
+      ':now': now.toISOString(),
+    });
+  }
+
+  async complete(jobId: string, owner: string, file: ExportFileFacts, delivery: ExportDelivery): Promise<void> {
+    const now = this.now().toISOString();
+    await this.ownedUpdate(
+      jobId,
+      owner,
+      'SET #state = :succeeded, #file = :file, delivery = :delivery, rowsExported = :rows, rowsTotal = :rows, ' +
+        'finishedAt = :now, updatedAt = :now REMOVE leaseOwner, leaseExpiresAt',
+      { ':succeeded': 'succeeded', ':file': file, ':delivery': delivery, ':rows': file.rows, ':now': now },
+      { '#file': 'file' },
+    );
+    await this.clearActiveGuard(jobId);
+  }
+
+  /**
+   * Marks the job failed. With `owner`, only while that worker holds it;
+   * without, from any state but a final one (a message the worker cannot
+   * process at all). Returns false when the job was already final or missing.
+   */
+  async fail(jobId: string, error: { code: string; message: string }, owner?: string): Promise<boolean> {
+    const now = this.now().toISOString();
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.jobsTable,
+          Key: { id: jobId },
+          UpdateExpression:
+            'SET #state = :failed, #error = :error, finishedAt = :now, updatedAt = :now REMOVE leaseOwner, leaseExpiresAt',
+          ConditionExpression: owner
+            ? '#state = :running AND leaseOwner = :owner'
+            : 'attribute_exists(id) AND #state IN (:queued, :running)',
+          ExpressionAttributeNames: { '#state': 'state', '#error': 'error' },
+          ExpressionAttributeValues: {
+            ':failed': 'failed',
+            ':error': { code: error.code, message: error.message },
+            ':now': now,
+            ':running': 'running',
+            ...(owner ? { ':owner': owner } : { ':queued': 'queued' }),
+          },
+        }),
+      );
+    } catch (caught) {
+      if (caught instanceof ConditionalCheckFailedException) return false;
+      throw caught;
+    }
+    await this.clearActiveGuard(jobId);
+    return true;
+  }
+
+  /** Gives the job back (worker shutting down, or a retry after a passing failure): running → queued. */
+  async release(jobId: string, owner: string): Promise<void> {
+    await this.ownedUpdate(jobId, owner, 'SET #state = :queued, updatedAt = :now REMOVE leaseOwner, leaseExpiresAt', {
+      ':queued': 'queued',
+      ':now': this.now().toISOString(),
+    });
+  }
+
+  private async ownedUpdate(
+    jobId: string,
+    owner: string,
+    updateExpression: string,
+    values: Record<string, unknown>,
+    names: Record<string, string> = {},
+  ): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.jobsTable,
+          Key: { id: jobId },
+          UpdateExpression: updateExpression,
+          ConditionExpression: '#state = :isRunning AND leaseOwner = :owner',
+          ExpressionAttributeNames: { '#state': 'state', ...names },
+          ExpressionAttributeValues: { ...values, ':isRunning': 'running', ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new LeaseLostError(jobId);
+      throw error;
+    }
+  }
+
+  private newJob(input: CreateJobInput): ExportJob {
+    const now = this.now();
+    return {
+      id: input.jobId ?? randomUUID(),
+      userId: input.userId,
+      state: 'queued',
+      trigger: input.trigger,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      attempts: 0,
+      progress: { rowsExported: 0, rowsTotal: null },
+      scheduleId: input.scheduleId,
+      scheduledAt: input.scheduledAt,
+      expiresAt: Math.floor(now.getTime() / 1000) + JOB_RETENTION_DAYS * 86400,
+    };
+  }
+
+  private async jobFromGuard(key: string): Promise<ExportJob | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.options.guardsTable, Key: { key }, ConsistentRead: true }),
+    );
+    return typeof Item?.jobId === 'string' ? this.get(Item.jobId) : undefined;
+  }
+
+  private async clearActiveGuard(jobId: string): Promise<void> {
+    const job = await this.get(jobId);
+    if (job) await this.clearGuard(activeKey(job.userId), jobId);
+  }
+
+  /** Deletes a guard only if it still points at `jobId` (or at nothing known). */
+  private async clearGuard(key: string, jobId: string | undefined): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.options.guardsTable,
+          Key: { key },
+          ...(jobId
+            ? { ConditionExpression: 'jobId = :jobId', ExpressionAttributeValues: { ':jobId': jobId } }
+            : {}),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}
+
+function toItem(job: ExportJob): Record<string, unknown> {
+  const { progress, ...rest } = job;
+  return { ...rest, rowsExported: progress.rowsExported, rowsTotal: progress.rowsTotal };
+}
+
+function fromItem(item: Record<string, unknown>): ExportJob {
+  const { rowsExported, rowsTotal, leaseOwner: _owner, leaseExpiresAt: _lease, ...rest } = item;
+  return {
+    ...(rest as Omit<ExportJob, 'progress'>),
+    attempts: typeof rest.attempts === 'number' ? rest.attempts : 0,
+    progress: {
+      rowsExported: typeof rowsExported === 'number' ? rowsExported : 0,
+      rowsTotal: typeof rowsTotal === 'number' ? rowsTotal : null,
+    },
+  };
+}
+
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, userId: string): Record<string, unknown> {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    // A cursor only pages through its own user's jobs.
+    if (key.userId !== userId || typeof key.id !== 'string' || typeof key.createdAt !== 'string') throw new Error();
+    return { id: key.id, userId: key.userId, createdAt: key.createdAt };
+  } catch {
+    throw new InvalidCursorError();
+  }
+}
+

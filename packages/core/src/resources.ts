@@ -1,0 +1,107 @@
+/**
+ * The AWS resources the platform uses, defined once. The services receive the
+ * concrete names through their configuration; the local platform and the
+ * Terraform app create the resources from these same definitions, so code and
+ * infrastructure cannot drift apart.
+ */
+
+export interface TableIndexDefinition {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+}
+
+export interface TableDefinition {
+  /** Logical name; the physical name is `${prefix}-${logicalName}`. */
+  readonly logicalName: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  /** Every attribute used as a key of the table or of an index, with its DynamoDB type. */
+  readonly attributes: Readonly<Record<string, 'S' | 'N'>>;
+  readonly globalIndexes: readonly TableIndexDefinition[];
+  /** Attribute holding the expiry time in epoch seconds (DynamoDB TTL). */
+  readonly ttlAttribute?: string;
+}
+
+export const tables = {
+  /** Export jobs, one item per job; `byUser` lists a user's jobs newest first. */
+  exportJobs: {
+    logicalName: 'export-jobs',
+    partitionKey: 'id',
+    attributes: { id: 'S', userId: 'S', createdAt: 'S' },
+    globalIndexes: [{ name: 'byUser', partitionKey: 'userId', sortKey: 'createdAt' }],
+    ttlAttribute: 'expiresAt',
+  },
+  /**
+   * Small guard items that make job creation safe: `active#<userId>` points at
+   * the user's queued/running export, `idem#<userId>#<key>` at the job an
+   * Idempotency-Key created. Written in the same transaction as the job.
+   */
+  exportGuards: {
+    logicalName: 'export-guards',
+    partitionKey: 'key',
+    attributes: { key: 'S' },
+    globalIndexes: [],
+    ttlAttribute: 'expiresAt',
+  },
+  /** Users (`id` = user id) and their unique-email claims (`id` = `email#<address>`). */
+  users: {
+    logicalName: 'users',
+    partitionKey: 'id',
+    attributes: { id: 'S' },
+    globalIndexes: [],
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableKey = keyof typeof tables;
+
+export const queues = {
+  exportRequests: {
+    logicalName: 'export-requests',
+    /** Seconds a received message stays invisible; the worker extends it while an export runs. */
+    visibilityTimeoutSeconds: 60,
+    /** Receives before SQS moves a message to the dead-letter queue; the worker's last attempt marks the job failed. */
+    maxReceiveCount: 5,
+    messageRetentionSeconds: 4 * 24 * 3600,
+  },
+  exportRequestsDeadLetter: {
+    logicalName: 'export-requests-dlq',
+    messageRetentionSeconds: 14 * 24 * 3600,
+  },
+} as const;
+
+export const buckets = {
+  exportFiles: {
+    logicalName: 'export-files',
+    /** Days after which the lifecycle rule deletes an export file. */
+    expireAfterDays: 7,
+  },
+} as const;
+
+/** How long a job record lives before DynamoDB's TTL removes it. */
+export const JOB_RETENTION_DAYS = 30;
+/** How long an Idempotency-Key is remembered. */
+export const IDEMPOTENCY_KEY_RETENTION_HOURS = 24;
+
+export interface ResourceNames {
+  readonly tables: Readonly<Record<TableKey, string>>;
+  readonly queues: { readonly exportRequests: string; readonly exportRequestsDeadLetter: string };
+  readonly buckets: { readonly exportFiles: string };
+}
+
+/** Physical names for one deployment (`prefix` is e.g. `memberships-production`). */
+export function resourceNames(prefix: string): ResourceNames {
+  const name = (logical: string): string => `${prefix}-${logical}`;
+  return {
+    tables: {
+      exportJobs: name(tables.exportJobs.logicalName),
+      exportGuards: name(tables.exportGuards.logicalName),
+      users: name(tables.users.logicalName),
+    },
+    queues: {
+      exportRequests: name(queues.exportRequests.logicalName),
+      exportRequestsDeadLetter: name(queues.exportRequestsDeadLetter.logicalName),
+    },
+    buckets: { exportFiles: name(buckets.exportFiles.logicalName) },
+  };
+}
