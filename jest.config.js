@@ -27,6 +27,7 @@ module.exports = {
     project('local-platform', '<rootDir>/tools/local-platform'),
     project('api', '<rootDir>/services/api'),
     project('worker', '<rootDir>/services/worker'),
+    project('infra', '<rootDir>/infra/terraform'),
     project('e2e', '<rootDir>/test'),
   ],
 };

@@ -1,0 +1,47 @@
+import { encodeMessage, parseMessage, type ExportRequestedV1 } from './messages';
+
+const valid: ExportRequestedV1 = {
+  type: 'export.requested',
+  version: 1,
+  jobId: '6f1c1f7e-2d7f-4c55-9d0e-0e4b8f3f1a11',
+  userId: '0b7a3a52-8f0e-4a0b-a2c5-5f4f1b6f9d20',
+  trigger: 'api',
+  requestedAt: '2026-11-25T10:00:00.000Z',
+};
+
+describe('parseMessage', () => {
+  it('accepts what encodeMessage produces', () => {
+    expect(parseMessage(encodeMessage(valid))).toEqual({ ok: true, message: valid });
+  });
+
+  it('rejects a body that is not JSON', () => {
+    expect(parseMessage('{not json')).toMatchObject({ ok: false, code: 'malformed_json' });
+    expect(parseMessage(undefined)).toMatchObject({ ok: false, code: 'malformed_json' });
+  });
+
+  it('rejects JSON that is not an object', () => {
+    expect(parseMessage('[1,2]')).toMatchObject({ ok: false, code: 'malformed_message' });
+  });
+
+  it('rejects an unknown type but keeps the job id so the job can be failed', () => {
+    const result = parseMessage(JSON.stringify({ ...valid, type: 'export.deleted' }));
+    expect(result).toMatchObject({ ok: false, code: 'unknown_type', jobId: valid.jobId, userId: valid.userId });
+  });
+
+  it('rejects a version it does not understand and says which it does', () => {
+    const result = parseMessage(JSON.stringify({ ...valid, version: 2 }));
+    expect(result).toMatchObject({ ok: false, code: 'unsupported_version', jobId: valid.jobId });
+    expect(!result.ok && result.reason).toContain('understands 1');
+  });
+
+  it.each([
+    ['jobId', { jobId: 'has spaces and /slashes' }],
+    ['userId', { userId: 'not-a-uuid' }],
+    ['trigger', { trigger: 'cron' }],
+    ['requestedAt', { requestedAt: 'yesterday' }],
+  ])('rejects a malformed %s', (field, patch) => {
+    const result = parseMessage(JSON.stringify({ ...valid, ...patch }));
+    expect(result).toMatchObject({ ok: false, code: 'invalid_field' });
+    expect(!result.ok && result.reason).toContain(field);
+  });
+});
