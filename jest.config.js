@@ -3,15 +3,23 @@
 // The global setup starts the local platform's emulators and PostgreSQL once
 // and hands their endpoints to the tests through environment variables.
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
 };
 
-function project(displayName, rootDir) {
+// The SDK and CLI are ES modules; their tests run as CommonJS (jest's ESM
+// support is experimental), so `./x.js` specifiers map back to the sources.
+const esmAsCommonJs = {
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../../tsconfig.jest-cjs.json' }] },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+};
+
+function project(displayName, rootDir, overrides = {}) {
   return {
     displayName,
     rootDir,
     testEnvironment: 'node',
     transform,
+    ...overrides,
     testMatch: ['<rootDir>/src/**/*.test.ts'],
     moduleFileExtensions: ['ts', 'js', 'json'],
   };
@@ -27,6 +35,8 @@ module.exports = {
     project('local-platform', '<rootDir>/tools/local-platform'),
     project('api', '<rootDir>/services/api'),
     project('worker', '<rootDir>/services/worker'),
+    project('sdk', '<rootDir>/packages/sdk', esmAsCommonJs),
+    project('cli', '<rootDir>/packages/cli', esmAsCommonJs),
     project('infra', '<rootDir>/infra/terraform'),
     project('e2e', '<rootDir>/test'),
   ],
