@@ -1,0 +1,114 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { ConfigError } from '@memberships/core';
+import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, loadConfig } from './config';
+import { generateSigningKeys } from './testing/keys';
+
+const keys = generateSigningKeys();
+
+function env(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return {
+    AWS_REGION: 'eu-west-1',
+    USERS_TABLE: 'p-users',
+    JOBS_TABLE: 'p-export-jobs',
+    GUARDS_TABLE: 'p-export-guards',
+    EXPORT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/p-export-requests',
+    EXPORT_BUCKET: 'p-export-files',
+    DATABASE_URL: 'postgres://api:secret@db.internal:5432/memberships',
+    JWT_PRIVATE_KEY: keys.privateKey,
+    JWT_PUBLIC_KEY: keys.publicKey,
+    ...overrides,
+  };
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(env());
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 3000,
+      logLevel: 'info',
+      trustProxy: false,
+      aws: { region: 'eu-west-1', endpoints: { dynamodb: undefined, sqs: undefined, s3: undefined } },
+      tables: { users: 'p-users', jobs: 'p-export-jobs', guards: 'p-export-guards' },
+      downloadUrlTtlSeconds: 300,
+      publicS3Endpoint: undefined,
+      jwt: { issuer: DEFAULT_JWT_ISSUER, audience: DEFAULT_JWT_AUDIENCE, accessTokenTtlSeconds: 300 },
+    });
+    // Without JWT_KEY_ID the key id is the RFC 7638 thumbprint: stable for a key, 43 base64url chars.
+    expect(config.jwt.keyId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(loadConfig(env()).jwt.keyId).toBe(config.jwt.keyId);
+  });
+
+  it('reads every variable when set', () => {
+    const config = loadConfig(
+      env({
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'debug',
+        TRUST_PROXY: '10.0.0.0/8, 192.168.0.1',
+        AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000',
+        AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:4566',
+        AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4566',
+        JWT_KEY_ID: 'key-2025-11',
+        JWT_ISSUER: 'https://api.example',
+        JWT_AUDIENCE: 'memberships',
+        ACCESS_TOKEN_TTL_SECONDS: '600',
+        DOWNLOAD_URL_TTL_SECONDS: '120',
+        PUBLIC_S3_ENDPOINT: 'http://localhost:4566',
+      }),
+    );
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 0,
+      logLevel: 'debug',
+      trustProxy: ['10.0.0.0/8', '192.168.0.1'],
+      aws: { endpoints: { dynamodb: 'http://127.0.0.1:8000', sqs: 'http://127.0.0.1:4566', s3: 'http://127.0.0.1:4566' } },
+      jwt: { keyId: 'key-2025-11', issuer: 'https://api.example', audience: 'memberships', accessTokenTtlSeconds: 600 },
+      downloadUrlTtlSeconds: 120,
+      publicS3Endpoint: 'http://localhost:4566',
+    });
+    expect(loadConfig(env({ TRUST_PROXY: 'true' })).trustProxy).toBe(true);
+    expect(loadConfig(env({ TRUST_PROXY: '2' })).trustProxy).toBe(2);
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig(env());
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.jwt)).toBe(true);
+    expect(Object.isFrozen(config.aws.endpoints)).toBe(true);
+  });
+
+  it('names every missing or malformed variable in one error', () => {
+    const attempt = () =>
+      loadConfig(env({ USERS_TABLE: undefined, EXPORT_QUEUE_URL: 'not a url', PORT: '70000', ACCESS_TOKEN_TTL_SECONDS: 'soon' }));
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/USERS_TABLE is required/);
+    expect(attempt).toThrow(/EXPORT_QUEUE_URL must be a URL/);
+    expect(attempt).toThrow(/PORT must be an integer between 0 and 65535/);
+    expect(attempt).toThrow(/ACCESS_TOKEN_TTL_SECONDS must be an integer/);
+  });
+
+  it('accepts PEM keys with escaped newlines, as orchestrators often pass them', () => {
+    const escaped = env({
+      JWT_PRIVATE_KEY: keys.privateKey.replace(/\n/g, '\\n'),
+      JWT_PUBLIC_KEY: keys.publicKey.replace(/\n/g, '\\n'),
+    });
+    expect(loadConfig(escaped).jwt.privateKey).toBe(keys.privateKey);
+  });
+
+  it('rejects unusable signing keys at start-up', () => {
+    const other = generateSigningKeys();
+    expect(() => loadConfig(env({ JWT_PUBLIC_KEY: other.publicKey }))).toThrow(/JWT_PUBLIC_KEY does not belong to JWT_PRIVATE_KEY/);
+    expect(() => loadConfig(env({ JWT_PRIVATE_KEY: 'not a key' }))).toThrow(/JWT_PRIVATE_KEY is not a PEM private key/);
+    expect(() => loadConfig(env({ JWT_PRIVATE_KEY: undefined }))).toThrow(/JWT_PRIVATE_KEY is required/);
+
+    const rsa = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    expect(() => loadConfig(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_PUBLIC_KEY: rsa.publicKey }))).toThrow(
+      /must be an EC P-256 key/,
+    );
+  });
+});

@@ -1,0 +1,49 @@
+import swagger from '@fastify/swagger';
+import fp from 'fastify-plugin';
+
+/** Version of this HTTP API's contract (the URL carries the major: `/v1`). */
+export const API_VERSION = '1.0.0';
+
+/**
+ * Collects the route schemas into an OpenAPI 3.1 document (`app.swagger()`).
+ * The routes' JSON schemas are the single source of truth; shared schemas
+ * (`$id`) become components under their own names. Must be registered before
+ * the routes. Serving it (Swagger UI, `openapi.json`) comes with issue 3.
+ */
+export default fp(
+  async (app) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Memberships export API',
+          version: API_VERSION,
+          description:
+            'Export all of your memberships as CSV, asynchronously: request an export, get the file by email, ' +
+            'or poll the export and download its file. Errors are RFC 9457 problem details ' +
+            '(`application/problem+json`) with a stable `code`.',
+        },
+        tags: [
+          { name: 'auth', description: 'Log in and get access tokens.' },
+          { name: 'exports', description: 'Request, follow and download exports of your memberships.' },
+          { name: 'health', description: 'Liveness and readiness probes.' },
+        ],
+        components: {
+          securitySchemes: {
+            bearerAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              bearerFormat: 'JWT',
+              description: 'Access token from POST /v1/auth/token (ES256, 5 minutes).',
+            },
+          },
+        },
+      },
+      // Components named after the schemas' $id (Problem, ExportJob...) instead of def-0, def-1...
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),
+      },
+    });
+  },
+  { name: 'openapi' },
+);

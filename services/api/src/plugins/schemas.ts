@@ -1,0 +1,17 @@
+import fp from 'fastify-plugin';
+import { exportJobListSchema, exportJobSchema } from '../schemas/export-job';
+import { problemSchema } from '../schemas/problem';
+
+/**
+ * Schemas that several routes reference by `$ref` (`Problem#`, `ExportJob#`...).
+ * Added at the root so every route sees them and the OpenAPI document lists
+ * each once, as a component.
+ */
+export default fp(
+  async (app) => {
+    app.addSchema(problemSchema);
+    app.addSchema(exportJobSchema);
+    app.addSchema(exportJobListSchema);
+  },
+  { name: 'schemas' },
+);

@@ -1,0 +1,378 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { parseMessage, type ExportMessage } from '@memberships/core';
+import type { CreatedUser } from '@memberships/local-platform';
+import { bearer, drainQueue, startTestApp, type TestApp } from '../../testing/test-app';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp();
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+interface Member {
+  readonly user: CreatedUser;
+  readonly token: string;
+}
+
+async function member(): Promise<Member> {
+  const user = await t.createUser();
+  return { user, token: await t.login(user) };
+}
+
+const requestExport = (who: Member, headers: Record<string, string> = {}, payload?: unknown) =>
+  t.request({
+    method: 'POST',
+    url: '/v1/exports',
+    headers: { ...bearer(who.token), ...headers },
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
+
+const get = (who: Member, url: string) => t.request({ method: 'GET', url, headers: bearer(who.token) });
+
+/** The export.requested messages on the queue for this user (taken off the queue). */
+async function messagesFor(who: Member): Promise<ExportMessage[]> {
+  const bodies = await drainQueue(t.app, t.platform.exportQueueUrl);
+  return bodies.flatMap((body) => {
+    const parsed = parseMessage(body);
+    return parsed.ok && parsed.message.userId === who.user.id ? [parsed.message] : [];
+  });
+}
+
+/** Fails the job the way the worker's last attempt would, so the user can export again. */
+async function failJob(jobId: string): Promise<void> {
+  expect(await t.app.jobStore.fail(jobId, { code: 'export_query_failed', message: 'The export query failed.' })).toBe(true);
+}
+
+/** Does what the worker does for a successful export: stores the file, then completes the job. */
+async function completeJob(who: Member, jobId: string, csv: string): Promise<{ key: string; sha256: string }> {
+  const key = `exports/${who.user.id}/${jobId}.csv`;
+  const sha256 = createHash('sha256').update(csv).digest('hex');
+  await t.app.aws.s3.send(
+    new PutObjectCommand({ Bucket: t.config.exportBucket, Key: key, Body: csv, ContentType: 'text/csv; charset=utf-8' }),
+  );
+  const claim = await t.app.jobStore.claim(jobId, 'test-worker', 60_000);
+  expect(claim.claimed).toBe(true);
+  await t.app.jobStore.complete(
+    jobId,
+    'test-worker',
+    { key, rows: 2, bytes: Buffer.byteLength(csv), sha256, contentType: 'text/csv; charset=utf-8' },
+    { method: 'attachment', to: who.user.email, emailedAt: t.clock.now().toISOString() },
+  );
+  return { key, sha256 };
+}
+
+const PUBLIC_JOB_FIELDS = [
+  'id',
+  'state',
+  'trigger',
+  'created_at',
+  'updated_at',
+  'started_at',
+  'finished_at',
+  'attempts',
+  'progress',
+  'file',
+  'delivery',
+  'error',
+  'links',
+];
+
+describe('POST /v1/exports', () => {
+  it('accepts the export: 202, Location, the queued job, and an export.requested message on the queue', async () => {
+    const alice = await member();
+    const response = await requestExport(alice);
+
+    expect(response.statusCode).toBe(202);
+    const job = response.json();
+    expect(response.headers.location).toBe(`/v1/exports/${job.id}`);
+    expect(response.headers['export-request']).toBeUndefined();
+    expect(job).toEqual({
+      id: expect.any(String),
+      state: 'queued',
+      trigger: 'api',
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      updated_at: job.created_at,
+      attempts: 0,
+      progress: { rows_exported: 0, rows_total: null },
+      links: { self: `/v1/exports/${job.id}` },
+    });
+    expect(response.body).not.toContain(alice.user.id);
+
+    expect(await messagesFor(alice)).toEqual([
+      { type: 'export.requested', version: 1, jobId: job.id, userId: alice.user.id, trigger: 'api', requestedAt: job.created_at },
+    ]);
+
+    const polled = await get(alice, response.headers.location as string);
+    expect(polled.statusCode).toBe(200);
+    expect(polled.json()).toEqual(job);
+  });
+
+  it('returns the queued export instead of starting a second one, with Export-Request: existing', async () => {
+    const bob = await member();
+    const first = await requestExport(bob);
+    const second = await requestExport(bob);
+
+    expect(second.statusCode).toBe(202);
+    expect(second.headers['export-request']).toBe('existing');
+    expect(second.headers.location).toBe(first.headers.location);
+    expect(second.json()).toEqual(first.json());
+    expect(await messagesFor(bob)).toHaveLength(1);
+  });
+
+  it('creates one export for simultaneous requests of the same user', async () => {
+    const eager = await member();
+    const responses = await Promise.all(Array.from({ length: 5 }, () => requestExport(eager)));
+
+    expect(responses.map((response) => response.statusCode)).toEqual([202, 202, 202, 202, 202]);
+    const ids = new Set(responses.map((response) => response.json().id));
+    expect(ids.size).toBe(1);
+    expect(responses.filter((response) => response.headers['export-request'] === undefined)).toHaveLength(1);
+    expect(await messagesFor(eager)).toHaveLength(1);
+  });
+
+  it('replays an Idempotency-Key: the same export, even after it finished; other keys and users are separate', async () => {
+    const carol = await member();
+    const key = `retry-${randomUUID()}`;
+    const first = await requestExport(carol, { 'idempotency-key': key });
+    expect(first.statusCode).toBe(202);
+    await failJob(first.json().id);
+
+    const replay = await requestExport(carol, { 'idempotency-key': key });
+    expect(replay.statusCode).toBe(202);
+    expect(replay.headers['export-request']).toBe('existing');
+    expect(replay.json()).toMatchObject({ id: first.json().id, state: 'failed' });
+
+    const fresh = await requestExport(carol);
+    expect(fresh.statusCode).toBe(202);
+    expect(fresh.headers['export-request']).toBeUndefined();
+    expect(fresh.json().id).not.toBe(first.json().id);
+
+    const dave = await member();
+    const sameKeyOtherUser = await requestExport(dave, { 'idempotency-key': key });
+    expect(sameKeyOtherUser.headers['export-request']).toBeUndefined();
+    expect(sameKeyOtherUser.json().id).not.toBe(first.json().id);
+
+    expect((await messagesFor(carol)).map((message) => message.jobId)).toEqual([first.json().id, fresh.json().id]);
+  });
+
+  it('rejects a malformed Idempotency-Key, naming the header', async () => {
+    const erin = await member();
+    for (const key of ['has space', 'x'.repeat(201), 'ümlaut']) {
+      const response = await requestExport(erin, { 'idempotency-key': key });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ in: 'headers', field: 'idempotency-key' }] });
+    }
+    expect(await messagesFor(erin)).toEqual([]);
+  });
+
+  it('accepts an empty JSON object as body but rejects unknown fields', async () => {
+    const frank = await member();
+    const unknown = await requestExport(frank, {}, { format: 'xlsx' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({ code: 'validation_failed', errors: [{ in: 'body', field: 'format' }] });
+
+    const empty = await requestExport(frank, {}, {});
+    expect(empty.statusCode).toBe(202);
+    expect(await messagesFor(frank)).toHaveLength(1);
+  });
+
+  it('marks the export failed and answers 503 when the queue cannot take the message, so nothing stays queued', async () => {
+    const broken = await startTestApp({
+      platform: t.platform,
+      keys: t.keys,
+      env: { EXPORT_QUEUE_URL: `${t.platform.aws.endpoints.sqs}/000000000000/no-such-queue-${randomUUID()}` },
+    });
+    try {
+      const grace = await member();
+      const response = await broken.request({ method: 'POST', url: '/v1/exports', headers: bearer(grace.token) });
+
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.headers['retry-after']).toBeDefined();
+      expect(response.json()).toMatchObject({ status: 503, code: 'enqueue_failed' });
+      expect(response.body).not.toMatch(/no-such-queue|QueueDoesNotExist|NonExistentQueue/i);
+
+      const listed = (await get(grace, '/v1/exports')).json();
+      expect(listed.items).toHaveLength(1);
+      expect(listed.items[0]).toMatchObject({ state: 'failed', error: { code: 'enqueue_failed' } });
+
+      // The failed attempt does not block the next one.
+      const retry = await requestExport(grace);
+      expect(retry.statusCode).toBe(202);
+      expect(retry.headers['export-request']).toBeUndefined();
+      expect(retry.json().id).not.toBe(listed.items[0].id);
+      expect(await messagesFor(grace)).toHaveLength(1);
+    } finally {
+      await broken.close();
+    }
+  });
+});
+
+describe('GET /v1/exports/{id}', () => {
+  it("answers 404 export_not_found for another user's export and for an unknown id", async () => {
+    const owner = await member();
+    const other = await member();
+    const { id } = (await requestExport(owner)).json();
+
+    for (const response of [await get(other, `/v1/exports/${id}`), await get(owner, `/v1/exports/${randomUUID()}`)]) {
+      expect(response.statusCode).toBe(404);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.json()).toMatchObject({ status: 404, code: 'export_not_found' });
+    }
+    expect((await get(owner, `/v1/exports/${id}`)).statusCode).toBe(200);
+    await messagesFor(owner);
+  });
+});
+
+describe('GET /v1/exports', () => {
+  it('lists only your exports, newest first, page by page', async () => {
+    const lister = await member();
+    const bystander = await member();
+    await requestExport(bystander);
+    const created: string[] = [];
+    try {
+      for (let i = 0; i < 5; i += 1) {
+        const response = await requestExport(lister);
+        expect(response.headers['export-request']).toBeUndefined();
+        created.push(response.json().id);
+        await failJob(response.json().id);
+        t.clock.advance(1_000);
+      }
+    } finally {
+      t.clock.reset();
+    }
+    const newestFirst = [...created].reverse();
+
+    const seen: string[] = [];
+    const pageSizes: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const query = new URLSearchParams({ limit: '2', ...(cursor ? { cursor } : {}) });
+      const response = await get(lister, `/v1/exports?${query}`);
+      expect(response.statusCode).toBe(200);
+      const page = response.json();
+      for (const item of page.items) expect(PUBLIC_JOB_FIELDS).toEqual(expect.arrayContaining(Object.keys(item)));
+      seen.push(...page.items.map((item: { id: string }) => item.id));
+      pageSizes.push(page.items.length);
+      cursor = page.next_cursor;
+    } while (cursor && pageSizes.length < 10);
+
+    expect(seen).toEqual(newestFirst);
+    expect(pageSizes.slice(0, 2)).toEqual([2, 2]);
+
+    const all = (await get(lister, '/v1/exports')).json();
+    expect(all.items.map((item: { id: string }) => item.id)).toEqual(newestFirst);
+    expect(all.next_cursor).toBeUndefined();
+    await messagesFor(lister);
+  });
+
+  it('rejects a malformed cursor and a cursor from another user with 400 invalid_cursor', async () => {
+    const one = await member();
+    const two = await member();
+    for (const who of [one, two]) {
+      await failJob((await requestExport(who)).json().id);
+      t.clock.advance(1_000);
+      await requestExport(who);
+    }
+    t.clock.reset();
+    const twoCursor = (await get(two, '/v1/exports?limit=1')).json().next_cursor as string;
+    expect(twoCursor).toEqual(expect.any(String));
+
+    for (const cursor of ['garbage', twoCursor]) {
+      const response = await get(one, `/v1/exports?cursor=${encodeURIComponent(cursor)}`);
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ status: 400, code: 'invalid_cursor' });
+    }
+    await messagesFor(one);
+  });
+
+  it('bounds the page size to 1..100', async () => {
+    const someone = await member();
+    for (const limit of ['0', '101', 'ten']) {
+      const response = await get(someone, `/v1/exports?limit=${limit}`);
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ in: 'querystring', field: 'limit' }] });
+    }
+    expect((await get(someone, '/v1/exports?limit=100')).statusCode).toBe(200);
+  });
+});
+
+describe('GET /v1/exports/{id}/download', () => {
+  it('answers 409 export_not_ready while the export is queued or running', async () => {
+    const waiter = await member();
+    const { id } = (await requestExport(waiter)).json();
+
+    const queued = await get(waiter, `/v1/exports/${id}/download`);
+    expect(queued.statusCode).toBe(409);
+    expect(queued.json()).toMatchObject({ code: 'export_not_ready', state: 'queued' });
+
+    expect((await t.app.jobStore.claim(id, 'test-worker', 60_000)).claimed).toBe(true);
+    const running = await get(waiter, `/v1/exports/${id}/download`);
+    expect(running.statusCode).toBe(409);
+    expect(running.json()).toMatchObject({ code: 'export_not_ready', state: 'running' });
+    await messagesFor(waiter);
+  });
+
+  it('redirects to a short-lived URL that downloads the finished file', async () => {
+    const owner = await member();
+    const { id } = (await requestExport(owner)).json();
+    const csv = 'id,club_name\r\n1,"Chess, Tokyo 東京"\r\n2,\'=SUM(A1)\r\n';
+    const { key, sha256 } = await completeJob(owner, id, csv);
+
+    const job = (await get(owner, `/v1/exports/${id}`)).json();
+    expect(job).toMatchObject({
+      state: 'succeeded',
+      file: { rows: 2, bytes: Buffer.byteLength(csv), sha256, content_type: 'text/csv; charset=utf-8' },
+      delivery: { method: 'attachment', to: owner.user.email },
+      links: { self: `/v1/exports/${id}`, download: `/v1/exports/${id}/download` },
+    });
+    expect(JSON.stringify(job)).not.toContain(key);
+
+    const response = await get(owner, job.links.download);
+    expect(response.statusCode).toBe(302);
+    expect(response.headers['cache-control']).toBe('no-store');
+    const location = response.headers.location as string;
+    expect(new URL(location).searchParams.get('X-Amz-Expires')).toBe('300');
+
+    const file = await fetch(location);
+    expect(file.status).toBe(200);
+    const bytes = Buffer.from(await file.arrayBuffer());
+    expect(bytes.toString('utf8')).toBe(csv);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(sha256);
+    await messagesFor(owner);
+  });
+
+  it("answers 404 for another user's export, 409 export_failed for a failed one, 410 once the file has expired", async () => {
+    const owner = await member();
+    const intruder = await member();
+    const { id } = (await requestExport(owner)).json();
+    await completeJob(owner, id, 'id\r\n');
+
+    const foreign = await get(intruder, `/v1/exports/${id}/download`);
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.json()).toMatchObject({ code: 'export_not_found' });
+
+    try {
+      t.clock.advance(8 * 86_400_000);
+      // A token from 8 days ago has long expired: log in again at the new time.
+      const later = { ...owner, token: await t.login(owner.user) };
+      const expired = await get(later, `/v1/exports/${id}/download`);
+      expect(expired.statusCode).toBe(410);
+      expect(expired.json()).toMatchObject({ code: 'export_file_expired' });
+    } finally {
+      t.clock.reset();
+    }
+
+    const failed = (await requestExport(owner)).json();
+    await failJob(failed.id);
+    const response = await get(owner, `/v1/exports/${failed.id}/download`);
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({ code: 'export_failed', state: 'failed' });
+    await messagesFor(owner);
+  });
+});

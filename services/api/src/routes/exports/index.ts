@@ -1,0 +1,185 @@
+import {
+  buckets,
+  DomainError,
+  EXPORT_REQUESTED,
+  InvalidCursorError,
+  type ExportJob,
+  type JobStore,
+} from '@memberships/core';
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import {
+  EnqueueFailedError,
+  ExportCreateConflictError,
+  ExportFailedError,
+  ExportFileExpiredError,
+  ExportNotFoundError,
+  ExportNotReadyError,
+  InvalidCursorProblem,
+  ValidationFailedError,
+} from '../../errors';
+import { exportPath, hasFile, toJobResource, type ExportJobResource } from './job-resource';
+import {
+  createExportSchema,
+  downloadExportSchema,
+  EXPORT_REQUEST_HEADER,
+  getExportSchema,
+  listExportsSchema,
+  type CreateExportHeaders,
+  type JobIdParams,
+  type ListExportsQuery,
+} from './schemas';
+
+const ENQUEUE_FAILED = {
+  code: 'enqueue_failed',
+  message: 'The export could not be queued. Request a new export.',
+};
+
+/** Export jobs: `/v1/exports/*`. Every route acts only on the caller's own exports. */
+const exportRoutes: FastifyPluginAsync = async (app) => {
+  const read = [app.authenticate, app.requireScope('exports:read')];
+  const write = [app.authenticate, app.requireScope('exports:write')];
+
+  app.post<{ Headers: CreateExportHeaders; Reply: ExportJobResource }>(
+    '',
+    { schema: createExportSchema, onRequest: write, preValidation: rejectBodyContent },
+    async (request, reply) => {
+      const userId = request.user.userId;
+      const result = await createJob(app.jobStore, {
+        userId,
+        trigger: 'api',
+        idempotencyKey: request.headers['idempotency-key'],
+      });
+      const job = result.job;
+      const log = request.log.child({ jobId: job.id });
+
+      if (result.created) {
+        try {
+          await app.exportQueue.enqueue({
+            type: EXPORT_REQUESTED,
+            version: 1,
+            jobId: job.id,
+            userId,
+            trigger: 'api',
+            requestedAt: job.createdAt,
+          });
+        } catch (error) {
+          // No message means no worker will ever pick the job up: fail it now so
+          // it does not block the user's next export as a forever-queued one.
+          await failUnqueuedJob(app.jobStore, job.id, log);
+          throw new EnqueueFailedError(error);
+        }
+        log.info('export requested');
+      } else {
+        log.info({ reason: result.reason }, 'existing export returned');
+        reply.header(EXPORT_REQUEST_HEADER, 'existing');
+      }
+      return reply.code(202).header('location', exportPath(job.id)).send(toJobResource(job));
+    },
+  );
+
+  app.get<{ Querystring: ListExportsQuery }>(
+    '',
+    { schema: listExportsSchema, onRequest: read },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      try {
+        const page = await app.jobStore.listForUser(request.user.userId, { limit, cursor });
+        return {
+          items: page.jobs.map(toJobResource),
+          ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
+        };
+      } catch (error) {
+        if (error instanceof InvalidCursorError) throw new InvalidCursorProblem();
+        throw error;
+      }
+    },
+  );
+
+  app.get<{ Params: JobIdParams }>(
+    '/:id',
+    { schema: getExportSchema, onRequest: read },
+    async (request) => toJobResource(await ownJob(app.jobStore, request.params.id, request.user.userId)),
+  );
+
+  app.get<{ Params: JobIdParams }>(
+    '/:id/download',
+    { schema: downloadExportSchema, onRequest: read },
+    async (request, reply) => {
+      const job = await ownJob(app.jobStore, request.params.id, request.user.userId);
+      if (job.state === 'failed') throw new ExportFailedError(job.id);
+      if (!hasFile(job)) throw new ExportNotReadyError(job.id, job.state);
+
+      // The bucket's lifecycle rule deletes files after a few days while the
+      // job record lives longer: say so instead of handing out a dead link.
+      const expiryDays = buckets.exportFiles.expireAfterDays;
+      const finishedAt = Date.parse(job.finishedAt ?? job.updatedAt);
+      if (app.clock.now().getTime() - finishedAt >= expiryDays * 86_400_000) {
+        throw new ExportFileExpiredError(job.id, expiryDays);
+      }
+
+      const url = await app.exportFiles.downloadUrl(job.file.key, downloadFilename(job));
+      request.log.info({ jobId: job.id }, 'export download link issued');
+      // The URL is a bearer credential for the file: keep it out of caches.
+      return reply.header('cache-control', 'no-store').redirect(url, 302);
+    },
+  );
+};
+
+export default exportRoutes;
+
+/**
+ * POST /v1/exports takes no options yet. A body is tolerated when empty (`{}`)
+ * but anything in it is rejected, like an unknown field anywhere else: a client
+ * sending options this version does not know must not think they were applied.
+ */
+async function rejectBodyContent(request: FastifyRequest): Promise<void> {
+  const body: unknown = request.body;
+  if (body === undefined || body === null) return;
+  const fields = typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : undefined;
+  if (fields?.length === 0) return;
+  throw new ValidationFailedError(
+    fields
+      ? fields.map((field) => ({ in: 'body', field, message: 'is not an allowed field' }))
+      : [{ in: 'body', field: '', message: 'must be empty or {}' }],
+  );
+}
+
+async function ownJob(store: JobStore, id: string, userId: string): Promise<ExportJob> {
+  const job = await store.getForUser(id, userId);
+  if (!job) throw new ExportNotFoundError(id);
+  return job;
+}
+
+async function createJob(store: JobStore, input: Parameters<JobStore['create']>[0]) {
+  try {
+    return await store.create(input);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'job_create_conflict') {
+      throw new ExportCreateConflictError(error);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Marks a job whose message could not be sent as failed. Retried a little,
+ * since a job left queued without a message would block the user's exports
+ * until its record expires; if even that fails, the log says which job.
+ */
+async function failUnqueuedJob(store: JobStore, jobId: string, log: FastifyBaseLogger): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt += 1) {
+    try {
+      await store.fail(jobId, ENQUEUE_FAILED);
+      log.warn('export could not be queued; job marked failed');
+      return;
+    } catch (error) {
+      log.error({ err: error, attempt }, 'could not mark the unqueued export failed');
+    }
+  }
+  log.error('export left queued without a message; it blocks new exports of this user until it expires');
+}
+
+/** e.g. `memberships-2025-11-25-<id>.csv`. */
+function downloadFilename(job: ExportJob): string {
+  return `memberships-${job.createdAt.slice(0, 10)}-${job.id}.csv`;
+}

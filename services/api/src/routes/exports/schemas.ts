@@ -1,0 +1,138 @@
+import {
+  authProblemResponses,
+  bodyProblemResponses,
+  commonProblemResponses,
+  problemResponse,
+} from '../../schemas/problem';
+
+/** Same alphabet and length as core's job ids, so a malformed id is a 400, not a lookup. */
+const JOB_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,200}$';
+export const IDEMPOTENCY_KEY_PATTERN = '^[A-Za-z0-9_.:-]{1,200}$';
+export const EXPORT_REQUEST_HEADER = 'export-request';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+const security = [{ bearerAuth: [] }];
+
+const jobIdParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: JOB_ID_PATTERN, description: 'Export id.' } },
+} as const;
+
+const locationHeader = { location: { type: 'string', description: 'Path of the export: `/v1/exports/{id}`.' } } as const;
+
+export interface JobIdParams {
+  readonly id: string;
+}
+
+export interface CreateExportHeaders {
+  readonly 'idempotency-key'?: string;
+}
+
+export interface ListExportsQuery {
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export const createExportSchema = {
+  tags: ['exports'],
+  operationId: 'createExport',
+  summary: 'Request an export of all of your memberships',
+  description:
+    'Accepts the request at once: a worker builds the CSV file and emails it to the account address. ' +
+    'While an export of yours is queued or running, a new request returns that export instead of starting another ' +
+    '(`Export-Request: existing`). With an `Idempotency-Key`, a retried request returns the export the first one ' +
+    'created (remembered for 24 hours).',
+  security,
+  headers: {
+    type: 'object',
+    properties: {
+      'idempotency-key': {
+        type: 'string',
+        pattern: IDEMPOTENCY_KEY_PATTERN,
+        description: 'Client-chosen key (1-200 of `A-Z a-z 0-9 _ . : -`) that makes retries safe.',
+      },
+    },
+  },
+  // No request body: the route accepts none or `{}` and rejects anything in it (see index.ts).
+  // Not declared as a schema because OpenAPI generation would then mark a body as required.
+  response: {
+    202: {
+      description:
+        'Accepted: the export that will run. Poll `Location` for its state. `Export-Request: existing` when this ' +
+        'is an export that already existed (one already queued or running, or an idempotent retry).',
+      headers: {
+        ...locationHeader,
+        [EXPORT_REQUEST_HEADER]: {
+          type: 'string',
+          enum: ['existing'],
+          description: 'Present with `existing` when no new export was created.',
+        },
+      },
+      $ref: 'ExportJob#',
+    },
+    ...commonProblemResponses(),
+    ...authProblemResponses(),
+    ...bodyProblemResponses(),
+    409: problemResponse('Simultaneous requests of the same user collided (`job_create_conflict`); retry.'),
+    503: problemResponse('The export could not be queued and was marked failed (`enqueue_failed`); retry later.'),
+  },
+} as const;
+
+export const getExportSchema = {
+  tags: ['exports'],
+  operationId: 'getExport',
+  summary: 'Get one of your exports',
+  security,
+  params: jobIdParams,
+  response: {
+    200: { description: 'The export.', $ref: 'ExportJob#' },
+    ...commonProblemResponses(),
+    ...authProblemResponses(),
+    404: problemResponse('No export with this id belongs to you (`export_not_found`).'),
+  },
+} as const;
+
+export const listExportsSchema = {
+  tags: ['exports'],
+  operationId: 'listExports',
+  summary: 'List your exports, newest first',
+  security,
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: 'Page size.' },
+      cursor: { type: 'string', minLength: 1, maxLength: 2048, description: '`next_cursor` of the previous page.' },
+    },
+  },
+  response: {
+    200: { description: 'A page of exports.', $ref: 'ExportJobList#' },
+    ...commonProblemResponses(),
+    ...authProblemResponses(),
+  },
+} as const;
+
+export const downloadExportSchema = {
+  tags: ['exports'],
+  operationId: 'downloadExport',
+  summary: 'Download the CSV file of a finished export',
+  description: 'Redirects to a short-lived, pre-signed URL of the file (valid for a few minutes: follow it at once).',
+  security,
+  params: jobIdParams,
+  response: {
+    302: {
+      description: 'Redirect to the file.',
+      headers: { location: { type: 'string', description: 'Short-lived URL of the CSV file.' } },
+      type: 'null',
+    },
+    ...commonProblemResponses(),
+    ...authProblemResponses(),
+    404: problemResponse('No export with this id belongs to you (`export_not_found`).'),
+    409: problemResponse('The export has no file: it is still queued or running (`export_not_ready`), or it failed (`export_failed`).'),
+    410: problemResponse('The file was deleted after its retention period (`export_file_expired`).'),
+  },
+} as const;

@@ -1,0 +1,93 @@
+import { JOB_STATES } from '@memberships/core';
+
+/**
+ * The public shape of an export job (snake_case). It is a projection of the
+ * core ExportJob: internal fields (user id, S3 key, lease) are not in it, and
+ * as a response schema it also drops anything not listed here.
+ */
+const timestamp = { type: 'string', format: 'date-time' } as const;
+
+export const exportJobSchema = {
+  $id: 'ExportJob',
+  type: 'object',
+  description: 'An asynchronous export of all of your memberships as CSV.',
+  additionalProperties: false,
+  required: ['id', 'state', 'trigger', 'created_at', 'updated_at', 'attempts', 'progress', 'links'],
+  properties: {
+    id: { type: 'string', description: 'Export id.' },
+    state: {
+      type: 'string',
+      enum: [...JOB_STATES],
+      description: '`queued` → `running` → `succeeded` | `failed`; `succeeded` and `failed` are final.',
+    },
+    trigger: { type: 'string', enum: ['api', 'schedule'], description: 'What requested the export.' },
+    created_at: { ...timestamp, description: 'When the export was requested.' },
+    updated_at: { ...timestamp, description: 'Last change of this record.' },
+    started_at: { ...timestamp, description: 'When a worker first started building the file.' },
+    finished_at: { ...timestamp, description: 'When the export succeeded or failed.' },
+    attempts: { type: 'integer', minimum: 0, description: 'How many times a worker has started this export.' },
+    progress: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['rows_exported', 'rows_total'],
+      properties: {
+        rows_exported: { type: 'integer', minimum: 0 },
+        rows_total: { type: ['integer', 'null'], minimum: 0, description: 'null until the worker has counted the rows.' },
+      },
+    },
+    file: {
+      type: 'object',
+      description: 'The finished CSV file (when `succeeded`).',
+      additionalProperties: false,
+      required: ['rows', 'bytes', 'sha256', 'content_type'],
+      properties: {
+        rows: { type: 'integer', minimum: 0, description: 'Data rows (the header line not counted).' },
+        bytes: { type: 'integer', minimum: 0 },
+        sha256: { type: 'string', description: 'Hex SHA-256 of the file, to check a download.' },
+        content_type: { type: 'string' },
+      },
+    },
+    delivery: {
+      type: 'object',
+      description: 'How the file was emailed (when `succeeded`).',
+      additionalProperties: false,
+      required: ['method', 'to', 'emailed_at'],
+      properties: {
+        method: { type: 'string', enum: ['attachment', 'link'], description: 'Attached to the email, or a download link in it.' },
+        to: { type: 'string', description: "The account's email address." },
+        emailed_at: timestamp,
+      },
+    },
+    error: {
+      type: 'object',
+      description: 'Why the export failed (when `failed`).',
+      additionalProperties: false,
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', description: 'Stable error code, e.g. `enqueue_failed`.' },
+        message: { type: 'string' },
+      },
+    },
+    links: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['self'],
+      properties: {
+        self: { type: 'string', description: 'This export.' },
+        download: { type: 'string', description: 'The file (redirects to a short-lived URL); present once succeeded.' },
+      },
+    },
+  },
+} as const;
+
+export const exportJobListSchema = {
+  $id: 'ExportJobList',
+  type: 'object',
+  description: 'A page of your exports, newest first.',
+  additionalProperties: false,
+  required: ['items'],
+  properties: {
+    items: { type: 'array', items: { $ref: 'ExportJob#' } },
+    next_cursor: { type: 'string', description: 'Pass as `cursor` to get the next page; absent on the last page.' },
+  },
+} as const;
