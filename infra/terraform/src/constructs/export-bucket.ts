@@ -1,0 +1,95 @@
+import { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
+import { S3BucketLifecycleConfiguration } from '@cdktn/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketOwnershipControls } from '@cdktn/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktn/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktn/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { buckets } from '@memberships/core';
+import { Construct } from 'constructs';
+import type { Deployment } from './deployment';
+import { EXPORT_OBJECT_PREFIX, policyDocument } from './iam';
+
+export interface ExportBucketProps {
+  readonly deployment: Deployment;
+}
+
+/**
+ * The bucket of export CSV files. Private in every way S3 offers (public
+ * access block, ACLs disabled by BucketOwnerEnforced, a policy that refuses
+ * anything but TLS ≥ 1.2), SSE-S3 encrypted (the worker also asks for it per
+ * object), and files expire after core's `buckets.exportFiles.expireAfterDays`:
+ * they are derived data, rebuilt by a new export, so there is no versioning.
+ */
+export class ExportBucket extends Construct {
+  readonly bucket: S3Bucket;
+
+  constructor(scope: Construct, id: string, props: ExportBucketProps) {
+    super(scope, id);
+    const { deployment } = props;
+    const name = deployment.names.buckets.exportFiles;
+
+    this.bucket = new S3Bucket(this, 'bucket', {
+      bucket: name,
+      forceDestroy: false,
+      tags: { Name: name },
+    });
+
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, 'public-access-block', {
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+
+    new S3BucketOwnershipControls(this, 'ownership', {
+      bucket: this.bucket.id,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
+
+    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
+      bucket: this.bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+    });
+
+    new S3BucketLifecycleConfiguration(this, 'lifecycle', {
+      bucket: this.bucket.id,
+      rule: [
+        {
+          id: 'expire-export-files',
+          status: 'Enabled',
+          filter: [{ prefix: EXPORT_OBJECT_PREFIX }],
+          expiration: [{ days: buckets.exportFiles.expireAfterDays }],
+          // A worker killed mid-upload leaves parts behind that are billed until aborted.
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+        },
+      ],
+    });
+
+    const tlsOnly = policyDocument(this, 'tls-only-policy', [
+      {
+        // A Deny: `s3:*` here restricts, it grants nothing.
+        sid: 'DenyInsecureTransport',
+        effect: 'Deny',
+        actions: ['s3:*'],
+        resources: [this.bucket.arn, `${this.bucket.arn}/*`],
+        principals: [{ type: '*', identifiers: ['*'] }],
+        conditions: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+      },
+      {
+        sid: 'DenyOutdatedTls',
+        effect: 'Deny',
+        actions: ['s3:*'],
+        resources: [this.bucket.arn, `${this.bucket.arn}/*`],
+        principals: [{ type: '*', identifiers: ['*'] }],
+        conditions: [{ test: 'NumericLessThan', variable: 's3:TlsVersion', values: ['1.2'] }],
+      },
+    ]);
+    new S3BucketPolicy(this, 'policy', {
+      bucket: this.bucket.id,
+      policy: tlsOnly.json,
+      // S3 rejects policy writes while the public access block is being applied.
+      dependsOn: [publicAccessBlock],
+    });
+  }
+}

@@ -1,0 +1,269 @@
+import { DataAwsIamPolicyDocument } from '@cdktn/provider-aws/lib/data-aws-iam-policy-document';
+import { IamRole } from '@cdktn/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy';
+import { tables, type TableKey } from '@memberships/core';
+import { Construct } from 'constructs';
+import type { Deployment } from './deployment';
+
+export interface PolicyStatement {
+  readonly sid: string;
+  readonly effect?: 'Allow' | 'Deny';
+  readonly actions: readonly string[];
+  readonly resources?: readonly string[];
+  readonly principals?: readonly { readonly type: string; readonly identifiers: readonly string[] }[];
+  readonly conditions?: readonly { readonly test: string; readonly variable: string; readonly values: readonly string[] }[];
+}
+
+/**
+ * Every policy of the platform is an `aws_iam_policy_document`, never a
+ * hand-written JSON string: one shape that Terraform validates and that the
+ * tests can walk statement by statement.
+ */
+export function policyDocument(scope: Construct, id: string, statements: readonly PolicyStatement[]): DataAwsIamPolicyDocument {
+  return new DataAwsIamPolicyDocument(scope, id, {
+    statement: statements.map((s) => ({
+      sid: s.sid,
+      effect: s.effect ?? 'Allow',
+      actions: [...s.actions],
+      ...(s.resources ? { resources: [...s.resources] } : {}),
+      ...(s.principals ? { principals: s.principals.map((p) => ({ type: p.type, identifiers: [...p.identifiers] })) } : {}),
+      ...(s.conditions
+        ? { condition: s.conditions.map((c) => ({ test: c.test, variable: c.variable, values: [...c.values] })) }
+        : {}),
+    })),
+  });
+}
+
+export interface ServiceRoleProps {
+  readonly name: string;
+  readonly description: string;
+  /** Service principal allowed to assume the role, e.g. ecs-tasks.amazonaws.com. */
+  readonly servicePrincipal: string;
+  /** The account the calling service acts for (confused-deputy guard). */
+  readonly sourceAccount: string;
+  /** Optional `aws:SourceArn` pattern narrowing which resource of that service may assume the role. */
+  readonly sourceArnLike?: string;
+  readonly statements: readonly PolicyStatement[];
+}
+
+/** A role one AWS service assumes, with exactly one inline policy. No managed policies: they grant `*` resources. */
+export class ServiceRole extends Construct {
+  readonly role: IamRole;
+  readonly policy: IamRolePolicy;
+
+  constructor(scope: Construct, id: string, props: ServiceRoleProps) {
+    super(scope, id);
+    const trust = policyDocument(this, 'trust', [
+      {
+        sid: 'AssumedByService',
+        actions: ['sts:AssumeRole'],
+        principals: [{ type: 'Service', identifiers: [props.servicePrincipal] }],
+        conditions: [
+          { test: 'StringEquals', variable: 'aws:SourceAccount', values: [props.sourceAccount] },
+          ...(props.sourceArnLike ? [{ test: 'ArnLike', variable: 'aws:SourceArn', values: [props.sourceArnLike] }] : []),
+        ],
+      },
+    ]);
+    this.role = new IamRole(this, 'role', {
+      name: props.name,
+      description: props.description,
+      assumeRolePolicy: trust.json,
+    });
+    this.policy = new IamRolePolicy(this, 'policy', {
+      name: 'least-privilege',
+      role: this.role.id,
+      policy: policyDocument(this, 'permissions', props.statements).json,
+    });
+  }
+
+  get arn(): string {
+    return this.role.arn;
+  }
+}
+
+/** DynamoDB actions the services use (see the JobStore and UserStore in core). */
+export type DynamoDbAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'ConditionCheckItem' | 'DescribeTable';
+
+/**
+ * What each service does to each table, derived from the code:
+ * - API: JobStore.create (a TransactWriteItems of conditional Puts on the job
+ *   and guard items: IAM authorises each item as PutItem), get/getForUser,
+ *   listForUser (Query on the `byUser` index), fail after a failed enqueue
+ *   (UpdateItem + deleting the active guard), readiness (DescribeTable);
+ *   UserStore.findByEmail/get for login.
+ * - Worker: JobStore.claim/heartbeat/complete/fail/release (UpdateItem),
+ *   get (GetItem), clearing the active guard on complete/fail (DeleteItem);
+ *   UserStore.get for the recipient address.
+ * Typed over core's TableKey: a new table in core does not compile here until
+ * someone decides what each service may do with it.
+ */
+export const TABLE_ACCESS: Readonly<Record<'api' | 'worker', Readonly<Record<TableKey, readonly DynamoDbAction[]>>>> = {
+  api: {
+    exportJobs: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'DescribeTable'],
+    exportGuards: ['GetItem', 'PutItem', 'DeleteItem'],
+    users: ['GetItem'],
+  },
+  worker: {
+    exportJobs: ['GetItem', 'UpdateItem'],
+    exportGuards: ['DeleteItem'],
+    users: ['GetItem'],
+  },
+};
+
+/** Key prefix of export files; the worker writes `exports/<userId>/<jobId>.csv`. */
+export const EXPORT_OBJECT_PREFIX = 'exports/';
+
+export interface TaskIamProps {
+  readonly deployment: Deployment;
+  readonly tableArns: Readonly<Record<TableKey, string>>;
+  readonly queueArn: string;
+  readonly deadLetterQueueArn: string;
+  readonly bucketArn: string;
+  readonly sesIdentityArn: string;
+  readonly sesConfigurationSetArn: string;
+  readonly apiLogGroupArn: string;
+  readonly workerLogGroupArn: string;
+  readonly apiRepositoryArn: string;
+  readonly workerRepositoryArn: string;
+  readonly jwtSecretArn: string;
+  readonly databaseSecretArn: string;
+}
+
+/**
+ * The four roles of the two services. A task role is what the code may do;
+ * an execution role is what ECS may do to start the task (pull the image,
+ * write logs, read the task's secrets). Each service gets its own pair, so
+ * the worker cannot read the JWT signing key and the API cannot send email.
+ */
+export class TaskIam extends Construct {
+  readonly apiTaskRole: ServiceRole;
+  readonly apiExecutionRole: ServiceRole;
+  readonly workerTaskRole: ServiceRole;
+  readonly workerExecutionRole: ServiceRole;
+
+  constructor(scope: Construct, id: string, props: TaskIamProps) {
+    super(scope, id);
+    const { deployment } = props;
+    const prefix = deployment.environment.prefix;
+    const exportObjects = `${props.bucketArn}/${EXPORT_OBJECT_PREFIX}*`;
+    const ecsTasks = { servicePrincipal: 'ecs-tasks.amazonaws.com', sourceAccount: deployment.accountId };
+
+    this.apiTaskRole = new ServiceRole(this, 'api-task-role', {
+      ...ecsTasks,
+      name: `${prefix}-api-task`,
+      description: 'What the API code may do: jobs and users in DynamoDB, enqueue exports, presign downloads.',
+      statements: [
+        ...tableStatements('api', props.tableArns),
+        {
+          sid: 'EnqueueExports',
+          actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
+          resources: [props.queueArn],
+        },
+        {
+          // Presigned download URLs are signed with the task role: it must be allowed to read the object itself.
+          sid: 'PresignExportDownloads',
+          actions: ['s3:GetObject'],
+          resources: [exportObjects],
+        },
+      ],
+    });
+
+    this.workerTaskRole = new ServiceRole(this, 'worker-task-role', {
+      ...ecsTasks,
+      name: `${prefix}-worker-task`,
+      description: 'What the worker code may do: consume export requests, update jobs, store files, send email.',
+      statements: [
+        ...tableStatements('worker', props.tableArns),
+        {
+          sid: 'ConsumeExportRequests',
+          actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+          resources: [props.queueArn],
+        },
+        {
+          // Messages the worker cannot parse go straight to the DLQ instead of waiting for the redrive.
+          sid: 'DeadLetterUnreadableMessages',
+          actions: ['sqs:SendMessage'],
+          resources: [props.deadLetterQueueArn],
+        },
+        {
+          // PutObject covers the multipart upload calls (Create/UploadPart/Complete); GetObject is for the emailed presigned link.
+          sid: 'StoreExportFiles',
+          actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
+          resources: [exportObjects],
+        },
+        {
+          // SES authorises SendEmail against the sending identity and the configuration set.
+          sid: 'SendExportEmails',
+          actions: ['ses:SendEmail'],
+          resources: [props.sesIdentityArn, props.sesConfigurationSetArn],
+        },
+      ],
+    });
+
+    this.apiExecutionRole = new ServiceRole(this, 'api-execution-role', {
+      ...ecsTasks,
+      name: `${prefix}-api-execution`,
+      description: 'What ECS may do to start API tasks: pull the image, write logs, read the JWT key and database password.',
+      statements: executionStatements(props.apiRepositoryArn, props.apiLogGroupArn, [props.jwtSecretArn, props.databaseSecretArn]),
+    });
+
+    this.workerExecutionRole = new ServiceRole(this, 'worker-execution-role', {
+      ...ecsTasks,
+      name: `${prefix}-worker-execution`,
+      description: 'What ECS may do to start worker tasks: pull the image, write logs, read the database password.',
+      statements: executionStatements(props.workerRepositoryArn, props.workerLogGroupArn, [props.databaseSecretArn]),
+    });
+  }
+
+  /** The inline policies a service's tasks need before they start. */
+  policies(service: 'api' | 'worker'): IamRolePolicy[] {
+    return service === 'api'
+      ? [this.apiTaskRole.policy, this.apiExecutionRole.policy]
+      : [this.workerTaskRole.policy, this.workerExecutionRole.policy];
+  }
+}
+
+function tableStatements(service: 'api' | 'worker', tableArns: Readonly<Record<TableKey, string>>): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  for (const key of Object.keys(tables) as TableKey[]) {
+    const actions = TABLE_ACCESS[service][key];
+    const tableLevel = actions.filter((a) => a !== 'Query');
+    const sid = key.charAt(0).toUpperCase() + key.slice(1);
+    if (tableLevel.length > 0) {
+      statements.push({ sid: `${sid}Items`, actions: tableLevel.map((a) => `dynamodb:${a}`), resources: [tableArns[key]] });
+    }
+    if (actions.includes('Query')) {
+      // Only the indexes are queried; the base table's key is the item id.
+      const indexes = tables[key].globalIndexes.map((index) => `${tableArns[key]}/index/${index.name}`);
+      if (indexes.length > 0) statements.push({ sid: `${sid}Indexes`, actions: ['dynamodb:Query'], resources: indexes });
+    }
+  }
+  return statements;
+}
+
+function executionStatements(repositoryArn: string, logGroupArn: string, secretArns: readonly string[]): PolicyStatement[] {
+  return [
+    {
+      // The one action here that AWS only authorises on "*": the registry token is account-wide.
+      sid: 'EcrLogin',
+      actions: ['ecr:GetAuthorizationToken'],
+      resources: ['*'],
+    },
+    {
+      sid: 'PullImage',
+      actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+      resources: [repositoryArn],
+    },
+    {
+      // `<group arn>:*` matches the group (CreateLogStream) and its streams (PutLogEvents), nothing else.
+      sid: 'WriteLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [`${logGroupArn}:*`],
+    },
+    {
+      sid: 'ReadTaskSecrets',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [...secretArns],
+    },
+  ];
+}

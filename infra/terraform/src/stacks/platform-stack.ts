@@ -1,0 +1,222 @@
+import { DataAwsPartition } from '@cdktn/provider-aws/lib/data-aws-partition';
+import { AwsProvider } from '@cdktn/provider-aws/lib/provider';
+import { queues, resourceNames } from '@memberships/core';
+import { S3Backend, TerraformOutput, TerraformStack, type ITerraformDependable } from 'cdktn';
+import type { Construct } from 'constructs';
+import type { SynthConfig } from '../config';
+import { ApiService } from '../constructs/api-service';
+import { Database } from '../constructs/database';
+import type { Deployment } from '../constructs/deployment';
+import { Dns } from '../constructs/dns';
+import { EcsCluster } from '../constructs/ecs-cluster';
+import { Email } from '../constructs/email';
+import { ExportBucket } from '../constructs/export-bucket';
+import { ExportQueue } from '../constructs/export-queue';
+import { TaskIam } from '../constructs/iam';
+import { Network } from '../constructs/network';
+import { Observability } from '../constructs/observability';
+import { secretKey, sharedEnvironment } from '../constructs/runtime-environment';
+import { Scheduler } from '../constructs/scheduler';
+import { JWT_SECRET_KEYS, Secrets } from '../constructs/secrets';
+import { Tables } from '../constructs/tables';
+import { WorkerService } from '../constructs/worker-service';
+import type { EnvironmentConfig } from '../environments';
+import { ecrRepositoryArn, PlatformInputs } from './platform-inputs';
+
+/** Terraform and OpenTofu both accept this constraint; 1.10 is the first with S3-native state locking. */
+export const REQUIRED_TERRAFORM_VERSION = '>= 1.10.0';
+
+export interface PlatformStackProps {
+  readonly environment: EnvironmentConfig;
+  readonly state: Pick<SynthConfig, 'stateBucket' | 'stateRegion' | 'stateLockTable'>;
+}
+
+/**
+ * The whole platform for one environment. Construct ids are the component
+ * names used in docs/architecture.md.
+ */
+export class PlatformStack extends TerraformStack {
+  readonly inputs: PlatformInputs;
+  readonly network: Network;
+  readonly tables: Tables;
+  readonly exportQueue: ExportQueue;
+  readonly exportBucket: ExportBucket;
+  readonly database: Database;
+  readonly email: Email;
+  readonly scheduler: Scheduler;
+  readonly secrets: Secrets;
+  readonly observability: Observability;
+  readonly iam: TaskIam;
+  readonly dns: Dns;
+  readonly apiService: ApiService;
+  readonly workerService: WorkerService;
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id);
+    const env = props.environment;
+
+    new S3Backend(this, {
+      bucket: props.state.stateBucket,
+      key: `memberships/${env.name}/terraform.tfstate`,
+      region: props.state.stateRegion ?? env.region,
+      encrypt: true,
+      // S3-native locking; a DynamoDB lock table as well only if the team has one (Terraform deprecates it).
+      useLockfile: true,
+      ...(props.state.stateLockTable ? { dynamodbTable: props.state.stateLockTable } : {}),
+    });
+
+    // Refuse older binaries up front instead of failing on the lock file mid-init.
+    this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
+
+    this.inputs = new PlatformInputs(this, 'inputs');
+    new AwsProvider(this, 'aws', {
+      region: env.region,
+      allowedAccountIds: [this.inputs.awsAccountId],
+      defaultTags: [{ tags: { Project: 'memberships', Environment: env.name, ManagedBy: 'cdktn' } }],
+    });
+    const partition = new DataAwsPartition(this, 'partition');
+
+    const deployment: Deployment = {
+      environment: env,
+      names: resourceNames(env.prefix),
+      accountId: this.inputs.awsAccountId,
+      partition: partition.partition,
+      region: env.region,
+    };
+
+    this.network = new Network(this, 'network', { deployment });
+    const cluster = new EcsCluster(this, 'ecs-cluster', { deployment });
+    this.tables = new Tables(this, 'tables', { deployment });
+    this.exportQueue = new ExportQueue(this, 'export-queue', { deployment });
+    this.exportBucket = new ExportBucket(this, 'export-bucket', { deployment });
+    this.database = new Database(this, 'database', {
+      deployment,
+      subnetIds: this.network.databaseSubnetIds,
+      securityGroupId: this.network.securityGroups.database.id,
+    });
+    this.secrets = new Secrets(this, 'secrets', { deployment });
+    this.email = new Email(this, 'email', {
+      deployment,
+      domain: this.inputs.emailDomain,
+      hostedZoneId: this.inputs.hostedZoneId,
+    });
+    this.scheduler = new Scheduler(this, 'scheduler', { deployment, queueArn: this.exportQueue.queue.arn });
+    this.observability = new Observability(this, 'observability', { deployment, alarmEmail: this.inputs.alarmEmail });
+
+    this.iam = new TaskIam(this, 'iam', {
+      deployment,
+      tableArns: this.tables.arns,
+      queueArn: this.exportQueue.queue.arn,
+      deadLetterQueueArn: this.exportQueue.deadLetterQueue.arn,
+      bucketArn: this.exportBucket.bucket.arn,
+      sesIdentityArn: this.email.identityArn,
+      sesConfigurationSetArn: this.email.configurationSetArn,
+      apiLogGroupArn: this.observability.apiLogGroup.arn,
+      workerLogGroupArn: this.observability.workerLogGroup.arn,
+      apiRepositoryArn: ecrRepositoryArn(this, 'api_image_parts', this.inputs.apiImage, deployment.partition),
+      workerRepositoryArn: ecrRepositoryArn(this, 'worker_image_parts', this.inputs.workerImage, deployment.partition),
+      jwtSecretArn: this.secrets.jwtSigningKey.arn,
+      databaseSecretArn: this.database.masterSecretArn,
+    });
+
+    this.dns = new Dns(this, 'dns', {
+      apiDomainName: this.inputs.apiDomainName,
+      hostedZoneId: this.inputs.hostedZoneId,
+    });
+
+    const environment = sharedEnvironment(deployment, {
+      exportQueueUrl: this.exportQueue.queue.url,
+      exportDeadLetterQueueUrl: this.exportQueue.deadLetterQueue.url,
+      databaseUrl: this.database.url,
+    });
+    const databasePassword = { PGPASSWORD: secretKey(this.database.masterSecretArn, 'password') };
+    // Tasks that start before their data stores or permissions exist crash-loop until they do: order the apply instead.
+    const prerequisites: ITerraformDependable[] = [
+      cluster.capacityProviders,
+      ...Object.values(this.tables.tables),
+      this.exportQueue.queue,
+      this.exportBucket.bucket,
+      this.database.instance,
+    ];
+
+    this.apiService = new ApiService(this, 'api-service', {
+      deployment,
+      clusterArn: cluster.cluster.arn,
+      clusterName: cluster.cluster.name,
+      vpcId: this.network.vpc.id,
+      publicSubnetIds: this.network.publicSubnetIds,
+      privateSubnetIds: this.network.privateSubnetIds,
+      loadBalancerSecurityGroupId: this.network.securityGroups.loadBalancer.id,
+      serviceSecurityGroupId: this.network.securityGroups.api.id,
+      certificateArn: this.dns.validatedCertificateArn,
+      image: this.inputs.apiImage,
+      taskRoleArn: this.iam.apiTaskRole.arn,
+      executionRoleArn: this.iam.apiExecutionRole.arn,
+      logGroupName: this.observability.apiLogGroup.name,
+      environment: {
+        ...environment,
+        HOST: '0.0.0.0',
+        PORT: '3000',
+        // Only the ALB (inside the VPC) may set X-Forwarded-For.
+        TRUST_PROXY: env.network.vpcCidr,
+      },
+      secrets: {
+        JWT_PRIVATE_KEY: secretKey(this.secrets.jwtSigningKey.arn, JWT_SECRET_KEYS.privateKey),
+        JWT_PUBLIC_KEY: secretKey(this.secrets.jwtSigningKey.arn, JWT_SECRET_KEYS.publicKey),
+        ...databasePassword,
+      },
+      dependsOn: [...prerequisites, ...this.iam.policies('api')],
+    });
+
+    this.workerService = new WorkerService(this, 'worker-service', {
+      deployment,
+      clusterArn: cluster.cluster.arn,
+      clusterName: cluster.cluster.name,
+      privateSubnetIds: this.network.privateSubnetIds,
+      serviceSecurityGroupId: this.network.securityGroups.worker.id,
+      image: this.inputs.workerImage,
+      taskRoleArn: this.iam.workerTaskRole.arn,
+      executionRoleArn: this.iam.workerExecutionRole.arn,
+      logGroupName: this.observability.workerLogGroup.name,
+      queueName: this.exportQueue.queue.name,
+      environment: {
+        ...environment,
+        SES_FROM_ADDRESS: this.inputs.sesFromAddress,
+        SES_CONFIGURATION_SET: this.email.configurationSet.configurationSetName,
+        // Stated, not defaulted: the queue is configured from the same core values.
+        VISIBILITY_TIMEOUT_SECONDS: String(queues.exportRequests.visibilityTimeoutSeconds),
+        MAX_ATTEMPTS: String(queues.exportRequests.maxReceiveCount),
+      },
+      secrets: databasePassword,
+      dependsOn: [...prerequisites, this.email.identity, ...this.iam.policies('worker')],
+    });
+
+    this.dns.addApiAlias(this.apiService.loadBalancer);
+    this.observability.addAlarms({
+      queueName: this.exportQueue.queue.name,
+      deadLetterQueueName: this.exportQueue.deadLetterQueue.name,
+      loadBalancerArnSuffix: this.apiService.loadBalancer.arnSuffix,
+      targetGroupArnSuffix: this.apiService.targetGroup.arnSuffix,
+      databaseIdentifier: this.database.instance.identifier,
+    });
+
+    this.outputs(cluster);
+  }
+
+  private outputs(cluster: EcsCluster): void {
+    const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
+    output('api_url', `https://${this.inputs.apiDomainName}`, 'Base URL of the API.');
+    output('ecs_cluster_name', cluster.cluster.name, 'ECS cluster of both services.');
+    output('api_service_name', this.apiService.service.name, 'ECS service of the API.');
+    output('worker_service_name', this.workerService.service.name, 'ECS service of the worker.');
+    output('export_queue_url', this.exportQueue.queue.url, 'EXPORT_QUEUE_URL.');
+    output('export_dlq_url', this.exportQueue.deadLetterQueue.url, 'EXPORT_DLQ_URL.');
+    output('export_bucket', this.exportBucket.bucket.bucket, 'EXPORT_BUCKET.');
+    output('database_endpoint', this.database.instance.address, 'PostgreSQL host name (private).');
+    output('database_secret_arn', this.database.masterSecretArn, 'Secrets Manager secret with the database master credentials.');
+    output('jwt_signing_key_secret_arn', this.secrets.jwtSigningKey.arn, 'Put the ES256 key pair here before the API can start.');
+    output('schedule_group_name', this.scheduler.group.name, 'EventBridge Scheduler group of export schedules.');
+    output('scheduler_role_arn', this.scheduler.role.arn, 'Role export schedules use to reach the queue.');
+    output('alarm_topic_arn', this.observability.alarmTopic.arn, 'SNS topic every alarm notifies.');
+  }
+}

@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TerraformElement, Testing } from 'cdktn';
+import type { EnvironmentConfig } from '../environments';
+import { buildApp } from '../main';
+import type { PlatformStack } from '../stacks/platform-stack';
+
+/** Test helpers over the Terraform JSON a stack synthesizes (what `terraform plan` would read). */
+
+export type Block = Record<string, unknown>;
+
+export interface SynthesizedStack {
+  readonly stack: PlatformStack;
+  /** Construct path (`production/export-queue/queue`) of every element, by its Terraform name. */
+  readonly paths: ReadonlyMap<string, string>;
+  readonly json: {
+    readonly resource: Record<string, Record<string, Block>>;
+    readonly data: Record<string, Record<string, Block>>;
+    readonly variable: Record<string, Block>;
+    readonly output: Record<string, Block>;
+    readonly terraform: Block;
+    readonly provider: Record<string, Block[]>;
+    readonly locals?: Record<string, unknown>;
+  };
+}
+
+const TEST_STATE = { stateBucket: 'test-state-bucket', stateRegion: undefined, stateLockTable: undefined } as const;
+
+/** Synthesizes one environment's stack with cdktn's validations on (what `npm run synth` would refuse, this refuses). */
+export function synthesize(environment: EnvironmentConfig): SynthesizedStack {
+  // The App creates its output directory up front even though nothing is written to it here.
+  const outdir = mkdtempSync(join(tmpdir(), 'memberships-infra-test-'));
+  try {
+    const { stacks } = buildApp({ ...TEST_STATE, outdir }, [environment]);
+    const stack = stacks[0]!;
+    const json = JSON.parse(Testing.synth(stack, true)) as SynthesizedStack['json'];
+    return { stack, json, paths: elementPaths(stack) };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function elementPaths(stack: PlatformStack): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const element of stack.node.findAll()) {
+    if (element instanceof TerraformElement) paths.set(element.friendlyUniqueId, element.node.path);
+  }
+  return paths;
+}
+
+export interface ResourceJson {
+  /** Terraform name (`aws_sqs_queue.<name>`). */
+  readonly name: string;
+  /** Construct path, e.g. `production/export-queue/queue`. */
+  readonly path: string;
+  readonly body: Block;
+}
+
+/** Every resource of a type, with its Terraform name and construct path. */
+export function resourcesOf(synth: SynthesizedStack, type: string): ResourceJson[] {
+  return Object.entries(synth.json.resource[type] ?? {}).map(([name, body]) => ({ name, path: synth.paths.get(name) ?? '', body }));
+}
+
+/** The one resource of a type whose construct path ends with `pathSuffix` (e.g. `export-queue/queue`). */
+export function resourceAt(synth: SynthesizedStack, type: string, pathSuffix: string): ResourceJson {
+  const matches = resourcesOf(synth, type).filter(({ path }) => path.endsWith(`/${pathSuffix}`));
+  if (matches.length !== 1) throw new Error(`expected one ${type} at */${pathSuffix}, found ${matches.length}`);
+  return matches[0]!;
+}
+
+/** `${<type>.<name>.<attribute>}` as Terraform writes a reference. */
+export function ref(type: string, name: string, attribute: string): string {
+  return `\${${type}.${name}.${attribute}}`;
+}
+
+export interface PolicyStatementJson {
+  readonly sid?: string;
+  readonly effect?: string;
+  readonly actions?: string[];
+  readonly resources?: string[];
+  readonly principals?: { type: string; identifiers: string[] }[];
+  readonly condition?: { test: string; variable: string; values: string[] }[];
+}
+
+/** Statements of every aws_iam_policy_document, by document name. */
+export function policyDocuments(synth: SynthesizedStack): Map<string, PolicyStatementJson[]> {
+  const documents = synth.json.data['aws_iam_policy_document'] ?? {};
+  return new Map(Object.entries(documents).map(([name, body]) => [name, (body.statement as PolicyStatementJson[]) ?? []]));
+}
+
+/** The policy document a `${data.aws_iam_policy_document.<name>.json}` reference points at. */
+export function documentName(reference: unknown): string | undefined {
+  const match = /^\$\{data\.aws_iam_policy_document\.([^.}]+)\.json\}$/.exec(String(reference));
+  return match?.[1];
+}
+
+/** The container definition of an ECS task definition. */
+export interface ContainerJson {
+  readonly name: string;
+  readonly image: string;
+  readonly environment: { name: string; value: string }[];
+  readonly secrets: { name: string; valueFrom: string }[];
+  readonly stopTimeout: number;
+  readonly healthCheck?: { command: string[] };
+  readonly portMappings: { containerPort: number }[];
+  readonly readonlyRootFilesystem: boolean;
+  readonly logConfiguration: { logDriver: string; options: Record<string, string> };
+}
+
+export function containerOf(taskDefinition: Block): ContainerJson {
+  const containers = JSON.parse(String(taskDefinition.container_definitions)) as ContainerJson[];
+  if (containers.length !== 1) throw new Error(`expected one container, found ${containers.length}`);
+  return containers[0]!;
+}
+
+export function environmentOf(container: ContainerJson): Record<string, string> {
+  return Object.fromEntries(container.environment.map(({ name, value }) => [name, value]));
+}
