@@ -33,6 +33,7 @@ module.exports = {
   projects: [
     project('core', '<rootDir>/packages/core'),
     project('local-platform', '<rootDir>/tools/local-platform'),
+    project('scheduler-local', '<rootDir>/tools/scheduler-local'),
     project('api', '<rootDir>/services/api'),
     project('worker', '<rootDir>/services/worker'),
     project('sdk', '<rootDir>/packages/sdk', esmAsCommonJs),
