@@ -1,0 +1,72 @@
+import { ConfigError } from '@memberships/core';
+import { leaseMsFor, loadConfig } from './config';
+
+const REQUIRED = {
+  AWS_REGION: 'eu-west-1',
+  USERS_TABLE: 'p-users',
+  JOBS_TABLE: 'p-export-jobs',
+  GUARDS_TABLE: 'p-export-guards',
+  EXPORT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/p-export-requests',
+  EXPORT_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/p-export-requests-dlq',
+  EXPORT_BUCKET: 'p-export-files',
+  DATABASE_URL: 'postgres://worker@db.internal:5432/memberships',
+  SES_FROM_ADDRESS: 'exports@example.com',
+};
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(REQUIRED);
+    expect(config).toMatchObject({
+      logLevel: 'info',
+      attachmentLimitBytes: 5 * 1024 * 1024,
+      downloadLinkTtlSeconds: 86_400,
+      visibilityTimeoutSeconds: 60,
+      maxAttempts: 5,
+      heartbeatIntervalSeconds: 10,
+      receiveWaitSeconds: 10,
+      shutdownGraceSeconds: 15,
+      sesConfigurationSet: undefined,
+      exportKmsKeyId: undefined,
+    });
+    expect(config.aws.endpoints).toEqual({ dynamodb: undefined, sqs: undefined, s3: undefined, ses: undefined });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads endpoint overrides and worker options', () => {
+    const config = loadConfig({
+      ...REQUIRED,
+      AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:4566',
+      AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:8005',
+      VISIBILITY_TIMEOUT_SECONDS: '3',
+      HEARTBEAT_INTERVAL_SECONDS: '1',
+      ATTACHMENT_LIMIT_BYTES: '1024',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config.aws.endpoints.sqs).toBe('http://127.0.0.1:4566');
+    expect(config.aws.endpoints.ses).toBe('http://127.0.0.1:8005');
+    expect(config.attachmentLimitBytes).toBe(1024);
+    // The lease ends one heartbeat before the message would reappear.
+    expect(leaseMsFor(config)).toBe(2000);
+  });
+
+  it('lists every problem at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ...REQUIRED, DATABASE_URL: '', SES_FROM_ADDRESS: '', MAX_ATTEMPTS: 'many', LOG_LEVEL: 'loud' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('DATABASE_URL is required');
+    expect(message).toContain('SES_FROM_ADDRESS is required');
+    expect(message).toContain('MAX_ATTEMPTS must be an integer');
+    expect(message).toContain('LOG_LEVEL must be one of');
+  });
+
+  it('refuses a heartbeat that would not keep the message hidden', () => {
+    expect(() => loadConfig({ ...REQUIRED, VISIBILITY_TIMEOUT_SECONDS: '10', HEARTBEAT_INTERVAL_SECONDS: '8' })).toThrow(
+      /HEARTBEAT_INTERVAL_SECONDS must be an integer between 1 and 5/,
+    );
+  });
+});

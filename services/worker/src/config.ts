@@ -1,0 +1,118 @@
+import { ConfigError, EnvReader, queues, type AwsClientSettings } from '@memberships/core';
+
+/**
+ * The worker's configuration: read and validated once, at start-up. This is
+ * the only module that reads `process.env`; everything else receives the
+ * frozen object (or the part of it it needs).
+ */
+export interface WorkerConfig {
+  readonly aws: AwsClientSettings;
+  readonly usersTable: string;
+  readonly jobsTable: string;
+  readonly guardsTable: string;
+  readonly exportQueueUrl: string;
+  readonly exportDlqUrl: string;
+  readonly exportBucket: string;
+  /** SSE-KMS key for export files; unset = SSE-S3 (AES256). */
+  readonly exportKmsKeyId: string | undefined;
+  readonly databaseUrl: string;
+  readonly logLevel: string;
+  readonly sesFromAddress: string;
+  readonly sesConfigurationSet: string | undefined;
+  /** Files up to this size are attached to the email; larger ones are sent as a download link. */
+  readonly attachmentLimitBytes: number;
+  readonly downloadLinkTtlSeconds: number;
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives after which a passing failure becomes final (the job is marked failed). */
+  readonly maxAttempts: number;
+  /** How often the message's visibility is extended and the job's lease and progress are renewed. */
+  readonly heartbeatIntervalSeconds: number;
+  /** First retry delay after a passing failure; doubles on every attempt up to `retryMaxDelaySeconds`. */
+  readonly retryBaseDelaySeconds: number;
+  readonly retryMaxDelaySeconds: number;
+  /** SQS long-poll wait per receive; a shutdown waits for the poll in progress, so this bounds its delay. */
+  readonly receiveWaitSeconds: number;
+  /** On SIGTERM, how long the job in hand may run on before it is released for another worker. */
+  readonly shutdownGraceSeconds: number;
+}
+
+/** SES v2 accepts messages up to 40 MB after encoding; base64 grows an attachment by a third. */
+const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
+/** A SigV4 presigned URL lives at most 7 days. */
+const MAX_LINK_TTL_SECONDS = 7 * 24 * 3600;
+const SQS_MAX_VISIBILITY_SECONDS = 12 * 3600;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const read = new EnvReader(env);
+  const visibilityTimeoutSeconds = read.integer(
+    'VISIBILITY_TIMEOUT_SECONDS',
+    queues.exportRequests.visibilityTimeoutSeconds,
+    { min: 2, max: SQS_MAX_VISIBILITY_SECONDS },
+  );
+  // Renew several times per visibility period, so a single slow or failed renewal does not lose the message.
+  const heartbeatIntervalSeconds = read.integer(
+    'HEARTBEAT_INTERVAL_SECONDS',
+    Math.max(1, Math.floor(visibilityTimeoutSeconds / 6)),
+    { min: 1, max: Math.max(1, Math.floor(visibilityTimeoutSeconds / 2)) },
+  );
+  const retryBaseDelaySeconds = read.integer('RETRY_BASE_DELAY_SECONDS', 10, { min: 0, max: SQS_MAX_VISIBILITY_SECONDS });
+  const logLevel = read.string('LOG_LEVEL', 'info');
+
+  const config: WorkerConfig = {
+    aws: {
+      region: read.string('AWS_REGION'),
+      endpoints: {
+        dynamodb: read.optionalUrl('AWS_ENDPOINT_URL_DYNAMODB'),
+        sqs: read.optionalUrl('AWS_ENDPOINT_URL_SQS'),
+        s3: read.optionalUrl('AWS_ENDPOINT_URL_S3'),
+        ses: read.optionalUrl('AWS_ENDPOINT_URL_SESV2'),
+      },
+    },
+    usersTable: read.string('USERS_TABLE'),
+    jobsTable: read.string('JOBS_TABLE'),
+    guardsTable: read.string('GUARDS_TABLE'),
+    exportQueueUrl: read.url('EXPORT_QUEUE_URL'),
+    exportDlqUrl: read.url('EXPORT_DLQ_URL'),
+    exportBucket: read.string('EXPORT_BUCKET'),
+    exportKmsKeyId: read.optionalString('EXPORT_KMS_KEY_ID'),
+    databaseUrl: read.url('DATABASE_URL'),
+    logLevel,
+    sesFromAddress: read.string('SES_FROM_ADDRESS'),
+    sesConfigurationSet: read.optionalString('SES_CONFIGURATION_SET'),
+    attachmentLimitBytes: read.integer('ATTACHMENT_LIMIT_BYTES', 5 * 1024 * 1024, { min: 0, max: MAX_ATTACHMENT_BYTES }),
+    downloadLinkTtlSeconds: read.integer('DOWNLOAD_LINK_TTL_SECONDS', 86_400, { min: 60, max: MAX_LINK_TTL_SECONDS }),
+    visibilityTimeoutSeconds,
+    maxAttempts: read.integer('MAX_ATTEMPTS', queues.exportRequests.maxReceiveCount, { min: 1, max: 1000 }),
+    heartbeatIntervalSeconds,
+    retryBaseDelaySeconds,
+    retryMaxDelaySeconds: read.integer('RETRY_MAX_DELAY_SECONDS', 900, {
+      min: retryBaseDelaySeconds,
+      max: SQS_MAX_VISIBILITY_SECONDS,
+    }),
+    receiveWaitSeconds: read.integer('RECEIVE_WAIT_SECONDS', 10, { min: 0, max: 20 }),
+    shutdownGraceSeconds: read.integer('SHUTDOWN_GRACE_SECONDS', 15, { min: 0, max: 3600 }),
+  };
+  // EnvReader has no enum reader; checked here so a typo cannot silence the logs.
+  const levelProblem = LOG_LEVELS.includes(logLevel)
+    ? undefined
+    : `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`;
+  try {
+    read.done();
+  } catch (error) {
+    if (levelProblem && error instanceof ConfigError) throw new ConfigError(`${error.message}\n  - ${levelProblem}`);
+    throw error;
+  }
+  if (levelProblem) throw new ConfigError(`Invalid configuration:\n  - ${levelProblem}`);
+  return Object.freeze(config);
+}
+
+/**
+ * How long a claim on a job lasts. Shorter than the visibility timeout by one
+ * heartbeat interval: the lease and the message visibility are renewed on the
+ * same cadence, so when a dead worker's message becomes visible again its
+ * lease has already run out and the next worker can claim the job.
+ */
+export function leaseMsFor(config: Pick<WorkerConfig, 'visibilityTimeoutSeconds' | 'heartbeatIntervalSeconds'>): number {
+  return (config.visibilityTimeoutSeconds - config.heartbeatIntervalSeconds) * 1000;
+}

@@ -1,0 +1,181 @@
+import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from 'pino';
+import { Consumer } from 'sqs-consumer';
+import { AttemptsExhaustedError, describe, RetryScheduledError } from './errors';
+import { shutdownReason, type HandleOutcome } from './export-handler';
+
+export interface MessageHandler {
+  handle(message: Message, shutdown: AbortSignal): Promise<HandleOutcome>;
+}
+
+export interface ExportConsumerOptions {
+  readonly queueUrl: string;
+  /** The SQS client (injected, so the endpoint and credentials come from config). */
+  readonly sqs: SQSClient;
+  readonly handler: MessageHandler;
+  readonly logger: Logger;
+  /** Seconds a received message stays hidden; extended every `heartbeatIntervalSeconds` while it is handled. */
+  readonly visibilityTimeoutSeconds: number;
+  /** Must be less than `visibilityTimeoutSeconds`. */
+  readonly heartbeatIntervalSeconds: number;
+  /** Long-poll wait per receive; shutdown waits for the poll in progress, so this bounds its delay. Default 10. */
+  readonly waitTimeSeconds?: number;
+  /** Receives after which the handler treats a failure as final; compared with the queue's redrive policy at start. */
+  readonly maxAttempts: number;
+}
+
+/**
+ * The SQS side of the worker: polls one message at a time with sqs-consumer,
+ * asks for ApproximateReceiveCount (the handler's attempt number), keeps the
+ * message hidden while a long export runs, and stops cleanly.
+ *
+ * Returning `ack` from the handler deletes the message; `leave` or a throw
+ * keeps it (a throw is logged as a processing error; the handler has already
+ * set the retry delay on the message).
+ */
+export class ExportConsumer {
+  private readonly consumer: Consumer;
+  private readonly shutdown = new AbortController();
+  /** Messages received and not yet deleted or given up (0 or 1 with batch size 1). */
+  private inHand = 0;
+  private stopping = false;
+
+  constructor(private readonly options: ExportConsumerOptions) {
+    const log = options.logger;
+    this.consumer = Consumer.create({
+      queueUrl: options.queueUrl,
+      sqs: options.sqs,
+      batchSize: 1,
+      waitTimeSeconds: options.waitTimeSeconds ?? 10,
+      visibilityTimeout: options.visibilityTimeoutSeconds,
+      heartbeatInterval: options.heartbeatIntervalSeconds,
+      messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+      handleMessage: (message) => this.handleMessage(message),
+    });
+    // From receipt until sqs-consumer is done with the batch, deletion included.
+    this.consumer.on('message_received', () => {
+      this.inHand += 1;
+    });
+    this.consumer.on('response_processed', () => {
+      this.inHand = 0;
+    });
+    this.consumer.on('error', (error, message) => {
+      log.error({ err: error, messageId: messageIdOf(message) }, 'SQS error');
+    });
+    this.consumer.on('processing_error', (wrapped, message) => {
+      // The handler has logged the details with the job's context; this line records the outcome.
+      // sqs-consumer wraps what the handler threw in a StandardError whose cause is the original.
+      const error = wrapped.cause instanceof Error ? wrapped.cause : wrapped;
+      const messageId = message.MessageId;
+      if (error instanceof RetryScheduledError) {
+        log.info({ messageId, retryInSeconds: error.retryInSeconds, failureCode: error.failure.code }, 'message left for retry');
+      } else if (error instanceof AttemptsExhaustedError) {
+        log.warn({ messageId, failureCode: error.failure.code }, 'message left for the dead-letter queue');
+      } else {
+        log.error({ err: error, messageId, detail: describe(error) }, 'message processing failed; it will be retried');
+      }
+    });
+    this.consumer.on('timeout_error', (error, message) => {
+      log.error({ err: error, messageId: message.MessageId }, 'message handling timed out');
+    });
+  }
+
+  /** True from the receipt of a message until it is deleted or left on the queue. */
+  get busy(): boolean {
+    return this.inHand > 0;
+  }
+
+  /**
+   * Checks that the queue exists and can be read (fails fast on a wrong URL
+   * or missing permission) and warns when the redrive policy and
+   * MAX_ATTEMPTS disagree: then either SQS dead-letters a message before the
+   * worker marks its job failed, or the worker gives up early.
+   */
+  async verifyQueue(): Promise<void> {
+    const { Attributes } = await this.options.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: this.options.queueUrl, AttributeNames: ['RedrivePolicy', 'VisibilityTimeout'] }),
+    );
+    const policy = parseRedrivePolicy(Attributes?.RedrivePolicy);
+    if (!policy) {
+      this.options.logger.warn('the export queue has no redrive policy: failed messages will never reach a dead-letter queue');
+    } else if (policy.maxReceiveCount !== this.options.maxAttempts) {
+      this.options.logger.warn(
+        { maxReceiveCount: policy.maxReceiveCount, maxAttempts: this.options.maxAttempts },
+        'the queue redrive maxReceiveCount differs from MAX_ATTEMPTS',
+      );
+    }
+  }
+
+  start(): void {
+    this.consumer.start();
+  }
+
+  /**
+   * Stops taking messages. The poll in progress is allowed to finish rather
+   * than aborted: SQS may still hand a message to an abandoned receive, and
+   * that message would then stay hidden for a whole visibility timeout. A
+   * message received while stopping is given back at once. A message in hand
+   * may run on for up to `graceMs` (0: stop it now); then its export is
+   * aborted and the handler gives the job back and makes the message visible
+   * for another worker. Resolves when the last poll is over and nothing is in
+   * hand any more (its deletion included).
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.consumer.stop();
+    const timer = setTimeout(() => this.abortInFlight(), graceMs);
+    try {
+      while (this.busy || this.consumer.status.isPolling) await sleep(25);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops the message in hand at once (a second signal). */
+  abortInFlight(): void {
+    if (!this.shutdown.signal.aborted) this.shutdown.abort(shutdownReason());
+  }
+
+  private async handleMessage(message: Message): Promise<Message | undefined> {
+    if (this.stopping) {
+      await this.giveBack(message);
+      return undefined;
+    }
+    return (await this.options.handler.handle(message, this.shutdown.signal)) === 'ack' ? message : undefined;
+  }
+
+  /** A message that arrived after stop(): visible again at once, for a worker that is not shutting down. */
+  private async giveBack(message: Message): Promise<void> {
+    try {
+      await this.options.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: this.options.queueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: 0,
+        }),
+      );
+    } catch (error) {
+      this.options.logger.warn({ err: error, messageId: message.MessageId }, 'could not give back a message received while stopping');
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function messageIdOf(message: Message | Message[] | undefined): string | undefined {
+  if (!message) return undefined;
+  return Array.isArray(message) ? message.map((m) => m.MessageId).join(',') : message.MessageId;
+}
+
+function parseRedrivePolicy(value: string | undefined): { maxReceiveCount: number } | undefined {
+  if (!value) return undefined;
+  try {
+    const policy = JSON.parse(value) as { maxReceiveCount?: unknown };
+    const count = Number(policy.maxReceiveCount);
+    return Number.isFinite(count) ? { maxReceiveCount: count } : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,198 @@
+import { createHash } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import {
+  clientOptions,
+  encodeMessage,
+  EXPORT_REQUESTED,
+  JobStore,
+  type AwsClientSettings,
+  type ExportJob,
+  type ResourceNames,
+} from '@memberships/core';
+import {
+  createTestDatabase,
+  createUser,
+  isAddressedTo,
+  listEmails,
+  provisionTestResources,
+  serviceEnv,
+  type CreatedUser,
+  type SesEmail,
+  type TestDatabase,
+} from '@memberships/local-platform';
+import { loadConfig, type WorkerConfig } from '../config';
+import { waitFor } from './wait';
+
+export interface WorkerTestEnvironmentOptions {
+  /** Export queue overrides (e.g. a short visibility timeout). */
+  readonly visibilityTimeoutSeconds?: number;
+  readonly maxReceiveCount?: number;
+}
+
+/**
+ * Everything a worker test needs, on the real emulators and a real
+ * PostgreSQL database of its own: tables, queues and bucket under a random
+ * prefix, a fresh migrated database, SDK clients, and the worker's
+ * environment. Jobs are created and requested the way the API does it
+ * (JobStore.create, then the v1 message on the queue).
+ */
+export class WorkerTestEnvironment {
+  readonly sqs: SQSClient;
+  readonly s3: S3Client;
+  readonly dynamodb: DynamoDBClient;
+  readonly jobs: JobStore;
+
+  private constructor(
+    readonly aws: AwsClientSettings,
+    readonly names: ResourceNames,
+    readonly queues: { readonly exportQueueUrl: string; readonly exportDlqUrl: string },
+    readonly database: TestDatabase,
+    readonly visibilityTimeoutSeconds: number,
+  ) {
+    this.sqs = new SQSClient(clientOptions(aws, 'sqs'));
+    this.s3 = new S3Client(clientOptions(aws, 's3'));
+    this.dynamodb = new DynamoDBClient(clientOptions(aws, 'dynamodb'));
+    this.jobs = new JobStore({ client: this.dynamodb, jobsTable: names.tables.exportJobs, guardsTable: names.tables.exportGuards });
+  }
+
+  static async create(options: WorkerTestEnvironmentOptions = {}): Promise<WorkerTestEnvironment> {
+    const [resources, database] = await Promise.all([
+      provisionTestResources({
+        exportQueue: {
+          ...(options.visibilityTimeoutSeconds ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds } : {}),
+          ...(options.maxReceiveCount ? { maxReceiveCount: options.maxReceiveCount } : {}),
+        },
+      }),
+      createTestDatabase(),
+    ]);
+    return new WorkerTestEnvironment(
+      resources.aws,
+      resources.names,
+      resources.queueUrls,
+      database,
+      options.visibilityTimeoutSeconds ?? 60,
+    );
+  }
+
+  /** The worker's environment variables (the same set a deployment sets), plus `extra`. */
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return serviceEnv({
+      aws: this.aws,
+      names: this.names,
+      queueUrls: this.queues,
+      databaseUrl: this.database.url,
+      logLevel: 'debug',
+      extra: {
+        SES_FROM_ADDRESS: 'exports@memberships.test',
+        VISIBILITY_TIMEOUT_SECONDS: String(this.visibilityTimeoutSeconds),
+        ...extra,
+      },
+    });
+  }
+
+  config(extra: Record<string, string> = {}): WorkerConfig {
+    return loadConfig(this.env(extra));
+  }
+
+  createUser(): Promise<CreatedUser> {
+    return createUser({ aws: this.aws, table: this.names.tables.users });
+  }
+
+  /** What the API does for POST /v1/exports: create the job, then put the v1 message on the queue. */
+  async requestExport(userId: string): Promise<{ job: ExportJob; body: string }> {
+    const { job } = await this.jobs.create({ userId, trigger: 'api' });
+    const body = encodeMessage({
+      type: EXPORT_REQUESTED,
+      version: 1,
+      jobId: job.id,
+      userId,
+      trigger: 'api',
+      requestedAt: job.createdAt,
+    });
+    await this.send(body);
+    return { job, body };
+  }
+
+  async send(body: string): Promise<void> {
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queues.exportQueueUrl, MessageBody: body }));
+  }
+
+  /** Waits until the job satisfies `done` (e.g. is final), and returns it. */
+  waitForJob(jobId: string, done: (job: ExportJob) => boolean, timeoutMs = 30_000): Promise<ExportJob> {
+    return waitFor(
+      `job ${jobId}`,
+      async () => {
+        const job = await this.jobs.get(jobId);
+        return job && done(job) ? job : undefined;
+      },
+      { timeoutMs, intervalMs: 25 },
+    );
+  }
+
+  /** Receives (and deletes) what is in the dead-letter queue, with its message attributes. */
+  async drainDeadLetters(expected: number, timeoutMs = 20_000): Promise<Message[]> {
+    const received: Message[] = [];
+    await waitFor(
+      `${expected} dead-letter message(s)`,
+      async () => {
+        const { Messages = [] } = await this.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.queues.exportDlqUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            MessageAttributeNames: ['All'],
+            MessageSystemAttributeNames: ['All'],
+          }),
+        );
+        for (const message of Messages) {
+          received.push(message);
+          await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queues.exportDlqUrl, ReceiptHandle: message.ReceiptHandle }));
+        }
+        return received.length >= expected ? received : undefined;
+      },
+      { timeoutMs, intervalMs: 0 },
+    );
+    return received;
+  }
+
+  /** Emails the SES emulator accepted for `address` (about job `jobId`, when given: its id is in the text). */
+  async emailsTo(address: string, jobId?: string): Promise<SesEmail[]> {
+    const emails = await listEmails(this.aws.endpoints.ses!);
+    return emails.filter(
+      (email) => isAddressedTo(email, address) && (jobId === undefined || (email.body.text ?? '').includes(jobId)),
+    );
+  }
+
+  waitForEmails(address: string, count: number, jobId?: string, timeoutMs = 30_000): Promise<SesEmail[]> {
+    return waitFor(
+      `${count} email(s) to ${address}`,
+      async () => {
+        const emails = await this.emailsTo(address, jobId);
+        return emails.length >= count ? emails : undefined;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+  }
+
+  async getObject(key: string): Promise<{ body: Buffer; contentType?: string; contentDisposition?: string }> {
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.names.buckets.exportFiles, Key: key }));
+    return {
+      body: Buffer.from(await object.Body!.transformToByteArray()),
+      ...(object.ContentType ? { contentType: object.ContentType } : {}),
+      ...(object.ContentDisposition ? { contentDisposition: object.ContentDisposition } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.sqs.destroy();
+    this.s3.destroy();
+    this.dynamodb.destroy();
+    await this.database.drop();
+  }
+}
+
+export function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { clientOptions, JobStore, UserStore } from '@memberships/core';
+import { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { leaseMsFor, type WorkerConfig } from './config';
+import { ExportConsumer } from './consumer';
+import { ExportHandler } from './export-handler';
+import { ExportFileStore } from './file-store';
+import { ExportMailer } from './mailer';
+
+export interface Worker {
+  readonly workerId: string;
+  readonly handler: ExportHandler;
+  readonly consumer: ExportConsumer;
+  /** Checks the queue, then starts polling. */
+  start(): Promise<void>;
+  /** Stops polling, finishes or gives back the job in hand (see ExportConsumer.stop), closes connections. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Wires the worker from its configuration: AWS SDK clients (endpoints from
+ * config, so the same code runs against AWS and the local emulators), the
+ * PostgreSQL pool, the stores, the handler and the consumer.
+ */
+export function createWorker(config: WorkerConfig, logger: Logger): Worker {
+  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const log = logger.child({ workerId });
+  const dynamodb = new DynamoDBClient(clientOptions(config.aws, 'dynamodb'));
+  const sqs = new SQSClient(clientOptions(config.aws, 'sqs'));
+  const s3 = new S3Client(clientOptions(config.aws, 's3'));
+  const ses = new SESv2Client(clientOptions(config.aws, 'ses'));
+  // One export at a time per worker: the COPY's connection plus one spare.
+  const pool = new Pool({
+    connectionString: config.databaseUrl,
+    max: 2,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    application_name: 'memberships-worker',
+  });
+  // An idle connection that breaks (database restart, failover) must not take the process down.
+  pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed; it is replaced on next use'));
+
+  const handler = new ExportHandler({
+    settings: {
+      exportQueueUrl: config.exportQueueUrl,
+      exportDlqUrl: config.exportDlqUrl,
+      maxAttempts: config.maxAttempts,
+      leaseMs: leaseMsFor(config),
+      heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
+      retryBaseDelaySeconds: config.retryBaseDelaySeconds,
+      retryMaxDelaySeconds: config.retryMaxDelaySeconds,
+      attachmentLimitBytes: config.attachmentLimitBytes,
+      downloadLinkTtlSeconds: config.downloadLinkTtlSeconds,
+    },
+    jobs: new JobStore({ client: dynamodb, jobsTable: config.jobsTable, guardsTable: config.guardsTable }),
+    users: new UserStore({ client: dynamodb, table: config.usersTable }),
+    sqs,
+    pool,
+    files: new ExportFileStore(s3, { bucket: config.exportBucket, kmsKeyId: config.exportKmsKeyId }),
+    mailer: new ExportMailer(ses, { from: config.sesFromAddress, configurationSet: config.sesConfigurationSet }),
+    logger: log,
+    workerId,
+  });
+  const consumer = new ExportConsumer({
+    queueUrl: config.exportQueueUrl,
+    sqs,
+    handler,
+    logger: log,
+    visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+    heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
+    waitTimeSeconds: config.receiveWaitSeconds,
+    maxAttempts: config.maxAttempts,
+  });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    workerId,
+    handler,
+    consumer,
+    async start() {
+      await consumer.verifyQueue();
+      consumer.start();
+      log.info({ queueUrl: config.exportQueueUrl }, 'worker started');
+    },
+    stop(graceMs = config.shutdownGraceSeconds * 1000) {
+      stopped ??= (async () => {
+        await consumer.stop(graceMs);
+        await pool.end();
+        for (const client of [dynamodb, sqs, s3, ses]) client.destroy();
+        log.info('worker stopped');
+      })();
+      return stopped;
+    },
+  };
+}
