@@ -3,7 +3,9 @@
 // bind-address option and listens on every interface, so this file wires the
 // emulator's request handler into a Jetty connector of our own.
 // Started by dynamodb-local.ts with `java DynamoDbLoopback.java <port>`; prints
-// "listening <port>" once it accepts connections.
+// "listening <port>" once it accepts connections. It exits when its standard
+// input reaches end-of-file: the parent holds the other end of that pipe, so
+// when the parent dies (even by SIGKILL) the emulator does not linger on its port.
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
 import com.amazonaws.services.dynamodbv2.local.server.LocalDynamoDBRequestHandler;
 import com.amazonaws.services.dynamodbv2.local.server.LocalDynamoDBServerHandler;
@@ -11,6 +13,21 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
 public class DynamoDbLoopback {
+    private static void watchParent() {
+        Thread watcher = new Thread(() -> {
+            try {
+                while (System.in.read() != -1) {
+                    // The parent never writes; any bytes are ignored.
+                }
+            } catch (java.io.IOException ignored) {
+                // A broken pipe means the parent is gone, too.
+            }
+            System.exit(0);
+        }, "parent-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
     public static void main(String[] args) throws Exception {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
         // (port, inMemory, dbPath, sharedDb, delayTransientStatuses)
@@ -28,6 +45,7 @@ public class DynamoDbLoopback {
         server.start();
         System.out.println("listening " + connector.getLocalPort());
         System.out.flush();
+        watchParent();
         server.join();
     }
 }

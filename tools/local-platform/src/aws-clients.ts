@@ -1,0 +1,26 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { clientOptions, type AwsClientSettings } from '@memberships/core';
+
+/**
+ * The emulators accept any credentials but the SDK must sign requests with
+ * something. Giving local clients fixed ones means the SDK never walks its
+ * credential chain (which could reach for a developer's real profile or the
+ * instance metadata service on the network).
+ */
+export const LOCAL_CREDENTIALS: { readonly accessKeyId: string; readonly secretAccessKey: string } = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+type Service = keyof AwsClientSettings['endpoints'];
+
+/**
+ * clientOptions() from core, plus the local credentials when the endpoint is
+ * an emulator. A fresh credentials object per client: the SDK annotates it.
+ */
+export function localClientConfig(settings: AwsClientSettings, service: Service) {
+  return { ...clientOptions(settings, service), ...(settings.endpoints[service] ? { credentials: { ...LOCAL_CREDENTIALS } } : {}) };
+}
+
+export const dynamoDbClient = (settings: AwsClientSettings) => new DynamoDBClient(localClientConfig(settings, 'dynamodb'));
+export const sqsClient = (settings: AwsClientSettings) => new SQSClient(localClientConfig(settings, 'sqs'));
+export const s3Client = (settings: AwsClientSettings) => new S3Client(localClientConfig(settings, 's3'));

@@ -1,0 +1,92 @@
+import type { AwsClientSettings } from '@memberships/core';
+import { EnvReader } from '@memberships/core';
+import { TestEnvironmentError } from './errors';
+
+/**
+ * The one place the local platform reads `process.env` (the services have
+ * their own config.ts). Variables, all optional:
+ *
+ * | variable | used by | default |
+ * |---|---|---|
+ * | DATABASE_URL | start, jest setup, tests | unset: an embedded PostgreSQL is started |
+ * | DYNAMODB_PORT | start | 8000 (0: any free port) |
+ * | FAUXQS_PORT | start (SQS + S3) | 4566 (0: any free port) |
+ * | SES_PORT | start | 8005 (0: any free port) |
+ * | POSTGRES_PORT | start (embedded PostgreSQL) | a free port chosen at run time |
+ * | PORT | start (API) | 3000 (0: any free port) |
+ * | LOG_LEVEL | start (passed to the services; debug also shows emulator output) | info |
+ * | LOCAL_DATA_DIR | start (embedded PostgreSQL data, demo user state) | <repo>/.local |
+ * | AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB/_SQS/_S3/_SESV2 | tests (set by the jest global setup) | none |
+ */
+
+export interface StartSettings {
+  readonly databaseUrl: string | undefined;
+  readonly ports: { readonly dynamodb: number; readonly fauxqs: number; readonly ses: number; readonly postgres: number | undefined; readonly api: number };
+  readonly logLevel: string;
+  /** Undefined: `<repo>/.local`. */
+  readonly localDataDir: string | undefined;
+}
+
+const PORT_RANGE = { min: 0, max: 65_535 };
+
+/** Settings of `npm start`. */
+export function startSettings(env: NodeJS.ProcessEnv = process.env): StartSettings {
+  const reader = new EnvReader(env);
+  const postgresPort = reader.integer('POSTGRES_PORT', 0, PORT_RANGE);
+  const settings: StartSettings = {
+    databaseUrl: reader.optionalUrl('DATABASE_URL'),
+    ports: {
+      dynamodb: reader.integer('DYNAMODB_PORT', 8000, PORT_RANGE),
+      fauxqs: reader.integer('FAUXQS_PORT', 4566, PORT_RANGE),
+      ses: reader.integer('SES_PORT', 8005, PORT_RANGE),
+      postgres: postgresPort === 0 ? undefined : postgresPort,
+      api: reader.integer('PORT', 3000, PORT_RANGE),
+    },
+    logLevel: reader.string('LOG_LEVEL', 'info'),
+    localDataDir: reader.optionalString('LOCAL_DATA_DIR'),
+  };
+  reader.done();
+  return Object.freeze(settings);
+}
+
+/** `DATABASE_URL` when set: the PostgreSQL server to use instead of an embedded one. */
+export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.DATABASE_URL?.trim() || undefined;
+}
+
+/**
+ * The AWS settings the jest global setup handed to the test workers. Throws a
+ * clear error when a test runs without it.
+ */
+export function testAwsSettings(env: NodeJS.ProcessEnv = process.env): AwsClientSettings {
+  const required = ['AWS_REGION', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_SESV2'] as const;
+  const missing = required.filter((name) => !env[name]?.trim());
+  if (missing.length > 0) throw new TestEnvironmentError(missing);
+  const value = (name: (typeof required)[number]) => env[name]!.trim();
+  return {
+    region: value('AWS_REGION'),
+    endpoints: {
+      dynamodb: value('AWS_ENDPOINT_URL_DYNAMODB'),
+      sqs: value('AWS_ENDPOINT_URL_SQS'),
+      s3: value('AWS_ENDPOINT_URL_S3'),
+      ses: value('AWS_ENDPOINT_URL_SESV2'),
+    },
+  };
+}
+
+/** The PostgreSQL server URL the jest global setup handed to the test workers. */
+export function testDatabaseServerUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const url = databaseUrlFromEnv(env);
+  if (!url) throw new TestEnvironmentError(['DATABASE_URL']);
+  return url;
+}
+
+/** What any child process needs to run at all; see childEnv() in managed-process.ts. */
+export function basicProcessEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'SystemRoot']) {
+    const value = env[name];
+    if (value !== undefined) base[name] = value;
+  }
+  return base;
+}

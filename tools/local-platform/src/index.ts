@@ -1,0 +1,51 @@
+/**
+ * @memberships/local-platform: local stand-ins for AWS and PostgreSQL, for
+ * tests and `npm start`. Development and test infrastructure, never deployed.
+ */
+export { dynamoDbClient, LOCAL_CREDENTIALS, localClientConfig, s3Client, sqsClient } from './aws-clients';
+export { DEMO_EMAIL, DEMO_MEMBERSHIPS, DEMO_PASSWORD, ensureDemoData, type DemoData, type DemoDataOptions } from './demo-data';
+export { startDynamoDbLocal, type DynamoDbLocalOptions } from './emulators/dynamodb-local';
+export type { EmulatorOptions, RunningEmulator } from './emulators/emulator';
+export { startFauxqs } from './emulators/fauxqs';
+export { startSesLocal } from './emulators/ses-local';
+export { testAwsSettings, testDatabaseServerUrl } from './environment';
+export { findFreePort } from './free-port';
+export * from './errors';
+export { startLocalAws, stopAll, type LocalAws, type LocalAwsOptions } from './local-aws';
+export type { ExitInfo, OutputStream } from './managed-process';
+export {
+  createTestDatabase,
+  redactUrl,
+  runMigrations,
+  startPostgres,
+  withDatabase,
+  type PostgresOptions,
+  type RunningPostgres,
+  type TestDatabase,
+} from './postgres';
+export { provisionResources, type ProvisionedQueues, type ProvisionOptions } from './provision';
+export {
+  createUser,
+  insertMemberships,
+  readMemberships,
+  seedMemberships,
+  TRICKY_MEMBERSHIPS,
+  type CreatedUser,
+  type CreateUserOptions,
+  type MembershipValues,
+  type SeededMembership,
+  type SeedOptions,
+  type SeedResult,
+} from './seed';
+export { serviceEnv, spawnService, tableVariables, type RunningService, type ServiceEnvOptions, type SpawnServiceOptions } from './services';
+export {
+  attachmentContent,
+  clearEmails,
+  isAddressedTo,
+  listEmails,
+  waitForEmails,
+  type SesAttachment,
+  type SesEmail,
+  type WaitForEmailsOptions,
+} from './ses-mailbox';
+export { provisionTestResources, type TestResources } from './testing';

@@ -1,0 +1,36 @@
+/**
+ * Jest global setup (root jest.config.js): starts the local AWS emulators and
+ * PostgreSQL once for the whole run and hands their endpoints to the test
+ * workers through environment variables (workers are started after this and
+ * inherit them). Each suite then provisions its own random-prefix resources
+ * (provisionTestResources) and its own database (createTestDatabase).
+ * DATABASE_URL, when already set, names the PostgreSQL server to use instead
+ * of an embedded one.
+ */
+import { startLocalAws, stopAll } from '../local-aws';
+import { startPostgres } from '../postgres';
+import { LOCAL_CREDENTIALS } from '../aws-clients';
+import { setRunningPlatform } from './running-platform';
+
+export default async function globalSetup(): Promise<void> {
+  const [aws, postgres] = await Promise.allSettled([startLocalAws(), startPostgres()]);
+  if (aws.status === 'rejected' || postgres.status === 'rejected') {
+    await stopAll([aws, postgres].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
+    throw aws.status === 'rejected' ? aws.reason : (postgres as PromiseRejectedResult).reason;
+  }
+  setRunningPlatform({ aws: aws.value, postgres: postgres.value });
+
+  Object.assign(process.env, {
+    AWS_REGION: aws.value.region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: aws.value.endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SQS: aws.value.endpoints.sqs,
+    AWS_ENDPOINT_URL_S3: aws.value.endpoints.s3,
+    AWS_ENDPOINT_URL_SESV2: aws.value.endpoints.ses,
+    DATABASE_URL: postgres.value.url,
+  });
+  // A session token or profile from the developer's shell would be sent along with the local keys.
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+}

@@ -1,0 +1,103 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { testDatabaseServerUrl } from './environment';
+import { LocalPlatformError } from './errors';
+import { findFreePort } from './free-port';
+import { createTestDatabase, runMigrations, startPostgres, withDatabase } from './postgres';
+
+async function query<T extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('startPostgres', () => {
+  it('starts an embedded PostgreSQL 18 on 127.0.0.1 only, UTF-8, and removes its temporary data on stop', async () => {
+    const postgres = await startPostgres({ url: null });
+    try {
+      expect(postgres.external).toBe(false);
+      expect(new URL(postgres.url).hostname).toBe('127.0.0.1');
+      const [row] = await query<{ version: string; listen: string; encoding: string; uuid: string }>(
+        postgres.url,
+        "SELECT current_setting('server_version_num')::int / 10000 AS version, current_setting('listen_addresses') AS listen, current_setting('server_encoding') AS encoding, gen_random_uuid()::text AS uuid",
+      );
+      expect(row).toMatchObject({ version: 18, listen: '127.0.0.1', encoding: 'UTF8', uuid: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(existsSync(postgres.dataDir!)).toBe(true);
+    } finally {
+      await postgres.stop();
+    }
+    expect(existsSync(postgres.dataDir!)).toBe(false);
+    await expect(query(postgres.url, 'SELECT 1')).rejects.toThrow();
+  });
+
+  it('keeps data in a given data directory across restarts', async () => {
+    const parent = await mkdtemp(path.join(tmpdir(), 'local-platform-test-'));
+    // PostgreSQL may run as another OS user (when the tests run as root): it must be able to enter the parent.
+    await chmod(parent, 0o755);
+    const dataDir = path.join(parent, 'pg');
+    try {
+      const first = await startPostgres({ url: null, dataDir });
+      try {
+        await query(first.url, 'CREATE TABLE kept (value text)');
+        await query(first.url, "INSERT INTO kept VALUES ('still here')");
+      } finally {
+        await first.stop();
+      }
+      const second = await startPostgres({ url: null, dataDir });
+      try {
+        await expect(query(second.url, 'SELECT value FROM kept')).resolves.toEqual([{ value: 'still here' }]);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('uses a given server instead of starting one, and leaves it running on stop', async () => {
+    const serverUrl = testDatabaseServerUrl();
+    const postgres = await startPostgres({ url: serverUrl });
+    expect(postgres).toMatchObject({ url: serverUrl, external: true });
+    await postgres.stop();
+    await expect(query(serverUrl, 'SELECT 1 AS one')).resolves.toEqual([{ one: 1 }]);
+  });
+
+  it('says clearly when the given server cannot be reached', async () => {
+    const closedPort = await findFreePort();
+    const attempt = startPostgres({ url: `postgres://postgres:secret@127.0.0.1:${closedPort}/postgres` });
+    await expect(attempt).rejects.toThrow(LocalPlatformError);
+    await expect(attempt).rejects.toMatchObject({ code: 'postgres_unreachable', message: expect.not.stringContaining('secret') });
+  });
+});
+
+describe('createTestDatabase', () => {
+  it('creates a fresh migrated database and drops it', async () => {
+    const serverUrl = testDatabaseServerUrl();
+    const database = await createTestDatabase();
+    expect(database.url).toBe(withDatabase(serverUrl, database.name));
+    const tables = await query<{ name: string }>(database.url, "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
+    expect(tables.map((table) => table.name)).toEqual(['memberships', 'typeorm_migrations']);
+    await expect(runMigrations(database.url)).resolves.toEqual([]);
+
+    await database.drop();
+    const remaining = await query(serverUrl, 'SELECT 1 FROM pg_database WHERE datname = $1', [database.name]);
+    expect(remaining).toEqual([]);
+  });
+
+  it('gives every call its own database', async () => {
+    const [a, b] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+    try {
+      await query(a!.url, "INSERT INTO memberships (user_id, club_name, plan, status, started_on, price, currency) VALUES (gen_random_uuid(), 'A', 'p', 'active', '2024-01-01', 1, 'EUR')");
+      await expect(query(b!.url, 'SELECT count(*)::int AS count FROM memberships')).resolves.toEqual([{ count: 0 }]);
+    } finally {
+      await Promise.all([a!.drop(), b!.drop()]);
+    }
+  });
+});

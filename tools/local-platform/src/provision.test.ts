@@ -1,0 +1,112 @@
+import { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { queues, resourceNames } from '@memberships/core';
+import { dynamoDbClient, s3Client, sqsClient } from './aws-clients';
+import { testAwsSettings } from './environment';
+import { ProvisioningConflictError } from './errors';
+import { provisionResources } from './provision';
+import { provisionTestResources, type TestResources } from './testing';
+
+describe('provisionResources', () => {
+  const aws = testAwsSettings();
+  const dynamodb = dynamoDbClient(aws);
+  const sqs = sqsClient(aws);
+  const s3 = s3Client(aws);
+  let resources: TestResources;
+
+  beforeAll(async () => {
+    resources = await provisionTestResources();
+  });
+
+  afterAll(() => {
+    dynamodb.destroy();
+    sqs.destroy();
+    s3.destroy();
+  });
+
+  it('creates the jobs table on demand with its byUser index (all attributes) and TTL on expiresAt', async () => {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: resources.names.tables.exportJobs }));
+    expect(Table?.TableStatus).toBe('ACTIVE');
+    expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(Table?.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    expect(Table?.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({
+        IndexName: 'byUser',
+        KeySchema: [
+          { AttributeName: 'userId', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      }),
+    ]);
+    const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: resources.names.tables.exportJobs }));
+    expect(ttl.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+  });
+
+  it('creates the guards table with TTL and the users table without', async () => {
+    const guardsTtl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: resources.names.tables.exportGuards }));
+    expect(guardsTtl.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: resources.names.tables.users }));
+    expect(Table?.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    const usersTtl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: resources.names.tables.users }));
+    expect(usersTtl.TimeToLiveDescription?.TimeToLiveStatus).toBe('DISABLED');
+  });
+
+  it('gives the export queue its visibility timeout and a redrive policy to the dead-letter queue', async () => {
+    const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: resources.queueUrls.exportDlqUrl, AttributeNames: ['All'] }));
+    const queue = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: resources.queueUrls.exportQueueUrl, AttributeNames: ['All'] }));
+    expect(queue.Attributes?.VisibilityTimeout).toBe(String(queues.exportRequests.visibilityTimeoutSeconds));
+    expect(queue.Attributes?.MessageRetentionPeriod).toBe(String(queues.exportRequests.messageRetentionSeconds));
+    expect(JSON.parse(queue.Attributes?.RedrivePolicy ?? '{}')).toEqual({
+      deadLetterTargetArn: dlq.Attributes?.QueueArn,
+      maxReceiveCount: queues.exportRequests.maxReceiveCount,
+    });
+    expect(dlq.Attributes?.QueueArn).toContain(resources.names.queues.exportRequestsDeadLetter);
+    expect(dlq.Attributes?.MessageRetentionPeriod).toBe(String(queues.exportRequestsDeadLetter.messageRetentionSeconds));
+  });
+
+  it('returns queue URLs that the SDK can send to and receive from', async () => {
+    await sqs.send(new SendMessageCommand({ QueueUrl: resources.queueUrls.exportQueueUrl, MessageBody: '{"hello":"queue"}' }));
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: resources.queueUrls.exportQueueUrl, WaitTimeSeconds: 5 }));
+    expect(Messages?.map((message) => message.Body)).toEqual(['{"hello":"queue"}']);
+  });
+
+  it('creates the export bucket', async () => {
+    const bucket = resources.names.buckets.exportFiles;
+    await expect(s3.send(new HeadBucketCommand({ Bucket: bucket }))).resolves.toBeDefined();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'exports/a/b.csv', Body: 'id\n1\n', ContentType: 'text/csv' }));
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'exports/a/b.csv' }));
+    expect(await object.Body?.transformToString()).toBe('id\n1\n');
+  });
+
+  it('can run again over existing resources, returning the same queue URLs', async () => {
+    await expect(provisionResources(aws, resources.names)).resolves.toEqual(resources.queueUrls);
+  });
+
+  it('moves a message to the dead-letter queue after maxReceiveCount receives (override for tests)', async () => {
+    const names = resourceNames(`${resources.prefix}-redrive`);
+    const urls = await provisionResources(aws, names, { exportQueue: { maxReceiveCount: 1, visibilityTimeoutSeconds: 1 } });
+    await sqs.send(new SendMessageCommand({ QueueUrl: urls.exportQueueUrl, MessageBody: 'poison' }));
+    const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl: urls.exportQueueUrl, WaitTimeSeconds: 5, VisibilityTimeout: 0 }));
+    expect(first.Messages).toHaveLength(1);
+    await sqs.send(new ReceiveMessageCommand({ QueueUrl: urls.exportQueueUrl, WaitTimeSeconds: 1 }));
+    const dead = await sqs.send(new ReceiveMessageCommand({ QueueUrl: urls.exportDlqUrl, WaitTimeSeconds: 5 }));
+    expect(dead.Messages?.map((message) => message.Body)).toEqual(['poison']);
+  });
+
+  it('refuses an existing table whose keys differ from the definition', async () => {
+    const names = resourceNames(`${resources.prefix}-conflict`);
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: names.tables.users,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }),
+    );
+    const attempt = provisionResources(aws, names);
+    await expect(attempt).rejects.toThrow(ProvisioningConflictError);
+    await expect(attempt).rejects.toMatchObject({ code: 'provisioning_conflict', message: expect.stringContaining(names.tables.users) });
+  });
+});

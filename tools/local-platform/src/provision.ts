@@ -1,0 +1,183 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+  type DynamoDBClient,
+  type KeySchemaElement,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { queues, tables, type AwsClientSettings, type ResourceNames, type TableDefinition, type TableKey } from '@memberships/core';
+import { dynamoDbClient, s3Client, sqsClient } from './aws-clients';
+import { ProvisioningConflictError } from './errors';
+
+export interface ProvisionedQueues {
+  readonly exportQueueUrl: string;
+  readonly exportDlqUrl: string;
+}
+
+export interface ProvisionOptions {
+  /**
+   * Overrides of the export queue's definition, for tests that need e.g. a
+   * quicker redrive to the dead-letter queue. Default: the values in
+   * `queues.exportRequests` of @memberships/core.
+   */
+  readonly exportQueue?: { readonly visibilityTimeoutSeconds?: number; readonly maxReceiveCount?: number };
+}
+
+/**
+ * Creates the platform's AWS resources from their definitions in
+ * @memberships/core (resources.ts) for a local or test environment: the
+ * DynamoDB tables (on-demand, with their GSIs and TTL), the export queue with
+ * its dead-letter queue and redrive policy, and the export bucket. Idempotent:
+ * existing resources are kept (queue attributes are brought up to date), and
+ * an existing table whose keys differ from the definition is an error rather
+ * than silently used. Real deployments get the same definitions through
+ * Terraform, which also sets what the emulators do not support (bucket
+ * lifecycle expiry and default encryption).
+ */
+export async function provisionResources(settings: AwsClientSettings, names: ResourceNames, options: ProvisionOptions = {}): Promise<ProvisionedQueues> {
+  const dynamodb = dynamoDbClient(settings);
+  const sqs = sqsClient(settings);
+  const s3 = s3Client(settings);
+  try {
+    const queueWork = provisionQueues(sqs, names, options);
+    // allSettled: when one resource fails, the others still finish before the clients are destroyed.
+    const results = await Promise.allSettled([
+      queueWork,
+      ...(Object.keys(tables) as TableKey[]).map((key) => ensureTable(dynamodb, tables[key], names.tables[key])),
+      ensureBucket(s3, names.buckets.exportFiles, settings.region),
+    ]);
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+    return await queueWork;
+  } finally {
+    dynamodb.destroy();
+    sqs.destroy();
+    s3.destroy();
+  }
+}
+
+async function ensureTable(client: DynamoDBClient, definition: TableDefinition, name: string): Promise<void> {
+  const keySchema = (partitionKey: string, sortKey?: string): KeySchemaElement[] => [
+    { AttributeName: partitionKey, KeyType: 'HASH' },
+    ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
+  ];
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: Object.entries(definition.attributes).map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+        KeySchema: keySchema(definition.partitionKey, definition.sortKey),
+        ...(definition.globalIndexes.length > 0
+          ? {
+              GlobalSecondaryIndexes: definition.globalIndexes.map((index) => ({
+                IndexName: index.name,
+                KeySchema: keySchema(index.partitionKey, index.sortKey),
+                Projection: { ProjectionType: 'ALL' },
+              })),
+            }
+          : {}),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  const { state } = await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: name });
+  if (state !== 'SUCCESS') throw new ProvisioningConflictError(`Table ${name} did not become active (${state}).`);
+  await checkTableMatches(client, definition, name);
+  if (definition.ttlAttribute) await ensureTimeToLive(client, name, definition.ttlAttribute);
+}
+
+async function checkTableMatches(client: DynamoDBClient, definition: TableDefinition, name: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+  const describeKeys = (schema: KeySchemaElement[] | undefined) =>
+    (schema ?? []).map((key) => `${key.AttributeName}:${key.KeyType}`).join(',');
+  const expectedKeys = (partitionKey: string, sortKey?: string) => [`${partitionKey}:HASH`, ...(sortKey ? [`${sortKey}:RANGE`] : [])].join(',');
+  const problems: string[] = [];
+  if (describeKeys(Table?.KeySchema) !== expectedKeys(definition.partitionKey, definition.sortKey)) {
+    problems.push(`key schema is ${describeKeys(Table?.KeySchema)}, expected ${expectedKeys(definition.partitionKey, definition.sortKey)}`);
+  }
+  for (const index of definition.globalIndexes) {
+    const existing = indexNamed(Table, index.name);
+    if (!existing) problems.push(`global index ${index.name} is missing`);
+    else if (describeKeys(existing.KeySchema) !== expectedKeys(index.partitionKey, index.sortKey)) {
+      problems.push(`global index ${index.name} has keys ${describeKeys(existing.KeySchema)}, expected ${expectedKeys(index.partitionKey, index.sortKey)}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ProvisioningConflictError(`Table ${name} exists but does not match its definition: ${problems.join('; ')}. Delete it or use another prefix.`);
+  }
+}
+
+function indexNamed(table: TableDescription | undefined, indexName: string) {
+  return table?.GlobalSecondaryIndexes?.find((index) => index.IndexName === indexName);
+}
+
+async function ensureTimeToLive(client: DynamoDBClient, name: string, attribute: string): Promise<void> {
+  const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
+  const status = TimeToLiveDescription?.TimeToLiveStatus;
+  if (status === 'ENABLED' || status === 'ENABLING') {
+    if (TimeToLiveDescription?.AttributeName !== attribute) {
+      throw new ProvisioningConflictError(`Table ${name} has TTL on ${TimeToLiveDescription?.AttributeName}, expected ${attribute}.`);
+    }
+    return;
+  }
+  await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: attribute } }));
+}
+
+async function provisionQueues(client: SQSClient, names: ResourceNames, options: ProvisionOptions): Promise<ProvisionedQueues> {
+  const exportDlqUrl = await ensureQueue(client, names.queues.exportRequestsDeadLetter, {
+    MessageRetentionPeriod: String(queues.exportRequestsDeadLetter.messageRetentionSeconds),
+  });
+  const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: exportDlqUrl, AttributeNames: ['QueueArn'] }));
+  const deadLetterTargetArn = Attributes?.QueueArn;
+  if (!deadLetterTargetArn) throw new ProvisioningConflictError(`Queue ${names.queues.exportRequestsDeadLetter} has no QueueArn attribute.`);
+  const definition = queues.exportRequests;
+  const exportQueueUrl = await ensureQueue(client, names.queues.exportRequests, {
+    VisibilityTimeout: String(options.exportQueue?.visibilityTimeoutSeconds ?? definition.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(definition.messageRetentionSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn, maxReceiveCount: options.exportQueue?.maxReceiveCount ?? definition.maxReceiveCount }),
+  });
+  return { exportQueueUrl, exportDlqUrl };
+}
+
+/** Creates the queue, or brings an existing one's attributes up to date (SQS refuses CreateQueue with changed attributes). */
+async function ensureQueue(client: SQSClient, name: string, attributes: Record<string, string>): Promise<string> {
+  try {
+    const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    if (!QueueUrl) throw new ProvisioningConflictError(`CreateQueue ${name} returned no QueueUrl.`);
+    return QueueUrl;
+  } catch (error) {
+    if (!isErrorNamed(error, 'QueueNameExists', 'QueueAlreadyExists')) throw error;
+  }
+  const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: name }));
+  if (!QueueUrl) throw new ProvisioningConflictError(`GetQueueUrl ${name} returned no QueueUrl.`);
+  await client.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: attributes }));
+  return QueueUrl;
+}
+
+async function ensureBucket(client: S3Client, name: string, region: string): Promise<void> {
+  try {
+    await client.send(
+      new CreateBucketCommand({
+        Bucket: name,
+        // us-east-1 is the one region that rejects an explicit location constraint.
+        ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+      }),
+    );
+  } catch (error) {
+    if (isErrorNamed(error, 'BucketAlreadyOwnedByYou')) return;
+    if (isErrorNamed(error, 'BucketAlreadyExists')) throw new ProvisioningConflictError(`Bucket ${name} already exists and belongs to someone else.`);
+    throw error;
+  }
+}
+
+function isErrorNamed(error: unknown, ...names: string[]): boolean {
+  return error instanceof Error && names.includes(error.name);
+}
