@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import {
+  attachmentContent,
+  createUser,
+  isAddressedTo,
+  readMemberships,
+  seedMemberships,
+  waitForEmails,
+  type CreatedUser,
+} from '@memberships/local-platform';
+import { EXPECTED_HEADER, expectedRow, parseCsv } from './support/expected-csv';
+import { login, waitForFinalJob, type JobBody } from './support/http';
+import { startTestPlatform, type TestPlatform } from './support/platform';
+
+// A user asks for their export over HTTP and finds it in their inbox: every
+// production component in the path (API, DynamoDB, SQS, worker, PostgreSQL,
+// S3, SES), each a real process or emulator spoken to over its wire protocol.
+describe('export by email, end to end', () => {
+  const ATTACHMENT_LIMIT_BYTES = 64 * 1024;
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ workerEnv: { ATTACHMENT_LIMIT_BYTES: String(ATTACHMENT_LIMIT_BYTES) } });
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  async function newMember(rows: number): Promise<CreatedUser> {
+    const user = await createUser({ aws: platform.resources.aws, table: platform.resources.names.tables.users });
+    await seedMemberships(platform.database.url, user.id, rows, { tricky: true, seed: rows });
+    return user;
+  }
+
+  async function requestExport(user: CreatedUser): Promise<{ token: string; job: JobBody; location: string }> {
+    const token = await login(platform.apiUrl, user.email, user.password);
+    const response = await fetch(`${platform.apiUrl}/v1/exports`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(202);
+    const location = response.headers.get('location')!;
+    expect(location).toMatch(/^\/v1\/exports\/[\w-]+$/);
+    const job = await waitForFinalJob(platform.apiUrl, location, token);
+    return { token, job, location };
+  }
+
+  async function expectFileMatchesDatabase(user: CreatedUser, file: Buffer): Promise<void> {
+    const stored = await readMemberships(platform.database.url, user.id);
+    const [header, ...rows] = parseCsv(file);
+    expect(header).toEqual(EXPECTED_HEADER);
+    expect(rows).toHaveLength(stored.length);
+    expect(rows).toEqual(stored.map(expectedRow));
+  }
+
+  async function downloadThroughApi(location: string, token: string): Promise<Buffer> {
+    const redirect = await fetch(`${platform.apiUrl}${location}/download`, {
+      headers: { authorization: `Bearer ${token}` },
+      redirect: 'manual',
+    });
+    expect(redirect.status).toBe(302);
+    const file = await fetch(redirect.headers.get('location')!);
+    expect(file.status).toBe(200);
+    return Buffer.from(await file.arrayBuffer());
+  }
+
+  it('emails a small export as an attachment that matches the rows in PostgreSQL exactly', async () => {
+    const user = await newMember(40);
+    const { token, job, location } = await requestExport(user);
+
+    expect(job).toMatchObject({ state: 'succeeded', trigger: 'api', delivery: { method: 'attachment', to: user.email } });
+    const [email] = await waitForEmails(platform.sesEndpoint, (e) => isAddressedTo(e, user.email), { count: 1 });
+    expect(email!.attachments).toHaveLength(1);
+    const attachment = attachmentContent(email!.attachments[0]!);
+    expect(email!.attachments[0]!.filename).toMatch(/\.csv$/);
+    expect(attachment.length).toBeLessThanOrEqual(ATTACHMENT_LIMIT_BYTES);
+
+    await expectFileMatchesDatabase(user, attachment);
+    expect(job.file).toMatchObject({ bytes: attachment.length, sha256: createHash('sha256').update(attachment).digest('hex') });
+    expect(job.file!.rows).toBe(job.progress.rows_exported);
+    // The same file is also available through the API.
+    expect((await downloadThroughApi(location, token)).equals(attachment)).toBe(true);
+  });
+
+  it('emails a download link instead when the file is over the attachment limit, and the link downloads the file', async () => {
+    const user = await newMember(3000);
+    const { token, job, location } = await requestExport(user);
+
+    expect(job).toMatchObject({ state: 'succeeded', delivery: { method: 'link', to: user.email } });
+    expect(job.file!.bytes).toBeGreaterThan(ATTACHMENT_LIMIT_BYTES);
+    const [email] = await waitForEmails(platform.sesEndpoint, (e) => isAddressedTo(e, user.email), { count: 1 });
+    expect(email!.attachments).toHaveLength(0);
+    const link = /https?:\/\/\S+/.exec(email!.body.text ?? '')?.[0];
+    expect(link).toBeDefined();
+
+    const response = await fetch(link!);
+    expect(response.status).toBe(200);
+    const file = Buffer.from(await response.arrayBuffer());
+    await expectFileMatchesDatabase(user, file);
+    expect(createHash('sha256').update(file).digest('hex')).toBe(job.file!.sha256);
+    expect((await downloadThroughApi(location, token)).equals(file)).toBe(true);
+  });
+
+  it('does not let one user see another user’s export', async () => {
+    const owner = await newMember(5);
+    const other = await newMember(5);
+    const { location } = await requestExport(owner);
+    const otherToken = await login(platform.apiUrl, other.email, other.password);
+    for (const path of [location, `${location}/download`]) {
+      const response = await fetch(`${platform.apiUrl}${path}`, { headers: { authorization: `Bearer ${otherToken}` }, redirect: 'manual' });
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+  });
+});
