@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import { SchedulerLocalError } from '../errors';
+
+/**
+ * Test helpers around the SQS emulator that the root jest global setup
+ * (tools/local-platform) starts and announces in AWS_ENDPOINT_URL_SQS and
+ * AWS_REGION. Kept here rather than imported from @memberships/local-platform
+ * so this package stays a leaf the local platform can depend on.
+ */
+export function testSqsSettings(env: NodeJS.ProcessEnv = process.env): { endpoint: string; region: string } {
+  const endpoint = env.AWS_ENDPOINT_URL_SQS?.trim();
+  const region = env.AWS_REGION?.trim();
+  if (!endpoint || !region) {
+    throw new SchedulerLocalError(
+      'test_environment_missing',
+      'AWS_ENDPOINT_URL_SQS and AWS_REGION are not set: run the tests through the root jest config (its global setup starts the SQS emulator); build first with `npx tsc --build`.',
+    );
+  }
+  return { endpoint, region };
+}
+
+export function testSqsClient(): SQSClient {
+  const { endpoint, region } = testSqsSettings();
+  return new SQSClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+}
+
+export interface TestQueue {
+  readonly url: string;
+  readonly arn: string;
+  readonly name: string;
+}
+
+/** A fresh queue with a random name, so tests never see each other's messages. */
+export async function createTestQueue(client: SQSClient, label: string): Promise<TestQueue> {
+  const name = `sched-${label}-${randomBytes(4).toString('hex')}`;
+  const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name }));
+  if (!QueueUrl) throw new Error(`CreateQueue ${name} returned no QueueUrl`);
+  const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  const arn = Attributes?.QueueArn;
+  if (!arn) throw new Error(`Queue ${name} has no QueueArn`);
+  return { url: QueueUrl, arn, name };
+}
+
+/**
+ * Receives (and deletes) every message now in the queue. The stand-in's
+ * setTime() resolves after its SendMessage calls completed, so what it sent
+ * is already there: an empty receive means the queue is drained.
+ */
+export async function drainQueue(client: SQSClient, queueUrl: string): Promise<Message[]> {
+  const received: Message[] = [];
+  for (;;) {
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60, MessageAttributeNames: ['All'] }),
+    );
+    if (Messages.length === 0) return received;
+    received.push(...Messages);
+    await client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })),
+      }),
+    );
+  }
+}
+
+/** The bodies of drained messages, parsed as JSON. */
+export function jsonBodies(messages: readonly Message[]): Array<Record<string, unknown>> {
+  return messages.map((message) => JSON.parse(message.Body ?? 'null') as Record<string, unknown>);
+}
