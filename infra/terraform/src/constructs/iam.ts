@@ -101,12 +101,24 @@ export const TABLE_ACCESS: Readonly<Record<'api' | 'worker', Readonly<Record<Tab
   api: {
     exportJobs: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'DescribeTable'],
     exportGuards: ['GetItem', 'PutItem', 'DeleteItem'],
-    users: ['GetItem'],
+    // Login and /me read users; the admin route creates them (user item + email claim).
+    users: ['GetItem', 'PutItem'],
+    // Issue, rotate (conditional update + put + family check in one transaction), revoke.
+    refreshTokens: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'],
+    // Fixed-window counters per account and per client address.
+    loginAttempts: ['GetItem', 'UpdateItem', 'DeleteItem'],
+    // Schedule CRUD, with the per-user count item written in the same transaction.
+    exportSchedules: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'],
   },
   worker: {
-    exportJobs: ['GetItem', 'UpdateItem'],
+    // Scheduled exports create their job (deterministic id) before running it.
+    exportJobs: ['GetItem', 'PutItem', 'UpdateItem'],
     exportGuards: ['DeleteItem'],
     users: ['GetItem'],
+    refreshTokens: [],
+    loginAttempts: [],
+    // Reads the schedule behind a tick; records when it last fired.
+    exportSchedules: ['GetItem', 'UpdateItem'],
   },
 };
 
