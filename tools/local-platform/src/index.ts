@@ -37,7 +37,7 @@ export {
   type SeedOptions,
   type SeedResult,
 } from './seed';
-export { serviceEnv, spawnService, tableVariables, type RunningService, type ServiceEnvOptions, type SpawnServiceOptions } from './services';
+export { serviceEnv, spawnService, type RunningService, type ServiceEnvOptions, type SpawnServiceOptions } from './services';
 export {
   attachmentContent,
   clearEmails,

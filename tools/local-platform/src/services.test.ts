@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { resourceNames } from '@memberships/core';
+import { resourceNames, tableEnvironment } from '@memberships/core';
 import { ProcessStartError, ProcessStopError } from './errors';
 import { findFreePort } from './free-port';
 import { PACKAGE_ROOT } from './package-paths';
-import { serviceEnv, spawnService, tableVariables } from './services';
+import { serviceEnv, spawnService } from './services';
 import { eventually, isPortOpen } from './test-support/network';
 
 /** A stand-in service: logs JSON lines, serves HTTP on PORT, shuts down on SIGTERM. */
@@ -33,7 +33,7 @@ process.on('SIGTERM', () => {
 describe('serviceEnv', () => {
   it('names every table defined in core with the variable the services read', () => {
     const names = resourceNames('demo');
-    const variables = tableVariables(names);
+    const variables = tableEnvironment(names);
     expect(variables).toMatchObject({ USERS_TABLE: 'demo-users', JOBS_TABLE: 'demo-export-jobs', GUARDS_TABLE: 'demo-export-guards' });
     expect(Object.values(variables).sort()).toEqual(Object.values(names.tables).sort());
     for (const name of Object.keys(variables)) expect(name).toMatch(/^[A-Z][A-Z_]*_TABLE$/);
@@ -56,7 +56,7 @@ describe('serviceEnv', () => {
       AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:2',
       AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:2',
       AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:3',
-      ...tableVariables(names),
+      ...tableEnvironment(names),
       EXPORT_QUEUE_URL: 'http://q/export',
       EXPORT_DLQ_URL: 'http://q/dlq',
       EXPORT_BUCKET: 'demo-export-files',

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { AwsClientSettings, ResourceNames, TableKey } from '@memberships/core';
+import { tableEnvironment, type AwsClientSettings, type ResourceNames } from '@memberships/core';
 import { LOCAL_CREDENTIALS } from './aws-clients';
 import { ProcessStartError } from './errors';
 import { childEnv, describeExit, ManagedProcess, type ExitInfo, type OutputStream } from './managed-process';
@@ -20,7 +20,7 @@ export interface ServiceEnvOptions {
 /**
  * The environment the API and the worker read in their config.ts, for a
  * local or test deployment: AWS region, emulator endpoints and local
- * credentials, table names (tableVariables), queue URLs, bucket,
+ * credentials, table names (core's tableEnvironment), queue URLs, bucket,
  * DATABASE_URL, LOG_LEVEL, plus `extra`. Variables whose value is undefined
  * are left out.
  */
@@ -34,7 +34,7 @@ export function serviceEnv(options: ServiceEnvOptions): Record<string, string> {
     AWS_ENDPOINT_URL_SQS: aws.endpoints.sqs,
     AWS_ENDPOINT_URL_S3: aws.endpoints.s3,
     AWS_ENDPOINT_URL_SESV2: aws.endpoints.ses,
-    ...tableVariables(names),
+    ...tableEnvironment(names),
     EXPORT_QUEUE_URL: queueUrls.exportQueueUrl,
     EXPORT_DLQ_URL: queueUrls.exportDlqUrl,
     EXPORT_BUCKET: names.buckets.exportFiles,
@@ -43,24 +43,6 @@ export function serviceEnv(options: ServiceEnvOptions): Record<string, string> {
     ...options.extra,
   };
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-}
-
-/** Variable names the services read for tables whose name does not follow `<KEY_IN_SNAKE_CASE>_TABLE`. */
-const TABLE_VARIABLES: Partial<Record<TableKey, string>> = { exportJobs: 'JOBS_TABLE', exportGuards: 'GUARDS_TABLE' };
-
-/**
- * One variable per table defined in @memberships/core: JOBS_TABLE,
- * GUARDS_TABLE, USERS_TABLE, and `<KEY>_TABLE` for the others (refreshTokens
- * -> REFRESH_TOKENS_TABLE), so a new table definition reaches the services
- * without a change here.
- */
-export function tableVariables(names: ResourceNames): Record<string, string> {
-  return Object.fromEntries(
-    (Object.keys(names.tables) as TableKey[]).map((key) => [
-      TABLE_VARIABLES[key] ?? `${key.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}_TABLE`,
-      names.tables[key],
-    ]),
-  );
 }
 
 export interface SpawnServiceOptions {

@@ -1,3 +1,4 @@
+import { tableEnvironment } from '@memberships/core';
 import type { Deployment } from './deployment';
 
 export interface RuntimeResources {
@@ -17,9 +18,7 @@ export function sharedEnvironment(deployment: Deployment, resources: RuntimeReso
   const { names, environment } = deployment;
   return {
     AWS_REGION: deployment.region,
-    USERS_TABLE: names.tables.users,
-    JOBS_TABLE: names.tables.exportJobs,
-    GUARDS_TABLE: names.tables.exportGuards,
+    ...tableEnvironment(names),
     EXPORT_QUEUE_URL: resources.exportQueueUrl,
     EXPORT_DLQ_URL: resources.exportDeadLetterQueueUrl,
     EXPORT_BUCKET: names.buckets.exportFiles,
