@@ -12,16 +12,17 @@ import { TestEnvironmentError } from './errors';
  * | DYNAMODB_PORT | start | 8000 (0: any free port) |
  * | FAUXQS_PORT | start (SQS + S3) | 4566 (0: any free port) |
  * | SES_PORT | start | 8005 (0: any free port) |
+ * | SCHEDULER_PORT | start (EventBridge Scheduler stand-in) | 8010 (0: any free port) |
  * | POSTGRES_PORT | start (embedded PostgreSQL) | a free port chosen at run time |
  * | PORT | start (API) | 3000 (0: any free port) |
  * | LOG_LEVEL | start (passed to the services; debug also shows emulator output) | info |
  * | LOCAL_DATA_DIR | start (embedded PostgreSQL data, demo user state) | <repo>/.local |
- * | AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB/_SQS/_S3/_SESV2 | tests (set by the jest global setup) | none |
+ * | AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB/_SQS/_S3/_SESV2/_SCHEDULER | tests (set by the jest global setup) | none |
  */
 
 export interface StartSettings {
   readonly databaseUrl: string | undefined;
-  readonly ports: { readonly dynamodb: number; readonly fauxqs: number; readonly ses: number; readonly postgres: number | undefined; readonly api: number };
+  readonly ports: { readonly dynamodb: number; readonly fauxqs: number; readonly ses: number; readonly scheduler: number; readonly postgres: number | undefined; readonly api: number };
   readonly logLevel: string;
   /** Undefined: `<repo>/.local`. */
   readonly localDataDir: string | undefined;
@@ -39,6 +40,7 @@ export function startSettings(env: NodeJS.ProcessEnv = process.env): StartSettin
       dynamodb: reader.integer('DYNAMODB_PORT', 8000, PORT_RANGE),
       fauxqs: reader.integer('FAUXQS_PORT', 4566, PORT_RANGE),
       ses: reader.integer('SES_PORT', 8005, PORT_RANGE),
+      scheduler: reader.integer('SCHEDULER_PORT', 8010, PORT_RANGE),
       postgres: postgresPort === 0 ? undefined : postgresPort,
       api: reader.integer('PORT', 3000, PORT_RANGE),
     },
@@ -70,6 +72,7 @@ export function testAwsSettings(env: NodeJS.ProcessEnv = process.env): AwsClient
       sqs: value('AWS_ENDPOINT_URL_SQS'),
       s3: value('AWS_ENDPOINT_URL_S3'),
       ses: value('AWS_ENDPOINT_URL_SESV2'),
+      scheduler: env.AWS_ENDPOINT_URL_SCHEDULER?.trim() || undefined,
     },
   };
 }

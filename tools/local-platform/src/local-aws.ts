@@ -2,13 +2,14 @@ import type { AwsClientSettings } from '@memberships/core';
 import { startDynamoDbLocal } from './emulators/dynamodb-local';
 import type { RunningEmulator } from './emulators/emulator';
 import { startFauxqs } from './emulators/fauxqs';
+import { startSchedulerStandIn } from './emulators/scheduler-local';
 import { startSesLocal } from './emulators/ses-local';
 
 export interface LocalAwsOptions {
   /** Region the clients sign for (fauxqs puts it in queue ARNs). Default `us-east-1`. */
   readonly region?: string;
   /** Ports on 127.0.0.1; 0 or unset picks a free one. */
-  readonly ports?: { readonly dynamodb?: number; readonly fauxqs?: number; readonly ses?: number };
+  readonly ports?: { readonly dynamodb?: number; readonly fauxqs?: number; readonly ses?: number; readonly scheduler?: number };
   /** Per-emulator start timeout. Default 60 s. */
   readonly startTimeoutMs?: number;
   /** Receives every line an emulator prints, with the emulator's name. */
@@ -18,14 +19,14 @@ export interface LocalAwsOptions {
 /** The local AWS stand-ins; `region` + `endpoints` are AwsClientSettings for core's clientOptions(). */
 export interface LocalAws extends AwsClientSettings {
   readonly region: string;
-  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly s3: string; readonly ses: string };
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly s3: string; readonly ses: string; readonly scheduler: string };
   /** Stops every emulator and waits for them to exit. Safe to call twice. */
   stop(): Promise<void>;
 }
 
 /**
  * Starts DynamoDB Local, fauxqs (SQS + S3 on one endpoint) and
- * aws-ses-v2-local in parallel, each in its own child process on 127.0.0.1.
+ * aws-ses-v2-local in parallel, then the EventBridge Scheduler stand-in (real clock), each in its own child process on 127.0.0.1.
  * If one fails to start, the others are stopped before the error is thrown.
  */
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
@@ -45,10 +46,20 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     throw failures[0];
   }
   const [dynamodb, fauxqs, ses] = started as [RunningEmulator, RunningEmulator, RunningEmulator];
+  const region = options.region ?? 'us-east-1';
+  let scheduler: RunningEmulator;
+  try {
+    // It fires into SQS, so it starts once fauxqs is up.
+    scheduler = await startSchedulerStandIn({ ...common('scheduler-local'), port: options.ports?.scheduler, region, sqsEndpoint: fauxqs.endpoint });
+  } catch (error) {
+    await Promise.allSettled(started.map((emulator) => emulator.stop()));
+    throw error;
+  }
+  started.push(scheduler);
   let stopping: Promise<void> | undefined;
   return {
-    region: options.region ?? 'us-east-1',
-    endpoints: { dynamodb: dynamodb.endpoint, sqs: fauxqs.endpoint, s3: fauxqs.endpoint, ses: ses.endpoint },
+    region,
+    endpoints: { dynamodb: dynamodb.endpoint, sqs: fauxqs.endpoint, s3: fauxqs.endpoint, ses: ses.endpoint, scheduler: scheduler.endpoint },
     stop() {
       stopping ??= stopAll(started);
       return stopping;

@@ -2,7 +2,8 @@ import { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand } f
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { queues, resourceNames } from '@memberships/core';
-import { dynamoDbClient, s3Client, sqsClient } from './aws-clients';
+import { GetScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { dynamoDbClient, localClientConfig, s3Client, sqsClient } from './aws-clients';
 import { testAwsSettings } from './environment';
 import { ProvisioningConflictError } from './errors';
 import { provisionResources } from './provision';
@@ -78,6 +79,18 @@ describe('provisionResources', () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'exports/a/b.csv', Body: 'id\n1\n', ContentType: 'text/csv' }));
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'exports/a/b.csv' }));
     expect(await object.Body?.transformToString()).toBe('id\n1\n');
+  });
+
+  it('creates the schedule group in the Scheduler stand-in and returns the queue ARNs a schedule targets', async () => {
+    const scheduler = new SchedulerClient(localClientConfig(resources.aws, 'scheduler'));
+    try {
+      const group = await scheduler.send(new GetScheduleGroupCommand({ Name: resources.names.scheduleGroup }));
+      expect(group).toMatchObject({ Name: resources.names.scheduleGroup, State: 'ACTIVE' });
+    } finally {
+      scheduler.destroy();
+    }
+    expect(resources.queueUrls.exportQueueArn).toMatch(new RegExp(`^arn:aws:sqs:[\\w-]+:\\d+:${resources.names.queues.exportRequests}$`));
+    expect(resources.queueUrls.exportDlqArn).toMatch(new RegExp(`:${resources.names.queues.exportRequestsDeadLetter}$`));
   });
 
   it('can run again over existing resources, returning the same queue URLs', async () => {

@@ -1,3 +1,4 @@
+import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -12,12 +13,15 @@ import {
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { queues, tables, type AwsClientSettings, type ResourceNames, type TableDefinition, type TableKey } from '@memberships/core';
-import { dynamoDbClient, s3Client, sqsClient } from './aws-clients';
+import { dynamoDbClient, localClientConfig, s3Client, sqsClient } from './aws-clients';
 import { ProvisioningConflictError } from './errors';
 
 export interface ProvisionedQueues {
   readonly exportQueueUrl: string;
   readonly exportDlqUrl: string;
+  /** ARNs, for EventBridge Scheduler targets (the schedule fires into the queue, failures go to the DLQ). */
+  readonly exportQueueArn: string;
+  readonly exportDlqArn: string;
 }
 
 export interface ProvisionOptions {
@@ -51,6 +55,7 @@ export async function provisionResources(settings: AwsClientSettings, names: Res
       queueWork,
       ...(Object.keys(tables) as TableKey[]).map((key) => ensureTable(dynamodb, tables[key], names.tables[key])),
       ensureBucket(s3, names.buckets.exportFiles, settings.region),
+      settings.endpoints.scheduler ? ensureScheduleGroup(settings, names.scheduleGroup) : undefined,
     ]);
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
@@ -144,7 +149,22 @@ async function provisionQueues(client: SQSClient, names: ResourceNames, options:
     MessageRetentionPeriod: String(definition.messageRetentionSeconds),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn, maxReceiveCount: options.exportQueue?.maxReceiveCount ?? definition.maxReceiveCount }),
   });
-  return { exportQueueUrl, exportDlqUrl };
+  const queueArn = await client.send(new GetQueueAttributesCommand({ QueueUrl: exportQueueUrl, AttributeNames: ['QueueArn'] }));
+  const exportQueueArn = queueArn.Attributes?.QueueArn;
+  if (!exportQueueArn) throw new ProvisioningConflictError(`Queue ${names.queues.exportRequests} has no QueueArn attribute.`);
+  return { exportQueueUrl, exportDlqUrl, exportQueueArn, exportDlqArn: deadLetterTargetArn };
+}
+
+/** The EventBridge Scheduler group of the export subscriptions (only where a Scheduler endpoint is configured). */
+async function ensureScheduleGroup(settings: AwsClientSettings, name: string): Promise<void> {
+  const client = new SchedulerClient(localClientConfig(settings, 'scheduler'));
+  try {
+    await client.send(new CreateScheduleGroupCommand({ Name: name }));
+  } catch (error) {
+    if (!isErrorNamed(error, 'ConflictException')) throw error;
+  } finally {
+    client.destroy();
+  }
 }
 
 /** Creates the queue, or brings an existing one's attributes up to date (SQS refuses CreateQueue with changed attributes). */

@@ -7,7 +7,7 @@ import { resourceNames, tableEnvironment } from '@memberships/core';
 import { ProcessStartError, ProcessStopError } from './errors';
 import { findFreePort } from './free-port';
 import { PACKAGE_ROOT } from './package-paths';
-import { serviceEnv, spawnService } from './services';
+import { LOCAL_SCHEDULER_ROLE_ARN, serviceEnv, spawnService } from './services';
 import { eventually, isPortOpen } from './test-support/network';
 
 /** A stand-in service: logs JSON lines, serves HTTP on PORT, shuts down on SIGTERM. */
@@ -42,9 +42,12 @@ describe('serviceEnv', () => {
   it('maps endpoints, names, queue URLs and the database to the variables the services read', () => {
     const names = resourceNames('demo');
     const env = serviceEnv({
-      aws: { region: 'eu-west-1', endpoints: { dynamodb: 'http://127.0.0.1:1', sqs: 'http://127.0.0.1:2', s3: 'http://127.0.0.1:2', ses: 'http://127.0.0.1:3' } },
+      aws: {
+        region: 'eu-west-1',
+        endpoints: { dynamodb: 'http://127.0.0.1:1', sqs: 'http://127.0.0.1:2', s3: 'http://127.0.0.1:2', ses: 'http://127.0.0.1:3', scheduler: 'http://127.0.0.1:4' },
+      },
       names,
-      queueUrls: { exportQueueUrl: 'http://q/export', exportDlqUrl: 'http://q/dlq' },
+      queueUrls: { exportQueueUrl: 'http://q/export', exportDlqUrl: 'http://q/dlq', exportQueueArn: 'arn:aws:sqs:eu-west-1:000000000000:export', exportDlqArn: 'arn:aws:sqs:eu-west-1:000000000000:dlq' },
       databaseUrl: 'postgres://u:p@127.0.0.1:5/db',
       extra: { PORT: '0', LOG_LEVEL: 'debug', UNSET: undefined },
     });
@@ -56,9 +59,14 @@ describe('serviceEnv', () => {
       AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:2',
       AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:2',
       AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:3',
+      AWS_ENDPOINT_URL_SCHEDULER: 'http://127.0.0.1:4',
       ...tableEnvironment(names),
       EXPORT_QUEUE_URL: 'http://q/export',
       EXPORT_DLQ_URL: 'http://q/dlq',
+      EXPORT_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:000000000000:export',
+      EXPORT_DLQ_ARN: 'arn:aws:sqs:eu-west-1:000000000000:dlq',
+      SCHEDULER_GROUP_NAME: 'demo-exports',
+      SCHEDULER_ROLE_ARN: LOCAL_SCHEDULER_ROLE_ARN,
       EXPORT_BUCKET: 'demo-export-files',
       DATABASE_URL: 'postgres://u:p@127.0.0.1:5/db',
       LOG_LEVEL: 'debug',
@@ -70,7 +78,7 @@ describe('serviceEnv', () => {
     const env = serviceEnv({
       aws: { region: 'eu-west-1', endpoints: {} },
       names: resourceNames('prod'),
-      queueUrls: { exportQueueUrl: 'https://sqs/export', exportDlqUrl: 'https://sqs/dlq' },
+      queueUrls: { exportQueueUrl: 'https://sqs/export', exportDlqUrl: 'https://sqs/dlq', exportQueueArn: 'arn:q', exportDlqArn: 'arn:d' },
       databaseUrl: 'postgres://db',
     });
     expect(Object.keys(env).filter((name) => name.startsWith('AWS_'))).toEqual(['AWS_REGION']);

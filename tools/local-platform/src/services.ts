@@ -6,6 +6,9 @@ import { childEnv, describeExit, ManagedProcess, type ExitInfo, type OutputStrea
 import { builtFile } from './package-paths';
 import type { ProvisionedQueues } from './provision';
 
+/** The stand-in checks the role ARN's shape only; in AWS this is the role infra/terraform creates for the schedule group. */
+export const LOCAL_SCHEDULER_ROLE_ARN = 'arn:aws:iam::000000000000:role/local-export-scheduler';
+
 export interface ServiceEnvOptions {
   readonly aws: AwsClientSettings;
   readonly names: ResourceNames;
@@ -37,6 +40,11 @@ export function serviceEnv(options: ServiceEnvOptions): Record<string, string> {
     ...tableEnvironment(names),
     EXPORT_QUEUE_URL: queueUrls.exportQueueUrl,
     EXPORT_DLQ_URL: queueUrls.exportDlqUrl,
+    EXPORT_QUEUE_ARN: queueUrls.exportQueueArn,
+    EXPORT_DLQ_ARN: queueUrls.exportDlqArn,
+    AWS_ENDPOINT_URL_SCHEDULER: aws.endpoints.scheduler,
+    SCHEDULER_GROUP_NAME: names.scheduleGroup,
+    SCHEDULER_ROLE_ARN: LOCAL_SCHEDULER_ROLE_ARN,
     EXPORT_BUCKET: names.buckets.exportFiles,
     DATABASE_URL: options.databaseUrl,
     LOG_LEVEL: options.logLevel ?? 'info',

@@ -200,7 +200,7 @@ function withPortHint(error: unknown): unknown {
   if (!(error instanceof Error) || !/address already in use|EADDRINUSE|BindException|could not bind/i.test(error.message)) return error;
   return new LocalPlatformError(
     'port_in_use',
-    `${error.message}\n\nA port is already in use (another \`npm start\`?). Stop it, or choose other ports with DYNAMODB_PORT, FAUXQS_PORT, SES_PORT, POSTGRES_PORT, PORT.`,
+    `${error.message}\n\nA port is already in use (another \`npm start\`?). Stop it, or choose other ports with DYNAMODB_PORT, FAUXQS_PORT, SES_PORT, SCHEDULER_PORT, POSTGRES_PORT, PORT.`,
     { cause: error },
   );
 }
@@ -226,6 +226,7 @@ function instructions(facts: { apiUrl: string; aws: LocalAws; databaseUrl: strin
 
  Sent emails    ${aws.endpoints.ses}/   (web UI; JSON: ${aws.endpoints.ses}/store)
  DynamoDB       ${aws.endpoints.dynamodb}
+ Scheduler      ${aws.endpoints.scheduler}   (EventBridge Scheduler stand-in, real clock)
  SQS + S3       ${aws.endpoints.sqs}   (export queue: ${facts.queueUrls.exportQueueUrl})
  PostgreSQL     ${facts.databaseUrl}
 
