@@ -10,7 +10,11 @@ const transform = {
 // support is experimental), so `./x.js` specifiers map back to the sources.
 const esmAsCommonJs = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../../tsconfig.jest-cjs.json' }] },
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // The CLI's tests load the SDK from source too: its dist is an ES module.
+    '^@memberships/sdk$': '<rootDir>/../sdk/src/index.ts',
+  },
 };
 
 function project(displayName, rootDir, overrides = {}) {

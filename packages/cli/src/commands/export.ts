@@ -1,0 +1,96 @@
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import type { ExportJob } from '@memberships/sdk';
+import type { CommandContext } from '../context.js';
+import { InterruptedError, UsageError } from '../errors.js';
+import { formatBytes, formatCount, formatProgress } from '../format.js';
+import { idempotencyKey, integerBetween, outputPath } from '../option-parsers.js';
+import { ProgressLine } from '../progress.js';
+import { signedInClient } from '../session.js';
+import { saveFile } from './exports-download.js';
+
+interface ExportOptions {
+  output?: string;
+  wait: boolean;
+  json?: boolean;
+  idempotencyKey?: string;
+  timeout?: number;
+}
+
+export function exportCommand(ctx: CommandContext): Command {
+  return new Command('export')
+    .description('Export all your memberships as CSV: request it, follow its progress, and optionally download the file.')
+    .option('-o, --output <file>', 'download the CSV to this file when it is ready ("-" for stdout)', outputPath)
+    .option('--no-wait', 'return at once with the export id instead of waiting for the file')
+    .option('--json', 'print the export as JSON')
+    .option('--idempotency-key <key>', 'retry safely: the same key returns the same export instead of a new one', idempotencyKey)
+    .option('--timeout <seconds>', 'stop waiting after this many seconds (the export carries on)', integerBetween(1, 86_400))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ memberships export                          # wait until it is built and emailed
+  $ memberships export --output memberships.csv # and download it
+  $ memberships export --no-wait                # print the export id and return
+  $ memberships export --json --idempotency-key "nightly-$(date +%F)"
+
+Progress (rows done / total) is shown on stderr when it is a terminal.
+Ctrl+C stops waiting (exit code 130); the export carries on and is still emailed.`,
+    )
+    .action(async (options: ExportOptions) => {
+      if (options.json && options.output === '-') {
+        throw new UsageError('--json and --output - would both write to stdout.', 'Write the file somewhere else: --output memberships.csv');
+      }
+      if (!options.wait && options.output) {
+        throw new UsageError('--output needs the finished file, so it cannot be combined with --no-wait.', 'Drop --no-wait, or download later with: memberships exports download ID --output FILE');
+      }
+      const client = await signedInClient(ctx);
+      const { job, existing } = await client.exports.create({ idempotencyKey: options.idempotencyKey, signal: ctx.signal });
+      if (existing) ctx.output.note(`An export of yours is already under way (${job.id}); following it instead of starting another.`);
+
+      if (!options.wait) {
+        if (options.json) ctx.output.json(job);
+        else ctx.output.result(job.id);
+        ctx.output.note(`Export ${job.id} is ${job.state}. Follow it with: memberships exports show ${job.id}`);
+        return;
+      }
+
+      if (!ctx.output.interactive) {
+        // No progress line off a terminal; say at least which export is awaited, for logs.
+        ctx.output.note(`Waiting for export ${job.id} to finish (Ctrl+C stops waiting; the export carries on).`);
+      }
+      const progress = new ProgressLine(ctx.output);
+      let finished: ExportJob;
+      try {
+        finished = await client.exports.wait(job.id, {
+          signal: ctx.signal,
+          onProgress: progress.update,
+          timeoutMs: options.timeout === undefined ? undefined : options.timeout * 1000,
+        });
+      } catch (error) {
+        if (ctx.signal.aborted) {
+          throw new InterruptedError(`Export ${job.id} carries on and will be emailed. Check it with: memberships exports show ${job.id}`);
+        }
+        throw error;
+      } finally {
+        progress.clear();
+      }
+
+      const saved = options.output ? await saveFile(ctx, client, finished.id, options.output) : undefined;
+      if (options.json) {
+        ctx.output.json(finished);
+      } else {
+        // With the CSV itself on stdout, the summary goes to stderr.
+        const say = options.output === '-' ? (line: string) => ctx.output.note(line) : (line: string) => ctx.output.result(line);
+        const file = finished.file;
+        say(
+          `Export ${finished.id} succeeded: ${file ? `${formatCount(file.rows)} rows, ${formatBytes(file.bytes)}` : formatProgress(finished.progress)}.`,
+        );
+        if (finished.delivery) {
+          const how = finished.delivery.method === 'attachment' ? 'as an attachment' : 'as a download link';
+          say(`Emailed to ${finished.delivery.to} ${how}.`);
+        }
+        if (saved && options.output !== '-') say(`Saved to ${resolve(options.output ?? '')}.`);
+      }
+    });
+}

@@ -1,0 +1,16 @@
+import type { CliEnvironment } from './config.js';
+import type { ConfigStore } from './config-store.js';
+import type { Output } from './output.js';
+
+/** What every command gets: its environment, where to write, where config lives, and Ctrl+C. */
+export interface CommandContext {
+  readonly env: CliEnvironment;
+  readonly output: Output;
+  readonly store: ConfigStore;
+  /** Aborted on Ctrl+C (SIGINT); pass it to every SDK call. */
+  readonly signal: AbortSignal;
+  /** The API URL as resolved for this run (flag, env, config file, default); set before a command runs. */
+  apiUrl: string;
+  /** Where apiUrl came from, for messages. */
+  apiUrlSource: 'flag' | 'env' | 'config' | 'default';
+}

@@ -1,0 +1,61 @@
+import { ApiError, ExportFailedError, NetworkError, SessionExpiredError, WaitTimeoutError, type ExportJob } from '@memberships/sdk';
+import { EXIT, InterruptedError, NotLoggedInError, UsageError } from './errors.js';
+import { describeError } from './error-report.js';
+
+const context = { apiUrl: 'https://api.example' };
+const failedJob = {
+  id: 'job-1',
+  state: 'failed',
+  trigger: 'api',
+  created_at: '2025-01-01T00:00:00.000Z',
+  updated_at: '2025-01-01T00:00:00.000Z',
+  attempts: 3,
+  progress: { rows_exported: 0, rows_total: null },
+  error: { code: 'database_unavailable', message: 'The database did not answer' },
+  links: { self: '/v1/exports/job-1' },
+} as ExportJob;
+
+describe('describeError', () => {
+  it('gives usage errors exit code 2 and Ctrl+C exit code 130', () => {
+    expect(describeError(new UsageError('bad'), context).exitCode).toBe(EXIT.usage);
+    expect(describeError(new InterruptedError(), context).exitCode).toBe(EXIT.interrupted);
+    expect(describeError(new DOMException('aborted', 'AbortError'), context).exitCode).toBe(EXIT.interrupted);
+    expect(describeError(Object.assign(new Error('User force closed the prompt'), { name: 'ExitPromptError' }), context).exitCode).toBe(130);
+  });
+
+  it('tells a logged-out user how to log in', () => {
+    expect(describeError(new NotLoggedInError('https://api.example'), context)).toEqual({
+      exitCode: 1,
+      message: 'You are not logged in to https://api.example.',
+      suggestion: 'Run: memberships login',
+    });
+    expect(describeError(new SessionExpiredError(undefined), context).suggestion).toBe('Run: memberships login');
+  });
+
+  it('points at the API URL settings when the API cannot be reached', () => {
+    const report = describeError(new NetworkError('http://127.0.0.1:1/v1/exports', new Error('ECONNREFUSED')), context);
+    expect(report.exitCode).toBe(1);
+    expect(report.suggestion).toContain('--api-url');
+  });
+
+  it('uses the API problem detail and adds a hint for known codes', () => {
+    const wrong = new ApiError({ type: 'about:blank', title: 'Unauthorized', status: 401, code: 'invalid_credentials', detail: 'Wrong email or password.' });
+    expect(describeError(wrong, context)).toEqual({ exitCode: 1, message: 'Wrong email or password.', suggestion: 'Check your email and password.' });
+    const limited = new ApiError({ type: 'about:blank', title: 'Too many', status: 429, code: 'too_many_attempts' }, { retryAfterSeconds: 42 });
+    expect(describeError(limited, context).suggestion).toContain('42 s');
+    const broken = new ApiError({ type: 'about:blank', title: 'Internal Server Error', status: 500, code: 'internal' });
+    expect(describeError(broken, context).suggestion).toContain('https://api.example');
+  });
+
+  it('explains a failed export and a wait that ran out', () => {
+    expect(describeError(new ExportFailedError(failedJob), context).message).toBe(
+      'Export job-1 failed: The database did not answer (database_unavailable)',
+    );
+    expect(describeError(new WaitTimeoutError('job-1', 5000, failedJob), context).suggestion).toBe('Check on it with: memberships exports show job-1');
+  });
+
+  it('never shows a stack trace for the unexpected, but says how to get one', () => {
+    const report = describeError(new TypeError('x is undefined'), context);
+    expect(report).toEqual({ exitCode: 1, message: 'Unexpected error: x is undefined', suggestion: expect.stringContaining('MEMBERSHIPS_DEBUG=1') });
+  });
+});

@@ -1,0 +1,103 @@
+import {
+  ApiError,
+  DownloadError,
+  ExportFailedError,
+  IntegrityError,
+  NetworkError,
+  NotAuthenticatedError,
+  SessionExpiredError,
+  WaitTimeoutError,
+} from '@memberships/sdk';
+import { CliError, EXIT } from './errors.js';
+
+export interface ErrorReport {
+  readonly exitCode: number;
+  readonly message: string;
+  readonly suggestion?: string | undefined;
+}
+
+/**
+ * The one place an error becomes what the user sees: `error: <message>`, an
+ * optional `hint: <suggestion>`, and the exit code.
+ */
+export function describeError(error: unknown, context: { apiUrl: string }): ErrorReport {
+  if (error instanceof CliError) return { exitCode: error.exitCode, message: error.message, suggestion: error.suggestion };
+  if (isAbort(error) || isPromptExit(error)) return { exitCode: EXIT.interrupted, message: 'Interrupted.' };
+  if (error instanceof NetworkError) {
+    return {
+      exitCode: EXIT.failure,
+      message: error.message,
+      suggestion: 'Pass the right URL with --api-url or MEMBERSHIPS_API_URL.',
+    };
+  }
+  if (error instanceof SessionExpiredError || error instanceof NotAuthenticatedError) {
+    return { exitCode: EXIT.failure, message: error.message, suggestion: 'Run: memberships login' };
+  }
+  if (error instanceof ExportFailedError) {
+    return {
+      exitCode: EXIT.failure,
+      message: error.message,
+      suggestion: 'Request a new export with: memberships export. If it fails again, contact support with the export id.',
+    };
+  }
+  if (error instanceof WaitTimeoutError) {
+    return { exitCode: EXIT.failure, message: error.message, suggestion: `Check on it with: memberships exports show ${error.jobId}` };
+  }
+  if (error instanceof IntegrityError || error instanceof DownloadError) {
+    return {
+      exitCode: EXIT.failure,
+      message: error.message,
+      suggestion: `Download it again with: memberships exports download ${error.jobId} --output FILE`,
+    };
+  }
+  if (error instanceof ApiError) return { exitCode: EXIT.failure, message: error.message, suggestion: apiHint(error, context.apiUrl) };
+  if (isNodeError(error) && ['EACCES', 'EPERM', 'ENOENT', 'EISDIR', 'ENOTDIR', 'ENOSPC', 'EROFS'].includes(error.code ?? '')) {
+    return { exitCode: EXIT.failure, message: error.message, suggestion: 'Check the path and its permissions.' };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    exitCode: EXIT.failure,
+    message: `Unexpected error: ${message}`,
+    suggestion: 'Run again with MEMBERSHIPS_DEBUG=1 for details, and report it if it persists.',
+  };
+}
+
+function apiHint(error: ApiError, apiUrl: string): string | undefined {
+  switch (error.code) {
+    case 'invalid_credentials':
+      return 'Check your email and password.';
+    case 'too_many_attempts':
+      return `Too many attempts; wait ${error.retryAfterSeconds ?? 60} s before trying again.`;
+    case 'invalid_token':
+    case 'invalid_refresh_token':
+      return 'Run: memberships login';
+    case 'export_not_found':
+      return 'List your exports with: memberships exports list';
+    case 'export_not_ready':
+      return 'Wait for it to finish: memberships exports show ID';
+    default:
+      if (error.status === 401) return 'Run: memberships login';
+      if (error.status === 403) return 'Your account is not allowed to do this; ask an administrator for access.';
+      if (error.status === 429) return `Slow down; try again in ${error.retryAfterSeconds ?? 60} s.`;
+      if (error.status >= 500) return `The API at ${apiUrl} had a problem; try again in a moment.`;
+      return undefined;
+  }
+}
+
+/** By name, not instanceof: AbortError is a DOMException, which may come from another realm. */
+function isAbort(error: unknown): boolean {
+  return nameOf(error) === 'AbortError';
+}
+
+/** @inquirer/prompts rejects with ExitPromptError when the user presses Ctrl+C at a prompt. */
+function isPromptExit(error: unknown): boolean {
+  return nameOf(error) === 'ExitPromptError';
+}
+
+function nameOf(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+}
+
+function isNodeError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
+}

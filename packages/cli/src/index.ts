@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+import { readEnvironment } from './config.js';
+import { EXIT } from './errors.js';
+import { run } from './program.js';
+
+/** After Ctrl+C, how long the command gets to clean up (temporary files) before the process exits anyway. */
+const INTERRUPT_GRACE_MS = 2_000;
+
+// Ctrl+C aborts whatever is in flight and the command unwinds to exit 130. If
+// something does not unwind (a read that cannot be cancelled), the grace timer
+// or a second Ctrl+C ends the process.
+const interrupt = new AbortController();
+process.on('SIGINT', () => {
+  if (interrupt.signal.aborted) process.exit(EXIT.interrupted);
+  interrupt.abort();
+  setTimeout(() => process.exit(EXIT.interrupted), INTERRUPT_GRACE_MS).unref();
+});
+
+const code = await run(process.argv, {
+  env: readEnvironment(process.env),
+  streams: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+  signal: interrupt.signal,
+});
+if (interrupt.signal.aborted) {
+  // The command has cleaned up; do not wait for reads Ctrl+C left behind (stdin).
+  process.exit(EXIT.interrupted);
+}
+process.exitCode = code;

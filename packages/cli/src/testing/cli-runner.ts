@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { REPO_ROOT } from './test-platform.js';
+
+/** The built CLI, run as users run it. */
+export const CLI_ENTRY = resolve(REPO_ROOT, 'packages/cli/dist/index.js');
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunCliOptions {
+  /** Environment on top of PATH and a throwaway HOME (nothing else is inherited). */
+  readonly env?: Record<string, string | undefined>;
+  /** Written to stdin, which is then closed. Default: empty stdin (not a terminal). */
+  readonly input?: string;
+  /** Called with the child once it runs, e.g. to send it SIGINT. */
+  readonly onSpawn?: (child: import('node:child_process').ChildProcess, output: { stdout: () => string; stderr: () => string }) => void;
+  readonly timeoutMs?: number;
+}
+
+/** Runs `node packages/cli/dist/index.js ...args` in a child process and collects its output. */
+export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`memberships ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60_000} ms.\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+    if (options.input !== undefined) child.stdin.end(options.input);
+    else if (!options.onSpawn) child.stdin.end();
+    options.onSpawn?.(child, { stdout: () => stdout, stderr: () => stderr });
+  });
+}
+
+export interface PtySession {
+  /** Everything the terminal showed so far. */
+  screen(): string;
+  /** Resolves once the terminal shows `text` (after any earlier match). */
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
+  type(keys: string): void;
+  readonly exited: Promise<{ code: number | null }>;
+}
+
+/**
+ * Runs the CLI inside a pseudo-terminal with util-linux `script`, so stdin and
+ * stderr are TTYs and prompts behave as for a person at a keyboard.
+ */
+export function runCliInPty(args: readonly string[], env: Record<string, string | undefined>): PtySession {
+  const quote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, CLI_ENTRY, ...args].map(quote).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let consumed = 0;
+  const listeners = new Set<() => void>();
+  const onData = (chunk: string): void => {
+    output += chunk;
+    for (const listener of listeners) listener();
+  };
+  child.stdout.setEncoding('utf8').on('data', onData);
+  child.stderr.setEncoding('utf8').on('data', onData);
+  const exited = new Promise<{ code: number | null }>((resolvePromise) => child.on('close', (code) => resolvePromise({ code })));
+  return {
+    screen: () => output,
+    waitFor(text, timeoutMs = 15_000) {
+      return new Promise((resolvePromise, reject) => {
+        const check = (): boolean => {
+          const rest = output.slice(consumed);
+          const index = typeof text === 'string' ? rest.indexOf(text) : rest.search(text);
+          if (index < 0) return false;
+          consumed += index + 1;
+          return true;
+        };
+        if (check()) return resolvePromise();
+        const timer = setTimeout(() => {
+          listeners.delete(listener);
+          reject(new Error(`The terminal never showed ${String(text)}. It showed:\n${output}`));
+        }, timeoutMs);
+        const listener = (): void => {
+          if (!check()) return;
+          clearTimeout(timer);
+          listeners.delete(listener);
+          resolvePromise();
+        };
+        listeners.add(listener);
+      });
+    },
+    type(keys) {
+      child.stdin.write(keys);
+    },
+    exited,
+  };
+}

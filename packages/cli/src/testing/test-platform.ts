@@ -1,0 +1,147 @@
+import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import {
+  createTestDatabase,
+  createUser,
+  provisionTestResources,
+  seedMemberships,
+  serviceEnv,
+  spawnService,
+  type RunningService,
+  type TestDatabase,
+} from '@memberships/local-platform';
+
+/** The repository root, from packages/<name>/src/testing. */
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
+
+export interface TestPlatform {
+  /** Base URL of the API process, e.g. http://127.0.0.1:41234. */
+  readonly apiUrl: string;
+  readonly user: { readonly id: string; readonly email: string; readonly password: string };
+  readonly databaseUrl: string;
+  readonly api: RunningService;
+  readonly worker: RunningService;
+  /** Signs a JWT with the API's key, for tokens the API would have issued (e.g. expired ones). */
+  signAccessToken(claims: Record<string, unknown>, header: Record<string, unknown>): string;
+  stop(): Promise<void>;
+}
+
+export interface TestPlatformOptions {
+  /** Memberships seeded for the user. Default 120. */
+  readonly memberships?: number;
+  /** Add the rows that break naive CSV writers. Default true. */
+  readonly tricky?: boolean;
+  /** Extra environment for the API process. */
+  readonly apiEnv?: Record<string, string>;
+}
+
+/**
+ * (The SDK's and the CLI's tests each hold an identical copy of this file:
+ * test helpers cannot be shared through the packages' public entry points.)
+ *
+ * The real platform for one test suite: fresh tables, queues, bucket and
+ * database (random names), one user with memberships, and the built API and
+ * worker as child processes on loopback ports chosen at run time.
+ */
+export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
+  const started: { stop(): Promise<unknown> }[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const item of started.reverse()) await item.stop().catch(() => undefined);
+  };
+  try {
+    const resources = await provisionTestResources();
+    const database: TestDatabase = await createTestDatabase();
+    started.push({ stop: () => database.drop() });
+
+    const password = 'correct horse battery staple';
+    const user = await createUser({ aws: resources.aws, table: resources.names.tables.users, password });
+    await seedMemberships(database.url, user.id, options.memberships ?? 120, { tricky: options.tricky ?? true });
+
+    const keys = generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    const env = serviceEnv({
+      aws: resources.aws,
+      names: resources.names,
+      queueUrls: resources.queueUrls,
+      databaseUrl: database.url,
+      extra: {
+        HOST: '127.0.0.1',
+        PORT: '0',
+        JWT_PRIVATE_KEY: keys.privateKey,
+        JWT_PUBLIC_KEY: keys.publicKey,
+        SES_FROM_ADDRESS: 'exports@memberships.test',
+        // These suites poll and export far more often than a person would; rate limits are tested in the API.
+        EXPORT_READ_RATE_LIMIT: '100000',
+        EXPORT_WRITE_RATE_LIMIT: '100000',
+        ...options.apiEnv,
+      },
+    });
+
+    const api = await spawnService(resolve(REPO_ROOT, 'services/api/dist/server.js'), env, {
+      name: 'api',
+      readyLine: (line) => line.includes('Server listening at'),
+    });
+    started.push({ stop: () => api.stop() });
+    const listening = await api.waitForLine((line) => line.includes('Server listening at'));
+    const apiUrl = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(listening)?.[1];
+    if (!apiUrl) throw new Error(`Could not find the API's address in its log line: ${listening}`);
+
+    const worker = await spawnService(resolve(REPO_ROOT, 'services/worker/dist/main.js'), env, {
+      name: 'worker',
+      readyLine: (line) => line.includes('worker started'),
+    });
+    started.push({ stop: () => worker.stop() });
+
+    const privateKey = createPrivateKey(keys.privateKey);
+    return {
+      apiUrl,
+      user: { id: user.id, email: user.email, password },
+      databaseUrl: database.url,
+      api,
+      worker,
+      signAccessToken(claims, header) {
+        const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+        const input = `${encode(header)}.${encode(claims)}`;
+        const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+        return `${input}.${signature.toString('base64url')}`;
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Header and claims of a JWT, without verifying it. */
+export function decodeJwt(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
+  const [header, claims] = token.split('.');
+  const parse = (part: string | undefined): Record<string, unknown> =>
+    JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+  return { header: parse(header), claims: parse(claims) };
+}
+
+/** A loopback URL where nothing listens: a port that was free a moment ago. */
+export async function unreachableUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return `http://127.0.0.1:${address.port}`;
+}
+
+/** fetch that records every request it passes on (method and path). */
+export function recordingFetch(): { fetch: typeof globalThis.fetch; requests: { method: string; path: string }[] } {
+  const requests: { method: string; path: string }[] = [];
+  const recorder: typeof globalThis.fetch = (input, init) => {
+    const request = input instanceof Request ? input : new Request(input, init);
+    requests.push({ method: request.method, path: new URL(request.url).pathname });
+    return globalThis.fetch(input, init);
+  };
+  return { fetch: recorder, requests };
+}

@@ -1,0 +1,35 @@
+export { createClient, DEFAULT_REQUEST_TIMEOUT_MS, type ClientOptions, type MembershipsClient } from './client.js';
+export type {
+  Credentials,
+  PasswordCredentials,
+  RefreshCoordinator,
+  TokenCredentials,
+  Tokens,
+} from './auth-session.js';
+export {
+  ApiError,
+  DownloadError,
+  ExportFailedError,
+  IntegrityError,
+  MembershipsError,
+  NetworkError,
+  NotAuthenticatedError,
+  SessionExpiredError,
+  WaitTimeoutError,
+} from './errors.js';
+export type { BackoffOptions } from './backoff.js';
+export type { DownloadTarget } from './file-download.js';
+export type { AuthResource } from './resources/auth.js';
+export type { CallOptions } from './resources/context.js';
+export type {
+  CreatedExport,
+  CreateExportOptions,
+  DownloadResult,
+  ExportsResource,
+  ListExportsOptions,
+  WaitOptions,
+} from './resources/exports.js';
+export { decodeJwtExpiry } from './token-expiry.js';
+export type { CurrentUser, ExportJob, ExportPage, ExportState, Problem, TokenResponse } from './types.js';
+export type { paths } from './generated/api.js';
+export { SDK_VERSION } from './version.js';

@@ -1,0 +1,225 @@
+import { dataOf } from '../api-call.js';
+import { backoffDelay, sleep, type BackoffOptions } from '../backoff.js';
+import { ApiError, DownloadError, ExportFailedError, NetworkError, WaitTimeoutError } from '../errors.js';
+import { writeDownload, type DownloadTarget, type WrittenFile } from '../file-download.js';
+import type { ExportJob, ExportPage } from '../types.js';
+import type { CallOptions, ResourceContext } from './context.js';
+
+export interface CreateExportOptions extends CallOptions {
+  /**
+   * Makes retries safe: the same key returns the same job instead of starting
+   * another export. 1–200 characters of `A-Z a-z 0-9 _ . : -`.
+   */
+  readonly idempotencyKey?: string | undefined;
+}
+
+export interface CreatedExport {
+  readonly job: ExportJob;
+  /**
+   * True when the API returned a job that already existed: an export of yours
+   * still running, or the job of an earlier request with the same idempotency key.
+   */
+  readonly existing: boolean;
+}
+
+export interface ListExportsOptions extends CallOptions {
+  /** Jobs per page, 1–100. The API's default is 20. */
+  readonly limit?: number | undefined;
+  /** `next_cursor` of the previous page. */
+  readonly cursor?: string | undefined;
+}
+
+export interface WaitOptions extends CallOptions {
+  /** Called with the job on the first poll and whenever its state or progress changes. */
+  readonly onProgress?: ((job: ExportJob) => void | Promise<void>) | undefined;
+  /** Give up with a WaitTimeoutError after this long. Default: wait as long as it takes. */
+  readonly timeoutMs?: number | undefined;
+  /** Poll interval: a fixed number of ms, or a backoff. Default `{ initial: 500, max: 5000, factor: 1.5 }`. */
+  readonly intervalMs?: number | BackoffOptions | undefined;
+}
+
+export interface DownloadResult extends WrittenFile {
+  /** The job the file belongs to. */
+  readonly job: ExportJob;
+}
+
+export interface ExportsResource {
+  /** Requests an export of all your memberships (202 Accepted). */
+  create(options?: CreateExportOptions): Promise<CreatedExport>;
+  /** One job. ApiError `export_not_found` (404) for unknown ids and other users' jobs. */
+  get(id: string, options?: CallOptions): Promise<ExportJob>;
+  /** One page of your jobs, newest first. */
+  list(options?: ListExportsOptions): Promise<ExportPage>;
+  /** Every job, newest first, fetching pages as the loop goes: `for await (const job of client.exports.listAll())`. */
+  listAll(options?: Omit<ListExportsOptions, 'cursor'>): AsyncGenerator<ExportJob, void, undefined>;
+  /**
+   * Polls until the job finishes. Resolves with the succeeded job; rejects with
+   * ExportFailedError (its `code` and message come from the job), WaitTimeoutError,
+   * or the signal's AbortError. Brief network trouble and 5xx/429 answers are
+   * retried (up to 5 in a row) rather than ending the wait.
+   */
+  wait(id: string, options?: WaitOptions): Promise<ExportJob>;
+  /** The short-lived URL of the finished file (valid for minutes; do not store it). */
+  downloadUrl(id: string, options?: CallOptions): Promise<string>;
+  /**
+   * Downloads the finished file to a path or stream and checks its SHA-256 and
+   * size against the job. ApiError `export_not_ready` (409) while it is not finished.
+   */
+  download(id: string, target: DownloadTarget, options?: CallOptions): Promise<DownloadResult>;
+}
+
+/** Consecutive transient failures `wait()` rides out before giving up. */
+const WAIT_TRANSIENT_FAILURES = 5;
+
+export function createExportsResource(ctx: ResourceContext): ExportsResource {
+  const get = async (id: string, options: CallOptions = {}): Promise<ExportJob> =>
+    dataOf(await ctx.raw.GET('/v1/exports/{id}', { params: { path: { id } }, signal: options.signal }));
+
+  const list = async (options: ListExportsOptions = {}): Promise<ExportPage> =>
+    dataOf(
+      await ctx.raw.GET('/v1/exports', {
+        params: { query: { limit: options.limit, cursor: options.cursor } },
+        signal: options.signal,
+      }),
+    );
+
+  /** The API's answer to the download route: a redirect to the file (or, some day, the file itself). */
+  const locate = async (id: string, options: CallOptions): Promise<{ url?: string; response: Response; data?: unknown }> => {
+    const result = await ctx.raw.GET('/v1/exports/{id}/download', {
+      params: { path: { id } },
+      redirect: 'manual',
+      parseAs: 'stream',
+      signal: options.signal,
+    });
+    const { response } = result;
+    if (response.status >= 300 && response.status < 400) {
+      const location = response.headers.get('location');
+      if (!location) throw new DownloadError(id, response.status, `The API redirected the download of export ${id} without a Location.`);
+      return { url: new URL(location, response.url || ctx.baseUrl).href, response };
+    }
+    if (response.ok) return { response, data: result.data };
+    throw ApiError.fromResponse(response, result.error);
+  };
+
+  return {
+    async create(options = {}) {
+      const { data, error, response } = await ctx.raw.POST('/v1/exports', {
+        headers: options.idempotencyKey === undefined ? {} : { 'Idempotency-Key': options.idempotencyKey },
+        signal: options.signal,
+      });
+      const job = dataOf({ data, error, response });
+      return { job, existing: response.headers.get('export-request') === 'existing' };
+    },
+
+    get,
+    list,
+
+    async *listAll(options = {}) {
+      let cursor: string | undefined;
+      do {
+        const page = await list({ ...options, cursor });
+        yield* page.items;
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+    },
+
+    async wait(id, options = {}) {
+      const { signal, onProgress, timeoutMs, intervalMs } = options;
+      const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : ctx.now() + timeoutMs;
+      let last: ExportJob | undefined;
+      let failures = 0;
+      for (let attempt = 0; ; attempt += 1) {
+        signal?.throwIfAborted();
+        let pause = backoffDelay(attempt, intervalMs);
+        try {
+          const job = await get(id, { signal: withDeadline(signal, deadline - ctx.now()) });
+          failures = 0;
+          if (!last || hasMoved(last, job)) await onProgress?.(job);
+          last = job;
+          if (job.state === 'succeeded') return job;
+          if (job.state === 'failed') throw new ExportFailedError(job);
+        } catch (error) {
+          if (error instanceof ExportFailedError) throw error;
+          signal?.throwIfAborted();
+          if (ctx.now() >= deadline) throw new WaitTimeoutError(id, timeoutMs ?? 0, last);
+          failures += 1;
+          if (!isTransient(error) || failures > WAIT_TRANSIENT_FAILURES) throw error;
+          if (error instanceof ApiError && error.retryAfterSeconds !== undefined) {
+            pause = Math.max(pause, error.retryAfterSeconds * 1000);
+          }
+        }
+        const remaining = deadline - ctx.now();
+        if (remaining <= 0) throw new WaitTimeoutError(id, timeoutMs ?? 0, last);
+        await sleep(Math.min(pause, remaining), signal);
+      }
+    },
+
+    async downloadUrl(id, options = {}) {
+      const located = await locate(id, options);
+      await located.response.body?.cancel();
+      if (!located.url) throw new DownloadError(id, located.response.status, `The API did not give a link for export ${id}.`);
+      return located.url;
+    },
+
+    async download(id, target, options = {}) {
+      const { signal } = options;
+      const job = await get(id, { signal });
+      const located = await locate(id, { signal });
+      let response = located.response;
+      if (located.url) {
+        // A plain fetch: the link is presigned, and the bearer token must not
+        // travel to the file host.
+        try {
+          response = await ctx.fetch(located.url, { signal });
+        } catch (error) {
+          if (error instanceof ExportFailedError) throw error;
+          signal?.throwIfAborted();
+          throw new DownloadError(
+            id,
+            undefined,
+            `Could not fetch the file of export ${id} from ${new URL(located.url).origin}: ${describe(error)}. Try again.`,
+            { cause: error },
+          );
+        }
+        if (!response.ok || !response.body) {
+          await response.body?.cancel();
+          throw new DownloadError(
+            id,
+            response.status,
+            `The file host answered ${response.status} for export ${id}; the link may have expired. Try the download again.`,
+          );
+        }
+      }
+      if (!response.body) throw new DownloadError(id, response.status, `The download of export ${id} had no content.`);
+      const written = await writeDownload(id, response.body, target, { sha256: job.file?.sha256, bytes: job.file?.bytes }, signal);
+      return { ...written, job };
+    },
+  };
+}
+
+function hasMoved(before: ExportJob, after: ExportJob): boolean {
+  return (
+    before.state !== after.state ||
+    before.progress.rows_exported !== after.progress.rows_exported ||
+    before.progress.rows_total !== after.progress.rows_total
+  );
+}
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof NetworkError) return true;
+  return error instanceof ApiError && (error.status === 429 || error.status >= 500);
+}
+
+function withDeadline(signal: AbortSignal | undefined, remainingMs: number): AbortSignal | undefined {
+  if (!Number.isFinite(remainingMs)) return signal;
+  const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(remainingMs)));
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error.cause as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' ? code : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,32 @@
+import type { paths } from './generated/api.js';
+
+/**
+ * Public shapes of the API, taken from the generated OpenAPI types by path rather
+ * than by component name, so they follow the API's document whatever its schemas
+ * are called. The API speaks snake_case and so do these types: what you read in
+ * the API reference is what you get.
+ */
+type JsonBody<Response> = Response extends { content: { 'application/json': infer Body } } ? Body : never;
+
+/** An export job as the API returns it. */
+export type ExportJob = JsonBody<paths['/v1/exports/{id}']['get']['responses'][200]>;
+/** `queued` | `running` | `succeeded` | `failed`. */
+export type ExportState = ExportJob['state'];
+/** One page of `GET /v1/exports`: newest first, `next_cursor` when there is more. */
+export type ExportPage = JsonBody<paths['/v1/exports']['get']['responses'][200]>;
+/** The signed-in user (`GET /v1/me`). */
+export type CurrentUser = JsonBody<paths['/v1/me']['get']['responses'][200]>;
+/** What `POST /v1/auth/token` and `POST /v1/auth/refresh` answer. */
+export type TokenResponse = JsonBody<paths['/v1/auth/token']['post']['responses'][200]>;
+
+/** An RFC 9457 problem document; every API error has one. */
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail?: string;
+  /** Stable, machine-readable reason, e.g. `invalid_credentials`, `export_not_ready`. */
+  readonly code: string;
+  readonly instance?: string;
+  readonly [extension: string]: unknown;
+}
