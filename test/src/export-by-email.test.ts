@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
+  startTestPlatform,
+  type TestPlatform,
   attachmentContent,
   createUser,
   isAddressedTo,
@@ -10,7 +12,6 @@ import {
 } from '@memberships/local-platform';
 import { EXPECTED_HEADER, expectedRow, parseCsv } from './support/expected-csv';
 import { login, waitForFinalJob, type JobBody } from './support/http';
-import { startTestPlatform, type TestPlatform } from './support/platform';
 
 // A user asks for their export over HTTP and finds it in their inbox: every
 // production component in the path (API, DynamoDB, SQS, worker, PostgreSQL,
@@ -20,7 +21,7 @@ describe('export by email, end to end', () => {
   let platform: TestPlatform;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ workerEnv: { ATTACHMENT_LIMIT_BYTES: String(ATTACHMENT_LIMIT_BYTES) } });
+    platform = await startTestPlatform({ memberships: 0, workerEnv: { ATTACHMENT_LIMIT_BYTES: String(ATTACHMENT_LIMIT_BYTES) } });
   });
 
   afterAll(async () => {

@@ -2,10 +2,9 @@ import { stat, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXPORT_COLUMNS, FORMULA_PREFIX } from '@memberships/core';
-import { readMemberships } from '@memberships/local-platform';
 import { parseCsv } from './testing/csv.js';
 import { runCli, runCliInPty, type CliResult } from './testing/cli-runner.js';
-import { decodeJwt, startTestPlatform, unreachableUrl, type TestPlatform } from './testing/test-platform.js';
+import { decodeJwt, readMemberships, startTestPlatform, unreachableUrl, type TestPlatform } from '@memberships/local-platform';
 
 /**
  * The built `memberships` binary as a child process against the real API and
@@ -146,7 +145,7 @@ describe('memberships CLI against the real platform', () => {
     expect(result.stdout).toMatch(/^Export \S+ succeeded: 253 rows/m);
     expect(result.stdout).toContain(`Saved to ${file}.`);
     const [header, ...records] = parseCsv(await readFile(file, 'utf8'));
-    const stored = await readMemberships(platform.databaseUrl, platform.user.id);
+    const stored = await readMemberships(platform.database.url, platform.user.id);
     // Free text a spreadsheet could run as a formula gets a leading apostrophe.
     const text = (value: string | null): string => (value === null ? '' : FORMULA_PREFIX.test(value) ? `'${value}` : value);
     expect(header).toEqual(EXPORT_COLUMNS.map((column) => column.header));

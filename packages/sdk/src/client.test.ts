@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ApiError, createClient, NetworkError, type ClientOptions, type ExportJob, type Tokens } from './index.js';
-import { decodeJwt, recordingFetch, startTestPlatform, unreachableUrl, type TestPlatform } from './testing/test-platform.js';
+import { decodeJwt, recordingFetch, startTestPlatform, unreachableUrl, type TestPlatform } from '@memberships/local-platform';
 
 /**
  * The SDK against the real API and worker processes, on the local emulators

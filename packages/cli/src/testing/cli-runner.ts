@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { REPO_ROOT } from './test-platform.js';
+import { REPO_ROOT } from '@memberships/local-platform';
 
 /** The built CLI, run as users run it. */
 export const CLI_ENTRY = resolve(REPO_ROOT, 'packages/cli/dist/index.js');

@@ -1,25 +1,20 @@
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
-import {
-  createTestDatabase,
-  createUser,
-  provisionTestResources,
-  seedMemberships,
-  serviceEnv,
-  spawnService,
-  type RunningService,
-  type TestDatabase,
-} from '@memberships/local-platform';
-
-/** The repository root, from packages/<name>/src/testing. */
-export const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
+import path from 'node:path';
+import { createTestDatabase, type TestDatabase } from './postgres';
+import { REPO_ROOT } from './package-paths';
+import { createUser, seedMemberships } from './seed';
+import { serviceEnv, spawnService, type RunningService } from './services';
+import { provisionTestResources, type TestResources } from './testing';
 
 export interface TestPlatform {
   /** Base URL of the API process, e.g. http://127.0.0.1:41234. */
   readonly apiUrl: string;
+  readonly resources: TestResources;
+  readonly database: TestDatabase;
+  readonly sesEndpoint: string;
+  /** A user with `memberships` seeded memberships (tricky rows included unless turned off). */
   readonly user: { readonly id: string; readonly email: string; readonly password: string };
-  readonly databaseUrl: string;
   readonly api: RunningService;
   readonly worker: RunningService;
   /** Signs a JWT with the API's key, for tokens the API would have issued (e.g. expired ones). */
@@ -28,21 +23,23 @@ export interface TestPlatform {
 }
 
 export interface TestPlatformOptions {
-  /** Memberships seeded for the user. Default 120. */
+  /** Memberships seeded for `user`. Default 120. */
   readonly memberships?: number;
   /** Add the rows that break naive CSV writers. Default true. */
   readonly tricky?: boolean;
   /** Extra environment for the API process. */
-  readonly apiEnv?: Record<string, string>;
+  readonly apiEnv?: Readonly<Record<string, string>>;
+  /** Extra environment for the worker process. */
+  readonly workerEnv?: Readonly<Record<string, string>>;
 }
 
+const API_READY = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/;
+
 /**
- * (The SDK's and the CLI's tests each hold an identical copy of this file:
- * test helpers cannot be shared through the packages' public entry points.)
- *
- * The real platform for one test suite: fresh tables, queues, bucket and
- * database (random names), one user with memberships, and the built API and
- * worker as child processes on loopback ports chosen at run time.
+ * The real platform for one test suite, the way users meet it: fresh tables,
+ * queues, bucket and database (random names), one user with memberships, and
+ * the built API and worker as child processes on loopback ports chosen at run
+ * time (the API listens on port 0 and its log line says where).
  */
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
   const started: { stop(): Promise<unknown> }[] = [];
@@ -51,7 +48,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   };
   try {
     const resources = await provisionTestResources();
-    const database: TestDatabase = await createTestDatabase();
+    const database = await createTestDatabase();
     started.push({ stop: () => database.drop() });
 
     const password = 'correct horse battery staple';
@@ -63,44 +60,44 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       publicKeyEncoding: { type: 'spki', format: 'pem' },
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     });
-    const env = serviceEnv({
-      aws: resources.aws,
-      names: resources.names,
-      queueUrls: resources.queueUrls,
-      databaseUrl: database.url,
-      extra: {
-        HOST: '127.0.0.1',
-        PORT: '0',
-        JWT_PRIVATE_KEY: keys.privateKey,
-        JWT_PUBLIC_KEY: keys.publicKey,
-        SES_FROM_ADDRESS: 'exports@memberships.test',
-        // These suites poll and export far more often than a person would; rate limits are tested in the API.
-        EXPORT_READ_RATE_LIMIT: '100000',
-        EXPORT_WRITE_RATE_LIMIT: '100000',
-        ...options.apiEnv,
-      },
-    });
-
-    const api = await spawnService(resolve(REPO_ROOT, 'services/api/dist/server.js'), env, {
-      name: 'api',
-      readyLine: (line) => line.includes('Server listening at'),
-    });
+    const common = { aws: resources.aws, names: resources.names, queueUrls: resources.queueUrls, databaseUrl: database.url };
+    const api = await spawnService(
+      path.join(REPO_ROOT, 'services', 'api', 'dist', 'server.js'),
+      serviceEnv({
+        ...common,
+        extra: {
+          HOST: '127.0.0.1',
+          PORT: '0',
+          JWT_PRIVATE_KEY: keys.privateKey,
+          JWT_PUBLIC_KEY: keys.publicKey,
+          // Test suites poll and export far more often than a person would; the limits are tested in the API.
+          EXPORT_READ_RATE_LIMIT: '100000',
+          EXPORT_WRITE_RATE_LIMIT: '100000',
+          ...options.apiEnv,
+        },
+      }),
+      { name: 'api', readyLine: (line) => API_READY.test(line) },
+    );
     started.push({ stop: () => api.stop() });
-    const listening = await api.waitForLine((line) => line.includes('Server listening at'));
-    const apiUrl = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(listening)?.[1];
-    if (!apiUrl) throw new Error(`Could not find the API's address in its log line: ${listening}`);
+    const apiUrl = API_READY.exec(await api.waitForLine((line) => API_READY.test(line)))![1]!;
 
-    const worker = await spawnService(resolve(REPO_ROOT, 'services/worker/dist/main.js'), env, {
-      name: 'worker',
-      readyLine: (line) => line.includes('worker started'),
-    });
+    const worker = await spawnService(
+      path.join(REPO_ROOT, 'services', 'worker', 'dist', 'main.js'),
+      serviceEnv({
+        ...common,
+        extra: { SES_FROM_ADDRESS: 'exports@memberships.test', RECEIVE_WAIT_SECONDS: '1', ...options.workerEnv },
+      }),
+      { name: 'worker', readyLine: (line) => line.includes('"msg":"worker started"') },
+    );
     started.push({ stop: () => worker.stop() });
 
     const privateKey = createPrivateKey(keys.privateKey);
     return {
       apiUrl,
+      resources,
+      database,
+      sesEndpoint: resources.aws.endpoints.ses!,
       user: { id: user.id, email: user.email, password },
-      databaseUrl: database.url,
       api,
       worker,
       signAccessToken(claims, header) {
