@@ -1,4 +1,4 @@
-import { encodeMessage, parseMessage, type ExportRequestedV1 } from './messages';
+import { encodeMessage, parseMessage, type ExportRequestedV1, type ExportScheduledV1 } from './messages';
 
 const valid: ExportRequestedV1 = {
   type: 'export.requested',
@@ -43,5 +43,51 @@ describe('parseMessage', () => {
     const result = parseMessage(JSON.stringify({ ...valid, ...patch }));
     expect(result).toMatchObject({ ok: false, code: 'invalid_field' });
     expect(!result.ok && result.reason).toContain(field);
+  });
+});
+
+describe('parseMessage for export.scheduled', () => {
+  const scheduled: ExportScheduledV1 = {
+    type: 'export.scheduled',
+    version: 1,
+    scheduleId: '3f2b8c1e-7a4d-4e2f-9b6a-1c0d5e8f7a21',
+    userId: valid.userId,
+    scheduledTime: '2026-12-01T05:00:00Z',
+    executionId: '2c5e6f1a-0b9d-4e3c-8a7f-6d5c4b3a2918',
+  };
+
+  it('accepts what encodeMessage produces, and tells the two types apart by `type`', () => {
+    const result = parseMessage(encodeMessage(scheduled));
+    expect(result).toEqual({ ok: true, message: scheduled });
+    if (result.ok && result.message.type === 'export.scheduled') expect(result.message.scheduleId).toBe(scheduled.scheduleId);
+    else throw new Error('expected an export.scheduled message');
+  });
+
+  it('accepts a message without executionId', () => {
+    const { executionId: _omitted, ...withoutExecution } = scheduled;
+    expect(parseMessage(JSON.stringify(withoutExecution))).toEqual({ ok: true, message: withoutExecution });
+  });
+
+  it('rejects a version it does not understand, naming the type', () => {
+    const result = parseMessage(JSON.stringify({ ...scheduled, version: 2 }));
+    expect(result).toMatchObject({ ok: false, code: 'unsupported_version', scheduleId: scheduled.scheduleId, userId: scheduled.userId });
+    expect(!result.ok && result.reason).toContain('export.scheduled');
+  });
+
+  it.each([
+    ['scheduleId', { scheduleId: 'not-a-uuid' }],
+    ['scheduleId', { scheduleId: undefined }],
+    ['userId', { userId: 42 }],
+    ['scheduledTime', { scheduledTime: '<aws.scheduler.scheduled-time>' }],
+    ['scheduledTime', { scheduledTime: '2026-12-01' }],
+    ['scheduledTime', { scheduledTime: '2026-12-01T05:00:00' }],
+    ['executionId', { executionId: '' }],
+    ['executionId', { executionId: 7 }],
+  ])('rejects a malformed %s (%j)', (field, patch) => {
+    const result = parseMessage(JSON.stringify({ ...scheduled, ...patch }));
+    expect(result).toMatchObject({ ok: false, code: 'invalid_field' });
+    expect(!result.ok && result.reason).toContain(field);
+    // A scheduled message names no job, so nothing is failed on its account.
+    expect(!result.ok && result.jobId).toBeUndefined();
   });
 });

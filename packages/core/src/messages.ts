@@ -5,7 +5,9 @@
  */
 
 export const EXPORT_REQUESTED = 'export.requested';
+export const EXPORT_SCHEDULED = 'export.scheduled';
 
+/** An export the API accepted: the job exists already (created by the API before it sent this). */
 export interface ExportRequestedV1 {
   readonly type: typeof EXPORT_REQUESTED;
   readonly version: 1;
@@ -15,7 +17,26 @@ export interface ExportRequestedV1 {
   readonly requestedAt: string;
 }
 
-export type ExportMessage = ExportRequestedV1;
+/**
+ * A tick of a monthly export schedule, sent by EventBridge Scheduler from the
+ * template in schedules/schedule.ts (scheduleTargetInput). No job exists yet:
+ * the worker derives the job id from schedule id + scheduled time, so every
+ * delivery of one tick maps to one job.
+ */
+export interface ExportScheduledV1 {
+  readonly type: typeof EXPORT_SCHEDULED;
+  readonly version: 1;
+  readonly scheduleId: string;
+  readonly userId: string;
+  /** Nominal time of the tick (the Scheduler's `<aws.scheduler.scheduled-time>`), ISO 8601. */
+  readonly scheduledTime: string;
+  /** The Scheduler's `<aws.scheduler.execution-id>`; differs between retries of one tick. For logs only. */
+  readonly executionId?: string | undefined;
+}
+
+/** Every message on the export queue; `type` tells them apart. */
+export type ExportMessage = ExportRequestedV1 | ExportScheduledV1;
+export type ExportMessageType = ExportMessage['type'];
 
 export type ParseResult =
   | { readonly ok: true; readonly message: ExportMessage }
@@ -27,6 +48,8 @@ export type ParseResult =
       /** The job id when the body names one, so the job can be marked failed. */
       readonly jobId?: string;
       readonly userId?: string;
+      /** The schedule id when the body names one (for the logs). */
+      readonly scheduleId?: string;
     };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -44,6 +67,19 @@ export function encodeMessage(message: ExportMessage): string {
   return JSON.stringify(message);
 }
 
+/** ISO 8601 date-time with a zone (`Z` or an offset), as the Scheduler and the API write them. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+/** Scheduler execution ids are opaque; bounded so a log line stays a line. */
+const EXECUTION_ID = /^[\x21-\x7e]{1,200}$/;
+
+export function isIsoDateTime(value: unknown): value is string {
+  return typeof value === 'string' && ISO_DATE_TIME.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+const KNOWN_TYPES: readonly string[] = [EXPORT_REQUESTED, EXPORT_SCHEDULED];
+
+type Failure = Extract<ParseResult, { ok: false }>;
+
 export function parseMessage(body: string | undefined): ParseResult {
   let data: unknown;
   try {
@@ -58,25 +94,29 @@ export function parseMessage(body: string | undefined): ParseResult {
   const ids = {
     ...(isJobId(record.jobId) ? { jobId: record.jobId } : {}),
     ...(isUuid(record.userId) ? { userId: record.userId } : {}),
+    ...(isUuid(record.scheduleId) ? { scheduleId: record.scheduleId } : {}),
   };
-  if (record.type !== EXPORT_REQUESTED) {
+  if (typeof record.type !== 'string' || !KNOWN_TYPES.includes(record.type)) {
     return { ok: false, code: 'unknown_type', reason: `unknown message type ${JSON.stringify(record.type)}`, ...ids };
   }
   if (record.version !== 1) {
     return {
       ok: false,
       code: 'unsupported_version',
-      reason: `unsupported version ${JSON.stringify(record.version)} of ${EXPORT_REQUESTED} (this worker understands 1)`,
+      reason: `unsupported version ${JSON.stringify(record.version)} of ${record.type} (this worker understands 1)`,
       ...ids,
     };
   }
-  if (!ids.jobId) return { ok: false, code: 'invalid_field', reason: 'jobId is missing or malformed', ...ids };
-  if (!ids.userId) return { ok: false, code: 'invalid_field', reason: 'userId is missing or not a UUID', ...ids };
-  if (record.trigger !== 'api' && record.trigger !== 'schedule') {
-    return { ok: false, code: 'invalid_field', reason: 'trigger must be "api" or "schedule"', ...ids };
-  }
+  return record.type === EXPORT_SCHEDULED ? parseScheduled(record, ids) : parseRequested(record, ids);
+}
+
+function parseRequested(record: Record<string, unknown>, ids: { jobId?: string; userId?: string; scheduleId?: string }): ParseResult {
+  const invalid = (reason: string): Failure => ({ ok: false, code: 'invalid_field', reason, ...ids });
+  if (!ids.jobId) return invalid('jobId is missing or malformed');
+  if (!ids.userId) return invalid('userId is missing or not a UUID');
+  if (record.trigger !== 'api' && record.trigger !== 'schedule') return invalid('trigger must be "api" or "schedule"');
   if (typeof record.requestedAt !== 'string' || Number.isNaN(Date.parse(record.requestedAt))) {
-    return { ok: false, code: 'invalid_field', reason: 'requestedAt must be an ISO 8601 timestamp', ...ids };
+    return invalid('requestedAt must be an ISO 8601 timestamp');
   }
   return {
     ok: true,
@@ -87,6 +127,31 @@ export function parseMessage(body: string | undefined): ParseResult {
       userId: ids.userId,
       trigger: record.trigger,
       requestedAt: record.requestedAt,
+    },
+  };
+}
+
+function parseScheduled(record: Record<string, unknown>, ids: { jobId?: string; userId?: string; scheduleId?: string }): ParseResult {
+  // A scheduled message names no job; a jobId in it would not be ours to fail.
+  const { jobId: _ignored, ...known } = ids;
+  const invalid = (reason: string): Failure => ({ ok: false, code: 'invalid_field', reason, ...known });
+  if (!known.scheduleId) return invalid('scheduleId is missing or not a UUID');
+  if (!known.userId) return invalid('userId is missing or not a UUID');
+  if (!isIsoDateTime(record.scheduledTime)) {
+    return invalid('scheduledTime must be an ISO 8601 timestamp with a time zone, such as 2026-12-01T05:00:00Z');
+  }
+  if (record.executionId !== undefined && !(typeof record.executionId === 'string' && EXECUTION_ID.test(record.executionId))) {
+    return invalid('executionId must be a string of 1 to 200 printable characters');
+  }
+  return {
+    ok: true,
+    message: {
+      type: EXPORT_SCHEDULED,
+      version: 1,
+      scheduleId: known.scheduleId,
+      userId: known.userId,
+      scheduledTime: record.scheduledTime,
+      ...(typeof record.executionId === 'string' ? { executionId: record.executionId } : {}),
     },
   };
 }

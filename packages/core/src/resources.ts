@@ -51,6 +51,45 @@ export const tables = {
     attributes: { id: 'S' },
     globalIndexes: [],
   },
+  /**
+   * Refresh tokens and their families (auth/refresh-token-store.ts): `token#<sha256>`
+   * holds a token by its hash only, `family#<id>` the login it descends from, revoked
+   * as a whole on logout or when a rotated token is presented again. TTL removes
+   * both once their last token has expired.
+   */
+  refreshTokens: {
+    logicalName: 'refresh-tokens',
+    partitionKey: 'id',
+    attributes: { id: 'S' },
+    globalIndexes: [],
+    ttlAttribute: 'expiresAt',
+  },
+  /**
+   * Login attempt counters (auth/login-throttle.ts), one fixed window each:
+   * `account#<sha256 of the email>` and `address#<client address>`. TTL removes
+   * them when their window has passed.
+   */
+  loginAttempts: {
+    logicalName: 'login-attempts',
+    partitionKey: 'id',
+    attributes: { id: 'S' },
+    globalIndexes: [],
+    ttlAttribute: 'expiresAt',
+  },
+  /**
+   * Monthly export subscriptions (schedules/schedule-store.ts), one item per
+   * schedule (`id` = schedule id); `byUser` lists a user's schedules oldest
+   * first. `id` = `count#<userId>` holds the user's schedule count, written in
+   * the same transaction as each create and delete so the per-user limit
+   * holds under concurrent requests; it has no `createdAt`, so `byUser` does
+   * not index it. No TTL: a schedule lives until its user deletes it.
+   */
+  exportSchedules: {
+    logicalName: 'export-schedules',
+    partitionKey: 'id',
+    attributes: { id: 'S', userId: 'S', createdAt: 'S' },
+    globalIndexes: [{ name: 'byUser', partitionKey: 'userId', sortKey: 'createdAt' }],
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof tables;
@@ -82,26 +121,36 @@ export const buckets = {
 export const JOB_RETENTION_DAYS = 30;
 /** How long an Idempotency-Key is remembered. */
 export const IDEMPOTENCY_KEY_RETENTION_HOURS = 24;
+/** Default lifetime of a refresh token (each rotation issues a new one for this long). */
+export const REFRESH_TOKEN_TTL_DAYS = 30;
 
 export interface ResourceNames {
   readonly tables: Readonly<Record<TableKey, string>>;
   readonly queues: { readonly exportRequests: string; readonly exportRequestsDeadLetter: string };
   readonly buckets: { readonly exportFiles: string };
+  /** EventBridge Scheduler schedule group of the export subscriptions. */
+  readonly scheduleGroup: string;
 }
+
+/**
+ * Logical name of the EventBridge Scheduler schedule group that holds one
+ * schedule per export subscription; the physical name is `${prefix}-exports`.
+ */
+export const EXPORT_SCHEDULE_GROUP_LOGICAL = 'exports';
 
 /** Physical names for one deployment (`prefix` is e.g. `memberships-production`). */
 export function resourceNames(prefix: string): ResourceNames {
   const name = (logical: string): string => `${prefix}-${logical}`;
   return {
-    tables: {
-      exportJobs: name(tables.exportJobs.logicalName),
-      exportGuards: name(tables.exportGuards.logicalName),
-      users: name(tables.users.logicalName),
-    },
+    // Every table definition gets its name, so a new definition needs no change here.
+    tables: Object.fromEntries(
+      (Object.keys(tables) as TableKey[]).map((key) => [key, name(tables[key].logicalName)]),
+    ) as Record<TableKey, string>,
     queues: {
       exportRequests: name(queues.exportRequests.logicalName),
       exportRequestsDeadLetter: name(queues.exportRequestsDeadLetter.logicalName),
     },
     buckets: { exportFiles: name(buckets.exportFiles.logicalName) },
+    scheduleGroup: name(EXPORT_SCHEDULE_GROUP_LOGICAL),
   };
 }

@@ -6,6 +6,7 @@ const REQUIRED = {
   USERS_TABLE: 'p-users',
   JOBS_TABLE: 'p-export-jobs',
   GUARDS_TABLE: 'p-export-guards',
+  SCHEDULES_TABLE: 'p-export-schedules',
   EXPORT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/p-export-requests',
   EXPORT_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/p-export-requests-dlq',
   EXPORT_BUCKET: 'p-export-files',
@@ -62,6 +63,12 @@ describe('loadConfig', () => {
     expect(message).toContain('SES_FROM_ADDRESS is required');
     expect(message).toContain('MAX_ATTEMPTS must be an integer');
     expect(message).toContain('LOG_LEVEL must be one of');
+  });
+
+  it('needs the schedules table, since a schedule tick can arrive on the same queue', () => {
+    const { SCHEDULES_TABLE: _omitted, ...withoutSchedules } = REQUIRED;
+    expect(() => loadConfig(withoutSchedules)).toThrow(/SCHEDULES_TABLE is required/);
+    expect(loadConfig(REQUIRED).schedulesTable).toBe('p-export-schedules');
   });
 
   it('refuses a heartbeat that would not keep the message hidden', () => {

@@ -10,6 +10,8 @@ export interface WorkerConfig {
   readonly usersTable: string;
   readonly jobsTable: string;
   readonly guardsTable: string;
+  /** Export schedules (monthly subscriptions), read when a schedule tick arrives. */
+  readonly schedulesTable: string;
   readonly exportQueueUrl: string;
   readonly exportDlqUrl: string;
   readonly exportBucket: string;
@@ -72,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     usersTable: read.string('USERS_TABLE'),
     jobsTable: read.string('JOBS_TABLE'),
     guardsTable: read.string('GUARDS_TABLE'),
+    schedulesTable: read.string('SCHEDULES_TABLE'),
     exportQueueUrl: read.url('EXPORT_QUEUE_URL'),
     exportDlqUrl: read.url('EXPORT_DLQ_URL'),
     exportBucket: read.string('EXPORT_BUCKET'),

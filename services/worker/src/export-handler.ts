@@ -1,13 +1,18 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import {
+  EXPORT_SCHEDULED,
   LeaseLostError,
   parseMessage,
+  scheduledJobId,
   type ClaimResult,
+  type ExportSchedule,
+  type ExportScheduledV1,
   type ExportDelivery,
   type ExportFileFacts,
   type ExportJob,
   type JobStore,
   type ParseResult,
+  type ScheduleStore,
   type UserStore,
 } from '@memberships/core';
 import type { Pool } from 'pg';
@@ -45,6 +50,8 @@ export interface ExportHandlerDependencies {
   readonly settings: ExportHandlerSettings;
   readonly jobs: JobStore;
   readonly users: UserStore;
+  /** Read when a schedule tick (`export.scheduled`) arrives. */
+  readonly schedules: ScheduleStore;
   readonly sqs: SQSClient;
   readonly pool: Pool;
   readonly files: ExportFileStore;
@@ -78,13 +85,30 @@ interface MessageContext {
   readonly log: Logger;
 }
 
+/** Why a schedule tick creates no job; logged with `skipping scheduled export`. */
+export type ScheduleSkipReason = 'schedule_not_found' | 'schedule_paused' | 'schedule_user_mismatch';
+
+/** Why a tick of `schedule` (as stored now) for `userId` must create no job; undefined when it may. */
+export function scheduleSkipReason(schedule: ExportSchedule | undefined, userId: string): ScheduleSkipReason | undefined {
+  if (!schedule) return 'schedule_not_found';
+  if (schedule.userId !== userId) return 'schedule_user_mismatch';
+  if (schedule.state !== 'active') return 'schedule_paused';
+  return undefined;
+}
+
 /**
- * Turns one `export.requested` message into a CSV file in S3 and an email to
- * the account's own address, and records the outcome on the job.
+ * Turns one message into a CSV file in S3 and an email to the account's own
+ * address, and records the outcome on the job. `export.requested` names a job
+ * the API created; `export.scheduled` (a schedule tick from EventBridge
+ * Scheduler) names a schedule and a time, from which the handler derives the
+ * job id, creates the job if the tick has none yet, and then takes the same
+ * path.
  *
  * Delivery is at least once, so everything is keyed on the job: the claim is
  * a conditional write that only one worker wins, a finished job is never run
  * again, and a running job is held by a lease the owner renews while it works.
+ * One tick is one job id, so a tick delivered twice (or retried by the
+ * Scheduler under another execution id) is one job and one email.
  */
 export class ExportHandler {
   private readonly settings: ExportHandlerSettings;
@@ -112,10 +136,97 @@ export class ExportHandler {
       await this.rejectUnreadable(context, parsed);
       return 'ack';
     }
+    if (parsed.message.type === EXPORT_SCHEDULED) return this.handleScheduled(context, parsed.message, shutdown);
     const { jobId, userId } = parsed.message;
     const log = context.log.child({ jobId, userId, trigger: parsed.message.trigger });
+    return this.exportJob({ ...context, log }, jobId, userId, shutdown);
+  }
+
+  /**
+   * A schedule tick. The tick's job exists when an earlier delivery created
+   * it: then it runs on (or is acknowledged as done) whatever happened to the
+   * schedule since, so a pause never strands a half-done tick. Otherwise the
+   * schedule must still exist, be active and belong to the user the message
+   * names; if not, the tick is skipped and acknowledged (a Scheduler schedule
+   * can outlive its record for a moment, and a pause reaches the Scheduler
+   * before the record). Else the job is created, without the user's
+   * active-export guard so that a tick and an on-demand export never swallow
+   * each other.
+   */
+  private async handleScheduled(context: MessageContext, tick: ExportScheduledV1, shutdown: AbortSignal): Promise<HandleOutcome> {
+    const jobId = scheduledJobId(tick.scheduleId, tick.scheduledTime);
+    const scheduledAt = new Date(tick.scheduledTime).toISOString();
+    const log = context.log.child({
+      jobId,
+      userId: tick.userId,
+      trigger: 'schedule',
+      scheduleId: tick.scheduleId,
+      scheduledTime: scheduledAt,
+      ...(tick.executionId ? { executionId: tick.executionId } : {}),
+    });
     const withJob = { ...context, log };
 
+    let existing: ExportJob | undefined;
+    let schedule: ExportSchedule | undefined;
+    try {
+      existing = await inStage('jobs', () => this.deps.jobs.get(jobId));
+      if (!existing) schedule = await inStage('schedules', () => this.deps.schedules.get(tick.scheduleId));
+    } catch (error) {
+      return this.handleFailure(withJob, jobId, false, error);
+    }
+
+    if (existing) {
+      if (existing.userId !== tick.userId) return this.skipTick(withJob, 'schedule_user_mismatch');
+    } else {
+      const skip = scheduleSkipReason(schedule, tick.userId);
+      if (skip) return this.skipTick(withJob, skip);
+      try {
+        const { created } = await inStage('jobs', () =>
+          this.deps.jobs.create({
+            userId: tick.userId,
+            trigger: 'schedule',
+            jobId,
+            scheduleId: tick.scheduleId,
+            scheduledAt,
+            skipActiveGuard: true,
+          }),
+        );
+        log.info({ created }, created ? 'scheduled export job created' : 'scheduled export job exists already');
+      } catch (error) {
+        return this.handleFailure(withJob, jobId, false, error);
+      }
+    }
+    return this.exportJob(withJob, jobId, tick.userId, shutdown, () => this.markFired(withJob, tick.scheduleId, scheduledAt));
+  }
+
+  private skipTick(context: MessageContext, reason: ScheduleSkipReason): HandleOutcome {
+    // A tick for another user's schedule means a wrong template or a forged message: worth a look.
+    context.log[reason === 'schedule_user_mismatch' ? 'warn' : 'info']({ skipReason: reason }, 'skipping scheduled export');
+    return 'ack';
+  }
+
+  /** The schedule's lastFiredAt; the export is done either way, so a failure here is only logged. */
+  private async markFired(context: MessageContext, scheduleId: string, scheduledAt: string): Promise<void> {
+    try {
+      await this.deps.schedules.markFired(scheduleId, scheduledAt);
+    } catch (error) {
+      context.log.warn({ err: error }, 'could not record the tick on the schedule; the export itself succeeded');
+    }
+  }
+
+  /**
+   * The path of every message once it names a job: claim → export → upload →
+   * email → complete, with the failure handling. `onSucceeded` runs after
+   * the job is recorded as succeeded.
+   */
+  private async exportJob(
+    withJob: MessageContext,
+    jobId: string,
+    userId: string,
+    shutdown: AbortSignal,
+    onSucceeded?: () => Promise<void>,
+  ): Promise<HandleOutcome> {
+    const { log } = withJob;
     let claim: ClaimResult;
     try {
       claim = await inStage('jobs', () => this.deps.jobs.claim(jobId, this.deps.workerId, this.settings.leaseMs));
@@ -138,7 +249,7 @@ export class ExportHandler {
           return 'ack';
       }
     }
-    return this.runClaimed(withJob.log.child({ attempt: claim.job.attempts }), withJob, claim.job, userId, shutdown);
+    return this.runClaimed(withJob.log.child({ attempt: claim.job.attempts }), withJob, claim.job, userId, shutdown, onSucceeded);
   }
 
   private async runClaimed(
@@ -147,6 +258,7 @@ export class ExportHandler {
     job: ExportJob,
     messageUserId: string,
     shutdown: AbortSignal,
+    onSucceeded?: () => Promise<void>,
   ): Promise<HandleOutcome> {
     const ctx = { ...context, log };
     log.info('export started');
@@ -187,6 +299,7 @@ export class ExportHandler {
       await heartbeat.stop();
       await inStage('jobs', () => this.deps.jobs.complete(job.id, this.deps.workerId, file, delivery));
       log.info({ rows: file.rows, bytes: file.bytes, delivery: delivery.method }, 'export succeeded');
+      await onSucceeded?.();
       return 'ack';
     } catch (error) {
       await heartbeat.stop();

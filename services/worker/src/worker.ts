@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { clientOptions, JobStore, UserStore } from '@memberships/core';
+import { clientOptions, JobStore, ScheduleStore, UserStore } from '@memberships/core';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { leaseMsFor, type WorkerConfig } from './config';
@@ -61,6 +61,7 @@ export function createWorker(config: WorkerConfig, logger: Logger): Worker {
     },
     jobs: new JobStore({ client: dynamodb, jobsTable: config.jobsTable, guardsTable: config.guardsTable }),
     users: new UserStore({ client: dynamodb, table: config.usersTable }),
+    schedules: new ScheduleStore({ client: dynamodb, table: config.schedulesTable }),
     sqs,
     pool,
     files: new ExportFileStore(s3, { bucket: config.exportBucket, kmsKeyId: config.exportKmsKeyId }),

@@ -7,6 +7,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../errors';
 import { IDEMPOTENCY_KEY_RETENTION_HOURS, JOB_RETENTION_DAYS } from '../resources';
@@ -29,6 +30,13 @@ export interface CreateJobInput {
   readonly jobId?: string | undefined;
   readonly scheduleId?: string | undefined;
   readonly scheduledAt?: string | undefined;
+  /**
+   * Neither checks nor takes the user's active-export guard (scheduled
+   * exports): a schedule tick must not be swallowed by the user's on-demand
+   * export in progress, nor block the next one. Such a job relies on its
+   * fixed `jobId` for uniqueness.
+   */
+  readonly skipActiveGuard?: boolean | undefined;
 }
 
 export interface CreateJobResult {
@@ -98,6 +106,7 @@ export class JobStore {
    * created is returned), or the fixed job id exists (that job is returned).
    * The job, the active-export guard and the idempotency guard are written in
    * one transaction, so two concurrent requests cannot both create a job.
+   * With `skipActiveGuard` the active export is neither checked nor taken.
    */
   async create(input: CreateJobInput): Promise<CreateJobResult> {
     if (input.idempotencyKey) {
@@ -106,17 +115,19 @@ export class JobStore {
     }
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const job = this.newJob(input);
-      const items = [
+      const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
         { Put: { TableName: this.options.jobsTable, Item: toItem(job), ConditionExpression: 'attribute_not_exists(id)' } },
-        {
+      ];
+      if (!input.skipActiveGuard) {
+        items.push({
           Put: {
             TableName: this.options.guardsTable,
             Item: { key: activeKey(input.userId), jobId: job.id, expiresAt: job.expiresAt },
             ConditionExpression: 'attribute_not_exists(#key)',
             ExpressionAttributeNames: { '#key': 'key' },
           },
-        },
-      ];
+        });
+      }
       if (input.idempotencyKey) {
         items.push({
           Put: {
@@ -136,7 +147,11 @@ export class JobStore {
         return { job, created: true };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
-        const [jobReason, activeReason, idemReason] = (error.CancellationReasons ?? []).map((r) => r.Code);
+        // Reasons come in the order of `items`; without the active guard, the idempotency guard moves up.
+        const reasons = (error.CancellationReasons ?? []).map((r) => r.Code);
+        const jobReason = reasons[0];
+        const activeReason = input.skipActiveGuard ? undefined : reasons[1];
+        const idemReason = input.idempotencyKey ? reasons[input.skipActiveGuard ? 1 : 2] : undefined;
         if (jobReason === 'ConditionalCheckFailed') {
           const existing = await this.get(job.id);
           if (existing) return { job: existing, created: false, reason: 'duplicate_id' };
@@ -153,7 +168,7 @@ export class JobStore {
           await this.clearGuard(guard, active?.id);
           continue;
         }
-        if (activeReason === 'TransactionConflict' || jobReason === 'TransactionConflict') continue;
+        if (reasons.includes('TransactionConflict')) continue;
         throw error;
       }
     }
@@ -271,6 +286,40 @@ export class JobStore {
     }
     await this.clearActiveGuard(jobId);
     return true;
+  }
+
+  /**
+   * Claims the right to send a never-started job's message again: true for
+   * one caller when the job is still queued with no attempt and was created,
+   * and last re-sent, before `staleBefore`. The job's message was then most
+   * likely never sent (the sender died between creating the job and sending
+   * it); a duplicate is harmless because `claim` is conditional. Spacing the
+   * re-sends keeps a slow queue from filling with copies.
+   */
+  async markRequeued(jobId: string, staleBefore: Date): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.jobsTable,
+          Key: { id: jobId },
+          UpdateExpression: 'SET requeuedAt = :now',
+          ConditionExpression:
+            '#state = :queued AND attempts = :zero AND createdAt <= :stale AND ' +
+            '(attribute_not_exists(requeuedAt) OR requeuedAt <= :stale)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':now': this.now().toISOString(),
+            ':queued': 'queued',
+            ':zero': 0,
+            ':stale': staleBefore.toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** Gives the job back (worker shutting down, or a retry after a passing failure): running → queued. */

@@ -47,6 +47,8 @@ export interface ExportJob {
   /** Set for scheduled exports (issue 5). */
   readonly scheduleId?: string | undefined;
   readonly scheduledAt?: string | undefined;
+  /** When the API last re-sent the message of this never-started job (JobStore.markRequeued). */
+  readonly requeuedAt?: string | undefined;
   /** Epoch seconds after which DynamoDB's TTL deletes the record. */
   readonly expiresAt: number;
 }

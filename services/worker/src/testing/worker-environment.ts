@@ -1,14 +1,24 @@
 import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import {
   clientOptions,
   encodeMessage,
   EXPORT_REQUESTED,
   JobStore,
+  ScheduleStore,
+  scheduleTargetInput,
   type AwsClientSettings,
   type ExportJob,
+  type ExportSchedule,
   type ResourceNames,
 } from '@memberships/core';
 import {
@@ -19,6 +29,7 @@ import {
   provisionTestResources,
   serviceEnv,
   type CreatedUser,
+  type ProvisionedQueues,
   type SesEmail,
   type TestDatabase,
 } from '@memberships/local-platform';
@@ -36,18 +47,20 @@ export interface WorkerTestEnvironmentOptions {
  * PostgreSQL database of its own: tables, queues and bucket under a random
  * prefix, a fresh migrated database, SDK clients, and the worker's
  * environment. Jobs are created and requested the way the API does it
- * (JobStore.create, then the v1 message on the queue).
+ * (JobStore.create, then the v1 message on the queue); schedule ticks are
+ * sent the way EventBridge Scheduler sends them (sendTick).
  */
 export class WorkerTestEnvironment {
   readonly sqs: SQSClient;
   readonly s3: S3Client;
   readonly dynamodb: DynamoDBClient;
   readonly jobs: JobStore;
+  readonly schedules: ScheduleStore;
 
   private constructor(
     readonly aws: AwsClientSettings,
     readonly names: ResourceNames,
-    readonly queues: { readonly exportQueueUrl: string; readonly exportDlqUrl: string },
+    readonly queues: ProvisionedQueues,
     readonly database: TestDatabase,
     readonly visibilityTimeoutSeconds: number,
   ) {
@@ -55,6 +68,7 @@ export class WorkerTestEnvironment {
     this.s3 = new S3Client(clientOptions(aws, 's3'));
     this.dynamodb = new DynamoDBClient(clientOptions(aws, 'dynamodb'));
     this.jobs = new JobStore({ client: this.dynamodb, jobsTable: names.tables.exportJobs, guardsTable: names.tables.exportGuards });
+    this.schedules = new ScheduleStore({ client: this.dynamodb, table: names.tables.exportSchedules });
   }
 
   static async create(options: WorkerTestEnvironmentOptions = {}): Promise<WorkerTestEnvironment> {
@@ -113,6 +127,37 @@ export class WorkerTestEnvironment {
     });
     await this.send(body);
     return { job, body };
+  }
+
+  /**
+   * What EventBridge Scheduler sends for one tick of `schedule`: the target
+   * input template with the scheduled time and execution id filled in.
+   */
+  async sendTick(
+    schedule: Pick<ExportSchedule, 'id' | 'userId'>,
+    scheduledTime: string,
+    executionId = `exec-${Math.random().toString(16).slice(2)}`,
+  ): Promise<string> {
+    const body = scheduleTargetInput(schedule)
+      .replace('<aws.scheduler.scheduled-time>', scheduledTime)
+      .replace('<aws.scheduler.execution-id>', executionId);
+    await this.send(body);
+    return body;
+  }
+
+  /** Messages on the export queue and its dead-letter queue, visible or in flight (approximate, as SQS reports them). */
+  async queueDepths(): Promise<{ exportQueue: number; deadLetterQueue: number }> {
+    const depth = async (queueUrl: string) => {
+      const { Attributes = {} } = await this.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+    };
+    const [exportQueue, deadLetterQueue] = await Promise.all([depth(this.queues.exportQueueUrl), depth(this.queues.exportDlqUrl)]);
+    return { exportQueue, deadLetterQueue };
   }
 
   async send(body: string): Promise<void> {
