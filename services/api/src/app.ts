@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ApiConfig } from './config';
+import { RateLimitedError } from './errors';
 import appContext from './plugins/app-context';
-import auth from './plugins/auth';
+import auth, { routeAccessHook, type PasswordVerifier } from './plugins/auth';
 import awsClients from './plugins/aws-clients';
 import database from './plugins/database';
 import exportFiles from './plugins/export-files';
@@ -13,10 +16,13 @@ import exportQueue from './plugins/export-queue';
 import openapi from './plugins/openapi';
 import problemDetails, { problemFor, sendProblem } from './plugins/problem-details';
 import schemas from './plugins/schemas';
+import sessions from './plugins/sessions';
 import stores from './plugins/stores';
 import authRoutes from './routes/auth';
+import docsRoutes from './routes/docs';
 import exportRoutes from './routes/exports';
 import healthRoutes from './routes/health';
+import userRoutes from './routes/users';
 
 /** Largest request body accepted; the API's bodies are a few hundred bytes. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -26,11 +32,49 @@ export interface AppOverrides {
   readonly now?: () => Date;
   /** Where logs go (tests capture them); default stdout. Level and redaction come from the config. */
   readonly logStream?: { write(line: string): void };
+  /** Password check of the login (tests observe it); default core's scrypt verifyPassword. */
+  readonly verifyPassword?: PasswordVerifier;
+  /** Serve Swagger UI at /docs (default true); apps built inside Jest cannot, see routes/docs. */
+  readonly swaggerUi?: boolean;
 }
 
 export interface ServiceAppOptions {
   readonly config: ApiConfig;
   readonly now?: (() => Date) | undefined;
+  readonly verifyPassword?: PasswordVerifier | undefined;
+  readonly swaggerUi?: boolean | undefined;
+}
+
+/**
+ * Headers for a JSON API: nothing may be framed, embedded or loaded from
+ * a response (`default-src 'none'`), no referrer leaves, HTTPS is sticky.
+ * Swagger UI at /docs sets its own policy (routes/docs).
+ */
+const HELMET_OPTIONS = {
+  global: true,
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"], 'base-uri': ["'none'"], 'form-action': ["'none'"] },
+  },
+  frameguard: { action: 'deny' as const },
+  referrerPolicy: { policy: 'no-referrer' as const },
+  strictTransportSecurity: { maxAge: 365 * 86_400, includeSubDomains: true },
+};
+
+/**
+ * CORS is closed unless CORS_ORIGINS lists origins: browsers elsewhere get
+ * no Access-Control-* headers. Tokens travel in the Authorization header,
+ * never in cookies, so credentials are never allowed.
+ */
+function corsOptions(config: ApiConfig) {
+  return {
+    origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+    exposedHeaders: ['location', 'retry-after', 'x-request-id', 'export-request', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+    credentials: false,
+    maxAge: 600,
+  };
 }
 
 /**
@@ -38,9 +82,15 @@ export interface ServiceAppOptions {
  * (decorators), then the routes. Wrapped with fastify-plugin by buildApp so
  * its error and not-found handlers apply to the whole server.
  */
-export const serviceApp: FastifyPluginAsync<ServiceAppOptions> = async (app, { config, now }) => {
+export const serviceApp: FastifyPluginAsync<ServiceAppOptions> = async (app, { config, now, verifyPassword, swaggerUi }) => {
   // External plugins.
-  await app.register(helmet, { global: true });
+  await app.register(helmet, HELMET_OPTIONS);
+  await app.register(cors, corsOptions(config));
+  // Limits are attached per route (routes/exports); counters live in this instance's memory.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => new RateLimitedError(Math.max(1, Math.ceil(context.ttl / 1000))),
+  });
   await app.register(openapi);
 
   // App plugins.
@@ -50,7 +100,8 @@ export const serviceApp: FastifyPluginAsync<ServiceAppOptions> = async (app, { c
   await app.register(awsClients);
   await app.register(stores);
   await app.register(database);
-  await app.register(auth);
+  await app.register(auth, { verifyPassword });
+  await app.register(sessions);
   await app.register(exportQueue);
   await app.register(exportFiles);
 
@@ -58,19 +109,31 @@ export const serviceApp: FastifyPluginAsync<ServiceAppOptions> = async (app, { c
   app.removeContentTypeParser('text/plain');
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
+    // API answers are per caller and often carry tokens or signed URLs: not for shared caches.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
 
-  // Routes.
+  // Routes. Each declares `config.access` (see plugins/auth.ts); a new resource
+  // (e.g. /v1/export-schedules) is one more folder under routes/ registered here.
   await app.register(healthRoutes);
+  await app.register(docsRoutes, { ui: swaggerUi });
   await app.register(authRoutes, { prefix: '/v1/auth' });
+  await app.register(userRoutes, { prefix: '/v1' });
   await app.register(exportRoutes, { prefix: '/v1/exports' });
 };
 
 /** Builds the API; `listen` (server.ts) or `inject` (tests) it. Clients to AWS and PostgreSQL close with the app. */
 export function buildApp(config: ApiConfig, overrides: AppOverrides = {}): FastifyInstance {
   const app = Fastify(serverOptions(config, overrides));
-  app.register(fp(serviceApp, { name: 'service-app' }), { config, now: overrides.now });
+  // First, so that every route, wherever it is added, must declare who may call it (plugins/auth.ts).
+  app.addHook('onRoute', routeAccessHook(app));
+  app.register(fp(serviceApp, { name: 'service-app' }), {
+    config,
+    now: overrides.now,
+    verifyPassword: overrides.verifyPassword,
+    swaggerUi: overrides.swaggerUi,
+  });
   return app;
 }
 
@@ -90,6 +153,9 @@ function serverOptions(config: ApiConfig, overrides: AppOverrides): FastifyServe
           'password',
           'access_token',
           '*.access_token',
+          'refresh_token',
+          '*.refresh_token',
+          'req.body.refresh_token',
         ],
         censor: '[redacted]',
       },

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError } from '@memberships/core';
-import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, loadConfig } from './config';
+import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, loadConfig, verificationKeys } from './config';
 import { generateSigningKeys } from './testing/keys';
 
 const keys = generateSigningKeys();
@@ -29,11 +29,23 @@ describe('loadConfig', () => {
       logLevel: 'info',
       trustProxy: false,
       aws: { region: 'eu-west-1', endpoints: { dynamodb: undefined, sqs: undefined, s3: undefined } },
-      tables: { users: 'p-users', jobs: 'p-export-jobs', guards: 'p-export-guards' },
+      tables: {
+        users: 'p-users',
+        jobs: 'p-export-jobs',
+        guards: 'p-export-guards',
+        // Derived from USERS_TABLE the way resourceNames(prefix) names them.
+        refreshTokens: 'p-refresh-tokens',
+        loginAttempts: 'p-login-attempts',
+      },
       downloadUrlTtlSeconds: 300,
       publicS3Endpoint: undefined,
-      jwt: { issuer: DEFAULT_JWT_ISSUER, audience: DEFAULT_JWT_AUDIENCE, accessTokenTtlSeconds: 300 },
+      jwt: { issuer: DEFAULT_JWT_ISSUER, audience: DEFAULT_JWT_AUDIENCE, accessTokenTtlSeconds: 300, refreshTokenTtlSeconds: 30 * 86_400 },
+      loginLimits: { perAccount: { maxAttempts: 5, windowSeconds: 900 }, perAddress: { maxAttempts: 20, windowSeconds: 900 } },
+      rateLimits: { windowSeconds: 60, exportReads: 120, exportWrites: 10, logins: 60 },
+      corsOrigins: [],
+      requeueAfterSeconds: 120,
     });
+    expect(config.jwt.additionalPublicKeys).toBeUndefined();
     // Without JWT_KEY_ID the key id is the RFC 7638 thumbprint: stable for a key, 43 base64url chars.
     expect(config.jwt.keyId).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(loadConfig(env()).jwt.keyId).toBe(config.jwt.keyId);
@@ -55,6 +67,18 @@ describe('loadConfig', () => {
         ACCESS_TOKEN_TTL_SECONDS: '600',
         DOWNLOAD_URL_TTL_SECONDS: '120',
         PUBLIC_S3_ENDPOINT: 'http://localhost:4566',
+        REFRESH_TOKENS_TABLE: 'tokens',
+        LOGIN_ATTEMPTS_TABLE: 'attempts',
+        REFRESH_TOKEN_TTL_SECONDS: '86400',
+        LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: '3',
+        LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '50',
+        LOGIN_ATTEMPT_WINDOW_SECONDS: '600',
+        RATE_LIMIT_WINDOW_SECONDS: '10',
+        EXPORT_READ_RATE_LIMIT: '30',
+        EXPORT_WRITE_RATE_LIMIT: '2',
+        LOGIN_RATE_LIMIT: '20',
+        CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+        REQUEUE_AFTER_SECONDS: '300',
       }),
     );
     expect(config).toMatchObject({
@@ -66,7 +90,13 @@ describe('loadConfig', () => {
       jwt: { keyId: 'key-2025-11', issuer: 'https://api.example', audience: 'memberships', accessTokenTtlSeconds: 600 },
       downloadUrlTtlSeconds: 120,
       publicS3Endpoint: 'http://localhost:4566',
+      tables: { refreshTokens: 'tokens', loginAttempts: 'attempts' },
+      loginLimits: { perAccount: { maxAttempts: 3, windowSeconds: 600 }, perAddress: { maxAttempts: 50, windowSeconds: 600 } },
+      rateLimits: { windowSeconds: 10, exportReads: 30, exportWrites: 2, logins: 20 },
+      corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
+      requeueAfterSeconds: 300,
     });
+    expect(config.jwt.refreshTokenTtlSeconds).toBe(86_400);
     expect(loadConfig(env({ TRUST_PROXY: 'true' })).trustProxy).toBe(true);
     expect(loadConfig(env({ TRUST_PROXY: '2' })).trustProxy).toBe(2);
   });
@@ -110,5 +140,47 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_PUBLIC_KEY: rsa.publicKey }))).toThrow(
       /must be an EC P-256 key/,
     );
+  });
+
+  it('needs REFRESH_TOKENS_TABLE and LOGIN_ATTEMPTS_TABLE when USERS_TABLE is not named <prefix>-users', () => {
+    const attempt = () => loadConfig(env({ USERS_TABLE: 'members' }));
+    expect(attempt).toThrow(/REFRESH_TOKENS_TABLE is required/);
+    expect(attempt).toThrow(/LOGIN_ATTEMPTS_TABLE is required/);
+    expect(loadConfig(env({ USERS_TABLE: 'members', REFRESH_TOKENS_TABLE: 'rt', LOGIN_ATTEMPTS_TABLE: 'la' })).tables).toMatchObject({
+      refreshTokens: 'rt',
+      loginAttempts: 'la',
+    });
+  });
+
+  it('reads JWT_PUBLIC_KEYS, a JSON object of more verification keys by kid', () => {
+    const previous = generateSigningKeys();
+    const config = loadConfig(env({ JWT_KEY_ID: 'current', JWT_PUBLIC_KEYS: JSON.stringify({ previous: previous.publicKey.replace(/\n/g, '\\n') }) }));
+    expect(config.jwt.additionalPublicKeys).toEqual({ previous: previous.publicKey });
+    expect(Object.keys(verificationKeys(config.jwt)).sort()).toEqual(['current', 'previous']);
+    // Naming the current key under its own kid is allowed (it is the same key).
+    expect(() => loadConfig(env({ JWT_KEY_ID: 'current', JWT_PUBLIC_KEYS: JSON.stringify({ current: keys.publicKey }) }))).not.toThrow();
+  });
+
+  it('rejects unusable JWT_PUBLIC_KEYS', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const other = generateSigningKeys();
+    const cases: [string, RegExp][] = [
+      ['not json', /JWT_PUBLIC_KEYS must be a JSON object/],
+      ['["a"]', /JWT_PUBLIC_KEYS must be a JSON object/],
+      [JSON.stringify({ old: 42 }), /JWT_PUBLIC_KEYS\["old"\] must be a PEM string/],
+      [JSON.stringify({ old: 'not a key' }), /JWT_PUBLIC_KEYS\["old"\] is not a PEM public key/],
+      [JSON.stringify({ old: other.privateKey }), /must be a public key, not a private one/],
+      [JSON.stringify({ old: rsa.publicKey }), /JWT_PUBLIC_KEYS\["old"\] must be an EC P-256 key/],
+      [JSON.stringify({ current: other.publicKey }), /"current" is the current key id/],
+    ];
+    for (const [value, message] of cases) {
+      expect(() => loadConfig(env({ JWT_KEY_ID: 'current', JWT_PUBLIC_KEYS: value }))).toThrow(message);
+    }
+  });
+
+  it('accepts only exact origins in CORS_ORIGINS', () => {
+    for (const value of ['*', 'https://app.example.com/', 'https://app.example.com/path', 'app.example.com', 'ftp://files.example.com']) {
+      expect(() => loadConfig(env({ CORS_ORIGINS: value }))).toThrow(/CORS_ORIGINS entries must be origins/);
+    }
   });
 });

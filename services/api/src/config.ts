@@ -1,5 +1,14 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { ConfigError, EnvReader, type AwsClientSettings } from '@memberships/core';
+import {
+  ConfigError,
+  DEFAULT_ACCOUNT_LIMIT,
+  DEFAULT_ADDRESS_LIMIT,
+  EnvReader,
+  REFRESH_TOKEN_TTL_DAYS,
+  tables as tableDefinitions,
+  type AttemptLimit,
+  type AwsClientSettings,
+} from '@memberships/core';
 
 /**
  * The API's configuration, read once from the environment at start-up. This is
@@ -20,7 +29,18 @@ export interface ApiConfig {
    */
   readonly trustProxy: boolean | number | string[];
   readonly aws: AwsClientSettings;
-  readonly tables: { readonly users: string; readonly jobs: string; readonly guards: string };
+  readonly tables: {
+    readonly users: string;
+    readonly jobs: string;
+    readonly guards: string;
+    /**
+     * REFRESH_TOKENS_TABLE; default: derived from USERS_TABLE the way
+     * resourceNames(prefix) names tables (`<prefix>-users` → `<prefix>-refresh-tokens`).
+     */
+    readonly refreshTokens: string;
+    /** LOGIN_ATTEMPTS_TABLE; default derived from USERS_TABLE (`<prefix>-login-attempts`). */
+    readonly loginAttempts: string;
+  };
   readonly exportQueueUrl: string;
   readonly exportBucket: string;
   /** PostgreSQL URL; the API only uses it for the readiness check. */
@@ -33,6 +53,38 @@ export interface ApiConfig {
    * (PUBLIC_S3_ENDPOINT, optional; default the S3 endpoint the API itself uses).
    */
   readonly publicS3Endpoint?: string | undefined;
+  /** Failed-login limits, shared by all instances through DynamoDB. */
+  readonly loginLimits: {
+    /** LOGIN_MAX_ATTEMPTS_PER_ACCOUNT (default 5) per LOGIN_ATTEMPT_WINDOW_SECONDS (default 900). */
+    readonly perAccount: AttemptLimit;
+    /** LOGIN_MAX_ATTEMPTS_PER_ADDRESS (default 20) per LOGIN_ATTEMPT_WINDOW_SECONDS. */
+    readonly perAddress: AttemptLimit;
+  };
+  /** Request rate limits of the export routes, per user and per API instance (in memory). */
+  readonly rateLimits: {
+    /** RATE_LIMIT_WINDOW_SECONDS (default 60). */
+    readonly windowSeconds: number;
+    /** EXPORT_READ_RATE_LIMIT: GETs of /v1/exports* per user per window (default 120). */
+    readonly exportReads: number;
+    /** EXPORT_WRITE_RATE_LIMIT: POSTs of /v1/exports per user per window (default 10). */
+    readonly exportWrites: number;
+    /**
+     * LOGIN_RATE_LIMIT: POSTs of /v1/auth/token per client address per window
+     * (default 60), successful or not: each costs a password hash.
+     */
+    readonly logins: number;
+  };
+  /**
+   * Browser origins allowed to call the API (CORS_ORIGINS, comma-separated,
+   * e.g. `https://app.example.com`); default none: CORS closed.
+   */
+  readonly corsOrigins: readonly string[];
+  /**
+   * A queued export that no worker has started after this long gets its
+   * message sent again when the user asks for an export (REQUEUE_AFTER_SECONDS,
+   * default 120).
+   */
+  readonly requeueAfterSeconds: number;
 }
 
 export interface JwtConfig {
@@ -42,12 +94,21 @@ export interface JwtConfig {
   readonly publicKey: string;
   /** `kid` header of issued tokens (JWT_KEY_ID, default: the RFC 7638 thumbprint of the public key). */
   readonly keyId: string;
+  /**
+   * More keys that verify tokens, by `kid` (JWT_PUBLIC_KEYS, a JSON object
+   * `{"<kid>": "<PEM>"}`, optional): the previous key while its tokens run
+   * out, or the next key before it starts signing. The current key is always
+   * accepted under `keyId`.
+   */
+  readonly additionalPublicKeys?: Readonly<Record<string, string>>;
   /** `iss` claim issued and required (JWT_ISSUER, default memberships-api). */
   readonly issuer: string;
   /** `aud` claim issued and required (JWT_AUDIENCE, default memberships-api). */
   readonly audience: string;
   /** Access token lifetime (ACCESS_TOKEN_TTL_SECONDS, default 300). */
   readonly accessTokenTtlSeconds: number;
+  /** Refresh token lifetime, renewed by each rotation (REFRESH_TOKEN_TTL_SECONDS, default 30 days). */
+  readonly refreshTokenTtlSeconds: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -60,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const read = new EnvReader(env);
   const privateKeyPem = pem(read.string('JWT_PRIVATE_KEY'));
   const publicKeyPem = pem(read.string('JWT_PUBLIC_KEY'));
+  const usersTable = read.string('USERS_TABLE');
+  const windowSeconds = read.integer('LOGIN_ATTEMPT_WINDOW_SECONDS', DEFAULT_ACCOUNT_LIMIT.windowSeconds, { min: 60, max: 86_400 });
   const config = {
     host: read.string('HOST', '0.0.0.0'),
     port: read.integer('PORT', 3000, { min: 0, max: 65535 }),
@@ -74,9 +137,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       },
     },
     tables: {
-      users: read.string('USERS_TABLE'),
+      users: usersTable,
       jobs: read.string('JOBS_TABLE'),
       guards: read.string('GUARDS_TABLE'),
+      refreshTokens: read.optionalString('REFRESH_TOKENS_TABLE') ?? siblingTable(usersTable, 'refreshTokens') ?? read.string('REFRESH_TOKENS_TABLE'),
+      loginAttempts: read.optionalString('LOGIN_ATTEMPTS_TABLE') ?? siblingTable(usersTable, 'loginAttempts') ?? read.string('LOGIN_ATTEMPTS_TABLE'),
     },
     exportQueueUrl: read.url('EXPORT_QUEUE_URL'),
     exportBucket: read.string('EXPORT_BUCKET'),
@@ -88,12 +153,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       issuer: read.string('JWT_ISSUER', DEFAULT_JWT_ISSUER),
       audience: read.string('JWT_AUDIENCE', DEFAULT_JWT_AUDIENCE),
       accessTokenTtlSeconds: read.integer('ACCESS_TOKEN_TTL_SECONDS', 300, { min: 30, max: 3600 }),
+      refreshTokenTtlSeconds: read.integer('REFRESH_TOKEN_TTL_SECONDS', REFRESH_TOKEN_TTL_DAYS * 86_400, { min: 3600, max: 365 * 86_400 }),
     },
     downloadUrlTtlSeconds: read.integer('DOWNLOAD_URL_TTL_SECONDS', 300, { min: 10, max: 7 * 24 * 3600 }),
     publicS3Endpoint: read.optionalUrl('PUBLIC_S3_ENDPOINT'),
+    loginLimits: {
+      perAccount: {
+        maxAttempts: read.integer('LOGIN_MAX_ATTEMPTS_PER_ACCOUNT', DEFAULT_ACCOUNT_LIMIT.maxAttempts, { min: 1, max: 1000 }),
+        windowSeconds,
+      },
+      perAddress: {
+        maxAttempts: read.integer('LOGIN_MAX_ATTEMPTS_PER_ADDRESS', DEFAULT_ADDRESS_LIMIT.maxAttempts, { min: 1, max: 100_000 }),
+        windowSeconds,
+      },
+    },
+    rateLimits: {
+      windowSeconds: read.integer('RATE_LIMIT_WINDOW_SECONDS', 60, { min: 1, max: 3600 }),
+      exportReads: read.integer('EXPORT_READ_RATE_LIMIT', 120, { min: 1, max: 100_000 }),
+      exportWrites: read.integer('EXPORT_WRITE_RATE_LIMIT', 10, { min: 1, max: 100_000 }),
+      logins: read.integer('LOGIN_RATE_LIMIT', 60, { min: 1, max: 100_000 }),
+    },
+    corsOrigins: read.optionalString('CORS_ORIGINS') ?? '',
+    requeueAfterSeconds: read.integer('REQUEUE_AFTER_SECONDS', 120, { min: 10, max: 86_400 }),
   };
+  const additionalPublicKeys = read.optionalString('JWT_PUBLIC_KEYS');
   read.done();
-  return createConfig(config);
+  return createConfig({
+    ...config,
+    jwt: { ...config.jwt, ...(additionalPublicKeys ? { additionalPublicKeys: parsePublicKeys(additionalPublicKeys) } : {}) },
+    corsOrigins: parseOrigins(config.corsOrigins),
+  });
 }
 
 /**
@@ -102,8 +191,82 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
  */
 export function createConfig(config: ApiConfig): ApiConfig {
   const publicKey = checkSigningKeys(config.jwt.privateKey, config.jwt.publicKey);
-  const jwt = Object.freeze({ ...config.jwt, keyId: config.jwt.keyId || jwkThumbprint(publicKey) });
+  const keyId = config.jwt.keyId || jwkThumbprint(publicKey);
+  checkAdditionalPublicKeys(config.jwt.additionalPublicKeys ?? {}, keyId, publicKey);
+  const jwt = { ...config.jwt, keyId };
   return deepFreeze({ ...config, jwt });
+}
+
+/** Every key that verifies access tokens, by `kid`: the additional ones and the current one. */
+export function verificationKeys(jwt: JwtConfig): Readonly<Record<string, string>> {
+  return { ...jwt.additionalPublicKeys, [jwt.keyId]: jwt.publicKey };
+}
+
+/**
+ * Tables added after the first deployment default to their sibling of the
+ * users table, so an environment that only sets USERS_TABLE (named by
+ * resourceNames(prefix)) keeps working; set the variable to name it otherwise.
+ */
+function siblingTable(usersTable: string, key: 'refreshTokens' | 'loginAttempts'): string | undefined {
+  const suffix = `-${tableDefinitions.users.logicalName}`;
+  if (!usersTable.endsWith(suffix) || usersTable.length === suffix.length) return undefined;
+  return `${usersTable.slice(0, -suffix.length)}-${tableDefinitions[key].logicalName}`;
+}
+
+function parsePublicKeys(raw: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('JWT_PUBLIC_KEYS must be a JSON object {"<kid>": "<PEM public key>"}');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError('JWT_PUBLIC_KEYS must be a JSON object {"<kid>": "<PEM public key>"}');
+  }
+  const keys: Record<string, string> = {};
+  for (const [kid, value] of Object.entries(parsed)) {
+    if (typeof value !== 'string') throw new ConfigError(`JWT_PUBLIC_KEYS["${kid}"] must be a PEM string`);
+    keys[kid] = pem(value);
+  }
+  return keys;
+}
+
+function checkAdditionalPublicKeys(keys: Readonly<Record<string, string>>, currentKid: string, currentKey: KeyObject): void {
+  for (const [kid, pemText] of Object.entries(keys)) {
+    if (!kid.trim()) throw new ConfigError('JWT_PUBLIC_KEYS has an empty key id');
+    // createPublicKey would happily derive a public key from a private one: refuse to hold private keys here.
+    if (pemText.includes('PRIVATE KEY')) throw new ConfigError(`JWT_PUBLIC_KEYS["${kid}"] must be a public key, not a private one`);
+    let key: KeyObject;
+    try {
+      key = createPublicKey(pemText);
+    } catch {
+      throw new ConfigError(`JWT_PUBLIC_KEYS["${kid}"] is not a PEM public key`);
+    }
+    checkP256(`JWT_PUBLIC_KEYS["${kid}"]`, key);
+    if (kid === currentKid && !sameKey(key, currentKey)) {
+      throw new ConfigError(`JWT_PUBLIC_KEYS["${kid}"] is not the current key, but "${kid}" is the current key id (JWT_KEY_ID)`);
+    }
+  }
+}
+
+/** CORS_ORIGINS: exact origins only (`scheme://host[:port]`); no wildcard, so nothing opens by accident. */
+function parseOrigins(raw: string): string[] {
+  const origins = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS entries must be origins like https://app.example.com (no path, no wildcard), got "${origin}"`);
+    }
+  }
+  return origins;
 }
 
 function logLevel(value: string): LogLevel {
@@ -145,16 +308,22 @@ function checkSigningKeys(privatePem: string, publicPem: string): KeyObject {
   } catch {
     throw new ConfigError('JWT_PUBLIC_KEY is not a PEM public key');
   }
-  for (const [name, key] of [['JWT_PRIVATE_KEY', privateKey], ['JWT_PUBLIC_KEY', publicKey]] as const) {
-    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-      throw new ConfigError(`${name} must be an EC P-256 key (ES256)`);
-    }
-  }
-  const derived = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
-  if (!derived.equals(publicKey.export({ format: 'der', type: 'spki' }))) {
+  checkP256('JWT_PRIVATE_KEY', privateKey);
+  checkP256('JWT_PUBLIC_KEY', publicKey);
+  if (!sameKey(createPublicKey(privateKey), publicKey)) {
     throw new ConfigError('JWT_PUBLIC_KEY does not belong to JWT_PRIVATE_KEY');
   }
   return publicKey;
+}
+
+function checkP256(name: string, key: KeyObject): void {
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new ConfigError(`${name} must be an EC P-256 key (ES256)`);
+  }
+}
+
+function sameKey(a: KeyObject, b: KeyObject): boolean {
+  return a.export({ format: 'der', type: 'spki' }).equals(b.export({ format: 'der', type: 'spki' }));
 }
 
 /** RFC 7638 thumbprint: a stable key id that changes exactly when the key does. */
@@ -170,4 +339,25 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/**
+ * What the user administration script (scripts/create-user.ts) needs: the
+ * users table and how to reach DynamoDB. Read from the same variables as the
+ * API's, so the script runs with the API task's environment.
+ */
+export interface UserAdminConfig {
+  readonly aws: AwsClientSettings;
+  /** USERS_TABLE. */
+  readonly usersTable: string;
+}
+
+export function loadUserAdminConfig(env: NodeJS.ProcessEnv = process.env): UserAdminConfig {
+  const read = new EnvReader(env);
+  const config = {
+    aws: { region: read.string('AWS_REGION'), endpoints: { dynamodb: read.optionalUrl('AWS_ENDPOINT_URL_DYNAMODB') } },
+    usersTable: read.string('USERS_TABLE'),
+  };
+  read.done();
+  return deepFreeze(config);
 }

@@ -137,3 +137,40 @@ export class NotReadyError extends HttpProblem {
     });
   }
 }
+
+/** The refresh token is unknown, expired, rotated already (its family is now revoked) or revoked. */
+export class InvalidRefreshTokenError extends HttpProblem {
+  constructor() {
+    super(401, 'invalid_refresh_token', 'Invalid refresh token', 'The refresh token is unknown, expired or revoked. Log in again.');
+  }
+}
+
+/**
+ * Too many failed logins for this account or from this address. One message
+ * for both, and the same for accounts that do not exist.
+ */
+export class TooManyAttemptsError extends HttpProblem {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'too_many_attempts', 'Too many login attempts', `Too many failed logins. Try again in ${retryAfterSeconds} seconds.`, {
+      headers: { 'retry-after': String(retryAfterSeconds) },
+      extensions: { retry_after: retryAfterSeconds },
+      logLevel: 'warn',
+    });
+  }
+}
+
+/** The caller sent more requests to these routes than the rate limit allows. */
+export class RateLimitedError extends HttpProblem {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'rate_limited', 'Too many requests', `Request rate limit reached. Try again in ${retryAfterSeconds} seconds.`, {
+      headers: { 'retry-after': String(retryAfterSeconds) },
+      extensions: { retry_after: retryAfterSeconds },
+    });
+  }
+}
+
+export class EmailTakenProblem extends HttpProblem {
+  constructor(email: string) {
+    super(409, 'email_taken', 'Email address taken', `A user with the email address ${email} already exists.`);
+  }
+}

@@ -1,14 +1,18 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
 import { loadConfig } from './config';
+import { generateOpenApiDocument, OPENAPI_COMMAND, OPENAPI_FILE, serialiseOpenApiDocument, type OpenApiDocument } from './openapi-document';
+import { listenOnLoopback, request } from './testing/http-client';
 import { generateSigningKeys } from './testing/keys';
 
 /**
  * The OpenAPI document generated from the route schemas is what the SDK and
- * the CLI will be generated from (issue 3): it must be valid OpenAPI 3.1 and
- * complete. Building the document needs no AWS or database connection.
+ * the CLI are generated from: it must be valid OpenAPI 3.1, complete, served
+ * at /openapi.json, and the checked-in services/api/openapi.json must be what
+ * the code generates. Nothing here needs AWS or a database.
  */
 
 type Operation = {
@@ -16,13 +20,26 @@ type Operation = {
   tags?: string[];
   summary?: string;
   security?: Record<string, string[]>[];
+  requestBody?: { required?: boolean; content: Record<string, { schema: unknown }> };
   responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
 };
 
+type Document = {
+  openapi: string;
+  tags: { name: string }[];
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+};
+
 let app: FastifyInstance;
-let document: { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+let baseUrl: string;
+let document: Document;
+/** Every route the app serves (but Swagger UI's files and the CORS preflight, which are not API operations). */
+const servedRoutes: string[] = [];
 
 beforeAll(async () => {
+  document = (await generateOpenApiDocument()) as unknown as Document;
+
   const keys = generateSigningKeys();
   const config = loadConfig({
     LOG_LEVEL: 'silent',
@@ -36,9 +53,14 @@ beforeAll(async () => {
     JWT_PRIVATE_KEY: keys.privateKey,
     JWT_PUBLIC_KEY: keys.publicKey,
   });
-  app = buildApp(config);
-  await app.ready();
-  document = app.swagger() as unknown as typeof document;
+  app = buildApp(config, { swaggerUi: false });
+  app.addHook('onRoute', (route) => {
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide;
+    for (const method of [route.method].flat()) {
+      if (!hidden && method !== 'HEAD') servedRoutes.push(`${method} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
+    }
+  });
+  baseUrl = await listenOnLoopback(app);
 });
 
 afterAll(async () => {
@@ -51,50 +73,74 @@ function operations(): [string, Operation][] {
   );
 }
 
+/** Validates with @seriousme/openapi-schema-validator, in a child Node process: it is ESM-only, which Jest cannot load on Node 20. */
+function validate(doc: unknown): unknown {
+  const script = `
+    import { Validator } from '@seriousme/openapi-schema-validator';
+    let input = '';
+    for await (const chunk of process.stdin) input += chunk;
+    const result = await new Validator().validate(JSON.parse(input));
+    process.stdout.write(JSON.stringify(result));
+  `;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: path.join(__dirname, '..'),
+    input: JSON.stringify(doc),
+    encoding: 'utf8',
+  });
+  expect(child.stderr).toBe('');
+  return JSON.parse(child.stdout);
+}
+
 describe('OpenAPI document', () => {
   it('is valid OpenAPI 3.1', () => {
     expect(document.openapi).toBe('3.1.0');
-    // The validator is ESM-only, which Jest cannot load on Node 20: validate in a child Node process.
-    const script = `
-      import { Validator } from '@seriousme/openapi-schema-validator';
-      let input = '';
-      for await (const chunk of process.stdin) input += chunk;
-      const result = await new Validator().validate(JSON.parse(input));
-      process.stdout.write(JSON.stringify(result));
-    `;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: path.join(__dirname, '..'),
-      input: JSON.stringify(document),
-      encoding: 'utf8',
-    });
-    expect(child.stderr).toBe('');
-    expect(JSON.parse(child.stdout)).toEqual({ valid: true });
+    expect(validate(document)).toEqual({ valid: true });
   });
 
-  it('documents every route', () => {
-    expect(operations().map(([name]) => name).sort()).toEqual([
+  it('is served at GET /openapi.json, the same document, valid', async () => {
+    const response = await request(baseUrl, { url: '/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    const served = response.json();
+    expect(served).toEqual(document);
+    expect(validate(served)).toEqual({ valid: true });
+  });
+
+  it('documents every route the app serves, and only those', () => {
+    const documented = operations().map(([name]) => name).sort();
+    expect(documented).toEqual([...new Set(servedRoutes)].sort());
+    expect(documented).toEqual([
       'GET /healthz',
+      'GET /openapi.json',
       'GET /readyz',
       'GET /v1/exports',
       'GET /v1/exports/{id}',
       'GET /v1/exports/{id}/download',
+      'GET /v1/me',
+      'POST /v1/admin/users',
+      'POST /v1/auth/logout',
+      'POST /v1/auth/refresh',
       'POST /v1/auth/token',
       'POST /v1/exports',
     ]);
   });
 
-  it('gives every operation a unique operationId, a tag and a summary', () => {
+  it('gives every operation a unique operationId, one declared tag and a summary', () => {
     const ids = operations().map(([, operation]) => operation.operationId);
     expect(new Set(ids).size).toBe(ids.length);
+    const declaredTags = document.tags.map((tag) => tag.name);
     for (const [name, operation] of operations()) {
       expect({ name, operationId: operation.operationId }).toEqual({ name, operationId: expect.stringMatching(/^[a-z][A-Za-z]+$/) });
-      expect({ name, tags: operation.tags?.length }).toEqual({ name, tags: 1 });
+      expect({ name, tags: operation.tags }).toEqual({ name, tags: [expect.any(String)] });
+      expect({ name, tagDeclared: declaredTags.includes(operation.tags![0]!) }).toEqual({ name, tagDeclared: true });
       expect({ name, summary: typeof operation.summary }).toEqual({ name, summary: 'string' });
     }
   });
 
   it('describes every error response as application/problem+json Problem', () => {
     for (const [name, operation] of operations()) {
+      const statuses = Object.keys(operation.responses);
+      expect({ name, hasError: statuses.some((status) => Number(status) >= 400) }).toEqual({ name, hasError: true });
       for (const [status, response] of Object.entries(operation.responses)) {
         if (Number(status) < 400) continue;
         expect({ name, status, content: response.content }).toEqual({
@@ -106,18 +152,73 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('marks the export operations as needing a bearer token, with their 401 and 403', () => {
-    for (const [name, operation] of operations().filter(([name]) => name.includes('/v1/exports'))) {
-      expect({ name, security: operation.security }).toEqual({ name, security: [{ bearerAuth: [] }] });
-      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['400', '401', '403', '500']));
+  it('states the security of every operation: the bearer scheme with the scope needed, or none for public ones', () => {
+    expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    const security = Object.fromEntries(operations().map(([name, operation]) => [name, operation.security]));
+    expect(security).toEqual({
+      'GET /healthz': [],
+      'GET /openapi.json': [],
+      'GET /readyz': [],
+      'POST /v1/auth/token': [],
+      'POST /v1/auth/refresh': [],
+      'POST /v1/auth/logout': [],
+      'GET /v1/me': [{ bearerAuth: [] }],
+      'POST /v1/admin/users': [{ bearerAuth: ['users:admin'] }],
+      'GET /v1/exports': [{ bearerAuth: ['exports:read'] }],
+      'GET /v1/exports/{id}': [{ bearerAuth: ['exports:read'] }],
+      'GET /v1/exports/{id}/download': [{ bearerAuth: ['exports:read'] }],
+      'POST /v1/exports': [{ bearerAuth: ['exports:write'] }],
+    });
+    for (const [name, operation] of operations()) {
+      const required = operation.security?.[0]?.bearerAuth;
+      if (!required) continue;
+      const statuses = Object.keys(operation.responses);
+      expect({ name, has401: statuses.includes('401') }).toEqual({ name, has401: true });
+      expect({ name, has403: statuses.includes('403') }).toEqual({ name, has403: required.length > 0 });
     }
   });
 
-  it('never exposes internal job fields', () => {
+  it('describes the JSON body of every operation that takes one, and the 429 of limited ones', () => {
+    for (const name of ['POST /v1/auth/token', 'POST /v1/auth/refresh', 'POST /v1/auth/logout', 'POST /v1/admin/users']) {
+      const operation = operations().find(([candidate]) => candidate === name)![1];
+      expect({ name, body: operation.requestBody?.content['application/json']?.schema }).toEqual({ name, body: expect.any(Object) });
+      expect({ name, statuses: Object.keys(operation.responses) }).toEqual({ name, statuses: expect.arrayContaining(['400', '413', '415']) });
+    }
+    for (const [name, operation] of operations().filter(([name]) => name.includes('/v1/exports') || name === 'POST /v1/auth/token')) {
+      expect({ name, statuses: Object.keys(operation.responses) }).toEqual({ name, statuses: expect.arrayContaining(['429']) });
+    }
+  });
+
+  it('never exposes internal job or user fields', () => {
     const job = document.components.schemas.ExportJob as { properties: Record<string, unknown> };
-    for (const internal of ['userId', 'user_id', 'leaseOwner', 'lease_owner', 'key', 'expiresAt']) {
+    for (const internal of ['userId', 'user_id', 'leaseOwner', 'lease_owner', 'key', 'expiresAt', 'requeuedAt']) {
       expect(job.properties).not.toHaveProperty(internal);
     }
     expect(JSON.stringify(job)).not.toMatch(/"key"/);
+    const user = document.components.schemas.User as { properties: Record<string, unknown> };
+    expect(Object.keys(user.properties).sort()).toEqual(['created_at', 'email', 'id', 'profile', 'scopes']);
+  });
+});
+
+describe(`checked-in ${OPENAPI_FILE}`, () => {
+  it('is what the code generates (else regenerate it and commit the change)', () => {
+    const file = path.join(__dirname, '..', OPENAPI_FILE);
+    const generated = serialiseOpenApiDocument(document as unknown as OpenApiDocument);
+    let checkedIn: string;
+    try {
+      checkedIn = readFileSync(file, 'utf8');
+    } catch {
+      throw new Error(`${file} is missing. Generate it: ${OPENAPI_COMMAND}`);
+    }
+    if (checkedIn !== generated) {
+      const left = checkedIn.split('\n');
+      const right = generated.split('\n');
+      const line = left.findIndex((text, index) => text !== right[index]);
+      throw new Error(
+        `${file} differs from the document the route schemas generate (first difference at line ${line + 1}:\n` +
+          `  checked in: ${left[line] ?? '<end of file>'}\n  generated:  ${right[line] ?? '<end of file>'}).\n` +
+          `Regenerate it: ${OPENAPI_COMMAND}`,
+      );
+    }
   });
 });

@@ -1,19 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import fastifyJwt from '@fastify/jwt';
-import type { Scope, User } from '@memberships/core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SCOPES, verifyPassword, type Scope, type User } from '@memberships/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { verificationKeys } from '../config';
 import { AuthenticationRequiredError, InsufficientScopeError, InvalidTokenError } from '../errors';
+import { authProblemResponses } from '../schemas/problem';
 
 /**
- * Stateless bearer authentication with short-lived ES256 access tokens:
- * any API task verifies any request with the public key alone.
+ * Stateless bearer authentication with short-lived ES256 access tokens, and
+ * claims-based authorization declared by each route:
  *
- * - `app.accessTokens.issue(user)` signs a token for a user who has logged in.
- * - `app.authenticate` (a request hook) verifies the bearer token: algorithm
- *   ES256 only, issuer and audience checked, expiry against the app clock.
- * - `app.requireScope(scope)` (a request hook, after authenticate) checks a scope.
- * Refresh tokens (issue 3) issue through the same `accessTokens`.
+ * - `app.accessTokens.issue(user)` signs a token carrying the user's scopes.
+ * - Every route declares `config: { access }`: `'public'`, `'authenticated'`
+ *   (any valid token) or the scope it needs. `routeAccessHook` (installed by
+ *   buildApp) turns that into the request hooks (authenticate, then check the
+ *   scope) and into the route's OpenAPI `security`; a route that declares
+ *   nothing cannot be registered, so no route is public by omission.
+ * - Verification accepts ES256 only, requires issuer, audience and every
+ *   claim, checks expiry against the app clock, and picks the public key by
+ *   the token's `kid` among the configured ones (the current key plus
+ *   JWT_PUBLIC_KEYS), so signing keys can rotate without logging anyone out.
  */
 
 /** Claims of an access token. `iss`, `aud` and `exp` are added by the signer's options. */
@@ -46,6 +53,14 @@ export interface AccessTokens {
   issue(user: Pick<User, 'id' | 'email' | 'scopes'>): IssuedAccessToken;
 }
 
+/** Checks a password against a stored hash (core's scrypt verification; tests may observe it). */
+export type PasswordVerifier = (password: string, storedHash: string) => Promise<boolean>;
+
+/** What a route requires of its caller. */
+export type RouteAccess = 'public' | 'authenticated' | Scope;
+
+export const BEARER_SCHEME = 'bearerAuth';
+
 type RequestHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 declare module '@fastify/jwt' {
@@ -58,20 +73,50 @@ declare module '@fastify/jwt' {
 declare module 'fastify' {
   interface FastifyInstance {
     accessTokens: AccessTokens;
+    passwords: { verify: PasswordVerifier };
     /** Verifies the bearer token and sets `request.user`; answers 401 otherwise. */
     authenticate: RequestHook;
     /** A hook answering 403 unless the authenticated caller has `scope`. */
     requireScope(scope: Scope): RequestHook;
   }
+  interface FastifyContextConfig {
+    /**
+     * Who may call the route: `'public'`, `'authenticated'` (any valid access
+     * token) or the scope the token must carry. Required on every route.
+     */
+    access?: RouteAccess;
+  }
+}
+
+export interface AuthOptions {
+  /** Default: core's verifyPassword (scrypt). */
+  readonly verifyPassword?: PasswordVerifier | undefined;
 }
 
 const ALGORITHM = 'ES256';
 
-export default fp(
-  async (app) => {
+class UnknownSigningKeyError extends Error {
+  constructor(kid: unknown) {
+    super(`no verification key for kid ${JSON.stringify(kid)}`);
+  }
+}
+
+export default fp<AuthOptions>(
+  async (app, options) => {
     const { jwt } = app.config;
+    const keys = verificationKeys(jwt);
+
     await app.register(fastifyJwt, {
-      secret: { private: jwt.privateKey, public: jwt.publicKey },
+      secret: {
+        private: jwt.privateKey,
+        // The key named by the token's `kid`; a token without one, or naming a key we do not hold, is rejected.
+        public: async (_request: FastifyRequest, token: unknown) => {
+          const kid = (token as { header?: { kid?: unknown } } | undefined)?.header?.kid;
+          if (typeof kid !== 'string' || !Object.hasOwn(keys, kid)) throw new UnknownSigningKeyError(kid);
+          return keys[kid]!;
+        },
+      },
+      decode: { complete: true },
       sign: { algorithm: ALGORITHM, kid: jwt.keyId, iss: jwt.issuer, aud: jwt.audience, expiresIn: jwt.accessTokenTtlSeconds },
       verify: {
         algorithms: [ALGORITHM],
@@ -97,6 +142,8 @@ export default fp(
       },
     });
 
+    app.decorate('passwords', { verify: options.verifyPassword ?? verifyPassword });
+
     app.decorate<RequestHook>('authenticate', async (request) => {
       if (!request.headers.authorization) throw new AuthenticationRequiredError();
       try {
@@ -109,11 +156,56 @@ export default fp(
       request.log = request.log.child({ userId: request.user.userId });
     });
 
-    app.decorate('requireScope', (scope: Scope): RequestHook => {
-      return async (request) => {
-        if (!request.user?.scopes.includes(scope)) throw new InsufficientScopeError(scope);
-      };
-    });
+    app.decorate('requireScope', scopeCheck);
   },
   { name: 'auth', dependencies: ['app-context'] },
 );
+
+/** A request hook answering 403 unless the authenticated caller has `scope`. */
+function scopeCheck(scope: Scope): RequestHook {
+  return async (request) => {
+    if (!request.user?.scopes.includes(scope)) throw new InsufficientScopeError(scope);
+  };
+}
+
+/**
+ * The `onRoute` hook that enforces `config.access` on every route. buildApp
+ * adds it to the root instance before anything else, so it sees every route,
+ * also one added outside the app's plugins; it reaches `app.authenticate`
+ * only when a request comes, by which time the auth plugin has decorated it.
+ */
+export function routeAccessHook(app: FastifyInstance): (route: RouteOptions) => void {
+  const authenticate: RequestHook = (request, reply) => app.authenticate(request, reply);
+  return (route) => applyAccess(route, authenticate);
+}
+
+/**
+ * Turns a route's `config.access` into its request hooks and its OpenAPI
+ * `security` (with the scope as the required role) plus 401/403 responses.
+ * Routes of plugins that are hidden from the document and live outside the
+ * API paths (Swagger UI's files, the CORS preflight) are public by nature
+ * and left alone; hiding a `/v1` route does not make it public.
+ */
+function applyAccess(route: RouteOptions, authenticate: RequestHook): void {
+  const schema = route.schema as (FastifySchema & { hide?: boolean; response?: Record<string, unknown> }) | undefined;
+  const access = route.config?.access;
+  if (access === undefined && schema?.hide && !route.url.startsWith('/v1')) return;
+  if (access === undefined) {
+    throw new Error(`Route ${String(route.method)} ${route.url} must declare config.access ('public', 'authenticated' or a scope)`);
+  }
+  if (access === 'public') {
+    route.schema = { ...schema, security: [] } as FastifySchema;
+    return;
+  }
+  if (access !== 'authenticated' && !(SCOPES as readonly string[]).includes(access)) {
+    throw new Error(`Route ${String(route.method)} ${route.url} declares unknown access "${access}"`);
+  }
+  const hooks = access === 'authenticated' ? [authenticate] : [authenticate, scopeCheck(access)];
+  const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+  route.onRequest = [...hooks, ...existing] as RouteOptions['onRequest'];
+  route.schema = {
+    ...schema,
+    security: [{ [BEARER_SCHEME]: access === 'authenticated' ? [] : [access] }],
+    response: { ...authProblemResponses(access === 'authenticated' ? undefined : access), ...schema?.response },
+  } as FastifySchema;
+}

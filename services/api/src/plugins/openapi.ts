@@ -7,8 +7,10 @@ export const API_VERSION = '1.0.0';
 /**
  * Collects the route schemas into an OpenAPI 3.1 document (`app.swagger()`).
  * The routes' JSON schemas are the single source of truth; shared schemas
- * (`$id`) become components under their own names. Must be registered before
- * the routes. Serving it (Swagger UI, `openapi.json`) comes with issue 3.
+ * (`$id`) become components under their own names; each route's `security`
+ * comes from its `config.access` (plugins/auth.ts). Must be registered before
+ * the routes. routes/docs serves it (`/openapi.json`, Swagger UI at `/docs`);
+ * `npm run openapi` writes it to services/api/openapi.json.
  */
 export default fp(
   async (app) => {
@@ -24,9 +26,12 @@ export default fp(
             '(`application/problem+json`) with a stable `code`.',
         },
         tags: [
-          { name: 'auth', description: 'Log in and get access tokens.' },
+          { name: 'auth', description: 'Log in, refresh and revoke tokens.' },
+          { name: 'users', description: 'Your account.' },
           { name: 'exports', description: 'Request, follow and download exports of your memberships.' },
+          { name: 'admin', description: 'Administration (scope `users:admin`).' },
           { name: 'health', description: 'Liveness and readiness probes.' },
+          { name: 'docs', description: 'This API description.' },
         ],
         components: {
           securitySchemes: {
@@ -34,7 +39,9 @@ export default fp(
               type: 'http',
               scheme: 'bearer',
               bearerFormat: 'JWT',
-              description: 'Access token from POST /v1/auth/token (ES256, 5 minutes).',
+              description:
+                'Access token from `POST /v1/auth/token` or `POST /v1/auth/refresh` (JWT, ES256, 5 minutes). ' +
+                "An operation's security requirement names the scope the token must carry.",
             },
           },
         },

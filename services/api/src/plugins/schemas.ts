@@ -1,6 +1,8 @@
 import fp from 'fastify-plugin';
 import { exportJobListSchema, exportJobSchema } from '../schemas/export-job';
 import { problemSchema } from '../schemas/problem';
+import { tokenSetSchema } from '../schemas/token-set';
+import { userSchema } from '../schemas/user';
 
 /**
  * Schemas that several routes reference by `$ref` (`Problem#`, `ExportJob#`...).
@@ -12,6 +14,8 @@ export default fp(
     app.addSchema(problemSchema);
     app.addSchema(exportJobSchema);
     app.addSchema(exportJobListSchema);
+    app.addSchema(tokenSetSchema);
+    app.addSchema(userSchema);
   },
   { name: 'schemas' },
 );

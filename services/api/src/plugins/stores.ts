@@ -1,10 +1,12 @@
-import { JobStore, UserStore } from '@memberships/core';
+import { JobStore, LoginThrottle, RefreshTokenStore, UserStore } from '@memberships/core';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {
   interface FastifyInstance {
     userStore: UserStore;
     jobStore: JobStore;
+    refreshTokenStore: RefreshTokenStore;
+    loginThrottle: LoginThrottle;
   }
 }
 
@@ -12,10 +14,23 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const now = () => app.clock.now();
-    app.decorate('userStore', new UserStore({ client: app.aws.dynamodb, table: app.config.tables.users, now }));
+    const { config } = app;
+    const client = app.aws.dynamodb;
+    app.decorate('userStore', new UserStore({ client, table: config.tables.users, now }));
+    app.decorate('jobStore', new JobStore({ client, jobsTable: config.tables.jobs, guardsTable: config.tables.guards, now }));
     app.decorate(
-      'jobStore',
-      new JobStore({ client: app.aws.dynamodb, jobsTable: app.config.tables.jobs, guardsTable: app.config.tables.guards, now }),
+      'refreshTokenStore',
+      new RefreshTokenStore({ client, table: config.tables.refreshTokens, ttlSeconds: config.jwt.refreshTokenTtlSeconds, now }),
+    );
+    app.decorate(
+      'loginThrottle',
+      new LoginThrottle({
+        client,
+        table: config.tables.loginAttempts,
+        perAccount: config.loginLimits.perAccount,
+        perAddress: config.loginLimits.perAddress,
+        now,
+      }),
     );
   },
   { name: 'stores', dependencies: ['app-context', 'aws-clients'] },

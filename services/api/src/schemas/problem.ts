@@ -56,6 +56,7 @@ export const problemSchema = {
       },
     },
     state: { type: 'string', description: 'For `export_not_ready` and `export_failed`: the export state.' },
+    retry_after: { type: 'integer', description: 'For 429 problems: seconds to wait before trying again (also in `Retry-After`).' },
     checks: {
       type: 'object',
       description: 'For `not_ready`: the outcome of each readiness check.',
@@ -66,18 +67,34 @@ export const problemSchema = {
 } as const;
 
 /** A response entry for an error status, for a route's `schema.response`. */
-export function problemResponse(description: string) {
+export function problemResponse(description: string, headers?: Readonly<Record<string, { type: string; description: string }>>) {
   return {
     description,
+    ...(headers ? { headers } : {}),
     content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: 'Problem#' } } },
   } as const;
 }
 
-/** Responses every authenticated route can give. */
-export function authProblemResponses() {
+/** The Retry-After header of 429 and 503 answers. */
+export const retryAfterHeader = {
+  'retry-after': { type: 'integer', description: 'Seconds to wait before trying again.' },
+} as const;
+
+/**
+ * Responses of an authenticated route (added by the auth plugin from the
+ * route's `config.access`); 403 only when the route needs a scope.
+ */
+export function authProblemResponses(scope?: string) {
   return {
     401: problemResponse('Missing, malformed, expired or foreign access token (`authentication_required`, `invalid_token`).'),
-    403: problemResponse('The access token lacks the scope this operation needs (`insufficient_scope`).'),
+    ...(scope ? { 403: problemResponse(`The access token lacks the scope \`${scope}\` (\`insufficient_scope\`).`) } : {}),
+  };
+}
+
+/** 429 of a route with a request rate limit. */
+export function rateLimitProblemResponse() {
+  return {
+    429: problemResponse('Too many requests from this user (`rate_limited`); `Retry-After` says when to try again.', retryAfterHeader),
   } as const;
 }
 

@@ -4,6 +4,8 @@ import { createUser, provisionTestResources, testDatabaseServerUrl, type Created
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app';
 import { loadConfig, type ApiConfig } from '../config';
+import type { PasswordVerifier } from '../plugins/auth';
+import type { TokenSet } from '../plugins/sessions';
 import { listenOnLoopback, request, type HttpResponse, type RequestOptions } from './http-client';
 import { generateSigningKeys } from './keys';
 
@@ -59,6 +61,8 @@ export function apiEnvironment(
     USERS_TABLE: platform.names.tables.users,
     JOBS_TABLE: platform.names.tables.exportJobs,
     GUARDS_TABLE: platform.names.tables.exportGuards,
+    REFRESH_TOKENS_TABLE: platform.names.tables.refreshTokens,
+    LOGIN_ATTEMPTS_TABLE: platform.names.tables.loginAttempts,
     EXPORT_QUEUE_URL: platform.exportQueueUrl,
     EXPORT_BUCKET: platform.names.buckets.exportFiles,
     DATABASE_URL: platform.databaseUrl,
@@ -67,6 +71,8 @@ export function apiEnvironment(
     JWT_KEY_ID: 'test-key',
     JWT_ISSUER: 'https://api.memberships.test',
     JWT_AUDIENCE: 'memberships-api-test',
+    // Every suite logs in from 127.0.0.1 many times a minute; login-limits.test.ts checks the limit itself.
+    LOGIN_RATE_LIMIT: '10000',
     ...overrides,
   };
 }
@@ -81,20 +87,35 @@ export interface TestApp {
   readonly baseUrl: string;
   /** An HTTP request to the app. */
   request(options: RequestOptions): Promise<HttpResponse>;
-  createUser(options?: { scopes?: readonly Scope[]; email?: string; password?: string }): Promise<CreatedUser>;
+  createUser(options?: { scopes?: readonly Scope[]; email?: string; password?: string; profile?: Record<string, unknown> }): Promise<CreatedUser>;
   /** Logs in through the API and returns the access token. */
   login(user: { email: string; password: string }): Promise<string>;
+  /** Logs in through the API and returns the whole token response. */
+  loginForTokens(user: { email: string; password: string }): Promise<TokenSet>;
   close(): Promise<void>;
 }
 
-export async function startTestApp(
-  options: { platform?: TestPlatform; env?: Record<string, string>; keys?: { privateKey: string; publicKey: string } } = {},
-): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Share another suite app's tables, queues and bucket; default: fresh ones. */
+  readonly platform?: TestPlatform;
+  /** Variables over the default test environment (e.g. lower limits). */
+  readonly env?: Record<string, string>;
+  readonly keys?: { privateKey: string; publicKey: string };
+  /** Observes the login's password checks (delegate to the real one). */
+  readonly verifyPassword?: PasswordVerifier;
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const platform = options.platform ?? (await provisionTestPlatform());
   const keys = options.keys ?? generateSigningKeys();
   const config = loadConfig(apiEnvironment(platform, keys, options.env));
   const clock = new TestClock();
-  const app = buildApp(config, { now: clock.now });
+  // Swagger UI cannot load inside Jest on Node 20 (routes/docs); docs.test.ts checks it on the built server.
+  const app = buildApp(config, {
+    now: clock.now,
+    swaggerUi: false,
+    ...(options.verifyPassword ? { verifyPassword: options.verifyPassword } : {}),
+  });
   const baseUrl = await listenOnLoopback(app);
   return {
     app,
@@ -106,15 +127,20 @@ export async function startTestApp(
     request: (options) => request(baseUrl, options),
     createUser: (user = {}) => createUser({ aws: platform.aws, table: platform.names.tables.users, ...user }),
     async login(user) {
-      const response = await request(baseUrl, { method: 'POST', url: '/v1/auth/token', payload: { email: user.email, password: user.password } });
-      if (response.statusCode !== 200) throw new Error(`login failed: ${response.statusCode} ${response.body}`);
-      return (response.json() as { access_token: string }).access_token;
+      return (await loginForTokens(baseUrl, user)).access_token;
     },
+    loginForTokens: (user) => loginForTokens(baseUrl, user),
     close: () => app.close(),
   };
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function loginForTokens(baseUrl: string, user: { email: string; password: string }): Promise<TokenSet> {
+  const response = await request(baseUrl, { method: 'POST', url: '/v1/auth/token', payload: { email: user.email, password: user.password } });
+  if (response.statusCode !== 200) throw new Error(`login failed: ${response.statusCode} ${response.body}`);
+  return response.json() as TokenSet;
+}
 
 /**
  * Receives every message currently on the queue (deleting them), waiting up to

@@ -1,14 +1,26 @@
 import { randomUUID } from 'node:crypto';
+import { dummyPasswordHash, verifyPassword } from '@memberships/core';
 import type { CreatedUser } from '@memberships/local-platform';
 import { decodeJwt, forgeJwt, generateSigningKeys } from '../../testing/keys';
 import type { HttpResponse } from '../../testing/http-client';
+import { buildApp } from '../../app';
 import { bearer, startTestApp, type TestApp } from '../../testing/test-app';
 
 let t: TestApp;
 let user: CreatedUser;
 
+/** Every password check the login made: the hash it verified against, and the answer. */
+const verifications: { storedHash: string; valid: boolean }[] = [];
+
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({
+    // The real scrypt verification, observed: which hash each login verified against.
+    verifyPassword: async (password, storedHash) => {
+      const valid = await verifyPassword(password, storedHash);
+      verifications.push({ storedHash, valid });
+      return valid;
+    },
+  });
   user = await t.createUser({ email: `Member-${randomUUID()}@Example.test`, password: 'correct horse battery staple' });
 });
 
@@ -27,7 +39,13 @@ describe('POST /v1/auth/token', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['cache-control']).toBe('no-store');
     const body = response.json();
-    expect(body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 300 });
+    expect(body).toEqual({
+      access_token: expect.any(String),
+      refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      token_type: 'Bearer',
+      expires_in: 300,
+      refresh_expires_in: 30 * 86_400,
+    });
 
     const { header, payload } = decodeJwt(body.access_token);
     expect(header).toMatchObject({ alg: 'ES256', kid: 'test-key' });
@@ -60,6 +78,23 @@ describe('POST /v1/auth/token', () => {
     const strip = (body: Record<string, unknown>) => ({ ...body, request_id: undefined });
     expect(strip(wrongPassword.json())).toEqual(strip(unknownEmail.json()));
     expect(wrongPassword.json()).toMatchObject({ status: 401, code: 'invalid_credentials', title: 'Invalid credentials' });
+    const headers = (response: HttpResponse) => Object.keys(response.headers).filter((name) => !['date', 'x-request-id', 'content-length'].includes(name)).sort();
+    expect(headers(wrongPassword)).toEqual(headers(unknownEmail));
+  });
+
+  it('runs one scrypt verification of the same cost for an unknown email as for a wrong password (so timing tells nothing)', async () => {
+    verifications.length = 0;
+    await login({ email: user.email, password: 'not the password either' });
+    const [wrongPassword] = verifications.splice(0);
+    await login({ email: `nobody-${randomUUID()}@example.test`, password: 'whatever it is' });
+    const [unknownEmail] = verifications.splice(0);
+
+    expect(wrongPassword).toEqual({ storedHash: user.passwordHash, valid: false });
+    expect(unknownEmail).toEqual({ storedHash: await dummyPasswordHash(), valid: false });
+    // scrypt$N$r$p$salt$hash: the same work factor on both paths.
+    const cost = (hash: string) => hash.split('$').slice(0, 4).join('$');
+    expect(cost(unknownEmail!.storedHash)).toBe(cost(wrongPassword!.storedHash));
+    expect(cost(wrongPassword!.storedHash)).toMatch(/^scrypt\$\d+\$\d+\$\d+$/);
   });
 
   it('rejects a body without a password, naming the field', async () => {
@@ -110,6 +145,19 @@ describe('access token verification', () => {
     }
   });
 
+  it('rejects an access token older than 5 minutes (issued at T, presented at T + 5 min + 1 s)', async () => {
+    const issuedAt = t.clock.now().getTime();
+    const token = await t.login(user);
+    try {
+      t.clock.set(issuedAt + 4 * 60_000);
+      expect((await listExports(token)).statusCode).toBe(200);
+      t.clock.set(issuedAt + 5 * 60_000 + 1_000);
+      expectInvalidToken(await listExports(token));
+    } finally {
+      t.clock.reset();
+    }
+  });
+
   it('rejects a token for another audience', async () => {
     const token = forgeJwt(header, { ...claims(), aud: 'some-other-api' }, { alg: 'ES256', key: t.keys.privateKey });
     expectInvalidToken(await listExports(token));
@@ -143,6 +191,22 @@ describe('access token verification', () => {
     expectInvalidToken(await listExports(token));
   });
 
+  it('rejects a token naming a key id we do not hold, or none', async () => {
+    const signed = (head: Record<string, unknown>) => forgeJwt(head, claims(), { alg: 'ES256', key: t.keys.privateKey });
+    expectInvalidToken(await listExports(signed({ ...header, kid: 'some-other-key' })));
+    const { kid: _kid, ...withoutKid } = header;
+    expectInvalidToken(await listExports(signed(withoutKid)));
+  });
+
+  it('rejects a token whose signature was made for other claims (payload swapped in)', async () => {
+    const mine = await t.login(user);
+    const other = await t.createUser({ scopes: ['exports:read', 'exports:write', 'users:admin'] });
+    const theirs = await t.login(other);
+    const [head, , signature] = mine.split('.');
+    const [, theirPayload] = theirs.split('.');
+    expectInvalidToken(await listExports(`${head}.${theirPayload}.${signature}`));
+  });
+
   it('rejects a token missing a required claim', async () => {
     const { jti: _jti, ...withoutJti } = claims();
     const token = forgeJwt(header, withoutJti, { alg: 'ES256', key: t.keys.privateKey });
@@ -171,5 +235,80 @@ describe('access token verification', () => {
     expect(response.statusCode).toBe(403);
     expect(response.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="exports:write"');
     expect(response.json()).toMatchObject({ code: 'insufficient_scope' });
+  });
+});
+
+describe('signing key rotation (JWT_PUBLIC_KEYS)', () => {
+  const previous = generateSigningKeys();
+  const next = generateSigningKeys();
+  let before: TestApp;
+  let after: TestApp;
+
+  beforeAll(async () => {
+    // Before the rotation: signs with the previous key, knows only it.
+    before = await startTestApp({ platform: t.platform, keys: previous, env: { JWT_KEY_ID: 'key-2025' } });
+    // After: signs with the next key and still accepts the previous one's tokens.
+    after = await startTestApp({
+      platform: t.platform,
+      keys: next,
+      env: { JWT_KEY_ID: 'key-2026', JWT_PUBLIC_KEYS: JSON.stringify({ 'key-2025': previous.publicKey }) },
+    });
+  });
+
+  afterAll(async () => {
+    await before?.close();
+    await after?.close();
+  });
+
+  const list = (app: TestApp, token: string) => app.request({ method: 'GET', url: '/v1/exports', headers: bearer(token) });
+
+  it('keeps accepting tokens of the previous key while new ones are signed with the next key', async () => {
+    const oldToken = await before.login(user);
+    const newToken = await after.login(user);
+    expect(decodeJwt(oldToken).header.kid).toBe('key-2025');
+    expect(decodeJwt(newToken).header.kid).toBe('key-2026');
+
+    expect((await list(after, oldToken)).statusCode).toBe(200);
+    expect((await list(after, newToken)).statusCode).toBe(200);
+    // An instance that does not know the next key yet refuses its tokens.
+    expect((await list(before, newToken)).statusCode).toBe(401);
+  });
+
+  it('checks the signature with the key the kid names, not with any key it holds', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss: after.config.jwt.issuer,
+      aud: after.config.jwt.audience,
+      sub: user.id,
+      email: user.email,
+      scope: 'exports:read',
+      jti: randomUUID(),
+      iat: now,
+      exp: now + 300,
+    };
+    // Signed with the next key but claiming to be the previous one.
+    const mislabelled = forgeJwt({ alg: 'ES256', typ: 'JWT', kid: 'key-2025' }, claims, { alg: 'ES256', key: next.privateKey });
+    const response = await list(after, mislabelled);
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toMatchObject({ code: 'invalid_token' });
+  });
+});
+
+describe('route access declarations', () => {
+  it('refuses to start an app with a route that does not declare who may call it', async () => {
+    const app = buildApp(t.config, { swaggerUi: false });
+    const attempt = async () => {
+      app.get('/v1/forgotten', async () => ({ secret: true }));
+      await app.ready();
+    };
+    await expect(attempt()).rejects.toThrow(/GET \/v1\/forgotten must declare config.access/);
+    await app.close();
+  });
+
+  it('protects the HEAD twin of a protected GET route too', async () => {
+    const anonymous = await t.request({ method: 'HEAD', url: '/v1/exports' });
+    expect(anonymous.statusCode).toBe(401);
+    const token = await t.login(user);
+    expect((await t.request({ method: 'HEAD', url: '/v1/exports', headers: bearer(token) })).statusCode).toBe(200);
   });
 });

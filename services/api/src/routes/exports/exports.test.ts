@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { parseMessage, type ExportMessage } from '@memberships/core';
+import { EXPORT_REQUESTED, parseMessage, type ExportRequestedV1 } from '@memberships/core';
 import type { CreatedUser } from '@memberships/local-platform';
 import { bearer, drainQueue, startTestApp, type TestApp } from '../../testing/test-app';
 
@@ -35,11 +35,11 @@ const requestExport = (who: Member, headers: Record<string, string> = {}, payloa
 const get = (who: Member, url: string) => t.request({ method: 'GET', url, headers: bearer(who.token) });
 
 /** The export.requested messages on the queue for this user (taken off the queue). */
-async function messagesFor(who: Member): Promise<ExportMessage[]> {
+async function messagesFor(who: Member): Promise<ExportRequestedV1[]> {
   const bodies = await drainQueue(t.app, t.platform.exportQueueUrl);
   return bodies.flatMap((body) => {
     const parsed = parseMessage(body);
-    return parsed.ok && parsed.message.userId === who.user.id ? [parsed.message] : [];
+    return parsed.ok && parsed.message.type === EXPORT_REQUESTED && parsed.message.userId === who.user.id ? [parsed.message] : [];
   });
 }
 
@@ -374,5 +374,115 @@ describe('GET /v1/exports/{id}/download', () => {
     expect(response.statusCode).toBe(409);
     expect(response.json()).toMatchObject({ code: 'export_failed', state: 'failed' });
     await messagesFor(owner);
+  });
+});
+
+describe('a queued export whose message was never sent (the API died in between)', () => {
+  /** What the API leaves behind when it dies after creating the job and before sending its message. */
+  async function strandedJob(who: Member): Promise<string> {
+    const { job, created } = await t.app.jobStore.create({ userId: who.user.id, trigger: 'api' });
+    expect(created).toBe(true);
+    return job.id;
+  }
+
+  it('sends the message again when the user asks after REQUEUE_AFTER_SECONDS (120), once per interval', async () => {
+    const henry = await member();
+    const jobId = await strandedJob(henry);
+    try {
+      // Too early to tell a lost message from a busy queue: the job is returned, nothing is sent.
+      const early = await requestExport(henry);
+      expect(early.statusCode).toBe(202);
+      expect(early.headers['export-request']).toBe('existing');
+      expect(early.json().id).toBe(jobId);
+      expect(await messagesFor(henry)).toEqual([]);
+
+      t.clock.advance(121_000);
+      const late = await requestExport(henry);
+      expect(late.statusCode).toBe(202);
+      expect(late.json()).toMatchObject({ id: jobId, state: 'queued' });
+      const [message, ...more] = await messagesFor(henry);
+      expect(more).toEqual([]);
+      expect(message).toEqual({
+        type: 'export.requested',
+        version: 1,
+        jobId,
+        userId: henry.user.id,
+        trigger: 'api',
+        requestedAt: late.json().created_at,
+      });
+
+      // Asking again at once sends nothing more; after another interval, once more.
+      await Promise.all([requestExport(henry), requestExport(henry)]);
+      expect(await messagesFor(henry)).toEqual([]);
+      t.clock.advance(121_000);
+      await requestExport(henry);
+      expect((await messagesFor(henry)).map((sent) => sent.jobId)).toEqual([jobId]);
+    } finally {
+      t.clock.reset();
+    }
+  });
+
+  it('leaves alone a queued export a worker has already started once (released for a retry)', async () => {
+    const iris = await member();
+    const jobId = await strandedJob(iris);
+    expect((await t.app.jobStore.claim(jobId, 'test-worker', 60_000)).claimed).toBe(true);
+    await t.app.jobStore.release(jobId, 'test-worker');
+    try {
+      t.clock.advance(10 * 60_000);
+      const later = { ...iris, token: await t.login(iris.user) };
+      const response = await requestExport(later);
+      expect(response.json()).toMatchObject({ id: jobId, state: 'queued', attempts: 1 });
+      expect(await messagesFor(iris)).toEqual([]);
+    } finally {
+      t.clock.reset();
+    }
+  });
+});
+
+describe('request rate limits (per user, per instance)', () => {
+  let limited: TestApp;
+
+  beforeAll(async () => {
+    limited = await startTestApp({
+      platform: t.platform,
+      keys: t.keys,
+      env: { EXPORT_READ_RATE_LIMIT: '3', EXPORT_WRITE_RATE_LIMIT: '2', RATE_LIMIT_WINDOW_SECONDS: '60' },
+    });
+  });
+
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  const call = (who: Member, method: string, url: string) => limited.request({ method, url, headers: bearer(who.token) });
+
+  function expectRateLimited(response: { statusCode: number; headers: Record<string, string | undefined>; json(): any }) {
+    expect(response.statusCode).toBe(429);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const retryAfter = Number(response.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(response.json()).toMatchObject({ status: 429, code: 'rate_limited', retry_after: retryAfter });
+  }
+
+  it('answers 429 rate_limited with Retry-After once a user has used up the reads of the window; other users go on', async () => {
+    const busy = await member();
+    const calm = await member();
+    const missing = `/v1/exports/${randomUUID()}`;
+    // One budget for all the export reads.
+    expect((await call(busy, 'GET', '/v1/exports')).statusCode).toBe(200);
+    expect((await call(busy, 'GET', missing)).statusCode).toBe(404);
+    expect((await call(busy, 'GET', `${missing}/download`)).statusCode).toBe(404);
+    expectRateLimited(await call(busy, 'GET', '/v1/exports'));
+
+    expect((await call(calm, 'GET', '/v1/exports')).statusCode).toBe(200);
+  });
+
+  it('limits creating exports separately from reading them', async () => {
+    const eager = await member();
+    for (let i = 0; i < 2; i += 1) expect((await call(eager, 'POST', '/v1/exports')).statusCode).toBe(202);
+    expectRateLimited(await call(eager, 'POST', '/v1/exports'));
+    expect((await call(eager, 'GET', '/v1/exports')).statusCode).toBe(200);
+    expect(await messagesFor(eager)).toHaveLength(1);
   });
 });

@@ -1,3 +1,5 @@
+// Types of app.rateLimit (the plugin is registered in app.ts).
+import type {} from '@fastify/rate-limit';
 import {
   buckets,
   DomainError,
@@ -6,7 +8,7 @@ import {
   type ExportJob,
   type JobStore,
 } from '@memberships/core';
-import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import {
   EnqueueFailedError,
   ExportCreateConflictError,
@@ -34,14 +36,30 @@ const ENQUEUE_FAILED = {
   message: 'The export could not be queued. Request a new export.',
 };
 
-/** Export jobs: `/v1/exports/*`. Every route acts only on the caller's own exports. */
+/**
+ * Export jobs: `/v1/exports/*`. Every route acts only on the caller's own
+ * exports. Requests are rate-limited per user (after authentication, which
+ * the access declaration puts first): one budget for the reads, a smaller
+ * one for creating exports.
+ */
 const exportRoutes: FastifyPluginAsync = async (app) => {
-  const read = [app.authenticate, app.requireScope('exports:read')];
-  const write = [app.authenticate, app.requireScope('exports:write')];
+  const { rateLimits, requeueAfterSeconds } = app.config;
+  const perUser = (bucket: string) => (request: FastifyRequest) => `${bucket}:${request.user?.userId ?? request.ip}`;
+  const readLimit = app.rateLimit({
+    max: rateLimits.exportReads,
+    timeWindow: rateLimits.windowSeconds * 1000,
+    keyGenerator: perUser('exports-read'),
+  });
+  const writeLimit = app.rateLimit({
+    max: rateLimits.exportWrites,
+    timeWindow: rateLimits.windowSeconds * 1000,
+    keyGenerator: perUser('exports-write'),
+  });
+  const read = { config: { access: 'exports:read' as const }, onRequest: [readLimit] };
 
   app.post<{ Headers: CreateExportHeaders; Reply: ExportJobResource }>(
     '',
-    { schema: createExportSchema, onRequest: write, preValidation: rejectBodyContent },
+    { schema: createExportSchema, config: { access: 'exports:write' }, onRequest: [writeLimit], preValidation: rejectBodyContent },
     async (request, reply) => {
       const userId = request.user.userId;
       const result = await createJob(app.jobStore, {
@@ -71,6 +89,7 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
         log.info('export requested');
       } else {
         log.info({ reason: result.reason }, 'existing export returned');
+        await requeueIfStalled(app, job, requeueAfterSeconds, log);
         reply.header(EXPORT_REQUEST_HEADER, 'existing');
       }
       return reply.code(202).header('location', exportPath(job.id)).send(toJobResource(job));
@@ -79,7 +98,7 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
 
   app.get<{ Querystring: ListExportsQuery }>(
     '',
-    { schema: listExportsSchema, onRequest: read },
+    { schema: listExportsSchema, ...read },
     async (request) => {
       const { limit, cursor } = request.query;
       try {
@@ -97,13 +116,13 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
 
   app.get<{ Params: JobIdParams }>(
     '/:id',
-    { schema: getExportSchema, onRequest: read },
+    { schema: getExportSchema, ...read },
     async (request) => toJobResource(await ownJob(app.jobStore, request.params.id, request.user.userId)),
   );
 
   app.get<{ Params: JobIdParams }>(
     '/:id/download',
-    { schema: downloadExportSchema, onRequest: read },
+    { schema: downloadExportSchema, ...read },
     async (request, reply) => {
       const job = await ownJob(app.jobStore, request.params.id, request.user.userId);
       if (job.state === 'failed') throw new ExportFailedError(job.id);
@@ -177,6 +196,36 @@ async function failUnqueuedJob(store: JobStore, jobId: string, log: FastifyBaseL
     }
   }
   log.error('export left queued without a message; it blocks new exports of this user until it expires');
+}
+
+/**
+ * Closes the gap between creating a job and sending its message: if the API
+ * died in between, the job stays queued with no message and blocks the
+ * user's new exports. A queued job no worker has started after
+ * `afterSeconds` gets its message sent again — by one request only, and at
+ * most once per `afterSeconds` (JobStore.markRequeued). A duplicate message is
+ * harmless: the worker's claim is conditional.
+ */
+async function requeueIfStalled(app: FastifyInstance, job: ExportJob, afterSeconds: number, log: FastifyBaseLogger): Promise<void> {
+  // Scheduled exports are created by the worker from a redelivered schedule message: only API ones can stall this way.
+  if (job.trigger !== 'api' || job.state !== 'queued' || job.attempts > 0) return;
+  const staleBefore = new Date(app.clock.now().getTime() - afterSeconds * 1000);
+  if (Date.parse(job.createdAt) > staleBefore.getTime()) return;
+  try {
+    if (!(await app.jobStore.markRequeued(job.id, staleBefore))) return;
+    await app.exportQueue.enqueue({
+      type: EXPORT_REQUESTED,
+      version: 1,
+      jobId: job.id,
+      userId: job.userId,
+      trigger: 'api',
+      requestedAt: job.createdAt,
+    });
+    log.warn({ ageSeconds: Math.round((app.clock.now().getTime() - Date.parse(job.createdAt)) / 1000) }, 'stalled export: message sent again');
+  } catch (error) {
+    // The existing job is still the right answer; the next request tries again.
+    log.error({ err: error }, 'could not send the message of a stalled export again');
+  }
 }
 
 /** e.g. `memberships-2025-11-25-<id>.csv`. */

@@ -1,8 +1,9 @@
 import {
-  authProblemResponses,
   bodyProblemResponses,
   commonProblemResponses,
   problemResponse,
+  rateLimitProblemResponse,
+  retryAfterHeader,
 } from '../../schemas/problem';
 
 /** Same alphabet and length as core's job ids, so a malformed id is a 400, not a lookup. */
@@ -12,8 +13,6 @@ export const EXPORT_REQUEST_HEADER = 'export-request';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
-
-const security = [{ bearerAuth: [] }];
 
 const jobIdParams = {
   type: 'object',
@@ -45,8 +44,8 @@ export const createExportSchema = {
     'Accepts the request at once: a worker builds the CSV file and emails it to the account address. ' +
     'While an export of yours is queued or running, a new request returns that export instead of starting another ' +
     '(`Export-Request: existing`). With an `Idempotency-Key`, a retried request returns the export the first one ' +
-    'created (remembered for 24 hours).',
-  security,
+    'created (remembered for 24 hours). If the export returned has been waiting for a worker for a while without ' +
+    'being started, its request is sent to the workers again.',
   headers: {
     type: 'object',
     properties: {
@@ -75,10 +74,10 @@ export const createExportSchema = {
       $ref: 'ExportJob#',
     },
     ...commonProblemResponses(),
-    ...authProblemResponses(),
+    ...rateLimitProblemResponse(),
     ...bodyProblemResponses(),
-    409: problemResponse('Simultaneous requests of the same user collided (`job_create_conflict`); retry.'),
-    503: problemResponse('The export could not be queued and was marked failed (`enqueue_failed`); retry later.'),
+    409: problemResponse('Simultaneous requests of the same user collided (`job_create_conflict`); retry.', retryAfterHeader),
+    503: problemResponse('The export could not be queued and was marked failed (`enqueue_failed`); retry later.', retryAfterHeader),
   },
 } as const;
 
@@ -86,12 +85,11 @@ export const getExportSchema = {
   tags: ['exports'],
   operationId: 'getExport',
   summary: 'Get one of your exports',
-  security,
   params: jobIdParams,
   response: {
     200: { description: 'The export.', $ref: 'ExportJob#' },
     ...commonProblemResponses(),
-    ...authProblemResponses(),
+    ...rateLimitProblemResponse(),
     404: problemResponse('No export with this id belongs to you (`export_not_found`).'),
   },
 } as const;
@@ -100,7 +98,6 @@ export const listExportsSchema = {
   tags: ['exports'],
   operationId: 'listExports',
   summary: 'List your exports, newest first',
-  security,
   querystring: {
     type: 'object',
     additionalProperties: false,
@@ -112,7 +109,7 @@ export const listExportsSchema = {
   response: {
     200: { description: 'A page of exports.', $ref: 'ExportJobList#' },
     ...commonProblemResponses(),
-    ...authProblemResponses(),
+    ...rateLimitProblemResponse(),
   },
 } as const;
 
@@ -121,7 +118,6 @@ export const downloadExportSchema = {
   operationId: 'downloadExport',
   summary: 'Download the CSV file of a finished export',
   description: 'Redirects to a short-lived, pre-signed URL of the file (valid for a few minutes: follow it at once).',
-  security,
   params: jobIdParams,
   response: {
     302: {
@@ -130,7 +126,7 @@ export const downloadExportSchema = {
       type: 'null',
     },
     ...commonProblemResponses(),
-    ...authProblemResponses(),
+    ...rateLimitProblemResponse(),
     404: problemResponse('No export with this id belongs to you (`export_not_found`).'),
     409: problemResponse('The export has no file: it is still queued or running (`export_not_ready`), or it failed (`export_failed`).'),
     410: problemResponse('The file was deleted after its retention period (`export_file_expired`).'),

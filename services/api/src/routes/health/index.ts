@@ -29,9 +29,9 @@ const healthRoutes: FastifyPluginAsync = async (app) => {
   const configured = app.config.logLevel === 'silent' ? Infinity : (pino.levels.values[app.config.logLevel] ?? 0);
   const logLevel: LogLevel = configured > pino.levels.values.warn! ? app.config.logLevel : 'warn';
 
-  app.get('/healthz', { schema: livenessSchema, logLevel }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: livenessSchema, logLevel, config: { access: 'public' } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: readinessSchema, logLevel }, async (request) => {
+  app.get('/readyz', { schema: readinessSchema, logLevel, config: { access: 'public' } }, async (request) => {
     const names = Object.keys(checks) as (keyof typeof checks)[];
     const outcomes = await Promise.all(
       names.map(async (name) => {

@@ -1,4 +1,6 @@
-import { problemResponse } from '../../schemas/problem';
+import { commonProblemResponses, problemResponse } from '../../schemas/problem';
+
+const internalErrorResponse = commonProblemResponses()[500];
 
 export const CHECK_OUTCOMES = ['ok', 'failed', 'timeout'] as const;
 export type CheckOutcome = (typeof CHECK_OUTCOMES)[number];
@@ -16,6 +18,7 @@ export const livenessSchema = {
       required: ['status'],
       properties: { status: { type: 'string', enum: ['ok'] } },
     },
+    500: internalErrorResponse,
   },
 } as const;
 
@@ -44,6 +47,7 @@ export const readinessSchema = {
         },
       },
     },
+    500: internalErrorResponse,
     503: problemResponse('A dependency failed or timed out (`not_ready`); `checks` says which.'),
   },
 } as const;

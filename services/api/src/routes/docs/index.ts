@@ -1,0 +1,58 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { stableOpenApiDocument } from '../../openapi-document';
+import { openApiDocumentSchema } from './schemas';
+
+/**
+ * Content-Security-Policy of Swagger UI (/docs): its scripts, styles and
+ * images come from this origin only, it calls only this origin ("Try it
+ * out"), and it may not be framed. Replaces the API's `default-src 'none'`
+ * on the /docs routes only.
+ */
+const DOCS_CSP = {
+  'default-src': ["'self'"],
+  'base-uri': ["'self'"],
+  'connect-src': ["'self'"],
+  'font-src': ["'self'", 'data:'],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+  'img-src': ["'self'", 'data:'],
+  'object-src': ["'none'"],
+  'script-src': ["'self'"],
+  'script-src-attr': ["'none'"],
+  'style-src': ["'self'"],
+};
+
+export interface DocsRoutesOptions {
+  /**
+   * Serve Swagger UI at /docs (default true). Its file server needs the
+   * ESM-only `content-disposition@3`, which Node 20 loads but Jest's module
+   * loader cannot before Node 24.9 (the same limit as `app.inject`, see
+   * testing/http-client.ts): apps built inside Jest turn it off, and
+   * docs.test.ts checks /docs on the built server. The UI adds no operation
+   * to the document.
+   */
+  readonly ui?: boolean | undefined;
+}
+
+/** `GET /openapi.json` (the document) and Swagger UI at `/docs`. */
+const docsRoutes: FastifyPluginAsync<DocsRoutesOptions> = async (app, { ui = true }) => {
+  if (ui) {
+    // Loaded only when served, so that building the app never touches it otherwise.
+    const { default: swaggerUi } = await import('@fastify/swagger-ui');
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: DOCS_CSP,
+      // No calls to the public validator service: the page talks to this API only.
+      uiConfig: { validatorUrl: null, deepLinking: true, persistAuthorization: false },
+    });
+  }
+
+  // The same document, in the same order, as the checked-in openapi.json.
+  let document: string | undefined;
+  app.get('/openapi.json', { schema: openApiDocumentSchema, config: { access: 'public' } }, async (_request, reply) => {
+    document ??= JSON.stringify(stableOpenApiDocument(app.swagger()));
+    return reply.type('application/json; charset=utf-8').header('cache-control', 'public, max-age=300').send(document);
+  });
+};
+
+export default docsRoutes;
