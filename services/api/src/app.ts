@@ -13,6 +13,7 @@ import awsClients from './plugins/aws-clients';
 import database from './plugins/database';
 import exportFiles from './plugins/export-files';
 import exportQueue from './plugins/export-queue';
+import exportScheduler from './plugins/export-scheduler';
 import openapi from './plugins/openapi';
 import problemDetails, { problemFor, sendProblem } from './plugins/problem-details';
 import schemas from './plugins/schemas';
@@ -20,6 +21,7 @@ import sessions from './plugins/sessions';
 import stores from './plugins/stores';
 import authRoutes from './routes/auth';
 import docsRoutes from './routes/docs';
+import exportScheduleRoutes from './routes/export-schedules';
 import exportRoutes from './routes/exports';
 import healthRoutes from './routes/health';
 import userRoutes from './routes/users';
@@ -104,6 +106,7 @@ export const serviceApp: FastifyPluginAsync<ServiceAppOptions> = async (app, { c
   await app.register(sessions);
   await app.register(exportQueue);
   await app.register(exportFiles);
+  await app.register(exportScheduler);
 
   // The API speaks JSON only: any other body is a 415, not a string handed to a route.
   app.removeContentTypeParser('text/plain');
@@ -121,6 +124,7 @@ export const serviceApp: FastifyPluginAsync<ServiceAppOptions> = async (app, { c
   await app.register(authRoutes, { prefix: '/v1/auth' });
   await app.register(userRoutes, { prefix: '/v1' });
   await app.register(exportRoutes, { prefix: '/v1/exports' });
+  await app.register(exportScheduleRoutes, { prefix: '/v1/export-schedules' });
 };
 
 /** Builds the API; `listen` (server.ts) or `inject` (tests) it. Clients to AWS and PostgreSQL close with the app. */

@@ -13,12 +13,53 @@ function env(overrides: Record<string, string | undefined> = {}): NodeJS.Process
     GUARDS_TABLE: 'p-export-guards',
     EXPORT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/p-export-requests',
     EXPORT_BUCKET: 'p-export-files',
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/p-export-scheduler',
+    EXPORT_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:p-export-requests',
+    EXPORT_DLQ_ARN: 'arn:aws:sqs:eu-west-1:123456789012:p-export-requests-dlq',
     DATABASE_URL: 'postgres://api:secret@db.internal:5432/memberships',
     JWT_PRIVATE_KEY: keys.privateKey,
     JWT_PUBLIC_KEY: keys.publicKey,
     ...overrides,
   };
 }
+
+describe('loadConfig: export schedules', () => {
+  it('reads the Scheduler settings and the schedule limits when set', () => {
+    const config = loadConfig(
+      env({
+        SCHEDULES_TABLE: 'schedules',
+        SCHEDULER_GROUP_NAME: 'exports-group',
+        AWS_ENDPOINT_URL_SCHEDULER: 'http://127.0.0.1:8010',
+        SCHEDULE_FLEXIBLE_WINDOW_MINUTES: '15',
+        SCHEDULES_PER_USER: '3',
+      }),
+    );
+    expect(config.tables.schedules).toBe('schedules');
+    expect(config.aws.endpoints.scheduler).toBe('http://127.0.0.1:8010');
+    expect(config.schedules).toMatchObject({ groupName: 'exports-group', flexibleWindowMinutes: 15, perUser: 3 });
+  });
+
+  it('names every missing or malformed Scheduler setting at once', () => {
+    const attempt = () =>
+      loadConfig(
+        env({
+          SCHEDULER_ROLE_ARN: undefined,
+          EXPORT_QUEUE_ARN: 'https://sqs.eu-west-1.amazonaws.com/123456789012/p-export-requests',
+          SCHEDULE_FLEXIBLE_WINDOW_MINUTES: '0',
+        }),
+      );
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/SCHEDULER_ROLE_ARN is required/);
+    expect(attempt).toThrow(/EXPORT_QUEUE_ARN must be an SQS queue ARN/);
+    expect(attempt).toThrow(/SCHEDULE_FLEXIBLE_WINDOW_MINUTES must be an integer between 1 and 1440/);
+  });
+
+  it('needs SCHEDULES_TABLE and SCHEDULER_GROUP_NAME when USERS_TABLE is not named by resourceNames', () => {
+    expect(() => loadConfig(env({ USERS_TABLE: 'members', REFRESH_TOKENS_TABLE: 'rt', LOGIN_ATTEMPTS_TABLE: 'la' }))).toThrow(
+      /SCHEDULES_TABLE is required[\s\S]*SCHEDULER_GROUP_NAME is required/,
+    );
+  });
+});
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -36,6 +77,15 @@ describe('loadConfig', () => {
         // Derived from USERS_TABLE the way resourceNames(prefix) names them.
         refreshTokens: 'p-refresh-tokens',
         loginAttempts: 'p-login-attempts',
+        schedules: 'p-export-schedules',
+      },
+      schedules: {
+        groupName: 'p-exports',
+        roleArn: 'arn:aws:iam::123456789012:role/p-export-scheduler',
+        queueArn: 'arn:aws:sqs:eu-west-1:123456789012:p-export-requests',
+        deadLetterArn: 'arn:aws:sqs:eu-west-1:123456789012:p-export-requests-dlq',
+        flexibleWindowMinutes: 60,
+        perUser: 5,
       },
       downloadUrlTtlSeconds: 300,
       publicS3Endpoint: undefined,
@@ -146,7 +196,11 @@ describe('loadConfig', () => {
     const attempt = () => loadConfig(env({ USERS_TABLE: 'members' }));
     expect(attempt).toThrow(/REFRESH_TOKENS_TABLE is required/);
     expect(attempt).toThrow(/LOGIN_ATTEMPTS_TABLE is required/);
-    expect(loadConfig(env({ USERS_TABLE: 'members', REFRESH_TOKENS_TABLE: 'rt', LOGIN_ATTEMPTS_TABLE: 'la' })).tables).toMatchObject({
+    expect(
+      loadConfig(
+        env({ USERS_TABLE: 'members', REFRESH_TOKENS_TABLE: 'rt', LOGIN_ATTEMPTS_TABLE: 'la', SCHEDULES_TABLE: 'st', SCHEDULER_GROUP_NAME: 'g' }),
+      ).tables,
+    ).toMatchObject({
       refreshTokens: 'rt',
       loginAttempts: 'la',
     });

@@ -4,6 +4,8 @@ import {
   DEFAULT_ACCOUNT_LIMIT,
   DEFAULT_ADDRESS_LIMIT,
   EnvReader,
+  DEFAULT_SCHEDULES_PER_USER,
+  EXPORT_SCHEDULE_GROUP_LOGICAL,
   REFRESH_TOKEN_TTL_DAYS,
   tables as tableDefinitions,
   type AttemptLimit,
@@ -40,7 +42,11 @@ export interface ApiConfig {
     readonly refreshTokens: string;
     /** LOGIN_ATTEMPTS_TABLE; default derived from USERS_TABLE (`<prefix>-login-attempts`). */
     readonly loginAttempts: string;
+    /** SCHEDULES_TABLE; default derived from USERS_TABLE (`<prefix>-export-schedules`). */
+    readonly schedules: string;
   };
+  /** Monthly export subscriptions and their EventBridge Scheduler schedules. */
+  readonly schedules: ScheduleSettings;
   readonly exportQueueUrl: string;
   readonly exportBucket: string;
   /** PostgreSQL URL; the API only uses it for the readiness check. */
@@ -87,6 +93,22 @@ export interface ApiConfig {
   readonly requeueAfterSeconds: number;
 }
 
+/** How the API keeps one EventBridge Scheduler schedule per export subscription (routes/export-schedules). */
+export interface ScheduleSettings {
+  /** Schedule group holding the `export-<id>` schedules (SCHEDULER_GROUP_NAME; default `<prefix>-exports` derived from USERS_TABLE). */
+  readonly groupName: string;
+  /** IAM role the Scheduler assumes to send to the queue (SCHEDULER_ROLE_ARN, required). */
+  readonly roleArn: string;
+  /** Target: ARN of the export queue (EXPORT_QUEUE_ARN, required). */
+  readonly queueArn: string;
+  /** Where the Scheduler puts a tick it could not deliver (EXPORT_DLQ_ARN, required). */
+  readonly deadLetterArn: string;
+  /** Flexible time window, spreading the many schedules of the 1st (SCHEDULE_FLEXIBLE_WINDOW_MINUTES, default 60, 1-1440). */
+  readonly flexibleWindowMinutes: number;
+  /** Most schedules one user may have (SCHEDULES_PER_USER, default 5). */
+  readonly perUser: number;
+}
+
 export interface JwtConfig {
   /** PEM of the ES256 (P-256) private key that signs access tokens (JWT_PRIVATE_KEY). */
   readonly privateKey: string;
@@ -119,6 +141,7 @@ export const DEFAULT_JWT_AUDIENCE = 'memberships-api';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const read = new EnvReader(env);
+  const problems: string[] = [];
   const privateKeyPem = pem(read.string('JWT_PRIVATE_KEY'));
   const publicKeyPem = pem(read.string('JWT_PUBLIC_KEY'));
   const usersTable = read.string('USERS_TABLE');
@@ -134,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
         dynamodb: read.optionalUrl('AWS_ENDPOINT_URL_DYNAMODB'),
         sqs: read.optionalUrl('AWS_ENDPOINT_URL_SQS'),
         s3: read.optionalUrl('AWS_ENDPOINT_URL_S3'),
+        scheduler: read.optionalUrl('AWS_ENDPOINT_URL_SCHEDULER'),
       },
     },
     tables: {
@@ -142,7 +166,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       guards: read.string('GUARDS_TABLE'),
       refreshTokens: read.optionalString('REFRESH_TOKENS_TABLE') ?? siblingTable(usersTable, 'refreshTokens') ?? read.string('REFRESH_TOKENS_TABLE'),
       loginAttempts: read.optionalString('LOGIN_ATTEMPTS_TABLE') ?? siblingTable(usersTable, 'loginAttempts') ?? read.string('LOGIN_ATTEMPTS_TABLE'),
+      schedules: read.optionalString('SCHEDULES_TABLE') ?? siblingTable(usersTable, 'exportSchedules') ?? read.string('SCHEDULES_TABLE'),
     },
+    schedules: readScheduleSettings(read, usersTable, problems),
     exportQueueUrl: read.url('EXPORT_QUEUE_URL'),
     exportBucket: read.string('EXPORT_BUCKET'),
     databaseUrl: read.url('DATABASE_URL'),
@@ -177,7 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     requeueAfterSeconds: read.integer('REQUEUE_AFTER_SECONDS', 120, { min: 10, max: 86_400 }),
   };
   const additionalPublicKeys = read.optionalString('JWT_PUBLIC_KEYS');
-  read.done();
+  finish(read, problems);
   return createConfig({
     ...config,
     jwt: { ...config.jwt, ...(additionalPublicKeys ? { additionalPublicKeys: parsePublicKeys(additionalPublicKeys) } : {}) },
@@ -207,10 +233,44 @@ export function verificationKeys(jwt: JwtConfig): Readonly<Record<string, string
  * users table, so an environment that only sets USERS_TABLE (named by
  * resourceNames(prefix)) keeps working; set the variable to name it otherwise.
  */
-function siblingTable(usersTable: string, key: 'refreshTokens' | 'loginAttempts'): string | undefined {
+function siblingTable(usersTable: string, key: 'refreshTokens' | 'loginAttempts' | 'exportSchedules'): string | undefined {
+  const prefix = deploymentPrefix(usersTable);
+  return prefix === undefined ? undefined : `${prefix}-${tableDefinitions[key].logicalName}`;
+}
+
+/** `<prefix>` of a users table named `<prefix>-users` by resourceNames(prefix); undefined for another name. */
+function deploymentPrefix(usersTable: string): string | undefined {
   const suffix = `-${tableDefinitions.users.logicalName}`;
   if (!usersTable.endsWith(suffix) || usersTable.length === suffix.length) return undefined;
-  return `${usersTable.slice(0, -suffix.length)}-${tableDefinitions[key].logicalName}`;
+  return usersTable.slice(0, -suffix.length);
+}
+
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
+const SQS_QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+
+/**
+ * The Scheduler settings, shared by the API and the reconcile script. ARNs
+ * are checked for their shape here, so a typo stops the process at start
+ * instead of failing every schedule creation with a 503.
+ */
+function readScheduleSettings(read: EnvReader, usersTable: string, problems: string[]): ScheduleSettings {
+  const prefix = deploymentPrefix(usersTable);
+  const groupName =
+    read.optionalString('SCHEDULER_GROUP_NAME') ??
+    (prefix === undefined ? read.string('SCHEDULER_GROUP_NAME') : `${prefix}-${EXPORT_SCHEDULE_GROUP_LOGICAL}`);
+  const arn = (name: string, pattern: RegExp, what: string): string => {
+    const value = read.string(name);
+    if (value && !pattern.test(value)) problems.push(`${name} must be ${what}, got "${value}"`);
+    return value;
+  };
+  return {
+    groupName,
+    roleArn: arn('SCHEDULER_ROLE_ARN', IAM_ROLE_ARN, 'an IAM role ARN (arn:aws:iam::<account>:role/<name>)'),
+    queueArn: arn('EXPORT_QUEUE_ARN', SQS_QUEUE_ARN, 'an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)'),
+    deadLetterArn: arn('EXPORT_DLQ_ARN', SQS_QUEUE_ARN, 'an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)'),
+    flexibleWindowMinutes: read.integer('SCHEDULE_FLEXIBLE_WINDOW_MINUTES', 60, { min: 1, max: 1440 }),
+    perUser: read.integer('SCHEDULES_PER_USER', DEFAULT_SCHEDULES_PER_USER, { min: 1, max: 100 }),
+  };
 }
 
 function parsePublicKeys(raw: string): Record<string, string> {
@@ -333,6 +393,17 @@ function jwkThumbprint(publicKey: KeyObject): string {
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
+/** EnvReader.done() with the problems found beyond its readers, all in one ConfigError. */
+function finish(read: EnvReader, problems: readonly string[]): void {
+  try {
+    read.done();
+  } catch (error) {
+    if (problems.length === 0 || !(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`${error.message}\n  - ${problems.join('\n  - ')}`);
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     for (const child of Object.values(value)) deepFreeze(child);
@@ -359,5 +430,35 @@ export function loadUserAdminConfig(env: NodeJS.ProcessEnv = process.env): UserA
     usersTable: read.string('USERS_TABLE'),
   };
   read.done();
+  return deepFreeze(config);
+}
+
+/**
+ * What the schedule reconciler (scripts/reconcile-schedules.ts) needs: the
+ * schedules table and the Scheduler settings, read from the same variables
+ * as the API's so it runs with the API task's environment (no JWT keys needed).
+ */
+export interface ScheduleAdminConfig {
+  readonly aws: AwsClientSettings;
+  readonly logLevel: LogLevel;
+  /** SCHEDULES_TABLE (default derived from USERS_TABLE). */
+  readonly schedulesTable: string;
+  readonly schedules: ScheduleSettings;
+}
+
+export function loadScheduleAdminConfig(env: NodeJS.ProcessEnv = process.env): ScheduleAdminConfig {
+  const read = new EnvReader(env);
+  const problems: string[] = [];
+  const usersTable = read.optionalString('USERS_TABLE') ?? '';
+  const config = {
+    aws: {
+      region: read.string('AWS_REGION'),
+      endpoints: { dynamodb: read.optionalUrl('AWS_ENDPOINT_URL_DYNAMODB'), scheduler: read.optionalUrl('AWS_ENDPOINT_URL_SCHEDULER') },
+    },
+    logLevel: logLevel(read.string('LOG_LEVEL', 'info')),
+    schedulesTable: read.optionalString('SCHEDULES_TABLE') ?? siblingTable(usersTable, 'exportSchedules') ?? read.string('SCHEDULES_TABLE'),
+    schedules: readScheduleSettings(read, usersTable, problems),
+  };
+  finish(read, problems);
   return deepFreeze(config);
 }

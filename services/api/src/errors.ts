@@ -174,3 +174,48 @@ export class EmailTakenProblem extends HttpProblem {
     super(409, 'email_taken', 'Email address taken', `A user with the email address ${email} already exists.`);
   }
 }
+
+/** No schedule with this id belongs to the caller (another user's schedule is reported the same way). */
+export class ScheduleNotFoundProblem extends HttpProblem {
+  constructor(id: string) {
+    super(404, 'schedule_not_found', 'Export schedule not found', `There is no export schedule ${id} for this account.`);
+  }
+}
+
+export class ScheduleLimitReachedProblem extends HttpProblem {
+  constructor(limit: number) {
+    super(409, 'schedule_limit_reached', 'Export schedule limit reached', `An account can have at most ${limit} export schedules; delete one to create another.`, {
+      extensions: { limit },
+    });
+  }
+}
+
+/**
+ * The timing asked for is not a valid schedule (day 29, 25:00, an unknown
+ * time zone...). `errors` names each field in the request's spelling.
+ */
+export class InvalidScheduleProblem extends HttpProblem {
+  constructor(readonly errors: readonly FieldError[]) {
+    const detail = errors.map((error) => `${error.field} ${error.message}`).join('; ');
+    super(400, 'invalid_schedule', 'Invalid export schedule', `${detail}.`, { extensions: { errors } });
+  }
+}
+
+/** Someone changed the schedule between our read and our write (another request of the same user). */
+export class ScheduleChangedProblem extends HttpProblem {
+  constructor(id: string) {
+    super(409, 'schedule_changed', 'Export schedule changed meanwhile', `Export schedule ${id} was changed by another request at the same time; read it again and retry.`, {
+      headers: { 'retry-after': '1' },
+    });
+  }
+}
+
+/**
+ * EventBridge Scheduler did not take the change; nothing was changed (a
+ * created schedule was removed again, a deleted one is kept). Safe to retry.
+ */
+export class SchedulerUnavailableProblem extends HttpProblem {
+  constructor(detail: string, cause: unknown) {
+    super(503, 'scheduler_unavailable', 'Scheduler unavailable', detail, { headers: { 'retry-after': '5' }, cause });
+  }
+}

@@ -49,6 +49,9 @@ beforeAll(async () => {
     GUARDS_TABLE: 'doc-export-guards',
     EXPORT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/doc-export-requests',
     EXPORT_BUCKET: 'doc-export-files',
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/doc-export-scheduler',
+    EXPORT_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:doc-export-requests',
+    EXPORT_DLQ_ARN: 'arn:aws:sqs:us-east-1:000000000000:doc-export-requests-dlq',
     DATABASE_URL: 'postgres://doc:doc@127.0.0.1:5432/doc',
     JWT_PRIVATE_KEY: keys.privateKey,
     JWT_PUBLIC_KEY: keys.publicKey,
@@ -110,17 +113,24 @@ describe('OpenAPI document', () => {
     const documented = operations().map(([name]) => name).sort();
     expect(documented).toEqual([...new Set(servedRoutes)].sort());
     expect(documented).toEqual([
+      'DELETE /v1/export-schedules/{id}',
       'GET /healthz',
       'GET /openapi.json',
       'GET /readyz',
+      'GET /v1/export-schedules',
+      'GET /v1/export-schedules/{id}',
       'GET /v1/exports',
       'GET /v1/exports/{id}',
       'GET /v1/exports/{id}/download',
       'GET /v1/me',
+      'PATCH /v1/export-schedules/{id}',
       'POST /v1/admin/users',
       'POST /v1/auth/logout',
       'POST /v1/auth/refresh',
       'POST /v1/auth/token',
+      'POST /v1/export-schedules',
+      'POST /v1/export-schedules/{id}/pause',
+      'POST /v1/export-schedules/{id}/resume',
       'POST /v1/exports',
     ]);
   });
@@ -168,6 +178,13 @@ describe('OpenAPI document', () => {
       'GET /v1/exports/{id}': [{ bearerAuth: ['exports:read'] }],
       'GET /v1/exports/{id}/download': [{ bearerAuth: ['exports:read'] }],
       'POST /v1/exports': [{ bearerAuth: ['exports:write'] }],
+      'GET /v1/export-schedules': [{ bearerAuth: ['schedules:read'] }],
+      'GET /v1/export-schedules/{id}': [{ bearerAuth: ['schedules:read'] }],
+      'POST /v1/export-schedules': [{ bearerAuth: ['schedules:write'] }],
+      'PATCH /v1/export-schedules/{id}': [{ bearerAuth: ['schedules:write'] }],
+      'DELETE /v1/export-schedules/{id}': [{ bearerAuth: ['schedules:write'] }],
+      'POST /v1/export-schedules/{id}/pause': [{ bearerAuth: ['schedules:write'] }],
+      'POST /v1/export-schedules/{id}/resume': [{ bearerAuth: ['schedules:write'] }],
     });
     for (const [name, operation] of operations()) {
       const required = operation.security?.[0]?.bearerAuth;

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { clientOptions } from '@memberships/core';
 import fp from 'fastify-plugin';
@@ -8,6 +9,8 @@ export interface AwsClients {
   readonly dynamodb: DynamoDBClient;
   readonly sqs: SQSClient;
   readonly s3: S3Client;
+  /** EventBridge Scheduler (the local stand-in in development and tests). */
+  readonly scheduler: SchedulerClient;
 }
 
 declare module 'fastify' {
@@ -35,12 +38,14 @@ export default fp(
       dynamodb: new DynamoDBClient({ ...clientOptions(settings, 'dynamodb'), requestHandler }),
       sqs: new SQSClient({ ...clientOptions(settings, 'sqs'), requestHandler }),
       s3: new S3Client({ ...clientOptions(settings, 's3'), requestHandler }),
+      scheduler: new SchedulerClient({ ...clientOptions(settings, 'scheduler'), requestHandler }),
     };
     app.decorate('aws', clients);
     app.addHook('onClose', async () => {
       clients.dynamodb.destroy();
       clients.sqs.destroy();
       clients.s3.destroy();
+      clients.scheduler.destroy();
     });
   },
   { name: 'aws-clients', dependencies: ['app-context'] },

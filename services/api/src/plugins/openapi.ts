@@ -29,6 +29,7 @@ export default fp(
           { name: 'auth', description: 'Log in, refresh and revoke tokens.' },
           { name: 'users', description: 'Your account.' },
           { name: 'exports', description: 'Request, follow and download exports of your memberships.' },
+          { name: 'schedules', description: 'Monthly export subscriptions: an export emailed to you every month.' },
           { name: 'admin', description: 'Administration (scope `users:admin`).' },
           { name: 'health', description: 'Liveness and readiness probes.' },
           { name: 'docs', description: 'This API description.' },

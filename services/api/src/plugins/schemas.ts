@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { exportJobListSchema, exportJobSchema } from '../schemas/export-job';
+import { exportScheduleListSchema, exportScheduleSchema } from '../schemas/export-schedule';
 import { problemSchema } from '../schemas/problem';
 import { tokenSetSchema } from '../schemas/token-set';
 import { userSchema } from '../schemas/user';
@@ -14,6 +15,8 @@ export default fp(
     app.addSchema(problemSchema);
     app.addSchema(exportJobSchema);
     app.addSchema(exportJobListSchema);
+    app.addSchema(exportScheduleSchema);
+    app.addSchema(exportScheduleListSchema);
     app.addSchema(tokenSetSchema);
     app.addSchema(userSchema);
   },

@@ -1,4 +1,4 @@
-import { JobStore, LoginThrottle, RefreshTokenStore, UserStore } from '@memberships/core';
+import { JobStore, LoginThrottle, RefreshTokenStore, ScheduleStore, UserStore } from '@memberships/core';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {
@@ -7,6 +7,7 @@ declare module 'fastify' {
     jobStore: JobStore;
     refreshTokenStore: RefreshTokenStore;
     loginThrottle: LoginThrottle;
+    scheduleStore: ScheduleStore;
   }
 }
 
@@ -22,6 +23,7 @@ export default fp(
       'refreshTokenStore',
       new RefreshTokenStore({ client, table: config.tables.refreshTokens, ttlSeconds: config.jwt.refreshTokenTtlSeconds, now }),
     );
+    app.decorate('scheduleStore', new ScheduleStore({ client, table: config.tables.schedules, limitPerUser: config.schedules.perUser, now }));
     app.decorate(
       'loginThrottle',
       new LoginThrottle({

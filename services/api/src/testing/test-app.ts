@@ -35,14 +35,27 @@ export interface TestPlatform {
   readonly aws: AwsClientSettings;
   readonly names: ResourceNames;
   readonly exportQueueUrl: string;
+  /** ARNs of the export queue and its dead-letter queue: the Scheduler targets. */
+  readonly exportQueueArn: string;
+  readonly exportDlqArn: string;
   readonly databaseUrl: string;
 }
 
 /** Creates this suite's own tables, queues and bucket. */
 export async function provisionTestPlatform(): Promise<TestPlatform> {
   const { aws, names, queueUrls } = await provisionTestResources();
-  return { aws, names, exportQueueUrl: queueUrls.exportQueueUrl, databaseUrl: testDatabaseServerUrl() };
+  return {
+    aws,
+    names,
+    exportQueueUrl: queueUrls.exportQueueUrl,
+    exportQueueArn: queueUrls.exportQueueArn,
+    exportDlqArn: queueUrls.exportDlqArn,
+    databaseUrl: testDatabaseServerUrl(),
+  };
 }
+
+/** The stand-in checks only the shape of the role ARN; in AWS it is the role Terraform creates for the Scheduler. */
+export const TEST_SCHEDULER_ROLE_ARN = 'arn:aws:iam::000000000000:role/test-export-scheduler';
 
 /** The environment a deployment would give the API for `platform`. */
 export function apiEnvironment(
@@ -58,6 +71,13 @@ export function apiEnvironment(
     AWS_ENDPOINT_URL_DYNAMODB: platform.aws.endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: platform.aws.endpoints.sqs,
     AWS_ENDPOINT_URL_S3: platform.aws.endpoints.s3,
+    // The global setup's real-clock Scheduler stand-in; suites that inject faults or move the clock start their own.
+    AWS_ENDPOINT_URL_SCHEDULER: platform.aws.endpoints.scheduler,
+    SCHEDULES_TABLE: platform.names.tables.exportSchedules,
+    SCHEDULER_GROUP_NAME: platform.names.scheduleGroup,
+    SCHEDULER_ROLE_ARN: TEST_SCHEDULER_ROLE_ARN,
+    EXPORT_QUEUE_ARN: platform.exportQueueArn,
+    EXPORT_DLQ_ARN: platform.exportDlqArn,
     USERS_TABLE: platform.names.tables.users,
     JOBS_TABLE: platform.names.tables.exportJobs,
     GUARDS_TABLE: platform.names.tables.exportGuards,

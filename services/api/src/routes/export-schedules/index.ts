@@ -1,0 +1,236 @@
+import {
+  InvalidScheduleError,
+  ScheduleLimitReachedError,
+  ScheduleNotFoundError,
+  ScheduleVersionConflictError,
+  applyScheduleChanges,
+  type ExportSchedule,
+  type ScheduleChanges,
+  type ScheduleProblem,
+} from '@memberships/core';
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import {
+  InvalidScheduleProblem,
+  ScheduleChangedProblem,
+  ScheduleLimitReachedProblem,
+  ScheduleNotFoundProblem,
+  SchedulerUnavailableProblem,
+} from '../../errors';
+import type { FieldError } from '../../schemas/problem';
+import { schedulePath, toScheduleResource } from './schedule-resource';
+import {
+  createScheduleSchema,
+  deleteScheduleSchema,
+  getScheduleSchema,
+  listSchedulesSchema,
+  pauseScheduleSchema,
+  resumeScheduleSchema,
+  updateScheduleSchema,
+  type ScheduleIdParams,
+  type ScheduleTimingBody,
+} from './schemas';
+
+/**
+ * Monthly export subscriptions: `/v1/export-schedules/*`. Every route acts
+ * only on the caller's own schedules; another user's is "not found".
+ *
+ * Each schedule is a record (ScheduleStore, the source of truth) plus an
+ * EventBridge Scheduler schedule derived from it (app.exportScheduler). The
+ * two cannot be written atomically, so the order of the writes is chosen so
+ * that a failure in between leaves nothing that fires for a schedule the user
+ * does not have (README "Consistency"):
+ * - create: record, then CreateSchedule; if that fails, the record is deleted again → 503.
+ * - change, pause, resume: UpdateSchedule with the new definition first, then the
+ *   conditional record update; if that fails, the Scheduler gets the record's definition back.
+ * - delete: DeleteSchedule first (already gone is fine), then the record; if the
+ *   Scheduler call fails, the record stays and the user can retry → 503.
+ * The worker skips ticks of missing or paused schedules, and reconcileSchedules()
+ * removes Scheduler schedules left behind by a crash between the two writes.
+ */
+const exportScheduleRoutes: FastifyPluginAsync = async (app) => {
+  const read = { config: { access: 'schedules:read' as const } };
+  const write = { config: { access: 'schedules:write' as const } };
+
+  app.post<{ Body: ScheduleTimingBody | undefined }>('', { schema: createScheduleSchema, ...write }, async (request, reply) => {
+    const userId = request.user.userId;
+    const body = request.body ?? {};
+    const schedule = await storeCall(() =>
+      app.scheduleStore.create({
+        userId,
+        ...(body.day_of_month !== undefined ? { dayOfMonth: body.day_of_month } : {}),
+        ...(body.time_of_day !== undefined ? { timeOfDay: body.time_of_day } : {}),
+        ...(body.time_zone !== undefined ? { timeZone: body.time_zone } : {}),
+      }),
+    );
+    const log = request.log.child({ scheduleId: schedule.id });
+    try {
+      await app.exportScheduler.create(schedule);
+    } catch (error) {
+      await undoCreate(app, schedule, log);
+      throw new SchedulerUnavailableProblem('The schedule could not be set up and was not created. Retry in a moment.', error);
+    }
+    log.info({ expression: app.exportScheduler.definition(schedule).ScheduleExpression, timeZone: schedule.timeZone }, 'export schedule created');
+    return reply.code(201).header('location', schedulePath(schedule.id)).send(toScheduleResource(schedule, app.clock.now()));
+  });
+
+  app.get('', { schema: listSchedulesSchema, ...read }, async (request) => {
+    const schedules = await app.scheduleStore.listForUser(request.user.userId);
+    const now = app.clock.now();
+    return { items: schedules.map((schedule) => toScheduleResource(schedule, now)) };
+  });
+
+  app.get<{ Params: ScheduleIdParams }>('/:id', { schema: getScheduleSchema, ...read }, async (request) =>
+    toScheduleResource(await ownSchedule(app, request.params.id, request.user.userId), app.clock.now()),
+  );
+
+  app.patch<{ Params: ScheduleIdParams; Body: ScheduleTimingBody | undefined }>(
+    '/:id',
+    { schema: updateScheduleSchema, ...write },
+    async (request) => {
+      const body = request.body ?? {};
+      const changed = await changeSchedule(app, request.params.id, request.user.userId, request.log, {
+        dayOfMonth: body.day_of_month,
+        timeOfDay: body.time_of_day,
+        timeZone: body.time_zone,
+      });
+      return toScheduleResource(changed, app.clock.now());
+    },
+  );
+
+  app.post<{ Params: ScheduleIdParams }>('/:id/pause', { schema: pauseScheduleSchema, ...write }, async (request) =>
+    toScheduleResource(await changeSchedule(app, request.params.id, request.user.userId, request.log, { state: 'paused' }), app.clock.now()),
+  );
+
+  app.post<{ Params: ScheduleIdParams }>('/:id/resume', { schema: resumeScheduleSchema, ...write }, async (request) =>
+    toScheduleResource(await changeSchedule(app, request.params.id, request.user.userId, request.log, { state: 'active' }), app.clock.now()),
+  );
+
+  app.delete<{ Params: ScheduleIdParams }>('/:id', { schema: deleteScheduleSchema, ...write }, async (request, reply) => {
+    const schedule = await ownSchedule(app, request.params.id, request.user.userId);
+    const log = request.log.child({ scheduleId: schedule.id });
+    try {
+      await app.exportScheduler.delete(schedule.id);
+    } catch (error) {
+      // The record stays: the schedule still exists for the user, who can retry.
+      throw new SchedulerUnavailableProblem('The schedule could not be deleted; it is unchanged. Retry in a moment.', error);
+    }
+    // false: a concurrent delete got there first; the outcome the user asked for holds either way.
+    await app.scheduleStore.delete(schedule.id, schedule.userId);
+    log.info('export schedule deleted');
+    return reply.code(204).send();
+  });
+};
+
+export default exportScheduleRoutes;
+
+async function ownSchedule(app: FastifyInstance, id: string, userId: string): Promise<ExportSchedule> {
+  const schedule = await app.scheduleStore.getForUser(id, userId);
+  if (!schedule) throw new ScheduleNotFoundProblem(id);
+  return schedule;
+}
+
+/**
+ * Change, pause or resume: the Scheduler first, then the record (conditional
+ * on the version read). A change that changes nothing writes nothing.
+ */
+async function changeSchedule(
+  app: FastifyInstance,
+  id: string,
+  userId: string,
+  requestLog: FastifyBaseLogger,
+  changes: ScheduleChanges,
+): Promise<ExportSchedule> {
+  const current = await ownSchedule(app, id, userId);
+  const log = requestLog.child({ scheduleId: id });
+  const next = await storeCall(async () => applyScheduleChanges(current, changes, app.clock.now()));
+  if (sameDefinition(current, next)) return current;
+
+  try {
+    await app.exportScheduler.update(next);
+  } catch (error) {
+    throw new SchedulerUnavailableProblem('The schedule could not be changed; it is unchanged. Retry in a moment.', error);
+  }
+  try {
+    const saved = await app.scheduleStore.update({ id, userId, expectedVersion: current.version, changes });
+    log.info({ state: saved.state, expression: app.exportScheduler.definition(saved).ScheduleExpression, timeZone: saved.timeZone }, 'export schedule changed');
+    return saved;
+  } catch (error) {
+    // The Scheduler has a definition the record does not: give it the record's back.
+    await restoreScheduler(app, id, log);
+    if (error instanceof ScheduleNotFoundError) throw new ScheduleNotFoundProblem(id);
+    if (error instanceof ScheduleVersionConflictError) throw new ScheduleChangedProblem(id);
+    throw error;
+  }
+}
+
+/**
+ * After a failed record update, puts the Scheduler back in line with the
+ * record as it is now: the definition of another request's change that won,
+ * or no schedule when the record was deleted meanwhile. Failing that, the
+ * reconciler repairs it; the worker checks the record at every tick anyway.
+ */
+async function restoreScheduler(app: FastifyInstance, id: string, log: FastifyBaseLogger): Promise<void> {
+  try {
+    const record = await app.scheduleStore.get(id);
+    if (record) await app.exportScheduler.update(record);
+    else await app.exportScheduler.delete(id);
+    log.warn({ restored: record ? 'definition' : 'deleted' }, 'record update failed; Scheduler schedule restored from the record');
+  } catch (error) {
+    log.error({ err: error }, 'could not restore the Scheduler schedule after a failed record update; run the reconciler');
+  }
+}
+
+/**
+ * Compensation of a create whose CreateSchedule failed: the record goes (so
+ * the user does not have a schedule that never fires) and, in case the
+ * Scheduler did create it before failing to answer, so does its schedule.
+ */
+async function undoCreate(app: FastifyInstance, schedule: ExportSchedule, log: FastifyBaseLogger): Promise<void> {
+  let recordDeleted = false;
+  for (let attempt = 1; attempt <= 3 && !recordDeleted; attempt += 1) {
+    try {
+      await app.scheduleStore.delete(schedule.id, schedule.userId);
+      recordDeleted = true;
+    } catch (error) {
+      log.error({ err: error, attempt }, 'could not delete the record of a schedule the Scheduler did not take');
+    }
+  }
+  if (!recordDeleted) {
+    log.error('schedule record left without its Scheduler schedule; the reconciler will create it');
+    return;
+  }
+  try {
+    await app.exportScheduler.delete(schedule.id);
+  } catch (error) {
+    // Without a record the worker skips its ticks; the reconciler deletes it.
+    log.warn({ err: error }, 'could not delete a possibly created Scheduler schedule; left to the reconciler');
+  }
+  log.warn('export schedule not created: the Scheduler did not take it');
+}
+
+/** Whether a change would change nothing that matters (the user's timing and the state). */
+function sameDefinition(a: ExportSchedule, b: ExportSchedule): boolean {
+  return a.dayOfMonth === b.dayOfMonth && a.timeOfDay === b.timeOfDay && a.timeZone === b.timeZone && a.state === b.state;
+}
+
+/** Turns the store's domain errors into the API's problems. */
+async function storeCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof InvalidScheduleError) throw new InvalidScheduleProblem(error.problems.map(fieldError));
+    if (error instanceof ScheduleLimitReachedError) throw new ScheduleLimitReachedProblem(error.limit);
+    throw error;
+  }
+}
+
+const FIELD_NAMES: Readonly<Record<ScheduleProblem['field'], string>> = {
+  dayOfMonth: 'day_of_month',
+  timeOfDay: 'time_of_day',
+  timeZone: 'time_zone',
+  state: 'state',
+};
+
+function fieldError(problem: ScheduleProblem): FieldError {
+  return { in: 'body', field: FIELD_NAMES[problem.field], message: problem.message };
+}
