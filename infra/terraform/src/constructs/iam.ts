@@ -82,7 +82,7 @@ export class ServiceRole extends Construct {
 }
 
 /** DynamoDB actions the services use (see the JobStore and UserStore in core). */
-export type DynamoDbAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'ConditionCheckItem' | 'DescribeTable';
+export type DynamoDbAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan' | 'ConditionCheckItem' | 'DescribeTable';
 
 /**
  * What each service does to each table, derived from the code:
@@ -108,7 +108,8 @@ export const TABLE_ACCESS: Readonly<Record<'api' | 'worker', Readonly<Record<Tab
     // Fixed-window counters per account and per client address.
     loginAttempts: ['GetItem', 'UpdateItem', 'DeleteItem'],
     // Schedule CRUD, with the per-user count item written in the same transaction.
-    exportSchedules: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'],
+    // The reconciler scans the table for records whose Scheduler schedule is missing.
+    exportSchedules: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'ConditionCheckItem'],
   },
   worker: {
     // Scheduled exports create their job (deterministic id) before running it.
@@ -139,6 +140,9 @@ export interface TaskIamProps {
   readonly workerRepositoryArn: string;
   readonly jwtSecretArn: string;
   readonly databaseSecretArn: string;
+  /** EventBridge Scheduler group of the export subscriptions, and the role its schedules deliver with. */
+  readonly scheduleGroupName: string;
+  readonly schedulerRoleArn: string;
 }
 
 /**
@@ -176,6 +180,24 @@ export class TaskIam extends Construct {
           sid: 'PresignExportDownloads',
           actions: ['s3:GetObject'],
           resources: [exportObjects],
+        },
+        {
+          // One schedule per subscription, only in the platform's own group (routes/export-schedules, reconciler).
+          sid: 'ManageExportSchedules',
+          actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
+          resources: [`arn:${deployment.partition}:scheduler:${deployment.region}:${deployment.accountId}:schedule/${props.scheduleGroupName}/*`],
+        },
+        {
+          sid: 'ListExportSchedules',
+          actions: ['scheduler:ListSchedules'],
+          resources: [`arn:${deployment.partition}:scheduler:${deployment.region}:${deployment.accountId}:schedule-group/${props.scheduleGroupName}`],
+        },
+        {
+          // Creating a schedule hands it the delivery role; only that role may be passed, only to the Scheduler.
+          sid: 'PassSchedulerRole',
+          actions: ['iam:PassRole'],
+          resources: [props.schedulerRoleArn],
+          conditions: [{ test: 'StringEquals', variable: 'iam:PassedToService', values: ['scheduler.amazonaws.com'] }],
         },
       ],
     });

@@ -21,7 +21,8 @@ export class Scheduler extends Construct {
   constructor(scope: Construct, id: string, props: SchedulerProps) {
     super(scope, id);
     const { deployment } = props;
-    const groupName = `${deployment.environment.prefix}-export-schedules`;
+    // The name the API is told (SCHEDULER_GROUP_NAME) and creates schedules in.
+    const groupName = deployment.names.scheduleGroup;
 
     this.group = new SchedulerScheduleGroup(this, 'schedule-group', { name: groupName });
 

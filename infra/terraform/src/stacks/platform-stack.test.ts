@@ -378,9 +378,22 @@ describe.each(cases)('%s stack', (_name, env) => {
       const trust = documents.get(documentName(resourceAt(synth, 'aws_iam_role', 'scheduler/target-role/role').body.assume_role_policy)!)!;
       expect(trust[0]?.principals).toEqual([{ type: 'Service', identifiers: ['scheduler.amazonaws.com'] }]);
       expect(trust[0]?.condition).toContainEqual(
-        expect.objectContaining({ test: 'ArnLike', variable: 'aws:SourceArn', values: [expect.stringContaining(`:schedule/${env.prefix}-export-schedules/*`)] }),
+        expect.objectContaining({ test: 'ArnLike', variable: 'aws:SourceArn', values: [expect.stringContaining(`:schedule/${names.scheduleGroup}/*`)] }),
       );
-      expect(resourceAt(synth, 'aws_scheduler_schedule_group', 'scheduler/schedule-group').body.name).toBe(`${env.prefix}-export-schedules`);
+      // The group is the one core names, which is the one the API is told to create schedules in.
+      expect(resourceAt(synth, 'aws_scheduler_schedule_group', 'scheduler/schedule-group').body.name).toBe(names.scheduleGroup);
+    });
+
+    it('lets the API manage schedules only in its group and pass only the scheduler role, only to the Scheduler', () => {
+      const statements = roleStatements('api-task-role');
+      const manage = statements.find((s) => s.actions?.includes('scheduler:CreateSchedule'))!;
+      const group = ref('aws_scheduler_schedule_group', resourceAt(synth, 'aws_scheduler_schedule_group', 'scheduler/schedule-group').name, 'name');
+      expect(manage.resources).toEqual([expect.stringMatching(/^arn:.*:scheduler:.*:schedule\//)]);
+      expect(manage.resources![0]!.endsWith(`:schedule/${group}/*`)).toBe(true);
+      const pass = statements.find((s) => s.actions?.includes('iam:PassRole'))!;
+      expect(pass.actions).toEqual(['iam:PassRole']);
+      expect(pass.resources).toEqual([ref('aws_iam_role', resourceAt(synth, 'aws_iam_role', 'scheduler/target-role/role').name, 'arn')]);
+      expect(pass.condition).toEqual([expect.objectContaining({ variable: 'iam:PassedToService', values: ['scheduler.amazonaws.com'] })]);
     });
   });
 

@@ -117,6 +117,8 @@ export class PlatformStack extends TerraformStack {
       workerRepositoryArn: ecrRepositoryArn(this, 'worker_image_parts', this.inputs.workerImage, deployment.partition),
       jwtSecretArn: this.secrets.jwtSigningKey.arn,
       databaseSecretArn: this.database.masterSecretArn,
+      scheduleGroupName: this.scheduler.group.name,
+      schedulerRoleArn: this.scheduler.role.arn,
     });
 
     this.dns = new Dns(this, 'dns', {
@@ -159,6 +161,11 @@ export class PlatformStack extends TerraformStack {
         PORT: '3000',
         // Only the ALB (inside the VPC) may set X-Forwarded-For.
         TRUST_PROXY: env.network.vpcCidr,
+        // Export subscriptions: one EventBridge Scheduler schedule each, delivering to the export queue.
+        SCHEDULER_GROUP_NAME: this.scheduler.group.name,
+        SCHEDULER_ROLE_ARN: this.scheduler.role.arn,
+        EXPORT_QUEUE_ARN: this.exportQueue.queue.arn,
+        EXPORT_DLQ_ARN: this.exportQueue.deadLetterQueue.arn,
       },
       secrets: {
         JWT_PRIVATE_KEY: secretKey(this.secrets.jwtSigningKey.arn, JWT_SECRET_KEYS.privateKey),
