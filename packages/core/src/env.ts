@@ -1,3 +1,4 @@
+import type { AwsClientSettings } from './aws/clients';
 import { ConfigError } from './errors';
 
 /**
@@ -44,6 +45,24 @@ export class EnvReader {
     const value = this.optionalString(name);
     if (value && !URL.canParse(value)) this.problems.push(`${name} must be a URL, got "${value}"`);
     return value;
+  }
+
+  /**
+   * AWS_REGION and the SDK's own per-service endpoint variables
+   * (AWS_ENDPOINT_URL_DYNAMODB, _SQS, _S3, _SESV2, _SCHEDULER): unset in
+   * production (regional endpoints), emulator URLs locally.
+   */
+  awsSettings(): AwsClientSettings {
+    return {
+      region: this.string('AWS_REGION'),
+      endpoints: {
+        dynamodb: this.optionalUrl('AWS_ENDPOINT_URL_DYNAMODB'),
+        sqs: this.optionalUrl('AWS_ENDPOINT_URL_SQS'),
+        s3: this.optionalUrl('AWS_ENDPOINT_URL_S3'),
+        ses: this.optionalUrl('AWS_ENDPOINT_URL_SESV2'),
+        scheduler: this.optionalUrl('AWS_ENDPOINT_URL_SCHEDULER'),
+      },
+    };
   }
 
   /** Throws one ConfigError listing every problem found, so all of them can be fixed at once. */

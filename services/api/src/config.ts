@@ -151,15 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     port: read.integer('PORT', 3000, { min: 0, max: 65535 }),
     logLevel: logLevel(read.string('LOG_LEVEL', 'info')),
     trustProxy: parseTrustProxy(read.optionalString('TRUST_PROXY')),
-    aws: {
-      region: read.string('AWS_REGION'),
-      endpoints: {
-        dynamodb: read.optionalUrl('AWS_ENDPOINT_URL_DYNAMODB'),
-        sqs: read.optionalUrl('AWS_ENDPOINT_URL_SQS'),
-        s3: read.optionalUrl('AWS_ENDPOINT_URL_S3'),
-        scheduler: read.optionalUrl('AWS_ENDPOINT_URL_SCHEDULER'),
-      },
-    },
+    aws: read.awsSettings(),
     tables: {
       users: usersTable,
       jobs: read.string('JOBS_TABLE'),
@@ -426,7 +418,7 @@ export interface UserAdminConfig {
 export function loadUserAdminConfig(env: NodeJS.ProcessEnv = process.env): UserAdminConfig {
   const read = new EnvReader(env);
   const config = {
-    aws: { region: read.string('AWS_REGION'), endpoints: { dynamodb: read.optionalUrl('AWS_ENDPOINT_URL_DYNAMODB') } },
+    aws: read.awsSettings(),
     usersTable: read.string('USERS_TABLE'),
   };
   read.done();
@@ -451,10 +443,7 @@ export function loadScheduleAdminConfig(env: NodeJS.ProcessEnv = process.env): S
   const problems: string[] = [];
   const usersTable = read.optionalString('USERS_TABLE') ?? '';
   const config = {
-    aws: {
-      region: read.string('AWS_REGION'),
-      endpoints: { dynamodb: read.optionalUrl('AWS_ENDPOINT_URL_DYNAMODB'), scheduler: read.optionalUrl('AWS_ENDPOINT_URL_SCHEDULER') },
-    },
+    aws: read.awsSettings(),
     logLevel: logLevel(read.string('LOG_LEVEL', 'info')),
     schedulesTable: read.optionalString('SCHEDULES_TABLE') ?? siblingTable(usersTable, 'exportSchedules') ?? read.string('SCHEDULES_TABLE'),
     schedules: readScheduleSettings(read, usersTable, problems),

@@ -62,15 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const logLevel = read.string('LOG_LEVEL', 'info');
 
   const config: WorkerConfig = {
-    aws: {
-      region: read.string('AWS_REGION'),
-      endpoints: {
-        dynamodb: read.optionalUrl('AWS_ENDPOINT_URL_DYNAMODB'),
-        sqs: read.optionalUrl('AWS_ENDPOINT_URL_SQS'),
-        s3: read.optionalUrl('AWS_ENDPOINT_URL_S3'),
-        ses: read.optionalUrl('AWS_ENDPOINT_URL_SESV2'),
-      },
-    },
+    aws: read.awsSettings(),
     usersTable: read.string('USERS_TABLE'),
     jobsTable: read.string('JOBS_TABLE'),
     guardsTable: read.string('GUARDS_TABLE'),
