@@ -12,12 +12,19 @@ import { join } from 'node:path';
  * | XDG_CONFIG_HOME         | base of the user's config directories                                 | ~/.config                |
  * | NO_COLOR                | any non-empty value turns colour off                                  | unset                    |
  * | MEMBERSHIPS_DEBUG       | `1` prints stack traces of unexpected errors                          | unset                    |
+ * | TZ                      | your time zone, for showing times and as `schedule create`'s default (read by Node's Intl) | the system's zone |
  */
 export interface CliEnvironment {
   readonly apiUrl: string | undefined;
   readonly configDir: string;
   readonly noColor: boolean;
   readonly debug: boolean;
+  /**
+   * This machine's IANA time zone as Node's Intl resolves it (TZ, else the
+   * system setting), or undefined when it has no usable name. Times are shown
+   * in it, and `schedule create` uses it when no --time-zone is given.
+   */
+  readonly localTimeZone: string | undefined;
 }
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:3000';
@@ -34,5 +41,12 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
     // https://no-color.org: present and not empty.
     noColor: Boolean(env.NO_COLOR),
     debug: env.MEMBERSHIPS_DEBUG === '1' || env.MEMBERSHIPS_DEBUG === 'true',
+    localTimeZone: machineTimeZone(),
   });
+}
+
+/** The zone Intl uses for this process; `Etc/Unknown` and the like mean ICU could not tell. */
+export function machineTimeZone(): string | undefined {
+  const zone = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return zone && zone !== 'Etc/Unknown' && /^[A-Za-z]/.test(zone) ? zone : undefined;
 }

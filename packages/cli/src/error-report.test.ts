@@ -47,6 +47,17 @@ describe('describeError', () => {
     expect(describeError(broken, context).suggestion).toContain('https://api.example');
   });
 
+  it('points schedule problems at the schedule commands', () => {
+    const problem = (status: number, code: string) => new ApiError({ type: 'about:blank', title: code, status, code, detail: `${code} detail` });
+    expect(describeError(problem(404, 'schedule_not_found'), context)).toEqual({
+      exitCode: 1,
+      message: 'schedule_not_found detail',
+      suggestion: 'List your schedules with: memberships schedule list',
+    });
+    expect(describeError(problem(409, 'schedule_limit_reached'), context).suggestion).toContain('memberships schedule delete ID');
+    expect(describeError(problem(503, 'scheduler_unavailable'), context).suggestion).toBe('Nothing was changed; try again in a moment.');
+  });
+
   it('explains a failed export and a wait that ran out', () => {
     expect(describeError(new ExportFailedError(failedJob), context).message).toBe(
       'Export job-1 failed: The database did not answer (database_unavailable)',

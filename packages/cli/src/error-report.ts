@@ -75,6 +75,16 @@ function apiHint(error: ApiError, apiUrl: string): string | undefined {
       return 'List your exports with: memberships exports list';
     case 'export_not_ready':
       return 'Wait for it to finish: memberships exports show ID';
+    case 'schedule_not_found':
+      return 'List your schedules with: memberships schedule list';
+    case 'schedule_limit_reached':
+      return 'Delete one you no longer need (memberships schedule list, then memberships schedule delete ID), or change one with memberships schedule update ID.';
+    case 'scheduler_unavailable':
+      return 'Nothing was changed; try again in a moment.';
+    case 'schedule_changed':
+      return 'It was changed at the same moment by another request; check it with memberships schedule show ID, then try again.';
+    case 'invalid_schedule':
+      return 'Days run from 1 to 28, times are HH:MM on a 24-hour clock, time zones are IANA names such as Europe/Berlin.';
     default:
       if (error.status === 401) return 'Run: memberships login';
       if (error.status === 403) return 'Your account is not allowed to do this; ask an administrator for access.';

@@ -1,5 +1,15 @@
-import type { ExportJob } from '@memberships/sdk';
-import { formatBytes, formatProgress, formatTime, jobTable } from './format.js';
+import type { ExportJob, ExportSchedule } from '@memberships/sdk';
+import {
+  describeSchedule,
+  formatBytes,
+  formatNextRun,
+  formatProgress,
+  formatTime,
+  formatWallTime,
+  jobTable,
+  ordinal,
+  scheduleTable,
+} from './format.js';
 import { styleFor } from './output.js';
 
 const plain = styleFor({ isTTY: false }, false);
@@ -46,5 +56,83 @@ describe('formatting', () => {
       'a-long-job-id  succeeded  2025-11-25 11:41 UTC  1,500  api',
       'short          running    2025-11-25 11:41 UTC     20  api',
     ]);
+  });
+});
+
+function schedule(overrides: Partial<ExportSchedule>): ExportSchedule {
+  return {
+    id: '6f1c2d9e-8a4b-4c3d-9e2f-1a2b3c4d5e6f',
+    day_of_month: 1,
+    time_of_day: '06:00',
+    time_zone: 'Europe/Berlin',
+    state: 'active',
+    created_at: '2025-11-25T11:41:07.123Z',
+    updated_at: '2025-11-25T11:41:07.123Z',
+    // 06:00 in Berlin in winter (UTC+1).
+    next_run_at: '2025-12-01T05:00:00Z',
+    links: { self: '/v1/export-schedules/6f1c2d9e-8a4b-4c3d-9e2f-1a2b3c4d5e6f' },
+    ...overrides,
+  };
+}
+
+describe('schedule formatting', () => {
+  it('shows an instant as wall-clock time in any zone, daylight saving included', () => {
+    expect(formatWallTime('2025-12-01T05:00:00Z', 'Europe/Berlin')).toBe('2025-12-01 06:00');
+    expect(formatWallTime('2025-07-01T04:00:00Z', 'Europe/Berlin')).toBe('2025-07-01 06:00');
+    expect(formatWallTime('2025-12-01T05:00:00Z', 'America/Los_Angeles')).toBe('2025-11-30 21:00');
+    expect(formatWallTime('2025-12-01T00:30:00Z', 'UTC')).toBe('2025-12-01 00:30');
+  });
+
+  it('writes days as ordinals', () => {
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 28].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '23rd', '28th']);
+  });
+
+  it('gives the next run in the reader\'s time and in the schedule\'s zone, once when they are the same', () => {
+    expect(formatNextRun(schedule({}), 'America/Los_Angeles')).toBe('2025-11-30 21:00 your time (America/Los_Angeles) = 2025-12-01 06:00 Europe/Berlin');
+    expect(formatNextRun(schedule({}), 'Europe/Berlin')).toBe('2025-12-01 06:00 Europe/Berlin (your time)');
+    expect(formatNextRun(schedule({ time_zone: 'Asia/Kolkata', next_run_at: '2025-12-01T00:30:00Z' }), 'Asia/Calcutta')).toBe(
+      '2025-12-01 06:00 Asia/Kolkata (your time)',
+    );
+    expect(formatNextRun(schedule({}), undefined)).toBe('2025-12-01 05:00 your time (UTC) = 2025-12-01 06:00 Europe/Berlin');
+    expect(formatNextRun(schedule({ state: 'paused', next_run_at: null }), 'UTC')).toBe('none while paused');
+  });
+
+  it('describes a schedule for a person, saying how to resume a paused one', () => {
+    expect(describeSchedule(schedule({}), plain, 'America/New_York')).toEqual([
+      'Schedule  6f1c2d9e-8a4b-4c3d-9e2f-1a2b3c4d5e6f',
+      'State     active',
+      'Runs      the 1st of every month at 06:00 Europe/Berlin',
+      'Next run  2025-12-01 00:00 your time (America/New_York) = 2025-12-01 06:00 Europe/Berlin',
+      'Created   2025-11-25 11:41 UTC',
+      'Updated   2025-11-25 11:41 UTC',
+    ]);
+    const ran = describeSchedule(schedule({ last_run_at: '2025-11-01T05:00:00Z' }), plain, 'UTC');
+    expect(ran[4]).toBe('Last run  2025-11-01 05:00 UTC');
+    const paused = describeSchedule(schedule({ state: 'paused', next_run_at: null, day_of_month: 22 }), plain, 'UTC');
+    expect(paused).toContain('State     paused');
+    expect(paused).toContain('Runs      the 22nd of every month at 06:00 Europe/Berlin');
+    expect(paused).toContain('Next run  none while paused (resume with: memberships schedule resume 6f1c2d9e-8a4b-4c3d-9e2f-1a2b3c4d5e6f)');
+  });
+
+  it('lines the schedule table up, with next runs in the reader\'s zone named in the header', () => {
+    const lines = scheduleTable(
+      [
+        schedule({}),
+        schedule({ id: 'b2', state: 'paused', next_run_at: null, day_of_month: 15, time_of_day: '18:30', time_zone: 'America/Argentina/Buenos_Aires' }),
+      ],
+      plain,
+      'Asia/Tokyo',
+    );
+    expect(lines).toEqual([
+      'ID                                    STATE   DAY  TIME   TIME ZONE                       NEXT RUN (Asia/Tokyo)',
+      '6f1c2d9e-8a4b-4c3d-9e2f-1a2b3c4d5e6f  active  1    06:00  Europe/Berlin                   2025-12-01 14:00',
+      'b2                                    paused  15   18:30  America/Argentina/Buenos_Aires  -',
+    ]);
+  });
+
+  it('colours states on a terminal without breaking the columns', () => {
+    const colour = styleFor({ isTTY: true }, false);
+    const [, active] = scheduleTable([schedule({})], colour, 'UTC');
+    expect(active).toContain('\u001b[32mactive\u001b[39m  1 ');
   });
 });

@@ -1,4 +1,4 @@
-import type { CurrentUser, ExportJob } from '@memberships/sdk';
+import type { CurrentUser, ExportJob, ExportSchedule } from '@memberships/sdk';
 import type { Style } from './output.js';
 
 const integer = new Intl.NumberFormat('en-US');
@@ -102,4 +102,126 @@ export function jobTable(jobs: readonly ExportJob[], style: Style): string[] {
 
 export function describeUser(user: CurrentUser): string[] {
   return [`${user.email}`, `id      ${user.id}`, `scopes  ${user.scopes.join(' ') || '-'}`];
+}
+
+const zonedFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** `2025-12-01 06:00`: the wall-clock time of `iso` in `timeZone`. */
+export function formatWallTime(iso: string, timeZone: string): string {
+  let formatter = zonedFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    zonedFormatters.set(timeZone, formatter);
+  }
+  const parts: Record<string, string> = {};
+  for (const part of formatter.formatToParts(new Date(iso))) parts[part.type] = part.value;
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
+/** `1st`, `2nd`, `3rd`, `4th` … `21st` … `28th`. */
+export function ordinal(day: number): string {
+  const tens = day % 100;
+  if (tens >= 11 && tens <= 13) return `${day}th`;
+  switch (day % 10) {
+    case 1:
+      return `${day}st`;
+    case 2:
+      return `${day}nd`;
+    case 3:
+      return `${day}rd`;
+    default:
+      return `${day}th`;
+  }
+}
+
+/** `the 1st of every month at 06:00 Europe/Berlin`. */
+export function describeTiming(schedule: Pick<ExportSchedule, 'day_of_month' | 'time_of_day' | 'time_zone'>): string {
+  return `the ${ordinal(schedule.day_of_month)} of every month at ${schedule.time_of_day} ${schedule.time_zone}`;
+}
+
+/**
+ * The next run in the reader's own time and in the schedule's zone (once
+ * when they are the same): `2025-12-01 00:00 your time (America/New_York) =
+ * 2025-12-01 06:00 Europe/Berlin`. `localZone` undefined means UTC.
+ */
+export function formatNextRun(schedule: Pick<ExportSchedule, 'next_run_at' | 'time_zone'>, localZone: string | undefined): string {
+  if (!schedule.next_run_at) return 'none while paused';
+  const mine = localZone ?? 'UTC';
+  const there = `${formatWallTime(schedule.next_run_at, schedule.time_zone)} ${schedule.time_zone}`;
+  if (sameZone(mine, schedule.time_zone)) return `${there} (your time)`;
+  return `${formatWallTime(schedule.next_run_at, mine)} your time (${mine}) = ${there}`;
+}
+
+/** Two names of one zone (`Asia/Kolkata`, `asia/calcutta`) count as the same. */
+function sameZone(a: string, b: string): boolean {
+  const canonical = (zone: string): string => {
+    try {
+      return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone.toLowerCase();
+    } catch {
+      return zone.toLowerCase();
+    }
+  };
+  return canonical(a) === canonical(b);
+}
+
+export function styleScheduleState(state: ExportSchedule['state'], style: Style): string {
+  return state === 'active' ? style.green(state) : style.yellow(state);
+}
+
+/** The detail view of `schedule show` (and of create, pause, resume). */
+export function describeSchedule(schedule: ExportSchedule, style: Style, localZone: string | undefined): string[] {
+  const nextRun =
+    schedule.state === 'paused' || !schedule.next_run_at
+      ? `none while paused (resume with: memberships schedule resume ${schedule.id})`
+      : formatNextRun(schedule, localZone);
+  return [
+    `${style.bold('Schedule')}  ${schedule.id}`,
+    `State     ${styleScheduleState(schedule.state, style)}`,
+    `Runs      ${describeTiming(schedule)}`,
+    `Next run  ${nextRun}`,
+    ...(schedule.last_run_at ? [`Last run  ${formatTime(schedule.last_run_at)}`] : []),
+    `Created   ${formatTime(schedule.created_at)}`,
+    `Updated   ${formatTime(schedule.updated_at)}`,
+  ];
+}
+
+/** The table of `schedule list`; the next run is in the reader's own zone, named in the header. */
+export function scheduleTable(schedules: readonly ExportSchedule[], style: Style, localZone: string | undefined): string[] {
+  const mine = localZone ?? 'UTC';
+  const header = ['ID', 'STATE', 'DAY', 'TIME', 'TIME ZONE', `NEXT RUN (${mine})`];
+  const rows = schedules.map((schedule) => [
+    schedule.id,
+    schedule.state,
+    String(schedule.day_of_month),
+    schedule.time_of_day,
+    schedule.time_zone,
+    schedule.next_run_at ? formatWallTime(schedule.next_run_at, mine) : '-',
+  ]);
+  return columns(header, rows, style, (cell, column, row) =>
+    column === 1 ? styleScheduleState(schedules[row]?.state ?? 'active', style) : cell,
+  );
+}
+
+/** Left-aligned columns two spaces apart; `paint` colours a cell without upsetting the widths. */
+function columns(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  style: Style,
+  paint: (cell: string, column: number, row: number) => string,
+): string[] {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (cells: readonly string[], colour: (cell: string, column: number) => string): string =>
+    cells
+      .map((cell, column) => colour(cell, column) + ' '.repeat(Math.max(0, (widths[column] ?? 0) - cell.length)))
+      .join('  ')
+      .trimEnd();
+  return [style.bold(line(header, (cell) => cell)), ...rows.map((row, index) => line(row, (cell, column) => paint(cell, column, index)))];
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { idempotencyKey, integerBetween } from './option-parsers.js';
+import { dayOfMonth, idempotencyKey, integerBetween, timeOfDay, timeZone } from './option-parsers.js';
 import { passwordFromStdin, readAll } from './stdin.js';
 import { PassThrough } from 'node:stream';
 
@@ -30,5 +30,29 @@ describe('password from stdin', () => {
     const reading = readAll(stdin, controller.signal);
     controller.abort();
     await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('schedule option parsers', () => {
+  it('takes days 1 to 28 only, the days every month has', () => {
+    expect(dayOfMonth('1')).toBe(1);
+    expect(dayOfMonth('28')).toBe(28);
+    for (const bad of ['0', '29', '31', '1.5', 'first', '']) expect(() => dayOfMonth(bad)).toThrow(/1 to 28/);
+  });
+
+  it('takes 24-hour times and writes them as HH:MM', () => {
+    expect(timeOfDay('06:00')).toBe('06:00');
+    expect(timeOfDay('6:05')).toBe('06:05');
+    expect(timeOfDay('23:59')).toBe('23:59');
+    expect(timeOfDay(' 00:00 ')).toBe('00:00');
+    for (const bad of ['24:00', '12:60', '6', '6am', '06:00:00', '']) expect(() => timeOfDay(bad)).toThrow(InvalidArgumentError);
+  });
+
+  it('takes IANA zone names in any letter case, spelled as the zone database spells them', () => {
+    expect(timeZone('Europe/Berlin')).toBe('Europe/Berlin');
+    expect(timeZone('europe/berlin')).toBe('Europe/Berlin');
+    expect(timeZone('UTC')).toBe('UTC');
+    expect(timeZone('America/Argentina/Buenos_Aires')).toBe('America/Argentina/Buenos_Aires');
+    for (const bad of ['Mars/Olympus_Mons', '+01:00', 'CET+1', '', 'Europe/']) expect(() => timeZone(bad)).toThrow(/IANA time zone/);
   });
 });

@@ -3,6 +3,7 @@ import { exportCommand } from './commands/export.js';
 import { exportsCommand } from './commands/exports.js';
 import { loginCommand } from './commands/login.js';
 import { logoutCommand } from './commands/logout.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { whoamiCommand } from './commands/whoami.js';
 import { DEFAULT_API_URL, type CliEnvironment } from './config.js';
 import { ConfigStore } from './config-store.js';
@@ -41,6 +42,7 @@ Examples:
   $ memberships login
   $ memberships export --output memberships.csv
   $ memberships exports list
+  $ memberships schedule create --day 1 --time 06:00
   $ memberships --api-url https://api.memberships.example whoami
 
 Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl+C).`,
@@ -53,7 +55,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl+C).`,
     ctx.apiUrlSource = resolved.source;
   });
 
-  for (const command of [loginCommand(ctx), logoutCommand(ctx), whoamiCommand(ctx), exportCommand(ctx), exportsCommand(ctx)]) {
+  for (const command of [loginCommand(ctx), logoutCommand(ctx), whoamiCommand(ctx), exportCommand(ctx), exportsCommand(ctx), scheduleCommand(ctx)]) {
     program.addCommand(command);
   }
   // Every command reports through run()'s single exit path rather than exiting itself.

@@ -7,6 +7,7 @@ import type { paths } from './generated/api.js';
 import { createAuthResource, type AuthResource } from './resources/auth.js';
 import type { ResourceContext } from './resources/context.js';
 import { createExportsResource, type ExportsResource } from './resources/exports.js';
+import { createSchedulesResource, type SchedulesResource } from './resources/schedules.js';
 import { DEFAULT_REFRESH_LEEWAY_MS } from './token-expiry.js';
 import { SDK_VERSION } from './version.js';
 
@@ -43,6 +44,8 @@ export interface MembershipsClient {
   readonly baseUrl: string;
   readonly auth: AuthResource;
   readonly exports: ExportsResource;
+  /** Monthly export subscriptions: create, list, change, pause, resume, delete. */
+  readonly schedules: SchedulesResource;
   /**
    * The typed openapi-fetch client underneath, for endpoints without a helper.
    * It shares the session (bearer token, refresh) but, being openapi-fetch,
@@ -97,6 +100,7 @@ export function createClient(options: ClientOptions): MembershipsClient {
     baseUrl,
     auth: createAuthResource(ctx),
     exports: createExportsResource(ctx),
+    schedules: createSchedulesResource(ctx),
     raw,
   };
 }

@@ -36,4 +36,5 @@ it('src/generated/api.ts matches services/api/openapi.json', async () => {
     throw new Error('src/generated/api.ts is stale: run `npm run generate -w @memberships/sdk` and commit the result.');
   }
   expect(fresh).toContain('"/v1/exports/{id}"');
+  expect(fresh).toContain('"/v1/export-schedules/{id}"');
 });

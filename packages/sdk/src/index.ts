@@ -29,7 +29,18 @@ export type {
   ListExportsOptions,
   WaitOptions,
 } from './resources/exports.js';
+export type { ScheduleTiming, SchedulesResource } from './resources/schedules.js';
 export { decodeJwtExpiry } from './token-expiry.js';
-export type { CurrentUser, ExportJob, ExportPage, ExportState, Problem, TokenResponse } from './types.js';
+export type {
+  CurrentUser,
+  ExportJob,
+  ExportPage,
+  ExportSchedule,
+  ExportScheduleList,
+  ExportState,
+  Problem,
+  ScheduleState,
+  TokenResponse,
+} from './types.js';
 export type { paths } from './generated/api.js';
 export { SDK_VERSION } from './version.js';

@@ -19,6 +19,13 @@ export type CurrentUser = JsonBody<paths['/v1/me']['get']['responses'][200]>;
 /** What `POST /v1/auth/token` and `POST /v1/auth/refresh` answer. */
 export type TokenResponse = JsonBody<paths['/v1/auth/token']['post']['responses'][200]>;
 
+/** A monthly export subscription as the API returns it; `next_run_at` is null while paused. */
+export type ExportSchedule = JsonBody<paths['/v1/export-schedules/{id}']['get']['responses'][200]>;
+/** `active` | `paused`. */
+export type ScheduleState = ExportSchedule['state'];
+/** `GET /v1/export-schedules`: all of your schedules (a handful at most), oldest first. */
+export type ExportScheduleList = JsonBody<paths['/v1/export-schedules']['get']['responses'][200]>;
+
 /** An RFC 9457 problem document; every API error has one. */
 export interface Problem {
   readonly type: string;

@@ -3,7 +3,7 @@ import type { AuthSession } from '../auth-session.js';
 import type { paths } from '../generated/api.js';
 
 /**
- * What a resource (auth, exports, and the schedules to come) is built from. A
+ * What a resource (auth, exports, schedules) is built from. A
  * new resource is one file that takes this context and returns its methods,
  * plus one line in createClient().
  */

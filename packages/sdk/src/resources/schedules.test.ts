@@ -1,0 +1,103 @@
+import { ApiError, createClient, type ExportSchedule } from '../index.js';
+
+/**
+ * client.schedules against a scripted API (fetch is the stubbed collaborator):
+ * which request each method sends and what it makes of the answer. The same
+ * methods run against the real API in src/schedules.test.ts.
+ */
+const schedule: ExportSchedule = {
+  id: '6f1c2d9e-8a4b-4c3d-9e2f-1a2b3c4d5e6f',
+  day_of_month: 1,
+  time_of_day: '06:00',
+  time_zone: 'Europe/Berlin',
+  state: 'active',
+  created_at: '2025-11-25T11:41:07.123Z',
+  updated_at: '2025-11-25T11:41:07.123Z',
+  next_run_at: '2025-12-01T05:00:00.000Z',
+  links: { self: '/v1/export-schedules/6f1c2d9e-8a4b-4c3d-9e2f-1a2b3c4d5e6f' },
+};
+
+interface Sent {
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+}
+
+function scriptedClient(answer: (sent: Sent) => Response) {
+  const sent: Sent[] = [];
+  const fetch: typeof globalThis.fetch = async (input) => {
+    const request = input as Request;
+    const text = await request.text();
+    const entry = { method: request.method, path: new URL(request.url).pathname, body: text ? (JSON.parse(text) as unknown) : undefined };
+    sent.push(entry);
+    return answer(entry);
+  };
+  const client = createClient({
+    baseUrl: 'http://api.test',
+    credentials: { accessToken: 'token', accessTokenExpiresAt: Date.now() + 3_600_000 },
+    fetch,
+  });
+  return { client, sent };
+}
+
+const json = (body: unknown, status = 200): Response =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' } });
+
+describe('client.schedules', () => {
+  it('creates with the API\'s snake_case fields, sending only what was given', async () => {
+    const { client, sent } = scriptedClient(() => json(schedule, 201));
+
+    await expect(client.schedules.create({ dayOfMonth: 15, timeOfDay: '07:30', timeZone: 'Europe/Berlin' })).resolves.toEqual(schedule);
+    await client.schedules.create();
+    await client.schedules.create({ timeZone: 'Asia/Tokyo' });
+
+    expect(sent).toEqual([
+      { method: 'POST', path: '/v1/export-schedules', body: { day_of_month: 15, time_of_day: '07:30', time_zone: 'Europe/Berlin' } },
+      { method: 'POST', path: '/v1/export-schedules', body: {} },
+      { method: 'POST', path: '/v1/export-schedules', body: { time_zone: 'Asia/Tokyo' } },
+    ]);
+  });
+
+  it('lists, gets, updates, pauses, resumes and deletes at the contract\'s paths', async () => {
+    const { client, sent } = scriptedClient(({ method, path }) => {
+      if (method === 'DELETE') return new Response(null, { status: 204 });
+      if (path === '/v1/export-schedules') return json({ items: [schedule] });
+      return json(schedule);
+    });
+    const id = schedule.id;
+
+    await expect(client.schedules.list()).resolves.toEqual({ items: [schedule] });
+    await client.schedules.get(id);
+    await client.schedules.update(id, { timeOfDay: '08:15' });
+    await client.schedules.pause(id);
+    await client.schedules.resume(id);
+    await expect(client.schedules.delete(id)).resolves.toBeUndefined();
+
+    expect(sent.map(({ method, path, body }) => [method, path, body])).toEqual([
+      ['GET', '/v1/export-schedules', undefined],
+      ['GET', `/v1/export-schedules/${id}`, undefined],
+      ['PATCH', `/v1/export-schedules/${id}`, { time_of_day: '08:15' }],
+      ['POST', `/v1/export-schedules/${id}/pause`, undefined],
+      ['POST', `/v1/export-schedules/${id}/resume`, undefined],
+      ['DELETE', `/v1/export-schedules/${id}`, undefined],
+    ]);
+  });
+
+  it('keeps an id with reserved characters inside its path segment', async () => {
+    const { client, sent } = scriptedClient(() => json(schedule));
+    await client.schedules.get('a/../b?c');
+    expect(sent[0]?.path).toBe('/v1/export-schedules/a%2F..%2Fb%3Fc');
+  });
+
+  it('turns a problem answer into an ApiError with the API\'s code', async () => {
+    const { client } = scriptedClient(() =>
+      json({ type: 'about:blank', title: 'Schedule limit reached', status: 409, code: 'schedule_limit_reached', detail: 'You already have 5 schedules.' }, 409),
+    );
+    const creating = client.schedules.create();
+    await expect(creating).rejects.toBeInstanceOf(ApiError);
+    await expect(creating).rejects.toMatchObject({ status: 409, code: 'schedule_limit_reached', message: 'You already have 5 schedules.' });
+
+    const deleting = client.schedules.delete(schedule.id);
+    await expect(deleting).rejects.toMatchObject({ status: 409, code: 'schedule_limit_reached' });
+  });
+});
