@@ -1,4 +1,4 @@
-import { encodeMessage, parseMessage, type ExportRequestedV1, type ExportScheduledV1 } from './messages';
+import { encodeMessage, exportRequestedMessage, parseMessage, type ExportRequestedV1, type ExportScheduledV1 } from './messages';
 
 const valid: ExportRequestedV1 = {
   type: 'export.requested',
@@ -89,5 +89,14 @@ describe('parseMessage for export.scheduled', () => {
     expect(!result.ok && result.reason).toContain(field);
     // A scheduled message names no job, so nothing is failed on its account.
     expect(!result.ok && result.jobId).toBeUndefined();
+  });
+});
+
+describe('exportRequestedMessage', () => {
+  it('builds the v1 message of an on-demand job that parseMessage accepts', () => {
+    const job = { id: valid.jobId, userId: valid.userId, createdAt: valid.requestedAt };
+    const message = exportRequestedMessage(job);
+    expect(message).toEqual(valid);
+    expect(parseMessage(encodeMessage(message))).toEqual({ ok: true, message: valid });
   });
 });

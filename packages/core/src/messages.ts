@@ -17,6 +17,11 @@ export interface ExportRequestedV1 {
   readonly requestedAt: string;
 }
 
+/** The message that asks the worker to run an on-demand export job (what POST /v1/exports sends). */
+export function exportRequestedMessage(job: { readonly id: string; readonly userId: string; readonly createdAt: string }): ExportRequestedV1 {
+  return { type: EXPORT_REQUESTED, version: 1, jobId: job.id, userId: job.userId, trigger: 'api', requestedAt: job.createdAt };
+}
+
 /**
  * A tick of a monthly export schedule, sent by EventBridge Scheduler from the
  * template in schedules/schedule.ts (scheduleTargetInput). No job exists yet:

@@ -12,7 +12,7 @@ import {
 import {
   clientOptions,
   encodeMessage,
-  EXPORT_REQUESTED,
+  exportRequestedMessage,
   JobStore,
   ScheduleStore,
   scheduleTargetInput,
@@ -117,14 +117,7 @@ export class WorkerTestEnvironment {
   /** What the API does for POST /v1/exports: create the job, then put the v1 message on the queue. */
   async requestExport(userId: string): Promise<{ job: ExportJob; body: string }> {
     const { job } = await this.jobs.create({ userId, trigger: 'api' });
-    const body = encodeMessage({
-      type: EXPORT_REQUESTED,
-      version: 1,
-      jobId: job.id,
-      userId,
-      trigger: 'api',
-      requestedAt: job.createdAt,
-    });
+    const body = encodeMessage(exportRequestedMessage(job));
     await this.send(body);
     return { job, body };
   }

@@ -3,7 +3,7 @@ import type {} from '@fastify/rate-limit';
 import {
   buckets,
   DomainError,
-  EXPORT_REQUESTED,
+  exportRequestedMessage,
   InvalidCursorError,
   type ExportJob,
   type JobStore,
@@ -72,14 +72,7 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
 
       if (result.created) {
         try {
-          await app.exportQueue.enqueue({
-            type: EXPORT_REQUESTED,
-            version: 1,
-            jobId: job.id,
-            userId,
-            trigger: 'api',
-            requestedAt: job.createdAt,
-          });
+          await app.exportQueue.enqueue(exportRequestedMessage(job));
         } catch (error) {
           // No message means no worker will ever pick the job up: fail it now so
           // it does not block the user's next export as a forever-queued one.
@@ -213,14 +206,7 @@ async function requeueIfStalled(app: FastifyInstance, job: ExportJob, afterSecon
   if (Date.parse(job.createdAt) > staleBefore.getTime()) return;
   try {
     if (!(await app.jobStore.markRequeued(job.id, staleBefore))) return;
-    await app.exportQueue.enqueue({
-      type: EXPORT_REQUESTED,
-      version: 1,
-      jobId: job.id,
-      userId: job.userId,
-      trigger: 'api',
-      requestedAt: job.createdAt,
-    });
+    await app.exportQueue.enqueue(exportRequestedMessage(job));
     log.warn({ ageSeconds: Math.round((app.clock.now().getTime() - Date.parse(job.createdAt)) / 1000) }, 'stalled export: message sent again');
   } catch (error) {
     // The existing job is still the right answer; the next request tries again.
