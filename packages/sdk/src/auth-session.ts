@@ -1,3 +1,4 @@
+import { checkCredentials, checkPassword } from './credential-check.js';
 import { ApiError, NotAuthenticatedError, SessionExpiredError } from './errors.js';
 import { DEFAULT_REFRESH_LEEWAY_MS, decodeJwtExpiry, expiryFromExpiresIn, refreshDueAt } from './token-expiry.js';
 
@@ -101,8 +102,12 @@ export class AuthSession {
     this.now = options.now ?? Date.now;
     this.leewayMs = options.refreshLeewayMs ?? DEFAULT_REFRESH_LEEWAY_MS;
     const credentials = options.credentials;
-    if (credentials && 'password' in credentials) {
-      this.password = { email: credentials.email, password: credentials.password };
+    // Throws MissingCredentialsError for empty or unset fields, before anything is sent.
+    checkCredentials(credentials);
+    if (credentials && ('password' in credentials || 'email' in credentials)) {
+      // checkCredentials made sure both are non-empty strings.
+      const { email, password } = credentials as PasswordCredentials;
+      this.password = { email, password };
     } else if (credentials) {
       const expiresAt =
         credentials.accessTokenExpiresAt ?? (credentials.accessToken ? decodeJwtExpiry(credentials.accessToken) : undefined);
@@ -154,6 +159,7 @@ export class AuthSession {
 
   /** Signs in with a password (the given one, or the one from the credentials). */
   async login(credentials?: PasswordCredentials): Promise<Tokens> {
+    if (credentials) checkPassword(credentials);
     if (credentials) this.password = { email: credentials.email, password: credentials.password };
     const password = this.password;
     if (!password) throw new NotAuthenticatedError();

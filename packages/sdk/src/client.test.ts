@@ -43,14 +43,17 @@ describe('SDK against the real platform', () => {
     expect(finished.id).toBe(job.id);
     expect(finished.state).toBe('succeeded');
     expect(seen.at(-1)).toBe('succeeded');
-    expect(finished.file?.rows).toBe(150 + 13);
+    // Typed as succeeded: the file facts, delivery and finish time are there without `?.`.
+    expect(finished.file.rows).toBe(150 + 13);
+    expect(finished.delivery.to).toBe(platform.user.email);
+    expect(Date.parse(finished.finished_at)).not.toBeNaN();
 
     const path = join(dir, 'memberships.csv');
     const saved = await client.exports.download(job.id, { path });
     const content = await readFile(path);
     expect(saved.path).toBe(path);
     expect(saved.bytes).toBe(content.length);
-    expect(createHash('sha256').update(content).digest('hex')).toBe(finished.file?.sha256);
+    expect(createHash('sha256').update(content).digest('hex')).toBe(finished.file.sha256);
     expect(content.toString('utf8').split('\n')[0]).toMatch(/^id,uuid,club_name,/);
   });
 

@@ -79,6 +79,28 @@ export class NotAuthenticatedError extends MembershipsError {
   }
 }
 
+/**
+ * Credentials were given but are incomplete: an email or password that is
+ * missing or empty, or stored tokens without any token. Thrown by
+ * createClient() and auth.login() before any request, so a script whose
+ * environment variables are unset learns that, not a 400 from the API.
+ */
+export class MissingCredentialsError extends MembershipsError {
+  constructor(
+    /** The fields that are missing or empty, e.g. `['password']`, or `['accessToken', 'refreshToken']` when neither token was given. */
+    readonly missing: readonly string[],
+  ) {
+    const tokens = missing.includes('accessToken') && missing.includes('refreshToken');
+    super(
+      'missing_credentials',
+      tokens
+        ? 'Missing credentials: stored tokens need an accessToken or a refreshToken, and neither was given (or both are empty).'
+        : `Missing credentials: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} empty or not set. ` +
+            'Pass { email, password } with both set, e.g. from environment variables that are defined.',
+    );
+  }
+}
+
 /** The refresh token was rejected (expired, revoked, or reused): sign in again. */
 export class SessionExpiredError extends MembershipsError {
   constructor(cause: unknown) {
@@ -86,11 +108,27 @@ export class SessionExpiredError extends MembershipsError {
   }
 }
 
-/** The export finished in state `failed`; `job.error` says why. */
+/** The export finished in state `failed`; `code` and the message come from `job.error`. */
 export class ExportFailedError extends MembershipsError {
+  readonly jobId: string;
+  /** The API's explanation (`job.error.message`), when it gave one. */
+  readonly reason: string | undefined;
+
   constructor(readonly job: ExportJob) {
     const reason = job.error ? `${job.error.message} (${job.error.code})` : 'no reason given';
     super(job.error?.code ?? 'export_failed', `Export ${job.id} failed: ${reason}`);
+    this.jobId = job.id;
+    this.reason = job.error?.message;
+  }
+}
+
+/**
+ * The API answered with something the SDK's contract rules out, e.g. a
+ * succeeded export without its file. Points at an API/SDK version mismatch.
+ */
+export class UnexpectedResponseError extends MembershipsError {
+  constructor(message: string) {
+    super('unexpected_response', message);
   }
 }
 

@@ -12,11 +12,14 @@ export {
   ExportFailedError,
   IntegrityError,
   MembershipsError,
+  MissingCredentialsError,
   NetworkError,
   NotAuthenticatedError,
   SessionExpiredError,
+  UnexpectedResponseError,
   WaitTimeoutError,
 } from './errors.js';
+export { isFailedExport, isSucceededExport } from './export-outcome.js';
 export type { BackoffOptions } from './backoff.js';
 export type { DownloadTarget } from './file-download.js';
 export type { AuthResource } from './resources/auth.js';
@@ -38,8 +41,10 @@ export type {
   ExportSchedule,
   ExportScheduleList,
   ExportState,
+  FailedExportJob,
   Problem,
   ScheduleState,
+  SucceededExportJob,
   TokenResponse,
 } from './types.js';
 export type { paths } from './generated/api.js';

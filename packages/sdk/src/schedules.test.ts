@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createUser, startTestPlatform, type TestPlatform } from '@memberships/local-platform';
-import { ApiError, createClient, type ExportSchedule, type MembershipsClient } from './index.js';
+import { ApiError, createClient, type ExportSchedule, type MembershipsClient, type ScheduleTiming } from './index.js';
 
 /**
  * client.schedules against the real API (with the EventBridge Scheduler
@@ -61,19 +61,19 @@ describe('SDK schedules against the real platform', () => {
   it('creates, lists, gets, updates, pauses, resumes and deletes a schedule', async () => {
     const client = await newUserClient();
 
-    const created = await client.schedules.create({ dayOfMonth: 15, timeOfDay: '07:30', timeZone: 'Europe/Berlin' });
+    const created = await client.schedules.create({ day_of_month: 15, time_of_day: '07:30', time_zone: 'Europe/Berlin' });
     expect(created).toMatchObject({ day_of_month: 15, time_of_day: '07:30', time_zone: 'Europe/Berlin', state: 'active' });
     expectNextRunMatches(created);
 
-    const other = await client.schedules.create({ dayOfMonth: 28, timeOfDay: '23:45', timeZone: 'America/Los_Angeles' });
+    const other = await client.schedules.create({ day_of_month: 28, time_of_day: '23:45', time_zone: 'America/Los_Angeles' });
     const { items } = await client.schedules.list();
     expect(items.map((item) => item.id).sort()).toEqual([created.id, other.id].sort());
     await expect(client.schedules.get(created.id)).resolves.toEqual(created);
 
-    const moved = await client.schedules.update(created.id, { timeOfDay: '18:05' });
+    const moved = await client.schedules.update(created.id, { time_of_day: '18:05' });
     expect(moved).toMatchObject({ id: created.id, day_of_month: 15, time_of_day: '18:05', time_zone: 'Europe/Berlin', state: 'active' });
     expectNextRunMatches(moved);
-    const rezoned = await client.schedules.update(created.id, { dayOfMonth: 2, timeZone: 'Asia/Tokyo' });
+    const rezoned = await client.schedules.update(created.id, { day_of_month: 2, time_zone: 'Asia/Tokyo' });
     expect(rezoned).toMatchObject({ day_of_month: 2, time_of_day: '18:05', time_zone: 'Asia/Tokyo' });
     expectNextRunMatches(rezoned);
 
@@ -94,18 +94,21 @@ describe('SDK schedules against the real platform', () => {
   it('rejects a bad time zone, day or time with an ApiError, creating nothing', async () => {
     const client = await newUserClient();
 
-    const badZone = client.schedules.create({ timeZone: 'Mars/Olympus_Mons' });
+    const badZone = client.schedules.create({ time_zone: 'Mars/Olympus_Mons' });
     await expect(badZone).rejects.toBeInstanceOf(ApiError);
     await expect(badZone).rejects.toMatchObject({ status: 400, code: 'invalid_schedule' });
     const error = (await badZone.catch((caught: unknown) => caught)) as ApiError;
     expect(error.message).toMatch(/time.?zone/i);
 
-    const badDay = client.schedules.create({ dayOfMonth: 31 });
+    const badDay = client.schedules.create({ day_of_month: 31 });
     await expect(badDay).rejects.toMatchObject({ name: 'ApiError', status: 400, code: 'invalid_schedule' });
     expect(((await badDay.catch((caught: unknown) => caught)) as ApiError).message).toMatch(/day/i);
-    await expect(client.schedules.create({ timeOfDay: '24:00' })).rejects.toMatchObject({ name: 'ApiError', status: 400, code: 'invalid_schedule' });
+    await expect(client.schedules.create({ time_of_day: '24:00' })).rejects.toMatchObject({ name: 'ApiError', status: 400, code: 'invalid_schedule' });
+    // The SDK uses the API's names; a camelCase one from an untyped caller is refused, not ignored.
+    const camelCase = client.schedules.create({ dayOfMonth: 15 } as ScheduleTiming);
+    await expect(camelCase).rejects.toMatchObject({ name: 'ApiError', status: 400 });
     const existing = await client.schedules.create();
-    await expect(client.schedules.update(existing.id, { timeZone: 'Nowhere/Special' })).rejects.toMatchObject({ status: 400, code: 'invalid_schedule' });
+    await expect(client.schedules.update(existing.id, { time_zone: 'Nowhere/Special' })).rejects.toMatchObject({ status: 400, code: 'invalid_schedule' });
     await expect(client.schedules.get(existing.id)).resolves.toMatchObject({ time_zone: 'UTC' });
     await client.schedules.delete(existing.id);
     expect((await client.schedules.list()).items).toEqual([]);
@@ -113,9 +116,9 @@ describe('SDK schedules against the real platform', () => {
 
   it('stops at the per-user limit with ApiError schedule_limit_reached (409)', async () => {
     const client = await newUserClient();
-    for (let day = 1; day <= 5; day += 1) await client.schedules.create({ dayOfMonth: day });
+    for (let day = 1; day <= 5; day += 1) await client.schedules.create({ day_of_month: day });
 
-    const sixth = client.schedules.create({ dayOfMonth: 6 });
+    const sixth = client.schedules.create({ day_of_month: 6 });
 
     await expect(sixth).rejects.toBeInstanceOf(ApiError);
     await expect(sixth).rejects.toMatchObject({ status: 409, code: 'schedule_limit_reached' });
@@ -125,11 +128,11 @@ describe('SDK schedules against the real platform', () => {
   it('does not let one user see or change another user\'s schedule', async () => {
     const owner = await newUserClient();
     const stranger = await newUserClient();
-    const schedule = await owner.schedules.create({ dayOfMonth: 3 });
+    const schedule = await owner.schedules.create({ day_of_month: 3 });
 
     const notFound = { name: 'ApiError', status: 404, code: 'schedule_not_found' };
     await expect(stranger.schedules.get(schedule.id)).rejects.toMatchObject(notFound);
-    await expect(stranger.schedules.update(schedule.id, { dayOfMonth: 4 })).rejects.toMatchObject(notFound);
+    await expect(stranger.schedules.update(schedule.id, { day_of_month: 4 })).rejects.toMatchObject(notFound);
     await expect(stranger.schedules.pause(schedule.id)).rejects.toMatchObject(notFound);
     await expect(stranger.schedules.resume(schedule.id)).rejects.toMatchObject(notFound);
     await expect(stranger.schedules.delete(schedule.id)).rejects.toMatchObject(notFound);

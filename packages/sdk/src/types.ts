@@ -7,11 +7,30 @@ import type { paths } from './generated/api.js';
  * the API reference is what you get.
  */
 type JsonBody<Response> = Response extends { content: { 'application/json': infer Body } } ? Body : never;
+/** The JSON request body of an operation, e.g. `JsonRequestBody<paths['/v1/export-schedules']['post']>`. */
+export type JsonRequestBody<Operation> = Operation extends { requestBody: { content: { 'application/json': infer Body } } } ? Body : never;
 
 /** An export job as the API returns it. */
 export type ExportJob = JsonBody<paths['/v1/exports/{id}']['get']['responses'][200]>;
 /** `queued` | `running` | `succeeded` | `failed`. */
 export type ExportState = ExportJob['state'];
+
+/**
+ * A job that finished with its file: what `exports.wait()` resolves with.
+ * Everything the API sets on success is present, so `job.file.sha256` needs no `?.`.
+ */
+export type SucceededExportJob = ExportJob & {
+  readonly state: 'succeeded';
+  /** Rows (the header line not counted), bytes, SHA-256 and content type of the CSV file. */
+  readonly file: NonNullable<ExportJob['file']>;
+  /** How and to whom the file was emailed. */
+  readonly delivery: NonNullable<ExportJob['delivery']>;
+  readonly finished_at: string;
+  readonly links: ExportJob['links'] & { readonly download: string };
+};
+
+/** A job that ended in `failed`; `error` says why (when the API said). */
+export type FailedExportJob = ExportJob & { readonly state: 'failed' };
 /** One page of `GET /v1/exports`: newest first, `next_cursor` when there is more. */
 export type ExportPage = JsonBody<paths['/v1/exports']['get']['responses'][200]>;
 /** The signed-in user (`GET /v1/me`). */

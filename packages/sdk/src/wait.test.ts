@@ -1,11 +1,28 @@
-import { createClient, ExportFailedError, WaitTimeoutError, ApiError, type ExportJob } from './index.js';
+import {
+  ApiError,
+  createClient,
+  ExportFailedError,
+  isSucceededExport,
+  MembershipsError,
+  UnexpectedResponseError,
+  WaitTimeoutError,
+  type ExportJob,
+  type SucceededExportJob,
+} from './index.js';
 
 /**
  * exports.wait() against a scripted API (fetch is the stubbed collaborator), to
  * pin its rules: progress callbacks, final states, timeout, abort, transient
  * failures. The same helper runs against the real API in client.test.ts.
  */
+const file = { rows: 100, bytes: 4_096, sha256: 'ab'.repeat(32), content_type: 'text/csv; charset=utf-8' };
+const delivery = { method: 'attachment', to: 'ann@example.test', emailed_at: '2025-01-01T00:01:00.000Z' } as const;
+
+/** A job as the API answers it; a succeeded one has what the API sets on success. */
 function job(state: ExportJob['state'], rows: number, extra: Partial<ExportJob> = {}): ExportJob {
+  const success = state === 'succeeded'
+    ? { file, delivery, finished_at: '2025-01-01T00:01:00.000Z', links: { self: '/v1/exports/job-1', download: '/v1/exports/job-1/download' } }
+    : {};
   return {
     id: 'job-1',
     state,
@@ -15,6 +32,7 @@ function job(state: ExportJob['state'], rows: number, extra: Partial<ExportJob> 
     attempts: state === 'queued' ? 0 : 1,
     progress: { rows_exported: rows, rows_total: 100 },
     links: { self: '/v1/exports/job-1' },
+    ...success,
     ...extra,
   } as ExportJob;
 }
@@ -58,6 +76,32 @@ describe('exports.wait', () => {
     expect(seen).toEqual(['queued:0', 'running:40', 'running:90', 'succeeded:100']);
   });
 
+  it('resolves with a job typed as succeeded: its file facts need no optional chaining', async () => {
+    const { client } = scriptedClient([() => json(job('running', 10)), () => json(job('succeeded', 100))]);
+
+    // Typed: tsc --build compiles this test, and `done.file.sha256` on a plain ExportJob would not.
+    const done: SucceededExportJob = await client.exports.wait('job-1', { intervalMs: 1 });
+    const facts: { rows: number; bytes: number; sha256: string; emailedTo: string; finishedAt: string; download: string } = {
+      rows: done.file.rows,
+      bytes: done.file.bytes,
+      sha256: done.file.sha256,
+      emailedTo: done.delivery.to,
+      finishedAt: done.finished_at,
+      download: done.links.download,
+    };
+
+    expect(facts).toEqual({
+      rows: 100,
+      bytes: 4_096,
+      sha256: file.sha256,
+      emailedTo: 'ann@example.test',
+      finishedAt: '2025-01-01T00:01:00.000Z',
+      download: '/v1/exports/job-1/download',
+    });
+    expect(isSucceededExport(done)).toBe(true);
+    expect(isSucceededExport(job('running', 10))).toBe(false);
+  });
+
   it('rejects with ExportFailedError carrying the job\'s code and message', async () => {
     const failed = job('failed', 0, { error: { code: 'database_unavailable', message: 'The database did not answer' } });
     const { client } = scriptedClient([() => json(job('running', 10)), () => json(failed)]);
@@ -65,7 +109,36 @@ describe('exports.wait', () => {
     const waiting = client.exports.wait('job-1', { intervalMs: 1 });
 
     await expect(waiting).rejects.toBeInstanceOf(ExportFailedError);
-    await expect(waiting).rejects.toMatchObject({ code: 'database_unavailable', job: { state: 'failed' } });
+    await expect(waiting).rejects.toBeInstanceOf(MembershipsError);
+    await expect(waiting).rejects.toMatchObject({
+      name: 'ExportFailedError',
+      code: 'database_unavailable',
+      jobId: 'job-1',
+      reason: 'The database did not answer',
+      message: 'Export job-1 failed: The database did not answer (database_unavailable)',
+      job: { state: 'failed' },
+    });
+  });
+
+  it('gives a failed job without a reason the code export_failed', async () => {
+    const { client } = scriptedClient([() => json(job('failed', 0))]);
+    await expect(client.exports.wait('job-1', { intervalMs: 1 })).rejects.toMatchObject({
+      name: 'ExportFailedError',
+      code: 'export_failed',
+      reason: undefined,
+      message: 'Export job-1 failed: no reason given',
+    });
+  });
+
+  it('does not resolve with a succeeded job that lacks its file: UnexpectedResponseError names what is missing', async () => {
+    const bare = job('succeeded', 100, { file: undefined });
+    const { client, calls } = scriptedClient([() => json(bare)]);
+
+    const waiting = client.exports.wait('job-1', { intervalMs: 1 });
+
+    await expect(waiting).rejects.toBeInstanceOf(UnexpectedResponseError);
+    await expect(waiting).rejects.toMatchObject({ code: 'unexpected_response', message: expect.stringContaining('without file') });
+    expect(calls).toHaveLength(1);
   });
 
   it('gives up after timeoutMs with the job as last seen', async () => {

@@ -77,7 +77,7 @@ try {
   await postgres.start().catch((error: unknown) => {
     throw new Error(`PostgreSQL exited during startup${error ? `: ${String(error)}` : ''}`);
   });
-  process.stdout.write(`listening ${config.port}\n`);
+  process.stdout.write(`listening ${config.port} node=${process.version}\n`);
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   shutdown(1);

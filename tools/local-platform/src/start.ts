@@ -105,6 +105,8 @@ async function startPlatform(settings: StartSettings, platform: Platform, stoppe
     if (!existsSync(entry)) throw new LocalPlatformError('file_missing', `${entry} is missing: build first (\`npm start\` runs \`npm run build\`; ${workspace} must build).`);
   }
 
+  // process.execPath is the pinned `node` devDependency under `npm start`; every Node child below runs on it.
+  say(`Node.js ${process.version} runs the API, the worker and the Node emulators.`);
   say('Starting DynamoDB Local, fauxqs (SQS + S3), aws-ses-v2-local and PostgreSQL...');
   const debug = settings.logLevel === 'debug' || settings.logLevel === 'trace';
   const [aws, postgres] = await Promise.allSettled([

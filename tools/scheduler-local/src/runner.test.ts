@@ -27,7 +27,7 @@ function startRunner(env: Record<string, string>): Promise<RunningRunner> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
-      const match = /^listening (\d+)$/.exec(line);
+      const match = /^listening (\d+) node=v\d+\.\d+\.\d+$/.exec(line);
       if (match) resolve({ child, port: Number(match[1]), exited, stderr: () => stderr });
     });
     void exited.then(({ code }) => reject(new Error(`runner exited with ${code} before listening: ${stderr}`)));

@@ -1,7 +1,7 @@
 /**
  * The stand-in in its own process, for `npm start` and for tests in other
  * processes. Usage: `node dist/runner.js [port]` (settings: config.ts).
- * Prints `listening <port>` once it accepts connections, then pino JSON logs;
+ * Prints `listening <port> node=<version>` once it accepts connections, then pino JSON logs;
  * stops on SIGTERM/SIGINT or when stdin closes (the parent died), like the
  * local platform's emulator runners.
  */
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     maxFiringsPerClockMove: config.maxFiringsPerClockMove,
     logger,
   });
-  process.stdout.write(`listening ${scheduler.port}\n`);
+  process.stdout.write(`listening ${scheduler.port} node=${process.version}\n`);
 
   let closing = false;
   const shutdown = (reason: string) => {

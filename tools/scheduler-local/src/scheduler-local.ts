@@ -91,7 +91,7 @@ export async function startSchedulerLocal(options: SchedulerLocalOptions = {}): 
       ticking = ticking.then(() => service.tick()).catch((error: unknown) => logger.error({ error: String(error) }, 'scheduled tick failed'));
     }, tickMs);
   }
-  logger.info({ port: server.port, clock: clock.mode, now: clock.now().toISOString() }, 'scheduler-local listening');
+  logger.info({ port: server.port, node: process.version, clock: clock.mode, now: clock.now().toISOString() }, 'scheduler-local listening');
 
   let stopping: Promise<void> | undefined;
   return {

@@ -37,7 +37,7 @@ The schedule follows daylight-saving changes of its time zone. An account can ha
       }
       const client = await signedInClient(ctx);
       const schedule = await client.schedules.create(
-        { dayOfMonth: options.day, timeOfDay: options.time, timeZone: zone },
+        { day_of_month: options.day, time_of_day: options.time, time_zone: zone },
         { signal: ctx.signal },
       );
       if (options.json) {

@@ -34,7 +34,7 @@ Examples:
       const client = await signedInClient(ctx);
       const schedule = await client.schedules.update(
         id,
-        { dayOfMonth: options.day, timeOfDay: options.time, timeZone: options.timeZone },
+        { day_of_month: options.day, time_of_day: options.time, time_zone: options.timeZone },
         { signal: ctx.signal },
       );
       if (options.json) {

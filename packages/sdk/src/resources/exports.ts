@@ -1,8 +1,9 @@
 import { dataOf } from '../api-call.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../backoff.js';
-import { ApiError, DownloadError, ExportFailedError, NetworkError, WaitTimeoutError } from '../errors.js';
+import { ApiError, DownloadError, ExportFailedError, NetworkError, UnexpectedResponseError, WaitTimeoutError } from '../errors.js';
+import { isFailedExport, isSucceededExport, missingSuccessFacts } from '../export-outcome.js';
 import { writeDownload, type DownloadTarget, type WrittenFile } from '../file-download.js';
-import type { ExportJob, ExportPage } from '../types.js';
+import type { ExportJob, ExportPage, SucceededExportJob } from '../types.js';
 import type { CallOptions, ResourceContext } from './context.js';
 
 export interface CreateExportOptions extends CallOptions {
@@ -53,12 +54,14 @@ export interface ExportsResource {
   /** Every job, newest first, fetching pages as the loop goes: `for await (const job of client.exports.listAll())`. */
   listAll(options?: Omit<ListExportsOptions, 'cursor'>): AsyncGenerator<ExportJob, void, undefined>;
   /**
-   * Polls until the job finishes. Resolves with the succeeded job; rejects with
-   * ExportFailedError (its `code` and message come from the job), WaitTimeoutError,
-   * or the signal's AbortError. Brief network trouble and 5xx/429 answers are
-   * retried (up to 5 in a row) rather than ending the wait.
+   * Polls until the job finishes. Resolves with the succeeded job, typed so
+   * that `file` (rows, bytes, sha256), `delivery` and `finished_at` are
+   * there; rejects with ExportFailedError (its `code` and message come from
+   * the job), WaitTimeoutError, or the signal's AbortError. Brief network
+   * trouble and 5xx/429 answers are retried (up to 5 in a row) rather than
+   * ending the wait.
    */
-  wait(id: string, options?: WaitOptions): Promise<ExportJob>;
+  wait(id: string, options?: WaitOptions): Promise<SucceededExportJob>;
   /** The short-lived URL of the finished file (valid for minutes; do not store it). */
   downloadUrl(id: string, options?: CallOptions): Promise<string>;
   /**
@@ -136,10 +139,16 @@ export function createExportsResource(ctx: ResourceContext): ExportsResource {
           failures = 0;
           if (!last || hasMoved(last, job)) await onProgress?.(job);
           last = job;
-          if (job.state === 'succeeded') return job;
-          if (job.state === 'failed') throw new ExportFailedError(job);
+          if (isSucceededExport(job)) return job;
+          if (job.state === 'succeeded') {
+            throw new UnexpectedResponseError(
+              `The API reported export ${id} succeeded but without ${missingSuccessFacts(job).join(', ')}; ` +
+                'this SDK may be too old or too new for the API.',
+            );
+          }
+          if (isFailedExport(job)) throw new ExportFailedError(job);
         } catch (error) {
-          if (error instanceof ExportFailedError) throw error;
+          if (error instanceof ExportFailedError || error instanceof UnexpectedResponseError) throw error;
           signal?.throwIfAborted();
           if (ctx.now() >= deadline) throw new WaitTimeoutError(id, timeoutMs ?? 0, last);
           failures += 1;

@@ -1,4 +1,4 @@
-import { ApiError, createClient, type ExportSchedule } from '../index.js';
+import { ApiError, createClient, type ExportSchedule, type ScheduleTiming } from '../index.js';
 
 /**
  * client.schedules against a scripted API (fetch is the stubbed collaborator):
@@ -47,9 +47,9 @@ describe('client.schedules', () => {
   it('creates with the API\'s snake_case fields, sending only what was given', async () => {
     const { client, sent } = scriptedClient(() => json(schedule, 201));
 
-    await expect(client.schedules.create({ dayOfMonth: 15, timeOfDay: '07:30', timeZone: 'Europe/Berlin' })).resolves.toEqual(schedule);
+    await expect(client.schedules.create({ day_of_month: 15, time_of_day: '07:30', time_zone: 'Europe/Berlin' })).resolves.toEqual(schedule);
     await client.schedules.create();
-    await client.schedules.create({ timeZone: 'Asia/Tokyo' });
+    await client.schedules.create({ time_zone: 'Asia/Tokyo' });
 
     expect(sent).toEqual([
       { method: 'POST', path: '/v1/export-schedules', body: { day_of_month: 15, time_of_day: '07:30', time_zone: 'Europe/Berlin' } },
@@ -68,7 +68,7 @@ describe('client.schedules', () => {
 
     await expect(client.schedules.list()).resolves.toEqual({ items: [schedule] });
     await client.schedules.get(id);
-    await client.schedules.update(id, { timeOfDay: '08:15' });
+    await client.schedules.update(id, { time_of_day: '08:15' });
     await client.schedules.pause(id);
     await client.schedules.resume(id);
     await expect(client.schedules.delete(id)).resolves.toBeUndefined();
@@ -81,6 +81,22 @@ describe('client.schedules', () => {
       ['POST', `/v1/export-schedules/${id}/resume`, undefined],
       ['DELETE', `/v1/export-schedules/${id}`, undefined],
     ]);
+  });
+
+  it('takes the names it returns: a schedule\'s timing goes back to the API as it came', async () => {
+    const { client, sent } = scriptedClient(() => json(schedule));
+    const { day_of_month, time_of_day, time_zone } = await client.schedules.get(schedule.id);
+
+    await client.schedules.update(schedule.id, { day_of_month, time_of_day, time_zone });
+
+    expect(sent[1]?.body).toEqual({ day_of_month: 1, time_of_day: '06:00', time_zone: 'Europe/Berlin' });
+  });
+
+  it('renames nothing: a field the API does not know reaches it as written, for the API to reject', async () => {
+    const { client, sent } = scriptedClient(() => json(schedule, 201));
+    // What a JavaScript caller (no type checker) might still write.
+    await client.schedules.create({ dayOfMonth: 15 } as ScheduleTiming);
+    expect(sent[0]?.body).toEqual({ dayOfMonth: 15 });
   });
 
   it('keeps an id with reserved characters inside its path segment', async () => {

@@ -1,24 +1,21 @@
 import { dataOf, ensureOk } from '../api-call.js';
-import type { ExportSchedule, ExportScheduleList } from '../types.js';
+import type { paths } from '../generated/api.js';
+import type { ExportSchedule, ExportScheduleList, JsonRequestBody } from '../types.js';
 import type { CallOptions, ResourceContext } from './context.js';
 
-/** When a schedule runs. Every field is optional; what you leave out keeps its value (or the API's default on create). */
-export interface ScheduleTiming {
-  /** Day of the month, 1–28 (so every month has it). API default on create: 1. */
-  readonly dayOfMonth?: number | undefined;
-  /** Local time of day, `HH:MM` on a 24-hour clock. API default on create: `06:00`. */
-  readonly timeOfDay?: string | undefined;
-  /**
-   * IANA time zone the time of day is in, e.g. `Europe/Berlin`; the schedule
-   * follows its daylight-saving changes. API default on create: `UTC`.
-   */
-  readonly timeZone?: string | undefined;
-}
+/**
+ * When a schedule runs: the API's request body, with its snake_case names
+ * (`day_of_month`, `time_of_day`, `time_zone`), the same names a schedule is
+ * returned with. Every field is optional; what you leave out keeps its value
+ * (or the API's default on create: the 1st, `06:00`, `UTC`). `time_zone` is
+ * an IANA name such as `Europe/Berlin`; the schedule follows its daylight-saving changes.
+ */
+export type ScheduleTiming = Readonly<JsonRequestBody<paths['/v1/export-schedules']['post']>>;
 
 export interface SchedulesResource {
   /**
-   * Subscribes to a monthly export: on `dayOfMonth` at `timeOfDay` in
-   * `timeZone` the platform exports all your memberships and emails you the
+   * Subscribes to a monthly export: on `day_of_month` at `time_of_day` in
+   * `time_zone` the platform exports all your memberships and emails you the
    * file. Returns the new schedule (state `active`).
    * ApiError (400) for an invalid day, time or zone; `schedule_limit_reached` (409)
    * when you already have the maximum number of schedules; `scheduler_unavailable` (503)
@@ -39,22 +36,13 @@ export interface SchedulesResource {
   delete(id: string, options?: CallOptions): Promise<void>;
 }
 
-/** The API's snake_case body from the SDK's camelCase timing; absent fields stay absent. */
-export function timingBody(timing: ScheduleTiming): { day_of_month?: number; time_of_day?: string; time_zone?: string } {
-  const body: { day_of_month?: number; time_of_day?: string; time_zone?: string } = {};
-  if (timing.dayOfMonth !== undefined) body.day_of_month = timing.dayOfMonth;
-  if (timing.timeOfDay !== undefined) body.time_of_day = timing.timeOfDay;
-  if (timing.timeZone !== undefined) body.time_zone = timing.timeZone;
-  return body;
-}
-
 export function createSchedulesResource(ctx: ResourceContext): SchedulesResource {
   const { raw } = ctx;
   const byId = (id: string) => ({ path: { id } });
 
   return {
     async create(timing = {}, options = {}) {
-      return dataOf(await raw.POST('/v1/export-schedules', { body: timingBody(timing), signal: options.signal }));
+      return dataOf(await raw.POST('/v1/export-schedules', { body: timing, signal: options.signal }));
     },
 
     async list(options = {}) {
@@ -66,7 +54,7 @@ export function createSchedulesResource(ctx: ResourceContext): SchedulesResource
     },
 
     async update(id, changes, options = {}) {
-      return dataOf(await raw.PATCH('/v1/export-schedules/{id}', { params: byId(id), body: timingBody(changes), signal: options.signal }));
+      return dataOf(await raw.PATCH('/v1/export-schedules/{id}', { params: byId(id), body: changes, signal: options.signal }));
     },
 
     async pause(id, options = {}) {

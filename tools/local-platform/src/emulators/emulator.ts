@@ -7,6 +7,8 @@ export interface RunningEmulator {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
   readonly port: number;
+  /** The Node.js version the emulator's process runs on (`v26.10.0`); undefined for a non-Node process (DynamoDB Local's JVM). */
+  readonly nodeVersion: string | undefined;
   /** Stops the child process and waits for it to exit. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -20,12 +22,13 @@ export interface EmulatorOptions {
   readonly onLine?: (line: string) => void;
 }
 
-const READY_LINE = /^listening (\d+)$/;
+// Our Node runners add the runtime they run on (`listening 4566 node=v26.10.0`); the JVM launcher does not.
+const READY_LINE = /^listening (\d+)(?: node=(v\d+\.\d+\.\d+))?$/;
 // Generous: on a busy machine the JVM alone can take tens of seconds to come up.
 const DEFAULT_START_TIMEOUT_MS = 60_000;
 
 /**
- * Starts a child that prints `listening <port>` once it accepts connections
+ * Starts a child that prints `listening <port>` (Node runners: `listening <port> node=<version>`) once it accepts connections
  * on 127.0.0.1 (our runners and the Java launcher all do), and exits when its
  * stdin closes (so it dies with this process).
  */
@@ -45,9 +48,12 @@ export async function startEmulatorProcess(
     onLine: options.onLine,
   });
   let port: number;
+  let nodeVersion: string | undefined;
   try {
     const line = await child.waitForLine((candidate) => READY_LINE.test(candidate), options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
-    port = Number(READY_LINE.exec(line)?.[1]);
+    const ready = READY_LINE.exec(line);
+    port = Number(ready?.[1]);
+    nodeVersion = ready?.[2];
   } catch (error) {
     await child.kill();
     if (error instanceof ProcessStartError) throw error;
@@ -57,6 +63,7 @@ export async function startEmulatorProcess(
   return {
     name,
     port,
+    nodeVersion,
     endpoint: `http://127.0.0.1:${port}`,
     stop() {
       stopping ??= child.stop('SIGTERM', 10_000).then((info) => {

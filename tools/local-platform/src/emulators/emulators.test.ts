@@ -1,16 +1,36 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { testAwsSettings, testDatabaseServerUrl } from '../environment';
-import { PACKAGE_ROOT } from '../package-paths';
+import { PACKAGE_ROOT, REPO_ROOT } from '../package-paths';
+import type { RunningEmulator } from './emulator';
+import { startFauxqs } from './fauxqs';
+import { startSchedulerStandIn } from './scheduler-local';
+import { startSesLocal } from './ses-local';
 import { eventually, isPortOpen, listeningAddresses, LOOPBACK_HEX } from '../test-support/network';
 
 const portOf = (url: string) => Number(new URL(url).port);
 
 describe('local emulators', () => {
+  it('run on the Node.js release the project ships on, and say so when they start', async () => {
+    const pinned = (JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: { node: string } }).devDependencies.node;
+    const started: RunningEmulator[] = [];
+    try {
+      const fauxqs = await startFauxqs();
+      started.push(fauxqs);
+      started.push(await startSesLocal());
+      started.push(await startSchedulerStandIn({ region: 'us-east-1', sqsEndpoint: fauxqs.endpoint }));
+      expect(started.map(({ name, nodeVersion }) => ({ name, nodeVersion }))).toEqual(
+        ['fauxqs', 'ses-local', 'scheduler-local'].map((name) => ({ name, nodeVersion: `v${pinned}` })),
+      );
+    } finally {
+      await Promise.allSettled(started.map((emulator) => emulator.stop()));
+    }
+  }, 120_000);
+
   it('listen on 127.0.0.1 only', () => {
     const aws = testAwsSettings();
     const ports = [aws.endpoints.dynamodb!, aws.endpoints.sqs!, aws.endpoints.ses!, testDatabaseServerUrl()].map(portOf);

@@ -2,7 +2,7 @@
  * Child process running fauxqs (SQS + S3 emulator) on 127.0.0.1. fauxqs's own
  * startFauxqs() listens on every interface, so this builds its app and binds
  * it to loopback itself. Its own process keeps its event loop away from the
- * tests. Usage: `node fauxqs-runner.mjs <port|0>`; prints `listening <port>`,
+ * tests. Usage: `node fauxqs-runner.mjs <port|0>`; prints `listening <port> node=<version>`,
  * exits on SIGTERM/SIGINT or when stdin closes (the parent died).
  */
 import type { AddressInfo } from 'node:net';
@@ -17,7 +17,7 @@ const port = Number(process.argv[2] ?? '0');
 const app = buildApp({ logger: false });
 await app.listen({ host: '127.0.0.1', port });
 const address = app.server.address() as AddressInfo;
-process.stdout.write(`listening ${address.port}\n`);
+process.stdout.write(`listening ${address.port} node=${process.version}\n`);
 
 let closing = false;
 async function shutdown(): Promise<void> {

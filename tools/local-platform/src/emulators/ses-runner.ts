@@ -1,6 +1,6 @@
 /**
  * Child process running aws-ses-v2-local (SES v1/v2 API + a mailbox) on
- * 127.0.0.1. Usage: `node ses-runner.js <port|0>`; prints `listening <port>`,
+ * 127.0.0.1. Usage: `node ses-runner.js <port|0>`; prints `listening <port> node=<version>`,
  * exits on SIGTERM/SIGINT or when stdin closes (the parent died).
  */
 import type { AddressInfo } from 'node:net';
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const server = await startSesLocal({ host: '127.0.0.1', port });
   // It resolves even when listening failed (its listen callback swallows the error).
   if (!server.listening) throw new Error(`cannot listen on 127.0.0.1:${port} (address already in use?)`);
-  process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
+  process.stdout.write(`listening ${(server.address() as AddressInfo).port} node=${process.version}\n`);
 
   let closing = false;
   const shutdown = () => {
