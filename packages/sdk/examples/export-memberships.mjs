@@ -2,9 +2,15 @@
 //   MEMBERSHIPS_EMAIL=demo@example.com MEMBERSHIPS_PASSWORD=demo-password node export-memberships.mjs memberships.csv
 import { createClient } from '@memberships/sdk';
 
+const { MEMBERSHIPS_EMAIL: email, MEMBERSHIPS_PASSWORD: password } = process.env;
+if (!email || !password) {
+  console.error('Set MEMBERSHIPS_EMAIL and MEMBERSHIPS_PASSWORD to your account (`npm start` prints the demo one).');
+  process.exit(2);
+}
+
 const client = createClient({
   baseUrl: process.env.MEMBERSHIPS_API_URL ?? 'http://127.0.0.1:3000',
-  credentials: { email: process.env.MEMBERSHIPS_EMAIL, password: process.env.MEMBERSHIPS_PASSWORD },
+  credentials: { email, password },
 });
 
 const { job } = await client.exports.create();

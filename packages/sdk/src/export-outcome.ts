@@ -2,7 +2,7 @@ import type { ExportJob, FailedExportJob, SucceededExportJob } from './types.js'
 
 /**
  * Whether a job succeeded with everything the API promises on success (file
- * facts, delivery, finish time, download link), narrowing it to
+ * facts, finish time, download link), narrowing it to
  * SucceededExportJob. For jobs from `exports.get()` or `exports.listAll()`;
  * `exports.wait()` already resolves with one.
  */
@@ -10,7 +10,6 @@ export function isSucceededExport(job: ExportJob): job is SucceededExportJob {
   return (
     job.state === 'succeeded' &&
     job.file !== undefined &&
-    job.delivery !== undefined &&
     typeof job.finished_at === 'string' &&
     typeof job.links.download === 'string'
   );
@@ -25,7 +24,6 @@ export function isFailedExport(job: ExportJob): job is FailedExportJob {
 export function missingSuccessFacts(job: ExportJob): string[] {
   const missing: string[] = [];
   if (job.file === undefined) missing.push('file');
-  if (job.delivery === undefined) missing.push('delivery');
   if (typeof job.finished_at !== 'string') missing.push('finished_at');
   if (typeof job.links.download !== 'string') missing.push('links.download');
   return missing;

@@ -17,14 +17,15 @@ export type ExportState = ExportJob['state'];
 
 /**
  * A job that finished with its file: what `exports.wait()` resolves with.
- * Everything the API sets on success is present, so `job.file.sha256` needs no `?.`.
+ * The file facts, the finish time and the download link are present, so
+ * `job.file.sha256` needs no `?.`. `delivery` (how the file was emailed) stays
+ * optional: the file is the outcome, the email a courtesy whose details the
+ * worker may not know for certain.
  */
 export type SucceededExportJob = ExportJob & {
   readonly state: 'succeeded';
   /** Rows (the header line not counted), bytes, SHA-256 and content type of the CSV file. */
   readonly file: NonNullable<ExportJob['file']>;
-  /** How and to whom the file was emailed. */
-  readonly delivery: NonNullable<ExportJob['delivery']>;
   readonly finished_at: string;
   readonly links: ExportJob['links'] & { readonly download: string };
 };

@@ -81,11 +81,10 @@ describe('exports.wait', () => {
 
     // Typed: tsc --build compiles this test, and `done.file.sha256` on a plain ExportJob would not.
     const done: SucceededExportJob = await client.exports.wait('job-1', { intervalMs: 1 });
-    const facts: { rows: number; bytes: number; sha256: string; emailedTo: string; finishedAt: string; download: string } = {
+    const facts: { rows: number; bytes: number; sha256: string; finishedAt: string; download: string } = {
       rows: done.file.rows,
       bytes: done.file.bytes,
       sha256: done.file.sha256,
-      emailedTo: done.delivery.to,
       finishedAt: done.finished_at,
       download: done.links.download,
     };
@@ -94,7 +93,6 @@ describe('exports.wait', () => {
       rows: 100,
       bytes: 4_096,
       sha256: file.sha256,
-      emailedTo: 'ann@example.test',
       finishedAt: '2025-01-01T00:01:00.000Z',
       download: '/v1/exports/job-1/download',
     });

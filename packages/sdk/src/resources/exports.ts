@@ -55,7 +55,7 @@ export interface ExportsResource {
   listAll(options?: Omit<ListExportsOptions, 'cursor'>): AsyncGenerator<ExportJob, void, undefined>;
   /**
    * Polls until the job finishes. Resolves with the succeeded job, typed so
-   * that `file` (rows, bytes, sha256), `delivery` and `finished_at` are
+   * that `file` (rows, bytes, sha256), `finished_at` and `links.download` are
    * there; rejects with ExportFailedError (its `code` and message come from
    * the job), WaitTimeoutError, or the signal's AbortError. Brief network
    * trouble and 5xx/429 answers are retried (up to 5 in a row) rather than
