@@ -122,7 +122,9 @@ export default fp<AuthOptions>(
         algorithms: [ALGORITHM],
         allowedIss: jwt.issuer,
         allowedAud: jwt.audience,
-        requiredClaims: ['sub', 'email', 'scope', 'jti', 'iat', 'exp'],
+        // allowedIss/allowedAud only check a claim that is present: a token without
+        // iss or aud would pass them. RFC 8725 §3.8-3.9: require both, like the rest.
+        requiredClaims: ['iss', 'aud', 'sub', 'email', 'scope', 'jti', 'iat', 'exp'],
       },
       // Never throws: a token with claims of the wrong type yields an empty principal, rejected below.
       formatUser: (claims) => ({

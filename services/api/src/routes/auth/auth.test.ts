@@ -213,6 +213,22 @@ describe('access token verification', () => {
     expectInvalidToken(await listExports(token));
   });
 
+  // RFC 8725 §3.8-3.9: a token that names no issuer or no audience could have been
+  // issued for anything; one without exp never ends; one without sub is nobody's.
+  it.each(['iss', 'aud', 'exp', 'sub'] as const)('rejects a correctly signed token without %s', async (claim) => {
+    const { [claim]: _dropped, ...rest } = claims();
+    const token = forgeJwt(header, rest, { alg: 'ES256', key: t.keys.privateKey });
+    expectInvalidToken(await listExports(token));
+  });
+
+  it('rejects a token whose iss or aud is empty, or of the wrong type', async () => {
+    for (const wrong of [{ iss: '' }, { aud: '' }, { iss: 42 }, { aud: [42] }, { iss: null }, { aud: null }]) {
+      const token = forgeJwt(header, { ...claims(), ...wrong }, { alg: 'ES256', key: t.keys.privateKey });
+      const response = await listExports(token);
+      expect({ wrong, status: response.statusCode }).toEqual({ wrong, status: 401 });
+    }
+  });
+
   it('rejects garbage and other schemes', async () => {
     expectInvalidToken(await listExports('not-a-jwt'));
     const basic = await t.request({ method: 'GET', url: '/v1/exports', headers: { authorization: 'Basic dXNlcjpwYXNz' } });
