@@ -16,6 +16,7 @@ import exportQueue from './plugins/export-queue';
 import exportScheduler from './plugins/export-scheduler';
 import openapi from './plugins/openapi';
 import problemDetails, { problemFor, sendProblem } from './plugins/problem-details';
+import queryIntegers from './plugins/query-integers';
 import schemas from './plugins/schemas';
 import sessions from './plugins/sessions';
 import stores from './plugins/stores';
@@ -99,6 +100,8 @@ export const serviceApp: FastifyPluginAsync<ServiceAppOptions> = async (app, { c
   await app.register(appContext, { config, now });
   await app.register(problemDetails);
   await app.register(schemas);
+  // Before the routes: it adds its check to each route with integer query parameters as it is added.
+  await app.register(queryIntegers);
   await app.register(awsClients);
   await app.register(stores);
   await app.register(database);

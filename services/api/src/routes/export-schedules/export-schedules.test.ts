@@ -146,6 +146,27 @@ describe('creating a schedule', () => {
     expect((await get(who, '/v1/export-schedules')).json()).toEqual({ items: [] });
   });
 
+  it('rejects numbers JSON.parse turns into Infinity, and query parameters the list does not take', async () => {
+    const who = await member();
+    for (const day of ['1e309', '-1e309', '1.5']) {
+      const response = await t.request({
+        method: 'POST',
+        url: '/v1/export-schedules',
+        headers: { ...bearer(who.token), 'content-type': 'application/json' },
+        payload: `{"day_of_month": ${day}}`,
+      });
+      expect({ day, status: response.statusCode }).toEqual({ day, status: 400 });
+      expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ in: 'body', field: 'day_of_month' }] });
+    }
+    for (const query of ['limit=Infinity', 'limit=10', 'cursor=x']) {
+      const response = await get(who, `/v1/export-schedules?${query}`);
+      expect({ query, status: response.statusCode }).toEqual({ query, status: 400 });
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ in: 'querystring', message: 'is not an allowed field' }] });
+    }
+    expect((await get(who, '/v1/export-schedules')).json()).toEqual({ items: [] });
+  });
+
   it('allows 5 schedules per user: the 6th is 409 schedule_limit_reached, and deleting one makes room', async () => {
     const who = await member();
     const ids: string[] = [];

@@ -72,6 +72,8 @@ export const listSchedulesSchema = {
   tags: TAGS,
   operationId: 'listExportSchedules',
   summary: 'List your export schedules, oldest first',
+  // No parameters (a user has a handful of schedules, there is no paging): anything sent is rejected, not ignored.
+  querystring: { type: 'object', additionalProperties: false, properties: {} },
   response: {
     200: { description: 'All of your schedules.', $ref: 'ExportScheduleList#' },
     ...commonProblemResponses(),

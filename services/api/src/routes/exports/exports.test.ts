@@ -300,6 +300,35 @@ describe('GET /v1/exports', () => {
     }
     expect((await get(someone, '/v1/exports?limit=100')).statusCode).toBe(200);
   });
+
+  it('answers 400 validation_failed for a page size that is not a plain decimal integer, never a 500', async () => {
+    const someone = await member();
+    const limits = [
+      'Infinity',
+      '-Infinity',
+      '1e309',
+      'NaN',
+      '1.5',
+      '0',
+      '-1',
+      '99999999999999999999999',
+      `1${'0'.repeat(400)}`,
+      '1e1',
+      '0x10',
+      ' 5',
+      '',
+    ];
+    for (const limit of limits) {
+      const response = await get(someone, `/v1/exports?limit=${encodeURIComponent(limit)}`);
+      expect({ limit, status: response.statusCode, type: response.headers['content-type'] }).toEqual({
+        limit,
+        status: 400,
+        type: expect.stringMatching(/^application\/problem\+json/),
+      });
+      expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ in: 'querystring', field: 'limit' }] });
+    }
+    expect((await get(someone, '/v1/exports?limit=1')).statusCode).toBe(200);
+  });
 });
 
 describe('GET /v1/exports/{id}/download', () => {
