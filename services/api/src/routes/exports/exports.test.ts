@@ -291,6 +291,66 @@ describe('GET /v1/exports', () => {
     await messagesFor(one);
   });
 
+  it('answers 400 invalid_cursor for a well-formed cursor with empty, mistyped, missing or extra fields, never a 500', async () => {
+    const one = await member();
+    const two = await member();
+    const jobs: Record<string, string[]> = {};
+    for (const who of [one, two]) {
+      jobs[who.user.id] = [];
+      const first = (await requestExport(who)).json().id as string;
+      await failJob(first);
+      t.clock.advance(1_000);
+      jobs[who.user.id]!.push(first, (await requestExport(who)).json().id as string);
+    }
+    t.clock.reset();
+    const cursorOf = async (who: Member) => (await get(who, '/v1/exports?limit=1')).json().next_cursor as string;
+    const decode = (cursor: string) => JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const mine = decode(await cursorOf(one));
+    const theirs = decode(await cursorOf(two));
+    // The shape the API issues: the position in the user's listing.
+    expect(Object.keys(mine).sort()).toEqual(['createdAt', 'id', 'userId']);
+
+    const bad: unknown[] = [
+      { ...mine, id: '' },
+      { ...mine, createdAt: '' },
+      { ...mine, userId: '' },
+      { id: '', userId: '', createdAt: '' },
+      { ...mine, id: 1 },
+      { ...mine, createdAt: 1_700_000_000 },
+      { ...mine, userId: null },
+      { ...mine, id: { S: 'x' } },
+      { ...mine, id: ['x'] },
+      { ...mine, extra: 'field' },
+      { ...mine, leaseOwner: 'worker' },
+      { id: mine.id, userId: mine.userId },
+      { ...mine, createdAt: 'yesterday' },
+      { ...mine, id: 'a b' },
+      { ...mine, id: 'x'.repeat(300) },
+      theirs,
+      { ...theirs, id: mine.id, createdAt: mine.createdAt },
+      [],
+      'cursor',
+      42,
+      null,
+    ];
+    for (const value of bad) {
+      const response = await get(one, `/v1/exports?cursor=${encodeURIComponent(encode(value))}`);
+      expect({ value, status: response.statusCode }).toEqual({ value, status: 400 });
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.json()).toMatchObject({ code: 'invalid_cursor' });
+    }
+
+    // The own cursor, and one that points at another user's export in the own listing, show only the own exports.
+    for (const cursor of [encode(mine), encode({ ...mine, id: theirs.id, createdAt: theirs.createdAt })]) {
+      const response = await get(one, `/v1/exports?cursor=${encodeURIComponent(cursor)}`);
+      expect(response.statusCode).toBe(200);
+      for (const item of response.json().items as { id: string }[]) expect(jobs[one.user.id]).toContain(item.id);
+    }
+    await messagesFor(one);
+    await messagesFor(two);
+  });
+
   it('bounds the page size to 1..100', async () => {
     const someone = await member();
     for (const limit of ['0', '101', 'ten']) {

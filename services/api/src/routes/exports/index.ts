@@ -20,6 +20,7 @@ import {
   ValidationFailedError,
 } from '../../errors';
 import { exportPath, hasFile, toJobResource, type ExportJobResource } from './job-resource';
+import { checkListCursor } from './list-cursor';
 import {
   createExportSchema,
   downloadExportSchema,
@@ -94,6 +95,7 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
     { schema: listExportsSchema, ...read },
     async (request) => {
       const { limit, cursor } = request.query;
+      if (cursor !== undefined) checkListCursor(cursor, request.user.userId);
       try {
         const page = await app.jobStore.listForUser(request.user.userId, { limit, cursor });
         return {

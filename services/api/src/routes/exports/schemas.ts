@@ -7,7 +7,7 @@ import {
 } from '../../schemas/problem';
 
 /** Same alphabet and length as core's job ids, so a malformed id is a 400, not a lookup. */
-const JOB_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,200}$';
+export const JOB_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,200}$';
 export const IDEMPOTENCY_KEY_PATTERN = '^[A-Za-z0-9_.:-]{1,200}$';
 export const EXPORT_REQUEST_HEADER = 'export-request';
 
