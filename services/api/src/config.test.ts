@@ -94,6 +94,7 @@ describe('loadConfig', () => {
       rateLimits: { windowSeconds: 60, exportReads: 120, exportWrites: 10, logins: 60 },
       corsOrigins: [],
       requeueAfterSeconds: 120,
+      shutdownTimeoutSeconds: 10,
     });
     expect(config.jwt.additionalPublicKeys).toBeUndefined();
     // Without JWT_KEY_ID the key id is the RFC 7638 thumbprint: stable for a key, 43 base64url chars.
@@ -129,6 +130,7 @@ describe('loadConfig', () => {
         LOGIN_RATE_LIMIT: '20',
         CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
         REQUEUE_AFTER_SECONDS: '300',
+        SHUTDOWN_TIMEOUT_SECONDS: '25',
       }),
     );
     expect(config).toMatchObject({
@@ -145,6 +147,7 @@ describe('loadConfig', () => {
       rateLimits: { windowSeconds: 10, exportReads: 30, exportWrites: 2, logins: 20 },
       corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
       requeueAfterSeconds: 300,
+      shutdownTimeoutSeconds: 25,
     });
     expect(config.jwt.refreshTokenTtlSeconds).toBe(86_400);
     expect(loadConfig(env({ TRUST_PROXY: 'true' })).trustProxy).toBe(true);

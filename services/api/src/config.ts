@@ -91,6 +91,13 @@ export interface ApiConfig {
    * default 120).
    */
   readonly requeueAfterSeconds: number;
+  /**
+   * Longest graceful close after SIGTERM/SIGINT (SHUTDOWN_TIMEOUT_SECONDS,
+   * default 10, 1-300): requests in flight may finish meanwhile; then the
+   * process exits anyway (code 1), whatever still holds it. Keep it below the
+   * orchestrator's kill deadline (ECS: 30 s after SIGTERM).
+   */
+  readonly shutdownTimeoutSeconds: number;
 }
 
 /** How the API keeps one EventBridge Scheduler schedule per export subscription (routes/export-schedules). */
@@ -193,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     },
     corsOrigins: read.optionalString('CORS_ORIGINS') ?? '',
     requeueAfterSeconds: read.integer('REQUEUE_AFTER_SECONDS', 120, { min: 10, max: 86_400 }),
+    shutdownTimeoutSeconds: read.integer('SHUTDOWN_TIMEOUT_SECONDS', 10, { min: 1, max: 300 }),
   };
   const additionalPublicKeys = read.optionalString('JWT_PUBLIC_KEYS');
   finish(read, problems);

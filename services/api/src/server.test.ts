@@ -1,3 +1,5 @@
+import { request as httpRequest, Agent } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { createUser, provisionTestResources, serviceEnv, spawnService, testDatabaseServerUrl, type TestResources } from '@memberships/local-platform';
 import { generateSigningKeys } from './testing/keys';
@@ -5,7 +7,7 @@ import { generateSigningKeys } from './testing/keys';
 /**
  * The process entry (dist/server.js, built by `npm test` before jest runs) as
  * a deployment runs it: configured only through the environment, JSON logs on
- * stdout, graceful close on SIGTERM.
+ * stdout, graceful close on SIGTERM within SHUTDOWN_TIMEOUT_SECONDS.
  */
 const entry = path.join(__dirname, '..', 'dist', 'server.js');
 const LISTENING = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/;
@@ -57,6 +59,64 @@ describe('server.js', () => {
     }
   });
 
+  it('says on start which Node.js runs it, and prints no warning', async () => {
+    const api = await spawnService(entry, environment(), { name: 'api-start', readyLine: (line) => line.includes('api listening') });
+    try {
+      const listening = api.jsonLogs().find((line) => line.msg === 'api listening');
+      expect(listening).toMatchObject({ node: process.version, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+      // e.g. the AWS SDK's NodeVersionSupportWarning on a Node.js it will stop supporting.
+      expect(api.logs.filter((line) => /warning/i.test(line))).toEqual([]);
+    } finally {
+      await api.stop('SIGTERM');
+    }
+  });
+
+  it('exits by SHUTDOWN_TIMEOUT_SECONDS after SIGTERM although a request hangs on a dependency and a keep-alive connection is open', async () => {
+    // A "DynamoDB" that accepts connections and never answers: the login hangs in its GetItem.
+    const held: Socket[] = [];
+    const blackHole: Server = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const blackHolePort = (blackHole.address() as { port: number }).port;
+    const agent = new Agent({ keepAlive: true });
+    const api = await spawnService(
+      entry,
+      environment({ AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${blackHolePort}`, SHUTDOWN_TIMEOUT_SECONDS: '2' }),
+      { name: 'api-hung', readyLine: (line) => LISTENING.test(line) },
+    );
+    try {
+      const baseUrl = LISTENING.exec(await api.waitForLine((line) => LISTENING.test(line)))![1]!;
+      // An idle keep-alive connection...
+      expect(await get(`${baseUrl}/healthz`, agent)).toBe(200);
+      // ...and a request in flight that will not finish by itself.
+      const hanging = post(`${baseUrl}/v1/auth/token`, { email: 'someone@example.test', password: 'whatever' });
+      hanging.catch(() => undefined);
+      await waitUntil(() => held.length > 0);
+
+      const exit = await api.stop('SIGTERM', 45_000);
+      expect(exit).toEqual({ code: 1, signal: null });
+      const logs = api.jsonLogs();
+      expect(logs).toContainEqual(expect.objectContaining({ msg: 'closing', signal: 'SIGTERM', shutdownTimeoutSeconds: 2 }));
+      expect(logs).toContainEqual(expect.objectContaining({ level: 50, forced: true, msg: 'shutdown deadline passed: exiting without finishing the close' }));
+      expect(logs.map((line) => line.msg)).not.toContain('closed');
+    } finally {
+      agent.destroy();
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => blackHole.close(resolve));
+      if (!api.exitStatus) await api.kill();
+    }
+  });
+
+  it('exits when the process that started it dies, although its log output then has nowhere to go', async () => {
+    const api = await spawnService(entry, environment(), { name: 'api-orphaned', readyLine: (line) => LISTENING.test(line) });
+    // What the parent's death (even by SIGKILL) does: every pipe to it closes — the
+    // parent-watch pipe on fd 3 (parent-watch.ts then sends SIGTERM) and stdout/stderr,
+    // so every log line written after this fails with EPIPE.
+    for (const stream of api.process.stdio) stream?.destroy();
+    const outcome = await Promise.race([api.exited, new Promise((resolve) => setTimeout(resolve, 30_000, 'still running'))]);
+    if (outcome === 'still running') await api.kill();
+    expect(outcome).toEqual({ code: 0, signal: null });
+  });
+
   it('refuses to start with an invalid configuration and says what to fix', async () => {
     const api = await spawnService(entry, environment({ USERS_TABLE: undefined, PORT: 'eighty' }), {
       name: 'api-misconfigured',
@@ -69,3 +129,27 @@ describe('server.js', () => {
     expect(output).toContain('PORT must be an integer');
   });
 });
+
+function get(url: string, agent: Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    httpRequest(url, { agent }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    }).on('error', reject).end();
+  });
+}
+
+function post(url: string, body: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
+  });
+}
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}

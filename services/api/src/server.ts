@@ -5,23 +5,36 @@ import { loadConfig, type ApiConfig } from './config';
 /**
  * Process entry point (`node dist/server.js`): reads the configuration, starts
  * listening, and closes gracefully on SIGTERM/SIGINT — in-flight requests
- * finish, new ones get 503, clients are closed — or exits after a grace period.
- * Logs are JSON lines on stdout.
+ * finish, new ones get 503, clients are closed — but never for longer than
+ * SHUTDOWN_TIMEOUT_SECONDS: then it exits anyway. Logs are JSON lines on stdout.
  */
 
-/** ECS gives a task 30 s between SIGTERM and SIGKILL by default; finish well before that. */
-const CLOSE_GRACE_MS = 20_000;
+/**
+ * Log lines are written to stdout synchronously. pino's default stream writes
+ * asynchronously and, when the process exits, flushes what is left with a
+ * loop that retries a failed write for ever (sonic-boom's flushSync). When
+ * stdout is a pipe whose reader is gone — the local platform or `npm start`
+ * killed hard — every write fails with EPIPE, so the exit after a clean close
+ * never completed: the listener was closed, the process stayed, for hours.
+ * Written synchronously, nothing is pending at exit, and the first EPIPE
+ * switches logging off (pino's broken-pipe handler) instead of blocking.
+ */
+function stdoutLog() {
+  return pino.destination({ dest: 1, sync: true });
+}
 
 async function main(): Promise<void> {
+  const logStream = stdoutLog();
   let config: ApiConfig;
   try {
     config = loadConfig();
   } catch (error) {
-    pino().fatal({ err: error }, 'cannot start: invalid configuration');
+    pino(logStream).fatal({ err: error }, 'cannot start: invalid configuration');
     process.exit(1);
   }
 
-  const app = buildApp(config);
+  const app = buildApp(config, { logStream });
+  const { shutdownTimeoutSeconds } = config;
 
   let closing = false;
   const close = (signal: NodeJS.Signals): void => {
@@ -30,12 +43,13 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     closing = true;
-    app.log.info({ signal }, 'closing');
-    const force = setTimeout(() => {
-      app.log.error({ graceMs: CLOSE_GRACE_MS }, 'graceful close took too long: exiting');
+    app.log.info({ signal, shutdownTimeoutSeconds }, 'closing');
+    // Not unref'd: the deadline holds whatever else keeps the process alive
+    // (a request waiting on a hung dependency, a connection that stays open).
+    setTimeout(() => {
+      app.log.error({ shutdownTimeoutSeconds, forced: true }, 'shutdown deadline passed: exiting without finishing the close');
       process.exit(1);
-    }, CLOSE_GRACE_MS);
-    force.unref();
+    }, shutdownTimeoutSeconds * 1000);
     app.close().then(
       () => {
         app.log.info('closed');
@@ -59,13 +73,16 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
+  let url: string;
   try {
-    await app.listen({ host: config.host, port: config.port });
+    url = await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     app.log.fatal({ err: error }, 'cannot start');
     await app.close().catch(() => undefined);
     process.exit(1);
   }
+  // Which Node.js runs the API is the first question when something behaves differently.
+  app.log.info({ url, node: process.version, shutdownTimeoutSeconds }, 'api listening');
 }
 
 void main();
