@@ -4,6 +4,9 @@ import fp from 'fastify-plugin';
 /** Version of this HTTP API's contract (the URL carries the major: `/v1`). */
 export const API_VERSION = '1.0.0';
 
+/** The API's name: the document's title, and what Swagger UI at /docs shows (routes/docs/branding.ts). */
+export const API_TITLE = 'Memberships export API';
+
 /**
  * Collects the route schemas into an OpenAPI 3.1 document (`app.swagger()`).
  * The routes' JSON schemas are the single source of truth; shared schemas
@@ -18,7 +21,7 @@ export default fp(
       openapi: {
         openapi: '3.1.0',
         info: {
-          title: 'Memberships export API',
+          title: API_TITLE,
           version: API_VERSION,
           description:
             'Export all of your memberships as CSV, asynchronously: request an export, get the file by email, ' +

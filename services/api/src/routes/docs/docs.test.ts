@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { provisionTestResources, serviceEnv, spawnService, testDatabaseServerUrl, type RunningService } from '@memberships/local-platform';
 import { generateSigningKeys } from '../../testing/keys';
+import { DOCS_TITLE, FAVICON_SVG, LOGO_SVG } from './branding';
 
 /**
  * Swagger UI and the document, on the built server (dist/server.js) as a
@@ -61,6 +62,32 @@ describe('GET /docs', () => {
     const uiDocument = (await (await fetch(`${baseUrl}/docs/json`)).json()) as { paths: object };
     const document = (await (await fetch(`${baseUrl}/openapi.json`)).json()) as { paths: object };
     expect(Object.keys(uiDocument.paths).sort()).toEqual(Object.keys(document.paths).sort());
+  });
+});
+
+describe('the Swagger UI page', () => {
+  it("carries the API's name, logo and icon, not Swagger's or Fastify's", async () => {
+    const html = await (await fetch(`${baseUrl}/docs`)).text();
+    expect(html).toContain(`<title>${DOCS_TITLE}</title>`);
+    expect(html).not.toContain('<title>Swagger UI</title>');
+
+    // One icon, ours, served as SVG; none of the plugin's PNG icons.
+    const icons = [...html.matchAll(/<link rel="icon" type="([^"]+)" href="([^"]+)"/g)].map((match) => ({ type: match[1], href: match[2]! }));
+    expect(icons).toEqual([{ type: 'image/svg+xml', href: expect.stringMatching(/\/docs\/static\/theme\/favicon\.svg$/) }]);
+    const icon = await fetch(new URL(icons[0]!.href, `${baseUrl}/docs`));
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(await icon.text()).toBe(FAVICON_SVG);
+
+    // The script that starts the UI puts our logo (an SVG data URI, allowed by img-src data:) into the top bar.
+    const initializerPath = /src="([^"]*swagger-initializer\.js)"/.exec(html)![1]!;
+    const initializer = await (await fetch(new URL(initializerPath, `${baseUrl}/docs`))).text();
+    const logo = /img\.src = 'data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)'/.exec(initializer);
+    expect(logo).not.toBeNull();
+    const logoSvg = Buffer.from(logo![1]!, 'base64').toString('utf8');
+    expect(logoSvg).toBe(LOGO_SVG);
+    expect(logoSvg).toContain('Memberships export API');
+    expect(logoSvg).not.toMatch(/fastify|swagger/i);
   });
 });
 

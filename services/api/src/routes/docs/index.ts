@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { stableOpenApiDocument } from '../../openapi-document';
+import { DOCS_TITLE, FAVICON_SVG, LOGO_SVG } from './branding';
 import { openApiDocumentSchema } from './schemas';
 
 /**
@@ -44,6 +45,12 @@ const docsRoutes: FastifyPluginAsync<DocsRoutesOptions> = async (app, { ui = tru
       staticCSP: DOCS_CSP,
       // No calls to the public validator service: the page talks to this API only.
       uiConfig: { validatorUrl: null, deepLinking: true, persistAuthorization: false },
+      // Our name, logo and tab icon rather than the plugin's defaults (Fastify's logo, Swagger's icons).
+      logo: { type: 'image/svg+xml', content: LOGO_SVG, href: '/docs' },
+      theme: {
+        title: DOCS_TITLE,
+        favicon: [{ filename: 'favicon.svg', rel: 'icon', type: 'image/svg+xml', sizes: 'any', content: FAVICON_SVG }],
+      },
     });
   }
 
