@@ -1,4 +1,4 @@
-import { checkCredentials, checkPassword } from './credential-check.js';
+import { checkCredentials, checkPassword, isPasswordCredentials } from './credential-check.js';
 import { ApiError, NotAuthenticatedError, SessionExpiredError } from './errors.js';
 import { DEFAULT_REFRESH_LEEWAY_MS, decodeJwtExpiry, expiryFromExpiresIn, refreshDueAt } from './token-expiry.js';
 
@@ -104,10 +104,8 @@ export class AuthSession {
     const credentials = options.credentials;
     // Throws MissingCredentialsError for empty or unset fields, before anything is sent.
     checkCredentials(credentials);
-    if (credentials && ('password' in credentials || 'email' in credentials)) {
-      // checkCredentials made sure both are non-empty strings.
-      const { email, password } = credentials as PasswordCredentials;
-      this.password = { email, password };
+    if (credentials && isPasswordCredentials(credentials)) {
+      this.password = { email: credentials.email, password: credentials.password };
     } else if (credentials) {
       const expiresAt =
         credentials.accessTokenExpiresAt ?? (credentials.accessToken ? decodeJwtExpiry(credentials.accessToken) : undefined);

@@ -70,9 +70,12 @@ describe('missing credentials', () => {
     expect(requests).toEqual([]);
   });
 
-  it('accepts a refresh token alone, and a password with spaces as typed', async () => {
+  it('accepts a refresh token alone, stored tokens with an email beside them, and a password with spaces as typed', async () => {
     const { fetch } = countingFetch();
     expect(() => createClient({ baseUrl: 'http://api.test', credentials: { refreshToken: 'r' }, fetch })).not.toThrow();
+    // What the CLI keeps in credentials.json: tokens, and the email they belong to.
+    const stored = { email: 'ann@example.test', apiUrl: 'http://api.test', accessToken: 'a', accessTokenExpiresAt: Date.now() + 60_000, refreshToken: 'r' };
+    expect(() => createClient({ baseUrl: 'http://api.test', credentials: stored, fetch })).not.toThrow();
     expect(() => createClient({ baseUrl: 'http://api.test', credentials: { email: 'ann@example.test', password: ' ' }, fetch })).not.toThrow();
   });
 });

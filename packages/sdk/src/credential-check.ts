@@ -1,4 +1,4 @@
-import type { Credentials } from './auth-session.js';
+import type { Credentials, PasswordCredentials } from './auth-session.js';
 import { MissingCredentialsError } from './errors.js';
 
 /**
@@ -8,19 +8,28 @@ import { MissingCredentialsError } from './errors.js';
  * answer 400, which says nothing about the environment.
  *
  * No credentials at all is fine: the client then waits for `auth.login()`.
- * Password credentials are recognised by either field being present, so
- * `{ email: undefined, password: undefined }` counts as password credentials
- * with both missing, not as tokens.
  */
 export function checkCredentials(credentials: Credentials | null | undefined): void {
   if (credentials === undefined || credentials === null) return;
   if (typeof credentials !== 'object') throw new MissingCredentialsError(['email', 'password']);
-  if ('email' in credentials || 'password' in credentials) {
-    checkPassword(credentials as { email?: unknown; password?: unknown });
+  if (isPasswordCredentials(credentials)) {
+    checkPassword(credentials);
     return;
   }
   const { accessToken, refreshToken } = credentials;
   if (!isFilled(accessToken) && !isFilled(refreshToken)) throw new MissingCredentialsError(['accessToken', 'refreshToken']);
+}
+
+/**
+ * Which kind of credentials these are, by the fields present rather than
+ * their values: `{ email: undefined, password: undefined }` (two unset
+ * variables) is a password sign-in with both missing, not a token session.
+ * Stored tokens may carry an `email` beside them (the CLI's do): with a token
+ * field present, an email alone does not make them password credentials.
+ */
+export function isPasswordCredentials(credentials: Credentials): credentials is PasswordCredentials {
+  if ('password' in credentials) return true;
+  return 'email' in credentials && !('accessToken' in credentials) && !('refreshToken' in credentials);
 }
 
 /** For `auth.login({ email, password })`. */
