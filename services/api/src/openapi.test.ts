@@ -76,7 +76,7 @@ function operations(): [string, Operation][] {
   );
 }
 
-/** Validates with @seriousme/openapi-schema-validator, in a child Node process: it is ESM-only, which Jest cannot load on Node 20. */
+/** Validates with @seriousme/openapi-schema-validator, in a child Node process: it is ESM-only, which Jest cannot load without --experimental-vm-modules. */
 function validate(doc: unknown): unknown {
   const script = `
     import { Validator } from '@seriousme/openapi-schema-validator';

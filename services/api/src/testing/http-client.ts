@@ -3,10 +3,11 @@ import type { FastifyInstance } from 'fastify';
 
 /**
  * Requests to the app over real HTTP on loopback, with an `app.inject`-like
- * shape. Fastify's `inject` cannot run under Jest on Node 20: light-my-request
- * now requires the ESM-only `cookie@2`, which Jest's module loader can only
- * `require` on Node 24.9+. Going through a real socket also exercises the
- * HTTP layer (Content-Length, body limit, headers) as clients see it.
+ * shape. Fastify's `inject` cannot run under Jest as `npm test` starts it:
+ * light-my-request requires the ESM-only `cookie@2`, and Jest 30 can only
+ * `require` an ES module when `vm.SourceTextModule` exists, which even on
+ * Node 26 needs `--experimental-vm-modules`. Going through a real socket also
+ * exercises the HTTP layer (Content-Length, body limit, headers) as clients see it.
  */
 
 export interface RequestOptions {

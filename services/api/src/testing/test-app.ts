@@ -130,7 +130,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const keys = options.keys ?? generateSigningKeys();
   const config = loadConfig(apiEnvironment(platform, keys, options.env));
   const clock = new TestClock();
-  // Swagger UI cannot load inside Jest on Node 20 (routes/docs); docs.test.ts checks it on the built server.
+  // Swagger UI cannot load inside Jest without --experimental-vm-modules (routes/docs); docs.test.ts checks it on the built server.
   const app = buildApp(config, {
     now: clock.now,
     swaggerUi: false,

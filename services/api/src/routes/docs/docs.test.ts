@@ -6,9 +6,9 @@ import { DOCS_TITLE, FAVICON_SVG, LOGO_SVG } from './branding';
 
 /**
  * Swagger UI and the document, on the built server (dist/server.js) as a
- * deployment runs it: Swagger UI's file server cannot be loaded inside Jest on
- * Node 20 (see routes/docs/index.ts), and this way the test also covers the
- * production wiring.
+ * deployment runs it: Swagger UI's file server cannot be loaded inside Jest
+ * without --experimental-vm-modules (see routes/docs/index.ts), and this way
+ * the test also covers the production wiring.
  */
 const entry = path.join(__dirname, '..', '..', '..', 'dist', 'server.js');
 const LISTENING = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/;

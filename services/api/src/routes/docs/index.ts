@@ -26,9 +26,9 @@ const DOCS_CSP = {
 export interface DocsRoutesOptions {
   /**
    * Serve Swagger UI at /docs (default true). Its file server needs the
-   * ESM-only `content-disposition@3`, which Node 20 loads but Jest's module
-   * loader cannot before Node 24.9 (the same limit as `app.inject`, see
-   * testing/http-client.ts): apps built inside Jest turn it off, and
+   * ESM-only `content-disposition@3`, which Node loads but Jest's module
+   * loader cannot without `--experimental-vm-modules` (the same limit as
+   * `app.inject`, see testing/http-client.ts): apps built inside Jest turn it off, and
    * docs.test.ts checks /docs on the built server. The UI adds no operation
    * to the document.
    */
