@@ -154,6 +154,12 @@ describe('loadConfig', () => {
     expect(loadConfig(env({ TRUST_PROXY: '2' })).trustProxy).toBe(2);
   });
 
+  it('bounds SHUTDOWN_TIMEOUT_SECONDS to 1-300 seconds: a close must end, and before the orchestrator kills it', () => {
+    for (const value of ['0', '301', 'ten', 'Infinity']) {
+      expect(() => loadConfig(env({ SHUTDOWN_TIMEOUT_SECONDS: value }))).toThrow(/SHUTDOWN_TIMEOUT_SECONDS must be an integer between 1 and 300/);
+    }
+  });
+
   it('is frozen', () => {
     const config = loadConfig(env());
     expect(Object.isFrozen(config)).toBe(true);
