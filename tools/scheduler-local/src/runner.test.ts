@@ -87,6 +87,17 @@ describe('runner (own process, for npm start and e2e tests)', () => {
     expect(await runner.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('exits when its parent is gone, even with logs still to write into the closed pipes', async () => {
+    const { endpoint, region } = testSqsSettings();
+    // info: it logs on the way out, into pipes nobody reads any more.
+    const runner = await startRunner({ AWS_REGION: region, AWS_ENDPOINT_URL_SQS: endpoint, LOG_LEVEL: 'debug' });
+    runner.child.stdout.destroy();
+    runner.child.stderr.destroy();
+    runner.child.stdin.end();
+    // Before synchronous logging, the exit-time flush retried the failed write forever and this never resolved.
+    expect(await runner.exited).toEqual({ code: 0, signal: null });
+  });
+
   it('refuses an invalid configuration, saying what to fix', async () => {
     const failure = startRunner({ SCHEDULER_CLOCK: 'sundial', SCHEDULER_TICK_MS: 'often' });
     await expect(failure).rejects.toThrow('runner exited with 1');

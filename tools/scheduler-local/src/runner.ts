@@ -15,7 +15,10 @@ process.stderr.on('error', () => undefined);
 
 async function main(): Promise<void> {
   const config = loadRunnerConfig();
-  const logger = pino({ name: 'scheduler-local', level: config.logLevel });
+  // Synchronous writes: pino's default asynchronous stream flushes what is left at exit in a loop
+  // that retries a failed write, so with the parent gone (stdout a closed pipe) the process
+  // would never exit. Written synchronously, nothing is pending and a failed write is dropped.
+  const logger = pino({ name: 'scheduler-local', level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
   const scheduler = await startSchedulerLocal({
     port: config.port,
     sqs: { region: config.region, ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}) },

@@ -14,8 +14,13 @@ export interface CapturedLogs {
   find(fields: Record<string, unknown>): LogRecord[];
 }
 
-/** A real pino logger writing its JSON lines into memory, so tests can assert on what the worker logged. */
-export function captureLogs(level = 'debug'): CapturedLogs {
+/**
+ * A real pino logger writing its JSON lines into memory, so tests can assert
+ * on what the worker logged. `onRecord` sees every record as it is written
+ * (synchronously, inside the logging call), so a test can inject a fault at
+ * an exact point of the worker's path.
+ */
+export function captureLogs(level = 'debug', onRecord?: (record: LogRecord) => void): CapturedLogs {
   const records: LogRecord[] = [];
   let pending = '';
   const sink = new Writable({
@@ -25,7 +30,11 @@ export function captureLogs(level = 'debug'): CapturedLogs {
       while (newline !== -1) {
         const line = pending.slice(0, newline);
         pending = pending.slice(newline + 1);
-        if (line.trim()) records.push(JSON.parse(line) as LogRecord);
+        if (line.trim()) {
+          const record = JSON.parse(line) as LogRecord;
+          records.push(record);
+          onRecord?.(record);
+        }
         newline = pending.indexOf('\n');
       }
       callback();

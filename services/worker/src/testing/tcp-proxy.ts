@@ -7,7 +7,13 @@ export interface TcpProxy {
   readonly connections: number;
   /** Simulates an outage: destroys every open connection and refuses new ones. */
   down(): void;
-  /** Ends the outage: new connections are forwarded again. */
+  /**
+   * Simulates a dependency that is stopped (SIGSTOP, a frozen VM): new
+   * connections are accepted and never answered, and open ones stop
+   * forwarding in both directions. `up()` drops those and forwards again.
+   */
+  hang(): void;
+  /** Ends the outage or hang: new connections are forwarded again. */
   up(): void;
   /**
    * Arms an outage that starts by itself once `bytes` more bytes have come
@@ -15,6 +21,14 @@ export interface TcpProxy {
    * stream, wherever the client is at that moment. Resolves when it happened.
    */
   downAfterServerBytes(bytes: number): Promise<void>;
+  /** Like downAfterServerBytes, but the server then hangs (see `hang()`). */
+  hangAfterServerBytes(bytes: number): Promise<void>;
+  /**
+   * Resolves once `bytes` more bytes have come from the server, changing
+   * nothing: a test can act on another dependency at that moment (e.g. cut
+   * DynamoDB the moment SES answers).
+   */
+  afterServerBytes(bytes: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,8 +41,22 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let isDown = false;
+  let isHung = false;
+  /** Sockets held open without forwarding while hung. */
+  const held = new Set<Socket>();
   let forwarded = 0;
-  let trigger: { remaining: number; fire: () => void } | undefined;
+  let trigger: { remaining: number; action: 'down' | 'hang' | 'none'; fire: () => void } | undefined;
+
+  const hang = () => {
+    isHung = true;
+    for (const socket of open) {
+      socket.unpipe();
+      socket.removeAllListeners('data');
+      socket.on('data', () => undefined);
+      held.add(socket);
+    }
+    open.clear();
+  };
 
   const down = () => {
     isDown = true;
@@ -37,6 +65,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   };
 
   const server: Server = createServer((client) => {
+    if (isHung) {
+      // Accepted, read and never answered.
+      held.add(client);
+      client.on('error', () => held.delete(client));
+      client.on('close', () => held.delete(client));
+      client.resume();
+      return;
+    }
     if (isDown) {
       // Reset rather than a polite close, like a host that refuses connections.
       client.resetAndDestroy();
@@ -60,9 +96,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       if (!trigger) return;
       trigger.remaining -= chunk.length;
       if (trigger.remaining <= 0) {
-        const { fire } = trigger;
+        const { fire, action } = trigger;
         trigger = undefined;
-        down();
+        if (action === 'down') down();
+        else if (action === 'hang') hang();
         fire();
       }
     });
@@ -82,18 +119,36 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       return forwarded;
     },
     down,
+    hang,
     up() {
       isDown = false;
+      if (isHung) {
+        isHung = false;
+        for (const socket of held) socket.resetAndDestroy();
+        held.clear();
+      }
     },
     downAfterServerBytes(bytes: number) {
       return new Promise<void>((resolve) => {
-        trigger = { remaining: bytes, fire: resolve };
+        trigger = { remaining: bytes, action: 'down', fire: resolve };
+      });
+    },
+    hangAfterServerBytes(bytes: number) {
+      return new Promise<void>((resolve) => {
+        trigger = { remaining: bytes, action: 'hang', fire: resolve };
+      });
+    },
+    afterServerBytes(bytes: number) {
+      return new Promise<void>((resolve) => {
+        trigger = { remaining: bytes, action: 'none', fire: resolve };
       });
     },
     close() {
       isDown = true;
-      for (const socket of open) socket.destroy();
+      isHung = false;
+      for (const socket of [...open, ...held]) socket.destroy();
       open.clear();
+      held.clear();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
