@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXPORT_COLUMNS, FORMULA_PREFIX } from '@memberships/core';
 import { parseCsv } from './testing/csv.js';
-import { runCli, runCliInPty, type CliResult } from './testing/cli-runner.js';
+import { closeTerminals, runCli, runCliInPty, type CliResult } from './testing/cli-runner.js';
 import { decodeJwt, readMemberships, startTestPlatform, unreachableUrl, type TestPlatform } from '@memberships/local-platform';
 
 /**
@@ -18,6 +18,8 @@ describe('memberships CLI against the real platform', () => {
     platform = await startTestPlatform({ memberships: 240 });
     work = await mkdtemp(join(tmpdir(), 'cli-it-'));
   });
+
+  afterEach(closeTerminals);
 
   afterAll(async () => {
     await platform?.stop();

@@ -1,5 +1,6 @@
 import type { CliEnvironment } from './config.js';
 import type { ConfigStore } from './config-store.js';
+import type { ApiUrlSource } from './errors.js';
 import type { Output } from './output.js';
 
 /** What every command gets: its environment, where to write, where config lives, and Ctrl+C. */
@@ -9,8 +10,8 @@ export interface CommandContext {
   readonly store: ConfigStore;
   /** Aborted on Ctrl+C (SIGINT); pass it to every SDK call. */
   readonly signal: AbortSignal;
-  /** The API URL as resolved for this run (flag, env, config file, default); set before a command runs. */
+  /** The API URL as resolved for this run (flag, env, the stored session's, config file, default); set before a command runs. */
   apiUrl: string;
   /** Where apiUrl came from, for messages. */
-  apiUrlSource: 'flag' | 'env' | 'config' | 'default';
+  apiUrlSource: ApiUrlSource;
 }

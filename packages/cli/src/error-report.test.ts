@@ -23,13 +23,23 @@ describe('describeError', () => {
     expect(describeError(Object.assign(new Error('User force closed the prompt'), { name: 'ExitPromptError' }), context).exitCode).toBe(130);
   });
 
-  it('tells a logged-out user how to log in', () => {
+  it('tells a logged-out user the exact command that logs in to the API in use', () => {
     expect(describeError(new NotLoggedInError('https://api.example'), context)).toEqual({
       exitCode: 1,
       message: 'You are not logged in to https://api.example.',
-      suggestion: 'Run: memberships login',
+      suggestion: 'Run: memberships login --api-url https://api.example',
     });
-    expect(describeError(new SessionExpiredError(undefined), context).suggestion).toBe('Run: memberships login');
+    expect(describeError(new NotLoggedInError('http://127.0.0.1:3000'), context).suggestion).toBe('Run: memberships login');
+    expect(describeError(new SessionExpiredError(undefined), context).suggestion).toBe('Run: memberships login --api-url https://api.example');
+    expect(describeError(new SessionExpiredError(undefined), { apiUrl: 'http://127.0.0.1:3000/' }).suggestion).toBe('Run: memberships login');
+  });
+
+  it('for a session on another API, names the login there and how to use the session instead', () => {
+    const report = describeError(new NotLoggedInError('https://staging.example', { loggedInTo: 'https://api.example', source: 'env' }), context);
+    expect(report.message).toBe('You are logged in to https://api.example, not to https://staging.example.');
+    expect(report.suggestion).toBe(
+      'Run: memberships login --api-url https://staging.example (or unset MEMBERSHIPS_API_URL to use your session at https://api.example)',
+    );
   });
 
   it('points at the API URL settings when the API cannot be reached', () => {

@@ -8,7 +8,7 @@ import {
   SessionExpiredError,
   WaitTimeoutError,
 } from '@memberships/sdk';
-import { CliError, EXIT } from './errors.js';
+import { CliError, EXIT, loginCommandFor } from './errors.js';
 
 export interface ErrorReport {
   readonly exitCode: number;
@@ -31,7 +31,7 @@ export function describeError(error: unknown, context: { apiUrl: string }): Erro
     };
   }
   if (error instanceof SessionExpiredError || error instanceof NotAuthenticatedError) {
-    return { exitCode: EXIT.failure, message: error.message, suggestion: 'Run: memberships login' };
+    return { exitCode: EXIT.failure, message: error.message, suggestion: `Run: ${loginCommandFor(context.apiUrl)}` };
   }
   if (error instanceof ExportFailedError) {
     return {
@@ -70,7 +70,7 @@ function apiHint(error: ApiError, apiUrl: string): string | undefined {
       return `Too many attempts; wait ${error.retryAfterSeconds ?? 60} s before trying again.`;
     case 'invalid_token':
     case 'invalid_refresh_token':
-      return 'Run: memberships login';
+      return `Run: ${loginCommandFor(apiUrl)}`;
     case 'export_not_found':
       return 'List your exports with: memberships exports list';
     case 'export_not_ready':
@@ -86,7 +86,7 @@ function apiHint(error: ApiError, apiUrl: string): string | undefined {
     case 'invalid_schedule':
       return 'Days run from 1 to 28, times are HH:MM on a 24-hour clock, time zones are IANA names such as Europe/Berlin.';
     default:
-      if (error.status === 401) return 'Run: memberships login';
+      if (error.status === 401) return `Run: ${loginCommandFor(apiUrl)}`;
       if (error.status === 403) return 'Your account is not allowed to do this; ask an administrator for access.';
       if (error.status === 429) return `Slow down; try again in ${error.retryAfterSeconds ?? 60} s.`;
       if (error.status >= 500) return `The API at ${apiUrl} had a problem; try again in a moment.`;

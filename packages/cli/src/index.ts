@@ -1,10 +1,16 @@
 #!/usr/bin/env node
+// The CLI as a process, started by bin/memberships.js (the `memberships` command).
+// It keeps its #! line for checkouts whose node_modules/.bin still links here.
+import { handleBrokenPipes } from './broken-pipe.js';
 import { readEnvironment } from './config.js';
 import { EXIT } from './errors.js';
 import { run } from './program.js';
 
 /** After Ctrl+C, how long the command gets to clean up (temporary files) before the process exits anyway. */
 const INTERRUPT_GRACE_MS = 2_000;
+
+// `memberships … | head -1`: a reader that stops early ends the CLI quietly.
+handleBrokenPipes(process, (code) => process.exit(code));
 
 // Ctrl+C aborts whatever is in flight and the command unwinds to exit 130. If
 // something does not unwind (a read that cannot be cancelled), the grace timer

@@ -1,74 +1,25 @@
 import { InvalidArgumentError } from 'commander';
+import * as values from './option-values.js';
 
-/** commander argParser for an integer within bounds; a bad value is a usage error (exit 2). */
-export function integerBetween(min: number, max: number): (value: string) => number {
+/**
+ * The checks of option-values.ts as commander argParsers: a value they reject
+ * becomes commander's InvalidArgumentError, which commander reports as a usage
+ * error (exit 2) naming the option.
+ */
+function parser<T>(check: (value: string) => T): (value: string) => T {
   return (value) => {
-    const parsed = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(`Expected a whole number from ${min} to ${max}.`);
+    try {
+      return check(value);
+    } catch (error) {
+      if (error instanceof values.InvalidValueError) throw new InvalidArgumentError(error.message);
+      throw error;
     }
-    return parsed;
   };
 }
 
-/** Same rules as the API: 1–200 characters of A-Z a-z 0-9 _ . : - */
-export function idempotencyKey(value: string): string {
-  if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(value)) {
-    throw new InvalidArgumentError('Use 1-200 characters of A-Z, a-z, 0-9, _ . : -');
-  }
-  return value;
-}
-
-/** A non-empty path, `-` meaning stdout where the command says so. */
-export function outputPath(value: string): string {
-  if (!value.trim()) throw new InvalidArgumentError('Give a file path.');
-  return value;
-}
-
-/** Days 1–28 only, as the API allows: every month has them, so a schedule never skips a month. */
-export function dayOfMonth(value: string): number {
-  try {
-    return integerBetween(1, 28)(value);
-  } catch {
-    throw new InvalidArgumentError('Expected a day of the month from 1 to 28 (days every month has).');
-  }
-}
-
-const TIME_OF_DAY = /^([01]?\d|2[0-3]):([0-5]\d)$/;
-
-/** A 24-hour local time, `HH:MM`; `6:30` is taken as `06:30`, the form the API stores. */
-export function timeOfDay(value: string): string {
-  const match = TIME_OF_DAY.exec(value.trim());
-  if (!match) throw new InvalidArgumentError('Expected a 24-hour time HH:MM from 00:00 to 23:59, e.g. 06:00 or 18:30.');
-  return `${match[1]!.padStart(2, '0')}:${match[2]}`;
-}
-
-/** Area/Location names and aliases (`UTC`, `Etc/GMT+5`, `America/Argentina/Buenos_Aires`); not offsets like `+01:00`. */
-const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
-let zonesByLowerCase: Map<string, string> | undefined;
-
-/**
- * The zone's usual spelling when it is an IANA time zone this machine knows, else undefined.
- * Matching ignores case (`europe/berlin`), because the API stores names as the Scheduler spells them.
- */
-export function knownTimeZone(value: string): string | undefined {
-  const name = value.trim();
-  if (!ZONE_NAME.test(name)) return undefined;
-  let resolved: string;
-  try {
-    resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  } catch {
-    return undefined;
-  }
-  if (resolved.toLowerCase() === name.toLowerCase()) return resolved;
-  zonesByLowerCase ??= new Map(Intl.supportedValuesOf('timeZone').map((zone) => [zone.toLowerCase(), zone]));
-  // An alias Intl knows under another name (Asia/Calcutta for Asia/Kolkata) is kept as the user wrote it.
-  return zonesByLowerCase.get(name.toLowerCase()) ?? name;
-}
-
-/** commander argParser for --time-zone. */
-export function timeZone(value: string): string {
-  const zone = knownTimeZone(value);
-  if (!zone) throw new InvalidArgumentError('Expected an IANA time zone name such as Europe/Berlin, America/New_York or UTC.');
-  return zone;
-}
+export const integerBetween = (min: number, max: number): ((value: string) => number) => parser(values.integerBetween(min, max));
+export const idempotencyKey = parser(values.idempotencyKey);
+export const outputPath = parser(values.outputPath);
+export const dayOfMonth = parser(values.dayOfMonth);
+export const timeOfDay = parser(values.timeOfDay);
+export const timeZone = parser(values.timeZone);

@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from 'commander';
-import { dayOfMonth, idempotencyKey, integerBetween, timeOfDay, timeZone } from './option-parsers.js';
+import { dayOfMonth, idempotencyKey, integerBetween, InvalidValueError, timeOfDay, timeZone } from './option-values.js';
 import { passwordFromStdin, readAll } from './stdin.js';
 import { PassThrough } from 'node:stream';
 
@@ -7,13 +6,13 @@ describe('option parsers', () => {
   it('accepts whole numbers in range only', () => {
     const limit = integerBetween(1, 100);
     expect(limit('20')).toBe(20);
-    for (const bad of ['0', '101', '2.5', 'ten', '', '-1']) expect(() => limit(bad)).toThrow(InvalidArgumentError);
+    for (const bad of ['0', '101', '2.5', 'ten', '', '-1']) expect(() => limit(bad)).toThrow(InvalidValueError);
   });
 
   it('checks idempotency keys like the API does', () => {
     expect(idempotencyKey('nightly-2025-11-25:a_b.c')).toBe('nightly-2025-11-25:a_b.c');
-    expect(() => idempotencyKey('has space')).toThrow(InvalidArgumentError);
-    expect(() => idempotencyKey('x'.repeat(201))).toThrow(InvalidArgumentError);
+    expect(() => idempotencyKey('has space')).toThrow(InvalidValueError);
+    expect(() => idempotencyKey('x'.repeat(201))).toThrow(InvalidValueError);
   });
 });
 
@@ -45,7 +44,7 @@ describe('schedule option parsers', () => {
     expect(timeOfDay('6:05')).toBe('06:05');
     expect(timeOfDay('23:59')).toBe('23:59');
     expect(timeOfDay(' 00:00 ')).toBe('00:00');
-    for (const bad of ['24:00', '12:60', '6', '6am', '06:00:00', '']) expect(() => timeOfDay(bad)).toThrow(InvalidArgumentError);
+    for (const bad of ['24:00', '12:60', '6', '6am', '06:00:00', '']) expect(() => timeOfDay(bad)).toThrow(InvalidValueError);
   });
 
   it('takes IANA zone names in any letter case, spelled as the zone database spells them', () => {

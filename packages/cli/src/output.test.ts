@@ -10,6 +10,13 @@ describe('colour', () => {
   });
 });
 
+/** Everything written so far (Node 26's read() hands out one written chunk at a time). */
+function written(stream: PassThrough): string {
+  let text = '';
+  for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read() as Buffer | null) text += chunk.toString();
+  return text;
+}
+
 describe('Output', () => {
   it('writes results to stdout and errors with hints to stderr', () => {
     const stdout = new PassThrough();
@@ -17,7 +24,7 @@ describe('Output', () => {
     const output = new Output({ stdout, stderr, stdin: new PassThrough() }, false);
     output.result('id-1');
     output.error('Something broke.', 'Try again.');
-    expect(stdout.read()?.toString()).toBe('id-1\n');
-    expect(stderr.read()?.toString()).toBe('error: Something broke.\nhint: Try again.\n');
+    expect(written(stdout)).toBe('id-1\n');
+    expect(written(stderr)).toBe('error: Something broke.\nhint: Try again.\n');
   });
 });

@@ -1,14 +1,16 @@
 import { Command, CommanderError, Option } from 'commander';
+import { completionCommand } from './commands/completion.js';
 import { exportCommand } from './commands/export.js';
 import { exportsCommand } from './commands/exports.js';
 import { loginCommand } from './commands/login.js';
 import { logoutCommand } from './commands/logout.js';
 import { scheduleCommand } from './commands/schedule.js';
+import { versionCommand } from './commands/version.js';
 import { whoamiCommand } from './commands/whoami.js';
 import { DEFAULT_API_URL, type CliEnvironment } from './config.js';
 import { ConfigStore } from './config-store.js';
 import type { CommandContext } from './context.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT, UsageError, type ApiUrlSource } from './errors.js';
 import { describeError } from './error-report.js';
 import { Output, type Streams } from './output.js';
 import { CLI_VERSION } from './version.js';
@@ -26,7 +28,10 @@ export function createProgram(ctx: CommandContext): Command {
     .description('Export all your memberships as CSV, from the terminal.')
     .version(CLI_VERSION, '-v, --version', 'print the version')
     .addOption(
-      new Option('--api-url <url>', `API to talk to (env: MEMBERSHIPS_API_URL; then ${ctx.store.settingsPath}; default ${DEFAULT_API_URL})`),
+      new Option(
+        '--api-url <url>',
+        `API to talk to (else MEMBERSHIPS_API_URL, else the API you logged in to, else api_url in ${ctx.store.settingsPath}, else ${DEFAULT_API_URL})`,
+      ),
     )
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({
@@ -35,6 +40,7 @@ export function createProgram(ctx: CommandContext): Command {
       outputError: (text, write) => write(text.replace(/^error:/, ctx.output.err.red('error:'))),
     })
     .exitOverride()
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText(
       'after',
       `
@@ -42,24 +48,34 @@ Examples:
   $ memberships login
   $ memberships export --output memberships.csv
   $ memberships exports list
+  $ memberships exports show 3f9c2e71-8b4d-4a6e-9d15-7c2b0e4a9f38
   $ memberships schedule create --day 1 --time 06:00
-  $ memberships --api-url https://api.memberships.example whoami
+  $ memberships login --api-url https://api.memberships.example   # later commands use the API you logged in to
+  $ source <(memberships completion bash)
 
 Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl+C).`,
     );
 
   program.hook('preAction', async (_root, action) => {
+    // `version` and `completion` never talk to the API: a bad URL setting must not stop them.
+    if (offline.has(action)) return;
     const flag = action.optsWithGlobals<{ apiUrl?: string }>().apiUrl;
     const resolved = await resolveApiUrl(ctx, flag);
     ctx.apiUrl = resolved.url;
     ctx.apiUrlSource = resolved.source;
   });
 
-  for (const command of [loginCommand(ctx), logoutCommand(ctx), whoamiCommand(ctx), exportCommand(ctx), exportsCommand(ctx), scheduleCommand(ctx)]) {
+  const offline = new Set<Command>([versionCommand(ctx), completionCommand(ctx, program)]);
+  for (const command of [loginCommand(ctx), logoutCommand(ctx), whoamiCommand(ctx), exportCommand(ctx), exportsCommand(ctx), scheduleCommand(ctx), ...offline]) {
     program.addCommand(command);
   }
-  // Every command reports through run()'s single exit path rather than exiting itself.
-  applyRecursively(program, (command) => command.exitOverride().showHelpAfterError('(add --help for usage)'));
+  // Commands built on their own and then added do not inherit the root's
+  // settings (commander copies them only in .command()): every command writes
+  // through ctx.output, reports through run()'s single exit path rather than
+  // exiting itself, and lists the options it inherits (--api-url) in its help.
+  applyRecursively(program, (command) => {
+    if (command !== program && command.parent) command.copyInheritedSettings(command.parent);
+  });
   return program;
 }
 
@@ -98,14 +114,17 @@ export function handleError(error: unknown, ctx: CommandContext): number {
   return report.exitCode;
 }
 
-async function resolveApiUrl(ctx: CommandContext, flag: string | undefined): Promise<{ url: string; source: CommandContext['apiUrlSource'] }> {
-  const candidate: { url: string; source: CommandContext['apiUrlSource'] } = flag
+/**
+ * The API of this run: --api-url, else MEMBERSHIPS_API_URL, else the API the
+ * stored session belongs to (so a login with either of those keeps working
+ * without them), else config.json, else the default.
+ */
+async function resolveApiUrl(ctx: CommandContext, flag: string | undefined): Promise<{ url: string; source: ApiUrlSource }> {
+  const candidate: { url: string; source: ApiUrlSource } = flag
     ? { url: flag, source: 'flag' }
     : ctx.env.apiUrl
       ? { url: ctx.env.apiUrl, source: 'env' }
-      : await ctx.store.readSettings().then((settings) =>
-          settings.apiUrl ? { url: settings.apiUrl, source: 'config' as const } : { url: DEFAULT_API_URL, source: 'default' as const },
-        );
+      : await storedApiUrl(ctx);
   let url: URL;
   try {
     url = new URL(candidate.url);
@@ -118,12 +137,22 @@ async function resolveApiUrl(ctx: CommandContext, flag: string | undefined): Pro
   return { url: url.href.replace(/\/+$/, ''), source: candidate.source };
 }
 
-function describeSource(source: CommandContext['apiUrlSource'], ctx: CommandContext): string {
+async function storedApiUrl(ctx: CommandContext): Promise<{ url: string; source: ApiUrlSource }> {
+  // A damaged credentials file is reported by the command that needs the session, not here.
+  const session = await ctx.store.readCredentials().catch(() => undefined);
+  if (session) return { url: session.apiUrl, source: 'credentials' };
+  const settings = await ctx.store.readSettings();
+  return settings.apiUrl ? { url: settings.apiUrl, source: 'config' } : { url: DEFAULT_API_URL, source: 'default' };
+}
+
+function describeSource(source: ApiUrlSource, ctx: CommandContext): string {
   switch (source) {
     case 'flag':
       return '--api-url';
     case 'env':
       return 'MEMBERSHIPS_API_URL';
+    case 'credentials':
+      return ctx.store.credentialsPath;
     case 'config':
       return ctx.store.settingsPath;
     default:

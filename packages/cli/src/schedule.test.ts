@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExportSchedule } from '@memberships/sdk';
 import { createUser, startTestPlatform, type TestPlatform } from '@memberships/local-platform';
-import { runCli, runCliInPty, type CliResult } from './testing/cli-runner.js';
+import { closeTerminals, runCli, runCliInPty, type CliResult } from './testing/cli-runner.js';
 
 /**
  * `memberships schedule …`: the built binary as a child process against the
@@ -17,6 +17,8 @@ describe('memberships schedule against the real platform', () => {
     platform = await startTestPlatform({ memberships: 5 });
     work = await mkdtemp(join(tmpdir(), 'cli-schedule-'));
   });
+
+  afterEach(closeTerminals);
 
   afterAll(async () => {
     await platform?.stop();

@@ -1,21 +1,12 @@
 import { createClient, type MembershipsClient, type Tokens } from '@memberships/sdk';
 import { CLI_VERSION } from './version.js';
 import type { CommandContext } from './context.js';
-import { NotLoggedInError } from './errors.js';
+import { NotLoggedInError, sameApiUrl } from './errors.js';
 
 const USER_AGENT = `memberships-cli/${CLI_VERSION} node/${process.versions.node}`;
 
 /** Two URLs name the same API if they differ only in a trailing slash or letter case of the host. */
-export function sameApi(a: string, b: string): boolean {
-  const normalise = (url: string): string => {
-    try {
-      return new URL(url).href.replace(/\/+$/, '');
-    } catch {
-      return url;
-    }
-  };
-  return normalise(a) === normalise(b);
-}
+export const sameApi = sameApiUrl;
 
 /**
  * A client signed in with the stored session. New tokens are written back to
@@ -26,7 +17,7 @@ export async function signedInClient(ctx: CommandContext): Promise<MembershipsCl
   const stored = await ctx.store.readCredentials();
   if (!stored) throw new NotLoggedInError(ctx.apiUrl);
   // Tokens belong to the API that issued them; never send them anywhere else.
-  if (!sameApi(stored.apiUrl, ctx.apiUrl)) throw new NotLoggedInError(ctx.apiUrl, stored.apiUrl);
+  if (!sameApi(stored.apiUrl, ctx.apiUrl)) throw new NotLoggedInError(ctx.apiUrl, { loggedInTo: stored.apiUrl, source: ctx.apiUrlSource });
   const email = stored.email;
   const save = (tokens: Tokens): Promise<void> => ctx.store.writeCredentials({ ...tokens, apiUrl: ctx.apiUrl, email });
 

@@ -5,6 +5,7 @@ import type { CommandContext } from '../context.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { formatBytes, formatCount, formatProgress } from '../format.js';
 import { idempotencyKey, integerBetween, outputPath } from '../option-parsers.js';
+import { checkOutputPath } from '../output-target.js';
 import { ProgressLine } from '../progress.js';
 import { signedInClient } from '../session.js';
 import { saveFile } from './exports-download.js';
@@ -15,12 +16,14 @@ interface ExportOptions {
   json?: boolean;
   idempotencyKey?: string;
   timeout?: number;
+  force?: boolean;
 }
 
 export function exportCommand(ctx: CommandContext): Command {
   return new Command('export')
     .description('Export all your memberships as CSV: request it, follow its progress, and optionally download the file.')
     .option('-o, --output <file>', 'download the CSV to this file when it is ready ("-" for stdout)', outputPath)
+    .option('-f, --force', 'replace the --output file if it exists')
     .option('--no-wait', 'return at once with the export id instead of waiting for the file')
     .option('--json', 'print the export as JSON')
     .option('--idempotency-key <key>', 'retry safely: the same key returns the same export instead of a new one', idempotencyKey)
@@ -31,9 +34,12 @@ export function exportCommand(ctx: CommandContext): Command {
 Examples:
   $ memberships export                          # wait until it is built and emailed
   $ memberships export --output memberships.csv # and download it
+  $ memberships export -o memberships.csv --force  # replacing last time's file
   $ memberships export --no-wait                # print the export id and return
   $ memberships export --json --idempotency-key "nightly-$(date +%F)"
 
+--output is checked before the export is requested: its folder must exist and be writable,
+and an existing file is only replaced with --force.
 Progress (rows done / total) is shown on stderr when it is a terminal.
 Ctrl+C stops waiting (exit code 130); the export carries on and is still emailed.`,
     )
@@ -44,6 +50,9 @@ Ctrl+C stops waiting (exit code 130); the export carries on and is still emailed
       if (!options.wait && options.output) {
         throw new UsageError('--output needs the finished file, so it cannot be combined with --no-wait.', 'Drop --no-wait, or download later with: memberships exports download ID --output FILE');
       }
+      const force = Boolean(options.force);
+      // Before the export is requested: a typo in the path must not cost an export (nor a wait).
+      if (options.output) await checkOutputPath(options.output, { force });
       const client = await signedInClient(ctx);
       const { job, existing } = await client.exports.create({ idempotencyKey: options.idempotencyKey, signal: ctx.signal });
       if (existing) ctx.output.note(`An export of yours is already under way (${job.id}); following it instead of starting another.`);
@@ -76,7 +85,9 @@ Ctrl+C stops waiting (exit code 130); the export carries on and is still emailed
         progress.clear();
       }
 
-      const saved = options.output ? await saveFile(ctx, client, finished.id, options.output) : undefined;
+      const saved = options.output
+        ? await saveFile(ctx, client, finished.id, options.output, { force, retry: `memberships exports download ${finished.id} --output ${options.output}` })
+        : undefined;
       if (options.json) {
         ctx.output.json(finished);
       } else {

@@ -15,7 +15,7 @@ export function exportsCommand(ctx: CommandContext): Command {
       `
 Examples:
   $ memberships exports list
-  $ memberships exports show 01JD4V5Q2M8X
-  $ memberships exports download 01JD4V5Q2M8X --output memberships.csv`,
+  $ memberships exports show 3f9c2e71-8b4d-4a6e-9d15-7c2b0e4a9f38
+  $ memberships exports download 3f9c2e71-8b4d-4a6e-9d15-7c2b0e4a9f38 --output memberships.csv`,
     );
 }

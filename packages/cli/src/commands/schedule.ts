@@ -25,7 +25,7 @@ export function scheduleCommand(ctx: CommandContext): Command {
 Examples:
   $ memberships schedule create --day 1 --time 06:00 --time-zone Europe/Berlin
   $ memberships schedule list
-  $ memberships schedule pause ID
-  $ memberships schedule delete ID`,
+  $ memberships schedule pause 6f1c2d9e-8a4b-4c3d-9e2f-1a2b3c4d5e6f
+  $ memberships schedule delete 6f1c2d9e-8a4b-4c3d-9e2f-1a2b3c4d5e6f`,
     );
 }

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { REPO_ROOT } from '@memberships/local-platform';
 
-/** The built CLI, run as users run it. */
-export const CLI_ENTRY = resolve(REPO_ROOT, 'packages/cli/dist/index.js');
+/** The `memberships` command as npm links it (bin/memberships.js, which starts the built dist/index.js). */
+export const CLI_ENTRY = resolve(REPO_ROOT, 'packages/cli/bin/memberships.js');
 
 export interface CliResult {
   readonly code: number | null;
@@ -22,7 +22,7 @@ export interface RunCliOptions {
   readonly timeoutMs?: number;
 }
 
-/** Runs `node packages/cli/dist/index.js ...args` in a child process and collects its output. */
+/** Runs `node packages/cli/bin/memberships.js ...args` in a child process and collects its output. */
 export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
@@ -57,13 +57,25 @@ export interface PtySession {
   readonly exited: Promise<{ code: number | null }>;
 }
 
+/** Terminals still running, so a failed test does not leave them (and jest) hanging. */
+const openTerminals = new Set<import('node:child_process').ChildProcess>();
+
+/** Ends the terminals a test left running (call in afterEach). */
+export function closeTerminals(): void {
+  for (const child of openTerminals) child.kill('SIGKILL');
+  openTerminals.clear();
+}
+
+/** Wide enough that prompts never wrap the questions the tests look for. */
+const TERMINAL_COLUMNS = 200;
+
 /**
  * Runs the CLI inside a pseudo-terminal with util-linux `script`, so stdin and
  * stderr are TTYs and prompts behave as for a person at a keyboard.
  */
 export function runCliInPty(args: readonly string[], env: Record<string, string | undefined>): PtySession {
   const quote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, CLI_ENTRY, ...args].map(quote).join(' ');
+  const command = `stty cols ${TERMINAL_COLUMNS} rows 50; exec ${[process.execPath, CLI_ENTRY, ...args].map(quote).join(' ')}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -77,7 +89,13 @@ export function runCliInPty(args: readonly string[], env: Record<string, string 
   };
   child.stdout.setEncoding('utf8').on('data', onData);
   child.stderr.setEncoding('utf8').on('data', onData);
-  const exited = new Promise<{ code: number | null }>((resolvePromise) => child.on('close', (code) => resolvePromise({ code })));
+  openTerminals.add(child);
+  const exited = new Promise<{ code: number | null }>((resolvePromise) =>
+    child.on('close', (code) => {
+      openTerminals.delete(child);
+      resolvePromise({ code });
+    }),
+  );
   return {
     screen: () => output,
     waitFor(text, timeoutMs = 15_000) {

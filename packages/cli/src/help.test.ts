@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI_ENTRY, runCli, type CliResult } from './testing/cli-runner.js';
+
+/**
+ * What the built `memberships` does without an API: help, versions, pipes
+ * that close early. (Completion scripts: completion.test.ts.)
+ */
+
+/** Runs `script` in bash -o pipefail, with `memberships` the built CLI (as npm links it). */
+function inBash(script: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-o', 'pipefail', '-c', `memberships() { "$MEMBERSHIPS_NODE" "$MEMBERSHIPS_BIN" "$@"; }\n${script}`], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, MEMBERSHIPS_NODE: process.execPath, MEMBERSHIPS_BIN: CLI_ENTRY },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Runs the CLI with a stdout whose reader has already gone: every write to it fails with EPIPE. */
+function withClosedStdout(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: '', stderr }));
+  });
+}
+
+describe('memberships help', () => {
+  it('shows the inherited --api-url in the help of every subcommand', async () => {
+    for (const args of [['exports', 'list'], ['export'], ['schedule', 'pause'], ['login'], ['exports']]) {
+      const result = await runCli([...args, '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^Global Options:\n(.*\n)*? {2}--api-url <url> /m);
+    }
+  });
+
+  it('gives examples with ids shaped like real ones', async () => {
+    const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/;
+    for (const args of [['exports', 'show'], ['exports', 'download'], ['exports'], ['schedule', 'show'], ['schedule']]) {
+      const { stdout } = await runCli([...args, '--help']);
+      const examples = stdout.slice(stdout.indexOf('Examples:'));
+      expect(examples).toMatch(new RegExp(`\\$ memberships ${args.join(' ')} .*${uuid.source}`));
+      expect(examples).not.toMatch(/ (ID|<id>)\b/);
+    }
+    // A monthly export's id: sched-<schedule id>-<when it ran>, as the worker makes them.
+    expect((await runCli(['exports', 'show', '--help'])).stdout).toMatch(new RegExp(`sched-${uuid.source}-\\d{8}T\\d{4}Z`));
+  });
+});
+
+describe('memberships version', () => {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+
+  it('prints the versions of the CLI, the SDK and Node.js, as text and as JSON', async () => {
+    const text = await runCli(['version']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`^memberships ${manifest.version.replace(/\./g, '\\.')}\nsdk +\\d+\\.\\d+\\.\\d+\nnode +${process.versions.node}\n$`));
+
+    const json = await runCli(['version', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({ cli: manifest.version, sdk: expect.stringMatching(/^\d+\.\d+\.\d+/), node: process.versions.node });
+    expect((await runCli(['--version'])).stdout).toBe(`${manifest.version}\n`);
+  });
+
+  it('works whatever the API URL setting says, as it never calls the API', async () => {
+    const result = await runCli(['version'], { env: { MEMBERSHIPS_API_URL: 'not a url' } });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+  });
+});
+
+describe('memberships in a pipe that closes early', () => {
+  it('memberships --help | head -1 prints the first line, exits 0 and says nothing on stderr', async () => {
+    const result = await inBash('memberships --help | head -1');
+    expect(result).toMatchObject({ code: 0, stdout: 'Usage: memberships [options] [command]\n', stderr: '' });
+  });
+
+  it('stops quietly with exit code 0 when the reader of stdout has gone', async () => {
+    for (const args of [['--help'], ['exports', 'list', '--help'], ['completion', 'bash'], ['version']]) {
+      const result = await withClosedStdout(args);
+      expect(result).toMatchObject({ code: 0, signal: null, stderr: '' });
+    }
+  });
+});
