@@ -1,9 +1,10 @@
-import { stat, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXPORT_COLUMNS, FORMULA_PREFIX } from '@memberships/core';
 import { parseCsv } from './testing/csv.js';
-import { closeTerminals, runCli, runCliInPty, type CliResult } from './testing/cli-runner.js';
+import { closeTerminals, runCli, runCliInBash, runCliInPty, runCliWithClosedStdout, type CliResult } from './testing/cli-runner.js';
 import { decodeJwt, readMemberships, startTestPlatform, unreachableUrl, type TestPlatform } from '@memberships/local-platform';
 
 /**
@@ -133,8 +134,55 @@ describe('memberships CLI against the real platform', () => {
   it('commands that need a session say how to get one', async () => {
     const result = await cli(['exports', 'list'], await freshConfig());
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`error: You are not logged in to ${platform.apiUrl}.`);
-    expect(result.stderr).toContain('hint: Run: memberships login');
+    expect(result.stderr).toBe(`error: You are not logged in to ${platform.apiUrl}.\nhint: Run: memberships login --api-url ${platform.apiUrl}\n`);
+  });
+
+  it('later commands use the API the session belongs to, however login was pointed at it', async () => {
+    const email = platform.user.email;
+    // Pointed there by MEMBERSHIPS_API_URL only: nothing goes to config.json.
+    const byEnv = await freshConfig();
+    expect(await cli(['login', '--email', email, '--password-stdin'], byEnv, { input: platform.user.password })).toMatchObject({ code: 0 });
+    expect(await credentials(byEnv)).toMatchObject({ api_url: platform.apiUrl });
+    // Pointed there by --api-url, then config.json says another API.
+    const byFlag = await freshConfig();
+    const login = await runCli(['login', '--api-url', platform.apiUrl, '--email', email, '--password-stdin'], {
+      input: platform.user.password,
+      env: { MEMBERSHIPS_CONFIG_DIR: byFlag },
+    });
+    expect(login.code).toBe(0);
+    await writeFile(join(byFlag, 'config.json'), JSON.stringify({ api_url: await unreachableUrl() }));
+
+    for (const configDir of [byEnv, byFlag]) {
+      // No --api-url, no MEMBERSHIPS_API_URL.
+      const later = await runCli(['whoami', '--json'], { env: { MEMBERSHIPS_CONFIG_DIR: configDir } });
+      expect(later).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(later.stdout)).toMatchObject({ email });
+    }
+  });
+
+  it('pointed at another API than the session\'s, names the exact login there, and how to use the session instead', async () => {
+    const configDir = await loggedIn();
+    const elsewhere = await unreachableUrl();
+
+    const byFlag = await runCli(['exports', 'list', '--api-url', elsewhere], { env: { MEMBERSHIPS_CONFIG_DIR: configDir } });
+    expect(byFlag.code).toBe(1);
+    expect(byFlag.stderr).toBe(
+      `error: You are logged in to ${platform.apiUrl}, not to ${elsewhere}.\n` +
+        `hint: Run: memberships login --api-url ${elsewhere} (or leave out --api-url to use your session at ${platform.apiUrl})\n`,
+    );
+    const byEnv = await runCli(['exports', 'list'], { env: { MEMBERSHIPS_CONFIG_DIR: configDir, MEMBERSHIPS_API_URL: elsewhere } });
+    expect(byEnv.stderr).toContain(`hint: Run: memberships login --api-url ${elsewhere} (or unset MEMBERSHIPS_API_URL to use your session at ${platform.apiUrl})`);
+
+    // Logged out, pointed at an API with --api-url: the hint's command logs in there, and later commands follow.
+    const fresh = await freshConfig();
+    const none = await runCli(['whoami', '--api-url', platform.apiUrl], { env: { MEMBERSHIPS_CONFIG_DIR: fresh } });
+    const hinted = /^hint: Run: (memberships login --api-url \S+)$/m.exec(none.stderr)?.[1];
+    expect(hinted).toBe(`memberships login --api-url ${platform.apiUrl}`);
+    const followed = await runCliInBash(`printf '%s' "$PASSWORD" | ${hinted} --email "$EMAIL" --password-stdin && memberships whoami --json`, {
+      env: { MEMBERSHIPS_CONFIG_DIR: fresh, PASSWORD: platform.user.password, EMAIL: platform.user.email },
+    });
+    expect(followed.code).toBe(0);
+    expect(JSON.parse(followed.stdout)).toMatchObject({ email: platform.user.email });
   });
 
   it('export --output writes a CSV equal to the user\'s rows in PostgreSQL', async () => {
@@ -226,6 +274,71 @@ describe('memberships CLI against the real platform', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Saved 253 rows`);
     expect((await stat(file)).size).toBe(job.file.bytes);
+  });
+
+  it('exports download leaves an existing file as it is without --force, and replaces it with --force', async () => {
+    const configDir = await loggedIn();
+    const job = JSON.parse((await cli(['export', '--json'], configDir)).stdout) as { id: string; file: { bytes: number } };
+    const folder = await mkdtemp(join(work, 'kept-'));
+    const file = join(folder, 'memberships.csv');
+    await writeFile(file, 'my own notes\n');
+
+    const refused = await cli(['exports', 'download', job.id, '--output', file], configDir);
+
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(`error: ${file} already exists.\nhint: Pass --force to replace it, or choose another file.\n`);
+    expect(await readFile(file, 'utf8')).toBe('my own notes\n');
+    expect(await readdir(folder)).toEqual(['memberships.csv']);
+
+    const replaced = await cli(['exports', 'download', job.id, '--output', file, '--force'], configDir);
+    expect(replaced.code).toBe(0);
+    expect((await stat(file)).size).toBe(job.file.bytes);
+    expect(await readdir(folder)).toEqual(['memberships.csv']);
+  });
+
+  it('export --output refuses a destination it cannot write before requesting an export (exit 2, no job)', async () => {
+    const configDir = await loggedIn();
+    const jobIds = async (): Promise<string[]> => {
+      const result = await cli(['exports', 'list', '--limit', '100', '--json'], configDir);
+      return (JSON.parse(result.stdout) as { items: { id: string }[] }).items.map((item) => item.id);
+    };
+    const existing = join(work, 'last-month.csv');
+    await writeFile(existing, 'last month\n');
+    const locked = await mkdtemp(join(work, 'locked-'));
+    const device = '/dev/null';
+    const before = await jobIds();
+
+    await withUnwritableFolder(locked, async () => {
+      const refusals: [string[], RegExp][] = [
+        [[join(work, 'no-such-folder', 'memberships.csv')], /^error: The folder \S+no-such-folder does not exist\.\nhint: Create it first \(mkdir -p \S+\) or choose another folder\.\n$/],
+        [[work], /^error: \S+ is a folder\.\nhint: Name a file in it: --output \S+memberships\.csv\n$/],
+        [[existing], /^error: \S+last-month\.csv already exists\.\nhint: Pass --force to replace it, or choose another file\.\n$/],
+        [[join(locked, 'memberships.csv')], /^error: Cannot write to the folder \S+locked-\S+\.\nhint: Choose a folder you can write to\.\n$/],
+        // Renaming the file into place would replace the device itself: not even with --force.
+        [[device, '--force'], /^error: \/dev\/null is not a regular file\.\nhint: .*--output -/],
+      ];
+      for (const [output, message] of refusals) {
+        const result = await cli(['export', '--output', ...output], configDir);
+        expect({ output, code: result.code, stderr: result.stderr }).toEqual({ output, code: 2, stderr: expect.stringMatching(message) });
+      }
+    });
+
+    expect(await jobIds()).toEqual(before);
+    expect(await readFile(existing, 'utf8')).toBe('last month\n');
+    expect((await stat(device)).isCharacterDevice()).toBe(true);
+  });
+
+  it('a reader that stops early (| head -1) ends exports list quietly with exit code 0', async () => {
+    const configDir = await loggedIn();
+    const env = { MEMBERSHIPS_CONFIG_DIR: configDir, MEMBERSHIPS_API_URL: platform.apiUrl };
+
+    const head = await runCliInBash('memberships exports list --limit 100 | head -1', { env });
+    expect(head).toMatchObject({ code: 0, stderr: '' });
+    expect(head.stdout).toMatch(/^ID\s+STATE\s+CREATED\s+ROWS\s+TRIGGER\n$/);
+    // Deterministically broken: the reader is gone before the first line is written.
+    for (const args of [['exports', 'list'], ['exports', 'list', '--json'], ['whoami']]) {
+      expect(await runCliWithClosedStdout(args, { env })).toMatchObject({ code: 0, signal: null, stderr: '' });
+    }
   });
 
   it('explains an unknown export id', async () => {
@@ -329,3 +442,23 @@ describe('memberships CLI against the real platform', () => {
     expect(result.stderr).toMatch(/hint: Export \S+ carries on and will be emailed\. Check it with: memberships exports show \S+/);
   });
 });
+
+/**
+ * Runs `use` while `folder` takes no new files. As root, permissions do not
+ * stop anyone, so the folder is made immutable instead (chattr +i).
+ */
+async function withUnwritableFolder(folder: string, use: () => Promise<void>): Promise<void> {
+  const asRoot = process.getuid?.() === 0;
+  const lock = (on: boolean): Promise<void> => {
+    if (!asRoot) return chmod(folder, on ? 0o555 : 0o755);
+    const result = spawnSync('chattr', [on ? '+i' : '-i', folder], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`chattr ${on ? '+i' : '-i'} ${folder} failed: ${result.stderr || result.error?.message}`);
+    return Promise.resolve();
+  };
+  await lock(true);
+  try {
+    await use();
+  } finally {
+    await lock(false);
+  }
+}

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_ENTRY, runCli, type CliResult } from './testing/cli-runner.js';
+import { runCli, runCliInBash, type CliResult } from './testing/cli-runner.js';
 
 /**
  * `memberships completion bash|zsh|fish` from the built CLI. bash is driven
@@ -26,23 +25,7 @@ describe('memberships completion', () => {
 
   /** bash in `work`, where `memberships` is the built CLI and its completion is loaded as the script says. */
   function bash(script: string): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(
-        'bash',
-        ['-c', `memberships() { "$MEMBERSHIPS_NODE" "$MEMBERSHIPS_BIN" "$@"; }\nsource <(memberships completion bash)\n${script}`],
-        {
-          cwd: work,
-          env: { PATH: process.env.PATH, HOME: process.env.HOME, MEMBERSHIPS_NODE: process.execPath, MEMBERSHIPS_BIN: CLI_ENTRY },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    });
+    return runCliInBash(`source <(memberships completion bash)\n${script}`, { cwd: work });
   }
 
   /** What bash offers on Tab after `line` (words split on spaces; a trailing space starts a new word). */

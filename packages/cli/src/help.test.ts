@@ -1,43 +1,11 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI_ENTRY, runCli, type CliResult } from './testing/cli-runner.js';
+import { runCli, runCliInBash, runCliWithClosedStdout } from './testing/cli-runner.js';
 
 /**
  * What the built `memberships` does without an API: help, versions, pipes
  * that close early. (Completion scripts: completion.test.ts.)
  */
-
-/** Runs `script` in bash -o pipefail, with `memberships` the built CLI (as npm links it). */
-function inBash(script: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-o', 'pipefail', '-c', `memberships() { "$MEMBERSHIPS_NODE" "$MEMBERSHIPS_BIN" "$@"; }\n${script}`], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, MEMBERSHIPS_NODE: process.execPath, MEMBERSHIPS_BIN: CLI_ENTRY },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-/** Runs the CLI with a stdout whose reader has already gone: every write to it fails with EPIPE. */
-function withClosedStdout(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.destroy();
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout: '', stderr }));
-  });
-}
 
 describe('memberships help', () => {
   it('shows the inherited --api-url in the help of every subcommand', async () => {
@@ -82,13 +50,13 @@ describe('memberships version', () => {
 
 describe('memberships in a pipe that closes early', () => {
   it('memberships --help | head -1 prints the first line, exits 0 and says nothing on stderr', async () => {
-    const result = await inBash('memberships --help | head -1');
+    const result = await runCliInBash('memberships --help | head -1');
     expect(result).toMatchObject({ code: 0, stdout: 'Usage: memberships [options] [command]\n', stderr: '' });
   });
 
   it('stops quietly with exit code 0 when the reader of stdout has gone', async () => {
     for (const args of [['--help'], ['exports', 'list', '--help'], ['completion', 'bash'], ['version']]) {
-      const result = await withClosedStdout(args);
+      const result = await runCliWithClosedStdout(args);
       expect(result).toMatchObject({ code: 0, signal: null, stderr: '' });
     }
   });

@@ -48,6 +48,41 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
   });
 }
 
+/**
+ * Runs `script` in `bash -o pipefail`, where `memberships` is the built CLI
+ * (as npm links it), e.g. `memberships --help | head -1`.
+ */
+export function runCliInBash(script: string, options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<CliResult> {
+  return collect(
+    spawn('bash', ['-o', 'pipefail', '-c', `memberships() { "$MEMBERSHIPS_NODE" "$MEMBERSHIPS_BIN" "$@"; }\n${script}`], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env, MEMBERSHIPS_NODE: process.execPath, MEMBERSHIPS_BIN: CLI_ENTRY },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+}
+
+/** Runs the CLI with a stdout whose reader has already gone: every write to it fails with EPIPE. */
+export function runCliWithClosedStdout(args: readonly string[], options: { env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.destroy();
+  return collect(child);
+}
+
+function collect(child: import('node:child_process').ChildProcess): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+  });
+}
+
 export interface PtySession {
   /** Everything the terminal showed so far. */
   screen(): string;
