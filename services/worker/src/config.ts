@@ -1,4 +1,5 @@
 import { ConfigError, EnvReader, queues, type AwsClientSettings } from '@memberships/core';
+import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress-reporter';
 
 /**
  * The worker's configuration: read and validated once, at start-up. This is
@@ -36,6 +37,8 @@ export interface WorkerConfig {
   readonly receiveWaitSeconds: number;
   /** On SIGTERM, how long the job in hand may run on before it is released for another worker. */
   readonly shutdownGraceSeconds: number;
+  /** Least time between two progress writes (rows exported) while an export runs; the heartbeat writes progress too. */
+  readonly progressIntervalMs: number;
 }
 
 /** SES v2 accepts messages up to 40 MB after encoding; base64 grows an attachment by a third. */
@@ -87,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     }),
     receiveWaitSeconds: read.integer('RECEIVE_WAIT_SECONDS', 10, { min: 0, max: 20 }),
     shutdownGraceSeconds: read.integer('SHUTDOWN_GRACE_SECONDS', 15, { min: 0, max: 3600 }),
+    progressIntervalMs: read.integer('PROGRESS_INTERVAL_MS', DEFAULT_PROGRESS_INTERVAL_MS, { min: 100, max: 60_000 }),
   };
   // EnvReader has no enum reader; checked here so a typo cannot silence the logs.
   const levelProblem = LOG_LEVELS.includes(logLevel)

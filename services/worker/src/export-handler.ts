@@ -31,6 +31,7 @@ import {
 } from './errors';
 import { exportFileKey, type ExportFileStore } from './file-store';
 import { exportFileName, type ExportMailer } from './mailer';
+import { DEFAULT_PROGRESS_INTERVAL_MS, jobProgressReporter } from './progress-reporter';
 
 export interface ExportHandlerSettings {
   readonly exportQueueUrl: string;
@@ -44,6 +45,8 @@ export interface ExportHandlerSettings {
   readonly retryMaxDelaySeconds: number;
   readonly attachmentLimitBytes: number;
   readonly downloadLinkTtlSeconds: number;
+  /** Least time between two progress writes while rows stream (PROGRESS_INTERVAL_MS). Default 1000 ms. */
+  readonly progressIntervalMs?: number;
 }
 
 export interface ExportHandlerDependencies {
@@ -273,6 +276,15 @@ export class ExportHandler {
 
       const fileName = exportFileName(this.now());
       const key = exportFileKey(user.id, job.id);
+      // Progress between heartbeats, so a poller sees the count move; fire-and-forget, never slows the stream.
+      const reporter = jobProgressReporter({
+        jobs: this.deps.jobs,
+        jobId: job.id,
+        owner: this.deps.workerId,
+        attempt: job.attempts,
+        intervalMs: this.settings.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
+        log,
+      });
       const result = await exportMembershipsCsv({
         pool: this.deps.pool,
         userId: user.id,
@@ -282,8 +294,13 @@ export class ExportHandler {
         onProgress: (update: CsvExportProgress) => {
           progress.rowsExported = update.rowsExported;
           progress.rowsTotal = update.rowsTotal;
+          reporter.report(update);
         },
+      }).catch((error: unknown) => {
+        void reporter.stop();
+        throw error;
       });
+      void reporter.finish({ rowsExported: result.rows, rowsTotal: result.rows });
       const file: ExportFileFacts = {
         key,
         rows: result.rows,

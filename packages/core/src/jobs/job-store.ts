@@ -399,6 +399,49 @@ export class JobStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+
+  /**
+   * Records how far a running export has got, between heartbeats (the worker
+   * writes it about once a second while rows stream, so a poller sees the
+   * count move). Applies only while the job runs under the lease `lease`
+   * names (its owner and the claim that took it, counted by `attempts`), and
+   * never moves `rowsExported` backwards: a late or reordered write cannot
+   * undo a newer one, and a stale worker cannot touch a job claimed again.
+   * Returns false when it did not apply; that is no error (progress is
+   * advisory; the heartbeat is what notices a lost lease).
+   */
+  async recordProgress(
+    jobId: string,
+    lease: { readonly owner: string; readonly attempt: number },
+    progress: { readonly rowsExported: number; readonly rowsTotal: number | null },
+  ): Promise<boolean> {
+    const total = progress.rowsTotal === null ? {} : { ':total': progress.rowsTotal };
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.jobsTable,
+          Key: { id: jobId },
+          UpdateExpression: `SET rowsExported = :rows, updatedAt = :now${progress.rowsTotal === null ? '' : ', rowsTotal = :total'}`,
+          ConditionExpression:
+            '#state = :running AND leaseOwner = :owner AND attempts = :attempt AND ' +
+            '(attribute_not_exists(rowsExported) OR rowsExported < :rows)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':rows': progress.rowsExported,
+            ':now': this.now().toISOString(),
+            ':running': 'running',
+            ':owner': lease.owner,
+            ':attempt': lease.attempt,
+            ...total,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
 }
 
 function toItem(job: ExportJob): Record<string, unknown> {
