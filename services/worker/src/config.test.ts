@@ -71,6 +71,24 @@ describe('loadConfig', () => {
     expect(loadConfig(REQUIRED).schedulesTable).toBe('p-export-schedules');
   });
 
+  it('gives every dependency a deadline by default', () => {
+    const config = loadConfig(REQUIRED);
+    expect(config.awsTimeouts).toEqual({ connectionTimeoutMs: 3000, requestTimeoutMs: 30_000 });
+    expect(config.database).toEqual({
+      connectTimeoutMs: 5000,
+      statementTimeoutMs: 1_800_000,
+      queryTimeoutMs: 1_830_000,
+      idleInTransactionTimeoutMs: 60_000,
+    });
+    expect(config).toMatchObject({ exportStallTimeoutSeconds: 60, finishRetrySeconds: 120, emailMaxSends: 1 });
+  });
+
+  it('refuses an AWS request deadline shorter than a long poll', () => {
+    expect(() => loadConfig({ ...REQUIRED, RECEIVE_WAIT_SECONDS: '20', AWS_REQUEST_TIMEOUT_SECONDS: '10' })).toThrow(
+      /AWS_REQUEST_TIMEOUT_SECONDS must be an integer between 25 and 900/,
+    );
+  });
+
   it('refuses a heartbeat that would not keep the message hidden', () => {
     expect(() => loadConfig({ ...REQUIRED, VISIBILITY_TIMEOUT_SECONDS: '10', HEARTBEAT_INTERVAL_SECONDS: '8' })).toThrow(
       /HEARTBEAT_INTERVAL_SECONDS must be an integer between 1 and 5/,

@@ -1,4 +1,4 @@
-import { ConfigError, EnvReader, queues, type AwsClientSettings } from '@memberships/core';
+import { ConfigError, EnvReader, queues, type AwsClientSettings, type AwsTimeouts } from '@memberships/core';
 import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress-reporter';
 
 /**
@@ -8,6 +8,8 @@ import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress-reporter';
  */
 export interface WorkerConfig {
   readonly aws: AwsClientSettings;
+  /** Connection and per-request deadlines of every AWS SDK call (an S3 upload part is one request). */
+  readonly awsTimeouts: AwsTimeouts;
   readonly usersTable: string;
   readonly jobsTable: string;
   readonly guardsTable: string;
@@ -19,6 +21,13 @@ export interface WorkerConfig {
   /** SSE-KMS key for export files; unset = SSE-S3 (AES256). */
   readonly exportKmsKeyId: string | undefined;
   readonly databaseUrl: string;
+  /** Deadlines of PostgreSQL: connecting, one statement (server side), one query (client side), idle in a transaction. */
+  readonly database: {
+    readonly connectTimeoutMs: number;
+    readonly statementTimeoutMs: number;
+    readonly queryTimeoutMs: number;
+    readonly idleInTransactionTimeoutMs: number;
+  };
   readonly logLevel: string;
   readonly sesFromAddress: string;
   readonly sesConfigurationSet: string | undefined;
@@ -39,7 +48,24 @@ export interface WorkerConfig {
   readonly shutdownGraceSeconds: number;
   /** Least time between two progress writes (rows exported) while an export runs; the heartbeat writes progress too. */
   readonly progressIntervalMs: number;
+  /** An export that makes no progress (rows, or the upload) for this long is abandoned and retried. */
+  readonly exportStallTimeoutSeconds: number;
+  /**
+   * After SES accepted the email, how long the worker keeps retrying to
+   * record it (the job's completion) through a DynamoDB outage before it
+   * gives the attempt up. Re-sending is what it avoids.
+   */
+  readonly finishRetrySeconds: number;
+  /**
+   * SendEmail calls per job that may have delivered: 1 = a send whose answer
+   * was lost is not repeated (the job succeeds with delivery unconfirmed);
+   * 2 = it is repeated once (a possible duplicate rather than a possible miss).
+   */
+  readonly emailMaxSends: number;
 }
+
+/** Added to SHUTDOWN_GRACE_SECONDS: time for giving the job and message back once the grace is over. */
+export const SHUTDOWN_MARGIN_SECONDS = 5;
 
 /** SES v2 accepts messages up to 40 MB after encoding; base64 grows an attachment by a third. */
 const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
@@ -63,9 +89,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   );
   const retryBaseDelaySeconds = read.integer('RETRY_BASE_DELAY_SECONDS', 10, { min: 0, max: SQS_MAX_VISIBILITY_SECONDS });
   const logLevel = read.string('LOG_LEVEL', 'info');
+  const receiveWaitSeconds = read.integer('RECEIVE_WAIT_SECONDS', 10, { min: 0, max: 20 });
+  // A long poll is one request: its deadline must outlast the wait.
+  const awsRequestTimeoutSeconds = read.integer('AWS_REQUEST_TIMEOUT_SECONDS', 30, { min: receiveWaitSeconds + 5, max: 900 });
+  const statementTimeoutSeconds = read.integer('DATABASE_STATEMENT_TIMEOUT_SECONDS', 1800, { min: 1, max: 86_400 });
 
   const config: WorkerConfig = {
     aws: read.awsSettings(),
+    awsTimeouts: {
+      connectionTimeoutMs: read.integer('AWS_CONNECT_TIMEOUT_SECONDS', 3, { min: 1, max: 60 }) * 1000,
+      requestTimeoutMs: awsRequestTimeoutSeconds * 1000,
+    },
     usersTable: read.string('USERS_TABLE'),
     jobsTable: read.string('JOBS_TABLE'),
     guardsTable: read.string('GUARDS_TABLE'),
@@ -75,6 +109,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     exportBucket: read.string('EXPORT_BUCKET'),
     exportKmsKeyId: read.optionalString('EXPORT_KMS_KEY_ID'),
     databaseUrl: read.url('DATABASE_URL'),
+    database: {
+      connectTimeoutMs: read.integer('DATABASE_CONNECT_TIMEOUT_SECONDS', 5, { min: 1, max: 300 }) * 1000,
+      statementTimeoutMs: statementTimeoutSeconds * 1000,
+      // The COPY is one query, so the client-side limit must outlast the statement limit: it is only the
+      // backstop for a server that stopped answering (a stalled export is abandoned sooner, see below).
+      queryTimeoutMs: (statementTimeoutSeconds + 30) * 1000,
+      idleInTransactionTimeoutMs:
+        read.integer('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS', 60, { min: 1, max: 86_400 }) * 1000,
+    },
     logLevel,
     sesFromAddress: read.string('SES_FROM_ADDRESS'),
     sesConfigurationSet: read.optionalString('SES_CONFIGURATION_SET'),
@@ -88,9 +131,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       min: retryBaseDelaySeconds,
       max: SQS_MAX_VISIBILITY_SECONDS,
     }),
-    receiveWaitSeconds: read.integer('RECEIVE_WAIT_SECONDS', 10, { min: 0, max: 20 }),
+    receiveWaitSeconds,
     shutdownGraceSeconds: read.integer('SHUTDOWN_GRACE_SECONDS', 15, { min: 0, max: 3600 }),
     progressIntervalMs: read.integer('PROGRESS_INTERVAL_MS', DEFAULT_PROGRESS_INTERVAL_MS, { min: 100, max: 60_000 }),
+    exportStallTimeoutSeconds: read.integer('EXPORT_STALL_TIMEOUT_SECONDS', 60, { min: 1, max: 3600 }),
+    finishRetrySeconds: read.integer('FINISH_RETRY_SECONDS', 120, { min: 0, max: 3600 }),
+    emailMaxSends: read.integer('EMAIL_MAX_SENDS', 1, { min: 1, max: 2 }),
   };
   // EnvReader has no enum reader; checked here so a typo cannot silence the logs.
   const levelProblem = LOG_LEVELS.includes(logLevel)

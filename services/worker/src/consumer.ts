@@ -22,6 +22,13 @@ export interface ExportConsumerOptions {
   readonly waitTimeSeconds?: number;
   /** Receives after which the handler treats a failure as final; compared with the queue's redrive policy at start. */
   readonly maxAttempts: number;
+  /**
+   * On stop, how long after the grace period (when the export in hand is
+   * aborted) the handler may take to give the job back. If it is still stuck
+   * then (in a call that does not return), the consumer makes the message
+   * visible itself and stop() resolves anyway. Default 5000.
+   */
+  readonly giveBackAfterGraceMs?: number;
 }
 
 /**
@@ -38,6 +45,8 @@ export class ExportConsumer {
   private readonly shutdown = new AbortController();
   /** Messages received and not yet deleted or given up (0 or 1 with batch size 1). */
   private inHand = 0;
+  /** The message being handled, so a stop that cannot wait for the handler can still give it back. */
+  private current: Message | undefined;
   private stopping = false;
 
   constructor(private readonly options: ExportConsumerOptions) {
@@ -53,11 +62,13 @@ export class ExportConsumer {
       handleMessage: (message) => this.handleMessage(message),
     });
     // From receipt until sqs-consumer is done with the batch, deletion included.
-    this.consumer.on('message_received', () => {
+    this.consumer.on('message_received', (message) => {
       this.inHand += 1;
+      this.current = message;
     });
     this.consumer.on('response_processed', () => {
       this.inHand = 0;
+      this.current = undefined;
     });
     this.consumer.on('error', (error, message) => {
       log.error({ err: error, messageId: messageIdOf(message) }, 'SQS error');
@@ -87,9 +98,11 @@ export class ExportConsumer {
 
   /**
    * Checks that the queue exists and can be read (fails fast on a wrong URL
-   * or missing permission) and warns when the redrive policy and
-   * MAX_ATTEMPTS disagree: then either SQS dead-letters a message before the
-   * worker marks its job failed, or the worker gives up early.
+   * or missing permission) and warns when the redrive policy's
+   * maxReceiveCount is below MAX_ATTEMPTS: then SQS dead-letters a message
+   * (without a reason) before the worker's last attempt could fail its job.
+   * The worker dead-letters on its last attempt itself; a maxReceiveCount
+   * above MAX_ATTEMPTS leaves room to retry that bookkeeping when it fails.
    */
   async verifyQueue(): Promise<void> {
     const { Attributes } = await this.options.sqs.send(
@@ -98,10 +111,10 @@ export class ExportConsumer {
     const policy = parseRedrivePolicy(Attributes?.RedrivePolicy);
     if (!policy) {
       this.options.logger.warn('the export queue has no redrive policy: failed messages will never reach a dead-letter queue');
-    } else if (policy.maxReceiveCount !== this.options.maxAttempts) {
+    } else if (policy.maxReceiveCount < this.options.maxAttempts) {
       this.options.logger.warn(
         { maxReceiveCount: policy.maxReceiveCount, maxAttempts: this.options.maxAttempts },
-        'the queue redrive maxReceiveCount differs from MAX_ATTEMPTS',
+        'the queue redrive maxReceiveCount is below MAX_ATTEMPTS: SQS dead-letters messages before the worker can fail their jobs',
       );
     }
   }
@@ -118,14 +131,32 @@ export class ExportConsumer {
    * may run on for up to `graceMs` (0: stop it now); then its export is
    * aborted and the handler gives the job back and makes the message visible
    * for another worker. Resolves when the last poll is over and nothing is in
-   * hand any more (its deletion included).
+   * hand any more (its deletion included) — or, when the handler is stuck in
+   * a call that never returns, `giveBackAfterGraceMs` after the grace period,
+   * once the consumer has made the message visible itself (the job's lease
+   * then runs out on its own; the next claim waits for that).
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     this.consumer.stop();
     const timer = setTimeout(() => this.abortInFlight(), graceMs);
+    const deadline = Date.now() + graceMs + (this.options.giveBackAfterGraceMs ?? 5000);
     try {
-      while (this.busy || this.consumer.status.isPolling) await sleep(25);
+      while (this.busy || this.consumer.status.isPolling) {
+        if (Date.now() >= deadline) {
+          const stuck = this.current;
+          this.options.logger.error(
+            { messageId: stuck?.MessageId },
+            'the message in hand did not finish after the shutdown grace period; giving it back and stopping anyway',
+          );
+          // sqs-consumer would stop extending its visibility only when the handler returns; the message is
+          // handed back now, and anything the stuck handler does later fails on the job's lease.
+          this.consumer.removeAllListeners('message_received');
+          if (stuck) await this.giveBack(stuck);
+          return;
+        }
+        await sleep(25);
+      }
     } finally {
       clearTimeout(timer);
     }

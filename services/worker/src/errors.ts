@@ -29,6 +29,17 @@ export class ExportAbortedError extends DomainError {
 }
 
 /**
+ * The export made no progress (no rows read, nothing uploaded) for the stall
+ * timeout: a dependency accepts connections but does not answer. The export
+ * is abandoned and retried, instead of being kept alive by heartbeats.
+ */
+export class ExportStalledError extends DomainError {
+  constructor(stallMs: number) {
+    super('export_stalled', `The export made no progress for ${Math.round(stallMs / 1000)} s.`);
+  }
+}
+
+/**
  * A passing failure: the job was released and the message left on the queue,
  * to be received again after `retryInSeconds`. Thrown to the consumer, which
  * then does not delete the message.
@@ -112,6 +123,7 @@ const PUBLIC_MESSAGES: Record<string, string> = {
   user_not_found: 'The account that requested this export no longer exists.',
   job_user_mismatch: 'The export request does not match the export job.',
   export_integrity: 'The export file did not match the data read; it was not sent.',
+  export_stalled: 'The export stopped making progress.',
   export_failed: 'The export failed unexpectedly.',
 };
 
@@ -124,6 +136,7 @@ export function classifyFailure(error: unknown): FailureClassification {
   if (error instanceof UserNotFoundError || error instanceof JobUserMismatchError) {
     return classification('permanent', error.code);
   }
+  if (error instanceof ExportStalledError) return classification('transient', error.code);
   // A count that does not match may come from a connection cut mid-stream: worth one more try.
   if (error instanceof ExportIntegrityError) return classification('unknown', error.code);
   const stage = error instanceof StageError ? error.stage : undefined;
@@ -255,6 +268,29 @@ function* causeChain(error: unknown, depth = 0): Generator<unknown> {
   yield* causeChain(record.cause, depth + 1);
   yield* causeChain(record.driverError, depth + 1);
   if (Array.isArray(record.errors)) for (const inner of record.errors) yield* causeChain(inner, depth + 1);
+}
+
+/** Network errors raised before a request could reach the other side: nothing was sent. */
+const NOT_SENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
+
+/**
+ * True when a failed SendEmail certainly sent nothing: SES answered (with an
+ * error status), or no connection to it was ever made (refused, unknown
+ * host, connect timeout). False when the request may have reached SES and
+ * only its answer was lost (reset, timed out waiting): then the email may be
+ * on its way.
+ */
+export function sendCertainlyFailed(error: unknown): boolean {
+  for (const link of causeChain(error)) {
+    if (typeof link !== 'object' || link === null) continue;
+    const record = link as Record<string, unknown>;
+    const status = (record.$metadata as { httpStatusCode?: number } | undefined)?.httpStatusCode;
+    if (typeof status === 'number' && status >= 400) return true;
+    if (typeof record.code === 'string' && NOT_SENT_NETWORK_CODES.has(record.code)) return true;
+    // @smithy/node-http-handler's connectionTimeout: the socket never connected.
+    if (typeof record.message === 'string' && /did not establish a connection/i.test(record.message)) return true;
+  }
+  return false;
 }
 
 /** True when the failure, or anything it wraps, is a lost lease. */

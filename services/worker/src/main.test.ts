@@ -1,11 +1,13 @@
 /**
  * The built worker (dist/main.js) as a real process, as ECS runs it:
- * crash (SIGKILL) in the middle of an export, and a graceful stop (SIGTERM).
+ * crash (SIGKILL) in the middle of an export, a graceful stop (SIGTERM), a
+ * stop while a call never returns, and what it reports at start.
  * `npm test` builds before running jest.
  */
 import path from 'node:path';
 import { isFinal } from '@memberships/core';
 import { seedMemberships, spawnService, type CreatedUser, type RunningService } from '@memberships/local-platform';
+import { startTcpProxy } from './testing/tcp-proxy';
 import { WorkerTestEnvironment } from './testing/worker-environment';
 
 jest.setTimeout(180_000);
@@ -88,5 +90,47 @@ describe('worker process', () => {
     const done = await env.waitForJob(job.id, (j) => isFinal(j.state), 60_000);
     expect(done).toMatchObject({ state: 'succeeded', file: { rows } });
     expect(await env.waitForEmails(user.email, 1, job.id)).toHaveLength(1);
+  });
+
+  it('reports the Node version it runs on at start, and the AWS SDK prints no Node-version warning', async () => {
+    const worker = await spawnWorker();
+
+    const started = worker.jsonLogs().find((line) => line.msg === 'worker started');
+    expect(started?.node).toBe(process.version);
+    expect(worker.logs.filter((line) => /NodeVersionSupportWarning|NodeDeprecationWarning|will require node/i.test(line))).toEqual([]);
+  });
+
+  it('exits 0 on SIGTERM even when the call in hand never returns, and gives the message back for another worker', async () => {
+    const small = await env.createUser();
+    await seedMemberships(env.database.url, small.id, 20);
+    // SES accepts the connection and never answers; the request deadline is far away.
+    const ses = new URL(env.aws.endpoints.ses!);
+    const proxy = await startTcpProxy({ host: ses.hostname, port: Number(ses.port) });
+    try {
+      proxy.hang();
+      const via = new URL(env.aws.endpoints.ses!);
+      via.host = `127.0.0.1:${proxy.port}`;
+      const first = await spawnWorker({
+        SHUTDOWN_GRACE_SECONDS: '1',
+        AWS_ENDPOINT_URL_SESV2: via.toString(),
+        AWS_REQUEST_TIMEOUT_SECONDS: '600',
+      });
+      const { job } = await env.requestExport(small.id);
+      // The file is stored; the SendEmail that follows never gets an answer.
+      await first.waitForLine((line) => line.includes(job.id) && line.includes('"msg":"export file stored"'));
+
+      // Within SHUTDOWN_GRACE_SECONDS + the margin: stop() kills it and rejects after 15 s.
+      const exit = await first.stop('SIGTERM');
+
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(first.jsonLogs().some((line) => line.msg === 'worker stopped')).toBe(true);
+      // The hung send never reached SES, so a repeat is allowed here; the next worker delivers it.
+      await spawnWorker({ EMAIL_MAX_SENDS: '2' });
+      const done = await env.waitForJob(job.id, (j) => isFinal(j.state), 60_000);
+      expect(done.state).toBe('succeeded');
+      expect(await env.waitForEmails(small.email, 1, job.id)).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
   });
 });

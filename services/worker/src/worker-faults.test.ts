@@ -122,6 +122,20 @@ describe('DynamoDB unreachable while exports run', () => {
     expect(done.delivery?.confirmed).toBeUndefined();
     expect(await env.emailsTo(user.email, job.id)).toHaveLength(1);
   });
+});
+
+describe('a 20 s DynamoDB outage', () => {
+  let env: WorkerTestEnvironment;
+
+  beforeAll(async () => {
+    // Lease = 30 s − 2 s = 28 s: longer than the outage, as in production (60 s − 10 s), so retries
+    // arrive while the failed attempts' leases still run.
+    env = await WorkerTestEnvironment.create({ visibilityTimeoutSeconds: 30, maxReceiveCount: 12 });
+  });
+
+  afterAll(async () => {
+    await env?.close();
+  });
 
   it('a 20 s outage during many exports on several workers ends with every job final and exactly one email each', async () => {
     const users = await Promise.all(Array.from({ length: 6 }, () => env.createUser()));
@@ -136,7 +150,8 @@ describe('DynamoDB unreachable while exports run', () => {
         setTimeout(() => proxy.up(), 20_000);
       }
     };
-    const settings = { AWS_ENDPOINT_URL_DYNAMODB: url, MAX_ATTEMPTS: '10', RETRY_BASE_DELAY_SECONDS: '2' };
+    // Retries after 3, 6 and 12 s: the third lands just after the outage, while the leases still run.
+    const settings = { AWS_ENDPOINT_URL_DYNAMODB: url, MAX_ATTEMPTS: '10', RETRY_BASE_DELAY_SECONDS: '3', RETRY_MAX_DELAY_SECONDS: '12' };
     for (let i = 0; i < 3; i += 1) await startWorker(env, settings, onRecord);
 
     const jobs: ExportJob[] = [];

@@ -357,7 +357,7 @@ describe('PostgreSQL outages', () => {
     expect(done.error!.message).toBe('The membership database was unavailable. The export was tried 3 times.');
     expect(dead!.Body).toBe(body);
     expect(await env.emailsTo(user.email)).toHaveLength(0);
-    expect(logs.find({ jobId: job.id, msg: 'export failed on its last attempt; job failed, message left for the dead-letter queue' })).toHaveLength(1);
+    expect(logs.find({ jobId: job.id, msg: 'export failed on its last attempt; job failed, message sent to the dead-letter queue' })).toHaveLength(1);
     proxy.up();
   });
 });

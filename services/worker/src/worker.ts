@@ -4,10 +4,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { clientOptions, JobStore, ScheduleStore, UserStore } from '@memberships/core';
+import { clientOptions, JobStore, postgresTimeouts, ScheduleStore, UserStore } from '@memberships/core';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { leaseMsFor, type WorkerConfig } from './config';
+import { leaseMsFor, SHUTDOWN_MARGIN_SECONDS, type WorkerConfig } from './config';
 import { ExportConsumer } from './consumer';
 import { ExportHandler } from './export-handler';
 import { ExportFileStore } from './file-store';
@@ -31,18 +31,21 @@ export interface Worker {
 export function createWorker(config: WorkerConfig, logger: Logger): Worker {
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const log = logger.child({ workerId });
-  const dynamodb = new DynamoDBClient(clientOptions(config.aws, 'dynamodb'));
-  const sqs = new SQSClient(clientOptions(config.aws, 'sqs'));
-  const s3 = new S3Client(clientOptions(config.aws, 's3'));
-  const ses = new SESv2Client(clientOptions(config.aws, 'ses'));
+  const dynamodb = new DynamoDBClient(clientOptions(config.aws, 'dynamodb', config.awsTimeouts));
+  const sqs = new SQSClient(clientOptions(config.aws, 'sqs', config.awsTimeouts));
+  const s3 = new S3Client(clientOptions(config.aws, 's3', config.awsTimeouts));
+  // SendEmail is not idempotent: the SDK's own retry of a request whose answer was lost sends a second
+  // email. One try per attempt; the handler decides about a retry knowing what was recorded on the job.
+  const ses = new SESv2Client({ ...clientOptions(config.aws, 'ses', config.awsTimeouts), maxAttempts: 1 });
   // One export at a time per worker: the COPY's connection plus one spare.
   const pool = new Pool({
     connectionString: config.databaseUrl,
     max: 2,
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: config.database.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     application_name: 'memberships-worker',
+    ...postgresTimeouts(config.database),
   });
   // An idle connection that breaks (database restart, failover) must not take the process down.
   pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed; it is replaced on next use'));
@@ -58,6 +61,9 @@ export function createWorker(config: WorkerConfig, logger: Logger): Worker {
       retryMaxDelaySeconds: config.retryMaxDelaySeconds,
       attachmentLimitBytes: config.attachmentLimitBytes,
       downloadLinkTtlSeconds: config.downloadLinkTtlSeconds,
+      exportStallTimeoutMs: config.exportStallTimeoutSeconds * 1000,
+      finishRetryMs: config.finishRetrySeconds * 1000,
+      maxEmailSends: config.emailMaxSends,
     },
     jobs: new JobStore({ client: dynamodb, jobsTable: config.jobsTable, guardsTable: config.guardsTable }),
     users: new UserStore({ client: dynamodb, table: config.usersTable }),
@@ -78,6 +84,7 @@ export function createWorker(config: WorkerConfig, logger: Logger): Worker {
     heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
     waitTimeSeconds: config.receiveWaitSeconds,
     maxAttempts: config.maxAttempts,
+    giveBackAfterGraceMs: SHUTDOWN_MARGIN_SECONDS * 1000,
   });
 
   let stopped: Promise<void> | undefined;
@@ -88,16 +95,21 @@ export function createWorker(config: WorkerConfig, logger: Logger): Worker {
     async start() {
       await consumer.verifyQueue();
       consumer.start();
-      log.info({ queueUrl: config.exportQueueUrl }, 'worker started');
+      log.info({ queueUrl: config.exportQueueUrl, node: process.version }, 'worker started');
     },
     stop(graceMs = config.shutdownGraceSeconds * 1000) {
       stopped ??= (async () => {
         await consumer.stop(graceMs);
-        await pool.end();
+        // pool.end() waits for every checked-out connection; one stuck in a hung query must not hold the exit.
+        await Promise.race([pool.end().catch(() => undefined), sleep(SHUTDOWN_MARGIN_SECONDS * 1000)]);
         for (const client of [dynamodb, sqs, s3, ses]) client.destroy();
         log.info('worker stopped');
       })();
       return stopped;
     },
   };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -15,12 +15,37 @@ export interface AwsClientSettings {
   };
 }
 
-export function clientOptions(settings: AwsClientSettings, service: keyof AwsClientSettings['endpoints']) {
+/**
+ * Deadlines of every AWS SDK request. Without them a dependency that accepts
+ * the TCP connection and never answers holds the caller forever (the SDK's
+ * defaults are "no timeout").
+ */
+export interface AwsTimeouts {
+  /** Time to establish the TCP (and TLS) connection. */
+  readonly connectionTimeoutMs: number;
+  /** Time for one whole request and its response (one S3 part, one SendEmail, one DynamoDB call). */
+  readonly requestTimeoutMs: number;
+}
+
+/** Defaults for services that do not configure them: 3 s to connect, 30 s per request. */
+export const DEFAULT_AWS_TIMEOUTS: AwsTimeouts = Object.freeze({ connectionTimeoutMs: 3000, requestTimeoutMs: 30_000 });
+
+export function clientOptions(
+  settings: AwsClientSettings,
+  service: keyof AwsClientSettings['endpoints'],
+  timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS,
+) {
   const endpoint = settings.endpoints[service];
   return {
     region: settings.region,
     ...(endpoint ? { endpoint } : {}),
     // S3 emulators and custom endpoints are addressed path-style (`/bucket/key`).
     ...(service === 's3' && endpoint ? { forcePathStyle: true } : {}),
+    requestHandler: {
+      connectionTimeout: timeouts.connectionTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      // Without this the SDK only logs a warning when requestTimeout passes and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
   };
 }

@@ -27,6 +27,33 @@ export interface ExportDelivery {
   readonly to: string;
   readonly emailedAt: string;
   readonly messageId?: string | undefined;
+  /**
+   * false when SES's answer to the send was lost (connection cut or timed
+   * out after the request went out): the email was most likely sent, but
+   * nobody can tell. The file stays downloadable through the API.
+   */
+  readonly confirmed?: boolean | undefined;
+}
+
+/**
+ * What the worker knows about the export email of a job, written before each
+ * SendEmail and after it, so a retry can tell "never sent" from "possibly
+ * sent" (see services/worker/README.md, "Email delivery"):
+ * - `sending`: a send was about to start or in flight when the attempt ended;
+ * - `sent`: SES accepted it (`messageId`), only the completion is missing;
+ * - `not_sent`: SES answered with an error, or could not be reached at all;
+ * - `unconfirmed`: the request went out but SES's answer was lost.
+ */
+export interface EmailAttempt {
+  readonly state: 'sending' | 'sent' | 'not_sent' | 'unconfirmed';
+  /** SendEmail calls made for this job so far (this one included). */
+  readonly sends: number;
+  readonly method: 'attachment' | 'link';
+  readonly to: string;
+  readonly at: string;
+  readonly messageId?: string | undefined;
+  /** The file the email carries, so a retry can complete the job without exporting again. */
+  readonly file: ExportFileFacts;
 }
 
 export interface ExportJob {
@@ -44,6 +71,8 @@ export interface ExportJob {
   readonly file?: ExportFileFacts | undefined;
   readonly delivery?: ExportDelivery | undefined;
   readonly error?: { readonly code: string; readonly message: string } | undefined;
+  /** The export email's send state while the job is not final (kept afterwards for the record). */
+  readonly emailAttempt?: EmailAttempt | undefined;
   /** Set for scheduled exports (issue 5). */
   readonly scheduleId?: string | undefined;
   readonly scheduledAt?: string | undefined;
