@@ -1,19 +1,34 @@
 /**
- * Export benchmark: the worker's export path against psql's \copy of the same
- * SELECT, on the same 1,000,000-row user.
+ * Export benchmark: the worker's export path, with its progress writes to
+ * DynamoDB on and off, against psql's \copy of the same SELECT, on the same
+ * 1,000,000-row user.
  *
  *   npm run bench                      (root; builds first)
- *   node services/worker/dist/bench/export-bench.js [--rows N]
+ *   node services/worker/dist/bench/export-bench.js [--rows N] [--rounds N] [--progress-interval-ms N]
  *
  * PostgreSQL: DATABASE_URL's server when set, else an embedded one (as the
- * tests do); a fresh database is created and dropped. Progress goes to
- * stderr; stdout gets exactly one JSON line:
- *   {"rows":…,"psqlRowsPerSec":…,"workerRowsPerSec":…,"ratio":…,"peakRssMb":…,"identical":true}
- * Exit code 1 when the two files differ, 2 when the benchmark cannot run.
+ * tests do); a fresh database is created and dropped. DynamoDB: a DynamoDB
+ * Local of its own (the local platform's), with the job tables created from
+ * core's definitions. Progress goes to stderr; stdout gets exactly one JSON line:
+ *   {"rows":…,"psqlRowsPerSec":…,"workerRowsPerSec":…,"ratio":…,"workerNoProgressRowsPerSec":…,
+ *    "progressOverhead":…,"progressWrites":…,"progressIntervalMs":…,"rounds":…,"peakRssMb":…,"identical":true}
+ * Exit code 1 when a file differs from psql's (or the job does not end up
+ * with the exact row count), 2 when the benchmark cannot run.
  *
- * The worker path runs in a child process (the same exportMembershipsCsv the
+ * After an untimed psql run (so every timed run finds the table cached),
+ * each round times psql, the worker path with progress writes off and the
+ * worker path with them on (the way the handler runs it: a claimed job,
+ * JobStore.recordProgress at most once per PROGRESS_INTERVAL_MS, never
+ * awaited by the stream), in an order that rotates per round. Rates are the
+ * medians over the rounds: the machine is shared, and a single run swings
+ * by more than the 2% the progress writes may cost. `workerRowsPerSec` and
+ * `ratio` are with progress on; `progressOverhead` is
+ * 1 − on / off (negative when the difference is lost in the noise).
+ *
+ * Each worker run is a child process (the same exportMembershipsCsv the
  * handler uses: COPY → record counter + SHA-256 → file), so its peak RSS is
- * its own, reported by process.resourceUsage().maxRSS.
+ * its own, reported by process.resourceUsage().maxRSS; `peakRssMb` is the
+ * largest of them.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID, createHash } from 'node:crypto';
@@ -22,21 +37,52 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { exportSelect } from '@memberships/core';
-import { createTestDatabase, seedMemberships, startPostgres, TRICKY_MEMBERSHIPS } from '@memberships/local-platform';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { exportSelect, JobStore, type AwsClientSettings } from '@memberships/core';
+import {
+  createTestDatabase,
+  dynamoDbClient,
+  seedMemberships,
+  startDynamoDbLocal,
+  startPostgres,
+  TRICKY_MEMBERSHIPS,
+  type RunningEmulator,
+  type RunningPostgres,
+} from '@memberships/local-platform';
 import { Pool } from 'pg';
-import { exportMembershipsCsv } from '../csv-export';
+import pino from 'pino';
+import { exportMembershipsCsv, type CsvExportProgress } from '../csv-export';
+import { DEFAULT_PROGRESS_INTERVAL_MS, jobProgressReporter, type ProgressReporter } from '../progress-reporter';
 import { fileSink } from './file-sink';
+import { benchJobTables, createJobTables } from './job-tables';
 
 const DEFAULT_ROWS = 1_000_000;
 /** Rows of another user in the same table, so the export has to use the (user_id, id) index as in production. */
 const OTHER_USER_ROWS = 100_000;
+const DEFAULT_ROUNDS = 3;
 const PSQL = '/usr/bin/psql';
+const REGION = 'us-east-1';
+/** The lease the benchmark's jobs are claimed under: long enough for any run. */
+const BENCH_LEASE_MS = 30 * 60_000;
+const BENCH_OWNER = 'export-bench';
+
+/** Where a child's progress writes go: a job the parent created and claimed for it. */
+interface ChildProgress {
+  readonly dynamodbEndpoint: string;
+  readonly jobsTable: string;
+  readonly guardsTable: string;
+  readonly jobId: string;
+  readonly owner: string;
+  readonly attempt: number;
+  readonly intervalMs: number;
+}
 
 interface ChildRequest {
   readonly url: string;
   readonly userId: string;
   readonly out: string;
+  /** Progress writes on (to this job); off when absent. */
+  readonly progress?: ChildProgress;
 }
 
 interface ChildReport {
@@ -45,7 +91,11 @@ interface ChildReport {
   readonly sha256: string;
   readonly seconds: number;
   readonly maxRssKb: number;
+  /** Progress writes started during the export (the final one, with the exact total, included). */
+  readonly progressWrites: number;
 }
+
+type RunKind = 'psql' | 'off' | 'on';
 
 class BenchmarkError extends Error {}
 
@@ -53,12 +103,18 @@ function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
-function rowsArgument(argv: readonly string[]): number {
-  const index = argv.indexOf('--rows');
-  if (index === -1) return DEFAULT_ROWS;
+function integerArgument(argv: readonly string[], name: string, fallback: number): number {
+  const index = argv.indexOf(name);
+  if (index === -1) return fallback;
   const value = Number(argv[index + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new BenchmarkError(`--rows needs a positive integer, got ${argv[index + 1]}`);
+  if (!Number.isInteger(value) || value < 1) throw new BenchmarkError(`${name} needs a positive integer, got ${argv[index + 1]}`);
   return value;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function checkPsql(): void {
@@ -117,13 +173,31 @@ async function sha256OfFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** PostgreSQL and DynamoDB Local, started side by side; if one fails, the other is stopped. */
+async function startServers(): Promise<{ postgres: RunningPostgres; dynamodb: RunningEmulator }> {
+  const [postgres, dynamodb] = await Promise.allSettled([startPostgres(), startDynamoDbLocal()]);
+  if (postgres.status === 'fulfilled' && dynamodb.status === 'fulfilled') return { postgres: postgres.value, dynamodb: dynamodb.value };
+  await Promise.allSettled([
+    postgres.status === 'fulfilled' ? postgres.value.stop() : undefined,
+    dynamodb.status === 'fulfilled' ? dynamodb.value.stop() : undefined,
+  ]);
+  throw postgres.status === 'rejected' ? postgres.reason : (dynamodb as PromiseRejectedResult).reason;
+}
+
 async function runBenchmark(): Promise<number> {
-  const rows = rowsArgument(process.argv);
+  const rows = integerArgument(process.argv, '--rows', DEFAULT_ROWS);
+  const rounds = integerArgument(process.argv, '--rounds', DEFAULT_ROUNDS);
+  const intervalMs = integerArgument(process.argv, '--progress-interval-ms', DEFAULT_PROGRESS_INTERVAL_MS);
   checkPsql();
-  progress('starting PostgreSQL (DATABASE_URL when set, else embedded)');
-  const server = await startPostgres();
+  progress('starting PostgreSQL (DATABASE_URL when set, else embedded) and DynamoDB Local');
+  const { postgres: server, dynamodb: dynamoDbLocal } = await startServers();
+  const aws: AwsClientSettings = { region: REGION, endpoints: { dynamodb: dynamoDbLocal.endpoint } };
+  const dynamodb: DynamoDBClient = dynamoDbClient(aws);
   const workDir = await mkdtemp(path.join(tmpdir(), 'export-bench-'));
   try {
+    const tables = benchJobTables();
+    await createJobTables(dynamodb, tables);
+    const jobs = new JobStore({ client: dynamodb, ...tables });
     const database = await createTestDatabase(server.url);
     try {
       const userId = randomUUID();
@@ -132,49 +206,121 @@ async function runBenchmark(): Promise<number> {
       const seeded = await seedMemberships(database.url, userId, Math.max(0, rows - TRICKY_MEMBERSHIPS.length), { tricky: true });
 
       const psqlFile = path.join(workDir, 'psql.csv');
-      const workerFile = path.join(workDir, 'worker.csv');
       progress('warming the cache (untimed psql run)');
       await psqlCopy(database.url, userId, psqlFile);
-      progress('timing psql \\copy');
-      const psqlSeconds = await psqlCopy(database.url, userId, psqlFile);
-      progress('timing the worker export path (child process)');
-      const worker = await workerCopy({ url: database.url, userId, out: workerFile });
+      const psqlSha = await sha256OfFile(psqlFile);
+      const psqlSize = (await stat(psqlFile)).size;
 
-      const [psqlSize, workerSize, psqlSha] = await Promise.all([stat(psqlFile), stat(workerFile), sha256OfFile(psqlFile)]);
-      const workerSha = await sha256OfFile(workerFile);
-      const identical = psqlSize.size === workerSize.size && psqlSha === workerSha && worker.sha256 === workerSha;
-      if (worker.rows !== seeded.inserted) {
-        progress(`row count mismatch: seeded ${seeded.inserted}, worker counted ${worker.rows}`);
+      const seconds: Record<RunKind, number[]> = { psql: [], off: [], on: [] };
+      const writes: number[] = [];
+      let maxRssKb = 0;
+      let identical = true;
+      let progressRecorded = true;
+      const kinds: RunKind[] = ['psql', 'off', 'on'];
+      for (let round = 0; round < rounds; round += 1) {
+        // Rotated, so no path always runs right after another (the cache and the machine's load drift).
+        const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]!);
+        for (const kind of order) {
+          if (kind === 'psql') {
+            const elapsed = await psqlCopy(database.url, userId, psqlFile);
+            seconds.psql.push(elapsed);
+            progress(`round ${round + 1}: psql \\copy ${elapsed.toFixed(2)} s`);
+            continue;
+          }
+          const out = path.join(workDir, `worker-${kind}.csv`);
+          let job: { id: string; attempt: number } | undefined;
+          if (kind === 'on') {
+            const created = await jobs.create({ userId, trigger: 'api', skipActiveGuard: true });
+            const claim = await jobs.claim(created.job.id, BENCH_OWNER, BENCH_LEASE_MS);
+            if (!claim.claimed) throw new BenchmarkError(`could not claim the benchmark job (${claim.reason})`);
+            job = { id: claim.job.id, attempt: claim.job.attempts };
+          }
+          const report = await workerCopy({
+            url: database.url,
+            userId,
+            out,
+            ...(job
+              ? {
+                  progress: {
+                    dynamodbEndpoint: dynamoDbLocal.endpoint,
+                    ...tables,
+                    jobId: job.id,
+                    owner: BENCH_OWNER,
+                    attempt: job.attempt,
+                    intervalMs,
+                  },
+                }
+              : {}),
+          });
+          seconds[kind].push(report.seconds);
+          maxRssKb = Math.max(maxRssKb, report.maxRssKb);
+          const fileSha = await sha256OfFile(out);
+          const same = (await stat(out)).size === psqlSize && fileSha === psqlSha && report.sha256 === fileSha && report.rows === seeded.inserted;
+          if (!same) progress(`round ${round + 1}: the worker file (progress ${kind}) differs from psql's (sha256 ${fileSha}, psql ${psqlSha}; ${report.rows} rows)`);
+          identical &&= same;
+          let note = '';
+          if (job) {
+            writes.push(report.progressWrites);
+            // The writes must have landed: the job ends up with the exact count, written by the final progress write.
+            const recorded = (await jobs.get(job.id))?.progress.rowsExported;
+            progressRecorded &&= recorded === report.rows;
+            note = `, ${report.progressWrites} progress writes, job shows ${recorded} rows`;
+          }
+          progress(`round ${round + 1}: worker, progress ${kind}: ${report.seconds.toFixed(2)} s${note}`);
+          await rm(out, { force: true });
+        }
       }
-      const psqlRowsPerSec = Math.round(seeded.inserted / psqlSeconds);
-      const workerRowsPerSec = Math.round(worker.rows / worker.seconds);
+
+      const psqlRowsPerSec = Math.round(seeded.inserted / median(seconds.psql));
+      const workerRowsPerSec = Math.round(seeded.inserted / median(seconds.on));
+      const workerNoProgressRowsPerSec = Math.round(seeded.inserted / median(seconds.off));
+      if (!progressRecorded) progress('the job record does not show the exact row count after an export with progress on');
       const report = {
-        rows: worker.rows,
+        rows: seeded.inserted,
         psqlRowsPerSec,
         workerRowsPerSec,
         ratio: Number((workerRowsPerSec / psqlRowsPerSec).toFixed(3)),
-        peakRssMb: Number((worker.maxRssKb / 1024).toFixed(1)),
-        identical: identical && worker.rows === seeded.inserted,
+        workerNoProgressRowsPerSec,
+        progressOverhead: Number((1 - workerRowsPerSec / workerNoProgressRowsPerSec).toFixed(3)),
+        progressWrites: median(writes),
+        progressIntervalMs: intervalMs,
+        rounds,
+        peakRssMb: Number((maxRssKb / 1024).toFixed(1)),
+        identical: identical && progressRecorded,
       };
-      progress(
-        `file ${worker.bytes} bytes; psql ${psqlSeconds.toFixed(2)} s, worker ${worker.seconds.toFixed(2)} s` +
-          (identical ? '' : `; files differ (psql sha256 ${psqlSha}, worker ${workerSha})`),
-      );
+      progress(`file ${psqlSize} bytes; medians: psql ${median(seconds.psql).toFixed(2)} s, worker ${median(seconds.on).toFixed(2)} s (progress on), ${median(seconds.off).toFixed(2)} s (off)`);
       process.stdout.write(`${JSON.stringify(report)}\n`);
       return report.identical ? 0 : 1;
     } finally {
       await database.drop();
     }
   } finally {
+    dynamodb.destroy();
     await rm(workDir, { recursive: true, force: true });
-    await server.stop();
+    await Promise.allSettled([server.stop(), dynamoDbLocal.stop()]);
   }
 }
 
 /** The child: one export through exportMembershipsCsv into a file, timed, with its own peak RSS. */
 async function runChild(request: ChildRequest): Promise<void> {
   const pool = new Pool({ connectionString: request.url, max: 1, application_name: 'export-bench' });
+  let dynamodb: DynamoDBClient | undefined;
+  let reporter: ProgressReporter | undefined;
+  if (request.progress) {
+    const settings = request.progress;
+    dynamodb = dynamoDbClient({ region: REGION, endpoints: { dynamodb: settings.dynamodbEndpoint } });
+    reporter = jobProgressReporter({
+      jobs: new JobStore({ client: dynamodb, jobsTable: settings.jobsTable, guardsTable: settings.guardsTable }),
+      jobId: settings.jobId,
+      owner: settings.owner,
+      attempt: settings.attempt,
+      intervalMs: settings.intervalMs,
+      log: pino({ level: 'warn' }, pino.destination(2)),
+    });
+  }
   try {
+    // What the handler keeps for its heartbeat, in both modes; the reporter is the only difference.
+    const latest: { rowsExported: number; rowsTotal: number | null } = { rowsExported: 0, rowsTotal: null };
     const started = performance.now();
     const result = await exportMembershipsCsv({
       pool,
@@ -182,17 +328,27 @@ async function runChild(request: ChildRequest): Promise<void> {
       sink: fileSink(request.out),
       // The worker's default attachment limit: the bench pays for keeping small files too.
       keepInMemoryUpToBytes: 5 * 1024 * 1024,
+      onProgress: (update: CsvExportProgress) => {
+        latest.rowsExported = update.rowsExported;
+        latest.rowsTotal = update.rowsTotal;
+        reporter?.report(update);
+      },
     });
     const seconds = (performance.now() - started) / 1000;
+    // As in the handler the final write is not awaited by the export; awaited here (untimed) so it is counted.
+    await reporter?.finish({ rowsExported: result.rows, rowsTotal: result.rows });
     const report: ChildReport = {
       rows: result.rows,
       bytes: result.bytes,
       sha256: result.sha256,
       seconds,
       maxRssKb: process.resourceUsage().maxRSS,
+      progressWrites: reporter?.writesStarted ?? 0,
     };
     process.stdout.write(JSON.stringify(report));
   } finally {
+    await reporter?.stop();
+    dynamodb?.destroy();
     await pool.end();
   }
 }
