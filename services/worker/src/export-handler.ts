@@ -5,6 +5,7 @@ import {
   parseMessage,
   scheduledJobId,
   type ClaimResult,
+  type EmailAttempt,
   type ExportSchedule,
   type ExportScheduledV1,
   type ExportDelivery,
@@ -23,10 +24,12 @@ import {
   classifyFailure,
   describe,
   ExportAbortedError,
+  ExportStalledError,
   inStage,
   isLeaseLost,
   JobUserMismatchError,
   RetryScheduledError,
+  sendCertainlyFailed,
   UserNotFoundError,
 } from './errors';
 import { exportFileKey, type ExportFileStore } from './file-store';
@@ -47,6 +50,21 @@ export interface ExportHandlerSettings {
   readonly downloadLinkTtlSeconds: number;
   /** Least time between two progress writes while rows stream (PROGRESS_INTERVAL_MS). Default 1000 ms. */
   readonly progressIntervalMs?: number;
+  /** An export without progress for this long is abandoned and retried. Default 60 s. */
+  readonly exportStallTimeoutMs?: number;
+  /** How long the completion of a job whose email SES accepted is retried before the attempt is given up. Default 120 s. */
+  readonly finishRetryMs?: number;
+  /**
+   * SendEmail calls that may have delivered, per job (README, "Email
+   * delivery"). 1 (default): a send whose answer was lost is not repeated;
+   * the job succeeds with its delivery unconfirmed. 2: it is repeated once.
+   */
+  readonly maxEmailSends?: number;
+}
+
+/** A send that may have delivered the email (SES accepted it, or its answer was lost). */
+export function possiblyDelivered(attempt: EmailAttempt | undefined): boolean {
+  return attempt !== undefined && attempt.state !== 'not_sent';
 }
 
 export interface ExportHandlerDependencies {
@@ -80,7 +98,21 @@ export const DEAD_LETTER_ATTRIBUTES = {
   sourceQueueUrl: 'sourceQueueUrl',
   receiveCount: 'receiveCount',
   deadLetteredAt: 'deadLetteredAt',
+  /** The job the message names, when it could be read. */
+  jobId: 'jobId',
+  /** Times the job was claimed (its `attempts`), when known. */
+  attempts: 'attempts',
 } as const;
+
+/** What the failure path knows about the attempt that failed. */
+interface AttemptState {
+  /** What became of this attempt's email (or an earlier attempt's, when this one sent none). */
+  readonly emailAttempt?: EmailAttempt | undefined;
+  /** Epoch ms when this attempt's lease runs out, as last renewed. */
+  readonly leaseExpiresAt?: number | undefined;
+  /** Times the job was claimed. */
+  readonly attempts?: number | undefined;
+}
 
 interface MessageContext {
   readonly message: Message;
@@ -116,10 +148,12 @@ export function scheduleSkipReason(schedule: ExportSchedule | undefined, userId:
 export class ExportHandler {
   private readonly settings: ExportHandlerSettings;
   private readonly now: () => Date;
+  private readonly maxEmailSends: number;
 
   constructor(private readonly deps: ExportHandlerDependencies) {
     this.settings = deps.settings;
     this.now = deps.now ?? (() => new Date());
+    this.maxEmailSends = deps.settings.maxEmailSends ?? 1;
   }
 
   /**
@@ -232,7 +266,9 @@ export class ExportHandler {
     const { log } = withJob;
     let claim: ClaimResult;
     try {
-      claim = await inStage('jobs', () => this.deps.jobs.claim(jobId, this.deps.workerId, this.settings.leaseMs));
+      claim = await inStage('jobs', () =>
+        this.deps.jobs.claim(jobId, this.deps.workerId, this.settings.leaseMs, withJob.message.MessageId),
+      );
     } catch (error) {
       return this.handleFailure(withJob, jobId, false, error);
     }
@@ -242,13 +278,26 @@ export class ExportHandler {
           // A duplicate delivery of a job that is done: the user already has their email.
           log.info({ state: claim.job?.state }, 'job already finished; duplicate message acknowledged');
           return 'ack';
-        case 'leased':
-          // Another worker runs it and holds its own copy of the message; if it dies, that copy comes back.
-          log.info('job is being exported by another worker; duplicate message acknowledged');
+        case 'leased': {
+          if (claim.lease.attemptId !== undefined && claim.lease.attemptId === withJob.message.MessageId) {
+            // This very message's earlier attempt holds the lease: it failed without releasing the job (or
+            // hangs). Nobody else has a copy of the message, so acknowledging it would strand the job; it is
+            // given back until the lease has run out, and the next delivery takes the job over.
+            const retryInSeconds = Math.max(1, Math.ceil((claim.lease.expiresAt - Date.now()) / 1000) + 1);
+            await this.setVisibility(withJob, retryInSeconds);
+            log.warn(
+              { leaseOwner: claim.lease.owner, retryInSeconds },
+              'job still leased by an earlier attempt of this message; message given back until the lease runs out',
+            );
+            return 'leave';
+          }
+          // Another delivery runs it and holds its own copy of the message; if it fails, that copy comes back.
+          log.info({ leaseOwner: claim.lease.owner }, 'job is being exported by another worker; duplicate message acknowledged');
           return 'ack';
+        }
         case 'not_found':
           log.error({ reasonCode: 'job_not_found' }, 'message names a job that does not exist; sent to the dead-letter queue');
-          await this.sendToDeadLetter(withJob, 'job_not_found', `job ${jobId} does not exist`);
+          await this.sendToDeadLetter(withJob, 'job_not_found', `job ${jobId} does not exist`, { jobId });
           return 'ack';
       }
     }
@@ -267,15 +316,25 @@ export class ExportHandler {
     log.info('export started');
     const progress: { rowsExported: number; rowsTotal: number | null } = { rowsExported: 0, rowsTotal: null };
     const lease = new AbortController();
+    const stall = new AbortController();
     const heartbeat = this.startHeartbeat(job.id, progress, lease, log);
-    const stop = AbortSignal.any([shutdown, lease.signal]);
+    const stop = AbortSignal.any([shutdown, lease.signal, stall.signal]);
+    // What this attempt did about the email; starts as what an earlier attempt recorded.
+    let emailAttempt: EmailAttempt | undefined = job.emailAttempt;
     try {
       if (job.userId !== messageUserId) throw new JobUserMismatchError(job.id);
+      const earlier = job.emailAttempt;
+      if (earlier && (earlier.state === 'sent' || (possiblyDelivered(earlier) && earlier.sends >= this.maxEmailSends))) {
+        // An earlier attempt's email went out (or may have, as often as we allow): record the job as done.
+        await heartbeat.stop();
+        return await this.completeFromEarlierEmail(ctx, job, earlier, onSucceeded);
+      }
       const user = await inStage('users', () => this.deps.users.get(job.userId));
       if (!user) throw new UserNotFoundError(job.userId);
 
       const fileName = exportFileName(this.now());
       const key = exportFileKey(user.id, job.id);
+      const watchdog = this.watchForStall(progress, stall);
       // Progress between heartbeats, so a poller sees the count move; fire-and-forget, never slows the stream.
       const reporter = jobProgressReporter({
         jobs: this.deps.jobs,
@@ -285,22 +344,30 @@ export class ExportHandler {
         intervalMs: this.settings.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
         log,
       });
-      const result = await exportMembershipsCsv({
-        pool: this.deps.pool,
-        userId: user.id,
-        sink: this.deps.files.openUpload(key, fileName),
-        keepInMemoryUpToBytes: this.settings.attachmentLimitBytes,
-        signal: stop,
-        onProgress: (update: CsvExportProgress) => {
-          progress.rowsExported = update.rowsExported;
-          progress.rowsTotal = update.rowsTotal;
-          reporter.report(update);
-        },
-      }).catch((error: unknown) => {
+      let result: Awaited<ReturnType<typeof exportMembershipsCsv>>;
+      try {
+        // Raced with the stop signal: a call stuck where the export cannot observe the signal (a hung
+        // query) must not keep this attempt, and its heartbeats, alive.
+        result = await untilAborted(
+          exportMembershipsCsv({
+            pool: this.deps.pool,
+            userId: user.id,
+            sink: this.deps.files.openUpload(key, fileName),
+            keepInMemoryUpToBytes: this.settings.attachmentLimitBytes,
+            signal: stop,
+            onProgress: (update: CsvExportProgress) => {
+              progress.rowsExported = update.rowsExported;
+              progress.rowsTotal = update.rowsTotal;
+              reporter.report(update);
+            },
+          }),
+          stop,
+        );
+        void reporter.finish({ rowsExported: result.rows, rowsTotal: result.rows });
+      } finally {
+        watchdog();
         void reporter.stop();
-        throw error;
-      });
-      void reporter.finish({ rowsExported: result.rows, rowsTotal: result.rows });
+      }
       const file: ExportFileFacts = {
         key,
         rows: result.rows,
@@ -312,9 +379,11 @@ export class ExportHandler {
       // Still ours? A worker that stalled past its lease must not email a job another worker now runs.
       await inStage('jobs', () => heartbeat.confirm());
       // The file is stored: from here the job is finished even when a shutdown is requested (it takes a moment).
-      const delivery = await this.deliver(user.email, job.id, file, fileName, result.content);
+      const delivery = await this.deliver(ctx, job, user.email, file, fileName, result.content, (attempt) => {
+        emailAttempt = attempt;
+      });
       await heartbeat.stop();
-      await inStage('jobs', () => this.deps.jobs.complete(job.id, this.deps.workerId, file, delivery));
+      await this.completeWithRetries(ctx, job.id, file, delivery, emailAttempt);
       log.info({ rows: file.rows, bytes: file.bytes, delivery: delivery.method }, 'export succeeded');
       await onSucceeded?.();
       return 'ack';
@@ -325,34 +394,141 @@ export class ExportHandler {
         log.warn({ err: error }, 'lost the job to another worker; export abandoned');
         return 'leave';
       }
-      if (shutdown.aborted) {
-        await this.giveBack(ctx, job.id);
+      const state: AttemptState = { emailAttempt, leaseExpiresAt: heartbeat.leaseExpiresAt(), attempts: job.attempts };
+      if (shutdown.aborted && !stall.signal.aborted) {
+        await this.giveBack(ctx, job.id, state);
         return 'leave';
       }
-      return this.handleFailure(ctx, job.id, true, error);
+      return this.handleFailure(ctx, job.id, true, error, state);
     }
   }
 
-  private async deliver(
-    to: string,
+  /** The job's email went out on an earlier attempt (or may have, as often as allowed): complete it without sending. */
+  private async completeFromEarlierEmail(
+    context: MessageContext,
+    job: ExportJob,
+    earlier: EmailAttempt,
+    onSucceeded?: () => Promise<void>,
+  ): Promise<HandleOutcome> {
+    const confirmed = earlier.state === 'sent';
+    await this.completeWithRetries(context, job.id, earlier.file, deliveryOf(earlier), earlier);
+    context.log[confirmed ? 'info' : 'warn'](
+      { rows: earlier.file.rows, bytes: earlier.file.bytes, delivery: earlier.method, deliveryConfirmed: confirmed, sends: earlier.sends },
+      confirmed
+        ? 'export succeeded; its email was sent by an earlier attempt'
+        : 'export succeeded; its email may have been delivered and is not sent again (delivery unconfirmed)',
+    );
+    await onSucceeded?.();
+    return 'ack';
+  }
+
+  /**
+   * SES accepted the email (or may have): now the job must be recorded as
+   * succeeded, or a retry would send the email again. Through a DynamoDB
+   * outage the write is retried with backoff for up to `finishRetryMs`; the
+   * message stays hidden meanwhile (sqs-consumer extends it), and the write
+   * is conditional on this worker still holding the job.
+   */
+  private async completeWithRetries(
+    context: MessageContext,
     jobId: string,
+    file: ExportFileFacts,
+    delivery: ExportDelivery,
+    emailAttempt: EmailAttempt | undefined,
+  ): Promise<void> {
+    const deadline = Date.now() + (this.settings.finishRetryMs ?? 120_000);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await inStage('jobs', () => this.deps.jobs.complete(jobId, this.deps.workerId, file, delivery, emailAttempt));
+        return;
+      } catch (error) {
+        const wait = Math.min(5000, 250 * 2 ** Math.min(attempt - 1, 5));
+        if (isLeaseLost(error) || classifyFailure(error).kind === 'permanent' || Date.now() + wait > deadline) throw error;
+        context.log.warn({ err: error, retryInMs: wait }, 'could not record the finished export; retrying');
+        await sleep(wait);
+      }
+    }
+  }
+
+  /**
+   * Sends the export email, recording on the job around it what a retry
+   * needs to know: `sending` before SendEmail (if that write fails, nothing
+   * is sent). `onAttempt` learns each state as it happens — `sent` with the
+   * message id, or on failure whether the email certainly did not go out
+   * (`not_sent`) or SES's answer was lost (`unconfirmed`); those are written
+   * by the completion or, on failure, together with the release of the job.
+   */
+  private async deliver(
+    context: MessageContext,
+    job: ExportJob,
+    to: string,
     file: ExportFileFacts,
     fileName: string,
     content: Buffer | undefined,
+    onAttempt: (attempt: EmailAttempt) => void,
   ): Promise<ExportDelivery> {
-    if (content) {
-      const sent = await inStage('email', () =>
-        this.deps.mailer.send({ method: 'attachment', to, jobId, file, fileName, content }),
-      );
-      return { method: 'attachment', to, emailedAt: this.now().toISOString(), messageId: sent.messageId };
-    }
+    const method = content ? 'attachment' : 'link';
     const ttl = this.settings.downloadLinkTtlSeconds;
-    const downloadUrl = await inStage('storage', () => this.deps.files.downloadUrl(file.key, fileName, ttl));
-    const linkExpiresAt = new Date(this.now().getTime() + ttl * 1000);
-    const sent = await inStage('email', () =>
-      this.deps.mailer.send({ method: 'link', to, jobId, file, fileName, downloadUrl, linkExpiresAt }),
+    const downloadUrl = content ? undefined : await inStage('storage', () => this.deps.files.downloadUrl(file.key, fileName, ttl));
+    const earlierSends = job.emailAttempt?.sends ?? 0;
+    const sending: EmailAttempt = { state: 'sending', sends: earlierSends + 1, method, to, file, at: this.now().toISOString() };
+    await inStage('jobs', () => this.deps.jobs.recordEmailAttempt(job.id, this.deps.workerId, sending));
+    onAttempt(sending);
+    if (earlierSends > 0) {
+      context.log.warn({ sends: sending.sends }, 'an earlier send of this export email may have been delivered; sending it once more');
+    }
+    let messageId: string | undefined;
+    try {
+      const sent = await inStage('email', () =>
+        content
+          ? this.deps.mailer.send({ method: 'attachment', to, jobId: job.id, file, fileName, content })
+          : this.deps.mailer.send({
+              method: 'link',
+              to,
+              jobId: job.id,
+              file,
+              fileName,
+              downloadUrl: downloadUrl!,
+              linkExpiresAt: new Date(this.now().getTime() + ttl * 1000),
+            }),
+      );
+      messageId = sent.messageId;
+    } catch (error) {
+      const certain = sendCertainlyFailed(error);
+      onAttempt({
+        ...sending,
+        state: certain ? 'not_sent' : 'unconfirmed',
+        sends: certain ? earlierSends : sending.sends,
+        at: this.now().toISOString(),
+      });
+      if (!certain) context.log.warn({ err: error }, 'SES answer lost: the export email may have been sent');
+      throw error;
+    }
+    const emailedAt = this.now().toISOString();
+    onAttempt({ ...sending, state: 'sent', messageId, at: emailedAt });
+    context.log.info({ sesMessageId: messageId, delivery: method }, 'export email sent');
+    return { method, to, emailedAt, messageId };
+  }
+
+  /** Aborts `stall` once the export's progress has not moved for the stall timeout; returns the stopper. */
+  private watchForStall(progress: { rowsExported: number; rowsTotal: number | null }, stall: AbortController): () => void {
+    const stallMs = this.settings.exportStallTimeoutMs ?? 60_000;
+    let seen = `${progress.rowsExported}/${progress.rowsTotal}`;
+    let movedAt = Date.now();
+    const timer = setInterval(
+      () => {
+        const now = `${progress.rowsExported}/${progress.rowsTotal}`;
+        if (now !== seen) {
+          seen = now;
+          movedAt = Date.now();
+        } else if (Date.now() - movedAt >= stallMs) {
+          clearInterval(timer);
+          stall.abort(new ExportStalledError(stallMs));
+        }
+      },
+      Math.max(50, Math.min(1000, stallMs / 4)),
     );
-    return { method: 'link', to, emailedAt: this.now().toISOString(), messageId: sent.messageId };
+    return () => clearInterval(timer);
   }
 
   /**
@@ -367,9 +543,15 @@ export class ExportHandler {
     progress: { rowsExported: number; rowsTotal: number | null },
     lease: AbortController,
     log: Logger,
-  ): { confirm(): Promise<void>; stop(): Promise<void> } {
+  ): { confirm(): Promise<void>; stop(): Promise<void>; leaseExpiresAt(): number } {
     let inFlight: Promise<void> | undefined;
-    const renew = () => this.deps.jobs.heartbeat(jobId, this.deps.workerId, this.settings.leaseMs, { ...progress });
+    // Until when the lease holds, as last renewed (the claim took it a moment ago).
+    let leaseExpiresAt = Date.now() + this.settings.leaseMs;
+    const renew = async () => {
+      const startedAt = Date.now();
+      await this.deps.jobs.heartbeat(jobId, this.deps.workerId, this.settings.leaseMs, { ...progress });
+      leaseExpiresAt = startedAt + this.settings.leaseMs;
+    };
     const beat = async () => {
       try {
         await renew();
@@ -393,54 +575,137 @@ export class ExportHandler {
         clearInterval(timer);
         await inFlight;
       },
+      leaseExpiresAt: () => leaseExpiresAt,
     };
   }
 
-  /** Shutdown: the job goes back to queued and the message becomes visible at once, for another worker. */
-  private async giveBack(context: MessageContext, jobId: string): Promise<void> {
+  /**
+   * Shutdown: the job goes back to queued and the message becomes visible at
+   * once, for another worker. If the release fails, the message comes back
+   * when the lease has run out instead (an earlier return would only be
+   * given back again by the claim).
+   */
+  private async giveBack(context: MessageContext, jobId: string, state: AttemptState): Promise<void> {
     try {
-      await this.deps.jobs.release(jobId, this.deps.workerId);
+      await this.deps.jobs.release(jobId, this.deps.workerId, state.emailAttempt);
       context.log.info('worker shutting down; job released for another worker');
+      await this.setVisibility(context, 0);
     } catch (error) {
-      // Its lease will run out on its own; the next worker to receive the message claims it then.
-      context.log.warn({ err: error }, 'could not release the job on shutdown; its lease will expire');
+      const seconds = secondsUntil(state.leaseExpiresAt);
+      context.log.warn({ err: error, retryInSeconds: seconds }, 'could not release the job on shutdown; message given back for when its lease runs out');
+      await this.setVisibility(context, seconds);
     }
-    await this.setVisibility(context, 0);
   }
 
-  private async handleFailure(context: MessageContext, jobId: string, claimed: boolean, error: unknown): Promise<HandleOutcome> {
+  /**
+   * After a failure: a permanent one fails the job and dead-letters the
+   * message; a passing one is retried with backoff, and on the last attempt
+   * the job is failed and the message moved to the dead-letter queue by the
+   * worker itself, with the reason attached. Two rules keep a job from being
+   * stranded or wrongly failed:
+   * - a job whose email may have gone out is never failed: on the last
+   *   attempt it is completed with an unconfirmed delivery instead;
+   * - when the job cannot be released (DynamoDB unreachable), the message is
+   *   hidden until the lease has run out, so its retry can take the job over.
+   */
+  private async handleFailure(
+    context: MessageContext,
+    jobId: string,
+    claimed: boolean,
+    error: unknown,
+    state: AttemptState = {},
+  ): Promise<HandleOutcome> {
     const { log, receiveCount } = context;
     const failure = classifyFailure(error);
     const details = { err: error, failureCode: failure.code, failureKind: failure.kind, detail: describe(error) };
+    const mayHaveEmailed = claimed && possiblyDelivered(state.emailAttempt);
+    const final = failure.kind === 'permanent' || receiveCount >= this.settings.maxAttempts;
+    // A send that may have delivered, and no further send allowed: nothing a retry could do better.
+    const sendsUsedUp = mayHaveEmailed && state.emailAttempt!.sends >= this.maxEmailSends;
+
+    if (mayHaveEmailed && (final || sendsUsedUp)) {
+      const attempt = state.emailAttempt!;
+      try {
+        await this.completeWithRetries(context, jobId, attempt.file, deliveryOf(attempt), attempt);
+      } catch (completeError) {
+        return this.retryLater(context, jobId, claimed, completeError, state, 'job not completed');
+      }
+      log.warn(
+        { ...details, deliveryConfirmed: attempt.state === 'sent', sends: attempt.sends },
+        'export failed after its email may have been delivered; job completed with delivery unconfirmed, not failed',
+      );
+      return 'ack';
+    }
 
     if (failure.kind === 'permanent') {
       await this.failJob(context, jobId, claimed, { code: failure.code, message: failure.message });
       log.error(details, 'export failed permanently; job failed, message sent to the dead-letter queue');
-      await this.sendToDeadLetter(context, failure.code, describe(error));
+      await this.sendToDeadLetter(context, failure.code, describe(error), { jobId, attempts: state.attempts });
       return 'ack';
     }
 
-    if (receiveCount >= this.settings.maxAttempts) {
+    if (final) {
       const message = `${failure.message} The export was tried ${receiveCount} time${receiveCount === 1 ? '' : 's'}.`;
-      await this.failJob(context, jobId, claimed, { code: failure.code, message });
-      // Visible at once, so SQS's redrive policy moves it to the dead-letter queue on the next receive.
-      await this.setVisibility(context, 0);
-      log.error(details, 'export failed on its last attempt; job failed, message left for the dead-letter queue');
-      throw new AttemptsExhaustedError(failure, receiveCount, error);
+      try {
+        await this.failJob(context, jobId, claimed, { code: failure.code, message });
+      } catch (failError) {
+        // Not acknowledged: a later receive tries again (the redrive policy's maxReceiveCount must leave room).
+        return this.retryLater(context, jobId, claimed, failError, state, 'job not marked failed');
+      }
+      // Dead-lettered by the worker rather than by the redrive policy, so the message says why.
+      await this.sendToDeadLetter(context, failure.code, describe(error), {
+        jobId,
+        attempts: state.attempts ?? receiveCount,
+      });
+      log.error(details, 'export failed on its last attempt; job failed, message sent to the dead-letter queue');
+      return 'ack';
     }
 
-    const delay = this.retryDelaySeconds(receiveCount);
+    return this.retryLater(context, jobId, claimed, error, state);
+  }
+
+  /**
+   * A passing failure: release the job (recording what became of its email),
+   * and hide the message for the backoff delay — or, when the release failed,
+   * until the lease has run out. Throws RetryScheduledError so the consumer
+   * leaves the message.
+   */
+  private async retryLater(
+    context: MessageContext,
+    jobId: string,
+    claimed: boolean,
+    error: unknown,
+    state: AttemptState,
+    note?: string,
+  ): Promise<never> {
+    const { log, receiveCount } = context;
+    const failure = classifyFailure(error);
+    const details = { err: error, failureCode: failure.code, failureKind: failure.kind, detail: describe(error) };
+    let delay = this.retryDelaySeconds(receiveCount);
+    let released = !claimed;
     if (claimed) {
       try {
-        await this.deps.jobs.release(jobId, this.deps.workerId);
+        await this.deps.jobs.release(jobId, this.deps.workerId, state.emailAttempt);
+        released = true;
       } catch (releaseError) {
-        log.warn({ err: releaseError }, 'could not release the job after a failure; its lease will expire');
+        if (isLeaseLost(releaseError)) {
+          // Someone else holds the job now; their copy of the message finishes it.
+          log.warn({ ...details, releaseError: describe(releaseError) }, 'export attempt failed and the job is held elsewhere; message left');
+          released = true;
+        } else {
+          delay = Math.max(delay, secondsUntil(state.leaseExpiresAt));
+          log.warn({ err: releaseError, retryInSeconds: delay }, 'could not release the job after a failure; its lease will run out');
+        }
       }
     }
     await this.setVisibility(context, delay);
     log[failure.kind === 'unknown' ? 'error' : 'warn'](
-      { ...details, retryInSeconds: delay },
-      'export attempt failed; job released, retry scheduled',
+      { ...details, retryInSeconds: delay, ...(note ? { note } : {}) },
+      claimed && released
+        ? 'export attempt failed; job released, retry scheduled'
+        : claimed
+          ? 'export attempt failed; job not released (its lease runs out first), retry scheduled'
+          : 'export attempt failed before the job was claimed; retry scheduled',
     );
     throw new RetryScheduledError(failure, receiveCount, delay, error);
   }
@@ -482,12 +747,17 @@ export class ExportHandler {
       });
       log.info({ jobFailed: failed }, failed ? 'job named by the message marked failed' : 'job named by the message is final or unknown');
     }
-    await this.sendToDeadLetter(context, parsed.code, parsed.reason);
+    await this.sendToDeadLetter(context, parsed.code, parsed.reason, { jobId: parsed.jobId });
     log.error({ reason: parsed.reason }, 'unreadable message sent to the dead-letter queue');
   }
 
   /** Copies the message to the dead-letter queue with the reason attached; the caller then acknowledges it. */
-  private async sendToDeadLetter(context: MessageContext, code: string, reason: string): Promise<void> {
+  private async sendToDeadLetter(
+    context: MessageContext,
+    code: string,
+    reason: string,
+    job: { jobId?: string | undefined; attempts?: number | undefined } = {},
+  ): Promise<void> {
     const { message, receiveCount } = context;
     const text = (value: string) => ({ DataType: 'String', StringValue: value.slice(0, 1024) || '-' });
     await this.deps.sqs.send(
@@ -502,6 +772,10 @@ export class ExportHandler {
           [DEAD_LETTER_ATTRIBUTES.sourceQueueUrl]: text(this.settings.exportQueueUrl),
           [DEAD_LETTER_ATTRIBUTES.receiveCount]: { DataType: 'Number', StringValue: String(receiveCount) },
           [DEAD_LETTER_ATTRIBUTES.deadLetteredAt]: text(this.now().toISOString()),
+          ...(job.jobId ? { [DEAD_LETTER_ATTRIBUTES.jobId]: text(job.jobId) } : {}),
+          ...(job.attempts !== undefined
+            ? { [DEAD_LETTER_ATTRIBUTES.attempts]: { DataType: 'Number', StringValue: String(job.attempts) } }
+            : {}),
         },
       }),
     );
@@ -526,4 +800,40 @@ export class ExportHandler {
 /** Reason passed to the export's abort signal when the worker is asked to stop. */
 export function shutdownReason(): ExportAbortedError {
   return new ExportAbortedError('the worker is shutting down');
+}
+
+/** Settles like `work`, or rejects with the signal's reason as soon as it aborts (`work` is then left to settle on its own). */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => undefined);
+  if (signal.aborted) throw signal.reason;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Whole seconds (at least 1, plus 1 of margin) until `epochMs`; the visibility that brings a message back after a lease. */
+function secondsUntil(epochMs: number | undefined): number {
+  return Math.max(1, Math.ceil(((epochMs ?? Date.now()) - Date.now()) / 1000) + 1);
+}
+
+/** The delivery recorded on a job from what its email attempt says. */
+function deliveryOf(attempt: EmailAttempt): ExportDelivery {
+  return {
+    method: attempt.method,
+    to: attempt.to,
+    emailedAt: attempt.at,
+    messageId: attempt.messageId,
+    ...(attempt.state === 'sent' ? {} : { confirmed: false }),
+  };
 }

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../errors';
 import { IDEMPOTENCY_KEY_RETENTION_HOURS, JOB_RETENTION_DAYS } from '../resources';
-import { isFinal, type ExportDelivery, type ExportFileFacts, type ExportJob, type JobTrigger } from './job';
+import { isFinal, type EmailAttempt, type ExportDelivery, type ExportFileFacts, type ExportJob, type JobTrigger } from './job';
 
 export interface JobStoreOptions {
   readonly client: DynamoDBClient;
@@ -46,9 +46,19 @@ export interface CreateJobResult {
   readonly reason?: 'active_export' | 'idempotent_replay' | 'duplicate_id';
 }
 
+/** Who holds a running job, until when, and on which message's attempt. */
+export interface JobLease {
+  readonly owner: string;
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
+  /** The SQS message id whose handling took the lease (absent on leases taken before it was recorded). */
+  readonly attemptId?: string | undefined;
+}
+
 export type ClaimResult =
   | { readonly claimed: true; readonly job: ExportJob }
-  | { readonly claimed: false; readonly reason: 'not_found' | 'finished' | 'leased'; readonly job?: ExportJob };
+  | { readonly claimed: false; readonly reason: 'not_found' | 'finished'; readonly job?: ExportJob }
+  | { readonly claimed: false; readonly reason: 'leased'; readonly job: ExportJob; readonly lease: JobLease };
 
 export interface JobPage {
   readonly jobs: ExportJob[];
@@ -194,8 +204,12 @@ export class JobStore {
   /**
    * Takes the job for `owner` until `leaseMs` from now: from queued, or from
    * running when the previous owner's lease has run out (that worker died).
+   * `attemptId` (the SQS message id) is recorded with the lease, so a later
+   * delivery of the same message can tell that the live lease it finds is
+   * its own earlier attempt's (which failed without releasing it) rather than
+   * another copy's; a lost claim returns the lease it ran into.
    */
-  async claim(jobId: string, owner: string, leaseMs: number): Promise<ClaimResult> {
+  async claim(jobId: string, owner: string, leaseMs: number, attemptId?: string): Promise<ClaimResult> {
     const now = this.now();
     try {
       const { Attributes } = await this.doc.send(
@@ -203,7 +217,7 @@ export class JobStore {
           TableName: this.options.jobsTable,
           Key: { id: jobId },
           UpdateExpression:
-            'SET #state = :running, leaseOwner = :owner, leaseExpiresAt = :lease, updatedAt = :now, ' +
+            'SET #state = :running, leaseOwner = :owner, leaseExpiresAt = :lease, leaseAttempt = :attempt, updatedAt = :now, ' +
             'startedAt = if_not_exists(startedAt, :now) ADD attempts :one',
           ConditionExpression:
             'attribute_exists(id) AND (#state = :queued OR (#state = :running AND leaseExpiresAt < :nowMs))',
@@ -213,6 +227,7 @@ export class JobStore {
             ':queued': 'queued',
             ':owner': owner,
             ':lease': now.getTime() + leaseMs,
+            ':attempt': attemptId ?? '-',
             ':now': now.toISOString(),
             ':nowMs': now.getTime(),
             ':one': 1,
@@ -223,10 +238,32 @@ export class JobStore {
       return { claimed: true, job: fromItem(Attributes!) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const job = await this.get(jobId);
-      if (!job) return { claimed: false, reason: 'not_found' };
-      return { claimed: false, reason: isFinal(job.state) ? 'finished' : 'leased', job };
+      const { Item } = await this.doc.send(
+        new GetCommand({ TableName: this.options.jobsTable, Key: { id: jobId }, ConsistentRead: true }),
+      );
+      if (!Item) return { claimed: false, reason: 'not_found' };
+      const job = fromItem(Item);
+      if (isFinal(job.state)) return { claimed: false, reason: 'finished', job };
+      const lease: JobLease = {
+        owner: typeof Item.leaseOwner === 'string' ? Item.leaseOwner : '',
+        // A queued job that failed the condition was claimed in between: treat it as just leased.
+        expiresAt: typeof Item.leaseExpiresAt === 'number' ? Item.leaseExpiresAt : now.getTime() + leaseMs,
+        attemptId: typeof Item.leaseAttempt === 'string' && Item.leaseAttempt !== '-' ? Item.leaseAttempt : undefined,
+      };
+      return { claimed: false, reason: 'leased', job, lease };
     }
+  }
+
+  /**
+   * Records the state of the export email on a job this worker holds
+   * (`sending` before SendEmail, then what came of it). Throws
+   * LeaseLostError when the job is no longer ours: then nothing is sent.
+   */
+  async recordEmailAttempt(jobId: string, owner: string, attempt: EmailAttempt): Promise<void> {
+    await this.ownedUpdate(jobId, owner, 'SET emailAttempt = :attempt, updatedAt = :now', {
+      ':attempt': attempt,
+      ':now': this.now().toISOString(),
+    });
   }
 
   /** Records progress and renews the lease; throws LeaseLostError when the job is no longer ours. */
@@ -240,14 +277,23 @@ export class JobStore {
     });
   }
 
-  async complete(jobId: string, owner: string, file: ExportFileFacts, delivery: ExportDelivery): Promise<void> {
+  /** Marks the job succeeded (only while `owner` holds it); `emailAttempt` records the email's final state with it. */
+  async complete(jobId: string, owner: string, file: ExportFileFacts, delivery: ExportDelivery, emailAttempt?: EmailAttempt): Promise<void> {
     const now = this.now().toISOString();
     await this.ownedUpdate(
       jobId,
       owner,
       'SET #state = :succeeded, #file = :file, delivery = :delivery, rowsExported = :rows, rowsTotal = :rows, ' +
-        'finishedAt = :now, updatedAt = :now REMOVE leaseOwner, leaseExpiresAt',
-      { ':succeeded': 'succeeded', ':file': file, ':delivery': delivery, ':rows': file.rows, ':now': now },
+        `finishedAt = :now, updatedAt = :now${emailAttempt ? ', emailAttempt = :attempt' : ''} ` +
+        'REMOVE leaseOwner, leaseExpiresAt, leaseAttempt',
+      {
+        ':succeeded': 'succeeded',
+        ':file': file,
+        ':delivery': delivery,
+        ':rows': file.rows,
+        ':now': now,
+        ...(emailAttempt ? { ':attempt': emailAttempt } : {}),
+      },
       { '#file': 'file' },
     );
     await this.clearActiveGuard(jobId);
@@ -266,7 +312,7 @@ export class JobStore {
           TableName: this.options.jobsTable,
           Key: { id: jobId },
           UpdateExpression:
-            'SET #state = :failed, #error = :error, finishedAt = :now, updatedAt = :now REMOVE leaseOwner, leaseExpiresAt',
+            'SET #state = :failed, #error = :error, finishedAt = :now, updatedAt = :now REMOVE leaseOwner, leaseExpiresAt, leaseAttempt',
           ConditionExpression: owner
             ? '#state = :running AND leaseOwner = :owner'
             : 'attribute_exists(id) AND #state IN (:queued, :running)',
@@ -322,12 +368,19 @@ export class JobStore {
     }
   }
 
-  /** Gives the job back (worker shutting down, or a retry after a passing failure): running → queued. */
-  async release(jobId: string, owner: string): Promise<void> {
-    await this.ownedUpdate(jobId, owner, 'SET #state = :queued, updatedAt = :now REMOVE leaseOwner, leaseExpiresAt', {
-      ':queued': 'queued',
-      ':now': this.now().toISOString(),
-    });
+  /**
+   * Gives the job back (worker shutting down, or a retry after a passing
+   * failure): running → queued. `emailAttempt`, when given, is recorded in
+   * the same write (what became of a send this attempt made).
+   */
+  async release(jobId: string, owner: string, emailAttempt?: EmailAttempt): Promise<void> {
+    await this.ownedUpdate(
+      jobId,
+      owner,
+      `SET #state = :queued, updatedAt = :now${emailAttempt ? ', emailAttempt = :attempt' : ''} ` +
+        'REMOVE leaseOwner, leaseExpiresAt, leaseAttempt',
+      { ':queued': 'queued', ':now': this.now().toISOString(), ...(emailAttempt ? { ':attempt': emailAttempt } : {}) },
+    );
   }
 
   private async ownedUpdate(
@@ -450,7 +503,7 @@ function toItem(job: ExportJob): Record<string, unknown> {
 }
 
 function fromItem(item: Record<string, unknown>): ExportJob {
-  const { rowsExported, rowsTotal, leaseOwner: _owner, leaseExpiresAt: _lease, ...rest } = item;
+  const { rowsExported, rowsTotal, leaseOwner: _owner, leaseExpiresAt: _lease, leaseAttempt: _attempt, ...rest } = item;
   return {
     ...(rest as Omit<ExportJob, 'progress'>),
     attempts: typeof rest.attempts === 'number' ? rest.attempts : 0,
