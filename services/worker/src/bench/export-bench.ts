@@ -11,7 +11,8 @@
  * Local of its own (the local platform's), with the job tables created from
  * core's definitions. Progress goes to stderr; stdout gets exactly one JSON line:
  *   {"rows":…,"psqlRowsPerSec":…,"workerRowsPerSec":…,"ratio":…,"workerNoProgressRowsPerSec":…,
- *    "progressOverhead":…,"progressWrites":…,"progressIntervalMs":…,"rounds":…,"peakRssMb":…,"identical":true}
+ *    "progressOverhead":…,"progressWrites":…,"progressWriteCpuMs":…,"progressCpuShare":…,
+ *    "progressIntervalMs":…,"rounds":…,"peakRssMb":…,"identical":true}
  * Exit code 1 when a file differs from psql's (or the job does not end up
  * with the exact row count), 2 when the benchmark cannot run.
  *
@@ -23,7 +24,12 @@
  * medians over the rounds: the machine is shared, and a single run swings
  * by more than the 2% the progress writes may cost. `workerRowsPerSec` and
  * `ratio` are with progress on; `progressOverhead` is
- * 1 − on / off (negative when the difference is lost in the noise).
+ * 1 − on / off (negative when the difference is lost in the noise). As a
+ * low-noise bound beside it, each run with progress on also times 50 more
+ * writes (to a second job, after the export): `progressWriteCpuMs` is the
+ * worker CPU one write takes, and `progressCpuShare` = writes × that / the
+ * export's duration, the share of the export the writes could take even if
+ * every millisecond of it held up the stream.
  *
  * Each worker run is a child process (the same exportMembershipsCsv the
  * handler uses: COPY → record counter + SHA-256 → file), so its peak RSS is
@@ -59,7 +65,7 @@ import { benchJobTables, createJobTables } from './job-tables';
 const DEFAULT_ROWS = 1_000_000;
 /** Rows of another user in the same table, so the export has to use the (user_id, id) index as in production. */
 const OTHER_USER_ROWS = 100_000;
-const DEFAULT_ROUNDS = 3;
+const DEFAULT_ROUNDS = 5;
 const PSQL = '/usr/bin/psql';
 const REGION = 'us-east-1';
 /** The lease the benchmark's jobs are claimed under: long enough for any run. */
@@ -75,6 +81,9 @@ interface ChildProgress {
   readonly owner: string;
   readonly attempt: number;
   readonly intervalMs: number;
+  /** A second job under the same lease, for timing single writes after the export (untimed part). */
+  readonly probeJobId: string;
+  readonly probeAttempt: number;
 }
 
 interface ChildRequest {
@@ -93,6 +102,8 @@ interface ChildReport {
   readonly maxRssKb: number;
   /** Progress writes started during the export (the final one, with the exact total, included). */
   readonly progressWrites: number;
+  /** CPU time (user + system) of this process per progress write, measured on the probe job. */
+  readonly writeCpuMs: number;
 }
 
 type RunKind = 'psql' | 'off' | 'on';
@@ -173,6 +184,31 @@ async function sha256OfFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** A queued job for the benchmark user, claimed the way a worker claims it. */
+async function claimedJob(jobs: JobStore, userId: string): Promise<{ id: string; attempt: number }> {
+  const created = await jobs.create({ userId, trigger: 'api', skipActiveGuard: true });
+  const claim = await jobs.claim(created.job.id, BENCH_OWNER, BENCH_LEASE_MS);
+  if (!claim.claimed) throw new BenchmarkError(`could not claim the benchmark job (${claim.reason})`);
+  return { id: claim.job.id, attempt: claim.job.attempts };
+}
+
+/**
+ * CPU time of one progress write in this process: `count` writes in a row
+ * to the probe job, after the export. Low-noise where the on/off difference
+ * in throughput is not: it bounds what the writes can take from the stream.
+ */
+async function writeCpuMsPerWrite(jobs: JobStore, settings: ChildProgress, count: number): Promise<number> {
+  const lease = { owner: settings.owner, attempt: settings.probeAttempt };
+  // One untimed write first: connection set-up is paid once per process, not per write.
+  await jobs.recordProgress(settings.probeJobId, lease, { rowsExported: 1, rowsTotal: count + 1 });
+  const before = process.cpuUsage();
+  for (let i = 2; i <= count + 1; i += 1) {
+    await jobs.recordProgress(settings.probeJobId, lease, { rowsExported: i, rowsTotal: count + 1 });
+  }
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / count;
+}
+
 /** PostgreSQL and DynamoDB Local, started side by side; if one fails, the other is stopped. */
 async function startServers(): Promise<{ postgres: RunningPostgres; dynamodb: RunningEmulator }> {
   const [postgres, dynamodb] = await Promise.allSettled([startPostgres(), startDynamoDbLocal()]);
@@ -213,6 +249,8 @@ async function runBenchmark(): Promise<number> {
 
       const seconds: Record<RunKind, number[]> = { psql: [], off: [], on: [] };
       const writes: number[] = [];
+      const writeCpuMs: number[] = [];
+      const cpuShares: number[] = [];
       let maxRssKb = 0;
       let identical = true;
       let progressRecorded = true;
@@ -229,11 +267,10 @@ async function runBenchmark(): Promise<number> {
           }
           const out = path.join(workDir, `worker-${kind}.csv`);
           let job: { id: string; attempt: number } | undefined;
+          let probe: { id: string; attempt: number } | undefined;
           if (kind === 'on') {
-            const created = await jobs.create({ userId, trigger: 'api', skipActiveGuard: true });
-            const claim = await jobs.claim(created.job.id, BENCH_OWNER, BENCH_LEASE_MS);
-            if (!claim.claimed) throw new BenchmarkError(`could not claim the benchmark job (${claim.reason})`);
-            job = { id: claim.job.id, attempt: claim.job.attempts };
+            job = await claimedJob(jobs, userId);
+            probe = await claimedJob(jobs, userId);
           }
           const report = await workerCopy({
             url: database.url,
@@ -248,6 +285,8 @@ async function runBenchmark(): Promise<number> {
                     owner: BENCH_OWNER,
                     attempt: job.attempt,
                     intervalMs,
+                    probeJobId: probe!.id,
+                    probeAttempt: probe!.attempt,
                   },
                 }
               : {}),
@@ -261,12 +300,15 @@ async function runBenchmark(): Promise<number> {
           let note = '';
           if (job) {
             writes.push(report.progressWrites);
+            writeCpuMs.push(report.writeCpuMs);
+            cpuShares.push((report.progressWrites * report.writeCpuMs) / (report.seconds * 1000));
             // The writes must have landed: the job ends up with the exact count, written by the final progress write.
             const recorded = (await jobs.get(job.id))?.progress.rowsExported;
             progressRecorded &&= recorded === report.rows;
             note = `, ${report.progressWrites} progress writes, job shows ${recorded} rows`;
           }
           progress(`round ${round + 1}: worker, progress ${kind}: ${report.seconds.toFixed(2)} s${note}`);
+          if (job) progress(`round ${round + 1}: one progress write costs ${report.writeCpuMs.toFixed(2)} ms of worker CPU`);
           await rm(out, { force: true });
         }
       }
@@ -283,6 +325,8 @@ async function runBenchmark(): Promise<number> {
         workerNoProgressRowsPerSec,
         progressOverhead: Number((1 - workerRowsPerSec / workerNoProgressRowsPerSec).toFixed(3)),
         progressWrites: median(writes),
+        progressWriteCpuMs: Number(median(writeCpuMs).toFixed(2)),
+        progressCpuShare: Number(median(cpuShares).toFixed(4)),
         progressIntervalMs: intervalMs,
         rounds,
         peakRssMb: Number((maxRssKb / 1024).toFixed(1)),
@@ -306,11 +350,13 @@ async function runChild(request: ChildRequest): Promise<void> {
   const pool = new Pool({ connectionString: request.url, max: 1, application_name: 'export-bench' });
   let dynamodb: DynamoDBClient | undefined;
   let reporter: ProgressReporter | undefined;
+  let jobs: JobStore | undefined;
   if (request.progress) {
     const settings = request.progress;
     dynamodb = dynamoDbClient({ region: REGION, endpoints: { dynamodb: settings.dynamodbEndpoint } });
+    jobs = new JobStore({ client: dynamodb, jobsTable: settings.jobsTable, guardsTable: settings.guardsTable });
     reporter = jobProgressReporter({
-      jobs: new JobStore({ client: dynamodb, jobsTable: settings.jobsTable, guardsTable: settings.guardsTable }),
+      jobs,
       jobId: settings.jobId,
       owner: settings.owner,
       attempt: settings.attempt,
@@ -337,6 +383,7 @@ async function runChild(request: ChildRequest): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     // As in the handler the final write is not awaited by the export; awaited here (untimed) so it is counted.
     await reporter?.finish({ rowsExported: result.rows, rowsTotal: result.rows });
+    const writeCpuMs = jobs && request.progress ? await writeCpuMsPerWrite(jobs, request.progress, 50) : 0;
     const report: ChildReport = {
       rows: result.rows,
       bytes: result.bytes,
@@ -344,6 +391,7 @@ async function runChild(request: ChildRequest): Promise<void> {
       seconds,
       maxRssKb: process.resourceUsage().maxRSS,
       progressWrites: reporter?.writesStarted ?? 0,
+      writeCpuMs,
     };
     process.stdout.write(JSON.stringify(report));
   } finally {
