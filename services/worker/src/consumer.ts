@@ -149,9 +149,7 @@ export class ExportConsumer {
             { messageId: stuck?.MessageId },
             'the message in hand did not finish after the shutdown grace period; giving it back and stopping anyway',
           );
-          // sqs-consumer would stop extending its visibility only when the handler returns; the message is
-          // handed back now, and anything the stuck handler does later fails on the job's lease.
-          this.consumer.removeAllListeners('message_received');
+          // Handed back now; anything the stuck handler does later is conditional on the job's lease.
           if (stuck) await this.giveBack(stuck);
           return;
         }
