@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { createTestDatabase, seedMemberships, type TestDatabase } from '@memberships/local-platform';
 import { Pool } from 'pg';
@@ -38,6 +40,34 @@ describe('exportMembershipsCsv', () => {
     await database?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
+
+  it('leaves no query deadline timer behind: a process that ran an export with query_timeout set exits by itself', async () => {
+    // node-postgres arms a timer per query when query_timeout is set and clears it when the query's
+    // callback runs; pg-copy-streams never calls it, so each COPY left a timer of query_timeout
+    // (30 min in the worker) holding the process open and firing on a finished query.
+    const script = path.join(dir, 'export-and-exit.js');
+    await writeFile(
+      script,
+      `const { Pool } = require(${JSON.stringify(require.resolve('pg'))});
+       const { exportMembershipsCsv } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist', 'csv-export.js'))});
+       const { fileSink } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist', 'bench', 'file-sink.js'))});
+       const pool = new Pool({ connectionString: process.argv[2], max: 1, query_timeout: 600000 });
+       exportMembershipsCsv({ pool, userId: process.argv[3], sink: fileSink(process.argv[4]), keepInMemoryUpToBytes: 0 })
+         .then((result) => { console.log(JSON.stringify({ rows: result.rows })); return pool.end(); })
+         .catch((error) => { console.error(error); process.exit(1); });`,
+    );
+    const child = spawn(process.execPath, [script, database.url, userId, path.join(dir, 'exit.csv')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    try {
+      // Exits once its work is done, long before the 10-minute query deadline (jest's timeout ends a hang).
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)).toEqual({ rows });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
 
   it('writes the user’s rows to the sink and reports rows, bytes and SHA-256 of exactly what was written', async () => {
     const file = path.join(dir, 'full.csv');

@@ -146,7 +146,11 @@ export async function exportMembershipsCsv(options: CsvExportOptions): Promise<C
       options.onProgress?.({ rowsExported: m.rows, rowsTotal }),
     );
     const copy = client.query(copyTo(exportCopyStatement(userId)));
-    await streamToSink(copy, meter, sink, signal);
+    try {
+      await streamToSink(copy, meter, sink, signal);
+    } finally {
+      settleQueryDeadline(copy);
+    }
 
     await database(() => client.query('COMMIT'));
     healthy = true;
@@ -163,6 +167,18 @@ export async function exportMembershipsCsv(options: CsvExportOptions): Promise<C
     // A connection that broke, or was left mid-COPY, is closed rather than returned to the pool.
     client.release(healthy ? undefined : true);
   }
+}
+
+/**
+ * node-postgres arms a timer per query when `query_timeout` is set and clears
+ * it in the query's callback, which pg-copy-streams never calls. Without this
+ * the timer outlives the COPY (holding the process open for the whole
+ * deadline) and then fires on a finished query. While the COPY runs, the timer
+ * is the deadline that ends a server that stopped answering.
+ */
+function settleQueryDeadline(copy: object): void {
+  const settle = (copy as { callback?: unknown }).callback;
+  if (typeof settle === 'function') (settle as () => void)();
 }
 
 async function connect(pool: Pool): Promise<PoolClient> {
