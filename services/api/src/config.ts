@@ -10,6 +10,7 @@ import {
   tables as tableDefinitions,
   type AttemptLimit,
   type AwsClientSettings,
+  type AwsTimeouts,
 } from '@memberships/core';
 
 /**
@@ -31,6 +32,8 @@ export interface ApiConfig {
    */
   readonly trustProxy: boolean | number | string[];
   readonly aws: AwsClientSettings;
+  /** Deadlines of every AWS call (AWS_CONNECT_TIMEOUT_SECONDS, default 3; AWS_REQUEST_TIMEOUT_SECONDS, default 10). */
+  readonly awsTimeouts: AwsTimeouts;
   readonly tables: {
     readonly users: string;
     readonly jobs: string;
@@ -159,6 +162,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     logLevel: logLevel(read.string('LOG_LEVEL', 'info')),
     trustProxy: parseTrustProxy(read.optionalString('TRUST_PROXY')),
     aws: read.awsSettings(),
+    awsTimeouts: {
+      connectionTimeoutMs: read.integer('AWS_CONNECT_TIMEOUT_SECONDS', 3, { min: 1, max: 60 }) * 1000,
+      requestTimeoutMs: read.integer('AWS_REQUEST_TIMEOUT_SECONDS', 10, { min: 1, max: 60 }) * 1000,
+    },
     tables: {
       users: usersTable,
       jobs: read.string('JOBS_TABLE'),

@@ -106,6 +106,29 @@ describe('server.js', () => {
     }
   });
 
+  it('answers a request whose DynamoDB call hangs with a 5xx once AWS_REQUEST_TIMEOUT_SECONDS passes, instead of waiting forever', async () => {
+    const held: Socket[] = [];
+    const blackHole: Server = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const blackHolePort = (blackHole.address() as { port: number }).port;
+    const api = await spawnService(
+      entry,
+      environment({ AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${blackHolePort}`, AWS_REQUEST_TIMEOUT_SECONDS: '1' }),
+      { name: 'api-deadline', readyLine: (line) => LISTENING.test(line) },
+    );
+    try {
+      const baseUrl = LISTENING.exec(await api.waitForLine((line) => LISTENING.test(line)))![1]!;
+      // Before the SDK clients had a request deadline that throws, this never answered (jest's timeout ended it).
+      const status = await post(`${baseUrl}/v1/auth/token`, { email: 'someone@example.test', password: 'whatever' });
+      expect(status).toBeGreaterThanOrEqual(500);
+      expect(held.length).toBeGreaterThan(0);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => blackHole.close(resolve));
+      await api.kill();
+    }
+  }, 45_000);
+
   it('exits when the process that started it dies, although its log output then has nowhere to go', async () => {
     const api = await spawnService(entry, environment(), { name: 'api-orphaned', readyLine: (line) => LISTENING.test(line) });
     // What the parent's death (even by SIGKILL) does: every pipe to it closes — the

@@ -20,25 +20,20 @@ declare module 'fastify' {
 }
 
 /**
- * Bounded network waits: a request should fail (and be retried by the SDK, then
- * by the client) rather than hang on a dead connection until the load balancer
- * gives up.
- */
-const requestHandler = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
-
-/**
  * One client per AWS service for the whole process, configured only from
  * `config.aws` (a custom endpoint locally, the regional one in AWS) and
  * destroyed when the app closes.
  */
 export default fp(
   async (app) => {
-    const settings = app.config.aws;
+    const { aws: settings, awsTimeouts } = app.config;
+    // Bounded network waits (core's clientOptions): a request fails, and is retried by the SDK and
+    // then by the client, rather than hanging on a dead connection until the load balancer gives up.
     const clients: AwsClients = {
-      dynamodb: new DynamoDBClient({ ...clientOptions(settings, 'dynamodb'), requestHandler }),
-      sqs: new SQSClient({ ...clientOptions(settings, 'sqs'), requestHandler }),
-      s3: new S3Client({ ...clientOptions(settings, 's3'), requestHandler }),
-      scheduler: new SchedulerClient({ ...clientOptions(settings, 'scheduler'), requestHandler }),
+      dynamodb: new DynamoDBClient(clientOptions(settings, 'dynamodb', awsTimeouts)),
+      sqs: new SQSClient(clientOptions(settings, 'sqs', awsTimeouts)),
+      s3: new S3Client(clientOptions(settings, 's3', awsTimeouts)),
+      scheduler: new SchedulerClient(clientOptions(settings, 'scheduler', awsTimeouts)),
     };
     app.decorate('aws', clients);
     app.addHook('onClose', async () => {
