@@ -73,7 +73,7 @@ describe('JobStore (DynamoDB Local)', () => {
     const takeover = await store.claim(job.id, 'worker-b', 30_000);
     expect(takeover).toMatchObject({ claimed: true, job: { attempts: 2 } });
     // The dead worker, should it wake up, can no longer write.
-    await expect(store.heartbeat(job.id, 'worker-dead', 30_000, { rowsExported: 1, rowsTotal: 2 })).rejects.toBeInstanceOf(
+    await expect(store.heartbeat(job.id, 'worker-dead', 30_000)).rejects.toBeInstanceOf(
       LeaseLostError,
     );
   });
@@ -82,7 +82,7 @@ describe('JobStore (DynamoDB Local)', () => {
     const userId = randomUUID();
     const { job } = await store.create({ userId, trigger: 'api' });
     await store.claim(job.id, 'worker-a', 30_000);
-    await store.heartbeat(job.id, 'worker-a', 30_000, { rowsExported: 5, rowsTotal: 10 });
+    await store.heartbeat(job.id, 'worker-a', 30_000);
     const file = { key: `exports/${userId}/${job.id}.csv`, rows: 10, bytes: 100, sha256: 'ab'.repeat(32), contentType: 'text/csv' };
     const delivery = { method: 'attachment' as const, to: 'a@example.com', emailedAt: clock.toISOString() };
     await store.complete(job.id, 'worker-a', file, delivery);

@@ -317,7 +317,7 @@ export class ExportHandler {
     const progress: { rowsExported: number; rowsTotal: number | null } = { rowsExported: 0, rowsTotal: null };
     const lease = new AbortController();
     const stall = new AbortController();
-    const heartbeat = this.startHeartbeat(job.id, progress, lease, log);
+    const heartbeat = this.startHeartbeat(job.id, lease, log);
     const stop = AbortSignal.any([shutdown, lease.signal, stall.signal]);
     // What this attempt did about the email; starts as what an earlier attempt recorded.
     let emailAttempt: EmailAttempt | undefined = job.emailAttempt;
@@ -532,7 +532,7 @@ export class ExportHandler {
   }
 
   /**
-   * Renews the lease and records progress every heartbeat interval. A lost
+   * Renews the lease every heartbeat interval (progress has its own writer). A lost
    * lease aborts `lease`, which stops the export; any other failure is only
    * logged (the next beat tries again, and the lease outlasts a few misses).
    * `confirm()` renews once more now and throws LeaseLostError if the job is
@@ -540,7 +540,6 @@ export class ExportHandler {
    */
   private startHeartbeat(
     jobId: string,
-    progress: { rowsExported: number; rowsTotal: number | null },
     lease: AbortController,
     log: Logger,
   ): { confirm(): Promise<void>; stop(): Promise<void>; leaseExpiresAt(): number } {
@@ -549,7 +548,7 @@ export class ExportHandler {
     let leaseExpiresAt = Date.now() + this.settings.leaseMs;
     const renew = async () => {
       const startedAt = Date.now();
-      await this.deps.jobs.heartbeat(jobId, this.deps.workerId, this.settings.leaseMs, { ...progress });
+      await this.deps.jobs.heartbeat(jobId, this.deps.workerId, this.settings.leaseMs);
       leaseExpiresAt = startedAt + this.settings.leaseMs;
     };
     const beat = async () => {

@@ -62,6 +62,7 @@ export function createWorker(config: WorkerConfig, logger: Logger): Worker {
       attachmentLimitBytes: config.attachmentLimitBytes,
       downloadLinkTtlSeconds: config.downloadLinkTtlSeconds,
       exportStallTimeoutMs: config.exportStallTimeoutSeconds * 1000,
+      progressIntervalMs: config.progressIntervalMs,
       finishRetryMs: config.finishRetrySeconds * 1000,
       maxEmailSends: config.emailMaxSends,
     },

@@ -266,12 +266,14 @@ export class JobStore {
     });
   }
 
-  /** Records progress and renews the lease; throws LeaseLostError when the job is no longer ours. */
-  async heartbeat(jobId: string, owner: string, leaseMs: number, progress: { rowsExported: number; rowsTotal: number | null }): Promise<void> {
+  /**
+   * Renews the lease; throws LeaseLostError when the job is no longer ours.
+   * Progress is recordProgress()'s alone: a heartbeat carrying rows too could
+   * land after a newer progress write and move the count back.
+   */
+  async heartbeat(jobId: string, owner: string, leaseMs: number): Promise<void> {
     const now = this.now();
-    await this.ownedUpdate(jobId, owner, 'SET rowsExported = :rows, rowsTotal = :total, leaseExpiresAt = :lease, updatedAt = :now', {
-      ':rows': progress.rowsExported,
-      ':total': progress.rowsTotal,
+    await this.ownedUpdate(jobId, owner, 'SET leaseExpiresAt = :lease, updatedAt = :now', {
       ':lease': now.getTime() + leaseMs,
       ':now': now.toISOString(),
     });
