@@ -2,10 +2,10 @@
  * One Node.js major everywhere: the runtime the tests run on (the pinned `node`
  * devDependency, first on PATH under `npm test`) is the one `engines` promises,
  * the one both container images are built from and the one CI checks for.
+ * (infra/terraform/src/dockerfiles.test.ts checks the images leave the package out.)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -56,24 +56,4 @@ describe('the Node.js runtime', () => {
     expect(Number(major)).toBe(majorOf(pinned));
   });
 
-  it.each(DOCKERFILES)('is left out of the manifests %s installs from (the image is the runtime)', (dockerfile) => {
-    // Run the Dockerfile's own manifest-cutting script on a copy of the manifests.
-    const script = /RUN <<'EOF' node\n([\s\S]*?)\nEOF\n/.exec(read(dockerfile))?.[1];
-    expect(script).toBeDefined();
-    const dir = mkdtempSync(path.join(tmpdir(), 'manifests-'));
-    try {
-      writeFileSync(path.join(dir, 'package.json'), read('package.json'));
-      for (const workspace of root.workspaces as string[]) {
-        mkdirSync(path.join(dir, workspace), { recursive: true });
-        writeFileSync(path.join(dir, workspace, 'package.json'), read(path.join(workspace, 'package.json')));
-      }
-      execFileSync(process.execPath, ['-e', script!], { cwd: dir });
-      const cut = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
-      expect(cut.devDependencies.node).toBeUndefined();
-      expect(cut.devDependencies.typescript).toBe(root.devDependencies.typescript);
-      expect(cut.workspaces).toEqual(['packages/core', dockerfile.split('/').slice(0, 2).join('/')]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
 });

@@ -46,8 +46,9 @@ describe.each(services)('services/$name/Dockerfile', (service) => {
   const stage = (name: string) => stages.find((s) => s.name === name)!;
   const runtime = stages.at(-1)!;
 
-  it('is multi-stage on a current Node LTS image, with a runtime stage last', () => {
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:22-bookworm-slim$/m);
+  it('is multi-stage on the Node.js release the tests run on (the root `node` devDependency), with a runtime stage last', () => {
+    const pinned = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: { node: string } }).devDependencies.node;
+    expect(dockerfile).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${pinned.replaceAll('.', '\\.')}-trixie-slim$`, 'm'));
     expect(stages.map((s) => s.name)).toEqual(['manifests', 'build', 'deps', 'runtime']);
   });
 
@@ -113,7 +114,9 @@ describe.each(services)('services/$name/Dockerfile', (service) => {
       const original = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
       expect(root.workspaces).toEqual(['packages/core', service.workspace]);
       // The build needs the root's devDependencies (typescript, @types/*); `--omit=dev` drops them for the runtime.
-      expect(root.devDependencies).toEqual(original.devDependencies);
+      // All but the `node` runtime package: the image is the runtime.
+      const { node: _runtime, ...buildDevDependencies } = original.devDependencies as Record<string, string>;
+      expect(root.devDependencies).toEqual(buildDevDependencies);
       expect(root.devDependencies.typescript).toBeDefined();
       for (const workspace of ['packages/core', service.workspace]) {
         const rewritten = JSON.parse(await readFile(path.join(dir, workspace, 'package.json'), 'utf8'));

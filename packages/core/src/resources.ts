@@ -99,8 +99,19 @@ export const queues = {
     logicalName: 'export-requests',
     /** Seconds a received message stays invisible; the worker extends it while an export runs. */
     visibilityTimeoutSeconds: 60,
-    /** Receives before SQS moves a message to the dead-letter queue; the worker's last attempt marks the job failed. */
-    maxReceiveCount: 5,
+    /**
+     * Attempts at an export (the worker's MAX_ATTEMPTS): on this receive a failure that may pass
+     * becomes final, and the worker marks the job failed and moves the message to the
+     * dead-letter queue itself, with the reason.
+     */
+    maxAttempts: 5,
+    /**
+     * Receives before SQS's redrive policy moves a message to the dead-letter queue on its own
+     * (without a reason). Three above maxAttempts: a worker that died, or could not write to
+     * DynamoDB, during the last attempt gets the message again and still fails the job, so no
+     * job is left `running` without a message.
+     */
+    maxReceiveCount: 8,
     messageRetentionSeconds: 4 * 24 * 3600,
   },
   exportRequestsDeadLetter: {

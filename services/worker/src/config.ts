@@ -124,7 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     attachmentLimitBytes: read.integer('ATTACHMENT_LIMIT_BYTES', 5 * 1024 * 1024, { min: 0, max: MAX_ATTACHMENT_BYTES }),
     downloadLinkTtlSeconds: read.integer('DOWNLOAD_LINK_TTL_SECONDS', 86_400, { min: 60, max: MAX_LINK_TTL_SECONDS }),
     visibilityTimeoutSeconds,
-    maxAttempts: read.integer('MAX_ATTEMPTS', queues.exportRequests.maxReceiveCount, { min: 1, max: 1000 }),
+    maxAttempts: read.integer('MAX_ATTEMPTS', queues.exportRequests.maxAttempts, { min: 1, max: 1000 }),
     heartbeatIntervalSeconds,
     retryBaseDelaySeconds,
     retryMaxDelaySeconds: read.integer('RETRY_MAX_DELAY_SECONDS', 900, {

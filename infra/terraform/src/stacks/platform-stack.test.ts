@@ -204,7 +204,9 @@ describe.each(cases)('%s stack', (_name, env) => {
     it('tells the worker the same visibility timeout and attempt count the queue uses', () => {
       const worker = environmentOf(containerOf(resourceAt(synth, 'aws_ecs_task_definition', 'worker-service/task-definition').body));
       expect(worker.VISIBILITY_TIMEOUT_SECONDS).toBe(String(queues.exportRequests.visibilityTimeoutSeconds));
-      expect(worker.MAX_ATTEMPTS).toBe(String(queues.exportRequests.maxReceiveCount));
+      expect(worker.MAX_ATTEMPTS).toBe(String(queues.exportRequests.maxAttempts));
+      // Spare receives: the worker fails the job and dead-letters it itself before SQS's redrive would.
+      expect(queues.exportRequests.maxReceiveCount).toBeGreaterThan(queues.exportRequests.maxAttempts);
     });
   });
 

@@ -192,7 +192,7 @@ export class PlatformStack extends TerraformStack {
         SES_CONFIGURATION_SET: this.email.configurationSet.configurationSetName,
         // Stated, not defaulted: the queue is configured from the same core values.
         VISIBILITY_TIMEOUT_SECONDS: String(queues.exportRequests.visibilityTimeoutSeconds),
-        MAX_ATTEMPTS: String(queues.exportRequests.maxReceiveCount),
+        MAX_ATTEMPTS: String(queues.exportRequests.maxAttempts),
       },
       secrets: databasePassword,
       dependsOn: [...prerequisites, this.email.identity, ...this.iam.policies('worker')],
