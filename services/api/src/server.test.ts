@@ -73,10 +73,7 @@ describe('server.js', () => {
 
   it('exits by SHUTDOWN_TIMEOUT_SECONDS after SIGTERM although a request hangs on a dependency and a keep-alive connection is open', async () => {
     // A "DynamoDB" that accepts connections and never answers: the login hangs in its GetItem.
-    const held: Socket[] = [];
-    const blackHole: Server = createServer((socket) => held.push(socket));
-    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
-    const blackHolePort = (blackHole.address() as { port: number }).port;
+    const { held, blackHole, blackHolePort } = await startBlackHole();
     const agent = new Agent({ keepAlive: true });
     const api = await spawnService(
       entry,
@@ -107,10 +104,7 @@ describe('server.js', () => {
   });
 
   it('answers a request whose DynamoDB call hangs with a 5xx once AWS_REQUEST_TIMEOUT_SECONDS passes, instead of waiting forever', async () => {
-    const held: Socket[] = [];
-    const blackHole: Server = createServer((socket) => held.push(socket));
-    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
-    const blackHolePort = (blackHole.address() as { port: number }).port;
+    const { held, blackHole, blackHolePort } = await startBlackHole();
     const api = await spawnService(
       entry,
       environment({ AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${blackHolePort}`, AWS_REQUEST_TIMEOUT_SECONDS: '1' }),
@@ -152,6 +146,14 @@ describe('server.js', () => {
     expect(output).toContain('PORT must be an integer');
   });
 });
+
+/** A TCP server on 127.0.0.1 that accepts connections and never answers (a hung dependency). */
+async function startBlackHole(): Promise<{ held: Socket[]; blackHole: Server; blackHolePort: number }> {
+  const held: Socket[] = [];
+  const blackHole = createServer((socket) => held.push(socket));
+  await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+  return { held, blackHole, blackHolePort: (blackHole.address() as { port: number }).port };
+}
 
 function get(url: string, agent: Agent): Promise<number> {
   return new Promise((resolve, reject) => {

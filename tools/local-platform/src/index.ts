@@ -23,7 +23,7 @@ export {
   type RunningPostgres,
   type TestDatabase,
 } from './postgres';
-export { provisionResources, type ProvisionedQueues, type ProvisionOptions } from './provision';
+export { ensureTable, provisionResources, type ProvisionedQueues, type ProvisionOptions } from './provision';
 export {
   createUser,
   insertMemberships,

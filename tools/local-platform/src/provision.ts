@@ -67,7 +67,11 @@ export async function provisionResources(settings: AwsClientSettings, names: Res
   }
 }
 
-async function ensureTable(client: DynamoDBClient, definition: TableDefinition, name: string): Promise<void> {
+/**
+ * Creates one table from its shared definition in core (keys, indexes and TTL as deployed) if it
+ * is missing, waits until it is active and checks an existing one matches.
+ */
+export async function ensureTable(client: DynamoDBClient, definition: TableDefinition, name: string): Promise<void> {
   const keySchema = (partitionKey: string, sortKey?: string): KeySchemaElement[] => [
     { AttributeName: partitionKey, KeyType: 'HASH' },
     ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
