@@ -1,5 +1,6 @@
 import { ConfigError } from '@memberships/core';
 import { leaseMsFor, loadConfig } from './config';
+import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress-reporter';
 
 const REQUIRED = {
   AWS_REGION: 'eu-west-1',
@@ -93,5 +94,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...REQUIRED, VISIBILITY_TIMEOUT_SECONDS: '10', HEARTBEAT_INTERVAL_SECONDS: '8' })).toThrow(
       /HEARTBEAT_INTERVAL_SECONDS must be an integer between 1 and 5/,
     );
+  });
+});
+
+describe('PROGRESS_INTERVAL_MS', () => {
+  it('defaults to one progress write a second, and can be set', () => {
+    expect(DEFAULT_PROGRESS_INTERVAL_MS).toBe(1000);
+    expect(loadConfig(REQUIRED).progressIntervalMs).toBe(1000);
+    expect(loadConfig({ ...REQUIRED, PROGRESS_INTERVAL_MS: '250' }).progressIntervalMs).toBe(250);
+  });
+
+  it('refuses an interval that would hammer the job table, or one that is not a number', () => {
+    expect(() => loadConfig({ ...REQUIRED, PROGRESS_INTERVAL_MS: '10' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...REQUIRED, PROGRESS_INTERVAL_MS: 'fast' })).toThrow(/PROGRESS_INTERVAL_MS/);
   });
 });

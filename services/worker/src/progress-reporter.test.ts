@@ -2,9 +2,7 @@
  * The progress throttle on its own, with an injected clock and a write the
  * test settles by hand: no waiting, no timing assertions.
  */
-import { ConfigError } from '@memberships/core';
-import { loadConfig } from './config';
-import { DEFAULT_PROGRESS_INTERVAL_MS, ProgressReporter, type ExportProgress, type ProgressClock } from './progress-reporter';
+import { ProgressReporter, type ExportProgress, type ProgressClock } from './progress-reporter';
 
 /** A clock the test moves; scheduled callbacks run when their time is reached. */
 class ManualClock implements ProgressClock {
@@ -231,31 +229,5 @@ describe('ProgressReporter', () => {
     clock.advance(5000);
     expect(writes.calls.map((call) => call.progress.rowsExported)).toEqual([1]);
     expect(clock.pending).toBe(0);
-  });
-});
-
-describe('PROGRESS_INTERVAL_MS', () => {
-  const required = {
-    AWS_REGION: 'eu-west-1',
-    USERS_TABLE: 'p-users',
-    JOBS_TABLE: 'p-export-jobs',
-    GUARDS_TABLE: 'p-export-guards',
-    SCHEDULES_TABLE: 'p-export-schedules',
-    EXPORT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/p-export-requests',
-    EXPORT_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/p-export-requests-dlq',
-    EXPORT_BUCKET: 'p-export-files',
-    DATABASE_URL: 'postgres://worker@db.internal:5432/memberships',
-    SES_FROM_ADDRESS: 'exports@example.com',
-  };
-
-  it('defaults to one progress write a second, and can be set', () => {
-    expect(DEFAULT_PROGRESS_INTERVAL_MS).toBe(1000);
-    expect(loadConfig(required).progressIntervalMs).toBe(1000);
-    expect(loadConfig({ ...required, PROGRESS_INTERVAL_MS: '250' }).progressIntervalMs).toBe(250);
-  });
-
-  it('refuses an interval that would hammer the job table, or one that is not a number', () => {
-    expect(() => loadConfig({ ...required, PROGRESS_INTERVAL_MS: '10' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...required, PROGRESS_INTERVAL_MS: 'fast' })).toThrow(/PROGRESS_INTERVAL_MS/);
   });
 });
