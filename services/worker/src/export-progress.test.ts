@@ -1,71 +1,22 @@
 /**
- * Progress that moves (issue 9): while an export runs, the job record's
+ * Progress that moves: while an export runs, the job record's
  * rowsExported (the API's `rows_exported`, what `memberships export` shows)
  * grows between heartbeats. The whole worker runs against the real
  * emulators; the export is made slow by pacing PostgreSQL's bytes through a
  * loopback proxy, so it takes seconds however fast the machine is.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { JobStore, type ExportFileFacts } from '@memberships/core';
 import { seedMemberships } from '@memberships/local-platform';
 import { captureLogs } from './testing/log-capture';
+import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy';
 import { WorkerTestEnvironment } from './testing/worker-environment';
 import { createWorker, type Worker } from './worker';
 
 jest.setTimeout(120_000);
 
-interface PacingProxy {
-  readonly port: number;
-  close(): Promise<void>;
-}
-
-/**
- * Forwards TCP to `target`, passing the server's bytes on at about
- * `bytesPerSecond` (the client's go through unpaced): a slow network
- * between the worker and PostgreSQL, with backpressure reaching the COPY.
- */
-async function startPacingProxy(target: { host: string; port: number }, bytesPerSecond: number): Promise<PacingProxy> {
-  const open = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(target.port, target.host);
-    open.add(client);
-    open.add(upstream);
-    const closeBoth = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    for (const socket of [client, upstream]) {
-      socket.on('error', closeBoth);
-      socket.on('close', closeBoth);
-    }
-    client.pipe(upstream);
-    upstream.on('data', (chunk: Buffer) => {
-      upstream.pause();
-      client.write(chunk);
-      setTimeout(() => upstream.resume(), Math.ceil((chunk.length / bytesPerSecond) * 1000));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy has no TCP address');
-  return {
-    port: address.port,
-    close() {
-      for (const socket of open) socket.destroy();
-      open.clear();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 describe('export progress', () => {
   let env: WorkerTestEnvironment;
-  let proxy: PacingProxy | undefined;
+  let proxy: TcpProxy | undefined;
   let worker: Worker | undefined;
 
   beforeAll(async () => {
@@ -89,7 +40,8 @@ describe('export progress', () => {
     const database = new URL(env.database.url);
     // About 3.7 MB of CSV at 700 KiB/s: some 5 s of streaming, far less than the 10 s heartbeat interval
     // (visibility 60 s / 6), so any count seen before the end was written by the progress reporter.
-    proxy = await startPacingProxy({ host: database.hostname, port: Number(database.port) }, 700 * 1024);
+    // A slow network between the worker and PostgreSQL: the server's bytes at about 700 KiB/s.
+    proxy = await startTcpProxy({ host: database.hostname, port: Number(database.port) }, { serverBytesPerSecond: 700 * 1024 });
     database.host = `127.0.0.1:${proxy.port}`;
     worker = createWorker(env.config({ DATABASE_URL: database.toString(), RECEIVE_WAIT_SECONDS: '1' }), captureLogs().logger);
     await worker.start();

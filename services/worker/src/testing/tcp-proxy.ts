@@ -32,13 +32,22 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+export interface TcpProxyOptions {
+  /**
+   * Passes the server's bytes on at about this rate (the client's go through
+   * unpaced): a slow network, with backpressure reaching the server's
+   * stream. Default: as fast as they come.
+   */
+  readonly serverBytesPerSecond?: number;
+}
+
 /**
  * A TCP forwarder between a client and a real server, for outage tests: the
  * client talks to the proxy exactly as to the server (same wire protocol)
  * until `down()` cuts every connection mid-stream, the way a database
  * restart or a network partition does.
  */
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(target: { host: string; port: number }, options: TcpProxyOptions = {}): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let isDown = false;
   let isHung = false;
@@ -104,7 +113,16 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       }
     });
     client.pipe(upstream);
-    upstream.pipe(client);
+    const pace = options.serverBytesPerSecond;
+    if (pace === undefined) {
+      upstream.pipe(client);
+    } else {
+      upstream.on('data', (chunk: Buffer) => {
+        upstream.pause();
+        client.write(chunk);
+        setTimeout(() => upstream.resume(), Math.ceil((chunk.length / pace) * 1000));
+      });
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
