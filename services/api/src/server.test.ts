@@ -1,5 +1,5 @@
 import { request as httpRequest, Agent } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { createUser, provisionTestResources, serviceEnv, spawnService, testDatabaseServerUrl, type TestResources } from '@memberships/local-platform';
 import { generateSigningKeys } from './testing/keys';
@@ -73,11 +73,11 @@ describe('server.js', () => {
 
   it('exits by SHUTDOWN_TIMEOUT_SECONDS after SIGTERM although a request hangs on a dependency and a keep-alive connection is open', async () => {
     // A "DynamoDB" that accepts connections and never answers: the login hangs in its GetItem.
-    const { held, blackHole, blackHolePort } = await startBlackHole();
+    const blackHole = await startBlackHole();
     const agent = new Agent({ keepAlive: true });
     const api = await spawnService(
       entry,
-      environment({ AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${blackHolePort}`, SHUTDOWN_TIMEOUT_SECONDS: '2' }),
+      environment({ AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${blackHole.port}`, SHUTDOWN_TIMEOUT_SECONDS: '2' }),
       { name: 'api-hung', readyLine: (line) => LISTENING.test(line) },
     );
     try {
@@ -87,7 +87,7 @@ describe('server.js', () => {
       // ...and a request in flight that will not finish by itself.
       const hanging = post(`${baseUrl}/v1/auth/token`, { email: 'someone@example.test', password: 'whatever' });
       hanging.catch(() => undefined);
-      await waitUntil(() => held.length > 0);
+      await waitUntil(() => blackHole.held.length > 0);
 
       const exit = await api.stop('SIGTERM', 45_000);
       expect(exit).toEqual({ code: 1, signal: null });
@@ -97,17 +97,16 @@ describe('server.js', () => {
       expect(logs.map((line) => line.msg)).not.toContain('closed');
     } finally {
       agent.destroy();
-      for (const socket of held) socket.destroy();
-      await new Promise((resolve) => blackHole.close(resolve));
+      await blackHole.close();
       if (!api.exitStatus) await api.kill();
     }
   });
 
   it('answers a request whose DynamoDB call hangs with a 5xx once AWS_REQUEST_TIMEOUT_SECONDS passes, instead of waiting forever', async () => {
-    const { held, blackHole, blackHolePort } = await startBlackHole();
+    const blackHole = await startBlackHole();
     const api = await spawnService(
       entry,
-      environment({ AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${blackHolePort}`, AWS_REQUEST_TIMEOUT_SECONDS: '1' }),
+      environment({ AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${blackHole.port}`, AWS_REQUEST_TIMEOUT_SECONDS: '1' }),
       { name: 'api-deadline', readyLine: (line) => LISTENING.test(line) },
     );
     try {
@@ -115,10 +114,9 @@ describe('server.js', () => {
       // Before the SDK clients had a request deadline that throws, this never answered (jest's timeout ended it).
       const status = await post(`${baseUrl}/v1/auth/token`, { email: 'someone@example.test', password: 'whatever' });
       expect(status).toBeGreaterThanOrEqual(500);
-      expect(held.length).toBeGreaterThan(0);
+      expect(blackHole.held.length).toBeGreaterThan(0);
     } finally {
-      for (const socket of held) socket.destroy();
-      await new Promise((resolve) => blackHole.close(resolve));
+      await blackHole.close();
       await api.kill();
     }
   }, 45_000);
@@ -129,7 +127,10 @@ describe('server.js', () => {
     // parent-watch pipe on fd 3 (parent-watch.ts then sends SIGTERM) and stdout/stderr,
     // so every log line written after this fails with EPIPE.
     for (const stream of api.process.stdio) stream?.destroy();
-    const outcome = await Promise.race([api.exited, new Promise((resolve) => setTimeout(resolve, 30_000, 'still running'))]);
+    let giveUp: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([api.exited, new Promise((resolve) => (giveUp = setTimeout(resolve, 30_000, 'still running')))]);
+    // Cleared once decided: a pending 30 s timer would keep jest from exiting after the run.
+    clearTimeout(giveUp);
     if (outcome === 'still running') await api.kill();
     expect(outcome).toEqual({ code: 0, signal: null });
   });
@@ -148,11 +149,18 @@ describe('server.js', () => {
 });
 
 /** A TCP server on 127.0.0.1 that accepts connections and never answers (a hung dependency). */
-async function startBlackHole(): Promise<{ held: Socket[]; blackHole: Server; blackHolePort: number }> {
+async function startBlackHole(): Promise<{ readonly port: number; readonly held: Socket[]; close(): Promise<void> }> {
   const held: Socket[] = [];
-  const blackHole = createServer((socket) => held.push(socket));
-  await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
-  return { held, blackHole, blackHolePort: (blackHole.address() as { port: number }).port };
+  const server = createServer((socket) => held.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    held,
+    close() {
+      for (const socket of held) socket.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 function get(url: string, agent: Agent): Promise<number> {
