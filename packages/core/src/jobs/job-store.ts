@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../errors';
 import { IDEMPOTENCY_KEY_RETENTION_HOURS, JOB_RETENTION_DAYS } from '../resources';
-import { isFinal, type EmailAttempt, type ExportDelivery, type ExportFileFacts, type ExportJob, type JobTrigger } from './job';
+import { isFinal, JOB_ID_PATTERN, type EmailAttempt, type ExportDelivery, type ExportFileFacts, type ExportJob, type JobTrigger } from './job';
 
 export interface JobStoreOptions {
   readonly client: DynamoDBClient;
@@ -520,14 +520,39 @@ function encodeCursor(key: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
+const CURSOR_FIELDS = ['createdAt', 'id', 'userId'].join();
+const JOB_ID = new RegExp(JOB_ID_PATTERN);
+/** Date#toISOString, which is how the store writes createdAt. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * The cursor is the byUser index's LastEvaluatedKey as encodeCursor() wrote
+ * it. Only that exact shape is accepted — the three key fields, each of the
+ * form the store writes (DynamoDB refuses an empty key attribute), `userId`
+ * the caller's — so a cursor only pages through its own user's jobs and
+ * anything else is an InvalidCursorError, never a failed query.
+ */
 function decodeCursor(cursor: string, userId: string): Record<string, unknown> {
+  const bytes = Buffer.from(cursor, 'base64url');
+  let key: unknown;
   try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-    // A cursor only pages through its own user's jobs.
-    if (key.userId !== userId || typeof key.id !== 'string' || typeof key.createdAt !== 'string') throw new Error();
-    return { id: key.id, userId: key.userId, createdAt: key.createdAt };
+    // Buffer.from skips characters outside the alphabet: only what we issued round-trips.
+    if (bytes.toString('base64url') === cursor) key = JSON.parse(bytes.toString('utf8'));
   } catch {
-    throw new InvalidCursorError();
+    key = undefined;
   }
+  if (!key || typeof key !== 'object' || Array.isArray(key)) throw new InvalidCursorError();
+  const { id, userId: owner, createdAt } = key as Record<string, unknown>;
+  const valid =
+    Object.keys(key).sort().join() === CURSOR_FIELDS &&
+    userId !== '' &&
+    owner === userId &&
+    typeof id === 'string' &&
+    JOB_ID.test(id) &&
+    typeof createdAt === 'string' &&
+    ISO_TIMESTAMP.test(createdAt) &&
+    Number.isFinite(Date.parse(createdAt));
+  if (!valid) throw new InvalidCursorError();
+  return { id, userId: owner, createdAt };
 }
 

@@ -11,6 +11,9 @@ export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 export type JobTrigger = 'api' | 'schedule';
 
+/** The alphabet and length of job ids (UUIDs, `sched-<schedule id>-<time>`), as a JSON-schema pattern. */
+export const JOB_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,200}$';
+
 export interface ExportFileFacts {
   /** S3 object key of the CSV file. */
   readonly key: string;

@@ -20,7 +20,6 @@ import {
   ValidationFailedError,
 } from '../../errors';
 import { exportPath, hasFile, toJobResource, type ExportJobResource } from './job-resource';
-import { checkListCursor } from './list-cursor';
 import {
   createExportSchema,
   downloadExportSchema,
@@ -95,7 +94,6 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
     { schema: listExportsSchema, ...read },
     async (request) => {
       const { limit, cursor } = request.query;
-      if (cursor !== undefined) checkListCursor(cursor, request.user.userId);
       try {
         const page = await app.jobStore.listForUser(request.user.userId, { limit, cursor });
         return {

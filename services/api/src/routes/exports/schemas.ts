@@ -1,3 +1,4 @@
+import { JOB_ID_PATTERN } from '@memberships/core';
 import {
   bodyProblemResponses,
   commonProblemResponses,
@@ -6,8 +7,6 @@ import {
   retryAfterHeader,
 } from '../../schemas/problem';
 
-/** Same alphabet and length as core's job ids, so a malformed id is a 400, not a lookup. */
-export const JOB_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,200}$';
 export const IDEMPOTENCY_KEY_PATTERN = '^[A-Za-z0-9_.:-]{1,200}$';
 export const EXPORT_REQUEST_HEADER = 'export-request';
 
