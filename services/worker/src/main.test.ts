@@ -92,6 +92,17 @@ describe('worker process', () => {
     expect(await env.waitForEmails(user.email, 1, job.id)).toHaveLength(1);
   });
 
+  it('exits when the process that started it dies, although its log output then has nowhere to go', async () => {
+    const worker = await spawnWorker({ LOG_LEVEL: 'debug' });
+    // What the parent's death does: every pipe to it closes (parent-watch on fd 3 then sends
+    // SIGTERM), so each log line written on the way out fails with EPIPE.
+    for (const stream of worker.process.stdio) stream?.destroy();
+    let giveUp: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([worker.exited, new Promise((resolve) => (giveUp = setTimeout(resolve, 30_000, 'still running')))]);
+    clearTimeout(giveUp);
+    expect(outcome).toEqual({ code: 0, signal: null });
+  });
+
   it('reports the Node version it runs on at start, and the AWS SDK prints no Node-version warning', async () => {
     const worker = await spawnWorker();
 
