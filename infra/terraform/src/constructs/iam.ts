@@ -41,8 +41,11 @@ export interface ServiceRoleProps {
   readonly servicePrincipal: string;
   /** The account the calling service acts for (confused-deputy guard). */
   readonly sourceAccount: string;
-  /** Optional `aws:SourceArn` pattern narrowing which resource of that service may assume the role. */
-  readonly sourceArnLike?: string;
+  /**
+   * Optional `aws:SourceArn` the calling service presents, narrowing which of its resources may
+   * assume the role (EventBridge Scheduler: the schedule group's ARN).
+   */
+  readonly sourceArn?: string;
   readonly statements: readonly PolicyStatement[];
 }
 
@@ -60,7 +63,7 @@ export class ServiceRole extends Construct {
         principals: [{ type: 'Service', identifiers: [props.servicePrincipal] }],
         conditions: [
           { test: 'StringEquals', variable: 'aws:SourceAccount', values: [props.sourceAccount] },
-          ...(props.sourceArnLike ? [{ test: 'ArnLike', variable: 'aws:SourceArn', values: [props.sourceArnLike] }] : []),
+          ...(props.sourceArn ? [{ test: 'ArnEquals', variable: 'aws:SourceArn', values: [props.sourceArn] }] : []),
         ],
       },
     ]);
@@ -105,8 +108,9 @@ export const TABLE_ACCESS: Readonly<Record<'api' | 'worker', Readonly<Record<Tab
     users: ['GetItem', 'PutItem'],
     // Issue, rotate (conditional update + put + family check in one transaction), revoke.
     refreshTokens: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'],
-    // Fixed-window counters per account and per client address.
-    loginAttempts: ['GetItem', 'UpdateItem', 'DeleteItem'],
+    // Fixed-window counters per account and per client address: a conditional Put opens a
+    // window, an Update counts in it, a Delete clears the account's on success.
+    loginAttempts: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
     // Schedule CRUD, with the per-user count item written in the same transaction.
     // The reconciler scans the table for records whose Scheduler schedule is missing.
     exportSchedules: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'ConditionCheckItem'],
@@ -188,9 +192,11 @@ export class TaskIam extends Construct {
           resources: [`arn:${deployment.partition}:scheduler:${deployment.region}:${deployment.accountId}:schedule/${props.scheduleGroupName}/*`],
         },
         {
+          // ListSchedules supports no resource-level permission (Service Authorization Reference:
+          // no resource type), so IAM only matches it against "*"; the reconciler passes GroupName.
           sid: 'ListExportSchedules',
           actions: ['scheduler:ListSchedules'],
-          resources: [`arn:${deployment.partition}:scheduler:${deployment.region}:${deployment.accountId}:schedule-group/${props.scheduleGroupName}`],
+          resources: ['*'],
         },
         {
           // Creating a schedule hands it the delivery role; only that role may be passed, only to the Scheduler.

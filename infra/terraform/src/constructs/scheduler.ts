@@ -6,13 +6,16 @@ import { ServiceRole } from './iam';
 export interface SchedulerProps {
   readonly deployment: Deployment;
   readonly queueArn: string;
+  /** Every schedule names this queue as its dead-letter target; Scheduler sends there with the same role. */
+  readonly deadLetterQueueArn: string;
 }
 
 /**
  * Monthly export subscriptions (issue 5): one EventBridge Scheduler schedule
  * per subscription lives in this group and targets the export queue through
  * this role. The role can do exactly one thing, send messages to the export
- * queue, and only schedules of this group in this account may assume it.
+ * queue (and its dead-letter queue), and only schedules of this group in this
+ * account may assume it.
  */
 export class Scheduler extends Construct {
   readonly group: SchedulerScheduleGroup;
@@ -31,8 +34,15 @@ export class Scheduler extends Construct {
       description: 'Assumed by EventBridge Scheduler to deliver export schedules to the export queue.',
       servicePrincipal: 'scheduler.amazonaws.com',
       sourceAccount: deployment.accountId,
-      sourceArnLike: `arn:${deployment.partition}:scheduler:${deployment.region}:${deployment.accountId}:schedule/${groupName}/*`,
-      statements: [{ sid: 'DeliverToExportQueue', actions: ['sqs:SendMessage'], resources: [props.queueArn] }],
+      // AWS's confused-deputy guidance for EventBridge Scheduler: aws:SourceArn is the schedule
+      // group's ARN (not a schedule's), with aws:SourceAccount.
+      // https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
+      sourceArn: this.group.arn,
+      statements: [
+        { sid: 'DeliverToExportQueue', actions: ['sqs:SendMessage'], resources: [props.queueArn] },
+        // A tick Scheduler cannot deliver goes to the DLQ, sent with this role (Scheduler's DLQ docs).
+        { sid: 'DeadLetterUndeliveredTicks', actions: ['sqs:SendMessage'], resources: [props.deadLetterQueueArn] },
+      ],
     });
   }
 }

@@ -24,6 +24,7 @@ import {
 /** Actions AWS only authorises on Resource "*"; each one named with its reason. */
 const ACTIONS_ONLY_ON_ANY_RESOURCE: Readonly<Record<string, string>> = {
   'ecr:GetAuthorizationToken': 'the registry login token is account-wide, it has no resource ARN',
+  'scheduler:ListSchedules': 'the Service Authorization Reference lists no resource type for it',
 };
 
 const synthesized = new Map<string, SynthesizedStack>(environments.map((env) => [env.name, synthesize(env)]));
@@ -374,14 +375,19 @@ describe.each(cases)('%s stack', (_name, env) => {
       }
     });
 
-    it('scheduler role: only sqs:SendMessage to the export queue, assumable only by schedules of its group', () => {
+    it('scheduler role: only sqs:SendMessage to the export queue and its DLQ, assumable only by its schedule group', () => {
       const permissions = documents.get(documentName(resourceAt(synth, 'aws_iam_role_policy', 'scheduler/target-role/policy').body.policy)!)!;
-      expect(permissions).toEqual([expect.objectContaining({ effect: 'Allow', actions: ['sqs:SendMessage'], resources: [queueArn] })]);
+      const dlqArn = ref('aws_sqs_queue', resourceAt(synth, 'aws_sqs_queue', 'export-queue/dead-letter-queue').name, 'arn');
+      expect(permissions).toEqual([
+        expect.objectContaining({ effect: 'Allow', actions: ['sqs:SendMessage'], resources: [queueArn] }),
+        expect.objectContaining({ effect: 'Allow', actions: ['sqs:SendMessage'], resources: [dlqArn] }),
+      ]);
       const trust = documents.get(documentName(resourceAt(synth, 'aws_iam_role', 'scheduler/target-role/role').body.assume_role_policy)!)!;
       expect(trust[0]?.principals).toEqual([{ type: 'Service', identifiers: ['scheduler.amazonaws.com'] }]);
-      expect(trust[0]?.condition).toContainEqual(
-        expect.objectContaining({ test: 'ArnLike', variable: 'aws:SourceArn', values: [expect.stringContaining(`:schedule/${names.scheduleGroup}/*`)] }),
-      );
+      // Scheduler presents the schedule group's ARN as aws:SourceArn, never a schedule's.
+      const groupArn = ref('aws_scheduler_schedule_group', resourceAt(synth, 'aws_scheduler_schedule_group', 'scheduler/schedule-group').name, 'arn');
+      expect(trust[0]?.condition).toContainEqual({ test: 'ArnEquals', variable: 'aws:SourceArn', values: [groupArn] });
+      expect(trust[0]?.condition).toContainEqual(expect.objectContaining({ test: 'StringEquals', variable: 'aws:SourceAccount' }));
       // The group is the one core names, which is the one the API is told to create schedules in.
       expect(resourceAt(synth, 'aws_scheduler_schedule_group', 'scheduler/schedule-group').body.name).toBe(names.scheduleGroup);
     });

@@ -100,7 +100,11 @@ export class PlatformStack extends TerraformStack {
       domain: this.inputs.emailDomain,
       hostedZoneId: this.inputs.hostedZoneId,
     });
-    this.scheduler = new Scheduler(this, 'scheduler', { deployment, queueArn: this.exportQueue.queue.arn });
+    this.scheduler = new Scheduler(this, 'scheduler', {
+      deployment,
+      queueArn: this.exportQueue.queue.arn,
+      deadLetterQueueArn: this.exportQueue.deadLetterQueue.arn,
+    });
     this.observability = new Observability(this, 'observability', { deployment, alarmEmail: this.inputs.alarmEmail });
 
     this.iam = new TaskIam(this, 'iam', {
