@@ -49,10 +49,20 @@ export class EnvReader {
 
   /**
    * AWS_REGION and the SDK's own per-service endpoint variables
-   * (AWS_ENDPOINT_URL_DYNAMODB, _SQS, _S3, _SESV2, _SCHEDULER): unset in
-   * production (regional endpoints), emulator URLs locally.
+   * (AWS_ENDPOINT_URL_DYNAMODB, _SQS, _S3, _SESV2, _SCHEDULER,
+   * _SECRETS_MANAGER): unset in production (regional endpoints), emulator URLs
+   * locally. AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, when both are set,
+   * are the service's static keys (local platform and tests); in AWS neither
+   * is set and the SDK uses the task role. AWS_SESSION_TOKEN goes with them
+   * when set (temporary keys).
    */
   awsSettings(): AwsClientSettings {
+    const accessKeyId = this.optionalString('AWS_ACCESS_KEY_ID');
+    const secretAccessKey = this.optionalString('AWS_SECRET_ACCESS_KEY');
+    const sessionToken = this.optionalString('AWS_SESSION_TOKEN');
+    if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+      this.problems.push('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together');
+    }
     return {
       region: this.string('AWS_REGION'),
       endpoints: {
@@ -61,7 +71,9 @@ export class EnvReader {
         s3: this.optionalUrl('AWS_ENDPOINT_URL_S3'),
         ses: this.optionalUrl('AWS_ENDPOINT_URL_SESV2'),
         scheduler: this.optionalUrl('AWS_ENDPOINT_URL_SCHEDULER'),
+        secretsManager: this.optionalUrl('AWS_ENDPOINT_URL_SECRETS_MANAGER'),
       },
+      ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
     };
   }
 

@@ -12,7 +12,16 @@ export interface AwsClientSettings {
     readonly s3?: string | undefined;
     readonly ses?: string | undefined;
     readonly scheduler?: string | undefined;
+    readonly secretsManager?: string | undefined;
   };
+  /**
+   * Static keys from the service's own configuration (AWS_ACCESS_KEY_ID and
+   * AWS_SECRET_ACCESS_KEY in the environment it was given). Unset in AWS: the
+   * SDK's default chain then finds the task role's credentials. Locally each
+   * service process has its own pair, which the local IAM gate maps to that
+   * service's role.
+   */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string } | undefined;
 }
 
 /**
@@ -39,6 +48,8 @@ export function clientOptions(
   return {
     region: settings.region,
     ...(endpoint ? { endpoint } : {}),
+    // A fresh object per client: the SDK annotates the credentials it is given.
+    ...(settings.credentials ? { credentials: { ...settings.credentials } } : {}),
     // S3 emulators and custom endpoints are addressed path-style (`/bucket/key`).
     ...(service === 's3' && endpoint ? { forcePathStyle: true } : {}),
     requestHandler: {
