@@ -29,6 +29,7 @@ export default async function globalSetup(): Promise<void> {
     AWS_ENDPOINT_URL_S3: aws.value.endpoints.s3,
     AWS_ENDPOINT_URL_SESV2: aws.value.endpoints.ses,
     AWS_ENDPOINT_URL_SCHEDULER: aws.value.endpoints.scheduler,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.value.endpoints.secretsManager,
     DATABASE_URL: postgres.value.url,
   });
   // A session token or profile from the developer's shell would be sent along with the local keys.
