@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { loadConfig, SHUTDOWN_MARGIN_SECONDS } from './config';
+import { DEFAULT_HEARTBEAT_FILE } from './health-check-heartbeat';
 import { createWorker } from './worker';
 
 /**
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
     // Presigned links are bearer credentials for the file; the database URL may carry a password.
     redact: ['downloadUrl', 'databaseUrl', '*.downloadUrl', '*.databaseUrl'],
   });
-  const worker = createWorker(config, logger);
+  const worker = createWorker(config, logger, { heartbeatFile: DEFAULT_HEARTBEAT_FILE });
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

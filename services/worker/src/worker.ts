@@ -11,6 +11,7 @@ import { leaseMsFor, SHUTDOWN_MARGIN_SECONDS, type WorkerConfig } from './config
 import { ExportConsumer } from './consumer';
 import { ExportHandler } from './export-handler';
 import { ExportFileStore } from './file-store';
+import { beatOnConsumerCalls, HeartbeatFile, heartbeatMaxGapMs } from './health-check-heartbeat';
 import { ExportMailer } from './mailer';
 
 export interface Worker {
@@ -23,16 +24,25 @@ export interface Worker {
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface WorkerOptions {
+  /** Heartbeat file for the container health check (health-check.ts); unset: none is written. */
+  readonly heartbeatFile?: string;
+}
+
 /**
  * Wires the worker from its configuration: AWS SDK clients (endpoints from
  * config, so the same code runs against AWS and the local emulators), the
  * PostgreSQL pool, the stores, the handler and the consumer.
  */
-export function createWorker(config: WorkerConfig, logger: Logger): Worker {
+export function createWorker(config: WorkerConfig, logger: Logger, options: WorkerOptions = {}): Worker {
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const log = logger.child({ workerId });
   const dynamodb = new DynamoDBClient(clientOptions(config.aws, 'dynamodb', config.awsTimeouts));
   const sqs = new SQSClient(clientOptions(config.aws, 'sqs', config.awsTimeouts));
+  if (options.heartbeatFile) {
+    const heartbeat = new HeartbeatFile(options.heartbeatFile, heartbeatMaxGapMs(config));
+    beatOnConsumerCalls(sqs, heartbeat, (error) => log.warn({ err: error }, 'could not write the heartbeat file'));
+  }
   const s3 = new S3Client(clientOptions(config.aws, 's3', config.awsTimeouts));
   // SendEmail is not idempotent: the SDK's own retry of a request whose answer was lost sends a second
   // email. One try per attempt; the handler decides about a retry knowing what was recorded on the job.
