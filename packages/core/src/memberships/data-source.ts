@@ -1,9 +1,15 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
+import { credentialPoolDriver, type AuthenticationRetry, type RotatingPassword } from './database-credentials';
+import { DEFAULT_DATABASE_ROLES, type DatabaseRoleNames } from './database-roles';
 import { Membership } from './membership.entity';
 import { CreateMemberships1764000000000 } from './migrations/1764000000000-create-memberships';
+import { createServiceRolesMigration } from './migrations/1764100000000-create-service-roles';
 
-export const migrations = [CreateMemberships1764000000000];
+/** Every migration, in order; the roles migration creates and grants to these role names. */
+export function migrationsFor(roles: DatabaseRoleNames = DEFAULT_DATABASE_ROLES) {
+  return [CreateMemberships1764000000000, createServiceRolesMigration(roles)];
+}
 
 export interface DatabaseOptions {
   readonly url: string;
@@ -18,6 +24,11 @@ export interface DatabaseOptions {
   readonly queryTimeoutMs?: number;
   /** The server ends a session left idle inside a transaction (`idle_in_transaction_session_timeout`). Default 60 s. */
   readonly idleInTransactionTimeoutMs?: number;
+  /** The password from the role's secret, re-read when PostgreSQL refuses it. Unset: the URL's. */
+  readonly rotatingPassword?: RotatingPassword | undefined;
+  readonly authenticationRetry?: AuthenticationRetry;
+  /** Role names the roles migration uses (migrate only). Default DEFAULT_DATABASE_ROLES. */
+  readonly roles?: DatabaseRoleNames;
 }
 
 /**
@@ -40,7 +51,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     type: 'postgres',
     url: options.url,
     entities: [Membership],
-    migrations,
+    migrations: migrationsFor(options.roles),
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,
     migrationsRun: false,
@@ -50,5 +61,6 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     connectTimeoutMS: options.connectTimeoutMs ?? 5000,
     // Passed to the pg pool: no query may wait forever on a database that hangs.
     extra: postgresTimeouts(options),
+    ...(options.rotatingPassword ? { driver: credentialPoolDriver(options.rotatingPassword, options.authenticationRetry) } : {}),
   });
 }
