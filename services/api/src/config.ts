@@ -52,8 +52,10 @@ export interface ApiConfig {
   readonly schedules: ScheduleSettings;
   readonly exportQueueUrl: string;
   readonly exportBucket: string;
-  /** PostgreSQL URL; the API only uses it for the readiness check. */
+  /** PostgreSQL URL (user = the API's role); the API only uses it for the readiness check. */
   readonly databaseUrl: string;
+  /** DATABASE_SECRET_ARN: the API role's secret (`{"username","password"}`); unset: DATABASE_URL's password. */
+  readonly databaseSecretArn: string | undefined;
   readonly jwt: JwtConfig;
   /** Lifetime of a presigned download URL (DOWNLOAD_URL_TTL_SECONDS, default 300). */
   readonly downloadUrlTtlSeconds: number;
@@ -178,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     exportQueueUrl: read.url('EXPORT_QUEUE_URL'),
     exportBucket: read.string('EXPORT_BUCKET'),
     databaseUrl: read.url('DATABASE_URL'),
+    databaseSecretArn: read.optionalString('DATABASE_SECRET_ARN'),
     jwt: {
       privateKey: privateKeyPem,
       publicKey: publicKeyPem,

@@ -1,4 +1,4 @@
-import { ConfigError, EnvReader, queues, type AwsClientSettings, type AwsTimeouts } from '@memberships/core';
+import { checkDatabaseRoleNames, ConfigError, DEFAULT_DATABASE_ROLES, EnvReader, queues, type AwsClientSettings, type AwsTimeouts } from '@memberships/core';
 import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress-reporter';
 
 /**
@@ -20,7 +20,10 @@ export interface WorkerConfig {
   readonly exportBucket: string;
   /** SSE-KMS key for export files; unset = SSE-S3 (AES256). */
   readonly exportKmsKeyId: string | undefined;
+  /** Who and where (user = the worker's role); its password, if any, is used only without databaseSecretArn. */
   readonly databaseUrl: string;
+  /** DATABASE_SECRET_ARN: the worker role's secret (`{"username","password"}`), re-read after a rotation. */
+  readonly databaseSecretArn: string | undefined;
   /** Deadlines of PostgreSQL: connecting, one statement (server side), one query (client side), idle in a transaction. */
   readonly database: {
     readonly connectTimeoutMs: number;
@@ -109,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     exportBucket: read.string('EXPORT_BUCKET'),
     exportKmsKeyId: read.optionalString('EXPORT_KMS_KEY_ID'),
     databaseUrl: read.url('DATABASE_URL'),
+    databaseSecretArn: read.optionalString('DATABASE_SECRET_ARN'),
     database: {
       connectTimeoutMs: read.integer('DATABASE_CONNECT_TIMEOUT_SECONDS', 5, { min: 1, max: 300 }) * 1000,
       statementTimeoutMs: statementTimeoutSeconds * 1000,
@@ -160,4 +164,45 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
  */
 export function leaseMsFor(config: Pick<WorkerConfig, 'visibilityTimeoutSeconds' | 'heartbeatIntervalSeconds'>): number {
   return (config.visibilityTimeoutSeconds - config.heartbeatIntervalSeconds) * 1000;
+}
+
+/** The `migrate` task's configuration (services/worker/src/migrate.ts). */
+export interface MigrateConfig {
+  readonly aws: AwsClientSettings;
+  readonly awsTimeouts: AwsTimeouts;
+  /** DATABASE_URL: the database as its master user (the user name may come from the master secret). */
+  readonly databaseUrl: string;
+  /** DATABASE_MASTER_SECRET_ARN: the RDS-managed master secret; unset: the URL's password (local platform). */
+  readonly masterSecretArn: string | undefined;
+  readonly connectTimeoutMs: number;
+  /** Role names (DATABASE_API_ROLE, DATABASE_WORKER_ROLE) and their secrets (DATABASE_API_SECRET_ARN, DATABASE_WORKER_SECRET_ARN). */
+  readonly roles: { readonly api: { readonly role: string; readonly secretId: string }; readonly worker: { readonly role: string; readonly secretId: string } };
+  readonly logLevel: string;
+}
+
+export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): MigrateConfig {
+  const read = new EnvReader(env);
+  const config: MigrateConfig = {
+    aws: read.awsSettings(),
+    awsTimeouts: {
+      connectionTimeoutMs: read.integer('AWS_CONNECT_TIMEOUT_SECONDS', 3, { min: 1, max: 60 }) * 1000,
+      requestTimeoutMs: read.integer('AWS_REQUEST_TIMEOUT_SECONDS', 30, { min: 1, max: 900 }) * 1000,
+    },
+    databaseUrl: read.url('DATABASE_URL'),
+    masterSecretArn: read.optionalString('DATABASE_MASTER_SECRET_ARN'),
+    connectTimeoutMs: read.integer('DATABASE_CONNECT_TIMEOUT_SECONDS', 10, { min: 1, max: 300 }) * 1000,
+    roles: {
+      api: { role: read.string('DATABASE_API_ROLE', DEFAULT_DATABASE_ROLES.api), secretId: read.string('DATABASE_API_SECRET_ARN') },
+      worker: { role: read.string('DATABASE_WORKER_ROLE', DEFAULT_DATABASE_ROLES.worker), secretId: read.string('DATABASE_WORKER_SECRET_ARN') },
+    },
+    logLevel: read.string('LOG_LEVEL', 'info'),
+  };
+  read.done();
+  try {
+    checkDatabaseRoleNames({ api: config.roles.api.role, worker: config.roles.worker.role });
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  - ${(error as Error).message}`);
+  }
+  if (!LOG_LEVELS.includes(config.logLevel)) throw new ConfigError(`Invalid configuration:\n  - LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${config.logLevel}"`);
+  return Object.freeze(config);
 }

@@ -4,8 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { clientOptions, JobStore, postgresTimeouts, ScheduleStore, UserStore } from '@memberships/core';
-import { Pool } from 'pg';
+import { clientOptions, CredentialPool, JobStore, postgresTimeouts, ScheduleStore, serviceRotatingPassword, UserStore } from '@memberships/core';
 import type { Logger } from 'pino';
 import { leaseMsFor, SHUTDOWN_MARGIN_SECONDS, type WorkerConfig } from './config';
 import { ExportConsumer } from './consumer';
@@ -48,7 +47,11 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
   // email. One try per attempt; the handler decides about a retry knowing what was recorded on the job.
   const ses = new SESv2Client({ ...clientOptions(config.aws, 'ses', config.awsTimeouts), maxAttempts: 1 });
   // One export at a time per worker: the COPY's connection plus one spare.
-  const pool = new Pool({
+  // With DATABASE_SECRET_ARN the password comes from the role's secret, read at the first connection
+  // (not at start-up: the secret may still be empty) and re-read when a rotation made it stale.
+  const rotatingPassword = serviceRotatingPassword({ url: config.databaseUrl, secretArn: config.databaseSecretArn, aws: config.aws, awsTimeouts: config.awsTimeouts });
+  const pool = new CredentialPool({
+    rotatingPassword,
     connectionString: config.databaseUrl,
     max: 2,
     connectionTimeoutMillis: config.database.connectTimeoutMs,
@@ -114,6 +117,7 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
         // pool.end() waits for every checked-out connection; one stuck in a hung query must not hold the exit.
         await Promise.race([pool.end().catch(() => undefined), sleep(SHUTDOWN_MARGIN_SECONDS * 1000)]);
         for (const client of [dynamodb, sqs, s3, ses]) client.destroy();
+        rotatingPassword?.close();
         log.info('worker stopped');
       })();
       return stopped;

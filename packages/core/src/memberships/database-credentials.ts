@@ -55,6 +55,8 @@ export interface RotatingPasswordOptions {
   readonly fetch: () => Promise<DatabaseSecret>;
   /** The user the connections log in as (DATABASE_URL's); the secret must be for the same user. */
   readonly username: string;
+  /** Releases what `fetch` holds (its Secrets Manager client); called by close(). */
+  readonly close?: () => void;
 }
 
 /**
@@ -88,6 +90,11 @@ export class RotatingPassword {
   /** Drops the cached value: the next connection reads the secret again. */
   invalidate(): void {
     this.current = undefined;
+  }
+
+  /** When the process is done with the database. */
+  close(): void {
+    this.options.close?.();
   }
 }
 
@@ -195,8 +202,7 @@ export interface ServiceDatabaseCredentials {
 
 /**
  * The RotatingPassword for a service's database login, or undefined when it
- * has no secret. The Secrets Manager client is created here and lives as long
- * as the process.
+ * has no secret. The Secrets Manager client is created here; close() destroys it.
  */
 export function serviceRotatingPassword(options: ServiceDatabaseCredentials): RotatingPassword | undefined {
   if (!options.secretArn) return undefined;
@@ -204,5 +210,5 @@ export function serviceRotatingPassword(options: ServiceDatabaseCredentials): Ro
   if (!username) throw new DatabaseCredentialsError('DATABASE_URL must name the user (the service role) when DATABASE_SECRET_ARN is set.');
   const client = databaseSecretsClient(options.aws, options.awsTimeouts);
   const secretArn = options.secretArn;
-  return new RotatingPassword({ username, fetch: () => readDatabaseSecret(client, secretArn) });
+  return new RotatingPassword({ username, fetch: () => readDatabaseSecret(client, secretArn), close: () => client.destroy() });
 }

@@ -1,4 +1,4 @@
-import { createDataSource } from '@memberships/core';
+import { createDataSource, serviceRotatingPassword } from '@memberships/core';
 import fp from 'fastify-plugin';
 
 type DataSource = ReturnType<typeof createDataSource>;
@@ -18,14 +18,24 @@ declare module 'fastify' {
 const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
- * PostgreSQL as the API sees it today: only the readiness check touches it.
+ * PostgreSQL as the API sees it today: only the readiness check touches it
+ * (so its role may connect and nothing more: no table, no write).
  * The connection is made on first use, not at start-up, so the API starts
  * (and serves liveness) while the database is still coming up; a failed
- * connection attempt is dropped and retried on the next check.
+ * connection attempt is dropped and retried on the next check. With
+ * DATABASE_SECRET_ARN the password is the role's secret, read at the first
+ * connection and re-read when PostgreSQL refuses it after a rotation.
  */
 export default fp(
   async (app) => {
     let connecting: Promise<DataSource> | undefined;
+    // One for the process: its cached password outlives a failed connection attempt, not a refused one.
+    const rotatingPassword = serviceRotatingPassword({
+      url: app.config.databaseUrl,
+      secretArn: app.config.databaseSecretArn,
+      aws: app.config.aws,
+      awsTimeouts: app.config.awsTimeouts,
+    });
 
     const connect = (): Promise<DataSource> => {
       connecting ??= (async () => {
@@ -34,6 +44,7 @@ export default fp(
           poolSize: 1,
           connectTimeoutMs: CONNECT_TIMEOUT_MS,
           applicationName: 'memberships-api',
+          rotatingPassword,
         });
         try {
           return await source.initialize();
@@ -56,6 +67,7 @@ export default fp(
     app.addHook('onClose', async () => {
       const source = await connecting?.catch(() => undefined);
       if (source?.isInitialized) await source.destroy();
+      rotatingPassword?.close();
     });
   },
   { name: 'database', dependencies: ['app-context'] },
