@@ -21,6 +21,7 @@ beforeAll(async () => {
 
 function environment(extra: Record<string, string | undefined> = {}): Record<string, string> {
   return serviceEnv({
+    identity: 'api',
     aws: resources.aws,
     names: resources.names,
     queueUrls: resources.queueUrls,

@@ -2,14 +2,17 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { clientOptions, type AwsClientSettings } from '@memberships/core';
+import { localCredentials, type LocalCredentials } from './iam-gate';
 
 /**
- * The emulators accept any credentials but the SDK must sign requests with
- * something. Giving local clients fixed ones means the SDK never walks its
- * credential chain (which could reach for a developer's real profile or the
- * instance metadata service on the network).
+ * The operator's keys: provisioning of the local resources and the test
+ * harness (what `terraform apply` and an administrator do in AWS). The IAM
+ * gate lets the operator do anything; the services sign with their own keys
+ * (serviceEnv), which it maps to their roles. Fixed keys also mean the SDK
+ * never walks its credential chain (which could reach for a developer's real
+ * profile or the instance metadata service on the network).
  */
-export const LOCAL_CREDENTIALS: { readonly accessKeyId: string; readonly secretAccessKey: string } = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_CREDENTIALS: LocalCredentials = localCredentials('operator');
 
 type Service = keyof AwsClientSettings['endpoints'];
 

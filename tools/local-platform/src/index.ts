@@ -37,7 +37,8 @@ export {
   type SeedOptions,
   type SeedResult,
 } from './seed';
-export { serviceEnv, spawnService, type RunningService, type ServiceEnvOptions, type SpawnServiceOptions } from './services';
+export { awsKeyEnvironment, LOCAL_SCHEDULER_ROLE_ARN, serviceEnv, spawnService, type RunningService, type ServiceEnvOptions, type SpawnServiceOptions } from './services';
+export { DENIALS_PATH, localCredentials, type DenialRecord, type LocalCredentials, type LocalIdentity } from './iam-gate';
 export {
   attachmentContent,
   clearEmails,

@@ -5,6 +5,7 @@ import { startFauxqs } from './emulators/fauxqs';
 import { startSchedulerStandIn } from './emulators/scheduler-local';
 import { startSecretsManagerLocal } from './emulators/secrets-manager-local';
 import { startSesLocal } from './emulators/ses-local';
+import { localCredentials, startLocalIamGate, type DenialRecord, type RunningIamGate } from './iam-gate';
 
 export interface LocalAwsOptions {
   /** Region the clients sign for (fauxqs puts it in queue ARNs). Default `us-east-1`. */
@@ -15,58 +16,120 @@ export interface LocalAwsOptions {
   readonly startTimeoutMs?: number;
   /** Receives every line an emulator prints, with the emulator's name. */
   readonly onLine?: (emulator: string, line: string) => void;
+  /**
+   * The IAM gate in front of the emulators (on by default): `endpoints` are
+   * then the gate's, and every call is evaluated against the policies
+   * infra/terraform synthesizes for the caller's role. `emailDomain` is the
+   * domain of the local sender address (the SES identity the policies name).
+   */
+  readonly iamGate?: { readonly emailDomain: string; readonly port?: number; readonly onDenial?: (denial: DenialRecord) => void } | false;
 }
+
+type LocalEndpoints = {
+  readonly dynamodb: string;
+  readonly sqs: string;
+  readonly s3: string;
+  readonly ses: string;
+  readonly scheduler: string;
+  readonly secretsManager: string;
+};
 
 /** The local AWS stand-ins; `region` + `endpoints` are AwsClientSettings for core's clientOptions(). */
 export interface LocalAws extends AwsClientSettings {
   readonly region: string;
-  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly s3: string; readonly ses: string; readonly scheduler: string; readonly secretsManager: string };
+  /** Where clients send requests: the IAM gate for every service, or the emulators themselves with `iamGate: false`. */
+  readonly endpoints: LocalEndpoints;
+  /** The emulators behind the gate (their non-AWS endpoints, e.g. the SES mailbox, are also reachable through it). */
+  readonly emulatorEndpoints: LocalEndpoints;
+  /** The running gate (its denials so far), unless `iamGate: false`. */
+  readonly iamGate: RunningIamGate | undefined;
   /** Stops every emulator and waits for them to exit. Safe to call twice. */
   stop(): Promise<void>;
 }
 
+/** Domain of the test suites' sender address (`exports@memberships.test`). */
+export const DEFAULT_EMAIL_DOMAIN = 'memberships.test';
+
 /**
- * Starts DynamoDB Local, fauxqs (SQS + S3 on one endpoint) and
- * aws-ses-v2-local and the Secrets Manager stand-in in parallel, then the EventBridge Scheduler stand-in (real clock), each in its own child process on 127.0.0.1.
- * If one fails to start, the others are stopped before the error is thrown.
+ * Starts DynamoDB Local, fauxqs (SQS + S3 on one endpoint), aws-ses-v2-local
+ * and the Secrets Manager stand-in in parallel, then the IAM gate in front of
+ * them (this process), then the EventBridge Scheduler stand-in (real clock),
+ * which delivers through the gate with the schedule role's credentials. Each
+ * emulator runs in its own child process on 127.0.0.1. If one fails to start,
+ * the others are stopped before the error is thrown.
  */
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   const common = (name: string) => ({
     startTimeoutMs: options.startTimeoutMs,
     onLine: options.onLine ? (line: string) => options.onLine?.(name, line) : undefined,
   });
+  const region = options.region ?? 'us-east-1';
   const results = await Promise.allSettled([
     startDynamoDbLocal({ ...common('dynamodb-local'), port: options.ports?.dynamodb }),
     startFauxqs({ ...common('fauxqs'), port: options.ports?.fauxqs }),
     startSesLocal({ ...common('ses-local'), port: options.ports?.ses }),
-    startSecretsManagerLocal({ ...common('secrets-manager-local'), port: options.ports?.secretsManager, region: options.region ?? 'us-east-1' }),
+    startSecretsManagerLocal({ ...common('secrets-manager-local'), port: options.ports?.secretsManager, region }),
   ]);
-  const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const started: { stop(): Promise<void> }[] = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
   if (failures.length > 0) {
     await Promise.allSettled(started.map((emulator) => emulator.stop()));
     throw failures[0];
   }
   const [dynamodb, fauxqs, ses, secretsManager] = started as [RunningEmulator, RunningEmulator, RunningEmulator, RunningEmulator];
-  const region = options.region ?? 'us-east-1';
-  let scheduler: RunningEmulator;
+  // Read by the gate at each request: the Scheduler's upstream is filled in once it runs.
+  const upstreams: Partial<Record<'dynamodb' | 'sqs' | 's3' | 'ses' | 'scheduler' | 'secretsmanager', string>> = {
+    dynamodb: dynamodb.endpoint,
+    sqs: fauxqs.endpoint,
+    s3: fauxqs.endpoint,
+    ses: ses.endpoint,
+    secretsmanager: secretsManager.endpoint,
+  };
   try {
-    // It fires into SQS, so it starts once fauxqs is up.
-    scheduler = await startSchedulerStandIn({ ...common('scheduler-local'), port: options.ports?.scheduler, region, sqsEndpoint: fauxqs.endpoint });
+    let iamGate: RunningIamGate | undefined;
+    if (options.iamGate !== false) {
+      iamGate = await startLocalIamGate({
+        upstreams,
+        emailDomain: options.iamGate?.emailDomain ?? DEFAULT_EMAIL_DOMAIN,
+        ...(options.iamGate?.port !== undefined ? { port: options.iamGate.port } : {}),
+        ...(options.iamGate?.onDenial ? { onDenial: options.iamGate.onDenial } : {}),
+      });
+      started.push(iamGate);
+    }
+    // It fires into SQS as the schedule role, so it starts once SQS (and the gate in front of it) is up.
+    const scheduler = await startSchedulerStandIn({
+      ...common('scheduler-local'),
+      port: options.ports?.scheduler,
+      region,
+      sqsEndpoint: iamGate?.endpoint ?? fauxqs.endpoint,
+      credentials: localCredentials('scheduler'),
+    });
+    started.push(scheduler);
+    upstreams.scheduler = scheduler.endpoint;
+    const emulatorEndpoints: LocalEndpoints = {
+      dynamodb: dynamodb.endpoint,
+      sqs: fauxqs.endpoint,
+      s3: fauxqs.endpoint,
+      ses: ses.endpoint,
+      scheduler: scheduler.endpoint,
+      secretsManager: secretsManager.endpoint,
+    };
+    const gate = iamGate?.endpoint;
+    let stopping: Promise<void> | undefined;
+    return {
+      region,
+      endpoints: gate ? { dynamodb: gate, sqs: gate, s3: gate, ses: gate, scheduler: gate, secretsManager: gate } : emulatorEndpoints,
+      emulatorEndpoints,
+      iamGate,
+      stop() {
+        stopping ??= stopAll(started);
+        return stopping;
+      },
+    };
   } catch (error) {
     await Promise.allSettled(started.map((emulator) => emulator.stop()));
     throw error;
   }
-  started.push(scheduler);
-  let stopping: Promise<void> | undefined;
-  return {
-    region,
-    endpoints: { dynamodb: dynamodb.endpoint, sqs: fauxqs.endpoint, s3: fauxqs.endpoint, ses: ses.endpoint, scheduler: scheduler.endpoint, secretsManager: secretsManager.endpoint },
-    stop() {
-      stopping ??= stopAll(started);
-      return stopping;
-    },
-  };
 }
 
 /** Stops all, even when one fails; rejects with the first failure after all have been tried. */

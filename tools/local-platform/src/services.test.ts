@@ -42,6 +42,7 @@ describe('serviceEnv', () => {
   it('maps endpoints, names, queue URLs and the database to the variables the services read', () => {
     const names = resourceNames('demo');
     const env = serviceEnv({
+      identity: 'worker',
       aws: {
         region: 'eu-west-1',
         endpoints: { dynamodb: 'http://127.0.0.1:1', sqs: 'http://127.0.0.1:2', s3: 'http://127.0.0.1:2', ses: 'http://127.0.0.1:3', scheduler: 'http://127.0.0.1:4' },
@@ -53,8 +54,9 @@ describe('serviceEnv', () => {
     });
     expect(env).toEqual({
       AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      // The worker's own keys, which the IAM gate maps to the worker's task role.
+      AWS_ACCESS_KEY_ID: 'LOCALWORKERTASK',
+      AWS_SECRET_ACCESS_KEY: 'local-secret-worker',
       AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1',
       AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:2',
       AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:2',
@@ -76,6 +78,7 @@ describe('serviceEnv', () => {
 
   it('passes no credentials or endpoints when the settings point at real AWS', () => {
     const env = serviceEnv({
+      identity: 'worker',
       aws: { region: 'eu-west-1', endpoints: {} },
       names: resourceNames('prod'),
       queueUrls: { exportQueueUrl: 'https://sqs/export', exportDlqUrl: 'https://sqs/dlq', exportQueueArn: 'arn:q', exportDlqArn: 'arn:d' },

@@ -1,15 +1,20 @@
 import type { ChildProcess } from 'node:child_process';
 import { tableEnvironment, type AwsClientSettings, type ResourceNames } from '@memberships/core';
-import { LOCAL_CREDENTIALS } from './aws-clients';
+import { localCredentials, type LocalIdentity } from './iam-gate';
 import { ProcessStartError } from './errors';
 import { childEnv, describeExit, ManagedProcess, type ExitInfo, type OutputStream } from './managed-process';
 import { builtFile } from './package-paths';
 import type { ProvisionedQueues } from './provision';
 
-/** The stand-in checks the role ARN's shape only; in AWS this is the role infra/terraform creates for the schedule group. */
-export const LOCAL_SCHEDULER_ROLE_ARN = 'arn:aws:iam::000000000000:role/local-export-scheduler';
+/**
+ * The stand-in checks the role ARN's shape only; in AWS this is the role infra/terraform creates for
+ * the schedule group (`<prefix>-scheduler`), which the IAM gate maps this name to for iam:PassRole.
+ */
+export const LOCAL_SCHEDULER_ROLE_ARN = 'arn:aws:iam::000000000000:role/local-scheduler';
 
 export interface ServiceEnvOptions {
+  /** Whose keys the process signs AWS requests with; the IAM gate evaluates them against that role's policies. */
+  readonly identity: LocalIdentity;
   readonly aws: AwsClientSettings;
   readonly names: ResourceNames;
   readonly queueUrls: ProvisionedQueues;
@@ -32,11 +37,12 @@ export function serviceEnv(options: ServiceEnvOptions): Record<string, string> {
   const usesEmulators = Object.values(aws.endpoints).some(Boolean);
   const env: Record<string, string | undefined> = {
     AWS_REGION: aws.region,
-    ...(usesEmulators ? { AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey } : {}),
+    ...(usesEmulators ? awsKeyEnvironment(options.identity) : {}),
     AWS_ENDPOINT_URL_DYNAMODB: aws.endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: aws.endpoints.sqs,
     AWS_ENDPOINT_URL_S3: aws.endpoints.s3,
     AWS_ENDPOINT_URL_SESV2: aws.endpoints.ses,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoints.secretsManager,
     ...tableEnvironment(names),
     EXPORT_QUEUE_URL: queueUrls.exportQueueUrl,
     EXPORT_DLQ_URL: queueUrls.exportDlqUrl,
@@ -51,6 +57,12 @@ export function serviceEnv(options: ServiceEnvOptions): Record<string, string> {
     ...options.extra,
   };
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of a local identity, for a service's environment. */
+export function awsKeyEnvironment(identity: LocalIdentity): { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string } {
+  const keys = localCredentials(identity);
+  return { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey };
 }
 
 export interface SpawnServiceOptions {

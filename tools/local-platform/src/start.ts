@@ -159,6 +159,7 @@ async function startPlatform(settings: StartSettings, platform: Platform, stoppe
       API_ENTRY,
       serviceEnv({
         ...common,
+        identity: 'api',
         extra: {
           HOST: '127.0.0.1',
           PORT: String(apiPort),
@@ -169,7 +170,7 @@ async function startPlatform(settings: StartSettings, platform: Platform, stoppe
       }),
       { name: 'api', readyUrl: `${apiUrl}/healthz`, onLine: forward('api'), keepLines: KEEP_LINES },
     ),
-    spawnService(WORKER_ENTRY, serviceEnv({ ...common, extra: { SES_FROM_ADDRESS } }), {
+    spawnService(WORKER_ENTRY, serviceEnv({ ...common, identity: 'worker', extra: { SES_FROM_ADDRESS } }), {
       name: 'worker',
       readyLine: (line) => line.includes('worker started'),
       onLine: forward('worker'),

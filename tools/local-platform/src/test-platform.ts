@@ -65,6 +65,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       path.join(REPO_ROOT, 'services', 'api', 'dist', 'server.js'),
       serviceEnv({
         ...common,
+        identity: 'api',
         extra: {
           HOST: '127.0.0.1',
           PORT: '0',
@@ -85,6 +86,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       path.join(REPO_ROOT, 'services', 'worker', 'dist', 'main.js'),
       serviceEnv({
         ...common,
+        identity: 'worker',
         extra: { SES_FROM_ADDRESS: 'exports@memberships.test', RECEIVE_WAIT_SECONDS: '1', ...options.workerEnv },
       }),
       { name: 'worker', readyLine: (line) => line.includes('"msg":"worker started"') },

@@ -9,6 +9,7 @@ import { ConfigError, EnvReader } from '@memberships/core';
  * |---|---|---|
  * | AWS_REGION | region of the SQS client and of schedule ARNs | us-east-1 |
  * | AWS_ENDPOINT_URL_SQS | the SQS endpoint schedules fire into (local emulator) | unset: real SQS, default credentials |
+ * | AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY | keys it delivers with (locally: the schedule role's, which the IAM gate recognises) | fixed local keys |
  * | SCHEDULER_CLOCK | `real` (wall clock, checked every tick) or `manual` (moved by POST /_test/clock) | real |
  * | SCHEDULER_TICK_MS | how often a real clock checks for due schedules | 1000 |
  * | SCHEDULER_START_TIME | ISO start time of a manual clock | now |
@@ -22,6 +23,7 @@ export interface RunnerConfig {
   readonly port: number;
   readonly region: string;
   readonly sqsEndpoint: string | undefined;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
   readonly clock: 'real' | 'manual';
   readonly tickMs: number;
   readonly startTime: Date | undefined;
@@ -34,8 +36,11 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env, args: readonly string[] = process.argv.slice(2)): RunnerConfig {
   const reader = new EnvReader(env);
+  const accessKeyId = reader.optionalString('AWS_ACCESS_KEY_ID');
+  const secretAccessKey = reader.optionalString('AWS_SECRET_ACCESS_KEY');
   const config = {
     region: reader.string('AWS_REGION', 'us-east-1'),
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
     sqsEndpoint: reader.optionalUrl('AWS_ENDPOINT_URL_SQS'),
     clock: reader.string('SCHEDULER_CLOCK', 'real'),
     tickMs: reader.integer('SCHEDULER_TICK_MS', 1000, { min: 1, max: 3_600_000 }),

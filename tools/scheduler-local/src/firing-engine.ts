@@ -223,7 +223,7 @@ export class FiringEngine {
     try {
       const fault = this.faults.take('InvokeTarget');
       if (fault) throw Object.assign(new Error(fault.message), { name: fault.errorType });
-      const sent = await this.targets.send(target.Arn, firing.body, { messageGroupId: target.SqsParameters?.MessageGroupId });
+      const sent = await this.targets.send(target.Arn, firing.body, { messageGroupId: target.SqsParameters?.MessageGroupId, sourceArn: sourceGroupArn(firing.scheduleArn) });
       this.remove(delivery);
       this.finish(firing, 'sent', { sentTimeMs: attemptTimeMs, messageId: sent.messageId, error: undefined });
       log.info({ queueUrl: sent.queueUrl, messageId: sent.messageId }, 'schedule fired');
@@ -253,7 +253,10 @@ export class FiringEngine {
   /** At-least-once delivery: the same event (same execution id and attempt number) arrives a second time. */
   private async duplicate(firing: MutableFiring, target: ScheduleTarget, log: Logger): Promise<void> {
     try {
-      const copy = await this.targets.send(target.Arn, firing.body ?? '{}', { messageGroupId: target.SqsParameters?.MessageGroupId });
+      const copy = await this.targets.send(target.Arn, firing.body ?? '{}', {
+        messageGroupId: target.SqsParameters?.MessageGroupId,
+        sourceArn: sourceGroupArn(firing.scheduleArn),
+      });
       firing.duplicateMessageId = copy.messageId;
       log.info({ messageId: copy.messageId }, 'event delivered a second time (injected DuplicateDelivery)');
     } catch (error) {
@@ -272,6 +275,7 @@ export class FiringEngine {
     try {
       // The dead-letter event: the body that could not be delivered, and why, as message attributes.
       const sent = await this.targets.send(target.DeadLetterConfig.Arn, firing.body ?? '{}', {
+        sourceArn: sourceGroupArn(firing.scheduleArn),
         attributes: {
           ERROR_CODE: code,
           ERROR_MESSAGE: reason.slice(0, 1000),
@@ -333,4 +337,9 @@ function describe(error: unknown): string {
 
 function compareIso(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `…:schedule/<group>/<name>` → `…:schedule-group/<group>`: what Scheduler presents as aws:SourceArn. */
+export function sourceGroupArn(scheduleArn: string): string {
+  return scheduleArn.replace(/:schedule\/([^/]+)\/[^/]+$/, ':schedule-group/$1');
 }

@@ -19,3 +19,4 @@ export { SchedulerLocalClient, type SchedulerLocalClientOptions } from './schedu
  * `node <runnerPath> [port]` (settings: README). Resolved from src too, so tests see the built file.
  */
 export const runnerPath: string = path.resolve(__dirname, '..', 'dist', 'runner.js');
+export { SOURCE_ARN_HEADER } from './sqs-target';

@@ -21,7 +21,11 @@ async function main(): Promise<void> {
   const logger = pino({ name: 'scheduler-local', level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
   const scheduler = await startSchedulerLocal({
     port: config.port,
-    sqs: { region: config.region, ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}) },
+    sqs: {
+      region: config.region,
+      ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
+      ...(config.credentials ? { credentials: config.credentials } : {}),
+    },
     clock: config.clock,
     tickMs: config.tickMs,
     ...(config.startTime ? { startTime: config.startTime } : {}),

@@ -17,17 +17,21 @@ export class SqsTargets {
 
   constructor(private readonly client: SQSClient) {}
 
-  async send(queueArn: string, body: string, options: { messageGroupId?: string; attributes?: Record<string, string> } = {}): Promise<SentMessage> {
+  async send(
+    queueArn: string,
+    body: string,
+    options: { messageGroupId?: string; attributes?: Record<string, string>; sourceArn?: string } = {},
+  ): Promise<SentMessage> {
     const queueUrl = await this.queueUrl(queueArn);
     try {
-      const { MessageId } = await this.client.send(
-        new SendMessageCommand({
-          QueueUrl: queueUrl,
-          MessageBody: body,
-          ...(options.messageGroupId !== undefined ? { MessageGroupId: options.messageGroupId } : {}),
-          ...(options.attributes ? { MessageAttributes: stringAttributes(options.attributes) } : {}),
-        }),
-      );
+      const command = new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: body,
+        ...(options.messageGroupId !== undefined ? { MessageGroupId: options.messageGroupId } : {}),
+        ...(options.attributes ? { MessageAttributes: stringAttributes(options.attributes) } : {}),
+      });
+      if (options.sourceArn) actingFor(command, options.sourceArn);
+      const { MessageId } = await this.client.send(command);
       if (!MessageId) throw new Error(`SendMessage to ${queueUrl} returned no MessageId`);
       return { queueUrl, messageId: MessageId };
     } catch (error) {
@@ -47,6 +51,25 @@ export class SqsTargets {
     this.queueUrls.set(queueArn, QueueUrl);
     return QueueUrl;
   }
+}
+
+/**
+ * Scheduler sends with the schedule's execution role, which it assumes
+ * presenting the schedule group's ARN as `aws:SourceArn`. The local IAM gate
+ * in front of the SQS emulator reads it from this header to evaluate the
+ * role's trust policy the way AWS does.
+ */
+export const SOURCE_ARN_HEADER = 'x-local-source-arn';
+
+function actingFor(command: SendMessageCommand, sourceArn: string): void {
+  command.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers[SOURCE_ARN_HEADER] = sourceArn;
+      return next(args);
+    },
+    { step: 'build', name: 'schedulerSourceArn' },
+  );
 }
 
 function stringAttributes(attributes: Record<string, string>): Record<string, MessageAttributeValue> {

@@ -1,6 +1,6 @@
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { AwsClientSettings, ResourceNames, Scope } from '@memberships/core';
-import { createUser, provisionTestResources, testDatabaseServerUrl, type CreatedUser } from '@memberships/local-platform';
+import { awsKeyEnvironment, createUser, LOCAL_SCHEDULER_ROLE_ARN, provisionTestResources, testDatabaseServerUrl, type CreatedUser } from '@memberships/local-platform';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app';
 import { loadConfig, type ApiConfig } from '../config';
@@ -55,7 +55,7 @@ export async function provisionTestPlatform(): Promise<TestPlatform> {
 }
 
 /** The stand-in checks only the shape of the role ARN; in AWS it is the role Terraform creates for the Scheduler. */
-export const TEST_SCHEDULER_ROLE_ARN = 'arn:aws:iam::000000000000:role/test-export-scheduler';
+export const TEST_SCHEDULER_ROLE_ARN = LOCAL_SCHEDULER_ROLE_ARN;
 
 /** The environment a deployment would give the API for `platform`. */
 export function apiEnvironment(
@@ -68,6 +68,8 @@ export function apiEnvironment(
     PORT: '0',
     LOG_LEVEL: 'silent',
     AWS_REGION: platform.aws.region,
+    // The API's own keys: the IAM gate evaluates its calls against the API task role's policies.
+    ...awsKeyEnvironment('api'),
     AWS_ENDPOINT_URL_DYNAMODB: platform.aws.endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: platform.aws.endpoints.sqs,
     AWS_ENDPOINT_URL_S3: platform.aws.endpoints.s3,

@@ -93,6 +93,7 @@ export class WorkerTestEnvironment {
   /** The worker's environment variables (the same set a deployment sets), plus `extra`. */
   env(extra: Record<string, string> = {}): Record<string, string> {
     return serviceEnv({
+      identity: 'worker',
       aws: this.aws,
       names: this.names,
       queueUrls: this.queues,

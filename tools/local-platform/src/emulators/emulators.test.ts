@@ -10,6 +10,7 @@ import type { RunningEmulator } from './emulator';
 import { startFauxqs } from './fauxqs';
 import { startSchedulerStandIn } from './scheduler-local';
 import { startSesLocal } from './ses-local';
+import { localCredentials } from '../iam-gate';
 import { eventually, isPortOpen, listeningAddresses, LOOPBACK_HEX } from '../test-support/network';
 
 const portOf = (url: string) => Number(new URL(url).port);
@@ -22,7 +23,7 @@ describe('local emulators', () => {
       const fauxqs = await startFauxqs();
       started.push(fauxqs);
       started.push(await startSesLocal());
-      started.push(await startSchedulerStandIn({ region: 'us-east-1', sqsEndpoint: fauxqs.endpoint }));
+      started.push(await startSchedulerStandIn({ region: 'us-east-1', sqsEndpoint: fauxqs.endpoint, credentials: localCredentials('scheduler') }));
       expect(started.map(({ name, nodeVersion }) => ({ name, nodeVersion }))).toEqual(
         ['fauxqs', 'ses-local', 'scheduler-local'].map((name) => ({ name, nodeVersion: `v${pinned}` })),
       );

@@ -1,5 +1,5 @@
 import { runnerPath } from '@memberships/scheduler-local';
-import { LOCAL_CREDENTIALS } from '../aws-clients';
+import type { LocalCredentials } from '../iam-gate';
 import { startEmulatorProcess, type EmulatorOptions, type RunningEmulator } from './emulator';
 
 /**
@@ -7,14 +7,17 @@ import { startEmulatorProcess, type EmulatorOptions, type RunningEmulator } from
  * process, on the real clock: it fires due schedules into the SQS emulator.
  * Tests that need to move time start their own in-process instance.
  */
-export function startSchedulerStandIn(options: EmulatorOptions & { readonly region: string; readonly sqsEndpoint: string }): Promise<RunningEmulator> {
+export function startSchedulerStandIn(
+  options: EmulatorOptions & { readonly region: string; readonly sqsEndpoint: string; readonly credentials: LocalCredentials },
+): Promise<RunningEmulator> {
   return startEmulatorProcess('scheduler-local', process.execPath, [runnerPath, String(options.port ?? 0)], {
     ...options,
     env: {
       AWS_REGION: options.region,
       AWS_ENDPOINT_URL_SQS: options.sqsEndpoint,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      // The schedule role's: it delivers as that role, as Scheduler does.
+      AWS_ACCESS_KEY_ID: options.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: options.credentials.secretAccessKey,
       SCHEDULER_CLOCK: 'real',
       LOG_LEVEL: 'warn',
     },

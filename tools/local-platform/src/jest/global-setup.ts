@@ -7,13 +7,17 @@
  * DATABASE_URL, when already set, names the PostgreSQL server to use instead
  * of an embedded one.
  */
-import { startLocalAws, stopAll } from '../local-aws';
+import type { DenialRecord } from '../iam-gate';
+import { DEFAULT_EMAIL_DOMAIN, startLocalAws, stopAll } from '../local-aws';
 import { startPostgres } from '../postgres';
 import { LOCAL_CREDENTIALS } from '../aws-clients';
 import { setRunningPlatform } from './running-platform';
 
 export default async function globalSetup(): Promise<void> {
-  const [aws, postgres] = await Promise.allSettled([startLocalAws(), startPostgres()]);
+  // The IAM gate prints each denial as it happens, with the caller, the call and the reason.
+  const onDenial = (denial: DenialRecord) =>
+    process.stderr.write(`iam-gate: denied ${denial.identity} ${denial.operation}: ${denial.reason}\n`);
+  const [aws, postgres] = await Promise.allSettled([startLocalAws({ iamGate: { emailDomain: DEFAULT_EMAIL_DOMAIN, onDenial } }), startPostgres()]);
   if (aws.status === 'rejected' || postgres.status === 'rejected') {
     await stopAll([aws, postgres].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
     throw aws.status === 'rejected' ? aws.reason : (postgres as PromiseRejectedResult).reason;
@@ -30,6 +34,8 @@ export default async function globalSetup(): Promise<void> {
     AWS_ENDPOINT_URL_SESV2: aws.value.endpoints.ses,
     AWS_ENDPOINT_URL_SCHEDULER: aws.value.endpoints.scheduler,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.value.endpoints.secretsManager,
+    // The emulators behind the gate, for tests that must reach one directly (e.g. a gate test of its own).
+    LOCAL_EMULATOR_ENDPOINTS: JSON.stringify(aws.value.emulatorEndpoints),
     DATABASE_URL: postgres.value.url,
   });
   // A session token or profile from the developer's shell would be sent along with the local keys.

@@ -20,6 +20,7 @@ beforeAll(async () => {
   const resources = await provisionTestResources();
   const keys = generateSigningKeys();
   const env = serviceEnv({
+    identity: 'api',
     aws: resources.aws,
     names: resources.names,
     queueUrls: resources.queueUrls,

@@ -1,0 +1,178 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { clientOptions, LoginThrottle, type AwsClientSettings } from '@memberships/core';
+import type { EnvironmentRoles, IamPolicy, ResolvedRole } from '@memberships/infra/dist/role-policies';
+import { SOURCE_ARN_HEADER } from '@memberships/scheduler-local';
+import { DEFAULT_EMAIL_DOMAIN } from '../local-aws';
+import { provisionTestResources, type TestResources } from '../testing';
+import { startIamGate, type RunningIamGate } from './gate-server';
+import { localCredentials, type LocalIdentity } from './identities';
+import { synthesizedEnvironmentRoles } from './index';
+import { PolicyEvaluator } from './policy-evaluator';
+
+/**
+ * The gate against the real emulators, with policies as infra/terraform
+ * synthesizes them — and with variants of them, to show that a policy missing
+ * one permission makes exactly the call that needs it fail with AccessDenied.
+ * Each test runs its own gate (the suite-wide one must record no denial).
+ */
+
+const emulators = JSON.parse(process.env.LOCAL_EMULATOR_ENDPOINTS ?? '{}') as Record<string, string>;
+const synthesized = synthesizedEnvironmentRoles(DEFAULT_EMAIL_DOMAIN);
+
+let resources: TestResources;
+const gates: RunningIamGate[] = [];
+
+beforeAll(async () => {
+  resources = await provisionTestResources();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(gates.map((gate) => gate.stop()));
+});
+
+async function gate(environments: readonly EnvironmentRoles[] = synthesized, now?: () => Date): Promise<RunningIamGate> {
+  const running = await startIamGate({
+    upstreams: { dynamodb: emulators.dynamodb, sqs: emulators.sqs, s3: emulators.s3, ses: emulators.ses },
+    evaluator: new PolicyEvaluator(environments),
+    ...(now ? { now } : {}),
+  });
+  gates.push(running);
+  return running;
+}
+
+/** Client settings that reach the emulators through `running`, signed as `identity`. */
+function as(identity: LocalIdentity, running: RunningIamGate): AwsClientSettings {
+  const endpoint = running.endpoint;
+  return {
+    region: resources.aws.region,
+    endpoints: { dynamodb: endpoint, sqs: endpoint, s3: endpoint, ses: endpoint },
+    credentials: localCredentials(identity),
+  };
+}
+
+/** The synthesized roles with `edit` applied to one role in every environment. */
+function variant(rolePath: string, edit: (role: ResolvedRole) => ResolvedRole): EnvironmentRoles[] {
+  return synthesized.map((environment) => ({
+    ...environment,
+    roles: new Map([...environment.roles].map(([path, role]) => [path, path === rolePath ? edit(role) : role])),
+  }));
+}
+
+function editPolicies(role: ResolvedRole, edit: (policy: IamPolicy) => IamPolicy): ResolvedRole {
+  return { ...role, permissionPolicies: role.permissionPolicies.map(({ name, policy }) => ({ name, policy: edit(policy) })) };
+}
+
+/** Removes `action` from every statement whose resources include one ending in `resourceSuffix`. */
+const withoutAction = (action: string, resourceSuffix: string) => (role: ResolvedRole) =>
+  editPolicies(role, (policy) => ({
+    ...policy,
+    Statement: policy.Statement.map((s) =>
+      s.Resource?.some((r) => r.endsWith(resourceSuffix)) ? { ...s, Action: s.Action.filter((a) => a !== action) } : s,
+    ).filter((s) => s.Action.length > 0),
+  }));
+
+function throttle(settings: AwsClientSettings): LoginThrottle {
+  return new LoginThrottle({ client: new DynamoDBClient(clientOptions(settings, 'dynamodb')), table: resources.names.tables.loginAttempts });
+}
+
+describe('the IAM gate', () => {
+  it('lets the API open a login window under the synthesized policies of both environments', async () => {
+    const running = await gate();
+    const admission = await throttle(as('api', running)).admit({ email: 'member@example.com', address: '203.0.113.7' });
+    expect(admission.admitted).toBe(true);
+    expect(running.denials()).toEqual([]);
+  });
+
+  it('denies the call a policy with one action removed needs, naming the call, the action and the resource', async () => {
+    // The policy as it was before this fix: no dynamodb:PutItem on the login-attempts table.
+    const running = await gate(variant('iam/api-task-role', withoutAction('dynamodb:PutItem', '-login-attempts')));
+    const error = await throttle(as('api', running))
+      .admit({ email: 'member@example.com', address: '203.0.113.8' })
+      .then(() => undefined, (e: unknown) => e as Error & { $metadata?: { httpStatusCode?: number } });
+    expect(error?.name).toBe('AccessDeniedException');
+    expect(error?.$metadata?.httpStatusCode).toBe(400);
+    expect(error?.message).toMatch(/is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table\/memberships-(staging|production)-login-attempts/);
+    expect(running.denials()).toEqual([
+      expect.objectContaining({ identity: 'api', operation: 'DynamoDB PutItem', reason: expect.stringContaining('dynamodb:PutItem') }),
+    ]);
+  });
+
+  it("evaluates the Scheduler role's trust: the schedule group's ARN is what Scheduler presents", async () => {
+    const queueUrl = resources.queueUrls.exportQueueUrl;
+    const groupArn = `arn:aws:scheduler:${resources.aws.region}:000000000000:schedule-group/${resources.names.scheduleGroup}`;
+    const send = (running: RunningIamGate, url: string) => {
+      const sqs = new SQSClient(clientOptions(as('scheduler', running), 'sqs'));
+      const command = new SendMessageCommand({ QueueUrl: url, MessageBody: '{}' });
+      command.middlewareStack.add(
+        (next) => (args) => {
+          (args.request as { headers: Record<string, string> }).headers[SOURCE_ARN_HEADER] = groupArn;
+          return next(args);
+        },
+        { step: 'build' },
+      );
+      return sqs.send(command).then(() => 'sent', (e: Error) => `${e.name}: ${e.message}`);
+    };
+    expect(await send(await gate(), queueUrl)).toBe('sent');
+    // Its dead-letter queue too: every schedule names it, and Scheduler sends there with the same role.
+    expect(await send(await gate(), resources.queueUrls.exportDlqUrl)).toBe('sent');
+
+    // The trust condition as it was: aws:SourceArn like `schedule/<group>/*`, which a group's ARN never matches.
+    const oldTrust = variant('scheduler/target-role', (role) => ({
+      ...role,
+      trustPolicy: {
+        ...role.trustPolicy,
+        Statement: role.trustPolicy.Statement.map((s) => {
+          const { ArnEquals, ...rest } = s.Condition ?? {};
+          const like = (ArnEquals?.['aws:SourceArn'] ?? []).map((arn) => arn.replace(':schedule-group/', ':schedule/') + '/*');
+          return { ...s, Condition: { ...rest, ArnLike: { 'aws:SourceArn': like } } };
+        }),
+      },
+    }));
+    expect(await send(await gate(oldTrust), queueUrl)).toMatch(/^AccessDenied.*scheduler\.amazonaws\.com is not authorized to perform: sts:AssumeRole/);
+    // And the permissions as they were: the export queue only, no DLQ.
+    const noDlq = variant('scheduler/target-role', withoutAction('sqs:SendMessage', '-export-requests-dlq'));
+    expect(await send(await gate(noDlq), resources.queueUrls.exportDlqUrl)).toMatch(/^AccessDenied.*sqs:SendMessage on resource: .*export-requests-dlq/);
+  });
+
+  it('answers S3 with its own AccessDenied, and refuses expired presigned URLs', async () => {
+    let clock = Date.now();
+    const running = await gate(synthesized, () => new Date(clock));
+    const bucket = resources.names.buckets.exportFiles;
+    // The API may read export files (to presign downloads) but never write them.
+    const api = new S3Client(clientOptions(as('api', running), 's3'));
+    const put = await api.send(new PutObjectCommand({ Bucket: bucket, Key: 'exports/u1/j1.csv', Body: 'a,b\n' })).catch((e: Error) => e);
+    expect(put).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    const worker = new S3Client(clientOptions(as('worker', running), 's3'));
+    await worker.send(new PutObjectCommand({ Bucket: bucket, Key: 'exports/u1/j1.csv', Body: 'a,b\n' }));
+    // Outside exports/ even the worker may not write.
+    const outside = await worker.send(new PutObjectCommand({ Bucket: bucket, Key: 'other/x', Body: 'x' })).catch((e: Error) => e);
+    expect(outside).toMatchObject({ name: 'AccessDenied' });
+
+    const url = await getSignedUrl(api, new GetObjectCommand({ Bucket: bucket, Key: 'exports/u1/j1.csv' }), { expiresIn: 60 });
+    const fresh = await fetch(url);
+    expect(fresh.status).toBe(200);
+    expect(await fresh.text()).toBe('a,b\n');
+    clock += 61_000;
+    const expired = await fetch(url);
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toContain('Request has expired');
+  });
+
+  it('denies unsigned requests and keys the platform never handed out', async () => {
+    const running = await gate();
+    const anonymous = await fetch(`${running.endpoint}/${resources.names.buckets.exportFiles}/exports/u1/j1.csv`);
+    expect(anonymous.status).toBe(403);
+    const stranger = new SQSClient({
+      ...clientOptions({ region: resources.aws.region, endpoints: { sqs: running.endpoint } }, 'sqs'),
+      credentials: { accessKeyId: 'AKIASOMEONEELSE', secretAccessKey: 'x' },
+    });
+    const error = await stranger
+      .send(new GetQueueAttributesCommand({ QueueUrl: resources.queueUrls.exportQueueUrl, AttributeNames: ['All'] }))
+      .catch((e: Error) => e);
+    expect(error).toMatchObject({ message: expect.stringContaining('security token included in the request is invalid') });
+    expect(running.denials().map((d) => d.identity)).toEqual(['anonymous', 'unknown']);
+  });
+});

@@ -1,0 +1,42 @@
+import { environments as allEnvironments } from '@memberships/infra/dist/environments';
+import { environmentRoles, type EnvironmentRoles } from '@memberships/infra/dist/role-policies';
+import type { AwsService } from './aws-requests';
+import { startIamGate, type DenialRecord, type RunningIamGate } from './gate-server';
+import { IDENTITIES } from './identities';
+import { PolicyEvaluator } from './policy-evaluator';
+
+export { DENIALS_PATH, type DenialRecord, type RunningIamGate } from './gate-server';
+export { localCredentials, type LocalCredentials, type LocalIdentity } from './identities';
+export { PolicyEvaluator } from './policy-evaluator';
+
+/** The account the synthesized policies are resolved for (AWS's documentation account). */
+export const GATE_ACCOUNT_ID = '111122223333';
+
+export interface LocalIamGateOptions {
+  readonly upstreams: Partial<Record<AwsService, string>>;
+  /** Domain of the local sender address: the SES identity (`var.email_domain`) the policies name. */
+  readonly emailDomain: string;
+  readonly port?: number;
+  readonly onDenial?: (denial: DenialRecord) => void;
+  /** Replace the synthesized roles (tests of the gate itself). Default: every environment of infra/terraform. */
+  readonly environments?: readonly EnvironmentRoles[];
+}
+
+/** The role paths the local identities use, resolved in every environment infra/terraform defines. */
+export function synthesizedEnvironmentRoles(emailDomain: string): EnvironmentRoles[] {
+  const paths = [...new Set(Object.values(IDENTITIES).flatMap((identity) => (identity.rolePath ? [identity.rolePath] : [])))];
+  return allEnvironments.map((environment) =>
+    environmentRoles(environment, paths, { accountId: GATE_ACCOUNT_ID, variables: { email_domain: emailDomain } }),
+  );
+}
+
+/** Starts the gate in this process, evaluating against the policies infra/terraform synthesizes. */
+export function startLocalIamGate(options: LocalIamGateOptions): Promise<RunningIamGate> {
+  const environments = options.environments ?? synthesizedEnvironmentRoles(options.emailDomain);
+  return startIamGate({
+    upstreams: options.upstreams,
+    evaluator: new PolicyEvaluator(environments),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.onDenial ? { onDenial: options.onDenial } : {}),
+  });
+}
