@@ -35,7 +35,25 @@ describe('docs/architecture.md', () => {
 
   it('covers every component the stack has (and no more)', () => {
     expect(componentIds.sort()).toEqual(
-      ['network', 'ecs-cluster', 'tables', 'export-queue', 'export-bucket', 'database', 'secrets', 'email', 'scheduler', 'observability', 'iam', 'dns', 'api-service', 'worker-service'].sort(),
+      [
+        'network',
+        'ecs-cluster',
+        'tables',
+        'export-queue',
+        'export-bucket',
+        'database',
+        'secrets',
+        'log-bucket',
+        'audit-trail',
+        'email',
+        'scheduler',
+        'observability',
+        'iam',
+        'dns',
+        'api-service',
+        'worker-service',
+        'web-acl',
+      ].sort(),
     );
     const documented = [...doc.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(componentIds.sort());

@@ -40,6 +40,13 @@ export interface WorkerSize extends ServiceSize {
 
 export interface DatabaseSize {
   readonly instanceClass: string;
+  /**
+   * Memory of `instanceClass` in GiB (AWS's instance class table), the base of
+   * the connection alarm (RDS PostgreSQL's default max_connections grows with
+   * it) and of the freeable-memory alarm.
+   * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Summary.html
+   */
+  readonly instanceMemoryGiB: number;
   /** PostgreSQL major version; minor versions are upgraded automatically in the maintenance window. */
   readonly engineMajorVersion: string;
   readonly allocatedStorageGiB: number;
@@ -61,6 +68,27 @@ export interface AlarmThresholds {
   readonly databaseCpuPercent: number;
   /** Free database storage (GiB) below which storage autoscaling is probably stuck. */
   readonly databaseFreeStorageGiB: number;
+  /** Share (percent) of the instance's default max_connections in use before someone looks. */
+  readonly databaseConnectionsPercent: number;
+  /** Freeable memory (percent of the instance's memory) below which the database starts swapping. */
+  readonly databaseFreeableMemoryPercent: number;
+  /**
+   * SES bounce rate (fraction, account-wide) that pages. AWS puts an account
+   * under review at 5 % and may pause sending at 10 %; paging at half the
+   * review line leaves time to act.
+   * https://docs.aws.amazon.com/ses/latest/dg/faqs-enforcement.html
+   */
+  readonly sesBounceRate: number;
+  /** SES complaint rate (fraction) that pages; AWS reviews at 0.1 % and may pause sending at 0.5 %. */
+  readonly sesComplaintRate: number;
+  /** API p99 latency (seconds, ALB TargetResponseTime) sustained for 15 minutes. */
+  readonly apiP99LatencySeconds: number;
+  /** Throttled DynamoDB reads + writes per table per 5 minutes (on-demand tables throttle only past their limits). */
+  readonly dynamoDbThrottlesPerFiveMinutes: number;
+  /** Minutes a service may run fewer tasks than desired (deployments and scale-out take a few). */
+  readonly tasksBelowDesiredMinutes: number;
+  /** Failed readiness checks (any dependency, any API task) per 5 minutes. */
+  readonly apiReadinessFailuresPerFiveMinutes: number;
 }
 
 export interface EnvironmentConfig {
@@ -136,6 +164,7 @@ export const staging: EnvironmentConfig = {
   },
   database: {
     instanceClass: 'db.t4g.medium',
+    instanceMemoryGiB: 4,
     engineMajorVersion: '17',
     allocatedStorageGiB: 20,
     maxAllocatedStorageGiB: 100,
@@ -153,6 +182,14 @@ export const staging: EnvironmentConfig = {
     workerErrorsPerFiveMinutes: 5,
     databaseCpuPercent: 90,
     databaseFreeStorageGiB: 5,
+    databaseConnectionsPercent: 80,
+    databaseFreeableMemoryPercent: 10,
+    sesBounceRate: 0.025,
+    sesComplaintRate: 0.0005,
+    apiP99LatencySeconds: 2,
+    dynamoDbThrottlesPerFiveMinutes: 10,
+    tasksBelowDesiredMinutes: 15,
+    apiReadinessFailuresPerFiveMinutes: 10,
   },
 };
 
@@ -178,6 +215,7 @@ export const production: EnvironmentConfig = {
   },
   database: {
     instanceClass: 'db.r7g.large',
+    instanceMemoryGiB: 16,
     engineMajorVersion: '17',
     allocatedStorageGiB: 100,
     maxAllocatedStorageGiB: 1000,
@@ -195,6 +233,14 @@ export const production: EnvironmentConfig = {
     workerErrorsPerFiveMinutes: 1,
     databaseCpuPercent: 80,
     databaseFreeStorageGiB: 20,
+    databaseConnectionsPercent: 80,
+    databaseFreeableMemoryPercent: 10,
+    sesBounceRate: 0.025,
+    sesComplaintRate: 0.0005,
+    apiP99LatencySeconds: 1,
+    dynamoDbThrottlesPerFiveMinutes: 1,
+    tasksBelowDesiredMinutes: 10,
+    apiReadinessFailuresPerFiveMinutes: 4,
   },
 };
 

@@ -5,10 +5,13 @@ import { PlatformStack } from './stacks/platform-stack';
 
 /**
  * Terraform / OpenTofu releases the synthesized JSON is for: 1.10 brought
- * S3-native state locking (`use_lockfile`). cdktn checks every feature the
- * stacks use against these ranges while synthesizing.
+ * S3-native state locking (`use_lockfile`), 1.11 write-only attributes
+ * (Terraform and OpenTofu alike; OpenTofu's ephemeral resources too). cdktn
+ * checks every feature the stacks use against these ranges while
+ * synthesizing, so the JWT key's ephemeral resource and write-only secret
+ * would fail the synth under 1.10.
  */
-export const TARGET_VERSIONS = { terraform: '>=1.10.0', opentofu: '>=1.10.0' } as const;
+export const TARGET_VERSIONS = { terraform: '>=1.11.0', opentofu: '>=1.11.0' } as const;
 
 /**
  * The infra app: one PlatformStack per environment, all from the same

@@ -11,10 +11,24 @@ import { containerDefinitions, TMP_VOLUME } from './container-definition';
 import type { Deployment } from './deployment';
 import { API_PORT } from './network';
 
-/** Liveness: the process answers (no dependencies). Used by the container health check. */
+/**
+ * Liveness: the process answers (no dependencies). The target group and the
+ * container health check both use it: a task is taken out of the load
+ * balancer or replaced only when it is itself broken. Were the target group
+ * to check readiness, an RDS Multi-AZ failover (a minute or two without
+ * PostgreSQL) would mark every task unhealthy at once and drain the whole
+ * fleet, including the routes that need no database.
+ */
 export const API_LIVENESS_PATH = '/healthz';
-/** Readiness: DynamoDB, SQS and PostgreSQL answer. Used by the ALB, so traffic only reaches tasks that can serve it. */
+/**
+ * Readiness: DynamoDB, SQS and PostgreSQL answer. It feeds an alarm, not
+ * routing: the container health check asks it on every check and ignores the
+ * answer (the API logs each failed check, which a metric filter counts; see
+ * Observability's `api-readiness` alarm).
+ */
 export const API_READINESS_PATH = '/readyz';
+/** The readiness probe's own deadline, inside the container check's 5 s timeout (the API gives each check 2 s). */
+const READINESS_PROBE_TIMEOUT_MS = 2_500;
 /** TLS 1.3 with 1.2 fallback, no CBC ciphers. */
 export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 /** Seconds the ALB keeps sending a deregistered task its in-flight requests (the API closes gracefully on SIGTERM). */
@@ -40,15 +54,32 @@ export interface ApiServiceProps {
   readonly logGroupName: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly secrets: Readonly<Record<string, string>>;
-  /** What must exist before a task starts (tables, queue, bucket, role policies...). */
+  /** What must exist before a task starts (tables, queue, bucket, role policies, the JWT key...). */
   readonly dependsOn: ITerraformDependable[];
+  /** Where the load balancer writes its access logs; it checks that it may write there when configured. */
+  readonly accessLogs: { readonly bucket: string; readonly prefix: string; readonly dependsOn: ITerraformDependable[] };
+}
+
+/**
+ * The container health check: asks /readyz (so its failures are logged and
+ * counted) and then exits by /healthz alone, so a dependency outage never
+ * gets a task replaced.
+ */
+export function apiHealthCheckScript(port: number): string {
+  const url = (path: string) => `http://127.0.0.1:${port}${path}`;
+  return (
+    `fetch('${url(API_READINESS_PATH)}', { signal: AbortSignal.timeout(${READINESS_PROBE_TIMEOUT_MS}) }).catch(() => undefined)` +
+    `.then(() => fetch('${url(API_LIVENESS_PATH)}'))` +
+    `.then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`
+  );
 }
 
 /**
  * The API on Fargate behind an internet-facing ALB: HTTPS only (HTTP answers a
  * permanent redirect), at least two tasks that ECS spreads over the private
- * subnets of every zone, health checked twice (the container on /healthz,
- * the target group on /readyz), autoscaled on CPU and on requests per task.
+ * subnets of every zone, health checked on liveness (/healthz) by both the
+ * target group and the container, access logs to the log bucket, autoscaled
+ * on CPU and on requests per task.
  */
 export class ApiService extends Construct {
   readonly loadBalancer: Lb;
@@ -76,6 +107,8 @@ export class ApiService extends Construct {
       dropInvalidHeaderFields: true,
       enableDeletionProtection: env.loadBalancerDeletionProtection,
       idleTimeout: 60,
+      accessLogs: { bucket: props.accessLogs.bucket, prefix: props.accessLogs.prefix, enabled: true },
+      dependsOn: props.accessLogs.dependsOn,
     });
 
     this.targetGroup = new LbTargetGroup(this, 'target-group', {
@@ -88,7 +121,7 @@ export class ApiService extends Construct {
       loadBalancingAlgorithmType: 'least_outstanding_requests',
       healthCheck: {
         enabled: true,
-        path: API_READINESS_PATH,
+        path: API_LIVENESS_PATH,
         matcher: '200',
         interval: 15,
         timeout: 5,
@@ -131,12 +164,7 @@ export class ApiService extends Construct {
         logGroupName: props.logGroupName,
         region: deployment.region,
         containerPort: API_PORT,
-        healthCheckCommand: [
-          'CMD',
-          'node',
-          '-e',
-          `fetch('http://127.0.0.1:${API_PORT}${API_LIVENESS_PATH}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-        ],
+        healthCheckCommand: ['CMD', 'node', '-e', apiHealthCheckScript(API_PORT)],
         stopTimeoutSeconds: API_STOP_TIMEOUT_SECONDS,
       }),
     });

@@ -2,7 +2,7 @@ import { Route53Record } from '@cdktn/provider-aws/lib/route53-record';
 import { Sesv2ConfigurationSet } from '@cdktn/provider-aws/lib/sesv2-configuration-set';
 import { Sesv2EmailIdentity } from '@cdktn/provider-aws/lib/sesv2-email-identity';
 import { Sesv2EmailIdentityMailFromAttributes } from '@cdktn/provider-aws/lib/sesv2-email-identity-mail-from-attributes';
-import { Fn } from 'cdktn';
+import { Fn, Op } from 'cdktn';
 import { Construct } from 'constructs';
 import type { Deployment } from './deployment';
 
@@ -11,7 +11,20 @@ export interface EmailProps {
   /** Domain the exports are sent from (the `email_domain` variable). */
   readonly domain: string;
   readonly hostedZoneId: string;
+  /** Where receivers send DMARC aggregate reports (the `dmarc_report_address` variable); empty for none. */
+  readonly dmarcReportAddress: string;
 }
+
+/**
+ * The DMARC policy published for the email domain. Export emails pass DMARC
+ * twice over: Easy DKIM signs as the domain and the MAIL FROM subdomain aligns
+ * SPF (relaxed alignment). `quarantine`, not `reject`: the domain may also
+ * carry mail the team sends elsewhere; spoofed or misaligned mail then lands
+ * in spam instead of bouncing, and the reports show who sends as the domain
+ * before anyone tightens it to `reject`.
+ * https://docs.aws.amazon.com/ses/latest/dg/send-email-authentication-dmarc.html
+ */
+export const DMARC_POLICY = 'v=DMARC1; p=quarantine; pct=100';
 
 /** Easy DKIM always publishes three selector tokens. */
 const DKIM_TOKEN_COUNT = 3;
@@ -19,7 +32,7 @@ const DKIM_TOKEN_COUNT = 3;
 /**
  * The SES side of delivery: a domain identity verified by Easy DKIM (2048-bit
  * keys, three CNAMEs in the hosted zone), a custom MAIL FROM subdomain so SPF
- * aligns with the From domain, and a configuration set that requires TLS to
+ * aligns with the From domain, a DMARC record (DMARC_POLICY), and a configuration set that requires TLS to
  * the receiving server and suppresses addresses that bounced or complained.
  * The worker sends with this configuration set (SES_CONFIGURATION_SET).
  * Leaving the SES sandbox is an account request AWS has to approve (see the
@@ -28,6 +41,7 @@ const DKIM_TOKEN_COUNT = 3;
 export class Email extends Construct {
   readonly identity: Sesv2EmailIdentity;
   readonly configurationSet: Sesv2ConfigurationSet;
+  readonly dmarcRecord: Route53Record;
 
   constructor(scope: Construct, id: string, props: EmailProps) {
     super(scope, id);
@@ -57,6 +71,16 @@ export class Email extends Construct {
         records: [`${token}.dkim.amazonses.com`],
       });
     }
+
+    // A report address on another domain receives reports only if that domain authorizes it (RFC 7489 §7.1).
+    const reports = Fn.conditional(Op.eq(props.dmarcReportAddress, ''), '', `; rua=mailto:${props.dmarcReportAddress}`);
+    this.dmarcRecord = new Route53Record(this, 'dmarc-record', {
+      zoneId: props.hostedZoneId,
+      name: `_dmarc.${props.domain}`,
+      type: 'TXT',
+      ttl: 1800,
+      records: [`${DMARC_POLICY}${reports}`],
+    });
 
     const mailFromDomain = `mail.${props.domain}`;
     new Sesv2EmailIdentityMailFromAttributes(this, 'mail-from', {

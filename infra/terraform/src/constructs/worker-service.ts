@@ -7,6 +7,14 @@ import { Construct } from 'constructs';
 import { containerDefinitions, FARGATE_MAX_STOP_TIMEOUT_SECONDS, TMP_VOLUME } from './container-definition';
 import type { Deployment } from './deployment';
 
+/**
+ * The worker's liveness probe (services/worker/src/health-check.ts): exit 0
+ * while the heartbeat its consumer loop writes to /tmp is not overdue. The
+ * worker serves no port, so this is the only way ECS notices a worker that
+ * still runs but no longer polls or extends the message in hand.
+ */
+export const WORKER_HEALTH_CHECK_COMMAND = ['CMD', 'node', '/app/services/worker/dist/health-check.js'] as const;
+
 export interface WorkerServiceProps {
   readonly deployment: Deployment;
   readonly clusterArn: string;
@@ -62,6 +70,7 @@ export class WorkerService extends Construct {
         secrets: props.secrets,
         logGroupName: props.logGroupName,
         region: deployment.region,
+        healthCheckCommand: WORKER_HEALTH_CHECK_COMMAND,
         stopTimeoutSeconds: FARGATE_MAX_STOP_TIMEOUT_SECONDS,
       }),
     });

@@ -27,7 +27,18 @@ describe('PlatformInputs', () => {
 
   it('declares every input a team provides, under its plain name', () => {
     expect(Object.keys(patterns).sort()).toEqual(
-      ['alarm_email', 'api_domain_name', 'api_image', 'aws_account_id', 'email_domain', 'hosted_zone_id', 'ses_from_address', 'worker_image'].sort(),
+      [
+        'alarm_email',
+        'api_domain_name',
+        'api_image',
+        'aws_account_id',
+        'dmarc_report_address',
+        'email_domain',
+        'hosted_zone_id',
+        'jwt_signing_key_version',
+        'ses_from_address',
+        'worker_image',
+      ].sort(),
     );
   });
 
@@ -38,6 +49,9 @@ describe('PlatformInputs', () => {
     ['email_domain', ['memberships.example.com'], ['exports@memberships.example.com']],
     ['ses_from_address', ['exports@memberships.example.com'], ['exports', 'a b@example.com']],
     ['alarm_email', ['', 'oncall@example.com'], ['oncall']],
+    // Spliced into the DMARC record after `rua=mailto:`: no separators that would start another tag.
+    ['dmarc_report_address', ['', 'dmarc@reports.example.com'], ['dmarc', 'a@b.com; p=none', 'a@b.com,c@d.com']],
+    ['jwt_signing_key_version', ['1', '12'], ['0', '-1', '1.5', '']],
     [
       'api_image',
       [

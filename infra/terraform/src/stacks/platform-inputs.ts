@@ -30,6 +30,10 @@ export class PlatformInputs extends Construct {
   readonly workerImage: string;
   /** Where alarm notifications go; empty: only the SNS topic (subscribe later). */
   readonly alarmEmail: string;
+  /** Where DMARC aggregate reports for emailDomain go; empty: none requested. */
+  readonly dmarcReportAddress: string;
+  /** Version of the JWT signing key; raising it makes the next apply generate and store a new key. */
+  readonly jwtSigningKeyVersion: number;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -75,6 +79,22 @@ export class PlatformInputs extends Construct {
       pattern: '^$|^[^@ ]+@[^@ ]+$',
       errorMessage: 'alarm_email must be empty or an email address.',
     });
+    this.dmarcReportAddress = variable(this, 'dmarc_report_address', {
+      description:
+        'Address receivers send DMARC aggregate reports for email_domain to (rua). On another domain, that domain must authorize it. Empty: no reports.',
+      default: '',
+      pattern: '^$|^[^@ ;,]+@([a-z0-9-]+[.])+[a-z]{2,}$',
+      errorMessage: 'dmarc_report_address must be empty or an email address.',
+    });
+    // A string like the others (one validation shape for every variable); Terraform converts it where a number is needed.
+    this.jwtSigningKeyVersion = Token.asNumber(
+      variable(this, 'jwt_signing_key_version', {
+        description: 'Version of the JWT signing key. Raise it (2, 3...) to have the next apply generate and store a new key pair.',
+        default: '1',
+        pattern: '^[1-9][0-9]{0,8}$',
+        errorMessage: 'jwt_signing_key_version must be a positive integer.',
+      }),
+    );
   }
 }
 

@@ -38,12 +38,23 @@ describe.each(cases)('%s stack', (_name, env) => {
   it('synthesizes with an S3 backend per environment, locking, and the provider pinned to the account variable', () => {
     const backend = (synth.json.terraform.backend as { s3: Block }).s3;
     expect(backend).toMatchObject({ key: `memberships/${env.name}/terraform.tfstate`, encrypt: true, use_lockfile: true });
-    expect(synth.json.terraform.required_version).toBe('>= 1.10.0');
+    expect(synth.json.terraform.required_version).toBe('>= 1.11.0');
     expect(synth.json.provider['aws']?.[0]).toMatchObject({
       region: env.region,
       allowed_account_ids: ['${var.aws_account_id}'],
     });
-    for (const variable of ['aws_account_id', 'api_domain_name', 'hosted_zone_id', 'email_domain', 'ses_from_address', 'api_image', 'worker_image', 'alarm_email']) {
+    for (const variable of [
+      'aws_account_id',
+      'api_domain_name',
+      'hosted_zone_id',
+      'email_domain',
+      'ses_from_address',
+      'api_image',
+      'worker_image',
+      'alarm_email',
+      'dmarc_report_address',
+      'jwt_signing_key_version',
+    ]) {
       expect(synth.json.variable[variable]).toMatchObject({ type: 'string' });
       expect(synth.json.variable[variable]?.validation).toHaveLength(1);
     }
@@ -103,11 +114,18 @@ describe.each(cases)('%s stack', (_name, env) => {
       ]);
     });
 
-    it('health checks the container on /healthz and routes traffic only to tasks ready on /readyz', () => {
-      const container = containerOf(resourceAt(synth, 'aws_ecs_task_definition', 'api-service/task-definition').body);
-      expect(container.healthCheck?.command.join(' ')).toContain('http://127.0.0.1:3000/healthz');
+    it('checks liveness (/healthz) on the target group, so a database failover does not drain the fleet', () => {
       const targetGroup = resourceAt(synth, 'aws_lb_target_group', 'api-service/target-group').body;
-      expect(targetGroup).toMatchObject({ target_type: 'ip', port: 3000, health_check: expect.objectContaining({ path: '/readyz', matcher: '200' }) });
+      expect(targetGroup).toMatchObject({ target_type: 'ip', port: 3000, health_check: expect.objectContaining({ path: '/healthz', matcher: '200' }) });
+      const container = containerOf(resourceAt(synth, 'aws_ecs_task_definition', 'api-service/task-definition').body);
+      // The container check asks /readyz too (for the readiness alarm) but exits by /healthz.
+      expect(container.healthCheck?.command.join(' ')).toContain('http://127.0.0.1:3000/healthz');
+      expect(container.healthCheck?.command.join(' ')).toContain('http://127.0.0.1:3000/readyz');
+    });
+
+    it('gives the worker a container health check on its heartbeat', () => {
+      const container = containerOf(resourceAt(synth, 'aws_ecs_task_definition', 'worker-service/task-definition').body);
+      expect(container.healthCheck?.command).toEqual(['CMD', 'node', '/app/services/worker/dist/health-check.js']);
     });
 
     it('autoscales on CPU and on requests per task', () => {
@@ -243,8 +261,8 @@ describe.each(cases)('%s stack', (_name, env) => {
       expect(bucket.body.bucket).toBe(names.buckets.exportFiles);
       expect(bucket.body.acl).toBeUndefined();
       expect(resourcesOf(synth, 'aws_s3_bucket_acl')).toHaveLength(0);
-      expect(resourcesOf(synth, 'aws_s3_bucket_public_access_block').map(({ body }) => body)).toEqual([
-        expect.objectContaining({ bucket: bucketId, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true }),
+      expect(resourcesOf(synth, 'aws_s3_bucket_public_access_block').filter(({ body }) => body.bucket === bucketId).map(({ body }) => body)).toEqual([
+        expect.objectContaining({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true }),
       ]);
       expect(resourceAt(synth, 'aws_s3_bucket_ownership_controls', 'export-bucket/ownership').body.rule).toEqual({ object_ownership: 'BucketOwnerEnforced' });
       const policy = resourceAt(synth, 'aws_s3_bucket_policy', 'export-bucket/policy').body;

@@ -5,6 +5,7 @@ import { S3Backend, TerraformOutput, TerraformStack, type ITerraformDependable }
 import type { Construct } from 'constructs';
 import type { SynthConfig } from '../config';
 import { ApiService } from '../constructs/api-service';
+import { AuditTrail, auditTrailArn } from '../constructs/audit-trail';
 import { Database } from '../constructs/database';
 import type { Deployment } from '../constructs/deployment';
 import { Dns } from '../constructs/dns';
@@ -13,18 +14,24 @@ import { Email } from '../constructs/email';
 import { ExportBucket } from '../constructs/export-bucket';
 import { ExportQueue } from '../constructs/export-queue';
 import { TaskIam } from '../constructs/iam';
+import { LOG_PREFIXES, LogBucket } from '../constructs/log-bucket';
 import { Network } from '../constructs/network';
 import { Observability } from '../constructs/observability';
 import { secretKey, sharedEnvironment } from '../constructs/runtime-environment';
 import { Scheduler } from '../constructs/scheduler';
 import { JWT_SECRET_KEYS, Secrets } from '../constructs/secrets';
 import { Tables } from '../constructs/tables';
+import { WebAcl } from '../constructs/web-acl';
 import { WorkerService } from '../constructs/worker-service';
 import type { EnvironmentConfig } from '../environments';
 import { ecrRepositoryArn, PlatformInputs } from './platform-inputs';
 
-/** Terraform and OpenTofu both accept this constraint; 1.10 is the first with S3-native state locking. */
-export const REQUIRED_TERRAFORM_VERSION = '>= 1.10.0';
+/**
+ * Terraform and OpenTofu both accept this constraint. 1.10 brought S3-native
+ * state locking and ephemeral resources, 1.11 write-only attributes (the JWT
+ * signing key is generated and stored through both).
+ */
+export const REQUIRED_TERRAFORM_VERSION = '>= 1.11.0';
 
 export interface PlatformStackProps {
   readonly environment: EnvironmentConfig;
@@ -50,6 +57,9 @@ export class PlatformStack extends TerraformStack {
   readonly dns: Dns;
   readonly apiService: ApiService;
   readonly workerService: WorkerService;
+  readonly logBucket: LogBucket;
+  readonly auditTrail: AuditTrail;
+  readonly webAcl: WebAcl;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -94,11 +104,23 @@ export class PlatformStack extends TerraformStack {
       subnetIds: this.network.databaseSubnetIds,
       securityGroupId: this.network.securityGroups.database.id,
     });
-    this.secrets = new Secrets(this, 'secrets', { deployment });
+    this.secrets = new Secrets(this, 'secrets', { deployment, jwtSigningKeyVersion: this.inputs.jwtSigningKeyVersion });
+    this.logBucket = new LogBucket(this, 'log-bucket', {
+      deployment,
+      accessLoggedBucket: this.exportBucket.bucket,
+      trailArn: auditTrailArn(deployment),
+    });
+    this.auditTrail = new AuditTrail(this, 'audit-trail', {
+      deployment,
+      logBucketName: this.logBucket.bucket.bucket,
+      exportBucketArn: this.exportBucket.bucket.arn,
+      dependsOn: [this.logBucket.policy],
+    });
     this.email = new Email(this, 'email', {
       deployment,
       domain: this.inputs.emailDomain,
       hostedZoneId: this.inputs.hostedZoneId,
+      dmarcReportAddress: this.inputs.dmarcReportAddress,
     });
     this.scheduler = new Scheduler(this, 'scheduler', {
       deployment,
@@ -159,6 +181,7 @@ export class PlatformStack extends TerraformStack {
       taskRoleArn: this.iam.apiTaskRole.arn,
       executionRoleArn: this.iam.apiExecutionRole.arn,
       logGroupName: this.observability.apiLogGroup.name,
+      accessLogs: { bucket: this.logBucket.bucket.bucket, prefix: LOG_PREFIXES.loadBalancer, dependsOn: [this.logBucket.policy] },
       environment: {
         ...environment,
         HOST: '0.0.0.0',
@@ -176,7 +199,8 @@ export class PlatformStack extends TerraformStack {
         JWT_PUBLIC_KEY: secretKey(this.secrets.jwtSigningKey.arn, JWT_SECRET_KEYS.publicKey),
         ...databasePassword,
       },
-      dependsOn: [...prerequisites, ...this.iam.policies('api')],
+      // The signing key's value, not just its secret: a task started before it exists cannot read JWT_PRIVATE_KEY.
+      dependsOn: [...prerequisites, this.secrets.jwtSigningKeyVersion, ...this.iam.policies('api')],
     });
 
     this.workerService = new WorkerService(this, 'worker-service', {
@@ -202,6 +226,7 @@ export class PlatformStack extends TerraformStack {
       dependsOn: [...prerequisites, this.email.identity, ...this.iam.policies('worker')],
     });
 
+    this.webAcl = new WebAcl(this, 'web-acl', { deployment, loadBalancerArn: this.apiService.loadBalancer.arn });
     this.dns.addApiAlias(this.apiService.loadBalancer);
     this.observability.addAlarms({
       queueName: this.exportQueue.queue.name,
@@ -209,12 +234,16 @@ export class PlatformStack extends TerraformStack {
       loadBalancerArnSuffix: this.apiService.loadBalancer.arnSuffix,
       targetGroupArnSuffix: this.apiService.targetGroup.arnSuffix,
       databaseIdentifier: this.database.instance.identifier,
+      clusterName: cluster.cluster.name,
+      serviceNames: { api: this.apiService.service.name, worker: this.workerService.service.name },
+      tableNames: Object.fromEntries(Object.entries(this.tables.tables).map(([key, table]) => [key, table.name])),
+      scheduleGroupName: this.scheduler.group.name,
     });
 
-    this.outputs(cluster);
+    this.outputs(cluster, env.region);
   }
 
-  private outputs(cluster: EcsCluster): void {
+  private outputs(cluster: EcsCluster, region: string): void {
     const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
     output('api_url', `https://${this.inputs.apiDomainName}`, 'Base URL of the API.');
     output('ecs_cluster_name', cluster.cluster.name, 'ECS cluster of both services.');
@@ -225,7 +254,10 @@ export class PlatformStack extends TerraformStack {
     output('export_bucket', this.exportBucket.bucket.bucket, 'EXPORT_BUCKET.');
     output('database_endpoint', this.database.instance.address, 'PostgreSQL host name (private).');
     output('database_secret_arn', this.database.masterSecretArn, 'Secrets Manager secret with the database master credentials.');
-    output('jwt_signing_key_secret_arn', this.secrets.jwtSigningKey.arn, 'Put the ES256 key pair here before the API can start.');
+    output('jwt_signing_key_secret_arn', this.secrets.jwtSigningKey.arn, 'Secret holding the ES256 key pair Terraform generated (write-only: not in state).');
+    output('users_table', this.tables.tables.users.name, 'USERS_TABLE, for create-user (the first administrator).');
+    output('aws_region', region, 'AWS_REGION of every service and script.');
+    output('log_bucket', this.logBucket.bucket.bucket, 'ALB access logs (alb/), export bucket access logs (s3-access/), CloudTrail (cloudtrail/).');
     output('schedule_group_name', this.scheduler.group.name, 'EventBridge Scheduler group of export schedules.');
     output('scheduler_role_arn', this.scheduler.role.arn, 'Role export schedules use to reach the queue.');
     output('alarm_topic_arn', this.observability.alarmTopic.arn, 'SNS topic every alarm notifies.');
