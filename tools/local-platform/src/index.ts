@@ -7,6 +7,7 @@ export { DEMO_EMAIL, DEMO_MEMBERSHIPS, DEMO_PASSWORD, ensureDemoData, type DemoD
 export { startDynamoDbLocal, type DynamoDbLocalOptions } from './emulators/dynamodb-local';
 export type { EmulatorOptions, RunningEmulator } from './emulators/emulator';
 export { startFauxqs } from './emulators/fauxqs';
+export { startSecretsManagerLocal } from './emulators/secrets-manager-local';
 export { startSesLocal } from './emulators/ses-local';
 export { testAwsSettings, testDatabaseServerUrl } from './environment';
 export { findFreePort } from './free-port';
@@ -15,10 +16,14 @@ export { startLocalAws, stopAll, type LocalAws, type LocalAwsOptions } from './l
 export type { ExitInfo, OutputStream } from './managed-process';
 export {
   createTestDatabase,
+  migrateLocalDatabase,
   redactUrl,
-  runMigrations,
   startPostgres,
   withDatabase,
+  withUser,
+  type DatabaseRoleAccess,
+  type DatabaseRoles,
+  type MigrateLocalOptions,
   type PostgresOptions,
   type RunningPostgres,
   type TestDatabase,

@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createDataSource } from '@memberships/core';
+import { CreateSecretCommand, DescribeSecretCommand, ResourceExistsException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { databaseSecretsClient, DEFAULT_DATABASE_ROLES, migrateDatabase, type AwsClientSettings, type DatabaseRoleNames, type ServiceName } from '@memberships/core';
 import { Client } from 'pg';
-import { databaseUrlFromEnv, testDatabaseServerUrl } from './environment';
+import { LOCAL_CREDENTIALS } from './aws-clients';
+import { databaseUrlFromEnv, testAwsSettings, testDatabaseServerUrl } from './environment';
+import { localCredentials } from './iam-gate';
 import { LocalPlatformError, ProcessStartError } from './errors';
 import { findFreePort } from './free-port';
 import { builtFile } from './package-paths';
@@ -120,47 +123,107 @@ async function checkReachable(url: string): Promise<void> {
   }
 }
 
+/** How a service logs in: its role, the secret with its password, and its DATABASE_URL. */
+export interface DatabaseRoleAccess {
+  readonly role: string;
+  /** The role's secret in the Secrets Manager stand-in: DATABASE_SECRET_ARN. */
+  readonly secretArn: string;
+  /** The database as the role, without a password: DATABASE_URL. */
+  readonly url: string;
+}
+
+export type DatabaseRoles = Readonly<Record<ServiceName, DatabaseRoleAccess>>;
+
 export interface TestDatabase {
-  /** URL of the new database, migrated to the latest schema. */
+  /** URL of the new database as the server's superuser (seeding, assertions), migrated to the latest schema. */
   readonly url: string;
   readonly name: string;
-  /** Drops the database, closing any connections still open to it. */
+  /** The services' least-privilege roles for this database, their passwords in their secrets. */
+  readonly roles: DatabaseRoles;
+  /** Drops the database and its roles, closing any connections still open to it. */
   drop(): Promise<void>;
 }
 
 /**
- * Creates a uniquely named database on the server and runs the memberships
- * migrations in it, so each test suite has its own isolated schema.
- * `serverUrl` defaults to DATABASE_URL (set by the jest global setup).
+ * Creates a uniquely named database on the server and migrates it the way
+ * the `migrate` task does (migrateDatabase: schema, roles, passwords in the
+ * Secrets Manager stand-in), so each test suite has its own isolated schema
+ * and its own roles. `serverUrl` defaults to DATABASE_URL and `aws` to the
+ * stand-ins' settings (both set by the jest global setup).
  */
-export async function createTestDatabase(serverUrl: string = testDatabaseServerUrl()): Promise<TestDatabase> {
-  const name = `test_${randomBytes(6).toString('hex')}`;
+export async function createTestDatabase(serverUrl: string = testDatabaseServerUrl(), aws: AwsClientSettings = testAwsSettings()): Promise<TestDatabase> {
+  const suffix = randomBytes(6).toString('hex');
+  const name = `test_${suffix}`;
+  // Roles are server-wide: per-database names, so another suite's rotation cannot touch these.
+  const roleNames: DatabaseRoleNames = { api: `${name}_api`, worker: `${name}_worker` };
   await onServer(serverUrl, (client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`));
   const url = withDatabase(serverUrl, name);
+  const drop = () => dropDatabase(serverUrl, name, roleNames);
   try {
-    await runMigrations(url);
+    // `test-<8 hex>-…` is the local form of `<prefix>-…` that the IAM gate maps to the synthesized secret names.
+    const { roles } = await migrateLocalDatabase(url, { aws, roleNames, secretPrefix: `test-${suffix.slice(0, 8)}` });
+    let dropped: Promise<void> | undefined;
+    return { url, name, roles, drop: () => (dropped ??= drop()) };
   } catch (error) {
-    await dropDatabase(serverUrl, name).catch(() => undefined);
+    await drop().catch(() => undefined);
     throw error;
   }
-  let dropped: Promise<void> | undefined;
-  return { url, name, drop: () => (dropped ??= dropDatabase(serverUrl, name)) };
 }
 
-/** Runs the pending TypeORM migrations of @memberships/core; returns the names of those it ran. */
-export async function runMigrations(databaseUrl: string): Promise<string[]> {
-  const dataSource = createDataSource({ url: databaseUrl, poolSize: 1, applicationName: 'local-platform-migrations' });
-  await dataSource.initialize();
+export interface MigrateLocalOptions {
+  readonly aws: AwsClientSettings;
+  /** Default: core's DEFAULT_DATABASE_ROLES. */
+  readonly roleNames?: DatabaseRoleNames;
+  /** Secrets are `<secretPrefix>-database-api` and `-database-worker`, as infra/terraform names them with its prefix. */
+  readonly secretPrefix: string;
+  readonly rotate?: boolean;
+}
+
+/**
+ * The `migrate` entry point's work for a local database: the role secrets
+ * are created in the stand-in when missing (Terraform's job in AWS), then
+ * migrateDatabase runs with the migrate task's local identity, as the entry
+ * point would. Returns the migrations it applied and how each service logs in.
+ */
+export async function migrateLocalDatabase(databaseUrl: string, options: MigrateLocalOptions): Promise<{ migrations: readonly string[]; roles: DatabaseRoles }> {
+  const operator = databaseSecretsClient({ ...options.aws, credentials: LOCAL_CREDENTIALS });
+  const migrate = databaseSecretsClient({ ...options.aws, credentials: localCredentials('migrate') });
   try {
-    const ran = await dataSource.runMigrations({ transaction: 'all' });
-    return ran.map((migration) => migration.name);
+    const secretIds = {
+      api: await ensureSecret(operator, `${options.secretPrefix}-database-api`),
+      worker: await ensureSecret(operator, `${options.secretPrefix}-database-worker`),
+    };
+    const roleNames = options.roleNames ?? DEFAULT_DATABASE_ROLES;
+    const result = await migrateDatabase({
+      databaseUrl,
+      roles: { api: { role: roleNames.api, secretId: secretIds.api }, worker: { role: roleNames.worker, secretId: secretIds.worker } },
+      secrets: migrate,
+      rotate: options.rotate,
+    });
+    const access = (service: ServiceName): DatabaseRoleAccess => ({ role: roleNames[service], secretArn: secretIds[service], url: withUser(databaseUrl, roleNames[service]) });
+    return { migrations: result.migrations, roles: { api: access('api'), worker: access('worker') } };
   } finally {
-    await dataSource.destroy();
+    operator.destroy();
+    migrate.destroy();
   }
 }
 
-async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  await onServer(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
+/** The secret's ARN, creating it (without a value, as Terraform does) when missing. */
+async function ensureSecret(client: SecretsManagerClient, name: string): Promise<string> {
+  try {
+    return (await client.send(new CreateSecretCommand({ Name: name, Description: 'PostgreSQL login of a service role (local)' }))).ARN!;
+  } catch (error) {
+    if (!(error instanceof ResourceExistsException)) throw error;
+    return (await client.send(new DescribeSecretCommand({ SecretId: name }))).ARN!;
+  }
+}
+
+async function dropDatabase(serverUrl: string, name: string, roles: DatabaseRoleNames): Promise<void> {
+  await onServer(serverUrl, async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+    // With the database gone they hold nothing any more, so they can go too.
+    for (const role of [roles.api, roles.worker]) await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(role)}`);
+  });
 }
 
 async function onServer<T>(serverUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
@@ -177,6 +240,14 @@ async function onServer<T>(serverUrl: string, work: (client: Client) => Promise<
 export function withDatabase(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
+}
+
+/** The same URL logging in as `user`, without a password (the service reads it from its secret). */
+export function withUser(databaseUrl: string, user: string): string {
+  const url = new URL(databaseUrl);
+  url.username = encodeURIComponent(user);
+  url.password = '';
   return url.toString();
 }
 

@@ -19,6 +19,8 @@ export interface ServiceEnvOptions {
   readonly names: ResourceNames;
   readonly queueUrls: ProvisionedQueues;
   readonly databaseUrl: string;
+  /** DATABASE_SECRET_ARN: the service role's secret, when databaseUrl carries no password. */
+  readonly databaseSecretArn?: string;
   /** Default `info`. */
   readonly logLevel?: string;
   /** Service-specific variables (PORT, JWT_*, SES_FROM_ADDRESS, ...); they win over the common ones. */
@@ -53,6 +55,7 @@ export function serviceEnv(options: ServiceEnvOptions): Record<string, string> {
     SCHEDULER_ROLE_ARN: LOCAL_SCHEDULER_ROLE_ARN,
     EXPORT_BUCKET: names.buckets.exportFiles,
     DATABASE_URL: options.databaseUrl,
+    DATABASE_SECRET_ARN: options.databaseSecretArn,
     LOG_LEVEL: options.logLevel ?? 'info',
     ...options.extra,
   };

@@ -20,7 +20,7 @@ import { LocalPlatformError } from './errors';
 import { findFreePort } from './free-port';
 import { startLocalAws, stopAll, type LocalAws } from './local-aws';
 import { REPO_ROOT } from './package-paths';
-import { redactUrl, runMigrations, startPostgres, withDatabase, type RunningPostgres } from './postgres';
+import { migrateLocalDatabase, redactUrl, startPostgres, withDatabase, type RunningPostgres } from './postgres';
 import { provisionResources, type ProvisionedQueues } from './provision';
 import { serviceEnv, spawnService, type RunningService } from './services';
 
@@ -131,7 +131,8 @@ async function startPlatform(settings: StartSettings, platform: Platform, stoppe
   const queueUrls = await provisionResources(awsValue, names);
   // An embedded server gets its own database; a DATABASE_URL is used as given.
   const databaseUrl = postgres.value.external ? postgres.value.url : await ensureDatabase(postgres.value.url, LOCAL_DATABASE);
-  const migrations = await runMigrations(databaseUrl);
+  // What the `migrate` task does in AWS (the same function): schema, the services' roles, their passwords in their secrets.
+  const { migrations, roles } = await migrateLocalDatabase(databaseUrl, { aws: awsValue, secretPrefix: RESOURCE_PREFIX });
   if (migrations.length > 0) say(`Migrated the database: ${migrations.join(', ')}`);
   const demo = await ensureDemoData({
     aws: awsValue,
@@ -152,13 +153,16 @@ async function startPlatform(settings: StartSettings, platform: Platform, stoppe
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
-  const common = { aws: awsValue, names, queueUrls, databaseUrl, logLevel: settings.logLevel };
+  const common = { aws: awsValue, names, queueUrls, logLevel: settings.logLevel };
+  // Each service logs in as its own role, its password read from its secret.
+  const database = (service: 'api' | 'worker') => ({ databaseUrl: roles[service].url, databaseSecretArn: roles[service].secretArn });
   const forward = (prefix: string) => (line: string) => say(`[${prefix}] ${line}`);
   const [api, worker] = await Promise.allSettled([
     spawnService(
       API_ENTRY,
       serviceEnv({
         ...common,
+        ...database('api'),
         identity: 'api',
         extra: {
           HOST: '127.0.0.1',
@@ -170,7 +174,7 @@ async function startPlatform(settings: StartSettings, platform: Platform, stoppe
       }),
       { name: 'api', readyUrl: `${apiUrl}/healthz`, onLine: forward('api'), keepLines: KEEP_LINES },
     ),
-    spawnService(WORKER_ENTRY, serviceEnv({ ...common, identity: 'worker', extra: { SES_FROM_ADDRESS } }), {
+    spawnService(WORKER_ENTRY, serviceEnv({ ...common, ...database('worker'), identity: 'worker', extra: { SES_FROM_ADDRESS } }), {
       name: 'worker',
       readyLine: (line) => line.includes('worker started'),
       onLine: forward('worker'),

@@ -60,12 +60,15 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       publicKeyEncoding: { type: 'spki', format: 'pem' },
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     });
-    const common = { aws: resources.aws, names: resources.names, queueUrls: resources.queueUrls, databaseUrl: database.url };
+    const common = { aws: resources.aws, names: resources.names, queueUrls: resources.queueUrls };
+    // As in AWS: each service logs in as its own role, its password read from its secret.
+    const databaseAccess = (service: 'api' | 'worker') => ({ databaseUrl: database.roles[service].url, databaseSecretArn: database.roles[service].secretArn });
     const api = await spawnService(
       path.join(REPO_ROOT, 'services', 'api', 'dist', 'server.js'),
       serviceEnv({
         ...common,
         identity: 'api',
+        ...databaseAccess('api'),
         extra: {
           HOST: '127.0.0.1',
           PORT: '0',
@@ -87,6 +90,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       serviceEnv({
         ...common,
         identity: 'worker',
+        ...databaseAccess('worker'),
         extra: { SES_FROM_ADDRESS: 'exports@memberships.test', RECEIVE_WAIT_SECONDS: '1', ...options.workerEnv },
       }),
       { name: 'worker', readyLine: (line) => line.includes('"msg":"worker started"') },
