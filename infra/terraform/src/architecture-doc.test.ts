@@ -52,6 +52,7 @@ describe('docs/architecture.md', () => {
         'dns',
         'api-service',
         'worker-service',
+        'migrate-task',
         'web-acl',
       ].sort(),
     );
