@@ -2,6 +2,8 @@ import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group
 import { DbInstance } from '@cdktn/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktn/provider-aws/lib/db-parameter-group';
 import { DbSubnetGroup } from '@cdktn/provider-aws/lib/db-subnet-group';
+import { SecretsmanagerSecret } from '@cdktn/provider-aws/lib/secretsmanager-secret';
+import { DEFAULT_DATABASE_ROLES, type ServiceName } from '@memberships/core';
 import { Construct } from 'constructs';
 import type { Deployment } from './deployment';
 import { POSTGRES_PORT } from './network';
@@ -28,12 +30,19 @@ export interface DatabaseProps {
  * over on failure), storage encrypted with the AWS-managed KMS key, TLS
  * required, in the database subnets that have no route out. RDS generates the
  * master password and keeps it in Secrets Manager (manage_master_user_password),
- * so it never appears in Terraform state; the task definitions inject its
- * `password` key as PGPASSWORD, which node-postgres uses when DATABASE_URL
- * carries no password.
+ * so it never appears in Terraform state; only the `migrate` task uses it.
+ * The services log in as their own least-privilege roles (created by a
+ * migration), each with its own secret: created here without a value, filled
+ * by `migrate` (it generates the password, sets it on the role, writes the
+ * secret), so no password is in Terraform state either. The services read
+ * their secret at run time and again when PostgreSQL refuses a rotated
+ * password (core's CredentialPool).
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html
  */
 export class Database extends Construct {
   readonly instance: DbInstance;
+  /** Secret per service role, JSON `{"username","password"}`: DATABASE_SECRET_ARN of the service. */
+  readonly serviceSecrets: Readonly<Record<ServiceName, SecretsmanagerSecret>>;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -104,6 +113,17 @@ export class Database extends Construct {
       tags: { Name: identifier },
       dependsOn: logGroups,
     });
+
+    const serviceSecret = (service: ServiceName) =>
+      new SecretsmanagerSecret(this, `${service}-login`, {
+        name: `${env.prefix}-database-${service}`,
+        description:
+          `PostgreSQL login of the ${service} service (role ${DEFAULT_DATABASE_ROLES[service]}): JSON {"username","password"}. ` +
+          'Written by the migrate task (no value from Terraform), read by the service at run time.',
+        // migrate regenerates a lost value; a short window lets a destroyed environment be recreated soon.
+        recoveryWindowInDays: 7,
+      });
+    this.serviceSecrets = { api: serviceSecret('api'), worker: serviceSecret('worker') };
   }
 
   /** ARN of the Secrets Manager secret RDS keeps the master credentials in (JSON with `username` and `password`). */
@@ -111,9 +131,14 @@ export class Database extends Construct {
     return this.instance.masterUserSecret.get(0).secretArn;
   }
 
-  /** DATABASE_URL for the services (see databaseUrl). */
+  /** DATABASE_URL as the master user: the migrate task's (see databaseUrl). */
   get url(): string {
     return databaseUrl({ host: this.instance.address });
+  }
+
+  /** DATABASE_URL of a service: its own role, no password (it reads DATABASE_SECRET_ARN). */
+  serviceUrl(service: ServiceName): string {
+    return databaseUrl({ host: this.instance.address, user: DEFAULT_DATABASE_ROLES[service] });
   }
 }
 
@@ -126,10 +151,10 @@ export interface DatabaseUrlParts {
 }
 
 /**
- * The DATABASE_URL the task definitions carry: no password in it (the tasks
- * get PGPASSWORD from the RDS-managed secret, and node-postgres reads
- * PGPASSWORD when the URL has none, also through TypeORM), and TLS with full
- * certificate verification against the RDS CA bundle in the image.
+ * The DATABASE_URL the task definitions carry: no password in it (the code
+ * reads it from a secret: the master secret for migrate, the role's secret
+ * for a service), and TLS with full certificate verification against the RDS
+ * CA bundle in the image.
  */
 export function databaseUrl(parts: DatabaseUrlParts): string {
   const user = encodeURIComponent(parts.user ?? DATABASE_USER);

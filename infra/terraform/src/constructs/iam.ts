@@ -144,6 +144,8 @@ export interface TaskIamProps {
   readonly workerRepositoryArn: string;
   readonly jwtSecretArn: string;
   readonly databaseSecretArn: string;
+  /** Each service's own database login secret (its PostgreSQL role), read by its code at run time. */
+  readonly databaseLoginSecretArns: Readonly<Record<'api' | 'worker', string>>;
   /** EventBridge Scheduler group of the export subscriptions, and the role its schedules deliver with. */
   readonly scheduleGroupName: string;
   readonly schedulerRoleArn: string;
@@ -205,6 +207,7 @@ export class TaskIam extends Construct {
           resources: [props.schedulerRoleArn],
           conditions: [{ test: 'StringEquals', variable: 'iam:PassedToService', values: ['scheduler.amazonaws.com'] }],
         },
+        databaseLoginStatement(props.databaseLoginSecretArns.api),
       ],
     });
 
@@ -237,6 +240,7 @@ export class TaskIam extends Construct {
           actions: ['ses:SendEmail'],
           resources: [props.sesIdentityArn, props.sesConfigurationSetArn],
         },
+        databaseLoginStatement(props.databaseLoginSecretArns.worker),
       ],
     });
 
@@ -281,7 +285,16 @@ function tableStatements(service: 'api' | 'worker', tableArns: Readonly<Record<T
   return statements;
 }
 
-function executionStatements(repositoryArn: string, logGroupArn: string, secretArns: readonly string[]): PolicyStatement[] {
+/**
+ * The service reads its own database login (its role's secret) at run time,
+ * and again after a rotation; only that secret, only GetSecretValue.
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html
+ */
+function databaseLoginStatement(secretArn: string): PolicyStatement {
+  return { sid: 'ReadDatabaseLogin', actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] };
+}
+
+export function executionStatements(repositoryArn: string, logGroupArn: string, secretArns: readonly string[]): PolicyStatement[] {
   return [
     {
       // The one action here that AWS only authorises on "*": the registry token is account-wide.

@@ -344,7 +344,7 @@ describe.each(cases)('%s stack', (_name, env) => {
       expect(statements).toContainEqual(expect.objectContaining({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [queueArn] }));
       expect(statements).toContainEqual(expect.objectContaining({ actions: ['s3:GetObject'], resources: [`${bucketArn}/exports/*`] }));
       const actions = actionsOf(statements);
-      expect(actions.filter((a) => a.startsWith('ses:') || a.startsWith('secretsmanager:'))).toEqual([]);
+      expect(actions.filter((a) => a.startsWith('ses:'))).toEqual([]);
       expect(actions).not.toContain('sqs:ReceiveMessage');
       expect(actions).not.toContain('s3:PutObject');
     });
@@ -372,6 +372,15 @@ describe.each(cases)('%s stack', (_name, env) => {
       const sends = statements.filter((s) => s.actions?.includes('sqs:SendMessage'));
       expect(sends.flatMap((s) => s.resources)).toEqual([dlqArn]);
       expect(actionsOf(statements).filter((a) => a.startsWith('dynamodb:Query'))).toEqual([]);
+    });
+
+    it('task roles: each service reads only its own database login secret, and writes none', () => {
+      const login = (service: 'api' | 'worker') =>
+        ref('aws_secretsmanager_secret', resourceAt(synth, 'aws_secretsmanager_secret', `database/${service}-login`).name, 'arn');
+      for (const service of ['api', 'worker'] as const) {
+        const secretStatements = roleStatements(`${service}-task-role`).filter((s) => s.actions?.some((a) => a.startsWith('secretsmanager:')));
+        expect(secretStatements).toEqual([expect.objectContaining({ actions: ['secretsmanager:GetSecretValue'], resources: [login(service)] })]);
+      }
     });
 
     it('execution roles: pull their own image, write their own log group, read only their own secrets', () => {
@@ -476,13 +485,34 @@ describe.each(cases)('%s stack', (_name, env) => {
         EXPORT_QUEUE_URL: ref('aws_sqs_queue', queue, 'url'),
         EXPORT_DLQ_URL: ref('aws_sqs_queue', dlq, 'url'),
         EXPORT_BUCKET: names.buckets.exportFiles,
-        DATABASE_URL: `postgres://memberships@\${aws_db_instance.${db}.address}:5432/memberships?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem`,
         LOG_LEVEL: env.logLevel,
       });
       expect(Object.keys(environmentOf(container)).filter((name) => name.startsWith('AWS_ENDPOINT_URL'))).toEqual([]);
-      expect(container.secrets).toContainEqual({ name: 'PGPASSWORD', valueFrom: `\${aws_db_instance.${db}.master_user_secret[0].secret_arn}:password::` });
       expect(container.readonlyRootFilesystem).toBe(true);
       expect(container.logConfiguration.logDriver).toBe('awslogs');
+    });
+
+    it.each([
+      ['api', api, 'memberships_api'],
+      ['worker', worker, 'memberships_worker'],
+    ] as const)('%s logs in to PostgreSQL as its own role, with the password read from its own secret at run time (not the master secret)', (service, container, role) => {
+      const login = resourceAt(synth, 'aws_secretsmanager_secret', `database/${service}-login`);
+      expect(login.body).toMatchObject({ name: `${env.prefix}-database-${service}` });
+      expect(environmentOf(container)).toMatchObject({
+        DATABASE_URL: `postgres://${role}@\${aws_db_instance.${db}.address}:5432/memberships?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem`,
+        DATABASE_SECRET_ARN: ref('aws_secretsmanager_secret', login.name, 'arn'),
+      });
+      // ECS reads task-definition secrets once, at task start: a rotated password would break new connections.
+      expect(container.secrets.map((secret) => secret.name)).not.toContain('PGPASSWORD');
+      expect(JSON.stringify(container)).not.toContain('master_user_secret');
+    });
+
+    it('leaves the login secrets without a value: the migrate task writes them, so no password is in Terraform state', () => {
+      for (const service of ['api', 'worker']) {
+        const login = resourceAt(synth, 'aws_secretsmanager_secret', `database/${service}-login`).name;
+        const versions = resourcesOf(synth, 'aws_secretsmanager_secret_version').filter(({ body }) => String(body.secret_id).includes(`.${login}.`));
+        expect(versions).toEqual([]);
+      }
     });
 
     it('every table, queue and bucket the services are told about exists under that name', () => {
@@ -503,7 +533,7 @@ describe.each(cases)('%s stack', (_name, env) => {
           { name: 'JWT_PUBLIC_KEY', valueFrom: `${ref('aws_secretsmanager_secret', jwt, 'arn')}:publicKey::` },
         ]),
       );
-      expect(worker.secrets.map((s) => s.name)).toEqual(['PGPASSWORD']);
+      expect(worker.secrets).toEqual([]);
       const configurationSet = resourceAt(synth, 'aws_sesv2_configuration_set', 'email/configuration-set').name;
       expect(environmentOf(worker)).toMatchObject({
         SES_FROM_ADDRESS: '${var.ses_from_address}',

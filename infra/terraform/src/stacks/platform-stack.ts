@@ -15,6 +15,7 @@ import { ExportBucket } from '../constructs/export-bucket';
 import { ExportQueue } from '../constructs/export-queue';
 import { TaskIam } from '../constructs/iam';
 import { LOG_PREFIXES, LogBucket } from '../constructs/log-bucket';
+import { MIGRATE_CONTAINER, MigrateTask } from '../constructs/migrate-task';
 import { Network } from '../constructs/network';
 import { Observability } from '../constructs/observability';
 import { secretKey, sharedEnvironment } from '../constructs/runtime-environment';
@@ -60,6 +61,7 @@ export class PlatformStack extends TerraformStack {
   readonly logBucket: LogBucket;
   readonly auditTrail: AuditTrail;
   readonly webAcl: WebAcl;
+  readonly migrateTask: MigrateTask;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -129,6 +131,8 @@ export class PlatformStack extends TerraformStack {
     });
     this.observability = new Observability(this, 'observability', { deployment, alarmEmail: this.inputs.alarmEmail });
 
+    const workerRepositoryArn = ecrRepositoryArn(this, 'worker_image_parts', this.inputs.workerImage, deployment.partition);
+    const databaseLoginSecretArns = { api: this.database.serviceSecrets.api.arn, worker: this.database.serviceSecrets.worker.arn };
     this.iam = new TaskIam(this, 'iam', {
       deployment,
       tableArns: this.tables.arns,
@@ -140,9 +144,10 @@ export class PlatformStack extends TerraformStack {
       apiLogGroupArn: this.observability.apiLogGroup.arn,
       workerLogGroupArn: this.observability.workerLogGroup.arn,
       apiRepositoryArn: ecrRepositoryArn(this, 'api_image_parts', this.inputs.apiImage, deployment.partition),
-      workerRepositoryArn: ecrRepositoryArn(this, 'worker_image_parts', this.inputs.workerImage, deployment.partition),
+      workerRepositoryArn,
       jwtSecretArn: this.secrets.jwtSigningKey.arn,
       databaseSecretArn: this.database.masterSecretArn,
+      databaseLoginSecretArns,
       scheduleGroupName: this.scheduler.group.name,
       schedulerRoleArn: this.scheduler.role.arn,
     });
@@ -155,9 +160,15 @@ export class PlatformStack extends TerraformStack {
     const environment = sharedEnvironment(deployment, {
       exportQueueUrl: this.exportQueue.queue.url,
       exportDeadLetterQueueUrl: this.exportQueue.deadLetterQueue.url,
-      databaseUrl: this.database.url,
+      // Each service overrides it with its own role (databaseLogin).
+      databaseUrl: this.database.serviceUrl('api'),
     });
-    const databasePassword = { PGPASSWORD: secretKey(this.database.masterSecretArn, 'password') };
+    // Each service logs in as its own least-privilege role, its password read from its secret at run time
+    // (not by ECS at task start: RDS-style rotation would otherwise break new connections until a restart).
+    const databaseLogin = (service: 'api' | 'worker') => ({
+      DATABASE_URL: this.database.serviceUrl(service),
+      DATABASE_SECRET_ARN: databaseLoginSecretArns[service],
+    });
     // Tasks that start before their data stores or permissions exist crash-loop until they do: order the apply instead.
     const prerequisites: ITerraformDependable[] = [
       cluster.capacityProviders,
@@ -193,11 +204,11 @@ export class PlatformStack extends TerraformStack {
         SCHEDULER_ROLE_ARN: this.scheduler.role.arn,
         EXPORT_QUEUE_ARN: this.exportQueue.queue.arn,
         EXPORT_DLQ_ARN: this.exportQueue.deadLetterQueue.arn,
+        ...databaseLogin('api'),
       },
       secrets: {
         JWT_PRIVATE_KEY: secretKey(this.secrets.jwtSigningKey.arn, JWT_SECRET_KEYS.privateKey),
         JWT_PUBLIC_KEY: secretKey(this.secrets.jwtSigningKey.arn, JWT_SECRET_KEYS.publicKey),
-        ...databasePassword,
       },
       // The signing key's value, not just its secret: a task started before it exists cannot read JWT_PRIVATE_KEY.
       dependsOn: [...prerequisites, this.secrets.jwtSigningKeyVersion, ...this.iam.policies('api')],
@@ -221,9 +232,23 @@ export class PlatformStack extends TerraformStack {
         // Stated, not defaulted: the queue is configured from the same core values.
         VISIBILITY_TIMEOUT_SECONDS: String(queues.exportRequests.visibilityTimeoutSeconds),
         MAX_ATTEMPTS: String(queues.exportRequests.maxAttempts),
+        ...databaseLogin('worker'),
       },
-      secrets: databasePassword,
+      secrets: {},
       dependsOn: [...prerequisites, this.email.identity, ...this.iam.policies('worker')],
+    });
+
+    // Run before the services roll (README: "Migrate the database"); no service depends on it in Terraform.
+    this.migrateTask = new MigrateTask(this, 'migrate-task', {
+      deployment,
+      image: this.inputs.workerImage,
+      repositoryArn: workerRepositoryArn,
+      logGroupName: this.observability.workerLogGroup.name,
+      logGroupArn: this.observability.workerLogGroup.arn,
+      databaseUrl: this.database.url,
+      masterSecretArn: this.database.masterSecretArn,
+      loginSecretArns: databaseLoginSecretArns,
+      logLevel: env.logLevel,
     });
 
     this.webAcl = new WebAcl(this, 'web-acl', { deployment, loadBalancerArn: this.apiService.loadBalancer.arn });
@@ -260,6 +285,14 @@ export class PlatformStack extends TerraformStack {
     output('log_bucket', this.logBucket.bucket.bucket, 'ALB access logs (alb/), export bucket access logs (s3-access/), CloudTrail (cloudtrail/).');
     output('schedule_group_name', this.scheduler.group.name, 'EventBridge Scheduler group of export schedules.');
     output('scheduler_role_arn', this.scheduler.role.arn, 'Role export schedules use to reach the queue.');
+    // What `aws ecs run-task` needs for the migrate task (README: "Migrate the database").
+    output('migrate_task_definition_arn', this.migrateTask.taskDefinition.arn, 'Task definition of the one-off migrate task (latest revision).');
+    output('migrate_task_family', this.migrateTask.taskDefinition.family, 'Family of the migrate task definition.');
+    output('migrate_container_name', MIGRATE_CONTAINER, 'Container of the migrate task, for --overrides (e.g. --rotate).');
+    new TerraformOutput(this, 'private_subnet_ids', { value: this.network.privateSubnetIds, description: 'Private subnets the migrate task runs in (no public IP).' });
+    output('migrate_security_group_id', this.network.securityGroups.worker.id, 'Security group for the migrate task: the worker\'s, allowed to reach PostgreSQL and the VPC endpoints.');
+    output('database_api_secret_arn', this.database.serviceSecrets.api.arn, 'The API role\'s database login (written by migrate).');
+    output('database_worker_secret_arn', this.database.serviceSecrets.worker.arn, 'The worker role\'s database login (written by migrate).');
     output('alarm_topic_arn', this.observability.alarmTopic.arn, 'SNS topic every alarm notifies.');
   }
 }
