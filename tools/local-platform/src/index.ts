@@ -54,6 +54,6 @@ export {
   type SesEmail,
   type WaitForEmailsOptions,
 } from './ses-mailbox';
-export { provisionTestResources, type TestResources } from './testing';
+export { acknowledgeIamDenials, provisionTestResources, type TestResources } from './testing';
 export { decodeJwt, recordingFetch, startTestPlatform, unreachableUrl, type TestPlatform, type TestPlatformOptions } from './test-platform';
 export { REPO_ROOT } from './package-paths';

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { resourceNames, type AwsClientSettings, type ResourceNames } from '@memberships/core';
 import { testAwsSettings } from './environment';
+import { TestEnvironmentError } from './errors';
+import { ACKNOWLEDGE_PATH } from './iam-gate';
 import { provisionResources, type ProvisionedQueues, type ProvisionOptions } from './provision';
 
 export interface TestResources {
@@ -23,4 +25,20 @@ export async function provisionTestResources(options: ProvisionOptions & { reado
   const names = resourceNames(prefix);
   const queueUrls = await provisionResources(aws, names, options);
   return { aws, prefix, names, queueUrls };
+}
+
+/**
+ * For a test that makes a call production would refuse on purpose (a
+ * misconfigured queue URL, a table that does not exist: in AWS, with the
+ * task role's policy, those are AccessDenied): marks the suite-wide IAM
+ * gate's denials whose reason contains `reasonIncludes` as intended, so the
+ * run does not fail on them. Returns how many it marked; assert on it, it
+ * proves the call was refused.
+ */
+export async function acknowledgeIamDenials(reasonIncludes: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const gate = env.LOCAL_IAM_GATE_ENDPOINT?.trim();
+  if (!gate) throw new TestEnvironmentError(['LOCAL_IAM_GATE_ENDPOINT']);
+  const response = await fetch(new URL(ACKNOWLEDGE_PATH, gate), { method: 'POST', body: JSON.stringify({ reasonIncludes }) });
+  if (!response.ok) throw new Error(`acknowledging IAM denials failed: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { acknowledged: number }).acknowledged;
 }

@@ -1,5 +1,7 @@
-import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { AwsClientSettings, ResourceNames, Scope } from '@memberships/core';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { clientOptions, type AwsClientSettings, type ResourceNames, type Scope } from '@memberships/core';
 import { awsKeyEnvironment, createUser, LOCAL_SCHEDULER_ROLE_ARN, provisionTestResources, testDatabaseServerUrl, type CreatedUser } from '@memberships/local-platform';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app';
@@ -107,6 +109,12 @@ export interface TestApp {
   readonly clock: TestClock;
   /** Base URL of the app, listening on 127.0.0.1. */
   readonly baseUrl: string;
+  /**
+   * The test's own clients, with the operator's keys (the jest global setup's): for looking at and
+   * arranging state behind the API's back. The app's clients (`app.aws`) sign as the API, whose
+   * role the IAM gate holds them to.
+   */
+  readonly harness: { readonly dynamodb: DynamoDBClient; readonly sqs: SQSClient; readonly s3: S3Client };
   /** An HTTP request to the app. */
   request(options: RequestOptions): Promise<HttpResponse>;
   createUser(options?: { scopes?: readonly Scope[]; email?: string; password?: string; profile?: Record<string, unknown> }): Promise<CreatedUser>;
@@ -139,6 +147,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.verifyPassword ? { verifyPassword: options.verifyPassword } : {}),
   });
   const baseUrl = await listenOnLoopback(app);
+  const harness = {
+    dynamodb: new DynamoDBClient(clientOptions(platform.aws, 'dynamodb')),
+    sqs: new SQSClient(clientOptions(platform.aws, 'sqs')),
+    s3: new S3Client(clientOptions(platform.aws, 's3')),
+  };
   return {
     app,
     config,
@@ -146,13 +159,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     keys,
     clock,
     baseUrl,
+    harness,
     request: (options) => request(baseUrl, options),
     createUser: (user = {}) => createUser({ aws: platform.aws, table: platform.names.tables.users, ...user }),
     async login(user) {
       return (await loginForTokens(baseUrl, user)).access_token;
     },
     loginForTokens: (user) => loginForTokens(baseUrl, user),
-    close: () => app.close(),
+    async close() {
+      await app.close();
+      for (const client of Object.values(harness)) client.destroy();
+    },
   };
 }
 
@@ -168,16 +185,16 @@ async function loginForTokens(baseUrl: string, user: { email: string; password: 
  * Receives every message currently on the queue (deleting them), waiting up to
  * `waitSeconds` for the first. Long visibility, so nothing is seen twice.
  */
-export async function drainQueue(app: FastifyInstance, queueUrl: string, waitSeconds = 1): Promise<string[]> {
+export async function drainQueue(sqs: SQSClient, queueUrl: string, waitSeconds = 1): Promise<string[]> {
   const bodies: string[] = [];
   for (;;) {
-    const { Messages = [] } = await app.aws.sqs.send(
+    const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds, VisibilityTimeout: 60 }),
     );
     if (Messages.length === 0) return bodies;
     for (const message of Messages) {
       bodies.push(message.Body ?? '');
-      await app.aws.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
     }
   }
 }

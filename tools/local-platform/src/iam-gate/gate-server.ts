@@ -30,6 +30,8 @@ export interface DenialRecord {
   readonly reason: string;
   /** The SDK's user agent: which client (and SDK version) made the call. */
   readonly userAgent?: string;
+  /** Set once a test has said it caused this denial on purpose (ACKNOWLEDGE_PATH). */
+  readonly acknowledged?: boolean;
 }
 
 export interface IamGateOptions {
@@ -46,11 +48,19 @@ export interface RunningIamGate {
   readonly endpoint: string;
   /** Every denial so far, oldest first. */
   denials(): readonly DenialRecord[];
+  /** The denials no test has acknowledged: calls production would refuse that nobody meant to make. */
+  unacknowledged(): readonly DenialRecord[];
   stop(): Promise<void>;
 }
 
 /** Path of the gate's own endpoint listing denials (GET, unsigned, loopback only). */
 export const DENIALS_PATH = '/_iam-gate/denials';
+/**
+ * POST `{"reasonIncludes": "..."}`: marks the denials whose reason contains
+ * the text as caused on purpose (a test of behaviour when a call is refused)
+ * and answers `{"acknowledged": <count>}`.
+ */
+export const ACKNOWLEDGE_PATH = '/_iam-gate/denials/acknowledge';
 
 /** Emulator endpoints that are not AWS APIs, passed through unsigned: path prefix → service whose upstream serves it. */
 const EMULATOR_PATHS: readonly (readonly [string, AwsService])[] = [
@@ -63,7 +73,7 @@ const EMULATOR_PATHS: readonly (readonly [string, AwsService])[] = [
 const MAX_PRESIGNED_EXPIRY_SECONDS = 7 * 24 * 3600;
 
 export async function startIamGate(options: IamGateOptions): Promise<RunningIamGate> {
-  const denials: DenialRecord[] = [];
+  let denials: DenialRecord[] = [];
   const now = options.now ?? (() => new Date());
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -86,6 +96,21 @@ export async function startIamGate(options: IamGateOptions): Promise<RunningIamG
     const url = request.url ?? '/';
     if (request.method === 'GET' && url === DENIALS_PATH) {
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(denials));
+      return;
+    }
+    if (request.method === 'POST' && url === ACKNOWLEDGE_PATH) {
+      const { reasonIncludes } = JSON.parse((await readBody(request)).toString('utf8') || '{}') as { reasonIncludes?: unknown };
+      if (typeof reasonIncludes !== 'string' || reasonIncludes.length < 3) {
+        response.writeHead(400, { 'content-type': 'text/plain' }).end('reasonIncludes: at least 3 characters of the denial reason');
+        return;
+      }
+      let acknowledged = 0;
+      denials = denials.map((denial) => {
+        if (denial.acknowledged || !denial.reason.includes(reasonIncludes)) return denial;
+        acknowledged += 1;
+        return { ...denial, acknowledged: true };
+      });
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ acknowledged }));
       return;
     }
     const signature = readSignature({ url, headers: request.headers });
@@ -173,6 +198,7 @@ export async function startIamGate(options: IamGateOptions): Promise<RunningIamG
   return {
     endpoint: `http://127.0.0.1:${port}`,
     denials: () => [...denials],
+    unacknowledged: () => denials.filter((denial) => !denial.acknowledged),
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -5,7 +5,7 @@ import { startIamGate, type DenialRecord, type RunningIamGate } from './gate-ser
 import { IDENTITIES } from './identities';
 import { PolicyEvaluator } from './policy-evaluator';
 
-export { DENIALS_PATH, type DenialRecord, type RunningIamGate } from './gate-server';
+export { ACKNOWLEDGE_PATH, DENIALS_PATH, type DenialRecord, type RunningIamGate } from './gate-server';
 export { localCredentials, type LocalCredentials, type LocalIdentity } from './identities';
 export { PolicyEvaluator } from './policy-evaluator';
 

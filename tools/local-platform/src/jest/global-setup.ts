@@ -36,6 +36,7 @@ export default async function globalSetup(): Promise<void> {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.value.endpoints.secretsManager,
     // The emulators behind the gate, for tests that must reach one directly (e.g. a gate test of its own).
     LOCAL_EMULATOR_ENDPOINTS: JSON.stringify(aws.value.emulatorEndpoints),
+    LOCAL_IAM_GATE_ENDPOINT: aws.value.iamGate?.endpoint ?? '',
     DATABASE_URL: postgres.value.url,
   });
   // A session token or profile from the developer's shell would be sent along with the local keys.

@@ -91,7 +91,7 @@ describe('POST /v1/auth/refresh', () => {
     const user = await member(['exports:read', 'exports:write']);
     const { refresh_token } = await t.loginForTokens(user);
 
-    await t.app.aws.dynamodb.send(
+    await t.harness.dynamodb.send(
       new UpdateItemCommand({
         TableName: t.config.tables.users,
         Key: { id: { S: user.id } },
@@ -107,7 +107,7 @@ describe('POST /v1/auth/refresh', () => {
     expect(create.statusCode).toBe(403);
     expect(create.json()).toMatchObject({ code: 'insufficient_scope' });
 
-    await t.app.aws.dynamodb.send(new DeleteItemCommand({ TableName: t.config.tables.users, Key: { id: { S: user.id } } }));
+    await t.harness.dynamodb.send(new DeleteItemCommand({ TableName: t.config.tables.users, Key: { id: { S: user.id } } }));
     expectInvalidRefreshToken(await refresh(next));
   });
 
@@ -150,7 +150,7 @@ describe('POST /v1/auth/refresh', () => {
   it('stores refresh tokens only as their SHA-256', async () => {
     const user = await member();
     const { refresh_token } = await t.loginForTokens(user);
-    const { Items = [] } = await t.app.aws.dynamodb.send(new ScanCommand({ TableName: t.config.tables.refreshTokens }));
+    const { Items = [] } = await t.harness.dynamodb.send(new ScanCommand({ TableName: t.config.tables.refreshTokens }));
     const stored = JSON.stringify(Items);
     expect(stored).not.toContain(refresh_token);
     expect(stored).toContain(hashRefreshToken(refresh_token));

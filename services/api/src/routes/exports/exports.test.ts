@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { EXPORT_REQUESTED, parseMessage, type ExportRequestedV1 } from '@memberships/core';
-import type { CreatedUser } from '@memberships/local-platform';
+import { acknowledgeIamDenials, type CreatedUser } from '@memberships/local-platform';
 import { bearer, drainQueue, startTestApp, type TestApp } from '../../testing/test-app';
 
 let t: TestApp;
@@ -36,7 +36,7 @@ const get = (who: Member, url: string) => t.request({ method: 'GET', url, header
 
 /** The export.requested messages on the queue for this user (taken off the queue). */
 async function messagesFor(who: Member): Promise<ExportRequestedV1[]> {
-  const bodies = await drainQueue(t.app, t.platform.exportQueueUrl);
+  const bodies = await drainQueue(t.harness.sqs, t.platform.exportQueueUrl);
   return bodies.flatMap((body) => {
     const parsed = parseMessage(body);
     return parsed.ok && parsed.message.type === EXPORT_REQUESTED && parsed.message.userId === who.user.id ? [parsed.message] : [];
@@ -52,7 +52,7 @@ async function failJob(jobId: string): Promise<void> {
 async function completeJob(who: Member, jobId: string, csv: string): Promise<{ key: string; sha256: string }> {
   const key = `exports/${who.user.id}/${jobId}.csv`;
   const sha256 = createHash('sha256').update(csv).digest('hex');
-  await t.app.aws.s3.send(
+  await t.harness.s3.send(
     new PutObjectCommand({ Bucket: t.config.exportBucket, Key: key, Body: csv, ContentType: 'text/csv; charset=utf-8' }),
   );
   const claim = await t.app.jobStore.claim(jobId, 'test-worker', 60_000);
@@ -196,6 +196,8 @@ describe('POST /v1/exports', () => {
       expect(response.headers['retry-after']).toBeDefined();
       expect(response.json()).toMatchObject({ status: 503, code: 'enqueue_failed' });
       expect(response.body).not.toMatch(/no-such-queue|QueueDoesNotExist|NonExistentQueue/i);
+      // In AWS the task role may send only to the export queue: the call is refused, AccessDenied.
+      expect(await acknowledgeIamDenials('no-such-queue-')).toBeGreaterThanOrEqual(1);
 
       const listed = (await get(grace, '/v1/exports')).json();
       expect(listed.items).toHaveLength(1);

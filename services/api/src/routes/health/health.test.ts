@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { acknowledgeIamDenials } from '@memberships/local-platform';
 import { startTestApp, type TestApp } from '../../testing/test-app';
 
 /** A loopback port with nothing listening on it. */
@@ -72,6 +73,9 @@ describe('GET /readyz', () => {
       const response = await missing.request({ method: 'GET', url: '/readyz' });
       expect(response.statusCode).toBe(503);
       expect(response.json()).toMatchObject({ code: 'not_ready', checks: { dynamodb: 'failed', sqs: 'failed', postgres: 'ok' } });
+      // With the task role's policy, AWS refuses calls on resources it does not name: AccessDenied.
+      expect(await acknowledgeIamDenials(':table/no-such-table')).toBeGreaterThanOrEqual(1);
+      expect(await acknowledgeIamDenials(':no-such-queue ')).toBeGreaterThanOrEqual(1);
     } finally {
       await missing.close();
     }
