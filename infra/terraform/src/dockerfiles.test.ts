@@ -8,6 +8,7 @@ import { API_LIVENESS_PATH } from './constructs/api-service';
 import { FARGATE_MAX_STOP_TIMEOUT_SECONDS } from './constructs/container-definition';
 import { RDS_CA_BUNDLE_PATH } from './constructs/database';
 import { API_PORT } from './constructs/network';
+import { WORKER_HEALTH_CHECK_COMMAND } from './constructs/worker-service';
 
 /**
  * No Docker engine runs here, so the images cannot be built in a test. These
@@ -86,8 +87,18 @@ describe.each(services)('services/$name/Dockerfile', (service) => {
       expect(runtime.lines).toContain(`EXPOSE ${API_PORT}`);
     });
   } else {
-    it(`has no port and no health check; relies on SIGTERM within ${FARGATE_MAX_STOP_TIMEOUT_SECONDS} s`, () => {
-      expect(runtime.lines.filter((l) => /^(EXPOSE|HEALTHCHECK)/.test(l))).toEqual([]);
+    it(`has no port; relies on SIGTERM within ${FARGATE_MAX_STOP_TIMEOUT_SECONDS} s`, () => {
+      expect(runtime.lines.filter((l) => /^EXPOSE/.test(l))).toEqual([]);
+    });
+
+    it('ships the heartbeat check the task definition runs, at the absolute path it names', () => {
+      // The command is absolute: it must not depend on the directory ECS runs it in.
+      const script = WORKER_HEALTH_CHECK_COMMAND[2];
+      expect(script).toBe('/app/services/worker/dist/health-check.js');
+      expect(runtime.lines).toContain('WORKDIR /app');
+      expect(runtime.lines).toContain('COPY --from=build /app/services/worker/dist/ services/worker/dist/');
+      // Built into dist by the image's tsc (tests, test helpers and the benchmark are the only exclusions).
+      expect(existsSync(path.join(repoRoot, service.workspace, 'src', 'health-check.ts'))).toBe(true);
     });
   }
 

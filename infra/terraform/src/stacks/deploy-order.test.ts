@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { AUTH_REQUESTS_PER_IP_PER_FIVE_MINUTES } from '../constructs/web-acl';
 import { environments } from '../environments';
 import { ref, resourceAt, resourcesOf, synthesize, type Block } from '../testing/terraform-json';
 
@@ -54,14 +55,13 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s deploy or
 });
 
 describe('the runbook', () => {
-  it('runs the commands the tests run here: npm run synth, npm run build, npm test -w @memberships/infra', () => {
+  it('runs the commands the tests run here: npm run synth (what main.test.ts runs), npm run build, jest on this project', () => {
     const rootScripts = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    const infraScripts = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     expect(README).toContain('npm run synth');
     expect(rootScripts.synth).toBe('tsc --build infra/terraform && node infra/terraform/dist/main.js');
     expect(README).toContain(rootScripts.synth!);
-    expect(README).toContain('npm test -w @memberships/infra');
-    expect(infraScripts.test).toContain('--selectProjects infra');
+    expect(rootScripts.build).toBe('tsc --build');
+    expect(README).toContain('npm run build && npx jest infra/terraform --selectProjects infra');
   });
 
   it('goes in the one order: account, images, apply, migrate, first administrator, first export', () => {
@@ -69,6 +69,10 @@ describe('the runbook', () => {
     const positions = steps.map((step) => README.indexOf(step));
     expect(positions.every((position) => position >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it("states the WAF's auth rate limit as the web ACL sets it", () => {
+    expect(README).toContain(`\`/v1/auth/\` (${AUTH_REQUESTS_PER_IP_PER_FIVE_MINUTES} per 5 minutes)`);
   });
 
   it('names the entry points the images ship and the scripts it runs', () => {
