@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_STATE_BUCKET, loadSynthConfig } from './config';
-import { environments } from './environments';
-import { buildApp } from './main';
+import { App } from 'cdktn';
+import { environments, staging } from './environments';
+import { buildApp, TARGET_VERSIONS } from './main';
+import { PlatformStack } from './stacks/platform-stack';
 
 const run = promisify(execFile);
 
@@ -65,5 +67,22 @@ describe('loadSynthConfig', () => {
         INFRA_OUTDIR: 'relative/out',
       }),
     ).toEqual({ stateBucket: 'acme-state', stateRegion: 'eu-west-1', stateLockTable: 'locks', outdir: path.resolve('relative/out') });
+  });
+});
+
+describe('TARGET_VERSIONS', () => {
+  let outdir: string;
+  beforeEach(async () => {
+    outdir = await mkdtemp(path.join(tmpdir(), 'memberships-synth-'));
+  });
+  afterEach(async () => {
+    await rm(outdir, { recursive: true, force: true });
+  });
+
+  it('is the first release with write-only attributes: under 1.10 the JWT key could not be written, and cdktn refuses to synthesize', () => {
+    expect(TARGET_VERSIONS).toEqual({ terraform: '>=1.11.0', opentofu: '>=1.11.0' });
+    const app = new App({ outdir, context: { targetVersions: { terraform: '>=1.10.0', opentofu: '>=1.10.0' } } });
+    new PlatformStack(app, staging.name, { environment: staging, state: { stateBucket: 'state', stateRegion: undefined, stateLockTable: undefined } });
+    expect(() => app.synth()).toThrow(/write-only attributes/i);
   });
 });
