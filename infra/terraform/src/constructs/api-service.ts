@@ -63,7 +63,11 @@ export interface ApiServiceProps {
 /**
  * The container health check: asks /readyz (so its failures are logged and
  * counted) and then exits by /healthz alone, so a dependency outage never
- * gets a task replaced.
+ * gets a task replaced. ECS replaces a task whose check fails `retries`
+ * times in a row, and the target group takes out targets failing its own
+ * check; neither may depend on PostgreSQL.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_healthcheck
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
  */
 export function apiHealthCheckScript(port: number): string {
   const url = (path: string) => `http://127.0.0.1:${port}${path}`;

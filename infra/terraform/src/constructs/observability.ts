@@ -217,6 +217,8 @@ export class Observability extends Construct {
       comparisonOperator: 'LessThanThreshold',
     });
 
+    // TargetResponseTime: seconds from the request leaving the load balancer to the response headers.
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html
     this.alarm('api-latency-p99', {
       alarmDescription: `API p99 response time above ${thresholds.apiP99LatencySeconds} s for 15 minutes (time from the load balancer to the task's answer).`,
       namespace: 'AWS/ApplicationELB',
