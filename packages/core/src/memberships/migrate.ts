@@ -2,7 +2,8 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createDataSource } from './data-source';
 import { parseDatabaseSecret, readDatabaseSecret, type DatabaseSecret } from './database-credentials';
-import { checkDatabaseRoleNames, quoteRole } from './database-roles';
+import { quoteRole } from './database-roles';
+import { ensureServiceRoles } from './migrations/1764100000000-create-service-roles';
 
 export type ServiceName = 'api' | 'worker';
 
@@ -47,7 +48,8 @@ export interface MigrateResult {
 const SERVICES: readonly ServiceName[] = ['api', 'worker'];
 
 /**
- * `migrate`: brings the schema and the service roles up to date and gives
+ * `migrate`: brings the schema and the service roles (ensureServiceRoles,
+ * on every run) up to date and gives
  * each role the password its secret holds, generating one when the secret has
  * none yet or `rotate` is set. The new value is written to the secret first,
  * then set on the role: running services that read it in between are refused
@@ -56,20 +58,16 @@ const SERVICES: readonly ServiceName[] = ['api', 'worker'];
  * verifiers, so no statement log shows them. Terraform never sees them.
  */
 export async function migrateDatabase(options: MigrateDatabaseOptions): Promise<MigrateResult> {
-  checkDatabaseRoleNames({ api: options.roles.api.role, worker: options.roles.worker.role });
   const url = options.masterSecretId ? withCredentials(options.databaseUrl, await readDatabaseSecret(options.secrets, options.masterSecretId)) : options.databaseUrl;
-  const dataSource = createDataSource({
-    url,
-    poolSize: 1,
-    connectTimeoutMs: options.connectTimeoutMs,
-    applicationName: 'memberships-migrate',
-    roles: { api: options.roles.api.role, worker: options.roles.worker.role },
-  });
+  const roleNames = { api: options.roles.api.role, worker: options.roles.worker.role };
+  const dataSource = createDataSource({ url, poolSize: 1, connectTimeoutMs: options.connectTimeoutMs, applicationName: 'memberships-migrate', roles: roleNames });
   await dataSource.initialize();
   try {
     const ran = await dataSource.runMigrations({ transaction: 'all' });
     const migrations = ran.map((migration) => migration.name);
     options.log?.info({ migrations }, migrations.length > 0 ? 'migrations applied' : 'schema up to date');
+    // Also when no migration ran: the configured role names may be new to this database.
+    await dataSource.transaction((manager) => ensureServiceRoles((sql, parameters) => manager.query(sql, parameters), roleNames));
     const passwords = {} as Record<ServiceName, PasswordAction>;
     for (const service of SERVICES) {
       const { role, secretId } = options.roles[service];
