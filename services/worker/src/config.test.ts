@@ -1,5 +1,5 @@
 import { ConfigError } from '@memberships/core';
-import { leaseMsFor, loadConfig } from './config';
+import { leaseMsFor, loadConfig, loadMigrateConfig } from './config';
 import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress-reporter';
 
 const REQUIRED = {
@@ -107,5 +107,48 @@ describe('PROGRESS_INTERVAL_MS', () => {
   it('refuses an interval that would hammer the job table, or one that is not a number', () => {
     expect(() => loadConfig({ ...REQUIRED, PROGRESS_INTERVAL_MS: '10' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...REQUIRED, PROGRESS_INTERVAL_MS: 'fast' })).toThrow(/PROGRESS_INTERVAL_MS/);
+  });
+});
+
+describe('DATABASE_SECRET_ARN', () => {
+  it('is optional: without it the password of DATABASE_URL (or PGPASSWORD) is used, as before', () => {
+    expect(loadConfig(REQUIRED).databaseSecretArn).toBeUndefined();
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:p-database-worker-AbC123';
+    expect(loadConfig({ ...REQUIRED, DATABASE_SECRET_ARN: arn }).databaseSecretArn).toBe(arn);
+  });
+});
+
+describe('loadMigrateConfig', () => {
+  const MIGRATE = {
+    AWS_REGION: 'eu-west-1',
+    DATABASE_URL: 'postgres://memberships@db.internal:5432/memberships?sslmode=verify-full',
+    DATABASE_MASTER_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1-AbC123',
+    DATABASE_API_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:p-database-api-AbC123',
+    DATABASE_WORKER_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:p-database-worker-AbC123',
+  };
+
+  it('defaults the role names to the ones the task definitions use, and reads the secrets', () => {
+    const config = loadMigrateConfig(MIGRATE);
+    expect(config).toMatchObject({
+      databaseUrl: MIGRATE.DATABASE_URL,
+      masterSecretArn: MIGRATE.DATABASE_MASTER_SECRET_ARN,
+      roles: {
+        api: { role: 'memberships_api', secretId: MIGRATE.DATABASE_API_SECRET_ARN },
+        worker: { role: 'memberships_worker', secretId: MIGRATE.DATABASE_WORKER_SECRET_ARN },
+      },
+      logLevel: 'info',
+      connectTimeoutMs: 10_000,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names every missing variable at once', () => {
+    expect(() => loadMigrateConfig({ AWS_REGION: 'eu-west-1' })).toThrow(/DATABASE_URL is required[\s\S]*DATABASE_API_SECRET_ARN is required[\s\S]*DATABASE_WORKER_SECRET_ARN is required/);
+  });
+
+  it('refuses role names that are not plain identifiers, or the same role twice', () => {
+    expect(() => loadMigrateConfig({ ...MIGRATE, DATABASE_API_ROLE: 'api"; DROP TABLE memberships; --' })).toThrow(ConfigError);
+    expect(() => loadMigrateConfig({ ...MIGRATE, DATABASE_API_ROLE: 'same', DATABASE_WORKER_ROLE: 'same' })).toThrow(/must differ/);
+    expect(() => loadMigrateConfig({ ...MIGRATE, LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
 });
