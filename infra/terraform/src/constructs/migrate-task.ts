@@ -50,6 +50,8 @@ export class MigrateTask extends Construct {
       ...ecsTasks,
       name: `${env.prefix}-migrate-task`,
       description: 'What the migrate task may do: read the database master secret, read and write the services\' login secrets.',
+      // No kms:Decrypt: the secrets use the AWS managed key aws/secretsmanager, which needs none in the same account
+      // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
       statements: [
         // https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html
         { sid: 'ReadMasterSecret', actions: ['secretsmanager:GetSecretValue'], resources: [props.masterSecretArn] },
