@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { CreateScheduleGroupCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { isAddressedTo, listEmails, startTestPlatform, waitForEmails, type TestPlatform } from '@memberships/local-platform';
+import {
+  isAddressedTo,
+  listEmails,
+  localCredentials,
+  startTestIamGate,
+  startTestPlatform,
+  waitForEmails,
+  type RunningIamGate,
+  type TestPlatform,
+} from '@memberships/local-platform';
 import { startSchedulerLocal, type SchedulerLocal } from '@memberships/scheduler-local';
 import { getJson, login, waitForFinalJob, type JobBody } from './support/http';
 
@@ -13,19 +22,24 @@ describe('monthly export subscription, end to end', () => {
   let scheduler: SchedulerClient;
   let platform: TestPlatform;
   let token: string;
-  // The suite's own group in its own stand-in: nothing else fires into this platform's queue.
-  const group = `e2e-${randomBytes(4).toString('hex')}-exports`;
+  let gate: RunningIamGate;
+  // The suite's own group in its own stand-in (named like a suite's resources, which the IAM gate
+  // maps to the environment's group): nothing else fires into this platform's queue.
+  const group = `test-${randomBytes(4).toString('hex')}-exports`;
 
   beforeAll(async () => {
     const region = process.env.AWS_REGION ?? 'us-east-1';
     local = await startSchedulerLocal({
-      sqs: { endpoint: process.env.AWS_ENDPOINT_URL_SQS!, region },
+      // It delivers as the schedule role, through the IAM gate, as Scheduler does in AWS.
+      sqs: { endpoint: process.env.AWS_ENDPOINT_URL_SQS!, region, credentials: localCredentials('scheduler') },
       clock: 'manual',
       startTime: '2027-02-15T00:00:00Z',
     });
     scheduler = new SchedulerClient({ endpoint: local.endpoint, region, maxAttempts: 1 });
     await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
-    const schedulerEnv = { AWS_ENDPOINT_URL_SCHEDULER: local.endpoint, SCHEDULER_GROUP_NAME: group };
+    // The services reach this stand-in through an IAM gate of the suite's own, as every other AWS API.
+    gate = await startTestIamGate({ scheduler: local.endpoint });
+    const schedulerEnv = { AWS_ENDPOINT_URL_SCHEDULER: gate.endpoint, SCHEDULER_GROUP_NAME: group };
     platform = await startTestPlatform({ memberships: 12, apiEnv: schedulerEnv, workerEnv: schedulerEnv });
     token = await login(platform.apiUrl, platform.user.email, platform.user.password);
   });
@@ -34,6 +48,8 @@ describe('monthly export subscription, end to end', () => {
     await platform?.stop();
     scheduler?.destroy();
     await local?.stop();
+    await gate?.stop();
+    expect(gate?.unacknowledged()).toEqual([]);
   });
 
   const api = (path: string, init: RequestInit = {}) =>

@@ -43,7 +43,7 @@ export {
   type SeedResult,
 } from './seed';
 export { awsKeyEnvironment, LOCAL_SCHEDULER_ROLE_ARN, serviceEnv, spawnService, type RunningService, type ServiceEnvOptions, type SpawnServiceOptions } from './services';
-export { DENIALS_PATH, localCredentials, type DenialRecord, type LocalCredentials, type LocalIdentity } from './iam-gate';
+export { DENIALS_PATH, localCredentials, type DenialRecord, type LocalCredentials, type LocalIdentity, type RunningIamGate } from './iam-gate';
 export {
   attachmentContent,
   clearEmails,
@@ -54,6 +54,6 @@ export {
   type SesEmail,
   type WaitForEmailsOptions,
 } from './ses-mailbox';
-export { acknowledgeIamDenials, provisionTestResources, type TestResources } from './testing';
+export { acknowledgeIamDenials, provisionTestResources, startTestIamGate, type TestResources } from './testing';
 export { decodeJwt, recordingFetch, startTestPlatform, unreachableUrl, type TestPlatform, type TestPlatformOptions } from './test-platform';
 export { REPO_ROOT } from './package-paths';

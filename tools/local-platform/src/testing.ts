@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { resourceNames, type AwsClientSettings, type ResourceNames } from '@memberships/core';
 import { testAwsSettings } from './environment';
 import { TestEnvironmentError } from './errors';
-import { ACKNOWLEDGE_PATH } from './iam-gate';
+import { ACKNOWLEDGE_PATH, startLocalIamGate, type RunningIamGate } from './iam-gate';
+import { DEFAULT_EMAIL_DOMAIN } from './local-aws';
 import { provisionResources, type ProvisionedQueues, type ProvisionOptions } from './provision';
 
 export interface TestResources {
@@ -41,4 +42,18 @@ export async function acknowledgeIamDenials(reasonIncludes: string, env: NodeJS.
   const response = await fetch(new URL(ACKNOWLEDGE_PATH, gate), { method: 'POST', body: JSON.stringify({ reasonIncludes }) });
   if (!response.ok) throw new Error(`acknowledging IAM denials failed: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { acknowledged: number }).acknowledged;
+}
+
+/**
+ * An IAM gate of the test's own, in front of emulators the test started itself
+ * (e.g. a Scheduler stand-in on a manual clock), evaluating against the same
+ * synthesized policies as the suite-wide gate. The test stops it and asserts
+ * `unacknowledged()` is empty, as the global teardown does for the suite-wide one.
+ */
+export function startTestIamGate(upstreams: Parameters<typeof startLocalIamGate>[0]['upstreams']): Promise<RunningIamGate> {
+  return startLocalIamGate({
+    upstreams,
+    emailDomain: DEFAULT_EMAIL_DOMAIN,
+    onDenial: (denial) => process.stderr.write(`iam-gate (test): denied ${denial.identity} ${denial.operation}: ${denial.reason}\n`),
+  });
 }

@@ -17,6 +17,12 @@ interface RunningRunner {
 const children: ChildProcessWithoutNullStreams[] = [];
 
 /** Starts `node dist/runner.js 0` the way the local platform does, and waits for `listening <port>`. */
+/** The runner reads its delivery keys from the environment, as a deployed stand-in would. */
+const keys = (credentials: { accessKeyId: string; secretAccessKey: string }) => ({
+  AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+});
+
 function startRunner(env: Record<string, string>): Promise<RunningRunner> {
   if (!existsSync(runnerPath)) throw new Error(`${runnerPath} is missing: build first with \`npx tsc --build\`.`);
   const child = spawn(process.execPath, [runnerPath, '0'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -47,8 +53,8 @@ describe('runner (own process, for npm start and e2e tests)', () => {
 
   it('serves the Scheduler API and the test endpoints, fires into SQS, and exits when its stdin closes', async () => {
     const queue = await createTestQueue(sqs, 'runner');
-    const { endpoint, region } = testSqsSettings();
-    const runner = await startRunner({ AWS_REGION: region, AWS_ENDPOINT_URL_SQS: endpoint, SCHEDULER_CLOCK: 'manual', SCHEDULER_START_TIME: '2026-02-15T00:00:00Z', LOG_LEVEL: 'warn' });
+    const { endpoint, region, credentials } = testSqsSettings();
+    const runner = await startRunner({ AWS_REGION: region, AWS_ENDPOINT_URL_SQS: endpoint, ...keys(credentials), SCHEDULER_CLOCK: 'manual', SCHEDULER_START_TIME: '2026-02-15T00:00:00Z', LOG_LEVEL: 'warn' });
     const schedulerEndpoint = `http://127.0.0.1:${runner.port}`;
     const scheduler = new SchedulerClient({ endpoint: schedulerEndpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     try {
@@ -80,17 +86,17 @@ describe('runner (own process, for npm start and e2e tests)', () => {
   });
 
   it('stops cleanly on SIGTERM', async () => {
-    const { endpoint, region } = testSqsSettings();
-    const runner = await startRunner({ AWS_REGION: region, AWS_ENDPOINT_URL_SQS: endpoint, LOG_LEVEL: 'warn' });
+    const { endpoint, region, credentials } = testSqsSettings();
+    const runner = await startRunner({ AWS_REGION: region, AWS_ENDPOINT_URL_SQS: endpoint, ...keys(credentials), LOG_LEVEL: 'warn' });
     expect(await new SchedulerLocalClient({ endpoint: `http://127.0.0.1:${runner.port}` }).now()).toMatchObject({ mode: 'real' });
     runner.child.kill('SIGTERM');
     expect(await runner.exited).toEqual({ code: 0, signal: null });
   });
 
   it('exits when its parent is gone, even with logs still to write into the closed pipes', async () => {
-    const { endpoint, region } = testSqsSettings();
+    const { endpoint, region, credentials } = testSqsSettings();
     // info: it logs on the way out, into pipes nobody reads any more.
-    const runner = await startRunner({ AWS_REGION: region, AWS_ENDPOINT_URL_SQS: endpoint, LOG_LEVEL: 'debug' });
+    const runner = await startRunner({ AWS_REGION: region, AWS_ENDPOINT_URL_SQS: endpoint, ...keys(credentials), LOG_LEVEL: 'debug' });
     runner.child.stdout.destroy();
     runner.child.stderr.destroy();
     runner.child.stdin.end();

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { CreateScheduleCommand, DeleteScheduleCommand, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { awsKeyEnvironment } from '@memberships/local-platform';
 import pino from 'pino';
 import { startSchedulerStandIn, type SchedulerStandIn } from '../testing/scheduler-stand-in';
 import { bearer, provisionTestPlatform, startTestApp, TEST_SCHEDULER_ROLE_ARN, type TestApp } from '../testing/test-app';
@@ -31,6 +32,7 @@ afterEach(() => scheduler?.local.clearFaults());
 afterAll(async () => {
   await t?.close();
   await scheduler?.stop();
+  expect(scheduler?.unacknowledgedDenials()).toEqual([]);
 });
 
 const silent = pino({ level: 'silent' });
@@ -146,8 +148,8 @@ describe('the built script dist/scripts/reconcile-schedules.js', () => {
       const child = spawn(process.execPath, [script, ...args], {
         env: {
           PATH: process.env.PATH,
-          AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID,
-          AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY,
+          // The reconciler's own keys: the IAM gate holds it to the API task role it runs with in AWS.
+          ...awsKeyEnvironment('reconciler'),
           AWS_REGION: t.platform.aws.region,
           AWS_ENDPOINT_URL_DYNAMODB: t.platform.aws.endpoints.dynamodb,
           AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,

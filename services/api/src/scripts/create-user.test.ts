@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { awsKeyEnvironment } from '@memberships/local-platform';
 import { bearer, startTestApp, type TestApp } from '../testing/test-app';
 
 /**
@@ -29,9 +30,8 @@ interface Run {
 function run(args: string[], stdin: string, env: Record<string, string | undefined> = {}): Promise<Run> {
   const childEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
-    // The local credentials the jest global setup exports for the emulators.
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY,
+    // The script's own keys: the IAM gate holds it to the API task role it runs with in AWS.
+    ...awsKeyEnvironment('createUser'),
     AWS_REGION: t.platform.aws.region,
     AWS_ENDPOINT_URL_DYNAMODB: t.platform.aws.endpoints.dynamodb,
     USERS_TABLE: t.config.tables.users,

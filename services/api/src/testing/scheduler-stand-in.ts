@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { schedulerScheduleName } from '@memberships/core';
 import { startSchedulerLocal, type FaultSpec, type SchedulerLocal } from '@memberships/scheduler-local';
+import { localCredentials, startTestIamGate, type DenialRecord } from '@memberships/local-platform';
 import type { TestPlatform } from './test-app';
 
 /**
@@ -20,8 +21,10 @@ export interface SchedulerStandIn {
   readonly local: SchedulerLocal;
   readonly endpoint: string;
   readonly client: SchedulerClient;
-  /** Env for startTestApp: the API talks to this stand-in. */
+  /** Env for startTestApp: the API talks to this stand-in, through an IAM gate of its own. */
   readonly apiEnv: Record<string, string>;
+  /** What that gate refused and no test acknowledged; a suite asserts it is empty. */
+  unacknowledgedDenials(): readonly DenialRecord[];
   /** GetSchedule of the export schedule `id`; undefined when the Scheduler has none. */
   getSchedule(id: string): Promise<GetScheduleCommandOutput | undefined>;
   /**
@@ -36,17 +39,20 @@ export const API_SDK_ATTEMPTS = 3;
 
 export async function startSchedulerStandIn(platform: TestPlatform): Promise<SchedulerStandIn> {
   const local = await startSchedulerLocal({
-    sqs: { endpoint: platform.aws.endpoints.sqs!, region: platform.aws.region },
+    // It delivers as the schedule role, through the IAM gate, as Scheduler does in AWS.
+    sqs: { endpoint: platform.aws.endpoints.sqs!, region: platform.aws.region, credentials: localCredentials('scheduler') },
     clock: 'manual',
     startTime: '2026-11-20T00:00:00Z',
   });
+  const gate = await startTestIamGate({ scheduler: local.endpoint });
   const client = new SchedulerClient({ endpoint: local.endpoint, region: platform.aws.region, maxAttempts: 1 });
   await client.send(new CreateScheduleGroupCommand({ Name: platform.names.scheduleGroup }));
   return {
     local,
-    endpoint: local.endpoint,
+    endpoint: gate.endpoint,
     client,
-    apiEnv: { AWS_ENDPOINT_URL_SCHEDULER: local.endpoint },
+    apiEnv: { AWS_ENDPOINT_URL_SCHEDULER: gate.endpoint },
+    unacknowledgedDenials: () => gate.unacknowledged(),
     async getSchedule(id) {
       try {
         return await client.send(new GetScheduleCommand({ Name: schedulerScheduleName(id), GroupName: platform.names.scheduleGroup }));
@@ -61,6 +67,7 @@ export async function startSchedulerStandIn(platform: TestPlatform): Promise<Sch
     async stop() {
       client.destroy();
       await local.stop();
+      await gate.stop();
     },
   };
 }

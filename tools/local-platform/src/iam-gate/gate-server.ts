@@ -159,6 +159,8 @@ export async function startIamGate(options: IamGateOptions): Promise<RunningIamG
     const { rolePath, ownActions = [] } = IDENTITIES[identity];
     if (rolePath === undefined) return undefined;
     const checks = parsed.checks.filter((check) => !ownActions.includes(check.action));
+    // Nothing done with the role (the service's own lookup): no role is assumed, nothing to evaluate.
+    if (checks.length === 0) return undefined;
     // The stand-in for an AWS service says which of its resources it acts for (SOURCE_ARN_HEADER).
     const decision = await options.evaluator.decide(rolePath, checks, {
       servicePrincipal: identity === 'scheduler' ? 'scheduler.amazonaws.com' : 'ecs-tasks.amazonaws.com',

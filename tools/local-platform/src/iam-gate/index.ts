@@ -22,12 +22,22 @@ export interface LocalIamGateOptions {
   readonly environments?: readonly EnvironmentRoles[];
 }
 
-/** The role paths the local identities use, resolved in every environment infra/terraform defines. */
+const resolved = new Map<string, EnvironmentRoles[]>();
+
+/**
+ * The role paths the local identities use, resolved in every environment
+ * infra/terraform defines (synthesized once per process and domain: the
+ * documents are immutable).
+ */
 export function synthesizedEnvironmentRoles(emailDomain: string): EnvironmentRoles[] {
+  const cached = resolved.get(emailDomain);
+  if (cached) return cached;
   const paths = [...new Set(Object.values(IDENTITIES).flatMap((identity) => (identity.rolePath ? [identity.rolePath] : [])))];
-  return allEnvironments.map((environment) =>
+  const roles = allEnvironments.map((environment) =>
     environmentRoles(environment, paths, { accountId: GATE_ACCOUNT_ID, variables: { email_domain: emailDomain } }),
   );
+  resolved.set(emailDomain, roles);
+  return roles;
 }
 
 /** Starts the gate in this process, evaluating against the policies infra/terraform synthesizes. */

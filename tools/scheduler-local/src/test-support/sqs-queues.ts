@@ -15,21 +15,28 @@ import { SchedulerLocalError } from '../errors';
  * AWS_REGION. Kept here rather than imported from @memberships/local-platform
  * so this package stays a leaf the local platform can depend on.
  */
-export function testSqsSettings(env: NodeJS.ProcessEnv = process.env): { endpoint: string; region: string } {
+export function testSqsSettings(env: NodeJS.ProcessEnv = process.env): {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+} {
   const endpoint = env.AWS_ENDPOINT_URL_SQS?.trim();
   const region = env.AWS_REGION?.trim();
-  if (!endpoint || !region) {
+  // The keys the global setup exports (the operator's): the local IAM gate in front of SQS lets them do anything.
+  const accessKeyId = env.AWS_ACCESS_KEY_ID?.trim();
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY?.trim();
+  if (!endpoint || !region || !accessKeyId || !secretAccessKey) {
     throw new SchedulerLocalError(
       'test_environment_missing',
-      'AWS_ENDPOINT_URL_SQS and AWS_REGION are not set: run the tests through the root jest config (its global setup starts the SQS emulator); build first with `npx tsc --build`.',
+      'AWS_ENDPOINT_URL_SQS, AWS_REGION and the AWS keys are not set: run the tests through the root jest config (its global setup starts the SQS emulator); build first with `npx tsc --build`.',
     );
   }
-  return { endpoint, region };
+  return { endpoint, region, credentials: { accessKeyId, secretAccessKey } };
 }
 
 export function testSqsClient(): SQSClient {
-  const { endpoint, region } = testSqsSettings();
-  return new SQSClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const { endpoint, region, credentials } = testSqsSettings();
+  return new SQSClient({ endpoint, region, credentials });
 }
 
 export interface TestQueue {

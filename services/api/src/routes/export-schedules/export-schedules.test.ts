@@ -27,6 +27,7 @@ afterEach(() => {
 afterAll(async () => {
   await t?.close();
   await scheduler?.stop();
+  expect(scheduler?.unacknowledgedDenials()).toEqual([]);
 });
 
 interface Member {
