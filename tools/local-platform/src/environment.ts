@@ -13,6 +13,7 @@ import { TestEnvironmentError } from './errors';
  * | FAUXQS_PORT | start (SQS + S3) | 4566 (0: any free port) |
  * | SES_PORT | start | 8005 (0: any free port) |
  * | SCHEDULER_PORT | start (EventBridge Scheduler stand-in) | 8010 (0: any free port) |
+ * | IAM_GATE_PORT | start (the IAM gate every AWS call goes through) | 4510 (0: any free port) |
  * | POSTGRES_PORT | start (embedded PostgreSQL) | a free port chosen at run time |
  * | PORT | start (API) | 3000 (0: any free port) |
  * | LOG_LEVEL | start (passed to the services; debug also shows emulator output) | info |
@@ -22,7 +23,15 @@ import { TestEnvironmentError } from './errors';
 
 export interface StartSettings {
   readonly databaseUrl: string | undefined;
-  readonly ports: { readonly dynamodb: number; readonly fauxqs: number; readonly ses: number; readonly scheduler: number; readonly postgres: number | undefined; readonly api: number };
+  readonly ports: {
+    readonly dynamodb: number;
+    readonly fauxqs: number;
+    readonly ses: number;
+    readonly scheduler: number;
+    readonly iamGate: number;
+    readonly postgres: number | undefined;
+    readonly api: number;
+  };
   readonly logLevel: string;
   /** Undefined: `<repo>/.local`. */
   readonly localDataDir: string | undefined;
@@ -41,6 +50,7 @@ export function startSettings(env: NodeJS.ProcessEnv = process.env): StartSettin
       fauxqs: reader.integer('FAUXQS_PORT', 4566, PORT_RANGE),
       ses: reader.integer('SES_PORT', 8005, PORT_RANGE),
       scheduler: reader.integer('SCHEDULER_PORT', 8010, PORT_RANGE),
+      iamGate: reader.integer('IAM_GATE_PORT', 4510, PORT_RANGE),
       postgres: postgresPort === 0 ? undefined : postgresPort,
       api: reader.integer('PORT', 3000, PORT_RANGE),
     },

@@ -107,12 +107,18 @@ async function startPlatform(settings: StartSettings, platform: Platform, stoppe
 
   // process.execPath is the pinned `node` devDependency under `npm start`; every Node child below runs on it.
   say(`Node.js ${process.version} runs the API, the worker and the Node emulators.`);
-  say('Starting DynamoDB Local, fauxqs (SQS + S3), aws-ses-v2-local and PostgreSQL...');
+  say('Starting DynamoDB Local, fauxqs (SQS + S3), aws-ses-v2-local, the Secrets Manager and Scheduler stand-ins, the IAM gate and PostgreSQL...');
   const debug = settings.logLevel === 'debug' || settings.logLevel === 'trace';
   const [aws, postgres] = await Promise.allSettled([
     startLocalAws({
       ports: settings.ports,
       onLine: debug ? (emulator, line) => say(`[${emulator}] ${line}`) : undefined,
+      // Every AWS call of the services is held to its role's policy as infra/terraform synthesizes it.
+      iamGate: {
+        emailDomain: SES_FROM_ADDRESS.slice(SES_FROM_ADDRESS.indexOf('@') + 1),
+        port: settings.ports.iamGate,
+        onDenial: (denial) => say(`[iam-gate] denied ${denial.identity} ${denial.operation}: ${denial.reason}`),
+      },
     }),
     startPostgres({
       url: settings.databaseUrl ?? null,
