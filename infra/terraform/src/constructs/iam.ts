@@ -143,7 +143,6 @@ export interface TaskIamProps {
   readonly apiRepositoryArn: string;
   readonly workerRepositoryArn: string;
   readonly jwtSecretArn: string;
-  readonly databaseSecretArn: string;
   /** Each service's own database login secret (its PostgreSQL role), read by its code at run time. */
   readonly databaseLoginSecretArns: Readonly<Record<'api' | 'worker', string>>;
   /** EventBridge Scheduler group of the export subscriptions, and the role its schedules deliver with. */
@@ -248,14 +247,15 @@ export class TaskIam extends Construct {
       ...ecsTasks,
       name: `${prefix}-api-execution`,
       description: 'What ECS may do to start API tasks: pull the image, write logs, read the JWT key and database password.',
-      statements: executionStatements(props.apiRepositoryArn, props.apiLogGroupArn, [props.jwtSecretArn, props.databaseSecretArn]),
+      statements: executionStatements(props.apiRepositoryArn, props.apiLogGroupArn, [props.jwtSecretArn]),
     });
 
     this.workerExecutionRole = new ServiceRole(this, 'worker-execution-role', {
       ...ecsTasks,
       name: `${prefix}-worker-execution`,
       description: 'What ECS may do to start worker tasks: pull the image, write logs, read the database password.',
-      statements: executionStatements(props.workerRepositoryArn, props.workerLogGroupArn, [props.databaseSecretArn]),
+      // The database login is read by the code (task role, DATABASE_SECRET_ARN), not injected: nothing here.
+      statements: executionStatements(props.workerRepositoryArn, props.workerLogGroupArn, []),
     });
   }
 
@@ -313,10 +313,7 @@ export function executionStatements(repositoryArn: string, logGroupArn: string, 
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [`${logGroupArn}:*`],
     },
-    {
-      sid: 'ReadTaskSecrets',
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [...secretArns],
-    },
+    // Only secrets the task definition injects (ECS reads them at task start); none, no statement.
+    ...(secretArns.length > 0 ? [{ sid: 'ReadTaskSecrets', actions: ['secretsmanager:GetSecretValue'], resources: [...secretArns] }] : []),
   ];
 }

@@ -64,7 +64,7 @@ export class MigrateTask extends Construct {
       name: `${env.prefix}-migrate-execution`,
       description: 'What ECS may do to start the migrate task: pull the worker image, write logs.',
       // No task-definition secrets: the code reads its secrets itself, so ECS needs none.
-      statements: executionStatements(props.repositoryArn, props.logGroupArn, []).filter((statement) => statement.sid !== 'ReadTaskSecrets'),
+      statements: executionStatements(props.repositoryArn, props.logGroupArn, []),
     });
 
     this.taskDefinition = new EcsTaskDefinition(this, 'task-definition', {

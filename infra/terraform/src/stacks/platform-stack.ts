@@ -146,7 +146,6 @@ export class PlatformStack extends TerraformStack {
       apiRepositoryArn: ecrRepositoryArn(this, 'api_image_parts', this.inputs.apiImage, deployment.partition),
       workerRepositoryArn,
       jwtSecretArn: this.secrets.jwtSigningKey.arn,
-      databaseSecretArn: this.database.masterSecretArn,
       databaseLoginSecretArns,
       scheduleGroupName: this.scheduler.group.name,
       schedulerRoleArn: this.scheduler.role.arn,
