@@ -113,7 +113,7 @@ describe('worker heartbeat', () => {
     const target = new URL(env.database.url);
     const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) }, { serverBytesPerSecond: 256 * 1024 });
     proxies.push(proxy);
-    const viaProxy = new URL(env.database.url);
+    const viaProxy = new URL(env.database.roles.worker.url); // the worker logs in as its role
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     const file = path.join(directory, 'heartbeat');
     const worker = await startWorker(file, { DATABASE_URL: viaProxy.toString() });

@@ -269,7 +269,7 @@ describe('dependencies that accept connections and never answer', () => {
     const target = new URL(env.database.url);
     const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
     proxies.push(proxy);
-    const viaProxy = new URL(env.database.url);
+    const viaProxy = new URL(env.database.roles.worker.url); // the worker logs in as its role
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     const { logs } = await startWorker(env, { DATABASE_URL: viaProxy.toString(), MAX_ATTEMPTS: '8', EXPORT_STALL_TIMEOUT_SECONDS: '3' });
     // PostgreSQL stops answering once 256 KiB of the COPY have streamed.
@@ -318,7 +318,7 @@ describe('the last attempt', () => {
     const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
     proxies.push(proxy);
     proxy.down();
-    const viaProxy = new URL(env.database.url);
+    const viaProxy = new URL(env.database.roles.worker.url); // the worker logs in as its role
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     await startWorker(env, { DATABASE_URL: viaProxy.toString(), MAX_ATTEMPTS: '3', RETRY_BASE_DELAY_SECONDS: '0' });
 

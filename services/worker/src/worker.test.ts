@@ -309,7 +309,7 @@ describe('PostgreSQL outages', () => {
     env = await WorkerTestEnvironment.create({ maxReceiveCount: 3 });
     const target = new URL(env.database.url);
     proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(env.database.url);
+    const viaProxy = new URL(env.database.roles.worker.url); // the worker logs in as its role
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     proxiedUrl = viaProxy.toString();
   });

@@ -97,7 +97,9 @@ export class WorkerTestEnvironment {
       aws: this.aws,
       names: this.names,
       queueUrls: this.queues,
-      databaseUrl: this.database.url,
+      // As in production: its least-privilege role, the password read from Secrets Manager.
+      databaseUrl: this.database.roles.worker.url,
+      databaseSecretArn: this.database.roles.worker.secretArn,
       logLevel: 'debug',
       extra: {
         SES_FROM_ADDRESS: 'exports@memberships.test',
