@@ -124,6 +124,31 @@ describe('database credentials that survive rotation', () => {
     }
   });
 
+  it('closes the connection when the password cannot be had, so no server backend waits for it', async () => {
+    // pg fails such a connect but leaves the socket mid-handshake; the server would hold the backend
+    // (and a DROP DATABASE of its database) until authentication_timeout, 60 s by default.
+    const probe = `probe_${randomBytes(4).toString('hex')}`;
+    const database = `creds_${randomBytes(4).toString('hex')}`;
+    await asAdmin(`CREATE DATABASE ${database}`);
+    const url = new URL(roleUrl(role));
+    url.pathname = `/${database}`;
+    url.searchParams.set('application_name', probe);
+    const password = new RotatingPassword({ username: role, fetch: () => Promise.reject(new Error('secret has no value yet')) });
+    const pool = new CredentialPool({ connectionString: url.toString(), max: 1, rotatingPassword: password });
+    try {
+      await expect(pool.query('SELECT 1')).rejects.toThrow('secret has no value yet');
+      // The server notices a closed socket at once; DROP DATABASE ... WITH (FORCE) waits for backends still authenticating.
+      const dropped = Promise.race([
+        asAdmin(`DROP DATABASE ${database} WITH (FORCE)`).then(() => 'dropped'),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting for the half-open connection'), 10_000)),
+      ]);
+      expect(await dropped).toBe('dropped');
+    } finally {
+      await pool.end();
+      await asAdmin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    }
+  }, 90_000);
+
   it('refuses a secret for another user than the connection logs in as', async () => {
     const password = new RotatingPassword({ username: role, fetch: async () => ({ username: 'someone_else', password: 'x' }) });
     await expect(password.password()).rejects.toBeInstanceOf(DatabaseCredentialsError);

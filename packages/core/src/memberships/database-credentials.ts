@@ -162,12 +162,25 @@ export class CredentialPool extends Pool {
  * A pg.Client class whose password is the RotatingPassword's function. Set
  * after construction because pg lets a connection string's (empty) password
  * win over a `password` option.
+ *
+ * When the password cannot be had (secret empty, unreadable), pg fails the
+ * connect but leaves the socket open mid-handshake, and the server keeps that
+ * backend waiting for the password until its authentication_timeout (60 s by
+ * default): a connection slot lost per attempt, and a DROP DATABASE that
+ * waits for it. So the socket is closed before the error goes on.
  */
 function rotatingPasswordClient(rotatingPassword: RotatingPassword): typeof pg.Client {
   return class RotatingPasswordClient extends pg.Client {
     constructor(config?: string | pg.ClientConfig) {
       super(config);
-      (this as { password: unknown }).password = rotatingPassword.password;
+      (this as { password: unknown }).password = async (): Promise<string> => {
+        try {
+          return await rotatingPassword.password();
+        } catch (error) {
+          (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+          throw error;
+        }
+      };
     }
   };
 }
