@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from './environments';
-import { synthesize, type Block, type SynthesizedStack } from './synthesize';
+import { synthesize, type Block, type PolicyStatementJson, type SynthesizedStack } from './synthesize';
 
 /**
  * The IAM roles of one environment as `terraform apply` would create them:
@@ -99,15 +99,6 @@ function stackPath(synth: SynthesizedStack, terraformName: string): string {
   return full.slice(full.indexOf('/') + 1);
 }
 
-interface DocumentStatementJson {
-  readonly sid?: string;
-  readonly effect?: string;
-  readonly actions?: string[];
-  readonly resources?: string[];
-  readonly principals?: { type: string; identifiers: string[] }[];
-  readonly condition?: { test: string; variable: string; values: string[] }[];
-}
-
 const REFERENCE = /\$\{([^}]*)\}/g;
 
 /** Computes what Terraform would substitute for `${...}` references in the policies. */
@@ -128,11 +119,11 @@ class ReferenceResolver {
     if (!match) throw new Error(`not a policy document reference: ${reference}`);
     const body = this.synth.json.data['aws_iam_policy_document']?.[match[1]!];
     if (!body) throw new Error(`no aws_iam_policy_document ${match[1]}`);
-    const statements = (body.statement as DocumentStatementJson[] | undefined) ?? [];
+    const statements = (body.statement as PolicyStatementJson[] | undefined) ?? [];
     return { Version: '2012-10-17', Statement: statements.map((s) => this.statement(s)) };
   }
 
-  private statement(s: DocumentStatementJson): IamStatement {
+  private statement(s: PolicyStatementJson): IamStatement {
     const condition: Record<string, Record<string, string[]>> = {};
     for (const c of s.condition ?? []) {
       (condition[c.test] ??= {})[c.variable] = c.values.map((v) => this.resolve(v));

@@ -14,6 +14,16 @@ import type { PlatformStack } from './stacks/platform-stack';
 
 export type Block = Record<string, unknown>;
 
+/** A statement of an `aws_iam_policy_document` data source, as the JSON holds it. */
+export interface PolicyStatementJson {
+  readonly sid?: string;
+  readonly effect?: string;
+  readonly actions?: string[];
+  readonly resources?: string[];
+  readonly principals?: { type: string; identifiers: string[] }[];
+  readonly condition?: { test: string; variable: string; values: string[] }[];
+}
+
 export interface SynthesizedStack {
   readonly stack: PlatformStack;
   /** Construct path (`production/export-queue/queue`) of every element, by its Terraform name. */

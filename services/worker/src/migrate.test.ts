@@ -15,6 +15,7 @@ import { isFinal, parseDatabaseSecret } from '@memberships/core';
 import {
   awsKeyEnvironment,
   localClientConfig,
+  queryRows,
   seedMemberships,
   spawnService,
   testDatabaseServerUrl,
@@ -23,7 +24,6 @@ import {
   type CreatedUser,
   type RunningService,
 } from '@memberships/local-platform';
-import { Client } from 'pg';
 import { WorkerTestEnvironment } from './testing/worker-environment';
 
 jest.setTimeout(180_000);
@@ -60,15 +60,7 @@ function runMigrate(env: Record<string, string>, args: string[] = []): Promise<M
   });
 }
 
-async function asAdmin<T extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const asAdmin = queryRows;
 
 describe('migrate entry point, then the worker as its role through a rotation', () => {
   const serverUrl = testDatabaseServerUrl();

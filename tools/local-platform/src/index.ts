@@ -17,6 +17,7 @@ export type { ExitInfo, OutputStream } from './managed-process';
 export {
   createTestDatabase,
   migrateLocalDatabase,
+  queryRows,
   redactUrl,
   startPostgres,
   withDatabase,

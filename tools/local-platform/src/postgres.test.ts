@@ -4,22 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readDatabaseSecret } from '@memberships/core';
-import { Client } from 'pg';
 import { localClientConfig } from './aws-clients';
 import { testAwsSettings, testDatabaseServerUrl } from './environment';
 import { LocalPlatformError } from './errors';
 import { findFreePort } from './free-port';
-import { createTestDatabase, migrateLocalDatabase, startPostgres, withDatabase, withUser, type TestDatabase } from './postgres';
+import { createTestDatabase, migrateLocalDatabase, queryRows, startPostgres, withDatabase, withUser, type TestDatabase } from './postgres';
 
-async function query<T extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const query = queryRows;
 
 describe('startPostgres', () => {
   it('starts an embedded PostgreSQL 18 on 127.0.0.1 only, UTF-8, and removes its temporary data on stop', async () => {

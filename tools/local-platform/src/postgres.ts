@@ -261,3 +261,14 @@ export function redactUrl(url: string): string {
     return '(unparsable URL)';
   }
 }
+
+/** One query on a connection of its own, closed afterwards: for tests and set-up that look at a database. */
+export async function queryRows<T extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}

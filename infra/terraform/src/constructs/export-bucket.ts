@@ -1,13 +1,11 @@
-import { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
+import type { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktn/provider-aws/lib/s3-bucket-lifecycle-configuration';
-import { S3BucketOwnershipControls } from '@cdktn/provider-aws/lib/s3-bucket-ownership-controls';
 import { S3BucketPolicy } from '@cdktn/provider-aws/lib/s3-bucket-policy';
-import { S3BucketPublicAccessBlock } from '@cdktn/provider-aws/lib/s3-bucket-public-access-block';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { buckets } from '@memberships/core';
 import { Construct } from 'constructs';
 import type { Deployment } from './deployment';
 import { EXPORT_OBJECT_PREFIX, policyDocument } from './iam';
+import { privateBucket } from './private-bucket';
 
 export interface ExportBucketProps {
   readonly deployment: Deployment;
@@ -28,29 +26,8 @@ export class ExportBucket extends Construct {
     const { deployment } = props;
     const name = deployment.names.buckets.exportFiles;
 
-    this.bucket = new S3Bucket(this, 'bucket', {
-      bucket: name,
-      forceDestroy: false,
-      tags: { Name: name },
-    });
-
-    const publicAccessBlock = new S3BucketPublicAccessBlock(this, 'public-access-block', {
-      bucket: this.bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-
-    new S3BucketOwnershipControls(this, 'ownership', {
-      bucket: this.bucket.id,
-      rule: { objectOwnership: 'BucketOwnerEnforced' },
-    });
-
-    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
-      bucket: this.bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
-    });
+    const { bucket, publicAccessBlock } = privateBucket(this, name);
+    this.bucket = bucket;
 
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket: this.bucket.id,

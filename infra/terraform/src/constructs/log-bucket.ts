@@ -1,14 +1,12 @@
 import { DataAwsElbServiceAccount } from '@cdktn/provider-aws/lib/data-aws-elb-service-account';
-import { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
+import type { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktn/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketLoggingA } from '@cdktn/provider-aws/lib/s3-bucket-logging';
-import { S3BucketOwnershipControls } from '@cdktn/provider-aws/lib/s3-bucket-ownership-controls';
 import { S3BucketPolicy } from '@cdktn/provider-aws/lib/s3-bucket-policy';
-import { S3BucketPublicAccessBlock } from '@cdktn/provider-aws/lib/s3-bucket-public-access-block';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { Construct } from 'constructs';
 import type { Deployment } from './deployment';
 import { policyDocument, type PolicyStatement } from './iam';
+import { privateBucket } from './private-bucket';
 
 /** Key prefixes of the log bucket, one per writer. */
 export const LOG_PREFIXES = {
@@ -65,22 +63,8 @@ export class LogBucket extends Construct {
     const env = deployment.environment;
     const name = `${env.prefix}-logs`;
 
-    this.bucket = new S3Bucket(this, 'bucket', { bucket: name, forceDestroy: false, tags: { Name: name } });
-    const publicAccessBlock = new S3BucketPublicAccessBlock(this, 'public-access-block', {
-      bucket: this.bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, 'ownership', {
-      bucket: this.bucket.id,
-      rule: { objectOwnership: 'BucketOwnerEnforced' },
-    });
-    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
-      bucket: this.bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
-    });
+    const { bucket, publicAccessBlock } = privateBucket(this, name);
+    this.bucket = bucket;
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket: this.bucket.id,
       rule: [

@@ -1,8 +1,8 @@
-import { synthesize, type Block, type SynthesizedStack } from '../synthesize';
+import { synthesize, type Block, type PolicyStatementJson, type SynthesizedStack } from '../synthesize';
 
 /** Test helpers over the Terraform JSON a stack synthesizes (what `terraform plan` would read). */
 
-export { synthesize, type Block, type SynthesizedStack };
+export { synthesize, type Block, type PolicyStatementJson, type SynthesizedStack };
 
 export interface ResourceJson {
   /** Terraform name (`aws_sqs_queue.<name>`). */
@@ -27,15 +27,6 @@ export function resourceAt(synth: SynthesizedStack, type: string, pathSuffix: st
 /** `${<type>.<name>.<attribute>}` as Terraform writes a reference. */
 export function ref(type: string, name: string, attribute: string): string {
   return `\${${type}.${name}.${attribute}}`;
-}
-
-export interface PolicyStatementJson {
-  readonly sid?: string;
-  readonly effect?: string;
-  readonly actions?: string[];
-  readonly resources?: string[];
-  readonly principals?: { type: string; identifiers: string[] }[];
-  readonly condition?: { test: string; variable: string; values: string[] }[];
 }
 
 /** Statements of every aws_iam_policy_document, by document name. */

@@ -3,13 +3,8 @@
  * 127.0.0.1. Usage: `node ses-runner.js <port|0>`; prints `listening <port> node=<version>`,
  * exits on SIGTERM/SIGINT or when stdin closes (the parent died).
  */
-import type { AddressInfo } from 'node:net';
 import startSesLocal from 'aws-ses-v2-local';
-
-// Once the parent is gone, writing to our output pipes fails (EPIPE); that must not
-// crash the shutdown it triggers.
-process.stdout.on('error', () => undefined);
-process.stderr.on('error', () => undefined);
+import { runUntilParentExits } from './runner-lifecycle';
 
 async function main(): Promise<void> {
   // Never relay mail anywhere: the mailbox is the only destination.
@@ -18,20 +13,7 @@ async function main(): Promise<void> {
   const server = await startSesLocal({ host: '127.0.0.1', port });
   // It resolves even when listening failed (its listen callback swallows the error).
   if (!server.listening) throw new Error(`cannot listen on 127.0.0.1:${port} (address already in use?)`);
-  process.stdout.write(`listening ${(server.address() as AddressInfo).port} node=${process.version}\n`);
-
-  let closing = false;
-  const shutdown = () => {
-    if (closing) return;
-    closing = true;
-    server.closeAllConnections();
-    server.close(() => process.exit(0));
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
-  process.stdin.on('end', shutdown);
-  process.stdin.on('error', shutdown);
-  process.stdin.resume();
+  runUntilParentExits(server);
 }
 
 main().catch((error: unknown) => {

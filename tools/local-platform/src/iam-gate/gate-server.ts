@@ -175,6 +175,14 @@ export async function startIamGate(options: IamGateOptions): Promise<RunningIamG
       target,
       { method: request.method, headers: request.headers, agent },
       (upstreamResponse) => {
+        // A caller that has gone away gets nothing; the emulator's answer is drained so its socket is freed.
+        if (response.destroyed) {
+          upstreamResponse.resume();
+          return;
+        }
+        response.on('close', () => {
+          if (!response.writableFinished) upstreamResponse.resume();
+        });
         response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
         upstreamResponse.pipe(response);
       },
@@ -183,9 +191,11 @@ export async function startIamGate(options: IamGateOptions): Promise<RunningIamG
       if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' });
       response.end(`iam gate: upstream ${upstream} failed: ${error.message}`);
     });
-    // A caller that gives up (SDK timeout, aborted long poll) must not leave the upstream request open.
-    response.on('close', () => {
-      if (!response.writableFinished) outgoing.destroy();
+    // As in AWS, a request that arrived whole is carried out even if its caller stops waiting
+    // (an SDK timeout after SendEmail was sent, an abandoned long poll): only a request cut off
+    // before its body was complete is dropped.
+    request.on('close', () => {
+      if (!request.complete) outgoing.destroy();
     });
     if (body) outgoing.end(body);
     else request.pipe(outgoing);
