@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole platform on this machine, against local stand-ins.
  *
- * Starts DynamoDB Local, fauxqs (SQS + S3) and aws-ses-v2-local on fixed
+ * Starts DynamoDB Local, fauxqs (SQS + S3), aws-ses-v2-local, the Secrets
+ * Manager and Scheduler stand-ins and the IAM gate in front of them on fixed
  * loopback ports, PostgreSQL (DATABASE_URL, else an embedded server whose data
  * lives in .local/postgres), provisions the `local-*` resources, migrates the
  * database, makes sure the demo user and their memberships exist, then runs
@@ -237,10 +238,11 @@ function instructions(facts: { apiUrl: string; aws: LocalAws; databaseUrl: strin
    # once "state" is "succeeded" (the file is also emailed to ${DEMO_EMAIL}):
    curl -sL -o memberships.csv ${apiUrl}/v1/exports/$EXPORT_ID/download -H "authorization: Bearer $TOKEN"
 
- Sent emails    ${aws.endpoints.ses}/   (web UI; JSON: ${aws.endpoints.ses}/store)
- DynamoDB       ${aws.endpoints.dynamodb}
- Scheduler      ${aws.endpoints.scheduler}   (EventBridge Scheduler stand-in, real clock)
- SQS + S3       ${aws.endpoints.sqs}   (export queue: ${facts.queueUrls.exportQueueUrl})
+ Sent emails    ${aws.emulatorEndpoints.ses}/   (web UI; JSON: ${aws.emulatorEndpoints.ses}/store)
+ AWS APIs       ${aws.endpoints.dynamodb}   (the IAM gate: every service's calls, held to its role's synthesized policy)
+ behind it      DynamoDB ${aws.emulatorEndpoints.dynamodb}, SQS + S3 ${aws.emulatorEndpoints.sqs}, Scheduler ${aws.emulatorEndpoints.scheduler} (real clock),
+                Secrets Manager ${aws.emulatorEndpoints.secretsManager}
+ Export queue   ${facts.queueUrls.exportQueueUrl}
  PostgreSQL     ${facts.databaseUrl}
 
  Ctrl+C to stop.
