@@ -27,3 +27,59 @@ describe('the lock file', () => {
     expect(() => readFileSync(path.join(REPO_ROOT, 'packages/cli', bin))).not.toThrow();
   });
 });
+
+/**
+ * Every package a shipped workspace installs in production (`dependencies` and
+ * their dependencies, as `npm install --omit=dev` in the images resolves them),
+ * walked through the lock file with Node's resolution.
+ */
+function productionClosure(workspace: string): Map<string, string> {
+  const found = new Map<string, string>();
+  const visit = (location: string) => {
+    const entry = lock.packages[location] as Record<string, any> | undefined;
+    if (!entry) throw new Error(`${location} is not in the lock file`);
+    if (entry.link) return visit(entry.resolved as string);
+    for (const name of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) {
+      // Node's resolution: the nearest node_modules/<name> from `location` upwards.
+      let dir = location;
+      let resolved: string | undefined;
+      for (;;) {
+        const candidate = `${dir ? `${dir}/` : ''}node_modules/${name}`;
+        if (lock.packages[candidate]) {
+          resolved = candidate;
+          break;
+        }
+        if (!dir) break;
+        const cut = dir.lastIndexOf('/node_modules/');
+        dir = cut >= 0 ? dir.slice(0, cut) : '';
+      }
+      if (!resolved) {
+        if (name in (entry.optionalDependencies ?? {})) continue;
+        throw new Error(`${location} depends on ${name}, which the lock file does not resolve`);
+      }
+      if (found.has(resolved)) continue;
+      found.set(resolved, String(lock.packages[resolved].license ?? (lock.packages[resolved].link ? 'workspace' : 'unknown')));
+      visit(resolved);
+    }
+  };
+  visit(workspace);
+  return found;
+}
+
+describe('what ships', () => {
+  // The images (API, worker), the published SDK and the CLI users install.
+  it.each(['services/api', 'services/worker', 'packages/sdk', 'packages/cli'])(
+    '%s installs no copyleft package in production (the AGPL IAM evaluator is the local platform\'s alone)',
+    (workspace) => {
+      const closure = productionClosure(workspace);
+      expect(closure.size).toBeGreaterThan(0);
+      const copyleft = [...closure].filter(([, license]) => /\bA?GPL\b|AGPL|SSPL/i.test(license));
+      expect(copyleft).toEqual([]);
+      expect([...closure.keys()].filter((location) => location.includes('@cloud-copilot/'))).toEqual([]);
+    },
+  );
+
+  it('the local platform, which only tests and npm start use, is where the IAM evaluator is', () => {
+    expect(productionClosure('tools/local-platform').has('node_modules/@cloud-copilot/iam-simulate')).toBe(true);
+  });
+});
