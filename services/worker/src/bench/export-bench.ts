@@ -50,6 +50,7 @@ import {
   dynamoDbClient,
   seedMemberships,
   startDynamoDbLocal,
+  startSecretsManagerLocal,
   startPostgres,
   TRICKY_MEMBERSHIPS,
   type RunningEmulator,
@@ -209,15 +210,18 @@ async function writeCpuMsPerWrite(jobs: JobStore, settings: ChildProgress, count
   return (used.user + used.system) / 1000 / count;
 }
 
-/** PostgreSQL and DynamoDB Local, started side by side; if one fails, the other is stopped. */
-async function startServers(): Promise<{ postgres: RunningPostgres; dynamodb: RunningEmulator }> {
-  const [postgres, dynamodb] = await Promise.allSettled([startPostgres(), startDynamoDbLocal()]);
-  if (postgres.status === 'fulfilled' && dynamodb.status === 'fulfilled') return { postgres: postgres.value, dynamodb: dynamodb.value };
-  await Promise.allSettled([
-    postgres.status === 'fulfilled' ? postgres.value.stop() : undefined,
-    dynamodb.status === 'fulfilled' ? dynamodb.value.stop() : undefined,
-  ]);
-  throw postgres.status === 'rejected' ? postgres.reason : (dynamodb as PromiseRejectedResult).reason;
+/**
+ * PostgreSQL, DynamoDB Local (the job record the progress writes go to) and the Secrets Manager
+ * stand-in (the database is migrated the way the migrate task does it, which keeps the service
+ * roles' passwords there), started side by side; if one fails, the others are stopped.
+ */
+async function startServers(): Promise<{ postgres: RunningPostgres; dynamodb: RunningEmulator; secretsManager: RunningEmulator }> {
+  const [postgres, dynamodb, secretsManager] = await Promise.allSettled([startPostgres(), startDynamoDbLocal(), startSecretsManagerLocal({ region: REGION })]);
+  if (postgres.status === 'fulfilled' && dynamodb.status === 'fulfilled' && secretsManager.status === 'fulfilled') {
+    return { postgres: postgres.value, dynamodb: dynamodb.value, secretsManager: secretsManager.value };
+  }
+  await Promise.allSettled([postgres, dynamodb, secretsManager].map((started) => (started.status === 'fulfilled' ? started.value.stop() : undefined)));
+  throw [postgres, dynamodb, secretsManager].flatMap((started) => (started.status === 'rejected' ? [started.reason as unknown] : []))[0];
 }
 
 async function runBenchmark(): Promise<number> {
@@ -226,15 +230,15 @@ async function runBenchmark(): Promise<number> {
   const intervalMs = integerArgument(process.argv, '--progress-interval-ms', DEFAULT_PROGRESS_INTERVAL_MS);
   checkPsql();
   progress('starting PostgreSQL (DATABASE_URL when set, else embedded) and DynamoDB Local');
-  const { postgres: server, dynamodb: dynamoDbLocal } = await startServers();
-  const aws: AwsClientSettings = { region: REGION, endpoints: { dynamodb: dynamoDbLocal.endpoint } };
+  const { postgres: server, dynamodb: dynamoDbLocal, secretsManager } = await startServers();
+  const aws: AwsClientSettings = { region: REGION, endpoints: { dynamodb: dynamoDbLocal.endpoint, secretsManager: secretsManager.endpoint } };
   const dynamodb: DynamoDBClient = dynamoDbClient(aws);
   const workDir = await mkdtemp(path.join(tmpdir(), 'export-bench-'));
   try {
     const tables = benchJobTables();
     await createJobTables(dynamodb, tables);
     const jobs = new JobStore({ client: dynamodb, ...tables });
-    const database = await createTestDatabase(server.url);
+    const database = await createTestDatabase(server.url, aws);
     try {
       const userId = randomUUID();
       progress(`seeding ${rows} memberships (+${OTHER_USER_ROWS} of another user)`);
@@ -341,7 +345,7 @@ async function runBenchmark(): Promise<number> {
   } finally {
     dynamodb.destroy();
     await rm(workDir, { recursive: true, force: true });
-    await Promise.allSettled([server.stop(), dynamoDbLocal.stop()]);
+    await Promise.allSettled([server.stop(), dynamoDbLocal.stop(), secretsManager.stop()]);
   }
 }
 

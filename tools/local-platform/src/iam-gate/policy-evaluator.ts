@@ -1,4 +1,4 @@
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import type { Simulation } from '@cloud-copilot/iam-simulate';
 import type { EnvironmentRoles, ResolvedRole } from '@memberships/infra/dist/role-policies';
 import { SECRET_ARN_SUFFIX } from '@memberships/infra/dist/role-policies';
 import type { AuthorizationCheck, LocalResource } from './aws-requests';
@@ -108,6 +108,8 @@ export class PolicyEvaluator {
 }
 
 async function evaluate(simulation: Simulation): Promise<string> {
+  // Loaded on first use (with AWS's action data): processes that only import the local platform pay nothing.
+  const { runSimulation } = require('@cloud-copilot/iam-simulate') as typeof import('@cloud-copilot/iam-simulate');
   const response = await runSimulation(simulation, {});
   if (response.resultType === 'error') {
     // An action or ARN iam-data does not know: AWS would refuse the request too.
