@@ -5,7 +5,7 @@ import { buckets } from '@memberships/core';
 import { Construct } from 'constructs';
 import type { Deployment } from './deployment';
 import { EXPORT_OBJECT_PREFIX, policyDocument } from './iam';
-import { privateBucket } from './private-bucket';
+import { privateBucket, tlsOnlyStatements } from './private-bucket';
 
 export interface ExportBucketProps {
   readonly deployment: Deployment;
@@ -43,25 +43,7 @@ export class ExportBucket extends Construct {
       ],
     });
 
-    const tlsOnly = policyDocument(this, 'tls-only-policy', [
-      {
-        // A Deny: `s3:*` here restricts, it grants nothing.
-        sid: 'DenyInsecureTransport',
-        effect: 'Deny',
-        actions: ['s3:*'],
-        resources: [this.bucket.arn, `${this.bucket.arn}/*`],
-        principals: [{ type: '*', identifiers: ['*'] }],
-        conditions: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-      },
-      {
-        sid: 'DenyOutdatedTls',
-        effect: 'Deny',
-        actions: ['s3:*'],
-        resources: [this.bucket.arn, `${this.bucket.arn}/*`],
-        principals: [{ type: '*', identifiers: ['*'] }],
-        conditions: [{ test: 'NumericLessThan', variable: 's3:TlsVersion', values: ['1.2'] }],
-      },
-    ]);
+    const tlsOnly = policyDocument(this, 'tls-only-policy', tlsOnlyStatements(this.bucket.arn));
     new S3BucketPolicy(this, 'policy', {
       bucket: this.bucket.id,
       policy: tlsOnly.json,

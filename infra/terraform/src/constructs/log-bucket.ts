@@ -6,7 +6,7 @@ import { S3BucketPolicy } from '@cdktn/provider-aws/lib/s3-bucket-policy';
 import { Construct } from 'constructs';
 import type { Deployment } from './deployment';
 import { policyDocument, type PolicyStatement } from './iam';
-import { privateBucket } from './private-bucket';
+import { privateBucket, tlsOnlyStatements } from './private-bucket';
 
 /** Key prefixes of the log bucket, one per writer. */
 export const LOG_PREFIXES = {
@@ -81,14 +81,7 @@ export class LogBucket extends Construct {
     const objects = (prefix: string) => `${this.bucket.arn}/${prefix}`;
     const fromThisAccount = { test: 'StringEquals', variable: 'aws:SourceAccount', values: [deployment.accountId] };
     const statements: PolicyStatement[] = [
-      {
-        sid: 'DenyInsecureTransport',
-        effect: 'Deny',
-        actions: ['s3:*'],
-        resources: [this.bucket.arn, `${this.bucket.arn}/*`],
-        principals: [{ type: '*', identifiers: ['*'] }],
-        conditions: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-      },
+      ...tlsOnlyStatements(this.bucket.arn),
       {
         sid: 'LoadBalancerAccessLogs',
         actions: ['s3:PutObject'],

@@ -3,6 +3,7 @@ import { S3BucketOwnershipControls } from '@cdktn/provider-aws/lib/s3-bucket-own
 import { S3BucketPublicAccessBlock } from '@cdktn/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import type { Construct } from 'constructs';
+import type { PolicyStatement } from './iam';
 
 /**
  * The baseline every bucket of the platform has, created in `scope` (ids
@@ -27,4 +28,16 @@ export function privateBucket(scope: Construct, name: string): { bucket: S3Bucke
     rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
   });
   return { bucket, publicAccessBlock };
+}
+
+/**
+ * The first statements of every bucket policy: refuse plain HTTP and TLS older than 1.2, for
+ * everyone (Denies restrict, they grant nothing, so `s3:*` and principal `*` are right here).
+ */
+export function tlsOnlyStatements(bucketArn: string): PolicyStatement[] {
+  const everything = { effect: 'Deny' as const, actions: ['s3:*'], resources: [bucketArn, `${bucketArn}/*`], principals: [{ type: '*', identifiers: ['*'] }] };
+  return [
+    { sid: 'DenyInsecureTransport', ...everything, conditions: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }] },
+    { sid: 'DenyOutdatedTls', ...everything, conditions: [{ test: 'NumericLessThan', variable: 's3:TlsVersion', values: ['1.2'] }] },
+  ];
 }
