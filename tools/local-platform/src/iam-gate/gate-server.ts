@@ -99,7 +99,12 @@ export async function startIamGate(options: IamGateOptions): Promise<RunningIamG
       return;
     }
     if (request.method === 'POST' && url === ACKNOWLEDGE_PATH) {
-      const { reasonIncludes } = JSON.parse((await readBody(request)).toString('utf8') || '{}') as { reasonIncludes?: unknown };
+      let reasonIncludes: unknown;
+      try {
+        ({ reasonIncludes } = JSON.parse((await readBody(request)).toString('utf8') || '{}') as { reasonIncludes?: unknown });
+      } catch {
+        reasonIncludes = undefined;
+      }
       if (typeof reasonIncludes !== 'string' || reasonIncludes.length < 3) {
         response.writeHead(400, { 'content-type': 'text/plain' }).end('reasonIncludes: at least 3 characters of the denial reason');
         return;
