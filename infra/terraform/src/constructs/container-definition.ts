@@ -17,6 +17,8 @@ export interface ContainerSpec {
   readonly healthCheckCommand?: readonly string[];
   /** Seconds between SIGTERM and SIGKILL (Fargate allows at most 120). */
   readonly stopTimeoutSeconds: number;
+  /** Replaces the image's CMD (a one-off task of a service's image). */
+  readonly command?: readonly string[];
 }
 
 /** Fargate's ceiling for stopTimeout. */
@@ -59,6 +61,7 @@ export function containerDefinitions(spec: ContainerSpec): string {
     ...(spec.healthCheckCommand
       ? { healthCheck: { command: [...spec.healthCheckCommand], interval: 15, timeout: 5, retries: 3, startPeriod: 30 } }
       : {}),
+    ...(spec.command ? { command: [...spec.command] } : {}),
   };
   return JSON.stringify([container]);
 }

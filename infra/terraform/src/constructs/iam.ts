@@ -49,6 +49,11 @@ export interface ServiceRoleProps {
   readonly statements: readonly PolicyStatement[];
 }
 
+/** Who assumes an ECS task or execution role: the ECS tasks service, acting for this account only. */
+export function ecsTaskTrust(deployment: Deployment): Pick<ServiceRoleProps, 'servicePrincipal' | 'sourceAccount'> {
+  return { servicePrincipal: 'ecs-tasks.amazonaws.com', sourceAccount: deployment.accountId };
+}
+
 /** A role one AWS service assumes, with exactly one inline policy. No managed policies: they grant `*` resources. */
 export class ServiceRole extends Construct {
   readonly role: IamRole;
@@ -167,7 +172,7 @@ export class TaskIam extends Construct {
     const { deployment } = props;
     const prefix = deployment.environment.prefix;
     const exportObjects = `${props.bucketArn}/${EXPORT_OBJECT_PREFIX}*`;
-    const ecsTasks = { servicePrincipal: 'ecs-tasks.amazonaws.com', sourceAccount: deployment.accountId };
+    const ecsTasks = ecsTaskTrust(deployment);
 
     this.apiTaskRole = new ServiceRole(this, 'api-task-role', {
       ...ecsTasks,

@@ -2,7 +2,7 @@ import { EcsTaskDefinition } from '@cdktn/provider-aws/lib/ecs-task-definition';
 import { Construct } from 'constructs';
 import { containerDefinitions, TMP_VOLUME } from './container-definition';
 import type { Deployment } from './deployment';
-import { executionStatements, ServiceRole } from './iam';
+import { ecsTaskTrust, executionStatements, ServiceRole } from './iam';
 
 /** What the task runs: the migrate entry point of the worker image (services/worker/src/migrate.ts). */
 export const MIGRATE_COMMAND = ['node', 'services/worker/dist/migrate.js'] as const;
@@ -43,7 +43,7 @@ export class MigrateTask extends Construct {
     super(scope, id);
     const { deployment } = props;
     const env = deployment.environment;
-    const ecsTasks = { servicePrincipal: 'ecs-tasks.amazonaws.com', sourceAccount: deployment.accountId };
+    const ecsTasks = ecsTaskTrust(deployment);
     const logins = [props.loginSecretArns.api, props.loginSecretArns.worker];
 
     this.taskRole = new ServiceRole(this, 'task-role', {
@@ -77,7 +77,7 @@ export class MigrateTask extends Construct {
       taskRoleArn: this.taskRole.arn,
       executionRoleArn: this.executionRole.arn,
       volume: [{ name: TMP_VOLUME }],
-      containerDefinitions: withCommand(containerDefinitions({
+      containerDefinitions: containerDefinitions({
         name: MIGRATE_CONTAINER,
         image: props.image,
         environment: {
@@ -93,7 +93,8 @@ export class MigrateTask extends Construct {
         region: deployment.region,
         // A migration stopped halfway is rolled back (one transaction); nothing to finish on SIGTERM.
         stopTimeoutSeconds: 30,
-      }), MIGRATE_COMMAND),
+        command: MIGRATE_COMMAND,
+      }),
     });
   }
 
@@ -103,8 +104,3 @@ export class MigrateTask extends Construct {
   }
 }
 
-/** The container definitions with the image's CMD replaced by `command`. */
-function withCommand(definitions: string, command: readonly string[]): string {
-  const containers = JSON.parse(definitions) as Record<string, unknown>[];
-  return JSON.stringify(containers.map((container) => ({ ...container, command: [...command] })));
-}
