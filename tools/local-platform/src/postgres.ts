@@ -264,11 +264,5 @@ export function redactUrl(url: string): string {
 
 /** One query on a connection of its own, closed afterwards: for tests and set-up that look at a database. */
 export async function queryRows<T extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
+  return onServer(url, async (client) => (await client.query<T>(sql, params)).rows);
 }

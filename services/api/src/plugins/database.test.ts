@@ -1,10 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_AWS_TIMEOUTS, type AwsClientSettings } from '@memberships/core';
-import { awsKeyEnvironment, createTestDatabase, localClientConfig, migrateLocalDatabase, testAwsSettings, withUser, type TestDatabase } from '@memberships/local-platform';
+import {
+  awsKeyEnvironment,
+  createTestDatabase,
+  localClientConfig,
+  migrateLocalDatabase,
+  queryRows,
+  testAwsSettings,
+  withUser,
+  type TestDatabase,
+} from '@memberships/local-platform';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Client } from 'pg';
 import type { ApiConfig } from '../config';
 import database from './database';
 
@@ -30,15 +38,7 @@ async function appWith(databaseUrl: string, databaseSecretArn: string): Promise<
   return app;
 }
 
-async function asAdmin(url: string, sql: string, params: unknown[] = []): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql, params);
-  } finally {
-    await client.end();
-  }
-}
+const asAdmin = queryRows;
 
 describe('database plugin with DATABASE_SECRET_ARN', () => {
   let db: TestDatabase;
