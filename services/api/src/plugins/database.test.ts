@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_AWS_TIMEOUTS, type AwsClientSettings } from '@memberships/core';
 import {
-  awsKeyEnvironment,
   createTestDatabase,
   localClientConfig,
+  localCredentials,
   migrateLocalDatabase,
   queryRows,
   testAwsSettings,
@@ -22,12 +22,7 @@ import database from './database';
  * keys, so the IAM gate holds it to the API task role): lazy, so the API
  * starts while the secret is still empty, and re-read after a rotation.
  */
-const aws: AwsClientSettings = { ...testAwsSettings(), credentials: { ...keysOf('api') } };
-
-function keysOf(identity: 'api'): { accessKeyId: string; secretAccessKey: string } {
-  const keys = awsKeyEnvironment(identity);
-  return { accessKeyId: keys.AWS_ACCESS_KEY_ID, secretAccessKey: keys.AWS_SECRET_ACCESS_KEY };
-}
+const aws: AwsClientSettings = { ...testAwsSettings(), credentials: localCredentials('api') };
 
 async function appWith(databaseUrl: string, databaseSecretArn: string): Promise<FastifyInstance> {
   const app = Fastify();
