@@ -12,7 +12,7 @@ export { startSesLocal } from './emulators/ses-local';
 export { testAwsSettings, testDatabaseServerUrl } from './environment';
 export { findFreePort } from './free-port';
 export * from './errors';
-export { startLocalAws, stopAll, type LocalAws, type LocalAwsOptions } from './local-aws';
+export { DEFAULT_EMAIL_DOMAIN, startLocalAws, stopAll, TEST_SES_FROM_ADDRESS, type LocalAws, type LocalAwsOptions } from './local-aws';
 export type { ExitInfo, OutputStream } from './managed-process';
 export {
   createTestDatabase,

@@ -47,8 +47,10 @@ export interface LocalAws extends AwsClientSettings {
   stop(): Promise<void>;
 }
 
-/** Domain of the test suites' sender address (`exports@memberships.test`). */
+/** Domain of the test suites' sender address: the SES identity the IAM gate's policies name. */
 export const DEFAULT_EMAIL_DOMAIN = 'memberships.test';
+/** The worker's SES_FROM_ADDRESS in tests, on that domain. */
+export const TEST_SES_FROM_ADDRESS = `exports@${DEFAULT_EMAIL_DOMAIN}`;
 
 /**
  * Starts DynamoDB Local, fauxqs (SQS + S3 on one endpoint), aws-ses-v2-local

@@ -1,6 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { TEST_SES_FROM_ADDRESS } from './local-aws';
 import { createTestDatabase, type TestDatabase } from './postgres';
 import { REPO_ROOT } from './package-paths';
 import { createUser, seedMemberships } from './seed';
@@ -91,7 +92,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         ...common,
         identity: 'worker',
         ...databaseAccess('worker'),
-        extra: { SES_FROM_ADDRESS: 'exports@memberships.test', RECEIVE_WAIT_SECONDS: '1', ...options.workerEnv },
+        extra: { SES_FROM_ADDRESS: TEST_SES_FROM_ADDRESS, RECEIVE_WAIT_SECONDS: '1', ...options.workerEnv },
       }),
       { name: 'worker', readyLine: (line) => line.includes('"msg":"worker started"') },
     );

@@ -32,6 +32,7 @@ import {
   type ProvisionedQueues,
   type SesEmail,
   type TestDatabase,
+  TEST_SES_FROM_ADDRESS,
 } from '@memberships/local-platform';
 import { loadConfig, type WorkerConfig } from '../config';
 import { waitFor } from './wait';
@@ -102,7 +103,7 @@ export class WorkerTestEnvironment {
       databaseSecretArn: this.database.roles.worker.secretArn,
       logLevel: 'debug',
       extra: {
-        SES_FROM_ADDRESS: 'exports@memberships.test',
+        SES_FROM_ADDRESS: TEST_SES_FROM_ADDRESS,
         VISIBILITY_TIMEOUT_SECONDS: String(this.visibilityTimeoutSeconds),
         ...extra,
       },
