@@ -69,7 +69,7 @@ function productionClosure(workspace: string): Map<string, string> {
 describe('what ships', () => {
   // The images (API, worker), the published SDK and the CLI users install.
   it.each(['services/api', 'services/worker', 'packages/sdk', 'packages/cli'])(
-    '%s installs no copyleft package in production (the AGPL IAM evaluator is the local platform\'s alone)',
+    "%s installs no copyleft package in production (the AGPL IAM evaluator is the local platform's alone)",
     (workspace) => {
       const closure = productionClosure(workspace);
       expect(closure.size).toBeGreaterThan(0);

@@ -73,9 +73,7 @@ describe('JobStore (DynamoDB Local)', () => {
     const takeover = await store.claim(job.id, 'worker-b', 30_000);
     expect(takeover).toMatchObject({ claimed: true, job: { attempts: 2 } });
     // The dead worker, should it wake up, can no longer write.
-    await expect(store.heartbeat(job.id, 'worker-dead', 30_000)).rejects.toBeInstanceOf(
-      LeaseLostError,
-    );
+    await expect(store.heartbeat(job.id, 'worker-dead', 30_000)).rejects.toBeInstanceOf(LeaseLostError);
   });
 
   it('never moves a finished job back, and frees the user for a new export', async () => {

@@ -55,5 +55,4 @@ describe('the Node.js runtime', () => {
     const major = /^SHIPPED_NODE_MAJOR=(\d+)$/m.exec(read('.ci/run'))?.[1];
     expect(Number(major)).toBe(majorOf(pinned));
   });
-
 });

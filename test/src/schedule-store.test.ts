@@ -168,9 +168,7 @@ describe('ScheduleStore (DynamoDB Local)', () => {
     const schedule = await store.create({ userId });
     expect(await store.delete(schedule.id, userId)).toBe(true);
     expect(await store.delete(schedule.id, userId)).toBe(false);
-    await expect(store.update({ id: schedule.id, userId, expectedVersion: 1, changes: {} })).rejects.toBeInstanceOf(
-      ScheduleNotFoundError,
-    );
+    await expect(store.update({ id: schedule.id, userId, expectedVersion: 1, changes: {} })).rejects.toBeInstanceOf(ScheduleNotFoundError);
     expect(await store.listForUser(userId)).toEqual([]);
   });
 
@@ -230,7 +228,11 @@ describe('JobStore with scheduled jobs (DynamoDB Local)', () => {
     expect(scheduled.job).toMatchObject({ trigger: 'schedule', state: 'queued', scheduledAt: '2026-12-01T06:00:00.000Z' });
     expect(scheduled.job.id).not.toBe(onDemand.job.id);
     // A second on-demand request still finds the first one.
-    expect(await jobs.create({ userId, trigger: 'api' })).toMatchObject({ created: false, reason: 'active_export', job: { id: onDemand.job.id } });
+    expect(await jobs.create({ userId, trigger: 'api' })).toMatchObject({
+      created: false,
+      reason: 'active_export',
+      job: { id: onDemand.job.id },
+    });
   });
 
   it('does not block an on-demand export, and finishing it leaves the on-demand guard alone', async () => {
@@ -241,7 +243,11 @@ describe('JobStore with scheduled jobs (DynamoDB Local)', () => {
 
     await jobs.claim(scheduled.job.id, 'worker-a', 60_000);
     await jobs.fail(scheduled.job.id, { code: 'test', message: 'test' }, 'worker-a');
-    expect(await jobs.create({ userId, trigger: 'api' })).toMatchObject({ created: false, reason: 'active_export', job: { id: onDemand.job.id } });
+    expect(await jobs.create({ userId, trigger: 'api' })).toMatchObject({
+      created: false,
+      reason: 'active_export',
+      job: { id: onDemand.job.id },
+    });
   });
 
   it('returns the existing job for a second delivery of the same tick, concurrent or late', async () => {

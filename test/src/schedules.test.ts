@@ -82,7 +82,11 @@ describe('monthly export subscription, end to end', () => {
     const schedule = (await created.json()) as { id: string; state: string; links: { self: string } };
     expect(created.headers.get('location')).toBe(schedule.links.self);
     const onScheduler = await scheduler.send(new GetScheduleCommand({ Name: `export-${schedule.id}`, GroupName: group }));
-    expect(onScheduler).toMatchObject({ ScheduleExpression: 'cron(0 6 1 * ? *)', ScheduleExpressionTimezone: 'Europe/Berlin', State: 'ENABLED' });
+    expect(onScheduler).toMatchObject({
+      ScheduleExpression: 'cron(0 6 1 * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      State: 'ENABLED',
+    });
 
     // March: winter time (UTC+1), so 06:00 in Berlin is 05:00 UTC. Nothing before it.
     expect(await local.setTime('2027-03-01T04:59:59Z')).toEqual([]);

@@ -62,7 +62,9 @@ describe('docs/architecture.md', () => {
 
   it('states the values core defines: tables, redrive count, file expiry, job retention', () => {
     for (const table of Object.values(tables)) expect(blockOf('flowchart')).toContain(table.logicalName);
-    expect(blockOf('flowchart')).toContain(`by the worker on attempt ${queues.exportRequests.maxAttempts}, by SQS after ${queues.exportRequests.maxReceiveCount} receives`);
+    expect(blockOf('flowchart')).toContain(
+      `by the worker on attempt ${queues.exportRequests.maxAttempts}, by SQS after ${queues.exportRequests.maxReceiveCount} receives`,
+    );
     expect(blockOf('sequenceDiagram')).toContain(`on attempt ${queues.exportRequests.maxAttempts} the worker marks the job failed`);
     expect(blockOf('sequenceDiagram')).toContain(`after ${queues.exportRequests.maxReceiveCount} receives`);
     expect(blockOf('sequenceDiagram')).toContain(`invisible for ${queues.exportRequests.visibilityTimeoutSeconds} s`);

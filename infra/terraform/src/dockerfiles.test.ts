@@ -48,7 +48,8 @@ describe.each(services)('services/$name/Dockerfile', (service) => {
   const runtime = stages.at(-1)!;
 
   it('is multi-stage on the Node.js release the tests run on (the root `node` devDependency), with a runtime stage last', () => {
-    const pinned = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: { node: string } }).devDependencies.node;
+    const pinned = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: { node: string } })
+      .devDependencies.node;
     expect(dockerfile).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${pinned.replaceAll('.', '\\.')}-trixie-slim$`, 'm'));
     expect(stages.map((s) => s.name)).toEqual(['manifests', 'build', 'deps', 'runtime']);
   });

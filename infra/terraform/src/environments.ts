@@ -132,15 +132,7 @@ export interface EnvironmentConfig {
  * `secretsmanager` serves the task definitions' `secrets`; `scheduler` is
  * for the export schedules (issue 5).
  */
-export const DEFAULT_INTERFACE_ENDPOINTS = [
-  'sqs',
-  'email',
-  'secretsmanager',
-  'ecr.api',
-  'ecr.dkr',
-  'logs',
-  'scheduler',
-] as const;
+export const DEFAULT_INTERFACE_ENDPOINTS = ['sqs', 'email', 'secretsmanager', 'ecr.api', 'ecr.dkr', 'logs', 'scheduler'] as const;
 
 export const staging: EnvironmentConfig = {
   name: 'staging',

@@ -28,7 +28,10 @@ describe('npm run synth', () => {
     for (const environment of environments) {
       const file = path.join(outdir, 'stacks', environment.name, 'cdk.tf.json');
       expect(stdout).toContain(file);
-      const json = JSON.parse(await readFile(file, 'utf8')) as { terraform: { backend: { s3: Record<string, unknown> } }; resource: object };
+      const json = JSON.parse(await readFile(file, 'utf8')) as {
+        terraform: { backend: { s3: Record<string, unknown> } };
+        resource: object;
+      };
       expect(json.terraform.backend.s3).toMatchObject({
         bucket: 'acme-terraform-state',
         key: `memberships/${environment.name}/terraform.tfstate`,
@@ -82,7 +85,10 @@ describe('TARGET_VERSIONS', () => {
   it('is the first release with write-only attributes: under 1.10 the JWT key could not be written, and cdktn refuses to synthesize', () => {
     expect(TARGET_VERSIONS).toEqual({ terraform: '>=1.11.0', opentofu: '>=1.11.0' });
     const app = new App({ outdir, context: { targetVersions: { terraform: '>=1.10.0', opentofu: '>=1.10.0' } } });
-    new PlatformStack(app, staging.name, { environment: staging, state: { stateBucket: 'state', stateRegion: undefined, stateLockTable: undefined } });
+    new PlatformStack(app, staging.name, {
+      environment: staging,
+      state: { stateBucket: 'state', stateRegion: undefined, stateLockTable: undefined },
+    });
     expect(() => app.synth()).toThrow(/write-only attributes/i);
   });
 });

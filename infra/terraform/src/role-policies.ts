@@ -129,7 +129,7 @@ class ReferenceResolver {
   private statement(s: PolicyStatementJson): IamStatement {
     const condition: Record<string, Record<string, string[]>> = {};
     for (const c of s.condition ?? []) {
-      (condition[c.test] ??= {})[c.variable] = c.values.map((v) => this.resolve(v));
+      condition[c.test] = { ...condition[c.test], [c.variable]: c.values.map((v) => this.resolve(v)) };
     }
     const principal: Record<string, string[]> = {};
     for (const p of s.principals ?? []) principal[p.type] = p.identifiers.map((v) => this.resolve(v));
@@ -197,7 +197,10 @@ class ReferenceResolver {
         configuration_set_name: () => arg('configuration_set_name'),
       },
       aws_iam_role: { arn: () => `arn:aws:iam::${account}:role/${arg('name')}`, name: () => arg('name'), id: () => arg('name') },
-      aws_scheduler_schedule_group: { arn: () => `arn:aws:scheduler:${region}:${account}:schedule-group/${arg('name')}`, name: () => arg('name') },
+      aws_scheduler_schedule_group: {
+        arn: () => `arn:aws:scheduler:${region}:${account}:schedule-group/${arg('name')}`,
+        name: () => arg('name'),
+      },
       aws_secretsmanager_secret: { arn: () => this.secretArn(arg('name')), id: () => this.secretArn(arg('name')), name: () => arg('name') },
       aws_ecs_cluster: { arn: () => `arn:aws:ecs:${region}:${account}:cluster/${arg('name')}`, name: () => arg('name') },
     };

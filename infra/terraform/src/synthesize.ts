@@ -62,4 +62,3 @@ function elementPaths(stack: PlatformStack): Map<string, string> {
   }
   return paths;
 }
-

@@ -35,7 +35,10 @@ try {
     // An interrupted build left index.js without the modules it imports.
     fail('the CLI build is incomplete', repo ? `run npm run build (or npm start) in ${repo}` : 'reinstall @memberships/cli');
   }
-  fail(`a package the CLI needs is missing (${error.message.split('\n')[0]})`, repo ? `run npm ci in ${repo}` : 'reinstall @memberships/cli');
+  fail(
+    `a package the CLI needs is missing (${error.message.split('\n')[0]})`,
+    repo ? `run npm ci in ${repo}` : 'reinstall @memberships/cli',
+  );
 }
 
 async function buildOrExplain() {

@@ -25,7 +25,10 @@ describe('the memberships command before the CLI is built', () => {
 
   function runBin(bin: string, args: string[]): Promise<CliResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [bin, ...args], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -59,7 +62,10 @@ describe('the memberships command before the CLI is built', () => {
     await writeFile(join(dir, 'src', 'index.ts'), source);
     await writeFile(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { rootDir: 'src', outDir: 'dist', module: 'nodenext', target: 'es2022', composite: true, types: [] }, include: ['src'] }),
+      JSON.stringify({
+        compilerOptions: { rootDir: 'src', outDir: 'dist', module: 'nodenext', target: 'es2022', composite: true, types: [] },
+        include: ['src'],
+      }),
     );
     return { repo, bin: join(dir, 'bin', 'memberships.js'), dist: join(dir, 'dist') };
   }
@@ -124,7 +130,10 @@ describe('the memberships command before the CLI is built', () => {
     const text = await readFile(BIN, 'utf8');
     expect(text.split('\n')[0]).toBe('#!/usr/bin/env node');
     expect((await stat(BIN)).mode & 0o111).toBe(0o111);
-    const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'packages/cli/package.json'), 'utf8')) as { bin: Record<string, string>; files: string[] };
+    const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'packages/cli/package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+      files: string[];
+    };
     expect(manifest.bin).toEqual({ memberships: 'bin/memberships.js' });
     expect(manifest.files).toContain('bin');
   });

@@ -41,7 +41,9 @@ describe('memberships CLI against the real platform', () => {
 
   async function loggedIn(): Promise<string> {
     const configDir = await freshConfig();
-    const result = await cli(['login', '--email', platform.user.email, '--password-stdin'], configDir, { input: `${platform.user.password}\n` });
+    const result = await cli(['login', '--email', platform.user.email, '--password-stdin'], configDir, {
+      input: `${platform.user.password}\n`,
+    });
     expect(result).toMatchObject({ code: 0 });
     return configDir;
   }
@@ -52,13 +54,19 @@ describe('memberships CLI against the real platform', () => {
 
   it('logs in with --email and --password-stdin and stores the session owner-only', async () => {
     const configDir = await freshConfig();
-    const result = await cli(['login', '--email', platform.user.email, '--password-stdin'], configDir, { input: `${platform.user.password}\n` });
+    const result = await cli(['login', '--email', platform.user.email, '--password-stdin'], configDir, {
+      input: `${platform.user.password}\n`,
+    });
 
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`Logged in to ${platform.apiUrl} as ${platform.user.email}`);
     expect((await stat(configDir)).mode & 0o777).toBe(0o700);
     expect((await stat(join(configDir, 'credentials.json'))).mode & 0o777).toBe(0o600);
-    expect(await credentials(configDir)).toMatchObject({ api_url: platform.apiUrl, email: platform.user.email, access_token: expect.any(String) });
+    expect(await credentials(configDir)).toMatchObject({
+      api_url: platform.apiUrl,
+      email: platform.user.email,
+      access_token: expect.any(String),
+    });
   });
 
   it('asks for email and password on a terminal', async () => {
@@ -134,7 +142,9 @@ describe('memberships CLI against the real platform', () => {
   it('commands that need a session say how to get one', async () => {
     const result = await cli(['exports', 'list'], await freshConfig());
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`error: You are not logged in to ${platform.apiUrl}.\nhint: Run: memberships login --api-url ${platform.apiUrl}\n`);
+    expect(result.stderr).toBe(
+      `error: You are not logged in to ${platform.apiUrl}.\nhint: Run: memberships login --api-url ${platform.apiUrl}\n`,
+    );
   });
 
   it('later commands use the API the session belongs to, however login was pointed at it', async () => {
@@ -160,7 +170,7 @@ describe('memberships CLI against the real platform', () => {
     }
   });
 
-  it('pointed at another API than the session\'s, names the exact login there, and how to use the session instead', async () => {
+  it("pointed at another API than the session's, names the exact login there, and how to use the session instead", async () => {
     const configDir = await loggedIn();
     const elsewhere = await unreachableUrl();
 
@@ -171,21 +181,26 @@ describe('memberships CLI against the real platform', () => {
         `hint: Run: memberships login --api-url ${elsewhere} (or leave out --api-url to use your session at ${platform.apiUrl})\n`,
     );
     const byEnv = await runCli(['exports', 'list'], { env: { MEMBERSHIPS_CONFIG_DIR: configDir, MEMBERSHIPS_API_URL: elsewhere } });
-    expect(byEnv.stderr).toContain(`hint: Run: memberships login --api-url ${elsewhere} (or unset MEMBERSHIPS_API_URL to use your session at ${platform.apiUrl})`);
+    expect(byEnv.stderr).toContain(
+      `hint: Run: memberships login --api-url ${elsewhere} (or unset MEMBERSHIPS_API_URL to use your session at ${platform.apiUrl})`,
+    );
 
     // Logged out, pointed at an API with --api-url: the hint's command logs in there, and later commands follow.
     const fresh = await freshConfig();
     const none = await runCli(['whoami', '--api-url', platform.apiUrl], { env: { MEMBERSHIPS_CONFIG_DIR: fresh } });
     const hinted = /^hint: Run: (memberships login --api-url \S+)$/m.exec(none.stderr)?.[1];
     expect(hinted).toBe(`memberships login --api-url ${platform.apiUrl}`);
-    const followed = await runCliInBash(`printf '%s' "$PASSWORD" | ${hinted} --email "$EMAIL" --password-stdin && memberships whoami --json`, {
-      env: { MEMBERSHIPS_CONFIG_DIR: fresh, PASSWORD: platform.user.password, EMAIL: platform.user.email },
-    });
+    const followed = await runCliInBash(
+      `printf '%s' "$PASSWORD" | ${hinted} --email "$EMAIL" --password-stdin && memberships whoami --json`,
+      {
+        env: { MEMBERSHIPS_CONFIG_DIR: fresh, PASSWORD: platform.user.password, EMAIL: platform.user.email },
+      },
+    );
     expect(followed.code).toBe(0);
     expect(JSON.parse(followed.stdout)).toMatchObject({ email: platform.user.email });
   });
 
-  it('export --output writes a CSV equal to the user\'s rows in PostgreSQL', async () => {
+  it("export --output writes a CSV equal to the user's rows in PostgreSQL", async () => {
     const configDir = await loggedIn();
     const file = join(work, 'memberships.csv');
 
@@ -247,19 +262,21 @@ describe('memberships CLI against the real platform', () => {
     expect(table.stdout).not.toContain('\u001b['); // no colour off a terminal
   });
 
-  it('on a terminal, shows the export\'s progress in colour, and without colour under NO_COLOR', async () => {
+  it("on a terminal, shows the export's progress in colour, and without colour under NO_COLOR", async () => {
     const configDir = await loggedIn();
     const env = { MEMBERSHIPS_CONFIG_DIR: configDir, MEMBERSHIPS_API_URL: platform.apiUrl };
 
     const coloured = runCliInPty(['export'], env);
     expect((await coloured.exited).code).toBe(0);
     expect(coloured.screen()).toMatch(/Export \S+ .*(queued|running|succeeded).* +\d[\d,]* (\/ [\d,]+ )?rows/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test reads ANSI escape sequences, which start with ESC
     expect(coloured.screen()).toMatch(/\u001b\[3\dm(queued|running|succeeded)/);
     expect(coloured.screen()).toContain('succeeded: 253 rows');
 
     const plain = runCliInPty(['export'], { ...env, NO_COLOR: '1' });
     expect((await plain.exited).code).toBe(0);
     expect(plain.screen()).toMatch(/(queued|running|succeeded) +\d[\d,]* (\/ [\d,]+ )?rows/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test reads ANSI escape sequences, which start with ESC
     expect(plain.screen()).not.toMatch(/\u001b\[\d+m/);
   });
 
@@ -310,10 +327,16 @@ describe('memberships CLI against the real platform', () => {
 
     await withUnwritableFolder(locked, async () => {
       const refusals: [string[], RegExp][] = [
-        [[join(work, 'no-such-folder', 'memberships.csv')], /^error: The folder \S+no-such-folder does not exist\.\nhint: Create it first \(mkdir -p \S+\) or choose another folder\.\n$/],
+        [
+          [join(work, 'no-such-folder', 'memberships.csv')],
+          /^error: The folder \S+no-such-folder does not exist\.\nhint: Create it first \(mkdir -p \S+\) or choose another folder\.\n$/,
+        ],
         [[work], /^error: \S+ is a folder\.\nhint: Name a file in it: --output \S+memberships\.csv\n$/],
         [[existing], /^error: \S+last-month\.csv already exists\.\nhint: Pass --force to replace it, or choose another file\.\n$/],
-        [[join(locked, 'memberships.csv')], /^error: Cannot write to the folder \S+locked-\S+\.\nhint: Choose a folder you can write to\.\n$/],
+        [
+          [join(locked, 'memberships.csv')],
+          /^error: Cannot write to the folder \S+locked-\S+\.\nhint: Choose a folder you can write to\.\n$/,
+        ],
         // Renaming the file into place would replace the device itself: not even with --force.
         [[device, '--force'], /^error: \/dev\/null is not a regular file\.\nhint: .*--output -/],
       ];

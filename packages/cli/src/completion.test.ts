@@ -30,8 +30,13 @@ describe('memberships completion', () => {
 
   /** What bash offers on Tab after `line` (words split on spaces; a trailing space starts a new word). */
   async function complete(line: string): Promise<string[]> {
-    const words = line.split(' ').map((word) => `'${word}'`).join(' ');
-    const result = await bash(`COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _memberships; printf '%s\\n' "\${COMPREPLY[@]}"`);
+    const words = line
+      .split(' ')
+      .map((word) => `'${word}'`)
+      .join(' ');
+    const result = await bash(
+      `COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _memberships; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    );
     expect(result).toMatchObject({ code: 0, stderr: '' });
     return result.stdout.split('\n').filter(Boolean).sort();
   }
@@ -74,7 +79,10 @@ describe('memberships completion', () => {
 
   it('completes file names for --output and the shells for completion', async () => {
     expect(await complete('memberships export --output mem')).toEqual(['memberships-2026-11.csv']);
-    expect(await complete('memberships exports download 3f9c2e71-8b4d-4a6e-9d15-7c2b0e4a9f38 -o ')).toEqual(['memberships-2026-11.csv', 'notes.txt']);
+    expect(await complete('memberships exports download 3f9c2e71-8b4d-4a6e-9d15-7c2b0e4a9f38 -o ')).toEqual([
+      'memberships-2026-11.csv',
+      'notes.txt',
+    ]);
     expect(await complete('memberships completion ')).toEqual(['bash', 'fish', 'zsh']);
     // An id is not something it can guess: nothing rather than file names.
     expect(await complete('memberships exports show ')).toEqual([]);
@@ -95,7 +103,9 @@ describe('memberships completion', () => {
   it('prints a fish script: complete lines limited to the command path typed so far', async () => {
     const { code, stdout } = await runCli(['completion', 'fish']);
     expect(code).toBe(0);
-    expect(stdout).toContain("complete -c memberships -n '__memberships_at \\'memberships\\'' -a 'exports' -d 'List, inspect and download your exports'");
+    expect(stdout).toContain(
+      "complete -c memberships -n '__memberships_at \\'memberships\\'' -a 'exports' -d 'List, inspect and download your exports'",
+    );
     expect(stdout).toContain("complete -c memberships -n '__memberships_at \\'memberships export\\'' -s o -l output -r -F");
     expect(stdout).toContain("complete -c memberships -n '__memberships_at \\'memberships exports list\\'' -l api-url -x");
     expect(stdout).toContain("complete -c memberships -n '__memberships_at \\'memberships completion\\'' -a 'bash zsh fish'");

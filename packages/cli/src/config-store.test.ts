@@ -69,7 +69,10 @@ describe('ConfigStore', () => {
     await writeFile(store.credentialsPath, '{"api_url": ');
     await expect(store.readCredentials()).rejects.toBeInstanceOf(CliError);
     await writeFile(store.credentialsPath, '{"api_url": "https://api.example"}');
-    await expect(store.readCredentials()).rejects.toMatchObject({ code: 'credentials_invalid', suggestion: expect.stringContaining('memberships login') });
+    await expect(store.readCredentials()).rejects.toMatchObject({
+      code: 'credentials_invalid',
+      suggestion: expect.stringContaining('memberships login'),
+    });
   });
 
   it('keeps the chosen API URL in config.json', async () => {

@@ -20,7 +20,9 @@ describe('describeError', () => {
     expect(describeError(new UsageError('bad'), context).exitCode).toBe(EXIT.usage);
     expect(describeError(new InterruptedError(), context).exitCode).toBe(EXIT.interrupted);
     expect(describeError(new DOMException('aborted', 'AbortError'), context).exitCode).toBe(EXIT.interrupted);
-    expect(describeError(Object.assign(new Error('User force closed the prompt'), { name: 'ExitPromptError' }), context).exitCode).toBe(130);
+    expect(describeError(Object.assign(new Error('User force closed the prompt'), { name: 'ExitPromptError' }), context).exitCode).toBe(
+      130,
+    );
   });
 
   it('tells a logged-out user the exact command that logs in to the API in use', () => {
@@ -30,12 +32,19 @@ describe('describeError', () => {
       suggestion: 'Run: memberships login --api-url https://api.example',
     });
     expect(describeError(new NotLoggedInError('http://127.0.0.1:3000'), context).suggestion).toBe('Run: memberships login');
-    expect(describeError(new SessionExpiredError(undefined), context).suggestion).toBe('Run: memberships login --api-url https://api.example');
-    expect(describeError(new SessionExpiredError(undefined), { apiUrl: 'http://127.0.0.1:3000/' }).suggestion).toBe('Run: memberships login');
+    expect(describeError(new SessionExpiredError(undefined), context).suggestion).toBe(
+      'Run: memberships login --api-url https://api.example',
+    );
+    expect(describeError(new SessionExpiredError(undefined), { apiUrl: 'http://127.0.0.1:3000/' }).suggestion).toBe(
+      'Run: memberships login',
+    );
   });
 
   it('for a session on another API, names the login there and how to use the session instead', () => {
-    const report = describeError(new NotLoggedInError('https://staging.example', { loggedInTo: 'https://api.example', source: 'env' }), context);
+    const report = describeError(
+      new NotLoggedInError('https://staging.example', { loggedInTo: 'https://api.example', source: 'env' }),
+      context,
+    );
     expect(report.message).toBe('You are logged in to https://api.example, not to https://staging.example.');
     expect(report.suggestion).toBe(
       'Run: memberships login --api-url https://staging.example (or unset MEMBERSHIPS_API_URL to use your session at https://api.example)',
@@ -49,16 +58,30 @@ describe('describeError', () => {
   });
 
   it('uses the API problem detail and adds a hint for known codes', () => {
-    const wrong = new ApiError({ type: 'about:blank', title: 'Unauthorized', status: 401, code: 'invalid_credentials', detail: 'Wrong email or password.' });
-    expect(describeError(wrong, context)).toEqual({ exitCode: 1, message: 'Wrong email or password.', suggestion: 'Check your email and password.' });
-    const limited = new ApiError({ type: 'about:blank', title: 'Too many', status: 429, code: 'too_many_attempts' }, { retryAfterSeconds: 42 });
+    const wrong = new ApiError({
+      type: 'about:blank',
+      title: 'Unauthorized',
+      status: 401,
+      code: 'invalid_credentials',
+      detail: 'Wrong email or password.',
+    });
+    expect(describeError(wrong, context)).toEqual({
+      exitCode: 1,
+      message: 'Wrong email or password.',
+      suggestion: 'Check your email and password.',
+    });
+    const limited = new ApiError(
+      { type: 'about:blank', title: 'Too many', status: 429, code: 'too_many_attempts' },
+      { retryAfterSeconds: 42 },
+    );
     expect(describeError(limited, context).suggestion).toContain('42 s');
     const broken = new ApiError({ type: 'about:blank', title: 'Internal Server Error', status: 500, code: 'internal' });
     expect(describeError(broken, context).suggestion).toContain('https://api.example');
   });
 
   it('points schedule problems at the schedule commands', () => {
-    const problem = (status: number, code: string) => new ApiError({ type: 'about:blank', title: code, status, code, detail: `${code} detail` });
+    const problem = (status: number, code: string) =>
+      new ApiError({ type: 'about:blank', title: code, status, code, detail: `${code} detail` });
     expect(describeError(problem(404, 'schedule_not_found'), context)).toEqual({
       exitCode: 1,
       message: 'schedule_not_found detail',
@@ -72,11 +95,17 @@ describe('describeError', () => {
     expect(describeError(new ExportFailedError(failedJob), context).message).toBe(
       'Export job-1 failed: The database did not answer (database_unavailable)',
     );
-    expect(describeError(new WaitTimeoutError('job-1', 5000, failedJob), context).suggestion).toBe('Check on it with: memberships exports show job-1');
+    expect(describeError(new WaitTimeoutError('job-1', 5000, failedJob), context).suggestion).toBe(
+      'Check on it with: memberships exports show job-1',
+    );
   });
 
   it('never shows a stack trace for the unexpected, but says how to get one', () => {
     const report = describeError(new TypeError('x is undefined'), context);
-    expect(report).toEqual({ exitCode: 1, message: 'Unexpected error: x is undefined', suggestion: expect.stringContaining('MEMBERSHIPS_DEBUG=1') });
+    expect(report).toEqual({
+      exitCode: 1,
+      message: 'Unexpected error: x is undefined',
+      suggestion: expect.stringContaining('MEMBERSHIPS_DEBUG=1'),
+    });
   });
 });

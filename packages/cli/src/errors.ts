@@ -58,8 +58,7 @@ export class NotLoggedInError extends CliError {
 /** Log in where this command was pointed, or stop pointing it elsewhere to use the session there is. */
 function otherServerHint(apiUrl: string, session: { loggedInTo: string; source: ApiUrlSource }): string {
   const login = `memberships login --api-url ${apiUrl}`;
-  const useSession =
-    session.source === 'flag' ? 'leave out --api-url' : session.source === 'env' ? 'unset MEMBERSHIPS_API_URL' : undefined;
+  const useSession = session.source === 'flag' ? 'leave out --api-url' : session.source === 'env' ? 'unset MEMBERSHIPS_API_URL' : undefined;
   return useSession ? `Run: ${login} (or ${useSession} to use your session at ${session.loggedInTo})` : `Run: ${login}`;
 }
 

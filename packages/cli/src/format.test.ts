@@ -84,11 +84,25 @@ describe('schedule formatting', () => {
   });
 
   it('writes days as ordinals', () => {
-    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 28].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '23rd', '28th']);
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 28].map(ordinal)).toEqual([
+      '1st',
+      '2nd',
+      '3rd',
+      '4th',
+      '11th',
+      '12th',
+      '13th',
+      '21st',
+      '22nd',
+      '23rd',
+      '28th',
+    ]);
   });
 
-  it('gives the next run in the reader\'s time and in the schedule\'s zone, once when they are the same', () => {
-    expect(formatNextRun(schedule({}), 'America/Los_Angeles')).toBe('2025-11-30 21:00 your time (America/Los_Angeles) = 2025-12-01 06:00 Europe/Berlin');
+  it("gives the next run in the reader's time and in the schedule's zone, once when they are the same", () => {
+    expect(formatNextRun(schedule({}), 'America/Los_Angeles')).toBe(
+      '2025-11-30 21:00 your time (America/Los_Angeles) = 2025-12-01 06:00 Europe/Berlin',
+    );
     expect(formatNextRun(schedule({}), 'Europe/Berlin')).toBe('2025-12-01 06:00 Europe/Berlin (your time)');
     expect(formatNextRun(schedule({ time_zone: 'Asia/Kolkata', next_run_at: '2025-12-01T00:30:00Z' }), 'Asia/Calcutta')).toBe(
       '2025-12-01 06:00 Asia/Kolkata (your time)',
@@ -114,11 +128,18 @@ describe('schedule formatting', () => {
     expect(paused).toContain('Next run  none while paused (resume with: memberships schedule resume 6f1c2d9e-8a4b-4c3d-9e2f-1a2b3c4d5e6f)');
   });
 
-  it('lines the schedule table up, with next runs in the reader\'s zone named in the header', () => {
+  it("lines the schedule table up, with next runs in the reader's zone named in the header", () => {
     const lines = scheduleTable(
       [
         schedule({}),
-        schedule({ id: 'b2', state: 'paused', next_run_at: null, day_of_month: 15, time_of_day: '18:30', time_zone: 'America/Argentina/Buenos_Aires' }),
+        schedule({
+          id: 'b2',
+          state: 'paused',
+          next_run_at: null,
+          day_of_month: 15,
+          time_of_day: '18:30',
+          time_zone: 'America/Argentina/Buenos_Aires',
+        }),
       ],
       plain,
       'Asia/Tokyo',

@@ -94,9 +94,7 @@ export function jobTable(jobs: readonly ExportJob[], style: Style): string[] {
       .trimEnd();
   return [
     style.bold(pad(header)),
-    ...rows.map((row, index) =>
-      pad(row, (cell, column) => (column === 1 ? styleState(jobs[index]?.state ?? 'queued', style) : cell)),
-    ),
+    ...rows.map((row, index) => pad(row, (cell, column) => (column === 1 ? styleState(jobs[index]?.state ?? 'queued', style) : cell))),
   ];
 }
 

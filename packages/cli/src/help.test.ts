@@ -35,10 +35,16 @@ describe('memberships version', () => {
   it('prints the versions of the CLI, the SDK and Node.js, as text and as JSON', async () => {
     const text = await runCli(['version']);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`^memberships ${manifest.version.replace(/\./g, '\\.')}\nsdk +\\d+\\.\\d+\\.\\d+\nnode +${process.versions.node}\n$`));
+    expect(text.stdout).toMatch(
+      new RegExp(`^memberships ${manifest.version.replace(/\./g, '\\.')}\nsdk +\\d+\\.\\d+\\.\\d+\nnode +${process.versions.node}\n$`),
+    );
 
     const json = await runCli(['version', '--json']);
-    expect(JSON.parse(json.stdout)).toEqual({ cli: manifest.version, sdk: expect.stringMatching(/^\d+\.\d+\.\d+/), node: process.versions.node });
+    expect(JSON.parse(json.stdout)).toEqual({
+      cli: manifest.version,
+      sdk: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      node: process.versions.node,
+    });
     expect((await runCli(['--version'])).stdout).toBe(`${manifest.version}\n`);
   });
 

@@ -27,11 +27,19 @@ export async function checkOutputPath(output: string, options: { force: boolean 
   const path = resolve(output);
   const target = await statOrUndefined(() => stat(path));
   if (target?.isDirectory()) {
-    throw new OutputPathError('output_is_directory', `${output} is a folder.`, `Name a file in it: --output ${join(output, 'memberships.csv')}`);
+    throw new OutputPathError(
+      'output_is_directory',
+      `${output} is a folder.`,
+      `Name a file in it: --output ${join(output, 'memberships.csv')}`,
+    );
   }
   const entry = await statOrUndefined(() => lstat(path));
   if (entry && !entry.isFile() && !entry.isSymbolicLink()) {
-    throw new OutputPathError('output_not_a_file', `${output} is not a regular file.`, 'To write the CSV to a device or pipe, use --output - and redirect stdout.');
+    throw new OutputPathError(
+      'output_not_a_file',
+      `${output} is not a regular file.`,
+      'To write the CSV to a device or pipe, use --output - and redirect stdout.',
+    );
   }
   if (entry && !options.force) {
     throw new OutputPathError('output_exists', `${output} already exists.`, 'Pass --force to replace it, or choose another file.');
@@ -39,7 +47,11 @@ export async function checkOutputPath(output: string, options: { force: boolean 
   const folder = dirname(path);
   const parent = await statOrUndefined(() => stat(folder));
   if (!parent) {
-    throw new OutputPathError('output_folder_missing', `The folder ${folder} does not exist.`, `Create it first (mkdir -p ${folder}) or choose another folder.`);
+    throw new OutputPathError(
+      'output_folder_missing',
+      `The folder ${folder} does not exist.`,
+      `Create it first (mkdir -p ${folder}) or choose another folder.`,
+    );
   }
   if (!parent.isDirectory()) {
     throw new OutputPathError('output_folder_missing', `${folder} is not a folder.`, 'Choose a file in an existing folder.');

@@ -17,7 +17,14 @@ export interface Style {
 }
 
 const ansi = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;
-const colourful: Style = { bold: ansi(1, 22), dim: ansi(2, 22), red: ansi(31, 39), green: ansi(32, 39), yellow: ansi(33, 39), cyan: ansi(36, 39) };
+const colourful: Style = {
+  bold: ansi(1, 22),
+  dim: ansi(2, 22),
+  red: ansi(31, 39),
+  green: ansi(32, 39),
+  yellow: ansi(33, 39),
+  cyan: ansi(36, 39),
+};
 const plain: Style = { bold: String, dim: String, red: String, green: String, yellow: String, cyan: String };
 
 /** Colour only on a terminal, and never when NO_COLOR is set. */

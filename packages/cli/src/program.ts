@@ -66,7 +66,15 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl+C).`,
   });
 
   const offline = new Set<Command>([versionCommand(ctx), completionCommand(ctx, program)]);
-  for (const command of [loginCommand(ctx), logoutCommand(ctx), whoamiCommand(ctx), exportCommand(ctx), exportsCommand(ctx), scheduleCommand(ctx), ...offline]) {
+  for (const command of [
+    loginCommand(ctx),
+    logoutCommand(ctx),
+    whoamiCommand(ctx),
+    exportCommand(ctx),
+    exportsCommand(ctx),
+    scheduleCommand(ctx),
+    ...offline,
+  ]) {
     program.addCommand(command);
   }
   // Commands built on their own and then added do not inherit the root's
@@ -129,7 +137,10 @@ async function resolveApiUrl(ctx: CommandContext, flag: string | undefined): Pro
   try {
     url = new URL(candidate.url);
   } catch {
-    throw new UsageError(`"${candidate.url}" (from ${describeSource(candidate.source, ctx)}) is not a valid API URL.`, 'Use a URL like https://api.memberships.example');
+    throw new UsageError(
+      `"${candidate.url}" (from ${describeSource(candidate.source, ctx)}) is not a valid API URL.`,
+      'Use a URL like https://api.memberships.example',
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`The API URL must start with http:// or https://, got "${candidate.url}".`);

@@ -5,6 +5,9 @@ import type { ExportSchedule } from '@memberships/sdk';
 import { createUser, startTestPlatform, type TestPlatform } from '@memberships/local-platform';
 import { closeTerminals, runCli, runCliInPty, type CliResult } from './testing/cli-runner.js';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC
+const ANSI_ESCAPES = /\u001b\[[\d;]*[A-Za-z]/g;
+
 /**
  * `memberships schedule …`: the built binary as a child process against the
  * real API (and the EventBridge Scheduler stand-in behind it) and worker.
@@ -56,7 +59,15 @@ describe('memberships schedule against the real platform', () => {
   /** `2025-12-01 06:00` of an instant in `timeZone`, the way a person reads a clock there. */
   function wall(iso: string, timeZone: string): string {
     const parts = Object.fromEntries(
-      new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+      new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+      })
         .formatToParts(new Date(iso))
         .map((part) => [part.type, part.value]),
     );
@@ -66,7 +77,9 @@ describe('memberships schedule against the real platform', () => {
   it('creates, lists, shows, pauses, resumes and deletes a schedule', async () => {
     const me = await newUserSession();
 
-    const created = parse<ExportSchedule>(await me.run(['schedule', 'create', '--day', '15', '--time', '7:30', '--time-zone', 'Europe/Berlin', '--json']));
+    const created = parse<ExportSchedule>(
+      await me.run(['schedule', 'create', '--day', '15', '--time', '7:30', '--time-zone', 'Europe/Berlin', '--json']),
+    );
     expect(created).toMatchObject({ day_of_month: 15, time_of_day: '07:30', time_zone: 'Europe/Berlin', state: 'active' });
     expect(created.next_run_at).toEqual(expect.any(String));
     const nextRun = created.next_run_at ?? '';
@@ -76,21 +89,33 @@ describe('memberships schedule against the real platform', () => {
     expect(table.code).toBe(0);
     const [header, ...rows] = table.stdout.trimEnd().split('\n');
     expect(header).toMatch(/^ID\s+STATE\s+DAY\s+TIME\s+TIME ZONE\s+NEXT RUN \(America\/New_York\)$/);
-    expect(rows).toEqual([expect.stringMatching(new RegExp(`^${created.id}\\s+active\\s+15\\s+07:30\\s+Europe/Berlin\\s+${wall(nextRun, HOME_ZONE)}$`))]);
-    expect(parse<{ items: ExportSchedule[] }>(await me.run(['schedule', 'list', '--json'])).items.map((item) => item.id)).toEqual([created.id]);
+    expect(rows).toEqual([
+      expect.stringMatching(new RegExp(`^${created.id}\\s+active\\s+15\\s+07:30\\s+Europe/Berlin\\s+${wall(nextRun, HOME_ZONE)}$`)),
+    ]);
+    expect(parse<{ items: ExportSchedule[] }>(await me.run(['schedule', 'list', '--json'])).items.map((item) => item.id)).toEqual([
+      created.id,
+    ]);
 
     const shown = await me.run(['schedule', 'show', created.id]);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain(`Schedule  ${created.id}`);
     expect(shown.stdout).toContain('Runs      the 15th of every month at 07:30 Europe/Berlin');
     // The next run in the person's own time and in the schedule's zone.
-    expect(shown.stdout).toContain(`Next run  ${wall(nextRun, HOME_ZONE)} your time (America/New_York) = ${wall(nextRun, 'Europe/Berlin')} Europe/Berlin`);
-    expect(parse<ExportSchedule>(await me.run(['schedule', 'show', created.id, '--json']))).toMatchObject({ id: created.id, state: 'active' });
+    expect(shown.stdout).toContain(
+      `Next run  ${wall(nextRun, HOME_ZONE)} your time (America/New_York) = ${wall(nextRun, 'Europe/Berlin')} Europe/Berlin`,
+    );
+    expect(parse<ExportSchedule>(await me.run(['schedule', 'show', created.id, '--json']))).toMatchObject({
+      id: created.id,
+      state: 'active',
+    });
 
     const paused = await me.run(['schedule', 'pause', created.id]);
     expect(paused.code).toBe(0);
     expect(paused.stdout).toContain(`Paused schedule ${created.id}`);
-    expect(parse<ExportSchedule>(await me.run(['schedule', 'show', created.id, '--json']))).toMatchObject({ state: 'paused', next_run_at: null });
+    expect(parse<ExportSchedule>(await me.run(['schedule', 'show', created.id, '--json']))).toMatchObject({
+      state: 'paused',
+      next_run_at: null,
+    });
     expect((await me.run(['schedule', 'show', created.id])).stdout).toContain(
       `Next run  none while paused (resume with: memberships schedule resume ${created.id})`,
     );
@@ -98,7 +123,10 @@ describe('memberships schedule against the real platform', () => {
     const resumed = await me.run(['schedule', 'resume', created.id]);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain(`Resumed schedule ${created.id}. Next run: ${wall(nextRun, HOME_ZONE)} your time (America/New_York)`);
-    expect(parse<ExportSchedule>(await me.run(['schedule', 'show', created.id, '--json']))).toMatchObject({ state: 'active', next_run_at: nextRun });
+    expect(parse<ExportSchedule>(await me.run(['schedule', 'show', created.id, '--json']))).toMatchObject({
+      state: 'active',
+      next_run_at: nextRun,
+    });
 
     const deleted = await me.run(['schedule', 'delete', created.id, '--yes']);
     expect(deleted.code).toBe(0);
@@ -111,7 +139,7 @@ describe('memberships schedule against the real platform', () => {
     expect(empty.stderr).toContain('No schedules yet. Subscribe to a monthly export with: memberships schedule create');
   });
 
-  it('defaults to the 1st at 06:00 in this machine\'s time zone, and says so', async () => {
+  it("defaults to the 1st at 06:00 in this machine's time zone, and says so", async () => {
     const me = await newUserSession();
 
     const result = await me.run(['schedule', 'create'], { env: { TZ: 'Asia/Tokyo' } });
@@ -149,12 +177,17 @@ describe('memberships schedule against the real platform', () => {
     expect(badZone.stderr).toContain('Expected an IANA time zone name');
   });
 
-  it('answers another user\'s schedule id with a clear not-found message and exit 1', async () => {
+  it("answers another user's schedule id with a clear not-found message and exit 1", async () => {
     const owner = await newUserSession();
     const stranger = await newUserSession();
     const theirs = parse<ExportSchedule>(await owner.run(['schedule', 'create', '--json']));
 
-    for (const args of [['show', theirs.id], ['pause', theirs.id], ['resume', theirs.id], ['delete', theirs.id, '--yes']]) {
+    for (const args of [
+      ['show', theirs.id],
+      ['pause', theirs.id],
+      ['resume', theirs.id],
+      ['delete', theirs.id, '--yes'],
+    ]) {
       const result = await stranger.run(['schedule', ...args]);
       expect(result.code).toBe(1);
       const lines = result.stderr.trimEnd().split('\n');
@@ -195,7 +228,7 @@ describe('memberships schedule against the real platform', () => {
     const declined = runCliInPty(['schedule', 'delete', created.id], me.env);
     await declined.waitFor('(y/N)');
     // The question says what is at stake (the prompt may wrap it to the terminal's width).
-    expect(declined.screen().replace(/\u001b\[[\d;]*[A-Za-z]/g, '').replace(/\s+/g, ' ')).toContain(
+    expect(declined.screen().replace(ANSI_ESCAPES, '').replace(/\s+/g, ' ')).toContain(
       `Delete schedule ${created.id} (the 9th of every month at 06:00 UTC)?`,
     );
     declined.type('n\r');

@@ -73,7 +73,9 @@ export class EnvReader {
         scheduler: this.optionalUrl('AWS_ENDPOINT_URL_SCHEDULER'),
         secretsManager: this.optionalUrl('AWS_ENDPOINT_URL_SECRETS_MANAGER'),
       },
-      ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
+      ...(accessKeyId && secretAccessKey
+        ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
+        : {}),
     };
   }
 

@@ -18,7 +18,11 @@ export interface ExportRequestedV1 {
 }
 
 /** The message that asks the worker to run an on-demand export job (what POST /v1/exports sends). */
-export function exportRequestedMessage(job: { readonly id: string; readonly userId: string; readonly createdAt: string }): ExportRequestedV1 {
+export function exportRequestedMessage(job: {
+  readonly id: string;
+  readonly userId: string;
+  readonly createdAt: string;
+}): ExportRequestedV1 {
   return { type: EXPORT_REQUESTED, version: 1, jobId: job.id, userId: job.userId, trigger: 'api', requestedAt: job.createdAt };
 }
 

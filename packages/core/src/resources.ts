@@ -154,9 +154,10 @@ export function resourceNames(prefix: string): ResourceNames {
   const name = (logical: string): string => `${prefix}-${logical}`;
   return {
     // Every table definition gets its name, so a new definition needs no change here.
-    tables: Object.fromEntries(
-      (Object.keys(tables) as TableKey[]).map((key) => [key, name(tables[key].logicalName)]),
-    ) as Record<TableKey, string>,
+    tables: Object.fromEntries((Object.keys(tables) as TableKey[]).map((key) => [key, name(tables[key].logicalName)])) as Record<
+      TableKey,
+      string
+    >,
     queues: {
       exportRequests: name(queues.exportRequests.logicalName),
       exportRequestsDeadLetter: name(queues.exportRequestsDeadLetter.logicalName),

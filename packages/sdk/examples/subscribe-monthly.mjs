@@ -17,8 +17,12 @@ const client = createClient({
 // Schedules go in and come out with the same (the API's) field names.
 const timeZone = process.argv[2] ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
 const { items } = await client.schedules.list();
-const existing = items.find((s) => s.day_of_month === 1 && s.time_of_day === '06:00' && s.time_zone.toLowerCase() === timeZone.toLowerCase());
+const existing = items.find(
+  (s) => s.day_of_month === 1 && s.time_of_day === '06:00' && s.time_zone.toLowerCase() === timeZone.toLowerCase(),
+);
 const schedule = existing ?? (await client.schedules.create({ day_of_month: 1, time_of_day: '06:00', time_zone: timeZone }));
-console.log(`${existing ? 'Already subscribed' : 'Subscribed'}: schedule ${schedule.id}, next export ${schedule.next_run_at ?? 'none while paused'}`);
+console.log(
+  `${existing ? 'Already subscribed' : 'Subscribed'}: schedule ${schedule.id}, next export ${schedule.next_run_at ?? 'none while paused'}`,
+);
 
 // Later: client.schedules.pause(id), .resume(id), .update(id, { time_of_day: '07:30' }), .delete(id).

@@ -17,13 +17,25 @@ function fakeApi() {
     const request = input as Request;
     const path = new URL(request.url).pathname;
     const body = await request.text();
-    requests.push({ method: request.method, path, auth: request.headers.get('authorization'), body, idempotencyKey: request.headers.get('idempotency-key') });
+    requests.push({
+      method: request.method,
+      path,
+      auth: request.headers.get('authorization'),
+      body,
+      idempotencyKey: request.headers.get('idempotency-key'),
+    });
     if (path === '/v1/auth/refresh') {
       const { refresh_token: presented } = JSON.parse(body) as { refresh_token: string };
       if (presented !== `refresh-${generation}`) return problem(401, 'invalid_refresh_token');
       await new Promise((resolve) => setTimeout(resolve, 20));
       generation += 1;
-      return Response.json({ access_token: `access-${generation}`, refresh_token: `refresh-${generation}`, token_type: 'Bearer', expires_in: 300, refresh_expires_in: 2_592_000 });
+      return Response.json({
+        access_token: `access-${generation}`,
+        refresh_token: `refresh-${generation}`,
+        token_type: 'Bearer',
+        expires_in: 300,
+        refresh_expires_in: 2_592_000,
+      });
     }
     if (request.headers.get('authorization') !== `Bearer access-${generation}`) return problem(401, 'invalid_token');
     if (path === '/v1/exports' && request.method === 'POST') return Response.json({ id: 'job-1', state: 'queued' }, { status: 202 });

@@ -44,10 +44,7 @@ export type Credentials = PasswordCredentials | TokenCredentials;
  * same token. The coordinator runs `refresh` under a lock of its choosing, or
  * returns tokens another process stored meanwhile. See the CLI for an example.
  */
-export type RefreshCoordinator = (
-  refresh: (refreshToken: string) => Promise<Tokens>,
-  staleRefreshToken: string,
-) => Promise<Tokens>;
+export type RefreshCoordinator = (refresh: (refreshToken: string) => Promise<Tokens>, staleRefreshToken: string) => Promise<Tokens>;
 
 /**
  * The part of a token response the session relies on. Structural, so it also
@@ -229,9 +226,7 @@ export class AuthSession {
       refreshToken: typeof response.refresh_token === 'string' ? response.refresh_token : undefined,
       accessTokenExpiresAt: expiryFromExpiresIn(response.expires_in, receivedAt),
       refreshTokenExpiresAt:
-        typeof response.refresh_expires_in === 'number'
-          ? expiryFromExpiresIn(response.refresh_expires_in, receivedAt)
-          : undefined,
+        typeof response.refresh_expires_in === 'number' ? expiryFromExpiresIn(response.refresh_expires_in, receivedAt) : undefined,
     };
     this.adopt(tokens);
     await this.options.onTokens?.(tokens);

@@ -162,10 +162,14 @@ describe('SDK against the real platform', () => {
   it('the README example says which variables to set when they are not, and calls nothing', async () => {
     const packageDir = resolve(__dirname, '..');
     const url = await unreachableUrl();
-    const running = promisify(execFile)(process.execPath, [join(packageDir, 'examples', 'export-memberships.mjs'), join(dir, 'never.csv')], {
-      // MEMBERSHIPS_PASSWORD unset; an API that is not there, so a request would fail differently.
-      env: { PATH: process.env.PATH, MEMBERSHIPS_API_URL: url, MEMBERSHIPS_EMAIL: platform.user.email },
-    });
+    const running = promisify(execFile)(
+      process.execPath,
+      [join(packageDir, 'examples', 'export-memberships.mjs'), join(dir, 'never.csv')],
+      {
+        // MEMBERSHIPS_PASSWORD unset; an API that is not there, so a request would fail differently.
+        env: { PATH: process.env.PATH, MEMBERSHIPS_API_URL: url, MEMBERSHIPS_EMAIL: platform.user.email },
+      },
+    );
     await expect(running).rejects.toMatchObject({
       code: 2,
       stdout: '',

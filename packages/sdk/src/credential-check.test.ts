@@ -55,7 +55,10 @@ describe('missing credentials', () => {
     const { fetch, requests } = countingFetch();
     const client = createClient({ baseUrl: 'http://api.test', fetch });
 
-    await expect(client.auth.login({ email: '', password: 'secret' })).rejects.toMatchObject({ code: 'missing_credentials', missing: ['email'] });
+    await expect(client.auth.login({ email: '', password: 'secret' })).rejects.toMatchObject({
+      code: 'missing_credentials',
+      missing: ['email'],
+    });
     await expect(client.auth.login({ email: 'ann@example.test', password: unset })).rejects.toBeInstanceOf(MissingCredentialsError);
     expect(requests).toEqual([]);
   });
@@ -74,8 +77,16 @@ describe('missing credentials', () => {
     const { fetch } = countingFetch();
     expect(() => createClient({ baseUrl: 'http://api.test', credentials: { refreshToken: 'r' }, fetch })).not.toThrow();
     // What the CLI keeps in credentials.json: tokens, and the email they belong to.
-    const stored = { email: 'ann@example.test', apiUrl: 'http://api.test', accessToken: 'a', accessTokenExpiresAt: Date.now() + 60_000, refreshToken: 'r' };
+    const stored = {
+      email: 'ann@example.test',
+      apiUrl: 'http://api.test',
+      accessToken: 'a',
+      accessTokenExpiresAt: Date.now() + 60_000,
+      refreshToken: 'r',
+    };
     expect(() => createClient({ baseUrl: 'http://api.test', credentials: stored, fetch })).not.toThrow();
-    expect(() => createClient({ baseUrl: 'http://api.test', credentials: { email: 'ann@example.test', password: ' ' }, fetch })).not.toThrow();
+    expect(() =>
+      createClient({ baseUrl: 'http://api.test', credentials: { email: 'ann@example.test', password: ' ' }, fetch }),
+    ).not.toThrow();
   });
 });

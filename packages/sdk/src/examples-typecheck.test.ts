@@ -86,12 +86,14 @@ beforeAll(() => {
 });
 
 describe('the SDK examples type-check under strict against the built declarations', () => {
-  it('the repository README\'s SDK example', () => {
+  it("the repository README's SDK example", () => {
     const blocks = codeBlocks(readFileSync(join(repoRoot, 'README.md'), 'utf8'), README_SECTION);
     expect(blocks.length).toBeGreaterThan(0);
     expect(blocks[0]).toContain("from '@memberships/sdk'");
 
-    const { diagnostics, files } = compile(blocks.flatMap((text, index) => asJsAndTs(join(repoRoot, `README.sdk-example-${index + 1}`), text)));
+    const { diagnostics, files } = compile(
+      blocks.flatMap((text, index) => asJsAndTs(join(repoRoot, `README.sdk-example-${index + 1}`), text)),
+    );
 
     expect(diagnostics).toBe('');
     // Checked against what is shipped, not against the sources.
@@ -118,7 +120,9 @@ const done = await client.exports.wait('id');
 console.log(done.file.rows, client.baseUrl.missing);
 `;
     const { diagnostics } = compile(asJsAndTs(join(repoRoot, 'README.careless'), careless));
-    expect(diagnostics).toMatch(/README\.careless\.typecheck\.mjs.*error TS2322: Type 'string \| undefined' is not assignable to type 'string'/);
+    expect(diagnostics).toMatch(
+      /README\.careless\.typecheck\.mjs.*error TS2322: Type 'string \| undefined' is not assignable to type 'string'/,
+    );
     expect(diagnostics).toMatch(/README\.careless\.typecheck\.mts.*error TS2322/);
     expect(diagnostics).toMatch(/Property 'missing' does not exist on type 'string'/);
   });

@@ -8,10 +8,7 @@ import type { ExportJob, FailedExportJob, SucceededExportJob } from './types.js'
  */
 export function isSucceededExport(job: ExportJob): job is SucceededExportJob {
   return (
-    job.state === 'succeeded' &&
-    job.file !== undefined &&
-    typeof job.finished_at === 'string' &&
-    typeof job.links.download === 'string'
+    job.state === 'succeeded' && job.file !== undefined && typeof job.finished_at === 'string' && typeof job.links.download === 'string'
   );
 }
 

@@ -49,13 +49,30 @@ function fakeApi(seen: SeenRequest[]): Server {
   };
   return createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    seen.push({ method: request.method ?? '', path, userAgent: request.headers['user-agent'], authorization: request.headers.authorization });
+    seen.push({
+      method: request.method ?? '',
+      path,
+      userAgent: request.headers['user-agent'],
+      authorization: request.headers.authorization,
+    });
     request.resume();
     request.on('end', () => {
       if (request.method === 'POST' && path === '/v1/auth/token') {
-        send(response, 200, { access_token: 'access-1', refresh_token: 'refresh-1', token_type: 'Bearer', expires_in: 900, refresh_expires_in: 86_400 });
+        send(response, 200, {
+          access_token: 'access-1',
+          refresh_token: 'refresh-1',
+          token_type: 'Bearer',
+          expires_in: 900,
+          refresh_expires_in: 86_400,
+        });
       } else if (request.method === 'GET' && path === '/v1/me' && request.headers.authorization === 'Bearer access-1') {
-        send(response, 200, { id: 'user-1', email: 'ann@example.test', scopes: ['exports:read'], profile: {}, created_at: '2025-01-01T00:00:00.000Z' });
+        send(response, 200, {
+          id: 'user-1',
+          email: 'ann@example.test',
+          scopes: ['exports:read'],
+          profile: {},
+          created_at: '2025-01-01T00:00:00.000Z',
+        });
       } else {
         send(response, 404, { type: 'about:blank', title: 'Not Found', status: 404, code: 'not_found' });
       }
@@ -161,7 +178,9 @@ describe('the packed SDK, installed outside the repository', () => {
 
     // Nothing left over from sources that no longer exist.
     const compiled = packedFiles.filter((path) => path.startsWith('dist/'));
-    expect(compiled.filter((path) => !existsSync(join(packageDir, 'src', path.slice('dist/'.length).replace(/\.(d\.ts|js)$/, '.ts'))))).toEqual([]);
+    expect(
+      compiled.filter((path) => !existsSync(join(packageDir, 'src', path.slice('dist/'.length).replace(/\.(d\.ts|js)$/, '.ts')))),
+    ).toEqual([]);
 
     // No file points at a map or a source the package does not have.
     const installed = join(consumer, 'node_modules', '@memberships', 'sdk');

@@ -103,12 +103,19 @@ describe('SDK schedules against the real platform', () => {
     const badDay = client.schedules.create({ day_of_month: 31 });
     await expect(badDay).rejects.toMatchObject({ name: 'ApiError', status: 400, code: 'invalid_schedule' });
     expect(((await badDay.catch((caught: unknown) => caught)) as ApiError).message).toMatch(/day/i);
-    await expect(client.schedules.create({ time_of_day: '24:00' })).rejects.toMatchObject({ name: 'ApiError', status: 400, code: 'invalid_schedule' });
+    await expect(client.schedules.create({ time_of_day: '24:00' })).rejects.toMatchObject({
+      name: 'ApiError',
+      status: 400,
+      code: 'invalid_schedule',
+    });
     // The SDK uses the API's names; a camelCase one from an untyped caller is refused, not ignored.
     const camelCase = client.schedules.create({ dayOfMonth: 15 } as ScheduleTiming);
     await expect(camelCase).rejects.toMatchObject({ name: 'ApiError', status: 400 });
     const existing = await client.schedules.create();
-    await expect(client.schedules.update(existing.id, { time_zone: 'Nowhere/Special' })).rejects.toMatchObject({ status: 400, code: 'invalid_schedule' });
+    await expect(client.schedules.update(existing.id, { time_zone: 'Nowhere/Special' })).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_schedule',
+    });
     await expect(client.schedules.get(existing.id)).resolves.toMatchObject({ time_zone: 'UTC' });
     await client.schedules.delete(existing.id);
     expect((await client.schedules.list()).items).toEqual([]);
@@ -125,7 +132,7 @@ describe('SDK schedules against the real platform', () => {
     expect((await client.schedules.list()).items).toHaveLength(5);
   });
 
-  it('does not let one user see or change another user\'s schedule', async () => {
+  it("does not let one user see or change another user's schedule", async () => {
     const owner = await newUserClient();
     const stranger = await newUserClient();
     const schedule = await owner.schedules.create({ day_of_month: 3 });
@@ -151,7 +158,12 @@ describe('SDK schedules against the real platform', () => {
     const { user, client } = await newUser();
     const run = () =>
       promisify(execFile)(process.execPath, [join(packageDir, 'examples', 'subscribe-monthly.mjs'), 'Europe/Berlin'], {
-        env: { PATH: process.env.PATH, MEMBERSHIPS_API_URL: platform.apiUrl, MEMBERSHIPS_EMAIL: user.email, MEMBERSHIPS_PASSWORD: user.password },
+        env: {
+          PATH: process.env.PATH,
+          MEMBERSHIPS_API_URL: platform.apiUrl,
+          MEMBERSHIPS_EMAIL: user.email,
+          MEMBERSHIPS_PASSWORD: user.password,
+        },
       });
 
     const first = await run();

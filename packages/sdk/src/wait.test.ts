@@ -20,9 +20,15 @@ const delivery = { method: 'attachment', to: 'ann@example.test', emailed_at: '20
 
 /** A job as the API answers it; a succeeded one has what the API sets on success. */
 function job(state: ExportJob['state'], rows: number, extra: Partial<ExportJob> = {}): ExportJob {
-  const success = state === 'succeeded'
-    ? { file, delivery, finished_at: '2025-01-01T00:01:00.000Z', links: { self: '/v1/exports/job-1', download: '/v1/exports/job-1/download' } }
-    : {};
+  const success =
+    state === 'succeeded'
+      ? {
+          file,
+          delivery,
+          finished_at: '2025-01-01T00:01:00.000Z',
+          links: { self: '/v1/exports/job-1', download: '/v1/exports/job-1/download' },
+        }
+      : {};
   return {
     id: 'job-1',
     state,
@@ -38,7 +44,10 @@ function job(state: ExportJob['state'], rows: number, extra: Partial<ExportJob> 
 }
 
 const json = (body: unknown, status = 200): Response =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' } });
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' },
+  });
 
 function scriptedClient(answers: (() => Response)[]) {
   const calls: string[] = [];
@@ -70,7 +79,10 @@ describe('exports.wait', () => {
     ]);
     const seen: string[] = [];
 
-    const done = await client.exports.wait('job-1', { intervalMs: 1, onProgress: (update) => void seen.push(`${update.state}:${update.progress.rows_exported}`) });
+    const done = await client.exports.wait('job-1', {
+      intervalMs: 1,
+      onProgress: (update) => void seen.push(`${update.state}:${update.progress.rows_exported}`),
+    });
 
     expect(done.state).toBe('succeeded');
     expect(seen).toEqual(['queued:0', 'running:40', 'running:90', 'succeeded:100']);
@@ -100,7 +112,7 @@ describe('exports.wait', () => {
     expect(isSucceededExport(job('running', 10))).toBe(false);
   });
 
-  it('rejects with ExportFailedError carrying the job\'s code and message', async () => {
+  it("rejects with ExportFailedError carrying the job's code and message", async () => {
     const failed = job('failed', 0, { error: { code: 'database_unavailable', message: 'The database did not answer' } });
     const { client } = scriptedClient([() => json(job('running', 10)), () => json(failed)]);
 

@@ -57,11 +57,7 @@ describe('errors are problem documents, never a 500 for bad input', () => {
   });
 
   it('unknown field → 400 validation_failed naming it', async () => {
-    const body = expectProblem(
-      await postToken(JSON.stringify({ email: 'a@b.c', password: 'x', admin: true })),
-      400,
-      'validation_failed',
-    );
+    const body = expectProblem(await postToken(JSON.stringify({ email: 'a@b.c', password: 'x', admin: true })), 400, 'validation_failed');
     expect(body.errors).toEqual([{ in: 'body', field: 'admin', message: expect.any(String) }]);
   });
 
@@ -99,7 +95,11 @@ describe('request ids', () => {
     const kept = await request(baseUrl, { method: 'GET', url: '/healthz', headers: { 'x-request-id': 'lb-1234.abcd' } });
     expect(kept.headers['x-request-id']).toBe('lb-1234.abcd');
 
-    const replaced = await request(baseUrl, { method: 'GET', url: '/healthz', headers: { 'x-request-id': 'evil value with "quotes" and spaces' } });
+    const replaced = await request(baseUrl, {
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'evil value with "quotes" and spaces' },
+    });
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
@@ -109,7 +109,11 @@ describe('bad bodies on every route that takes one: 4xx problem+json, never a 50
 
   beforeAll(async () => {
     const user = await createUser({ aws: platform.aws, table: platform.names.tables.users, scopes: [...SCOPES] });
-    const login = await request(baseUrl, { method: 'POST', url: '/v1/auth/token', payload: { email: user.email, password: user.password } });
+    const login = await request(baseUrl, {
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { email: user.email, password: user.password },
+    });
     token = login.json().access_token;
   });
 
@@ -127,9 +131,17 @@ describe('bad bodies on every route that takes one: 4xx problem+json, never a 50
   for (const url of routes) {
     it(`POST ${url}`, async () => {
       for (const [name, payload, contentType, status] of bodies) {
-        const response = await request(baseUrl, { method: 'POST', url, headers: { ...bearer(token), 'content-type': contentType }, payload });
+        const response = await request(baseUrl, {
+          method: 'POST',
+          url,
+          headers: { ...bearer(token), 'content-type': contentType },
+          payload,
+        });
         expect({ name, status: response.statusCode }).toEqual({ name, status });
-        expect({ name, type: response.headers['content-type'] }).toEqual({ name, type: expect.stringMatching(/^application\/problem\+json/) });
+        expect({ name, type: response.headers['content-type'] }).toEqual({
+          name,
+          type: expect.stringMatching(/^application\/problem\+json/),
+        });
       }
     });
   }
@@ -140,7 +152,9 @@ describe('security basics', () => {
     const response = await request(baseUrl, { method: 'GET', url: '/healthz' });
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
-    expect(response.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'");
+    expect(response.headers['content-security-policy']).toBe(
+      "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'",
+    );
     expect(response.headers['x-frame-options']).toBe('DENY');
     expect(response.headers['referrer-policy']).toBe('no-referrer');
     expect(response.headers['cache-control']).toBe('no-store');
@@ -155,7 +169,11 @@ describe('security basics', () => {
     const preflight = await request(baseUrl, {
       method: 'OPTIONS',
       url: '/v1/exports',
-      headers: { origin: 'https://app.example.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'https://app.example.test',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization',
+      },
     });
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     expect(preflight.headers['access-control-allow-methods']).toBeUndefined();
@@ -183,7 +201,9 @@ describe('CORS_ORIGINS', () => {
   const allowed = 'https://app.example.test';
 
   beforeAll(async () => {
-    corsApp = buildApp(loadConfig(apiEnvironment(platform, keys, { CORS_ORIGINS: `${allowed}, https://admin.example.test` })), { swaggerUi: false });
+    corsApp = buildApp(loadConfig(apiEnvironment(platform, keys, { CORS_ORIGINS: `${allowed}, https://admin.example.test` })), {
+      swaggerUi: false,
+    });
     corsUrl = await listenOnLoopback(corsApp);
   });
 

@@ -156,7 +156,9 @@ describe('loadConfig', () => {
 
   it('bounds SHUTDOWN_TIMEOUT_SECONDS to 1-300 seconds: a close must end, and before the orchestrator kills it', () => {
     for (const value of ['0', '301', 'ten', 'Infinity']) {
-      expect(() => loadConfig(env({ SHUTDOWN_TIMEOUT_SECONDS: value }))).toThrow(/SHUTDOWN_TIMEOUT_SECONDS must be an integer between 1 and 300/);
+      expect(() => loadConfig(env({ SHUTDOWN_TIMEOUT_SECONDS: value }))).toThrow(
+        /SHUTDOWN_TIMEOUT_SECONDS must be an integer between 1 and 300/,
+      );
     }
   });
 
@@ -196,9 +198,7 @@ describe('loadConfig', () => {
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
       publicKeyEncoding: { type: 'spki', format: 'pem' },
     });
-    expect(() => loadConfig(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_PUBLIC_KEY: rsa.publicKey }))).toThrow(
-      /must be an EC P-256 key/,
-    );
+    expect(() => loadConfig(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_PUBLIC_KEY: rsa.publicKey }))).toThrow(/must be an EC P-256 key/);
   });
 
   it('needs REFRESH_TOKENS_TABLE and LOGIN_ATTEMPTS_TABLE when USERS_TABLE is not named <prefix>-users', () => {
@@ -207,7 +207,13 @@ describe('loadConfig', () => {
     expect(attempt).toThrow(/LOGIN_ATTEMPTS_TABLE is required/);
     expect(
       loadConfig(
-        env({ USERS_TABLE: 'members', REFRESH_TOKENS_TABLE: 'rt', LOGIN_ATTEMPTS_TABLE: 'la', SCHEDULES_TABLE: 'st', SCHEDULER_GROUP_NAME: 'g' }),
+        env({
+          USERS_TABLE: 'members',
+          REFRESH_TOKENS_TABLE: 'rt',
+          LOGIN_ATTEMPTS_TABLE: 'la',
+          SCHEDULES_TABLE: 'st',
+          SCHEDULER_GROUP_NAME: 'g',
+        }),
       ).tables,
     ).toMatchObject({
       refreshTokens: 'rt',
@@ -217,7 +223,9 @@ describe('loadConfig', () => {
 
   it('reads JWT_PUBLIC_KEYS, a JSON object of more verification keys by kid', () => {
     const previous = generateSigningKeys();
-    const config = loadConfig(env({ JWT_KEY_ID: 'current', JWT_PUBLIC_KEYS: JSON.stringify({ previous: previous.publicKey.replace(/\n/g, '\\n') }) }));
+    const config = loadConfig(
+      env({ JWT_KEY_ID: 'current', JWT_PUBLIC_KEYS: JSON.stringify({ previous: previous.publicKey.replace(/\n/g, '\\n') }) }),
+    );
     expect(config.jwt.additionalPublicKeys).toEqual({ previous: previous.publicKey });
     expect(Object.keys(verificationKeys(config.jwt)).sort()).toEqual(['current', 'previous']);
     // Naming the current key under its own kid is allowed (it is the same key).
@@ -225,7 +233,11 @@ describe('loadConfig', () => {
   });
 
   it('rejects unusable JWT_PUBLIC_KEYS', () => {
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const rsa = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
     const other = generateSigningKeys();
     const cases: [string, RegExp][] = [
       ['not json', /JWT_PUBLIC_KEYS must be a JSON object/],

@@ -172,8 +172,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       users: usersTable,
       jobs: read.string('JOBS_TABLE'),
       guards: read.string('GUARDS_TABLE'),
-      refreshTokens: read.optionalString('REFRESH_TOKENS_TABLE') ?? siblingTable(usersTable, 'refreshTokens') ?? read.string('REFRESH_TOKENS_TABLE'),
-      loginAttempts: read.optionalString('LOGIN_ATTEMPTS_TABLE') ?? siblingTable(usersTable, 'loginAttempts') ?? read.string('LOGIN_ATTEMPTS_TABLE'),
+      refreshTokens:
+        read.optionalString('REFRESH_TOKENS_TABLE') ?? siblingTable(usersTable, 'refreshTokens') ?? read.string('REFRESH_TOKENS_TABLE'),
+      loginAttempts:
+        read.optionalString('LOGIN_ATTEMPTS_TABLE') ?? siblingTable(usersTable, 'loginAttempts') ?? read.string('LOGIN_ATTEMPTS_TABLE'),
       schedules: read.optionalString('SCHEDULES_TABLE') ?? siblingTable(usersTable, 'exportSchedules') ?? read.string('SCHEDULES_TABLE'),
     },
     schedules: readScheduleSettings(read, usersTable, problems),

@@ -99,7 +99,12 @@ export class ExportFailedError extends HttpProblem {
 
 export class ExportFileExpiredError extends HttpProblem {
   constructor(id: string, days: number) {
-    super(410, 'export_file_expired', 'Export file expired', `The file of export ${id} was deleted ${days} days after it was made; request a new export.`);
+    super(
+      410,
+      'export_file_expired',
+      'Export file expired',
+      `The file of export ${id} was deleted ${days} days after it was made; request a new export.`,
+    );
   }
 }
 
@@ -112,10 +117,16 @@ export class InvalidCursorProblem extends HttpProblem {
 /** Two requests of the same user raced to create an export and neither won; a retry will. */
 export class ExportCreateConflictError extends HttpProblem {
   constructor(cause: unknown) {
-    super(409, 'job_create_conflict', 'Concurrent export requests', 'Another export request of yours was being handled at the same time; retry.', {
-      headers: { 'retry-after': '1' },
-      cause,
-    });
+    super(
+      409,
+      'job_create_conflict',
+      'Concurrent export requests',
+      'Another export request of yours was being handled at the same time; retry.',
+      {
+        headers: { 'retry-after': '1' },
+        cause,
+      },
+    );
   }
 }
 
@@ -184,9 +195,15 @@ export class ScheduleNotFoundProblem extends HttpProblem {
 
 export class ScheduleLimitReachedProblem extends HttpProblem {
   constructor(limit: number) {
-    super(409, 'schedule_limit_reached', 'Export schedule limit reached', `An account can have at most ${limit} export schedules; delete one to create another.`, {
-      extensions: { limit },
-    });
+    super(
+      409,
+      'schedule_limit_reached',
+      'Export schedule limit reached',
+      `An account can have at most ${limit} export schedules; delete one to create another.`,
+      {
+        extensions: { limit },
+      },
+    );
   }
 }
 
@@ -204,9 +221,15 @@ export class InvalidScheduleProblem extends HttpProblem {
 /** Someone changed the schedule between our read and our write (another request of the same user). */
 export class ScheduleChangedProblem extends HttpProblem {
   constructor(id: string) {
-    super(409, 'schedule_changed', 'Export schedule changed meanwhile', `Export schedule ${id} was changed by another request at the same time; read it again and retry.`, {
-      headers: { 'retry-after': '1' },
-    });
+    super(
+      409,
+      'schedule_changed',
+      'Export schedule changed meanwhile',
+      `Export schedule ${id} was changed by another request at the same time; read it again and retry.`,
+      {
+        headers: { 'retry-after': '1' },
+      },
+    );
   }
 }
 

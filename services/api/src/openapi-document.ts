@@ -39,12 +39,20 @@ export function stableOpenApiDocument(document: unknown): OpenApiDocument {
   // Top level in reading order: what it is, then the operations, then what they reference.
   const order = ['openapi', 'info', 'servers', 'security', 'tags', 'paths', 'webhooks', 'components', 'externalDocs'];
   const rank = (key: string) => (order.includes(key) ? order.indexOf(key) : order.length);
-  return Object.fromEntries(Object.keys(doc).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).map((key) => [key, doc[key]]));
+  return Object.fromEntries(
+    Object.keys(doc)
+      .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+      .map((key) => [key, doc[key]]),
+  );
 }
 
 function sortKeys<T>(map: Record<string, T> | undefined): Record<string, T> | undefined {
   if (!map) return map;
-  return Object.fromEntries(Object.keys(map).sort().map((key) => [key, map[key]!]));
+  return Object.fromEntries(
+    Object.keys(map)
+      .sort()
+      .map((key) => [key, map[key]!]),
+  );
 }
 
 /** The file's text: two-space JSON with a trailing newline. */

@@ -110,7 +110,9 @@ describe('OpenAPI document', () => {
   });
 
   it('documents every route the app serves, and only those', () => {
-    const documented = operations().map(([name]) => name).sort();
+    const documented = operations()
+      .map(([name]) => name)
+      .sort();
     expect(documented).toEqual([...new Set(servedRoutes)].sort());
     expect(documented).toEqual([
       'DELETE /v1/export-schedules/{id}',
@@ -199,7 +201,10 @@ describe('OpenAPI document', () => {
     for (const name of ['POST /v1/auth/token', 'POST /v1/auth/refresh', 'POST /v1/auth/logout', 'POST /v1/admin/users']) {
       const operation = operations().find(([candidate]) => candidate === name)![1];
       expect({ name, body: operation.requestBody?.content['application/json']?.schema }).toEqual({ name, body: expect.any(Object) });
-      expect({ name, statuses: Object.keys(operation.responses) }).toEqual({ name, statuses: expect.arrayContaining(['400', '413', '415']) });
+      expect({ name, statuses: Object.keys(operation.responses) }).toEqual({
+        name,
+        statuses: expect.arrayContaining(['400', '413', '415']),
+      });
     }
     for (const [name, operation] of operations().filter(([name]) => name.includes('/v1/exports') || name === 'POST /v1/auth/token')) {
       expect({ name, statuses: Object.keys(operation.responses) }).toEqual({ name, statuses: expect.arrayContaining(['429']) });

@@ -1,7 +1,14 @@
 import { request as httpRequest, Agent } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
-import { createUser, provisionTestResources, serviceEnv, spawnService, testDatabaseServerUrl, type TestResources } from '@memberships/local-platform';
+import {
+  createUser,
+  provisionTestResources,
+  serviceEnv,
+  spawnService,
+  testDatabaseServerUrl,
+  type TestResources,
+} from '@memberships/local-platform';
 import { generateSigningKeys } from './testing/keys';
 
 /**
@@ -94,7 +101,9 @@ describe('server.js', () => {
       expect(exit).toEqual({ code: 1, signal: null });
       const logs = api.jsonLogs();
       expect(logs).toContainEqual(expect.objectContaining({ msg: 'closing', signal: 'SIGTERM', shutdownTimeoutSeconds: 2 }));
-      expect(logs).toContainEqual(expect.objectContaining({ level: 50, forced: true, msg: 'shutdown deadline passed: exiting without finishing the close' }));
+      expect(logs).toContainEqual(
+        expect.objectContaining({ level: 50, forced: true, msg: 'shutdown deadline passed: exiting without finishing the close' }),
+      );
       expect(logs.map((line) => line.msg)).not.toContain('closed');
     } finally {
       agent.destroy();
@@ -169,7 +178,9 @@ function get(url: string, agent: Agent): Promise<number> {
     httpRequest(url, { agent }, (response) => {
       response.resume();
       response.on('end', () => resolve(response.statusCode ?? 0));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 

@@ -143,7 +143,9 @@ describe('loadMigrateConfig', () => {
   });
 
   it('names every missing variable at once', () => {
-    expect(() => loadMigrateConfig({ AWS_REGION: 'eu-west-1' })).toThrow(/DATABASE_URL is required[\s\S]*DATABASE_API_SECRET_ARN is required[\s\S]*DATABASE_WORKER_SECRET_ARN is required/);
+    expect(() => loadMigrateConfig({ AWS_REGION: 'eu-west-1' })).toThrow(
+      /DATABASE_URL is required[\s\S]*DATABASE_API_SECRET_ARN is required[\s\S]*DATABASE_WORKER_SECRET_ARN is required/,
+    );
   });
 
   it('refuses role names that are not plain identifiers, or the same role twice', () => {

@@ -1,4 +1,12 @@
-import { checkDatabaseRoleNames, ConfigError, DEFAULT_DATABASE_ROLES, EnvReader, queues, type AwsClientSettings, type AwsTimeouts } from '@memberships/core';
+import {
+  checkDatabaseRoleNames,
+  ConfigError,
+  DEFAULT_DATABASE_ROLES,
+  EnvReader,
+  queues,
+  type AwsClientSettings,
+  type AwsTimeouts,
+} from '@memberships/core';
 import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress-reporter';
 
 /**
@@ -79,17 +87,15 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const read = new EnvReader(env);
-  const visibilityTimeoutSeconds = read.integer(
-    'VISIBILITY_TIMEOUT_SECONDS',
-    queues.exportRequests.visibilityTimeoutSeconds,
-    { min: 2, max: SQS_MAX_VISIBILITY_SECONDS },
-  );
+  const visibilityTimeoutSeconds = read.integer('VISIBILITY_TIMEOUT_SECONDS', queues.exportRequests.visibilityTimeoutSeconds, {
+    min: 2,
+    max: SQS_MAX_VISIBILITY_SECONDS,
+  });
   // Renew several times per visibility period, so a single slow or failed renewal does not lose the message.
-  const heartbeatIntervalSeconds = read.integer(
-    'HEARTBEAT_INTERVAL_SECONDS',
-    Math.max(1, Math.floor(visibilityTimeoutSeconds / 6)),
-    { min: 1, max: Math.max(1, Math.floor(visibilityTimeoutSeconds / 2)) },
-  );
+  const heartbeatIntervalSeconds = read.integer('HEARTBEAT_INTERVAL_SECONDS', Math.max(1, Math.floor(visibilityTimeoutSeconds / 6)), {
+    min: 1,
+    max: Math.max(1, Math.floor(visibilityTimeoutSeconds / 2)),
+  });
   const retryBaseDelaySeconds = read.integer('RETRY_BASE_DELAY_SECONDS', 10, { min: 0, max: SQS_MAX_VISIBILITY_SECONDS });
   const logLevel = read.string('LOG_LEVEL', 'info');
   const receiveWaitSeconds = read.integer('RECEIVE_WAIT_SECONDS', 10, { min: 0, max: 20 });
@@ -119,8 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       // The COPY is one query, so the client-side limit must outlast the statement limit: it is only the
       // backstop for a server that stopped answering (a stalled export is abandoned sooner, see below).
       queryTimeoutMs: (statementTimeoutSeconds + 30) * 1000,
-      idleInTransactionTimeoutMs:
-        read.integer('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS', 60, { min: 1, max: 86_400 }) * 1000,
+      idleInTransactionTimeoutMs: read.integer('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS', 60, { min: 1, max: 86_400 }) * 1000,
     },
     logLevel,
     sesFromAddress: read.string('SES_FROM_ADDRESS'),
@@ -143,9 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     emailMaxSends: read.integer('EMAIL_MAX_SENDS', 1, { min: 1, max: 2 }),
   };
   // EnvReader has no enum reader; checked here so a typo cannot silence the logs.
-  const levelProblem = LOG_LEVELS.includes(logLevel)
-    ? undefined
-    : `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`;
+  const levelProblem = LOG_LEVELS.includes(logLevel) ? undefined : `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`;
   try {
     read.done();
   } catch (error) {
@@ -176,7 +179,10 @@ export interface MigrateConfig {
   readonly masterSecretArn: string | undefined;
   readonly connectTimeoutMs: number;
   /** Role names (DATABASE_API_ROLE, DATABASE_WORKER_ROLE) and their secrets (DATABASE_API_SECRET_ARN, DATABASE_WORKER_SECRET_ARN). */
-  readonly roles: { readonly api: { readonly role: string; readonly secretId: string }; readonly worker: { readonly role: string; readonly secretId: string } };
+  readonly roles: {
+    readonly api: { readonly role: string; readonly secretId: string };
+    readonly worker: { readonly role: string; readonly secretId: string };
+  };
   readonly logLevel: string;
 }
 
@@ -193,7 +199,10 @@ export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): Migrate
     connectTimeoutMs: read.integer('DATABASE_CONNECT_TIMEOUT_SECONDS', 10, { min: 1, max: 300 }) * 1000,
     roles: {
       api: { role: read.string('DATABASE_API_ROLE', DEFAULT_DATABASE_ROLES.api), secretId: read.string('DATABASE_API_SECRET_ARN') },
-      worker: { role: read.string('DATABASE_WORKER_ROLE', DEFAULT_DATABASE_ROLES.worker), secretId: read.string('DATABASE_WORKER_SECRET_ARN') },
+      worker: {
+        role: read.string('DATABASE_WORKER_ROLE', DEFAULT_DATABASE_ROLES.worker),
+        secretId: read.string('DATABASE_WORKER_SECRET_ARN'),
+      },
     },
     logLevel: read.string('LOG_LEVEL', 'info'),
   };
@@ -203,6 +212,7 @@ export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): Migrate
   } catch (error) {
     throw new ConfigError(`Invalid configuration:\n  - ${(error as Error).message}`);
   }
-  if (!LOG_LEVELS.includes(config.logLevel)) throw new ConfigError(`Invalid configuration:\n  - LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${config.logLevel}"`);
+  if (!LOG_LEVELS.includes(config.logLevel))
+    throw new ConfigError(`Invalid configuration:\n  - LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${config.logLevel}"`);
   return Object.freeze(config);
 }

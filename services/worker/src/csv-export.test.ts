@@ -56,7 +56,9 @@ describe('exportMembershipsCsv', () => {
          .then((result) => { console.log(JSON.stringify({ rows: result.rows })); return pool.end(); })
          .catch((error) => { console.error(error); process.exit(1); });`,
     );
-    const child = spawn(process.execPath, [script, database.url, userId, path.join(dir, 'exit.csv')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, database.url, userId, path.join(dir, 'exit.csv')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     try {
@@ -149,7 +151,12 @@ describe('exportMembershipsCsv', () => {
 
     expect(failure).toBeInstanceOf(StageError);
     expect(failure).toMatchObject({ stage: 'storage' });
-    const next = await exportMembershipsCsv({ pool, userId, sink: fileSink(path.join(dir, 'after-failure.csv')), keepInMemoryUpToBytes: 0 });
+    const next = await exportMembershipsCsv({
+      pool,
+      userId,
+      sink: fileSink(path.join(dir, 'after-failure.csv')),
+      keepInMemoryUpToBytes: 0,
+    });
     expect(next.rows).toBe(rows);
   });
 });

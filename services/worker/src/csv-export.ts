@@ -142,9 +142,7 @@ export async function exportMembershipsCsv(options: CsvExportOptions): Promise<C
     options.onProgress?.({ rowsExported: 0, rowsTotal });
     signal?.throwIfAborted();
 
-    const meter = new CsvMeter(options.keepInMemoryUpToBytes, (m) =>
-      options.onProgress?.({ rowsExported: m.rows, rowsTotal }),
-    );
+    const meter = new CsvMeter(options.keepInMemoryUpToBytes, (m) => options.onProgress?.({ rowsExported: m.rows, rowsTotal }));
     const copy = client.query(copyTo(exportCopyStatement(userId)));
     try {
       await streamToSink(copy, meter, sink, signal);

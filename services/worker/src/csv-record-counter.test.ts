@@ -92,9 +92,7 @@ describe('CsvRecordCounter', () => {
         ),
       );
       const bytes = csv(rows);
-      const cuts = Array.from({ length: Math.floor(next() * 10) }, () => Math.floor(next() * bytes.length)).sort(
-        (a, b) => a - b,
-      );
+      const cuts = Array.from({ length: Math.floor(next() * 10) }, () => Math.floor(next() * bytes.length)).sort((a, b) => a - b);
       expect(countInChunks(bytes, cuts)).toBe(rowCount);
     }
   });

@@ -1,12 +1,5 @@
 import { LeaseLostError } from '@memberships/core';
-import {
-  classifyFailure,
-  ExportIntegrityError,
-  isLeaseLost,
-  JobUserMismatchError,
-  StageError,
-  UserNotFoundError,
-} from './errors';
+import { classifyFailure, ExportIntegrityError, isLeaseLost, JobUserMismatchError, StageError, UserNotFoundError } from './errors';
 
 /** Errors shaped the way node-postgres, Node's sockets and the AWS SDK v3 shape them. */
 function pgError(code: string, message = 'database error'): Error {

@@ -204,11 +204,7 @@ const AWS_TRANSIENT_NAMES = new Set([
  * resources (class 53), and serialization failure / deadlock.
  */
 function isTransientSqlState(code: string): boolean {
-  return (
-    code.startsWith('08') ||
-    code.startsWith('53') ||
-    ['57P01', '57P02', '57P03', '57014', '40001', '40P01', '55P03'].includes(code)
-  );
+  return code.startsWith('08') || code.startsWith('53') || ['57P01', '57P02', '57P03', '57014', '40001', '40P01', '55P03'].includes(code);
 }
 
 /** Data exceptions (class 22) and integrity violations (class 23) do not go away on retry. */

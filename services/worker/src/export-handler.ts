@@ -20,7 +20,6 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { CSV_CONTENT_TYPE, exportMembershipsCsv, type CsvExportProgress } from './csv-export';
 import {
-  AttemptsExhaustedError,
   classifyFailure,
   describe,
   ExportAbortedError,
@@ -591,7 +590,10 @@ export class ExportHandler {
       await this.setVisibility(context, 0);
     } catch (error) {
       const seconds = secondsUntil(state.leaseExpiresAt);
-      context.log.warn({ err: error, retryInSeconds: seconds }, 'could not release the job on shutdown; message given back for when its lease runs out');
+      context.log.warn(
+        { err: error, retryInSeconds: seconds },
+        'could not release the job on shutdown; message given back for when its lease runs out',
+      );
       await this.setVisibility(context, seconds);
     }
   }
@@ -689,7 +691,10 @@ export class ExportHandler {
       } catch (releaseError) {
         if (isLeaseLost(releaseError)) {
           // Someone else holds the job now; their copy of the message finishes it.
-          log.warn({ ...details, releaseError: describe(releaseError) }, 'export attempt failed and the job is held elsewhere; message left');
+          log.warn(
+            { ...details, releaseError: describe(releaseError) },
+            'export attempt failed and the job is held elsewhere; message left',
+          );
           released = true;
         } else {
           delay = Math.max(delay, secondsUntil(state.leaseExpiresAt));
@@ -715,12 +720,7 @@ export class ExportHandler {
     return Math.min(cap, base * 2 ** Math.min(30, Math.max(0, attempt - 1)));
   }
 
-  private async failJob(
-    context: MessageContext,
-    jobId: string,
-    claimed: boolean,
-    error: { code: string; message: string },
-  ): Promise<void> {
+  private async failJob(context: MessageContext, jobId: string, claimed: boolean, error: { code: string; message: string }): Promise<void> {
     try {
       // Holding the job: fail it as its owner. Never claimed (the claim itself failed): fail it unless final.
       const failed = await this.deps.jobs.fail(jobId, error, claimed ? this.deps.workerId : undefined);

@@ -99,10 +99,12 @@ describe('export progress', () => {
 
     it('does not apply for another worker, an earlier claim of the same worker, or a finished job', async () => {
       const job = await runningJob();
-      await expect(jobs.recordProgress(job.id, { owner: 'someone-else', attempt: job.attempt }, { rowsExported: 10, rowsTotal: 20 })).resolves.toBe(
+      await expect(
+        jobs.recordProgress(job.id, { owner: 'someone-else', attempt: job.attempt }, { rowsExported: 10, rowsTotal: 20 }),
+      ).resolves.toBe(false);
+      await expect(jobs.recordProgress(job.id, { owner, attempt: job.attempt - 1 }, { rowsExported: 10, rowsTotal: 20 })).resolves.toBe(
         false,
       );
-      await expect(jobs.recordProgress(job.id, { owner, attempt: job.attempt - 1 }, { rowsExported: 10, rowsTotal: 20 })).resolves.toBe(false);
 
       const file: ExportFileFacts = { key: 'exports/x.csv', rows: 20, bytes: 100, sha256: '0'.repeat(64), contentType: 'text/csv' };
       await jobs.complete(job.id, owner, file, { method: 'attachment', to: 'a@example.test', emailedAt: new Date().toISOString() });

@@ -29,10 +29,10 @@ const LOOP_COMMANDS: ReadonlySet<string> = new Set(['ReceiveMessageCommand', 'Ch
  * request's deadline (a call that hangs is cut off there), plus the pause
  * after a failed receive.
  */
-export function heartbeatMaxGapMs(
-  config: Pick<WorkerConfig, 'receiveWaitSeconds' | 'heartbeatIntervalSeconds' | 'awsTimeouts'>,
-): number {
-  return Math.max(config.receiveWaitSeconds, config.heartbeatIntervalSeconds) * 1000 + config.awsTimeouts.requestTimeoutMs + POLL_RETRY_PAUSE_MS;
+export function heartbeatMaxGapMs(config: Pick<WorkerConfig, 'receiveWaitSeconds' | 'heartbeatIntervalSeconds' | 'awsTimeouts'>): number {
+  return (
+    Math.max(config.receiveWaitSeconds, config.heartbeatIntervalSeconds) * 1000 + config.awsTimeouts.requestTimeoutMs + POLL_RETRY_PAUSE_MS
+  );
 }
 
 /**

@@ -61,7 +61,11 @@ describe('health check command', () => {
   });
 
   it('allows a gap of the longer of poll wait and visibility heartbeat, plus a request deadline and the retry pause', () => {
-    const gap = heartbeatMaxGapMs({ receiveWaitSeconds: 10, heartbeatIntervalSeconds: 20, awsTimeouts: { connectionTimeoutMs: 3000, requestTimeoutMs: 30_000 } });
+    const gap = heartbeatMaxGapMs({
+      receiveWaitSeconds: 10,
+      heartbeatIntervalSeconds: 20,
+      awsTimeouts: { connectionTimeoutMs: 3000, requestTimeoutMs: 30_000 },
+    });
     expect(gap).toBe(20_000 + 30_000 + 10_000);
   });
 });
@@ -83,9 +87,13 @@ describe('worker heartbeat', () => {
   });
 
   async function startWorker(file: string, extra: Record<string, string> = {}): Promise<Worker> {
-    const worker = createWorker(env.config({ RECEIVE_WAIT_SECONDS: '1', HEARTBEAT_INTERVAL_SECONDS: '1', ...extra }), captureLogs().logger, {
-      heartbeatFile: file,
-    });
+    const worker = createWorker(
+      env.config({ RECEIVE_WAIT_SECONDS: '1', HEARTBEAT_INTERVAL_SECONDS: '1', ...extra }),
+      captureLogs().logger,
+      {
+        heartbeatFile: file,
+      },
+    );
     workers.push(worker);
     await worker.start();
     return worker;
@@ -121,8 +129,12 @@ describe('worker heartbeat', () => {
     await env.requestExport(user.id);
     await waitFor('the worker to take the export', () => (worker.consumer.busy ? true : undefined));
     const duringExport = await dueBy(file);
-    await waitFor('a beat while the export runs', async () => (worker.consumer.busy && (await dueBy(file)) > duringExport ? true : undefined), {
-      timeoutMs: 10_000,
-    });
+    await waitFor(
+      'a beat while the export runs',
+      async () => (worker.consumer.busy && (await dueBy(file)) > duringExport ? true : undefined),
+      {
+        timeoutMs: 10_000,
+      },
+    );
   });
 });

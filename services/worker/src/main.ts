@@ -29,10 +29,13 @@ async function main(): Promise<void> {
     }
     logger.info({ signal, graceSeconds: config.shutdownGraceSeconds }, 'stopping: no new messages');
     // Backstop: stop() itself gives up on a stuck handler after the grace period plus the margin.
-    setTimeout(() => {
-      logger.fatal('shutdown did not finish in time; exiting');
-      process.exit(1);
-    }, (config.shutdownGraceSeconds + 2 * SHUTDOWN_MARGIN_SECONDS) * 1000).unref();
+    setTimeout(
+      () => {
+        logger.fatal('shutdown did not finish in time; exiting');
+        process.exit(1);
+      },
+      (config.shutdownGraceSeconds + 2 * SHUTDOWN_MARGIN_SECONDS) * 1000,
+    ).unref();
     worker.stop().then(
       () => process.exit(0),
       (error: unknown) => {

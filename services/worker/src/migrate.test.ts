@@ -40,7 +40,10 @@ interface MigrateRun {
 /** Runs dist/migrate.js with exactly `env` (plus PATH), as the ECS task would, and collects its JSON log lines. */
 function runMigrate(env: Record<string, string>, args: string[] = []): Promise<MigrateRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MIGRATE, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MIGRATE, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -79,7 +82,10 @@ describe('migrate entry point, then the worker as its role through a rotation', 
   const services: RunningService[] = [];
 
   const workerSecret = async (stage?: string) =>
-    parseDatabaseSecret((await secrets.send(new GetSecretValueCommand({ SecretId: secretArns.worker, VersionStage: stage }))).SecretString, 'worker');
+    parseDatabaseSecret(
+      (await secrets.send(new GetSecretValueCommand({ SecretId: secretArns.worker, VersionStage: stage }))).SecretString,
+      'worker',
+    );
   const roleUrl = (role: string, password: string) => {
     const url = new URL(withUser(masterUrl, role));
     url.password = encodeURIComponent(password);
@@ -87,13 +93,22 @@ describe('migrate entry point, then the worker as its role through a rotation', 
   };
   /** The worker role's backends: when each logged in. */
   const workerSessions = () =>
-    asAdmin<{ pid: number; started: Date }>(serverUrl, 'SELECT pid, backend_start AS started FROM pg_stat_activity WHERE usename = $1 AND datname = $2', [roles.worker, databaseName]);
+    asAdmin<{ pid: number; started: Date }>(
+      serverUrl,
+      'SELECT pid, backend_start AS started FROM pg_stat_activity WHERE usename = $1 AND datname = $2',
+      [roles.worker, databaseName],
+    );
 
   async function exportSucceeds(): Promise<void> {
     const { job } = await env.requestExport(user.id);
     const final = await env.waitForJob(job.id, (candidate) => isFinal(candidate.state), 60_000);
     // One attempt: a stale password is re-read and retried within the connection attempt, not by failing the job.
-    expect({ state: final.state, error: final.error, rows: final.progress.rowsExported, attempts: final.attempts }).toEqual({ state: 'succeeded', error: undefined, rows, attempts: 1 });
+    expect({ state: final.state, error: final.error, rows: final.progress.rowsExported, attempts: final.attempts }).toEqual({
+      state: 'succeeded',
+      error: undefined,
+      rows,
+      attempts: 1,
+    });
   }
 
   beforeAll(async () => {
@@ -106,7 +121,10 @@ describe('migrate entry point, then the worker as its role through a rotation', 
     const create = async (name: string, value?: object) =>
       (await secrets.send(new CreateSecretCommand({ Name: name, ...(value ? { SecretString: JSON.stringify(value) } : {}) }))).ARN!;
     secretArns = {
-      master: await create(`${secretPrefix}-postgres-master`, { username: decodeURIComponent(server.username), password: decodeURIComponent(server.password) }),
+      master: await create(`${secretPrefix}-postgres-master`, {
+        username: decodeURIComponent(server.username),
+        password: decodeURIComponent(server.password),
+      }),
       api: await create(`${secretPrefix}-database-api`),
       worker: await create(`${secretPrefix}-database-worker`),
     };
@@ -170,7 +188,10 @@ describe('migrate entry point, then the worker as its role through a rotation', 
     const before = await workerSecret();
     const run = await runMigrate(migrateEnv);
     expect(run.code).toBe(0);
-    expect(run.logs.find((line) => line.msg === 'migrate finished')).toMatchObject({ migrations: [], passwords: { api: 'kept', worker: 'kept' } });
+    expect(run.logs.find((line) => line.msg === 'migrate finished')).toMatchObject({
+      migrations: [],
+      passwords: { api: 'kept', worker: 'kept' },
+    });
     expect(await workerSecret()).toEqual(before);
   });
 
@@ -180,7 +201,9 @@ describe('migrate entry point, then the worker as its role through a rotation', 
     const rotatedAt = new Date();
     const run = await runMigrate(migrateEnv, ['--rotate']);
     expect(run.code).toBe(0);
-    expect(run.logs.find((line) => line.msg === 'migrate finished')).toMatchObject({ passwords: { api: 'generated', worker: 'generated' } });
+    expect(run.logs.find((line) => line.msg === 'migrate finished')).toMatchObject({
+      passwords: { api: 'generated', worker: 'generated' },
+    });
     const current = await workerSecret();
     expect(current.password).not.toBe(old.password);
     expect(await workerSecret('AWSPREVIOUS')).toEqual(old);
@@ -188,7 +211,10 @@ describe('migrate entry point, then the worker as its role through a rotation', 
 
     // Sessions opened before the rotation stay logged in (PostgreSQL checks passwords only at login):
     // end them, so the next export has to log in again, with the worker's cached password now stale.
-    await asAdmin(serverUrl, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND datname = $2', [roles.worker, databaseName]);
+    await asAdmin(serverUrl, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND datname = $2', [
+      roles.worker,
+      databaseName,
+    ]);
     await exportSucceeds();
     await exportSucceeds();
 
@@ -226,10 +252,16 @@ describe('migrate entry point, then the worker as its role through a rotation', 
     expect(missing.logs.find((line) => line.msg === 'migrate failed')).toMatchObject({
       level: 60,
       service: 'migrate',
-      err: expect.objectContaining({ message: expect.stringMatching(/DATABASE_URL is required[\s\S]*DATABASE_API_SECRET_ARN is required/) }),
+      err: expect.objectContaining({
+        message: expect.stringMatching(/DATABASE_URL is required[\s\S]*DATABASE_API_SECRET_ARN is required/),
+      }),
     });
 
-    const unreachable = await runMigrate({ ...migrateEnv, DATABASE_URL: 'postgres://127.0.0.1:1/nothing', DATABASE_CONNECT_TIMEOUT_SECONDS: '2' });
+    const unreachable = await runMigrate({
+      ...migrateEnv,
+      DATABASE_URL: 'postgres://127.0.0.1:1/nothing',
+      DATABASE_CONNECT_TIMEOUT_SECONDS: '2',
+    });
     expect(unreachable.code).toBe(1);
     expect(unreachable.logs.find((line) => line.msg === 'migrate failed')).toBeDefined();
 

@@ -26,7 +26,10 @@ async function main(args: readonly string[]): Promise<number> {
   const logger = pino({ level: config.logLevel, base: { service: 'migrate' }, redact: ['databaseUrl', '*.databaseUrl'] });
   const secrets = databaseSecretsClient(config.aws, config.awsTimeouts);
   try {
-    logger.info({ rotate, roles: { api: config.roles.api.role, worker: config.roles.worker.role }, node: process.version }, 'migrate started');
+    logger.info(
+      { rotate, roles: { api: config.roles.api.role, worker: config.roles.worker.role }, node: process.version },
+      'migrate started',
+    );
     const result = await migrateDatabase({
       databaseUrl: config.databaseUrl,
       masterSecretId: config.masterSecretArn,

@@ -15,7 +15,8 @@ class ManualClock implements ProgressClock {
   }
 
   schedule(callback: () => void, ms: number): unknown {
-    const id = (this.nextId += 1);
+    this.nextId += 1;
+    const id = this.nextId;
     this.timers.push({ at: this.time + ms, callback, id });
     return id;
   }

@@ -20,7 +20,10 @@ const running: Worker[] = [];
 async function startWorker(env: WorkerTestEnvironment): Promise<{ worker: Worker; logs: CapturedLogs }> {
   const logs = captureLogs();
   // Short waits so stopping does not sit in a 10 s long poll.
-  const worker = createWorker(env.config({ RECEIVE_WAIT_SECONDS: '1', RETRY_BASE_DELAY_SECONDS: '1', HEARTBEAT_INTERVAL_SECONDS: '2' }), logs.logger);
+  const worker = createWorker(
+    env.config({ RECEIVE_WAIT_SECONDS: '1', RETRY_BASE_DELAY_SECONDS: '1', HEARTBEAT_INTERVAL_SECONDS: '2' }),
+    logs.logger,
+  );
   running.push(worker);
   await worker.start();
   return { worker, logs };
@@ -188,7 +191,14 @@ describe('scheduled exports', () => {
     const scheduledTime = '2027-04-01T06:00:00Z';
     const jobId = scheduledJobId(schedule.id, scheduledTime);
     // An earlier delivery created the job, then its worker failed in passing; the user paused meanwhile.
-    await env.jobs.create({ userId: user.id, trigger: 'schedule', jobId, scheduleId: schedule.id, scheduledAt: new Date(scheduledTime).toISOString(), skipActiveGuard: true });
+    await env.jobs.create({
+      userId: user.id,
+      trigger: 'schedule',
+      jobId,
+      scheduleId: schedule.id,
+      scheduledAt: new Date(scheduledTime).toISOString(),
+      skipActiveGuard: true,
+    });
     await env.schedules.update({ id: schedule.id, userId: user.id, expectedVersion: 1, changes: { state: 'paused' } });
     await startWorker(env);
 

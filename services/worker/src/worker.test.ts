@@ -83,7 +83,11 @@ describe('export worker', () => {
     const { job } = await env.requestExport(user.id);
     const done = await env.waitForJob(job.id, (j) => isFinal(j.state));
 
-    expect(done).toMatchObject({ state: 'succeeded', attempts: 1, progress: { rowsExported: seeded.inserted, rowsTotal: seeded.inserted } });
+    expect(done).toMatchObject({
+      state: 'succeeded',
+      attempts: 1,
+      progress: { rowsExported: seeded.inserted, rowsTotal: seeded.inserted },
+    });
     const [email, ...more] = await env.waitForEmails(user.email, 1);
     expect(more).toHaveLength(0);
     expect(email!.subject).toBe(EXPORT_EMAIL_SUBJECT);
@@ -223,8 +227,22 @@ describe('messages the worker cannot act on', () => {
     const requestedAt = new Date().toISOString();
     const bodies = {
       malformed_json: '{"type":"export.requested","version":1,',
-      unknown_type: JSON.stringify({ type: 'export.cancelled', version: 1, jobId: unknownTypeJob.id, userId: user.id, trigger: 'api', requestedAt }),
-      unsupported_version: JSON.stringify({ type: 'export.requested', version: 2, jobId: version2Job.id, userId: other.id, trigger: 'api', requestedAt }),
+      unknown_type: JSON.stringify({
+        type: 'export.cancelled',
+        version: 1,
+        jobId: unknownTypeJob.id,
+        userId: user.id,
+        trigger: 'api',
+        requestedAt,
+      }),
+      unsupported_version: JSON.stringify({
+        type: 'export.requested',
+        version: 2,
+        jobId: version2Job.id,
+        userId: other.id,
+        trigger: 'api',
+        requestedAt,
+      }),
     };
     for (const body of Object.values(bodies)) await env.send(body);
 
@@ -270,7 +288,14 @@ describe('messages the worker cannot act on', () => {
     const { job } = await env.jobs.create({ userId: owner.id, trigger: 'api' });
 
     await env.send(
-      JSON.stringify({ type: 'export.requested', version: 1, jobId: job.id, userId: intruder.id, trigger: 'api', requestedAt: job.createdAt }),
+      JSON.stringify({
+        type: 'export.requested',
+        version: 1,
+        jobId: job.id,
+        userId: intruder.id,
+        trigger: 'api',
+        requestedAt: job.createdAt,
+      }),
     );
     const done = await env.waitForJob(job.id, (j) => isFinal(j.state));
     const [dead] = await env.drainDeadLetters(1);
@@ -288,7 +313,14 @@ describe('messages the worker cannot act on', () => {
     const { job } = await env.jobs.create({ userId: user.id, trigger: 'api' });
     // Another worker holds it, with a lease that is still running.
     await env.jobs.claim(job.id, 'other-worker', 60_000);
-    const body = JSON.stringify({ type: 'export.requested', version: 1, jobId: job.id, userId: user.id, trigger: 'api', requestedAt: job.createdAt });
+    const body = JSON.stringify({
+      type: 'export.requested',
+      version: 1,
+      jobId: job.id,
+      userId: user.id,
+      trigger: 'api',
+      requestedAt: job.createdAt,
+    });
 
     await env.send(body);
     await waitFor('the copy to be acknowledged', () =>
@@ -338,7 +370,11 @@ describe('PostgreSQL outages', () => {
     const object = await env.getObject(done.file!.key);
     expect(sha256(object.body)).toBe(done.file!.sha256);
     expect(await env.waitForEmails(user.email, 1)).toHaveLength(1);
-    const retries = logs.find({ jobId: job.id, failureCode: 'database_unavailable', msg: 'export attempt failed; job released, retry scheduled' });
+    const retries = logs.find({
+      jobId: job.id,
+      failureCode: 'database_unavailable',
+      msg: 'export attempt failed; job released, retry scheduled',
+    });
     expect(retries.length).toBe(2);
   });
 
@@ -357,7 +393,9 @@ describe('PostgreSQL outages', () => {
     expect(done.error!.message).toBe('The membership database was unavailable. The export was tried 3 times.');
     expect(dead!.Body).toBe(body);
     expect(await env.emailsTo(user.email)).toHaveLength(0);
-    expect(logs.find({ jobId: job.id, msg: 'export failed on its last attempt; job failed, message sent to the dead-letter queue' })).toHaveLength(1);
+    expect(
+      logs.find({ jobId: job.id, msg: 'export failed on its last attempt; job failed, message sent to the dead-letter queue' }),
+    ).toHaveLength(1);
     proxy.up();
   });
 });

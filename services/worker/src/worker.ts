@@ -4,7 +4,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { clientOptions, CredentialPool, JobStore, postgresTimeouts, ScheduleStore, serviceRotatingPassword, UserStore } from '@memberships/core';
+import {
+  clientOptions,
+  CredentialPool,
+  JobStore,
+  postgresTimeouts,
+  ScheduleStore,
+  serviceRotatingPassword,
+  UserStore,
+} from '@memberships/core';
 import type { Logger } from 'pino';
 import { leaseMsFor, SHUTDOWN_MARGIN_SECONDS, type WorkerConfig } from './config';
 import { ExportConsumer } from './consumer';
@@ -49,7 +57,12 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
   // One export at a time per worker: the COPY's connection plus one spare.
   // With DATABASE_SECRET_ARN the password comes from the role's secret, read at the first connection
   // (not at start-up: the secret may still be empty) and re-read when a rotation made it stale.
-  const rotatingPassword = serviceRotatingPassword({ url: config.databaseUrl, secretArn: config.databaseSecretArn, aws: config.aws, awsTimeouts: config.awsTimeouts });
+  const rotatingPassword = serviceRotatingPassword({
+    url: config.databaseUrl,
+    secretArn: config.databaseSecretArn,
+    aws: config.aws,
+    awsTimeouts: config.awsTimeouts,
+  });
   const pool = new CredentialPool({
     rotatingPassword,
     connectionString: config.databaseUrl,

@@ -7,16 +7,40 @@ import type { SeededMembership } from '@memberships/local-platform';
  * text (a leading ' before =, +, -, @, tab, CR), empty for NULL.
  */
 export const EXPECTED_HEADER = [
-  'id', 'uuid', 'club_name', 'club_city', 'plan', 'status', 'started_on', 'ends_on',
-  'price', 'currency', 'auto_renew', 'notes', 'created_at', 'updated_at',
+  'id',
+  'uuid',
+  'club_name',
+  'club_city',
+  'plan',
+  'status',
+  'started_on',
+  'ends_on',
+  'price',
+  'currency',
+  'auto_renew',
+  'notes',
+  'created_at',
+  'updated_at',
 ];
 
 const neutralise = (value: string | null): string => (value === null ? '' : /^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
 export function expectedRow(m: SeededMembership): string[] {
   return [
-    m.id, m.uuid, neutralise(m.clubName), neutralise(m.clubCity), neutralise(m.plan), m.status, m.startedOn,
-    m.endsOn ?? '', m.price, m.currency, String(m.autoRenew), neutralise(m.notes), m.createdAt, m.updatedAt,
+    m.id,
+    m.uuid,
+    neutralise(m.clubName),
+    neutralise(m.clubCity),
+    neutralise(m.plan),
+    m.status,
+    m.startedOn,
+    m.endsOn ?? '',
+    m.price,
+    m.currency,
+    String(m.autoRenew),
+    neutralise(m.notes),
+    m.createdAt,
+    m.updatedAt,
   ];
 }
 

@@ -25,7 +25,12 @@ describe('ensureDemoData', () => {
   it('creates the demo user with memberships, and carries them over to the user of the next start', async () => {
     // Each start has a fresh in-memory DynamoDB: here, a fresh users table per "start".
     const firstStart = await provisionTestResources();
-    const first = await ensureDemoData({ aws: firstStart.aws, usersTable: firstStart.names.tables.users, databaseUrl: database.url, localDir });
+    const first = await ensureDemoData({
+      aws: firstStart.aws,
+      usersTable: firstStart.names.tables.users,
+      databaseUrl: database.url,
+      localDir,
+    });
     expect(first).toMatchObject({ seeded: true, memberships: DEMO_MEMBERSHIPS + TRICKY_MEMBERSHIPS.length });
 
     const client = dynamoDbClient(firstStart.aws);
@@ -38,10 +43,17 @@ describe('ensureDemoData', () => {
     }
 
     // Same start again (the user still exists): nothing changes.
-    await expect(ensureDemoData({ aws: firstStart.aws, usersTable: firstStart.names.tables.users, databaseUrl: database.url, localDir })).resolves.toEqual({ ...first, seeded: false });
+    await expect(
+      ensureDemoData({ aws: firstStart.aws, usersTable: firstStart.names.tables.users, databaseUrl: database.url, localDir }),
+    ).resolves.toEqual({ ...first, seeded: false });
 
     const secondStart = await provisionTestResources();
-    const second = await ensureDemoData({ aws: secondStart.aws, usersTable: secondStart.names.tables.users, databaseUrl: database.url, localDir });
+    const second = await ensureDemoData({
+      aws: secondStart.aws,
+      usersTable: secondStart.names.tables.users,
+      databaseUrl: database.url,
+      localDir,
+    });
     expect(second.userId).not.toBe(first.userId);
     expect(second).toMatchObject({ seeded: false, memberships: first.memberships });
     await expect(readMemberships(database.url, first.userId, { limit: 1 })).resolves.toEqual([]);
@@ -52,11 +64,21 @@ describe('ensureDemoData', () => {
     const otherDatabase = await createTestDatabase();
     try {
       const firstStart = await provisionTestResources();
-      const first = await ensureDemoData({ aws: firstStart.aws, usersTable: firstStart.names.tables.users, databaseUrl: database.url, localDir: ownDir });
+      const first = await ensureDemoData({
+        aws: firstStart.aws,
+        usersTable: firstStart.names.tables.users,
+        databaseUrl: database.url,
+        localDir: ownDir,
+      });
       const before = await readMemberships(database.url, first.userId);
 
       const secondStart = await provisionTestResources();
-      const second = await ensureDemoData({ aws: secondStart.aws, usersTable: secondStart.names.tables.users, databaseUrl: otherDatabase.url, localDir: ownDir });
+      const second = await ensureDemoData({
+        aws: secondStart.aws,
+        usersTable: secondStart.names.tables.users,
+        databaseUrl: otherDatabase.url,
+        localDir: ownDir,
+      });
       expect(second).toMatchObject({ seeded: true, memberships: DEMO_MEMBERSHIPS + TRICKY_MEMBERSHIPS.length });
       await expect(readMemberships(database.url, first.userId)).resolves.toEqual(before);
     } finally {

@@ -55,7 +55,8 @@ export async function ensureDemoData(options: DemoDataOptions): Promise<DemoData
     const existing = await new UserStore({ client, table: usersTable }).findByEmail(DEMO_EMAIL);
     userId =
       existing?.id ??
-      (await createUser({ aws, table: usersTable, email: DEMO_EMAIL, password: DEMO_PASSWORD, profile: { displayName: 'Demo Member' } })).id;
+      (await createUser({ aws, table: usersTable, email: DEMO_EMAIL, password: DEMO_PASSWORD, profile: { displayName: 'Demo Member' } }))
+        .id;
   } finally {
     client.destroy();
   }

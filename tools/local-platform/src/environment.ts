@@ -71,7 +71,13 @@ export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string
  * clear error when a test runs without it.
  */
 export function testAwsSettings(env: NodeJS.ProcessEnv = process.env): AwsClientSettings {
-  const required = ['AWS_REGION', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_SESV2'] as const;
+  const required = [
+    'AWS_REGION',
+    'AWS_ENDPOINT_URL_DYNAMODB',
+    'AWS_ENDPOINT_URL_SQS',
+    'AWS_ENDPOINT_URL_S3',
+    'AWS_ENDPOINT_URL_SESV2',
+  ] as const;
   const missing = required.filter((name) => !env[name]?.trim());
   if (missing.length > 0) throw new TestEnvironmentError(missing);
   const value = (name: (typeof required)[number]) => env[name]!.trim();

@@ -43,8 +43,23 @@ export {
   type SeedOptions,
   type SeedResult,
 } from './seed';
-export { awsKeyEnvironment, LOCAL_SCHEDULER_ROLE_ARN, serviceEnv, spawnService, type RunningService, type ServiceEnvOptions, type SpawnServiceOptions } from './services';
-export { DENIALS_PATH, localCredentials, type DenialRecord, type LocalCredentials, type LocalIdentity, type RunningIamGate } from './iam-gate';
+export {
+  awsKeyEnvironment,
+  LOCAL_SCHEDULER_ROLE_ARN,
+  serviceEnv,
+  spawnService,
+  type RunningService,
+  type ServiceEnvOptions,
+  type SpawnServiceOptions,
+} from './services';
+export {
+  DENIALS_PATH,
+  localCredentials,
+  type DenialRecord,
+  type LocalCredentials,
+  type LocalIdentity,
+  type RunningIamGate,
+} from './iam-gate';
 export {
   attachmentContent,
   clearEmails,

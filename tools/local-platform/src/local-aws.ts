@@ -11,7 +11,13 @@ export interface LocalAwsOptions {
   /** Region the clients sign for (fauxqs puts it in queue ARNs). Default `us-east-1`. */
   readonly region?: string;
   /** Ports on 127.0.0.1; 0 or unset picks a free one. */
-  readonly ports?: { readonly dynamodb?: number; readonly fauxqs?: number; readonly ses?: number; readonly scheduler?: number; readonly secretsManager?: number };
+  readonly ports?: {
+    readonly dynamodb?: number;
+    readonly fauxqs?: number;
+    readonly ses?: number;
+    readonly scheduler?: number;
+    readonly secretsManager?: number;
+  };
   /** Per-emulator start timeout. Default 60 s. */
   readonly startTimeoutMs?: number;
   /** Receives every line an emulator prints, with the emulator's name. */

@@ -85,7 +85,13 @@ export class ManagedProcess {
     // 'exit' can fire before the last output is read; wait for the streams too so `lines` is
     // complete, but not forever: a grandchild that inherited them could keep them open.
     const outputRead = () => Promise.race([streamsClosed, new Promise((resolve) => setTimeout(resolve, OUTPUT_DRAIN_MS).unref())]);
-    this.exited = Promise.race([spawnError, exit.then(async (info) => (await outputRead(), info))]).then((info) => {
+    this.exited = Promise.race([
+      spawnError,
+      exit.then(async (info) => {
+        await outputRead();
+        return info;
+      }),
+    ]).then((info) => {
       this.exitInfo = info;
       return info;
     });

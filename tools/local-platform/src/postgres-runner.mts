@@ -53,9 +53,9 @@ const postgres = new EmbeddedPostgres({
 process.stdout.on('error', () => undefined);
 process.stderr.on('error', () => undefined);
 
-let stopping: Promise<void> | undefined;
+let _stopping: Promise<void> | undefined;
 function shutdown(code: number): void {
-  stopping ??= postgres
+  _stopping ??= postgres
     .stop()
     .then(() => (config.persistent ? undefined : rm(config.dataDir, { recursive: true, force: true })))
     .catch((error: unknown) => {

@@ -76,14 +76,29 @@ describe('createTestDatabase', () => {
     const serverUrl = testDatabaseServerUrl();
     const database = await createTestDatabase();
     expect(database.url).toBe(withDatabase(serverUrl, database.name));
-    const tables = await query<{ name: string }>(database.url, "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
+    const tables = await query<{ name: string }>(
+      database.url,
+      "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+    );
     expect(tables.map((table) => table.name)).toEqual(['memberships', 'typeorm_migrations']);
     expect(database.roles).toEqual({
-      api: { role: `${database.name}_api`, secretArn: expect.stringMatching(/:secret:test-[0-9a-f]{8}-database-api-[A-Za-z0-9]{6}$/), url: withUser(database.url, `${database.name}_api`) },
-      worker: { role: `${database.name}_worker`, secretArn: expect.stringMatching(/:secret:test-[0-9a-f]{8}-database-worker-[A-Za-z0-9]{6}$/), url: withUser(database.url, `${database.name}_worker`) },
+      api: {
+        role: `${database.name}_api`,
+        secretArn: expect.stringMatching(/:secret:test-[0-9a-f]{8}-database-api-[A-Za-z0-9]{6}$/),
+        url: withUser(database.url, `${database.name}_api`),
+      },
+      worker: {
+        role: `${database.name}_worker`,
+        secretArn: expect.stringMatching(/:secret:test-[0-9a-f]{8}-database-worker-[A-Za-z0-9]{6}$/),
+        url: withUser(database.url, `${database.name}_worker`),
+      },
     });
     const secretPrefix = /:secret:(test-[0-9a-f]{8})-/.exec(database.roles.api.secretArn)![1]!;
-    const again = await migrateLocalDatabase(database.url, { aws: testAwsSettings(), roleNames: { api: database.roles.api.role, worker: database.roles.worker.role }, secretPrefix });
+    const again = await migrateLocalDatabase(database.url, {
+      aws: testAwsSettings(),
+      roleNames: { api: database.roles.api.role, worker: database.roles.worker.role },
+      secretPrefix,
+    });
     expect(again.migrations).toEqual([]);
     expect(again.roles).toEqual(database.roles);
 
@@ -95,7 +110,10 @@ describe('createTestDatabase', () => {
   it('gives every call its own database and its own roles', async () => {
     const [a, b] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     try {
-      await query(a!.url, "INSERT INTO memberships (user_id, club_name, plan, status, started_on, price, currency) VALUES (gen_random_uuid(), 'A', 'p', 'active', '2024-01-01', 1, 'EUR')");
+      await query(
+        a!.url,
+        "INSERT INTO memberships (user_id, club_name, plan, status, started_on, price, currency) VALUES (gen_random_uuid(), 'A', 'p', 'active', '2024-01-01', 1, 'EUR')",
+      );
       await expect(query(b!.url, 'SELECT count(*)::int AS count FROM memberships')).resolves.toEqual([{ count: 0 }]);
       expect(a!.roles.worker.role).not.toBe(b!.roles.worker.role);
       // PUBLIC's CONNECT is revoked: a role of one database cannot even log in to another.
@@ -109,7 +127,10 @@ describe('createTestDatabase', () => {
     let database: TestDatabase;
     beforeAll(async () => {
       database = await createTestDatabase();
-      await query(database.url, "INSERT INTO memberships (user_id, club_name, plan, status, started_on, price, currency) VALUES (gen_random_uuid(), 'A', 'p', 'active', '2024-01-01', 1, 'EUR')");
+      await query(
+        database.url,
+        "INSERT INTO memberships (user_id, club_name, plan, status, started_on, price, currency) VALUES (gen_random_uuid(), 'A', 'p', 'active', '2024-01-01', 1, 'EUR')",
+      );
     });
     afterAll(() => database?.drop());
 
@@ -117,7 +138,9 @@ describe('createTestDatabase', () => {
 
     it('lets the worker read memberships and nothing else', async () => {
       const worker = await roleUrl(database, 'worker');
-      await expect(query(worker, 'SELECT current_user AS user, count(*)::int AS count FROM memberships GROUP BY 1')).resolves.toEqual([{ user: database.roles.worker.role, count: 1 }]);
+      await expect(query(worker, 'SELECT current_user AS user, count(*)::int AS count FROM memberships GROUP BY 1')).resolves.toEqual([
+        { user: database.roles.worker.role, count: 1 },
+      ]);
       for (const sql of [
         "INSERT INTO memberships (user_id, club_name, plan, status, started_on, price, currency) VALUES (gen_random_uuid(), 'B', 'p', 'active', '2024-01-01', 1, 'EUR')",
         "UPDATE memberships SET plan = 'x'",
@@ -134,7 +157,11 @@ describe('createTestDatabase', () => {
     it('lets the API connect for its readiness check and read no table', async () => {
       const api = await roleUrl(database, 'api');
       await expect(query(api, 'SELECT 1 AS one')).resolves.toEqual([{ one: 1 }]);
-      for (const sql of ['SELECT count(*) FROM memberships', "UPDATE memberships SET plan = 'x'", 'CREATE TABLE public.intruder (id int)']) {
+      for (const sql of [
+        'SELECT count(*) FROM memberships',
+        "UPDATE memberships SET plan = 'x'",
+        'CREATE TABLE public.intruder (id int)',
+      ]) {
         await expect(query(api, sql)).rejects.toMatchObject(denied);
       }
     });

@@ -2,8 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateSecretCommand, DescribeSecretCommand, ResourceExistsException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { databaseSecretsClient, DEFAULT_DATABASE_ROLES, migrateDatabase, type AwsClientSettings, type DatabaseRoleNames, type ServiceName } from '@memberships/core';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  ResourceExistsException,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  databaseSecretsClient,
+  DEFAULT_DATABASE_ROLES,
+  migrateDatabase,
+  type AwsClientSettings,
+  type DatabaseRoleNames,
+  type ServiceName,
+} from '@memberships/core';
 import { Client } from 'pg';
 import { LOCAL_CREDENTIALS } from './aws-clients';
 import { databaseUrlFromEnv, testAwsSettings, testDatabaseServerUrl } from './environment';
@@ -70,13 +82,18 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await findFreePort());
     const postgresFlags = [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', `unix_socket_directories=${dataDir}`,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${dataDir}`,
       // Tests, the API, the worker and the benchmark all connect at once.
-      '-c', 'max_connections=300',
+      '-c',
+      'max_connections=300',
       // Room for large seeds (a million rows) without a checkpoint in the middle.
-      '-c', 'shared_buffers=256MB',
-      '-c', 'max_wal_size=4GB',
+      '-c',
+      'shared_buffers=256MB',
+      '-c',
+      'max_wal_size=4GB',
       // A throwaway test cluster does not need crash safety; speed matters more there.
       ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     ];
@@ -115,9 +132,13 @@ async function checkReachable(url: string): Promise<void> {
     await client.connect();
     await client.query('SELECT 1');
   } catch (error) {
-    throw new LocalPlatformError('postgres_unreachable', `Cannot connect to the PostgreSQL server at ${redactUrl(url)} (DATABASE_URL): ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new LocalPlatformError(
+      'postgres_unreachable',
+      `Cannot connect to the PostgreSQL server at ${redactUrl(url)} (DATABASE_URL): ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -151,7 +172,10 @@ export interface TestDatabase {
  * and its own roles. `serverUrl` defaults to DATABASE_URL and `aws` to the
  * stand-ins' settings (both set by the jest global setup).
  */
-export async function createTestDatabase(serverUrl: string = testDatabaseServerUrl(), aws: AwsClientSettings = testAwsSettings()): Promise<TestDatabase> {
+export async function createTestDatabase(
+  serverUrl: string = testDatabaseServerUrl(),
+  aws: AwsClientSettings = testAwsSettings(),
+): Promise<TestDatabase> {
   const suffix = randomBytes(6).toString('hex');
   const name = `test_${suffix}`;
   // Roles are server-wide: per-database names, so another suite's rotation cannot touch these.
@@ -185,7 +209,10 @@ export interface MigrateLocalOptions {
  * migrateDatabase runs with the migrate task's local identity, as the entry
  * point would. Returns the migrations it applied and how each service logs in.
  */
-export async function migrateLocalDatabase(databaseUrl: string, options: MigrateLocalOptions): Promise<{ migrations: readonly string[]; roles: DatabaseRoles }> {
+export async function migrateLocalDatabase(
+  databaseUrl: string,
+  options: MigrateLocalOptions,
+): Promise<{ migrations: readonly string[]; roles: DatabaseRoles }> {
   const operator = databaseSecretsClient({ ...options.aws, credentials: LOCAL_CREDENTIALS });
   const migrate = databaseSecretsClient({ ...options.aws, credentials: localCredentials('migrate') });
   try {
@@ -200,7 +227,11 @@ export async function migrateLocalDatabase(databaseUrl: string, options: Migrate
       secrets: migrate,
       rotate: options.rotate,
     });
-    const access = (service: ServiceName): DatabaseRoleAccess => ({ role: roleNames[service], secretArn: secretIds[service], url: withUser(databaseUrl, roleNames[service]) });
+    const access = (service: ServiceName): DatabaseRoleAccess => ({
+      role: roleNames[service],
+      secretArn: secretIds[service],
+      url: withUser(databaseUrl, roleNames[service]),
+    });
     return { migrations: result.migrations, roles: { api: access('api'), worker: access('worker') } };
   } finally {
     operator.destroy();

@@ -11,7 +11,13 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { queues, tables, type AwsClientSettings, type ResourceNames, type TableDefinition, type TableKey } from '@memberships/core';
 import { dynamoDbClient, localClientConfig, s3Client, sqsClient } from './aws-clients';
 import { ProvisioningConflictError } from './errors';
@@ -44,7 +50,11 @@ export interface ProvisionOptions {
  * Terraform, which also sets what the emulators do not support (bucket
  * lifecycle expiry and default encryption).
  */
-export async function provisionResources(settings: AwsClientSettings, names: ResourceNames, options: ProvisionOptions = {}): Promise<ProvisionedQueues> {
+export async function provisionResources(
+  settings: AwsClientSettings,
+  names: ResourceNames,
+  options: ProvisionOptions = {},
+): Promise<ProvisionedQueues> {
   const dynamodb = dynamoDbClient(settings);
   const sqs = sqsClient(settings);
   const s3 = s3Client(settings);
@@ -81,7 +91,10 @@ export async function ensureTable(client: DynamoDBClient, definition: TableDefin
       new CreateTableCommand({
         TableName: name,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: Object.entries(definition.attributes).map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+        AttributeDefinitions: Object.entries(definition.attributes).map(([AttributeName, AttributeType]) => ({
+          AttributeName,
+          AttributeType,
+        })),
         KeySchema: keySchema(definition.partitionKey, definition.sortKey),
         ...(definition.globalIndexes.length > 0
           ? {
@@ -107,7 +120,8 @@ async function checkTableMatches(client: DynamoDBClient, definition: TableDefini
   const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
   const describeKeys = (schema: KeySchemaElement[] | undefined) =>
     (schema ?? []).map((key) => `${key.AttributeName}:${key.KeyType}`).join(',');
-  const expectedKeys = (partitionKey: string, sortKey?: string) => [`${partitionKey}:HASH`, ...(sortKey ? [`${sortKey}:RANGE`] : [])].join(',');
+  const expectedKeys = (partitionKey: string, sortKey?: string) =>
+    [`${partitionKey}:HASH`, ...(sortKey ? [`${sortKey}:RANGE`] : [])].join(',');
   const problems: string[] = [];
   if (describeKeys(Table?.KeySchema) !== expectedKeys(definition.partitionKey, definition.sortKey)) {
     problems.push(`key schema is ${describeKeys(Table?.KeySchema)}, expected ${expectedKeys(definition.partitionKey, definition.sortKey)}`);
@@ -116,11 +130,15 @@ async function checkTableMatches(client: DynamoDBClient, definition: TableDefini
     const existing = indexNamed(Table, index.name);
     if (!existing) problems.push(`global index ${index.name} is missing`);
     else if (describeKeys(existing.KeySchema) !== expectedKeys(index.partitionKey, index.sortKey)) {
-      problems.push(`global index ${index.name} has keys ${describeKeys(existing.KeySchema)}, expected ${expectedKeys(index.partitionKey, index.sortKey)}`);
+      problems.push(
+        `global index ${index.name} has keys ${describeKeys(existing.KeySchema)}, expected ${expectedKeys(index.partitionKey, index.sortKey)}`,
+      );
     }
   }
   if (problems.length > 0) {
-    throw new ProvisioningConflictError(`Table ${name} exists but does not match its definition: ${problems.join('; ')}. Delete it or use another prefix.`);
+    throw new ProvisioningConflictError(
+      `Table ${name} exists but does not match its definition: ${problems.join('; ')}. Delete it or use another prefix.`,
+    );
   }
 }
 
@@ -146,12 +164,16 @@ async function provisionQueues(client: SQSClient, names: ResourceNames, options:
   });
   const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: exportDlqUrl, AttributeNames: ['QueueArn'] }));
   const deadLetterTargetArn = Attributes?.QueueArn;
-  if (!deadLetterTargetArn) throw new ProvisioningConflictError(`Queue ${names.queues.exportRequestsDeadLetter} has no QueueArn attribute.`);
+  if (!deadLetterTargetArn)
+    throw new ProvisioningConflictError(`Queue ${names.queues.exportRequestsDeadLetter} has no QueueArn attribute.`);
   const definition = queues.exportRequests;
   const exportQueueUrl = await ensureQueue(client, names.queues.exportRequests, {
     VisibilityTimeout: String(options.exportQueue?.visibilityTimeoutSeconds ?? definition.visibilityTimeoutSeconds),
     MessageRetentionPeriod: String(definition.messageRetentionSeconds),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn, maxReceiveCount: options.exportQueue?.maxReceiveCount ?? definition.maxReceiveCount }),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn,
+      maxReceiveCount: options.exportQueue?.maxReceiveCount ?? definition.maxReceiveCount,
+    }),
   });
   const queueArn = await client.send(new GetQueueAttributesCommand({ QueueUrl: exportQueueUrl, AttributeNames: ['QueueArn'] }));
   const exportQueueArn = queueArn.Attributes?.QueueArn;
@@ -197,7 +219,8 @@ async function ensureBucket(client: S3Client, name: string, region: string): Pro
     );
   } catch (error) {
     if (isErrorNamed(error, 'BucketAlreadyOwnedByYou')) return;
-    if (isErrorNamed(error, 'BucketAlreadyExists')) throw new ProvisioningConflictError(`Bucket ${name} already exists and belongs to someone else.`);
+    if (isErrorNamed(error, 'BucketAlreadyExists'))
+      throw new ProvisioningConflictError(`Bucket ${name} already exists and belongs to someone else.`);
     throw error;
   }
 }

@@ -39,7 +39,10 @@ describe('the READMEs', () => {
     const variables = variablesReadByStart();
     expect(variables).toEqual(expect.arrayContaining(['PORT', 'SCHEDULER_PORT', 'DATABASE_URL']));
     for (const variable of variables) {
-      expect({ variable, inLocalPlatformReadme: LOCAL_PLATFORM.includes(`\`${variable}\``) }).toEqual({ variable, inLocalPlatformReadme: true });
+      expect({ variable, inLocalPlatformReadme: LOCAL_PLATFORM.includes(`\`${variable}\``) }).toEqual({
+        variable,
+        inLocalPlatformReadme: true,
+      });
     }
     for (const variable of variables.filter((name) => name.endsWith('PORT'))) {
       expect({ variable, inRootReadme: ROOT.includes(`\`${variable}\``) }).toEqual({ variable, inRootReadme: true });
@@ -47,22 +50,29 @@ describe('the READMEs', () => {
   });
 
   // The root README points at the runbook for the commands; the runbook has them.
-  it.each([['infra/terraform/README.md', INFRA]])('in %s point terraform at tfvars files that exist (as the .example to copy)', (_name, text) => {
-    // Each `-var-file=<path>` is read relative to the stack directory the commands `cd` into.
-    const stackDir = /cd (infra\/terraform\/cdktf\.out\/stacks\/\w+)/.exec(text)?.[1];
-    expect(stackDir).toBeDefined();
-    const varFiles = [...text.matchAll(/-var-file=(\S+)/g)].map((match) => match[1]!);
-    expect(varFiles.length).toBeGreaterThan(0);
-    for (const varFile of varFiles) {
-      const resolved = path.resolve(REPO_ROOT, stackDir!, varFile);
-      expect({ varFile, example: existsSync(`${resolved}.example`) }).toEqual({ varFile, example: true });
-    }
-  });
-
-  it.each(['README.md', 'tools/local-platform/README.md', 'infra/terraform/README.md', 'services/api/README.md', 'services/worker/README.md', 'docs/architecture.md'])(
-    '%s speaks of the project, not of its issue tracker',
-    (file) => {
-      expect(readme(file)).not.toMatch(/\bissue \d+\b/i);
+  it.each([['infra/terraform/README.md', INFRA]])(
+    'in %s point terraform at tfvars files that exist (as the .example to copy)',
+    (_name, text) => {
+      // Each `-var-file=<path>` is read relative to the stack directory the commands `cd` into.
+      const stackDir = /cd (infra\/terraform\/cdktf\.out\/stacks\/\w+)/.exec(text)?.[1];
+      expect(stackDir).toBeDefined();
+      const varFiles = [...text.matchAll(/-var-file=(\S+)/g)].map((match) => match[1]!);
+      expect(varFiles.length).toBeGreaterThan(0);
+      for (const varFile of varFiles) {
+        const resolved = path.resolve(REPO_ROOT, stackDir!, varFile);
+        expect({ varFile, example: existsSync(`${resolved}.example`) }).toEqual({ varFile, example: true });
+      }
     },
   );
+
+  it.each([
+    'README.md',
+    'tools/local-platform/README.md',
+    'infra/terraform/README.md',
+    'services/api/README.md',
+    'services/worker/README.md',
+    'docs/architecture.md',
+  ])('%s speaks of the project, not of its issue tracker', (file) => {
+    expect(readme(file)).not.toMatch(/\bissue \d+\b/i);
+  });
 });

@@ -30,9 +30,20 @@ describe('seedMemberships', () => {
     expect(stored).toHaveLength(50 + TRICKY_MEMBERSHIPS.length);
     const trickyStored = stored.slice(50);
     expect(trickyStored).toEqual(result.tricky);
-    expect(trickyStored.map(({ clubName, clubCity, plan, status, startedOn, endsOn, price, currency, autoRenew, notes }) => ({
-      clubName, clubCity, plan, status, startedOn, endsOn, price, currency, autoRenew, notes,
-    }))).toEqual(TRICKY_MEMBERSHIPS);
+    expect(
+      trickyStored.map(({ clubName, clubCity, plan, status, startedOn, endsOn, price, currency, autoRenew, notes }) => ({
+        clubName,
+        clubCity,
+        plan,
+        status,
+        startedOn,
+        endsOn,
+        price,
+        currency,
+        autoRenew,
+        notes,
+      })),
+    ).toEqual(TRICKY_MEMBERSHIPS);
   });
 
   it('covers the characters that break CSV writers and spreadsheets', () => {
@@ -86,7 +97,12 @@ describe('createUser', () => {
   });
 
   it('creates a user who can be found by email and whose password verifies', async () => {
-    const user = await createUser({ aws: resources.aws, table: resources.names.tables.users, email: 'Someone@Example.test', password: 'correct horse' });
+    const user = await createUser({
+      aws: resources.aws,
+      table: resources.names.tables.users,
+      email: 'Someone@Example.test',
+      password: 'correct horse',
+    });
     const client = dynamoDbClient(resources.aws);
     try {
       const found = await new UserStore({ client, table: resources.names.tables.users }).findByEmail('someone@example.test');

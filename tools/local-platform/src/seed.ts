@@ -162,7 +162,18 @@ export async function seedMemberships(databaseUrl: string, userId: string, count
     await client.query('BEGIN');
     // Seed data is recreated at will; not waiting for the WAL flush makes large seeds faster.
     await client.query('SET LOCAL synchronous_commit = off');
-    if (count > 0) await client.query(GENERATE_SQL, [userId, seed, count, CLUBS.map((c) => c[0]), CLUBS.map((c) => c[1]), CLUBS.map((c) => c[2]), PLANS, NOTES, randomBytes(16).toString('hex')]);
+    if (count > 0)
+      await client.query(GENERATE_SQL, [
+        userId,
+        seed,
+        count,
+        CLUBS.map((c) => c[0]),
+        CLUBS.map((c) => c[1]),
+        CLUBS.map((c) => c[2]),
+        PLANS,
+        NOTES,
+        randomBytes(16).toString('hex'),
+      ]);
     const tricky = options.tricky ? await insertMemberships(client, userId, TRICKY_MEMBERSHIPS) : [];
     await client.query('COMMIT');
     // Fresh statistics so the export query plans with the (user_id, id) index right away.
@@ -256,7 +267,11 @@ export async function insertMemberships(client: Client, userId: string, rows: re
 }
 
 /** Reads a user's memberships back in id order, in the same text forms (for assertions). */
-export async function readMemberships(databaseUrl: string, userId: string, { limit }: { limit?: number } = {}): Promise<SeededMembership[]> {
+export async function readMemberships(
+  databaseUrl: string,
+  userId: string,
+  { limit }: { limit?: number } = {},
+): Promise<SeededMembership[]> {
   const client = new Client({ connectionString: databaseUrl, application_name: 'local-platform-seed' });
   await client.connect();
   try {

@@ -45,10 +45,21 @@ describe('serviceEnv', () => {
       identity: 'worker',
       aws: {
         region: 'eu-west-1',
-        endpoints: { dynamodb: 'http://127.0.0.1:1', sqs: 'http://127.0.0.1:2', s3: 'http://127.0.0.1:2', ses: 'http://127.0.0.1:3', scheduler: 'http://127.0.0.1:4' },
+        endpoints: {
+          dynamodb: 'http://127.0.0.1:1',
+          sqs: 'http://127.0.0.1:2',
+          s3: 'http://127.0.0.1:2',
+          ses: 'http://127.0.0.1:3',
+          scheduler: 'http://127.0.0.1:4',
+        },
       },
       names,
-      queueUrls: { exportQueueUrl: 'http://q/export', exportDlqUrl: 'http://q/dlq', exportQueueArn: 'arn:aws:sqs:eu-west-1:000000000000:export', exportDlqArn: 'arn:aws:sqs:eu-west-1:000000000000:dlq' },
+      queueUrls: {
+        exportQueueUrl: 'http://q/export',
+        exportDlqUrl: 'http://q/dlq',
+        exportQueueArn: 'arn:aws:sqs:eu-west-1:000000000000:export',
+        exportDlqArn: 'arn:aws:sqs:eu-west-1:000000000000:dlq',
+      },
       databaseUrl: 'postgres://u:p@127.0.0.1:5/db',
       extra: { PORT: '0', LOG_LEVEL: 'debug', UNSET: undefined },
     });
@@ -112,7 +123,10 @@ describe('spawnService', () => {
     }
     expect(service.logs).toEqual(expect.arrayContaining(['a line on stderr']));
     expect(service.jsonLogs()).toEqual(
-      expect.arrayContaining([expect.objectContaining({ msg: 'booting', foo: 'bar', leaked: null }), expect.objectContaining({ msg: 'service started' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ msg: 'booting', foo: 'bar', leaked: null }),
+        expect.objectContaining({ msg: 'service started' }),
+      ]),
     );
     await expect(service.waitForLine((line) => line === 'later line', 5000)).resolves.toBe('later line');
 
@@ -145,7 +159,11 @@ describe('spawnService', () => {
   });
 
   it('kills a service that ignores SIGTERM after the stop timeout, and says so', async () => {
-    const service = await spawnService(entry, { MODE: 'stubborn' }, { name: 'fixture', readyLine: (line) => line.includes('service started') });
+    const service = await spawnService(
+      entry,
+      { MODE: 'stubborn' },
+      { name: 'fixture', readyLine: (line) => line.includes('service started') },
+    );
     await expect(service.stop('SIGTERM', 500)).rejects.toThrow(ProcessStopError);
     expect(service.exitStatus).toEqual({ code: null, signal: 'SIGKILL' });
     expect(service.logs).toContain('ignoring SIGTERM');

@@ -113,7 +113,11 @@ export interface RunningService {
  * output, and waits until it is ready. The child exits when this process
  * dies (see parent-watch.ts), so a crashed test run leaves no service behind.
  */
-export async function spawnService(entryJsPath: string, env: Readonly<Record<string, string>>, options: SpawnServiceOptions): Promise<RunningService> {
+export async function spawnService(
+  entryJsPath: string,
+  env: Readonly<Record<string, string>>,
+  options: SpawnServiceOptions,
+): Promise<RunningService> {
   const child = new ManagedProcess({
     name: options.name,
     command: process.execPath,
@@ -155,7 +159,8 @@ async function waitForUrl(child: ManagedProcess, url: string, timeoutMs: number)
   const deadline = Date.now() + timeoutMs;
   let lastProblem = 'no answer yet';
   while (Date.now() < deadline) {
-    if (child.exitStatus) throw new ProcessStartError(child.name, `it exited (${describeExit(child.exitStatus)}) before ${url} answered`, child.tail());
+    if (child.exitStatus)
+      throw new ProcessStartError(child.name, `it exited (${describeExit(child.exitStatus)}) before ${url} answered`, child.tail());
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
       if (response.ok) return;

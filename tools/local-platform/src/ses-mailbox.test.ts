@@ -65,7 +65,11 @@ describe('SES mailbox', () => {
 
     const [email, ...others] = await waitForEmails(ses.endpoint, (candidate) => isAddressedTo(candidate, to));
     expect(others).toEqual([]);
-    expect(email).toMatchObject({ messageId: sent.MessageId, subject: 'Your memberships export is ready ✓', from: expect.stringContaining('exports@memberships.local') });
+    expect(email).toMatchObject({
+      messageId: sent.MessageId,
+      subject: 'Your memberships export is ready ✓',
+      from: expect.stringContaining('exports@memberships.local'),
+    });
     expect(email!.body.text?.trim()).toBe('Your export is attached.');
     expect(email!.attachments).toHaveLength(1);
     const [attachment] = email!.attachments;
@@ -79,11 +83,20 @@ describe('SES mailbox', () => {
       new SendEmailCommand({
         FromEmailAddress: 'exports@memberships.local',
         Destination: { ToAddresses: [to] },
-        Content: { Simple: { Subject: { Data: 'Download link' }, Body: { Text: { Data: 'https://example.test/file' }, Html: { Data: '<a href="https://example.test/file">file</a>' } } } },
+        Content: {
+          Simple: {
+            Subject: { Data: 'Download link' },
+            Body: { Text: { Data: 'https://example.test/file' }, Html: { Data: '<a href="https://example.test/file">file</a>' } },
+          },
+        },
       }),
     );
     const [email] = await waitForEmails(ses.endpoint, (candidate) => isAddressedTo(candidate, to.toUpperCase()));
-    expect(email).toMatchObject({ subject: 'Download link', body: { text: 'https://example.test/file', html: expect.stringContaining('href') }, attachments: [] });
+    expect(email).toMatchObject({
+      subject: 'Download link',
+      body: { text: 'https://example.test/file', html: expect.stringContaining('href') },
+      attachments: [],
+    });
   });
 
   it('fails with a clear error when the expected emails do not arrive', async () => {

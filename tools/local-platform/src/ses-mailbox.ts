@@ -34,7 +34,8 @@ export async function listEmails(sesEndpoint: string, { sinceEpochSeconds }: { s
   const url = new URL('/store', sesEndpoint);
   if (sinceEpochSeconds !== undefined) url.searchParams.set('since', String(Math.floor(sinceEpochSeconds)));
   const response = await fetch(url);
-  if (!response.ok) throw new LocalPlatformError('ses_mailbox_unavailable', `GET ${url.toString()} answered ${response.status}: ${await response.text()}`);
+  if (!response.ok)
+    throw new LocalPlatformError('ses_mailbox_unavailable', `GET ${url.toString()} answered ${response.status}: ${await response.text()}`);
   const body = (await response.json()) as { emails?: SesEmail[] };
   return body.emails ?? [];
 }

@@ -36,7 +36,11 @@ async function start(dataDir: string, databaseUrl: string) {
 }
 
 async function logIn(apiUrl: string): Promise<string> {
-  const response = await fetch(`${apiUrl}/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO) });
+  const response = await fetch(`${apiUrl}/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(DEMO),
+  });
   expect(response.status).toBe(200);
   return ((await response.json()) as { access_token: string }).access_token;
 }

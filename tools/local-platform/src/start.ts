@@ -103,12 +103,18 @@ async function startPlatform(settings: StartSettings, platform: Platform, stoppe
     [API_ENTRY, 'services/api'],
     [WORKER_ENTRY, 'services/worker'],
   ] as const) {
-    if (!existsSync(entry)) throw new LocalPlatformError('file_missing', `${entry} is missing: build first (\`npm start\` runs \`npm run build\`; ${workspace} must build).`);
+    if (!existsSync(entry))
+      throw new LocalPlatformError(
+        'file_missing',
+        `${entry} is missing: build first (\`npm start\` runs \`npm run build\`; ${workspace} must build).`,
+      );
   }
 
   // process.execPath is the pinned `node` devDependency under `npm start`; every Node child below runs on it.
   say(`Node.js ${process.version} runs the API, the worker and the Node emulators.`);
-  say('Starting DynamoDB Local, fauxqs (SQS + S3), aws-ses-v2-local, the Secrets Manager and Scheduler stand-ins, the IAM gate and PostgreSQL...');
+  say(
+    'Starting DynamoDB Local, fauxqs (SQS + S3), aws-ses-v2-local, the Secrets Manager and Scheduler stand-ins, the IAM gate and PostgreSQL...',
+  );
   const debug = settings.logLevel === 'debug' || settings.logLevel === 'trace';
   const [aws, postgres] = await Promise.allSettled([
     startLocalAws({
@@ -219,7 +225,13 @@ function withPortHint(error: unknown): unknown {
   );
 }
 
-function instructions(facts: { apiUrl: string; aws: LocalAws; databaseUrl: string; memberships: number; queueUrls: ProvisionedQueues }): string {
+function instructions(facts: {
+  apiUrl: string;
+  aws: LocalAws;
+  databaseUrl: string;
+  memberships: number;
+  queueUrls: ProvisionedQueues;
+}): string {
   const { apiUrl, aws } = facts;
   const json = (field: string) => `node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).${field}'`;
   return `

@@ -63,7 +63,10 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     });
     const common = { aws: resources.aws, names: resources.names, queueUrls: resources.queueUrls };
     // As in AWS: each service logs in as its own role, its password read from its secret.
-    const databaseAccess = (service: 'api' | 'worker') => ({ databaseUrl: database.roles[service].url, databaseSecretArn: database.roles[service].secretArn });
+    const databaseAccess = (service: 'api' | 'worker') => ({
+      databaseUrl: database.roles[service].url,
+      databaseSecretArn: database.roles[service].secretArn,
+    });
     const api = await spawnService(
       path.join(REPO_ROOT, 'services', 'api', 'dist', 'server.js'),
       serviceEnv({

@@ -108,7 +108,10 @@ export function schedulerApiRoutes(service: SchedulerService): Route[] {
         const checker = new RequestChecker();
         const groupName = checkName(checker, query.get('ScheduleGroup') ?? undefined, 'groupName', false);
         const namePrefix = checkName(checker, query.get('NamePrefix') ?? undefined, 'namePrefix', false);
-        const state = checker.string(query.get('State') ?? undefined, 'state', { oneOf: ['ENABLED', 'DISABLED'] }) as 'ENABLED' | 'DISABLED' | undefined;
+        const state = checker.string(query.get('State') ?? undefined, 'state', { oneOf: ['ENABLED', 'DISABLED'] }) as
+          | 'ENABLED'
+          | 'DISABLED'
+          | undefined;
         const nextToken = checker.string(query.get('NextToken') ?? undefined, 'nextToken', { min: 1, max: 2048 });
         const maxResults = parseMaxResults(checker, query.get('MaxResults'));
         checker.done();
@@ -178,7 +181,9 @@ function parseTags(checker: RequestChecker, value: unknown): GroupRecord['tags']
   return value.flatMap((tag: unknown, index) => {
     const entry = checker.object(tag, `tags.${index + 1}.member`, true);
     const key = entry ? checker.string(entry.Key, `tags.${index + 1}.member.key`, { required: true, min: 1, max: 128 }) : undefined;
-    const tagValue = entry ? checker.string(entry.Value, `tags.${index + 1}.member.value`, { required: true, min: 1, max: 256 }) : undefined;
+    const tagValue = entry
+      ? checker.string(entry.Value, `tags.${index + 1}.member.value`, { required: true, min: 1, max: 256 })
+      : undefined;
     return key !== undefined && tagValue !== undefined ? [{ Key: key, Value: tagValue }] : [];
   });
 }

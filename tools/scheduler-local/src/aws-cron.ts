@@ -46,8 +46,16 @@ const FIELDS = {
 /** Parses the inside of `cron(...)`. Throws InvalidCronError with the reason. */
 export function translateAwsCron(body: string): TranslatedCron {
   const parts = body.trim().split(/\s+/);
-  if (parts.length !== 6) throw new InvalidCronError(`expected 6 fields (minutes hours day-of-month month day-of-week year), got ${parts.length}`);
-  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = parts.map((part) => part.toUpperCase()) as [string, string, string, string, string, string];
+  if (parts.length !== 6)
+    throw new InvalidCronError(`expected 6 fields (minutes hours day-of-month month day-of-week year), got ${parts.length}`);
+  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = parts.map((part) => part.toUpperCase()) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
 
   if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
     throw new InvalidCronError('exactly one of day-of-month and day-of-week must be ?');
@@ -69,7 +77,9 @@ export function translateAwsCron(body: string): TranslatedCron {
 
 /** `*`, `*\/S`, `V`, `V-V`, `V/S`, `V-V/S` items, comma separated; names resolved to numbers. */
 function translateList(field: string, spec: FieldSpec, mapValue: (value: number) => number = (value) => value): string {
-  return splitList(field, spec).map((item) => translateItem(item, spec, mapValue)).join(',');
+  return splitList(field, spec)
+    .map((item) => translateItem(item, spec, mapValue))
+    .join(',');
 }
 
 function splitList(field: string, spec: FieldSpec): string[] {

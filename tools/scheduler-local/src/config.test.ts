@@ -46,7 +46,16 @@ describe('runner configuration', () => {
 
   it('lists every problem in one error', () => {
     const load = () =>
-      loadRunnerConfig({ AWS_ENDPOINT_URL_SQS: 'not a url', SCHEDULER_CLOCK: 'sundial', SCHEDULER_START_TIME: 'tomorrow', SCHEDULER_ACCOUNT_ID: '42', LOG_LEVEL: 'loud' }, ['http']);
+      loadRunnerConfig(
+        {
+          AWS_ENDPOINT_URL_SQS: 'not a url',
+          SCHEDULER_CLOCK: 'sundial',
+          SCHEDULER_START_TIME: 'tomorrow',
+          SCHEDULER_ACCOUNT_ID: '42',
+          LOG_LEVEL: 'loud',
+        },
+        ['http'],
+      );
     expect(load).toThrow(ConfigError);
     for (const problem of [
       'AWS_ENDPOINT_URL_SQS must be a URL, got "not a url"',

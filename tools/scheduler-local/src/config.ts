@@ -59,10 +59,13 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env, args: rea
   }
   const portText = args[0] ?? '0';
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65_535) problems.push(`the port argument must be an integer between 0 and 65535, got "${portText}"`);
-  if (config.clock !== 'real' && config.clock !== 'manual') problems.push(`SCHEDULER_CLOCK must be "real" or "manual", got "${config.clock}"`);
+  if (!/^\d+$/.test(portText) || port > 65_535)
+    problems.push(`the port argument must be an integer between 0 and 65535, got "${portText}"`);
+  if (config.clock !== 'real' && config.clock !== 'manual')
+    problems.push(`SCHEDULER_CLOCK must be "real" or "manual", got "${config.clock}"`);
   const startTime = config.startTime === undefined ? undefined : new Date(config.startTime);
-  if (startTime && Number.isNaN(startTime.getTime())) problems.push(`SCHEDULER_START_TIME must be an ISO 8601 date-time, got "${config.startTime}"`);
+  if (startTime && Number.isNaN(startTime.getTime()))
+    problems.push(`SCHEDULER_START_TIME must be an ISO 8601 date-time, got "${config.startTime}"`);
   if (!/^\d{12}$/.test(config.accountId)) problems.push(`SCHEDULER_ACCOUNT_ID must be 12 digits, got "${config.accountId}"`);
   if (!LOG_LEVELS.includes(config.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${config.logLevel}"`);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

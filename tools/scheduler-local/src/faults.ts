@@ -22,10 +22,14 @@ export class FaultInjector {
   /** Validates and arms a fault; throws SchedulerLocalError on a malformed spec. */
   inject(spec: FaultSpec): ArmedFault {
     if (!FAULT_OPERATIONS.includes(spec.operation)) {
-      throw new SchedulerLocalError('invalid_fault', `Unknown operation "${String(spec.operation)}"; one of: ${FAULT_OPERATIONS.join(', ')}.`);
+      throw new SchedulerLocalError(
+        'invalid_fault',
+        `Unknown operation "${String(spec.operation)}"; one of: ${FAULT_OPERATIONS.join(', ')}.`,
+      );
     }
     const count = spec.count ?? 1;
-    if (!Number.isInteger(count) || count < 1) throw new SchedulerLocalError('invalid_fault', `count must be a positive integer, got ${String(spec.count)}.`);
+    if (!Number.isInteger(count) || count < 1)
+      throw new SchedulerLocalError('invalid_fault', `count must be a positive integer, got ${String(spec.count)}.`);
     const status = spec.status ?? 500;
     const errorType = spec.errorType ?? ERROR_TYPE_BY_STATUS[status];
     if (!Number.isInteger(status) || status < 400 || status > 599 || errorType === undefined) {
@@ -35,7 +39,8 @@ export class FaultInjector {
       );
     }
     const when = spec.when ?? 'before';
-    if (when !== 'before' && when !== 'after') throw new SchedulerLocalError('invalid_fault', `when must be "before" or "after", got ${String(spec.when)}.`);
+    if (when !== 'before' && when !== 'after')
+      throw new SchedulerLocalError('invalid_fault', `when must be "before" or "after", got ${String(spec.when)}.`);
     const fault = { operation: spec.operation, remaining: count, status, errorType, message: spec.message ?? DEFAULT_MESSAGE, when };
     this.armed.push(fault);
     return { ...fault };

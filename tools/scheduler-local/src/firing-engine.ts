@@ -125,7 +125,8 @@ export class FiringEngine {
   /** Firings, oldest first (pending ones included), as snapshots. */
   firings(filter: FiringFilter = {}): Firing[] {
     const all = [...this.firingsKept, ...this.pending.map((delivery) => delivery.firing)].sort(
-      (a, b) => compareIso(a.dueTime, b.dueTime) || compareIso(a.scheduledTime, b.scheduledTime) || compareIso(a.scheduleArn, b.scheduleArn),
+      (a, b) =>
+        compareIso(a.dueTime, b.dueTime) || compareIso(a.scheduledTime, b.scheduledTime) || compareIso(a.scheduleArn, b.scheduleArn),
     );
     return all
       .filter(
@@ -152,7 +153,10 @@ export class FiringEngine {
     const { definition } = record;
     const scheduledTime = isoSeconds(occurrenceMs);
     const window = definition.flexibleTimeWindow;
-    const dueMs = window.Mode === 'FLEXIBLE' ? occurrenceMs + flexibleOffsetMs(`${record.groupName}/${record.name}@${scheduledTime}`, window.MaximumWindowInMinutes) : occurrenceMs;
+    const dueMs =
+      window.Mode === 'FLEXIBLE'
+        ? occurrenceMs + flexibleOffsetMs(`${record.groupName}/${record.name}@${scheduledTime}`, window.MaximumWindowInMinutes)
+        : occurrenceMs;
     const firing: MutableFiring = {
       executionId: randomUUID(),
       scheduleName: record.name,
@@ -219,11 +223,19 @@ export class FiringEngine {
       executionId: firing.executionId,
       attemptNumber: firing.attempts,
     });
-    const log = this.logger.child({ schedule: firing.scheduleArn, scheduledTime: firing.scheduledTime, executionId: firing.executionId, attempt: firing.attempts });
+    const log = this.logger.child({
+      schedule: firing.scheduleArn,
+      scheduledTime: firing.scheduledTime,
+      executionId: firing.executionId,
+      attempt: firing.attempts,
+    });
     try {
       const fault = this.faults.take('InvokeTarget');
       if (fault) throw Object.assign(new Error(fault.message), { name: fault.errorType });
-      const sent = await this.targets.send(target.Arn, firing.body, { messageGroupId: target.SqsParameters?.MessageGroupId, sourceArn: sourceGroupArn(firing.scheduleArn) });
+      const sent = await this.targets.send(target.Arn, firing.body, {
+        messageGroupId: target.SqsParameters?.MessageGroupId,
+        sourceArn: sourceGroupArn(firing.scheduleArn),
+      });
       this.remove(delivery);
       this.finish(firing, 'sent', { sentTimeMs: attemptTimeMs, messageId: sent.messageId, error: undefined });
       log.info({ queueUrl: sent.queueUrl, messageId: sent.messageId }, 'schedule fired');
@@ -236,7 +248,10 @@ export class FiringEngine {
     }
     if (delivery.cancelReason !== undefined) {
       this.remove(delivery);
-      this.finish(firing, 'cancelled', { sentTimeMs: attemptTimeMs, error: `${delivery.cancelReason}; last attempt failed: ${firing.error}` });
+      this.finish(firing, 'cancelled', {
+        sentTimeMs: attemptTimeMs,
+        error: `${delivery.cancelReason}; last attempt failed: ${firing.error}`,
+      });
       return;
     }
     const retriesUsed = firing.attempts - 1;
@@ -300,7 +315,11 @@ export class FiringEngine {
     if (index >= 0) this.pending.splice(index, 1);
   }
 
-  private finish(firing: MutableFiring, status: Exclude<Firing['status'], 'pending'>, details: { sentTimeMs?: number; messageId?: string; error: string | undefined }): void {
+  private finish(
+    firing: MutableFiring,
+    status: Exclude<Firing['status'], 'pending'>,
+    details: { sentTimeMs?: number; messageId?: string; error: string | undefined },
+  ): void {
     firing.status = status;
     if (details.sentTimeMs !== undefined) firing.sentTime = new Date(details.sentTimeMs).toISOString();
     if (details.messageId !== undefined) firing.messageId = details.messageId;
@@ -322,7 +341,10 @@ export function flexibleOffsetMs(seed: string, windowMinutes: number): number {
 }
 
 /** Replaces every context attribute keyword in the target input. */
-export function substituteContext(input: string, context: { scheduleArn: string; scheduledTime: string; executionId: string; attemptNumber: number }): string {
+export function substituteContext(
+  input: string,
+  context: { scheduleArn: string; scheduledTime: string; executionId: string; attemptNumber: number },
+): string {
   return input
     .replaceAll('<aws.scheduler.schedule-arn>', context.scheduleArn)
     .replaceAll('<aws.scheduler.scheduled-time>', context.scheduledTime)
@@ -331,7 +353,10 @@ export function substituteContext(input: string, context: { scheduleArn: string;
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error) return error.name && error.name !== 'Error' && !error.message.startsWith(error.name) ? `${error.name}: ${error.message}` : error.message;
+  if (error instanceof Error)
+    return error.name && error.name !== 'Error' && !error.message.startsWith(error.name)
+      ? `${error.name}: ${error.message}`
+      : error.message;
   return String(error);
 }
 

@@ -77,7 +77,11 @@ afterAll(() => sqs?.destroy());
 beforeEach(async () => {
   // A fresh stand-in per test: each test owns its clock.
   local = await startSchedulerLocal({ sqs: testSqsSettings(), startTime: '2026-02-15T00:00:00Z' });
-  scheduler = new SchedulerClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  scheduler = new SchedulerClient({
+    endpoint: local.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   group = `exports-${counter}`;
   await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
 });
@@ -95,7 +99,15 @@ describe('firing into SQS', () => {
 
     expect(await local.setTime('2026-03-01T04:59:59Z')).toEqual([]);
     const march = await local.setTime('2026-03-01T05:00:00Z');
-    expect(march).toMatchObject([{ scheduleName: schedule.Name, groupName: group, scheduledTime: '2026-03-01T05:00:00Z', sentTime: '2026-03-01T05:00:00.000Z', status: 'sent' }]);
+    expect(march).toMatchObject([
+      {
+        scheduleName: schedule.Name,
+        groupName: group,
+        scheduledTime: '2026-03-01T05:00:00Z',
+        sentTime: '2026-03-01T05:00:00.000Z',
+        status: 'sent',
+      },
+    ]);
     const [message, ...others] = await drainQueue(sqs, queue.url);
     expect(others).toEqual([]);
     expect(message?.MessageId).toBe(march[0]?.messageId);
@@ -166,7 +178,15 @@ describe('firing into SQS', () => {
     expect(await local.setTime('2026-02-20T12:00:00Z')).toEqual([]);
     expect(await drainQueue(sqs, queue.url)).toEqual([]);
 
-    await scheduler.send(new UpdateScheduleCommand({ ...definition(), Name: schedule.Name, ScheduleExpression: 'cron(0 6 * * ? *)', ScheduleExpressionTimezone: 'UTC', State: 'ENABLED' }));
+    await scheduler.send(
+      new UpdateScheduleCommand({
+        ...definition(),
+        Name: schedule.Name,
+        ScheduleExpression: 'cron(0 6 * * ? *)',
+        ScheduleExpressionTimezone: 'UTC',
+        State: 'ENABLED',
+      }),
+    );
     // No burst of the five days it was disabled.
     expect(await local.setTime('2026-02-21T05:59:59Z')).toEqual([]);
     expect((await local.setTime('2026-02-21T06:00:00Z')).map((firing) => firing.scheduledTime)).toEqual(['2026-02-21T06:00:00Z']);
@@ -176,14 +196,27 @@ describe('firing into SQS', () => {
   it('cancels an event still inside its flexible window when the schedule is disabled', async () => {
     const schedule = await create({ FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 60 } });
     await local.setTime('2026-03-01T05:00:00Z');
-    await scheduler.send(new UpdateScheduleCommand({ ...definition(), Name: schedule.Name, FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 60 }, State: 'DISABLED' }));
+    await scheduler.send(
+      new UpdateScheduleCommand({
+        ...definition(),
+        Name: schedule.Name,
+        FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 60 },
+        State: 'DISABLED',
+      }),
+    );
     expect(await local.setTime('2026-03-01T07:00:00Z')).toEqual([]);
-    expect(local.firings({ scheduleName: schedule.Name })).toMatchObject([{ status: 'cancelled', error: 'schedule was disabled', sentTime: undefined }]);
+    expect(local.firings({ scheduleName: schedule.Name })).toMatchObject([
+      { status: 'cancelled', error: 'schedule was disabled', sentTime: undefined },
+    ]);
     expect(await drainQueue(sqs, queue.url)).toEqual([]);
   });
 
   it('stops firing a deleted schedule, including an event waiting in its window', async () => {
-    const schedule = await create({ ScheduleExpression: 'cron(0 6 * * ? *)', ScheduleExpressionTimezone: 'UTC', FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 30 } });
+    const schedule = await create({
+      ScheduleExpression: 'cron(0 6 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 30 },
+    });
     await local.setTime('2026-02-16T07:00:00Z');
     expect(await scheduledTimesInQueue()).toEqual(['2026-02-15T06:00:00Z', '2026-02-16T06:00:00Z']);
     await local.setTime('2026-02-17T06:00:00Z');
@@ -203,7 +236,14 @@ describe('firing into SQS', () => {
     expect(await scheduledTimesInQueue()).toEqual(['2026-03-01T06:00:00Z']);
 
     await local.setTime('2026-03-05T00:00:00Z');
-    await scheduler.send(new UpdateScheduleCommand({ ...definition(), Name: schedule.Name, ScheduleExpression: 'cron(30 8 15 * ? *)', ScheduleExpressionTimezone: 'UTC' }));
+    await scheduler.send(
+      new UpdateScheduleCommand({
+        ...definition(),
+        Name: schedule.Name,
+        ScheduleExpression: 'cron(30 8 15 * ? *)',
+        ScheduleExpressionTimezone: 'UTC',
+      }),
+    );
     await local.setTime('2026-04-10T00:00:00Z');
     // 15 March under the new definition; 1 April (the old one) no longer.
     expect(await scheduledTimesInQueue()).toEqual(['2026-03-15T08:30:00Z']);
@@ -212,7 +252,9 @@ describe('firing into SQS', () => {
   it('fires each missed occurrence exactly once when the clock jumps far ahead, even if it is set back and forward again', async () => {
     await create({ ScheduleExpressionTimezone: 'UTC' });
     const firings = await local.setTime('2029-02-15T00:00:00Z');
-    const expected = Array.from({ length: 36 }, (_, index) => new Date(Date.UTC(2026, 2 + index, 1, 6)).toISOString().replace('.000Z', 'Z'));
+    const expected = Array.from({ length: 36 }, (_, index) =>
+      new Date(Date.UTC(2026, 2 + index, 1, 6)).toISOString().replace('.000Z', 'Z'),
+    );
     expect(firings.map((firing) => firing.scheduledTime)).toEqual(expected);
     expect(firings.every((firing) => firing.status === 'sent')).toBe(true);
     expect(await scheduledTimesInQueue()).toEqual(expected);
@@ -226,7 +268,11 @@ describe('firing into SQS', () => {
     await local.stop();
     local = await startSchedulerLocal({ sqs: testSqsSettings(), startTime: '2026-02-15T00:00:00Z', maxFiringsPerClockMove: 100 });
     scheduler.destroy();
-    scheduler = new SchedulerClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    scheduler = new SchedulerClient({
+      endpoint: local.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
     await create({ ScheduleExpression: 'rate(1 minute)' });
 
@@ -238,10 +284,16 @@ describe('firing into SQS', () => {
   });
 
   it('fires an at() schedule once and deletes it afterwards with ActionAfterCompletion DELETE', async () => {
-    const schedule = await create({ ScheduleExpression: 'at(2026-02-20T09:00:00)', ScheduleExpressionTimezone: 'America/New_York', ActionAfterCompletion: 'DELETE' });
+    const schedule = await create({
+      ScheduleExpression: 'at(2026-02-20T09:00:00)',
+      ScheduleExpressionTimezone: 'America/New_York',
+      ActionAfterCompletion: 'DELETE',
+    });
     expect((await local.setTime('2026-02-21T00:00:00Z')).map((firing) => firing.scheduledTime)).toEqual(['2026-02-20T14:00:00Z']);
     expect(await scheduledTimesInQueue()).toEqual(['2026-02-20T14:00:00Z']);
-    await expect(scheduler.send(new GetScheduleCommand({ Name: schedule.Name, GroupName: group }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(scheduler.send(new GetScheduleCommand({ Name: schedule.Name, GroupName: group }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
   });
 
   it('keeps to the start and end dates', async () => {
@@ -261,7 +313,13 @@ describe('failed deliveries', () => {
     const schedule = await create({ ScheduleExpressionTimezone: 'UTC' });
     local.injectFault({ operation: 'InvokeTarget', count: 2 });
     const [firing] = await local.setTime('2026-03-01T07:00:00Z');
-    expect(firing).toMatchObject({ scheduleName: schedule.Name, status: 'sent', attempts: 3, scheduledTime: '2026-03-01T06:00:00Z', error: undefined });
+    expect(firing).toMatchObject({
+      scheduleName: schedule.Name,
+      status: 'sent',
+      attempts: 3,
+      scheduledTime: '2026-03-01T06:00:00Z',
+      error: undefined,
+    });
     // Backoff on the stand-in's clock: 1 s, then 2 s.
     expect(firing?.sentTime).toBe('2026-03-01T06:00:03.000Z');
     const [message] = jsonBodies(await drainQueue(sqs, queue.url));
@@ -269,10 +327,16 @@ describe('failed deliveries', () => {
   });
 
   it('sends the event to the dead-letter queue once the retries are used up', async () => {
-    const missing = 'arn:aws:sqs:us-east-1:000000000000:no-such-queue-' + counter;
+    const missing = `arn:aws:sqs:us-east-1:000000000000:no-such-queue-${counter}`;
     await create({
       ScheduleExpressionTimezone: 'UTC',
-      Target: { Arn: missing, RoleArn: ROLE_ARN, Input: PLATFORM_INPUT, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 }, DeadLetterConfig: { Arn: dlq.arn } },
+      Target: {
+        Arn: missing,
+        RoleArn: ROLE_ARN,
+        Input: PLATFORM_INPUT,
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 },
+        DeadLetterConfig: { Arn: dlq.arn },
+      },
     });
     const [firing] = await local.setTime('2026-03-01T07:00:00Z');
     expect(firing).toMatchObject({ status: 'dead-lettered', attempts: 3, targetArn: missing });
@@ -294,19 +358,39 @@ describe('failed deliveries', () => {
   it('gives up when the event is older than MaximumEventAgeInSeconds, whatever the attempts left', async () => {
     await create({
       ScheduleExpressionTimezone: 'UTC',
-      Target: { Arn: queue.arn, RoleArn: ROLE_ARN, Input: PLATFORM_INPUT, RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 60 }, DeadLetterConfig: { Arn: dlq.arn } },
+      Target: {
+        Arn: queue.arn,
+        RoleArn: ROLE_ARN,
+        Input: PLATFORM_INPUT,
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 60 },
+        DeadLetterConfig: { Arn: dlq.arn },
+      },
     });
     local.injectFault({ operation: 'InvokeTarget', count: 100 });
     const [firing] = await local.setTime('2026-03-01T07:00:00Z');
     // Retries after 1, 2, 4, 8 and 16 s fit in 60 s; the next (32 s later) would not.
-    expect(firing).toMatchObject({ status: 'dead-lettered', attempts: 6, error: 'InternalServerException: Injected fault (scheduler-local)' });
+    expect(firing).toMatchObject({
+      status: 'dead-lettered',
+      attempts: 6,
+      error: 'InternalServerException: Injected fault (scheduler-local)',
+    });
     expect(await drainQueue(sqs, dlq.url)).toHaveLength(1);
   });
 
   it('reports an event lost when there is no dead-letter queue', async () => {
-    await create({ ScheduleExpressionTimezone: 'UTC', Target: { Arn: queue.arn, RoleArn: ROLE_ARN, Input: PLATFORM_INPUT, RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } } });
+    await create({
+      ScheduleExpressionTimezone: 'UTC',
+      Target: {
+        Arn: queue.arn,
+        RoleArn: ROLE_ARN,
+        Input: PLATFORM_INPUT,
+        RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+      },
+    });
     local.injectFault({ operation: 'InvokeTarget', count: 1, errorType: 'ServiceUnavailable' });
-    expect(await local.setTime('2026-03-01T07:00:00Z')).toMatchObject([{ status: 'failed', attempts: 1, error: 'ServiceUnavailable: Injected fault (scheduler-local)' }]);
+    expect(await local.setTime('2026-03-01T07:00:00Z')).toMatchObject([
+      { status: 'failed', attempts: 1, error: 'ServiceUnavailable: Injected fault (scheduler-local)' },
+    ]);
     expect(await drainQueue(sqs, queue.url)).toEqual([]);
   });
 });
@@ -334,7 +418,11 @@ describe('real clock', () => {
     let wallClock = new Date('2026-02-28T23:59:00Z');
     local = await startSchedulerLocal({ sqs: testSqsSettings(), clock: 'real', tickMs: 5, timeSource: () => wallClock });
     scheduler.destroy();
-    scheduler = new SchedulerClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    scheduler = new SchedulerClient({
+      endpoint: local.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
     const schedule = await create({ ScheduleExpressionTimezone: 'UTC' });
 

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InternalServerException, SchedulerApiError, SchedulerLocalError, SerializationException, UnknownOperationException, ValidationException } from './errors';
+import {
+  InternalServerException,
+  SchedulerApiError,
+  SchedulerLocalError,
+  SerializationException,
+  UnknownOperationException,
+  ValidationException,
+} from './errors';
 import type { Logger } from './logger';
 import { parseJsonBody } from './validation';
 

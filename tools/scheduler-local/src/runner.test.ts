@@ -25,11 +25,16 @@ const keys = (credentials: { accessKeyId: string; secretAccessKey: string }) => 
 
 function startRunner(env: Record<string, string>): Promise<RunningRunner> {
   if (!existsSync(runnerPath)) throw new Error(`${runnerPath} is missing: build first with \`npx tsc --build\`.`);
-  const child = spawn(process.execPath, [runnerPath, '0'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [runnerPath, '0'], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   children.push(child);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
@@ -54,9 +59,20 @@ describe('runner (own process, for npm start and e2e tests)', () => {
   it('serves the Scheduler API and the test endpoints, fires into SQS, and exits when its stdin closes', async () => {
     const queue = await createTestQueue(sqs, 'runner');
     const { endpoint, region, credentials } = testSqsSettings();
-    const runner = await startRunner({ AWS_REGION: region, AWS_ENDPOINT_URL_SQS: endpoint, ...keys(credentials), SCHEDULER_CLOCK: 'manual', SCHEDULER_START_TIME: '2026-02-15T00:00:00Z', LOG_LEVEL: 'warn' });
+    const runner = await startRunner({
+      AWS_REGION: region,
+      AWS_ENDPOINT_URL_SQS: endpoint,
+      ...keys(credentials),
+      SCHEDULER_CLOCK: 'manual',
+      SCHEDULER_START_TIME: '2026-02-15T00:00:00Z',
+      LOG_LEVEL: 'warn',
+    });
     const schedulerEndpoint = `http://127.0.0.1:${runner.port}`;
-    const scheduler = new SchedulerClient({ endpoint: schedulerEndpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const scheduler = new SchedulerClient({
+      endpoint: schedulerEndpoint,
+      region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     try {
       await scheduler.send(new CreateScheduleGroupCommand({ Name: 'exports' }));
       await scheduler.send(
@@ -66,7 +82,11 @@ describe('runner (own process, for npm start and e2e tests)', () => {
           ScheduleExpression: 'cron(0 6 1 * ? *)',
           ScheduleExpressionTimezone: 'Europe/Berlin',
           FlexibleTimeWindow: { Mode: 'OFF' },
-          Target: { Arn: queue.arn, RoleArn: 'arn:aws:iam::000000000000:role/scheduler-local', Input: '{"scheduledTime":"<aws.scheduler.scheduled-time>"}' },
+          Target: {
+            Arn: queue.arn,
+            RoleArn: 'arn:aws:iam::000000000000:role/scheduler-local',
+            Input: '{"scheduledTime":"<aws.scheduler.scheduled-time>"}',
+          },
         }),
       );
       expect((await scheduler.send(new GetScheduleCommand({ Name: 'export-1', GroupName: 'exports' }))).Arn).toBe(
@@ -74,7 +94,9 @@ describe('runner (own process, for npm start and e2e tests)', () => {
       );
 
       const control = new SchedulerLocalClient({ endpoint: schedulerEndpoint });
-      expect(await control.setTime('2026-03-01T05:00:00Z')).toMatchObject([{ scheduleName: 'export-1', status: 'sent', scheduledTime: '2026-03-01T05:00:00Z' }]);
+      expect(await control.setTime('2026-03-01T05:00:00Z')).toMatchObject([
+        { scheduleName: 'export-1', status: 'sent', scheduledTime: '2026-03-01T05:00:00Z' },
+      ]);
       expect(jsonBodies(await drainQueue(sqs, queue.url))).toEqual([{ scheduledTime: '2026-03-01T05:00:00Z' }]);
     } finally {
       scheduler.destroy();

@@ -25,18 +25,27 @@ describe('cron expressions', () => {
   });
 
   it('counts only occurrences strictly after the start of the span and up to its end', () => {
-    expect(occurrences('cron(0 6 1 * ? *)', 'UTC', '2026-03-01T06:00:00Z', '2026-05-01T06:00:00Z')).toEqual(['2026-04-01T06:00:00.000Z', '2026-05-01T06:00:00.000Z']);
+    expect(occurrences('cron(0 6 1 * ? *)', 'UTC', '2026-03-01T06:00:00Z', '2026-05-01T06:00:00Z')).toEqual([
+      '2026-04-01T06:00:00.000Z',
+      '2026-05-01T06:00:00.000Z',
+    ]);
   });
 
   it('numbers the days of the week from Sunday = 1, as AWS does', () => {
     // 2026-03-02 is a Monday.
-    expect(occurrences('cron(30 9 ? * 2 *)', 'UTC', '2026-03-01T00:00:00Z', '2026-03-10T00:00:00Z')).toEqual(['2026-03-02T09:30:00.000Z', '2026-03-09T09:30:00.000Z']);
+    expect(occurrences('cron(30 9 ? * 2 *)', 'UTC', '2026-03-01T00:00:00Z', '2026-03-10T00:00:00Z')).toEqual([
+      '2026-03-02T09:30:00.000Z',
+      '2026-03-09T09:30:00.000Z',
+    ]);
     expect(occurrences('cron(0 12 ? * MON-FRI *)', 'UTC', '2026-03-06T00:00:00Z', '2026-03-10T00:00:00Z')).toEqual([
       '2026-03-06T12:00:00.000Z',
       '2026-03-09T12:00:00.000Z',
     ]);
     // 1 is Sunday: 2026-03-01 and 2026-03-08.
-    expect(occurrences('cron(0 0 ? * 1 *)', 'UTC', '2026-02-28T00:00:00Z', '2026-03-09T00:00:00Z')).toEqual(['2026-03-01T00:00:00.000Z', '2026-03-08T00:00:00.000Z']);
+    expect(occurrences('cron(0 0 ? * 1 *)', 'UTC', '2026-02-28T00:00:00Z', '2026-03-09T00:00:00Z')).toEqual([
+      '2026-03-01T00:00:00.000Z',
+      '2026-03-08T00:00:00.000Z',
+    ]);
   });
 
   it('supports lists, ranges and steps in every field', () => {
@@ -48,14 +57,22 @@ describe('cron expressions', () => {
       '2026-03-15T09:20:00.000Z',
       '2026-03-15T09:40:00.000Z',
     ]);
-    expect(occurrences('cron(*/30 0 1 JAN ? *)', 'UTC', '2026-12-31T00:00:00Z', '2027-01-02T00:00:00Z')).toEqual(['2027-01-01T00:00:00.000Z', '2027-01-01T00:30:00.000Z']);
+    expect(occurrences('cron(*/30 0 1 JAN ? *)', 'UTC', '2026-12-31T00:00:00Z', '2027-01-02T00:00:00Z')).toEqual([
+      '2027-01-01T00:00:00.000Z',
+      '2027-01-01T00:30:00.000Z',
+    ]);
   });
 
   it('honours the year field', () => {
-    expect(occurrences('cron(0 0 1 1 ? 2027,2029)', 'UTC', '2026-01-01T00:00:00Z', '2031-01-01T00:00:00Z')).toEqual(['2027-01-01T00:00:00.000Z', '2029-01-01T00:00:00.000Z']);
+    expect(occurrences('cron(0 0 1 1 ? 2027,2029)', 'UTC', '2026-01-01T00:00:00Z', '2031-01-01T00:00:00Z')).toEqual([
+      '2027-01-01T00:00:00.000Z',
+      '2029-01-01T00:00:00.000Z',
+    ]);
     expect(occurrences('cron(0 0 1 1 ? 2020-2025)', 'UTC', '2026-01-01T00:00:00Z', '2031-01-01T00:00:00Z')).toEqual([]);
     // The year is the local one: 1 January 2027 00:00 in Tokyo is still 2026 in UTC.
-    expect(occurrences('cron(0 0 1 1 ? 2027)', 'Asia/Tokyo', '2026-01-01T00:00:00Z', '2028-01-01T00:00:00Z')).toEqual(['2026-12-31T15:00:00.000Z']);
+    expect(occurrences('cron(0 0 1 1 ? 2027)', 'Asia/Tokyo', '2026-01-01T00:00:00Z', '2028-01-01T00:00:00Z')).toEqual([
+      '2026-12-31T15:00:00.000Z',
+    ]);
   });
 
   it('supports L, W and # like AWS', () => {
@@ -94,7 +111,9 @@ describe('cron expressions', () => {
   });
 
   it('rejects an unknown time zone', () => {
-    expect(() => parseScheduleExpression('cron(0 6 1 * ? *)', 'Europe/Atlantis')).toThrow(new ValidationException('Invalid time zone: Europe/Atlantis.'));
+    expect(() => parseScheduleExpression('cron(0 6 1 * ? *)', 'Europe/Atlantis')).toThrow(
+      new ValidationException('Invalid time zone: Europe/Atlantis.'),
+    );
   });
 });
 
@@ -120,7 +139,9 @@ describe('rate expressions', () => {
 
 describe('at expressions', () => {
   it('fires once, at the wall-clock time in the time zone', () => {
-    expect(occurrences('at(2026-07-01T09:00:00)', 'America/New_York', '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z')).toEqual(['2026-07-01T13:00:00.000Z']);
+    expect(occurrences('at(2026-07-01T09:00:00)', 'America/New_York', '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z')).toEqual([
+      '2026-07-01T13:00:00.000Z',
+    ]);
     expect(occurrences('at(2026-07-01T09:00:00)', 'America/New_York', '2026-07-01T13:00:00Z', '2027-01-01T00:00:00Z')).toEqual([]);
   });
 });

@@ -77,7 +77,10 @@ function cronExpression(text: string, cron: TranslatedCron, timeZone: string): S
             .filter((window) => window.to > afterMs && window.from <= untilMs)
         : [{ year: undefined, from: afterMs, to: untilMs }];
       for (const window of windows) {
-        const iterator = CronExpressionParser.parse(cron.expression, { tz: timeZone, currentDate: new Date(Math.max(afterMs, window.from)) });
+        const iterator = CronExpressionParser.parse(cron.expression, {
+          tz: timeZone,
+          currentDate: new Date(Math.max(afterMs, window.from)),
+        });
         for (;;) {
           const candidate = iterator.next();
           const instant = candidate.getTime();

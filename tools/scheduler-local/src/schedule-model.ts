@@ -66,7 +66,8 @@ export interface ArnContext {
 export const scheduleArn = (context: ArnContext, groupName: string, name: string): string =>
   `arn:aws:scheduler:${context.region}:${context.accountId}:schedule/${groupName}/${name}`;
 
-export const groupArn = (context: ArnContext, name: string): string => `arn:aws:scheduler:${context.region}:${context.accountId}:schedule-group/${name}`;
+export const groupArn = (context: ArnContext, name: string): string =>
+  `arn:aws:scheduler:${context.region}:${context.accountId}:schedule-group/${name}`;
 
 /** `2026-03-01T05:00:00Z`: the format of `<aws.scheduler.scheduled-time>` (seconds precision). */
 export function isoSeconds(instantMs: number): string {

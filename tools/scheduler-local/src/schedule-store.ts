@@ -34,7 +34,14 @@ export class ScheduleStore {
     private readonly arns: ArnContext,
     startedAt: Date,
   ) {
-    this.groups.set(DEFAULT_GROUP, { name: DEFAULT_GROUP, arn: groupArn(arns, DEFAULT_GROUP), creationDate: startedAt, lastModificationDate: startedAt, clientToken: undefined, tags: [] });
+    this.groups.set(DEFAULT_GROUP, {
+      name: DEFAULT_GROUP,
+      arn: groupArn(arns, DEFAULT_GROUP),
+      creationDate: startedAt,
+      lastModificationDate: startedAt,
+      clientToken: undefined,
+      tags: [],
+    });
   }
 
   createGroup(name: string, clientToken: string | undefined, tags: GroupRecord['tags'], now: Date): GroupRecord {
@@ -65,7 +72,11 @@ export class ScheduleStore {
     return removed;
   }
 
-  listGroups(filter: { namePrefix?: string | undefined; nextToken?: string | undefined; maxResults?: number | undefined }): Page<GroupRecord> {
+  listGroups(filter: {
+    namePrefix?: string | undefined;
+    nextToken?: string | undefined;
+    maxResults?: number | undefined;
+  }): Page<GroupRecord> {
     const groups = [...this.groups.values()]
       .filter((group) => filter.namePrefix === undefined || group.name.startsWith(filter.namePrefix))
       .sort((a, b) => compare(a.name, b.name));

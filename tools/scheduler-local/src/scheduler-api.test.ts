@@ -117,17 +117,28 @@ describe('schedules through the real @aws-sdk/client-scheduler', () => {
     await local.setTime('2026-02-16T08:30:00Z');
     // UpdateSchedule replaces the whole definition: what it leaves out is gone.
     const updated = await scheduler.send(
-      new UpdateScheduleCommand({ ...monthlyExport('export-1', group), ScheduleExpression: 'cron(30 7 15 * ? *)', ScheduleExpressionTimezone: 'Asia/Tokyo', State: 'DISABLED' }),
+      new UpdateScheduleCommand({
+        ...monthlyExport('export-1', group),
+        ScheduleExpression: 'cron(30 7 15 * ? *)',
+        ScheduleExpressionTimezone: 'Asia/Tokyo',
+        State: 'DISABLED',
+      }),
     );
     expect(updated.ScheduleArn).toBe(created.ScheduleArn);
     const reread = await scheduler.send(new GetScheduleCommand({ Name: 'export-1', GroupName: group }));
-    expect(reread).toMatchObject({ ScheduleExpression: 'cron(30 7 15 * ? *)', ScheduleExpressionTimezone: 'Asia/Tokyo', State: 'DISABLED' });
+    expect(reread).toMatchObject({
+      ScheduleExpression: 'cron(30 7 15 * ? *)',
+      ScheduleExpressionTimezone: 'Asia/Tokyo',
+      State: 'DISABLED',
+    });
     expect(reread.Description).toBeUndefined();
     expect(reread.CreationDate).toEqual(new Date(START));
     expect(reread.LastModificationDate).toEqual(new Date('2026-02-16T08:30:00Z'));
 
     await scheduler.send(new DeleteScheduleCommand({ Name: 'export-1', GroupName: group }));
-    await expect(scheduler.send(new GetScheduleCommand({ Name: 'export-1', GroupName: group }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(scheduler.send(new GetScheduleCommand({ Name: 'export-1', GroupName: group }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
     expect((await scheduler.send(new ListSchedulesCommand({ GroupName: group }))).Schedules).toEqual([]);
   });
 
@@ -162,12 +173,19 @@ describe('schedules through the real @aws-sdk/client-scheduler', () => {
 
     const missingSchedule = scheduler.send(new GetScheduleCommand({ Name: 'export-2', GroupName: group }));
     await expect(missingSchedule).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(missingSchedule).rejects.toMatchObject({ message: 'Schedule export-2 does not exist.', $metadata: { httpStatusCode: 404 } });
+    await expect(missingSchedule).rejects.toMatchObject({
+      message: 'Schedule export-2 does not exist.',
+      $metadata: { httpStatusCode: 404 },
+    });
     const missingGroup = scheduler.send(new CreateScheduleCommand(monthlyExport('export-1', 'no-such-group')));
     await expect(missingGroup).rejects.toBeInstanceOf(ResourceNotFoundException);
     await expect(missingGroup).rejects.toThrow('Schedule group no-such-group does not exist.');
-    await expect(scheduler.send(new UpdateScheduleCommand(monthlyExport('export-2', group)))).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(scheduler.send(new DeleteScheduleCommand({ Name: 'export-2', GroupName: group }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(scheduler.send(new UpdateScheduleCommand(monthlyExport('export-2', group)))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
+    await expect(scheduler.send(new DeleteScheduleCommand({ Name: 'export-2', GroupName: group }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
 
     const invalid: Array<[Partial<CreateScheduleCommandInput>, string]> = [
       [{ Name: 'export 2' }, "at 'name' failed to satisfy constraint"],
@@ -179,9 +197,15 @@ describe('schedules through the real @aws-sdk/client-scheduler', () => {
       [{ FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 1441 } }, 'less than or equal to 1440'],
       [{ State: 'PAUSED' as never }, 'Member must satisfy enum value set: [ENABLED, DISABLED]'],
       [{ Target: { Arn: QUEUE_ARN, RoleArn: 'not-a-role' } }, "at 'target.roleArn' failed to satisfy constraint"],
-      [{ Target: { Arn: 'arn:aws:lambda:us-east-1:000000000000:function:f', RoleArn: ROLE_ARN } }, 'scheduler-local only delivers to SQS queues'],
+      [
+        { Target: { Arn: 'arn:aws:lambda:us-east-1:000000000000:function:f', RoleArn: ROLE_ARN } },
+        'scheduler-local only delivers to SQS queues',
+      ],
       [{ Target: { Arn: QUEUE_ARN, RoleArn: ROLE_ARN, RetryPolicy: { MaximumRetryAttempts: 186 } } }, 'less than or equal to 185'],
-      [{ StartDate: new Date('2026-05-01T00:00:00Z'), EndDate: new Date('2026-04-01T00:00:00Z') }, 'The EndDate must be after the StartDate.'],
+      [
+        { StartDate: new Date('2026-05-01T00:00:00Z'), EndDate: new Date('2026-04-01T00:00:00Z') },
+        'The EndDate must be after the StartDate.',
+      ],
     ];
     for (const [overrides, message] of invalid) {
       const attempt = scheduler.send(new CreateScheduleCommand(monthlyExport('export-2', group, overrides)));
@@ -189,7 +213,9 @@ describe('schedules through the real @aws-sdk/client-scheduler', () => {
       await expect(attempt).rejects.toThrow(message);
     }
     // None of them was created.
-    expect((await scheduler.send(new ListSchedulesCommand({ GroupName: group }))).Schedules?.map((schedule) => schedule.Name)).toEqual(['export-1']);
+    expect((await scheduler.send(new ListSchedulesCommand({ GroupName: group }))).Schedules?.map((schedule) => schedule.Name)).toEqual([
+      'export-1',
+    ]);
   });
 
   it('lists with the group, prefix and state filters, page by page', async () => {
@@ -213,8 +239,12 @@ describe('schedules through the real @aws-sdk/client-scheduler', () => {
     expect(disabled.Schedules?.map((schedule) => schedule.Name)).toEqual(['export-c']);
     const everywhere = await scheduler.send(new ListSchedulesCommand({ NamePrefix: 'export-z' }));
     expect(everywhere.Schedules?.map((schedule) => `${schedule.GroupName}/${schedule.Name}`)).toEqual([`${other}/export-z`]);
-    await expect(scheduler.send(new ListSchedulesCommand({ GroupName: group, NextToken: 'garbage' }))).rejects.toBeInstanceOf(ValidationException);
-    await expect(scheduler.send(new ListSchedulesCommand({ GroupName: group, MaxResults: 101 }))).rejects.toBeInstanceOf(ValidationException);
+    await expect(scheduler.send(new ListSchedulesCommand({ GroupName: group, NextToken: 'garbage' }))).rejects.toBeInstanceOf(
+      ValidationException,
+    );
+    await expect(scheduler.send(new ListSchedulesCommand({ GroupName: group, MaxResults: 101 }))).rejects.toBeInstanceOf(
+      ValidationException,
+    );
   });
 
   it('treats a repeated CreateSchedule with the same ClientToken as the same request', async () => {
@@ -222,13 +252,17 @@ describe('schedules through the real @aws-sdk/client-scheduler', () => {
     const first = await scheduler.send(new CreateScheduleCommand(monthlyExport('export-1', group, { ClientToken: 'token-1' })));
     const again = await scheduler.send(new CreateScheduleCommand(monthlyExport('export-1', group, { ClientToken: 'token-1' })));
     expect(again.ScheduleArn).toBe(first.ScheduleArn);
-    await expect(scheduler.send(new CreateScheduleCommand(monthlyExport('export-1', group, { ClientToken: 'token-2' })))).rejects.toBeInstanceOf(ConflictException);
+    await expect(
+      scheduler.send(new CreateScheduleCommand(monthlyExport('export-1', group, { ClientToken: 'token-2' }))),
+    ).rejects.toBeInstanceOf(ConflictException);
   });
 });
 
 describe('schedule groups', () => {
   it('creates, reads, lists and deletes a group, and deleting it deletes its schedules', async () => {
-    const created = await scheduler.send(new CreateScheduleGroupCommand({ Name: 'subscriptions', Tags: [{ Key: 'app', Value: 'memberships' }] }));
+    const created = await scheduler.send(
+      new CreateScheduleGroupCommand({ Name: 'subscriptions', Tags: [{ Key: 'app', Value: 'memberships' }] }),
+    );
     expect(created.ScheduleGroupArn).toBe('arn:aws:scheduler:us-east-1:000000000000:schedule-group/subscriptions');
     await expect(scheduler.send(new CreateScheduleGroupCommand({ Name: 'subscriptions' }))).rejects.toBeInstanceOf(ConflictException);
     expect(await scheduler.send(new GetScheduleGroupCommand({ Name: 'subscriptions' }))).toMatchObject({
@@ -243,7 +277,11 @@ describe('schedule groups', () => {
     await scheduler.send(new CreateScheduleCommand(monthlyExport('export-1', 'subscriptions')));
     await scheduler.send(new DeleteScheduleGroupCommand({ Name: 'subscriptions' }));
     await expect(scheduler.send(new GetScheduleGroupCommand({ Name: 'subscriptions' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
-    expect((await scheduler.send(new ListSchedulesCommand({ NamePrefix: 'export-1' }))).Schedules?.filter((schedule) => schedule.GroupName === 'subscriptions')).toEqual([]);
+    expect(
+      (await scheduler.send(new ListSchedulesCommand({ NamePrefix: 'export-1' }))).Schedules?.filter(
+        (schedule) => schedule.GroupName === 'subscriptions',
+      ),
+    ).toEqual([]);
 
     await expect(scheduler.send(new DeleteScheduleGroupCommand({ Name: 'default' }))).rejects.toBeInstanceOf(ValidationException);
     await expect(scheduler.send(new GetScheduleGroupCommand({ Name: 'nope' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
@@ -259,7 +297,9 @@ describe('fault injection', () => {
       const attempt = noRetries.send(new CreateScheduleCommand(monthlyExport('export-1', group)));
       await expect(attempt).rejects.toBeInstanceOf(InternalServerException);
       await expect(attempt).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
-      await expect(noRetries.send(new GetScheduleCommand({ Name: 'export-1', GroupName: group }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+      await expect(noRetries.send(new GetScheduleCommand({ Name: 'export-1', GroupName: group }))).rejects.toBeInstanceOf(
+        ResourceNotFoundException,
+      );
       // Only the next call failed.
       await noRetries.send(new CreateScheduleCommand(monthlyExport('export-1', group)));
     } finally {
@@ -293,7 +333,9 @@ describe('fault injection', () => {
     const noRetries = schedulerClient(1);
     try {
       local.injectFault({ operation: 'DeleteSchedule', status: 429 });
-      await expect(noRetries.send(new DeleteScheduleCommand({ Name: 'export-1', GroupName: group }))).rejects.toBeInstanceOf(ThrottlingException);
+      await expect(noRetries.send(new DeleteScheduleCommand({ Name: 'export-1', GroupName: group }))).rejects.toBeInstanceOf(
+        ThrottlingException,
+      );
       local.injectFault({ operation: 'GetSchedule', status: 404, message: 'gone' });
       await expect(noRetries.send(new GetScheduleCommand({ Name: 'export-1', GroupName: group }))).rejects.toThrow('gone');
       // The failed delete had no effect.

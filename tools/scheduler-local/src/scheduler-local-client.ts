@@ -75,7 +75,10 @@ export class SchedulerLocalClient {
     const parsed = text ? (JSON.parse(text) as unknown) : undefined;
     if (!response.ok) {
       const problem = (parsed ?? {}) as { code?: string; message?: string; Message?: string };
-      throw new SchedulerLocalError(problem.code ?? 'request_failed', `${method} ${path} answered ${response.status}: ${problem.message ?? problem.Message ?? text}`);
+      throw new SchedulerLocalError(
+        problem.code ?? 'request_failed',
+        `${method} ${path} answered ${response.status}: ${problem.message ?? problem.Message ?? text}`,
+      );
     }
     return parsed as T;
   }

@@ -51,17 +51,22 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export async function startSchedulerLocal(options: SchedulerLocalOptions = {}): Promise<SchedulerLocal> {
   const logger = options.logger ?? silentLogger;
   const tickMs = options.tickMs ?? DEFAULT_TICK_MS;
-  if (!Number.isInteger(tickMs) || tickMs < 1) throw new SchedulerLocalError('invalid_option', `tickMs must be a positive integer, got ${tickMs}.`);
+  if (!Number.isInteger(tickMs) || tickMs < 1)
+    throw new SchedulerLocalError('invalid_option', `tickMs must be a positive integer, got ${tickMs}.`);
   const maxFirings = options.maxFiringsPerClockMove ?? DEFAULT_MAX_FIRINGS_PER_CLOCK_MOVE;
   const startTime = options.startTime === undefined ? undefined : new Date(options.startTime);
-  if (startTime && Number.isNaN(startTime.getTime())) throw new SchedulerLocalError('invalid_option', `startTime is not a date: ${String(options.startTime)}.`);
-  if (!options.sqsClient && !options.sqs) throw new SchedulerLocalError('invalid_option', 'Give sqs: { endpoint, region } (or an sqsClient) so schedules can fire.');
+  if (startTime && Number.isNaN(startTime.getTime()))
+    throw new SchedulerLocalError('invalid_option', `startTime is not a date: ${String(options.startTime)}.`);
+  if (!options.sqsClient && !options.sqs)
+    throw new SchedulerLocalError('invalid_option', 'Give sqs: { endpoint, region } (or an sqsClient) so schedules can fire.');
 
   const ownSqsClient = options.sqsClient
     ? undefined
     : new SQSClient({
         region: options.sqs!.region,
-        ...(options.sqs!.endpoint ? { endpoint: options.sqs!.endpoint, credentials: { ...(options.sqs!.credentials ?? LOCAL_CREDENTIALS) } } : {}),
+        ...(options.sqs!.endpoint
+          ? { endpoint: options.sqs!.endpoint, credentials: { ...(options.sqs!.credentials ?? LOCAL_CREDENTIALS) } }
+          : {}),
         ...(!options.sqs!.endpoint && options.sqs!.credentials ? { credentials: { ...options.sqs!.credentials } } : {}),
       });
   const sqsClient = options.sqsClient ?? ownSqsClient!;
@@ -88,7 +93,9 @@ export async function startSchedulerLocal(options: SchedulerLocalOptions = {}): 
     timer = setInterval(() => {
       // Once a test has set the clock it is manual: the timer has nothing left to do.
       if (clock.mode !== 'real') return;
-      ticking = ticking.then(() => service.tick()).catch((error: unknown) => logger.error({ error: String(error) }, 'scheduled tick failed'));
+      ticking = ticking
+        .then(() => service.tick())
+        .catch((error: unknown) => logger.error({ error: String(error) }, 'scheduled tick failed'));
     }, tickMs);
   }
   logger.info({ port: server.port, node: process.version, clock: clock.mode, now: clock.now().toISOString() }, 'scheduler-local listening');

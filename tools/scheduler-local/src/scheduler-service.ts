@@ -39,7 +39,11 @@ export class SchedulerService {
     });
   }
 
-  listScheduleGroups(filter: { namePrefix?: string | undefined; nextToken?: string | undefined; maxResults?: number | undefined }): Page<GroupRecord> {
+  listScheduleGroups(filter: {
+    namePrefix?: string | undefined;
+    nextToken?: string | undefined;
+    maxResults?: number | undefined;
+  }): Page<GroupRecord> {
     return this.guarded('ListScheduleGroups', () => this.store.listGroups(filter));
   }
 
@@ -47,7 +51,11 @@ export class SchedulerService {
     return this.guarded('CreateSchedule', () => {
       this.catchUp();
       const { record, created } = this.store.createSchedule(request, this.clock.now());
-      if (created) this.logger.info({ schedule: record.arn, expression: record.definition.expression.text, timeZone: record.definition.timeZone }, 'schedule created');
+      if (created)
+        this.logger.info(
+          { schedule: record.arn, expression: record.definition.expression.text, timeZone: record.definition.timeZone },
+          'schedule created',
+        );
       return record;
     });
   }
@@ -71,7 +79,10 @@ export class SchedulerService {
       record.lastModificationDate = now;
       record.evaluatedUntilMs = Math.max(record.evaluatedUntilMs, now.getTime());
       record.anchorMs = (request.definition.startDate ?? now).getTime();
-      this.logger.info({ schedule: record.arn, expression: request.definition.expression.text, state: request.definition.state }, 'schedule updated');
+      this.logger.info(
+        { schedule: record.arn, expression: request.definition.expression.text, state: request.definition.state },
+        'schedule updated',
+      );
       return record;
     });
   }

@@ -18,7 +18,12 @@ beforeAll(async () => {
   queue = await createTestQueue(sqs, 'endpoints');
   local = await startSchedulerLocal({ sqs: testSqsSettings(), startTime: '2026-02-15T00:00:00Z' });
   control = new SchedulerLocalClient({ endpoint: local.endpoint });
-  scheduler = new SchedulerClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  scheduler = new SchedulerClient({
+    endpoint: local.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
   await scheduler.send(new CreateScheduleGroupCommand({ Name: 'exports' }));
 });
 
@@ -45,7 +50,9 @@ describe('the /_test endpoints, driven over HTTP', () => {
     expect(await control.now()).toEqual({ now: '2026-02-15T00:00:00.000Z', mode: 'manual' });
 
     expect(await control.setTime('2026-03-01T05:00:00Z')).toEqual([]);
-    expect(await control.firings({ status: 'pending' })).toMatchObject([{ scheduleName: 'export-1', groupName: 'exports', scheduledTime: '2026-03-01T05:00:00Z' }]);
+    expect(await control.firings({ status: 'pending' })).toMatchObject([
+      { scheduleName: 'export-1', groupName: 'exports', scheduledTime: '2026-03-01T05:00:00Z' },
+    ]);
 
     const fired = await control.setTime('2026-03-01T06:00:00Z');
     expect(fired).toMatchObject([{ scheduleName: 'export-1', status: 'sent', scheduledTime: '2026-03-01T05:00:00Z', attempts: 1 }]);
@@ -91,7 +98,11 @@ describe('the HTTP surface', () => {
     expect(tags.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
     expect(await tags.json()).toEqual({ Message: expect.stringContaining('does not implement GET /tags/') });
 
-    const malformed = await fetch(`${local.endpoint}/schedules/export-9`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"Name":' });
+    const malformed = await fetch(`${local.endpoint}/schedules/export-9`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"Name":',
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get('x-amzn-errortype')).toBe('SerializationException');
   });

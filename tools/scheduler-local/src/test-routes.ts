@@ -34,7 +34,8 @@ export function testRoutes(service: SchedulerService, engine: FiringEngine, cloc
       operation: 'test:SetClock',
       handle: async ({ body }) => {
         const now = typeof body.now === 'string' ? new Date(body.now) : undefined;
-        if (!now || Number.isNaN(now.getTime())) throw new SchedulerLocalError('invalid_clock', 'Body must be {"now": "<ISO 8601 date-time>"}.');
+        if (!now || Number.isNaN(now.getTime()))
+          throw new SchedulerLocalError('invalid_clock', 'Body must be {"now": "<ISO 8601 date-time>"}.');
         const firings = await service.setTime(now);
         return { body: { ...clockState(), firings } };
       },

@@ -92,7 +92,11 @@ export interface SchedulerLocalOptions {
    * jest global setup) and its region. With an endpoint, the client signs with
    * fixed local credentials unless `credentials` are given. Ignored when `sqsClient` is given.
    */
-  readonly sqs?: { readonly endpoint?: string; readonly region: string; readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string } };
+  readonly sqs?: {
+    readonly endpoint?: string;
+    readonly region: string;
+    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  };
   /** A ready SQS client instead of `sqs` (it is not destroyed by stop()). */
   readonly sqsClient?: SQSClient;
   /**

@@ -1,6 +1,12 @@
 import { SerializationException, ValidationException } from './errors';
 import { parseScheduleExpression } from './schedule-expression';
-import { DEFAULT_GROUP, DEFAULT_RETRY_POLICY, type FlexibleTimeWindow, type ScheduleDefinition, type ScheduleTarget } from './schedule-model';
+import {
+  DEFAULT_GROUP,
+  DEFAULT_RETRY_POLICY,
+  type FlexibleTimeWindow,
+  type ScheduleDefinition,
+  type ScheduleTarget,
+} from './schedule-model';
 
 /**
  * Checks request input the way EventBridge Scheduler does (member lengths,
@@ -59,15 +65,23 @@ export class RequestChecker {
       return undefined;
     }
     const quoted = `Value '${value}' at '${at}' failed to satisfy constraint:`;
-    if (rule.min !== undefined && value.length < rule.min) this.problems.push(`${quoted} Member must have length greater than or equal to ${rule.min}`);
-    else if (rule.max !== undefined && value.length > rule.max) this.problems.push(`${quoted} Member must have length less than or equal to ${rule.max}`);
-    else if (rule.pattern && !rule.pattern.test(value)) this.problems.push(`${quoted} Member must satisfy regular expression pattern: ${rule.pattern.source}`);
-    else if (rule.oneOf && !rule.oneOf.includes(value)) this.problems.push(`${quoted} Member must satisfy enum value set: [${rule.oneOf.join(', ')}]`);
+    if (rule.min !== undefined && value.length < rule.min)
+      this.problems.push(`${quoted} Member must have length greater than or equal to ${rule.min}`);
+    else if (rule.max !== undefined && value.length > rule.max)
+      this.problems.push(`${quoted} Member must have length less than or equal to ${rule.max}`);
+    else if (rule.pattern && !rule.pattern.test(value))
+      this.problems.push(`${quoted} Member must satisfy regular expression pattern: ${rule.pattern.source}`);
+    else if (rule.oneOf && !rule.oneOf.includes(value))
+      this.problems.push(`${quoted} Member must satisfy enum value set: [${rule.oneOf.join(', ')}]`);
     else return value;
     return undefined;
   }
 
-  integer(value: unknown, at: string, range: { readonly min: number; readonly max: number; readonly required?: boolean }): number | undefined {
+  integer(
+    value: unknown,
+    at: string,
+    range: { readonly min: number; readonly max: number; readonly required?: boolean },
+  ): number | undefined {
     if (value === undefined || value === null) {
       if (range.required) this.problems.push(`Value null at '${at}' failed to satisfy constraint: Member must not be null`);
       return undefined;
@@ -76,8 +90,14 @@ export class RequestChecker {
       this.problems.push(`Value at '${at}' failed to satisfy constraint: Member must be an integer`);
       return undefined;
     }
-    if (value < range.min) this.problems.push(`Value '${value}' at '${at}' failed to satisfy constraint: Member must have value greater than or equal to ${range.min}`);
-    else if (value > range.max) this.problems.push(`Value '${value}' at '${at}' failed to satisfy constraint: Member must have value less than or equal to ${range.max}`);
+    if (value < range.min)
+      this.problems.push(
+        `Value '${value}' at '${at}' failed to satisfy constraint: Member must have value greater than or equal to ${range.min}`,
+      );
+    else if (value > range.max)
+      this.problems.push(
+        `Value '${value}' at '${at}' failed to satisfy constraint: Member must have value less than or equal to ${range.max}`,
+      );
     else return value;
     return undefined;
   }
@@ -114,7 +134,8 @@ export function parseJsonBody(raw: string): Json {
   } catch {
     throw new SerializationException('The request body is not valid JSON.');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SerializationException('The request body must be a JSON object.');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new SerializationException('The request body must be a JSON object.');
   return parsed as Json;
 }
 
@@ -181,9 +202,15 @@ function parseFlexibleTimeWindow(checker: RequestChecker, value: unknown): Flexi
   const window = checker.object(value, 'flexibleTimeWindow', true);
   if (!window) return undefined;
   const mode = checker.string(window.Mode, 'flexibleTimeWindow.mode', { required: true, oneOf: ['OFF', 'FLEXIBLE'] });
-  const minutes = checker.integer(window.MaximumWindowInMinutes, 'flexibleTimeWindow.maximumWindowInMinutes', { min: 1, max: 1440, required: mode === 'FLEXIBLE' });
+  const minutes = checker.integer(window.MaximumWindowInMinutes, 'flexibleTimeWindow.maximumWindowInMinutes', {
+    min: 1,
+    max: 1440,
+    required: mode === 'FLEXIBLE',
+  });
   if (mode === 'OFF' && minutes !== undefined) {
-    checker.problem("Value at 'flexibleTimeWindow.maximumWindowInMinutes' failed to satisfy constraint: Member must not be set when Mode is OFF");
+    checker.problem(
+      "Value at 'flexibleTimeWindow.maximumWindowInMinutes' failed to satisfy constraint: Member must not be set when Mode is OFF",
+    );
     return undefined;
   }
   if (mode === 'OFF') return { Mode: 'OFF' };
@@ -198,17 +225,26 @@ function parseTarget(checker: RequestChecker, value: unknown): ScheduleTarget | 
     checker.problem(`Value '${arn}' at 'target.arn' is not an SQS queue ARN: scheduler-local only delivers to SQS queues`);
   }
   for (const parameters of UNSUPPORTED_TARGET_PARAMETERS) {
-    if (target[parameters] !== undefined && target[parameters] !== null) checker.problem(`Target.${parameters} is not supported by scheduler-local`);
+    if (target[parameters] !== undefined && target[parameters] !== null)
+      checker.problem(`Target.${parameters} is not supported by scheduler-local`);
   }
   const roleArn = checker.string(target.RoleArn, 'target.roleArn', { required: true, min: 1, max: 1600, pattern: ROLE_ARN_PATTERN });
   const input = checker.string(target.Input, 'target.input', { min: 1, max: 8192 });
   const retry = checker.object(target.RetryPolicy, 'target.retryPolicy');
-  const maximumEventAge = retry ? checker.integer(retry.MaximumEventAgeInSeconds, 'target.retryPolicy.maximumEventAgeInSeconds', { min: 60, max: 86_400 }) : undefined;
-  const maximumRetryAttempts = retry ? checker.integer(retry.MaximumRetryAttempts, 'target.retryPolicy.maximumRetryAttempts', { min: 0, max: 185 }) : undefined;
+  const maximumEventAge = retry
+    ? checker.integer(retry.MaximumEventAgeInSeconds, 'target.retryPolicy.maximumEventAgeInSeconds', { min: 60, max: 86_400 })
+    : undefined;
+  const maximumRetryAttempts = retry
+    ? checker.integer(retry.MaximumRetryAttempts, 'target.retryPolicy.maximumRetryAttempts', { min: 0, max: 185 })
+    : undefined;
   const deadLetter = checker.object(target.DeadLetterConfig, 'target.deadLetterConfig');
-  const deadLetterArn = deadLetter ? checker.string(deadLetter.Arn, 'target.deadLetterConfig.arn', { min: 1, max: 1600, pattern: DEAD_LETTER_ARN_PATTERN }) : undefined;
+  const deadLetterArn = deadLetter
+    ? checker.string(deadLetter.Arn, 'target.deadLetterConfig.arn', { min: 1, max: 1600, pattern: DEAD_LETTER_ARN_PATTERN })
+    : undefined;
   const sqsParameters = checker.object(target.SqsParameters, 'target.sqsParameters');
-  const messageGroupId = sqsParameters ? checker.string(sqsParameters.MessageGroupId, 'target.sqsParameters.messageGroupId', { min: 1, max: 128 }) : undefined;
+  const messageGroupId = sqsParameters
+    ? checker.string(sqsParameters.MessageGroupId, 'target.sqsParameters.messageGroupId', { min: 1, max: 128 })
+    : undefined;
   if (arn === undefined || roleArn === undefined) return undefined;
   return {
     Arn: arn,

@@ -64,7 +64,10 @@ describe('API container health check', () => {
   });
 
   it('asks the routes the API serves, and the API logs the line the readiness alarm counts', () => {
-    const routes = readFileSync(path.join(__dirname, '..', '..', '..', '..', 'services', 'api', 'src', 'routes', 'health', 'index.ts'), 'utf8');
+    const routes = readFileSync(
+      path.join(__dirname, '..', '..', '..', '..', 'services', 'api', 'src', 'routes', 'health', 'index.ts'),
+      'utf8',
+    );
     expect(routes).toContain(`app.get('${API_LIVENESS_PATH}'`);
     expect(routes).toContain(`app.get('${API_READINESS_PATH}'`);
     const message = /\$\.msg = "([^"]+)"/.exec(READINESS_FAILURE_LOG_PATTERN)![1]!;

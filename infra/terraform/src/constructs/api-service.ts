@@ -99,7 +99,9 @@ export class ApiService extends Construct {
     if (size.minTasks < 2) throw new Error(`${env.name}: the API needs at least 2 tasks (one per zone), got ${size.minTasks}`);
     const name = `${env.prefix}-api`;
     if (name.length > LOAD_BALANCER_NAME_LIMIT) {
-      throw new Error(`${env.name}: "${name}" is longer than the ${LOAD_BALANCER_NAME_LIMIT} characters AWS allows a load balancer; shorten the prefix`);
+      throw new Error(
+        `${env.name}: "${name}" is longer than the ${LOAD_BALANCER_NAME_LIMIT} characters AWS allows a load balancer; shorten the prefix`,
+      );
     }
 
     this.loadBalancer = new Lb(this, 'load-balancer', {

@@ -39,9 +39,7 @@ export function containerDefinitions(spec: ContainerSpec): string {
     // Sorted: a plan shows a real change, not a reordering.
     environment: sorted(spec.environment).map((name) => ({ name, value: spec.environment[name] })),
     secrets: sorted(spec.secrets).map((name) => ({ name, valueFrom: spec.secrets[name] })),
-    portMappings: spec.containerPort
-      ? [{ name: 'http', containerPort: spec.containerPort, protocol: 'tcp', appProtocol: 'http' }]
-      : [],
+    portMappings: spec.containerPort ? [{ name: 'http', containerPort: spec.containerPort, protocol: 'tcp', appProtocol: 'http' }] : [],
     readonlyRootFilesystem: true,
     mountPoints: [{ sourceVolume: TMP_VOLUME, containerPath: '/tmp', readOnly: false }],
     // A tiny init as PID 1 forwards SIGTERM to node and reaps zombies.

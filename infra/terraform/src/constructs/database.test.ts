@@ -90,7 +90,12 @@ describe('DATABASE_URL of the task definitions', () => {
       await expect(connect(databaseUrl({ ...local, caBundlePath: bundle }), password)).rejects.toThrow(/does not support SSL/);
       // The same with the password from a secret: the URL's TLS settings still apply.
       const rotatingPassword = new RotatingPassword({ username: local.user, fetch: async () => ({ username: local.user, password }) });
-      const fromSecret = createDataSource({ url: databaseUrl({ ...local, caBundlePath: bundle }), poolSize: 1, connectTimeoutMs: 5000, rotatingPassword });
+      const fromSecret = createDataSource({
+        url: databaseUrl({ ...local, caBundlePath: bundle }),
+        poolSize: 1,
+        connectTimeoutMs: 5000,
+        rotatingPassword,
+      });
       await expect(fromSecret.initialize()).rejects.toThrow(/does not support SSL/);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -27,9 +27,7 @@ export function policyDocument(scope: Construct, id: string, statements: readonl
       actions: [...s.actions],
       ...(s.resources ? { resources: [...s.resources] } : {}),
       ...(s.principals ? { principals: s.principals.map((p) => ({ type: p.type, identifiers: [...p.identifiers] })) } : {}),
-      ...(s.conditions
-        ? { condition: s.conditions.map((c) => ({ test: c.test, variable: c.variable, values: [...c.values] })) }
-        : {}),
+      ...(s.conditions ? { condition: s.conditions.map((c) => ({ test: c.test, variable: c.variable, values: [...c.values] })) } : {}),
     })),
   });
 }
@@ -90,7 +88,15 @@ export class ServiceRole extends Construct {
 }
 
 /** DynamoDB actions the services use (see the JobStore and UserStore in core). */
-export type DynamoDbAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan' | 'ConditionCheckItem' | 'DescribeTable';
+export type DynamoDbAction =
+  | 'GetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'Query'
+  | 'Scan'
+  | 'ConditionCheckItem'
+  | 'DescribeTable';
 
 /**
  * What each service does to each table, derived from the code:
@@ -195,7 +201,9 @@ export class TaskIam extends Construct {
           // One schedule per subscription, only in the platform's own group (routes/export-schedules, reconciler).
           sid: 'ManageExportSchedules',
           actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
-          resources: [`arn:${deployment.partition}:scheduler:${deployment.region}:${deployment.accountId}:schedule/${props.scheduleGroupName}/*`],
+          resources: [
+            `arn:${deployment.partition}:scheduler:${deployment.region}:${deployment.accountId}:schedule/${props.scheduleGroupName}/*`,
+          ],
         },
         {
           // ListSchedules supports no resource-level permission (Service Authorization Reference:

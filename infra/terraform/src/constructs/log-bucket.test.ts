@@ -1,5 +1,14 @@
 import { environments, staging } from '../environments';
-import { documentName, policyDocuments, ref, resourceAt, resourcesOf, synthesize, type Block, type SynthesizedStack } from '../testing/terraform-json';
+import {
+  documentName,
+  policyDocuments,
+  ref,
+  resourceAt,
+  resourcesOf,
+  synthesize,
+  type Block,
+  type SynthesizedStack,
+} from '../testing/terraform-json';
 import { ELB_LOG_DELIVERY_PRINCIPAL } from './log-bucket';
 
 const statementsOf = (synth: SynthesizedStack) =>
@@ -17,15 +26,21 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s log bucke
   it('is private, SSE-S3 encrypted (what ELB log delivery requires), without ACLs, and expires logs after the retention', () => {
     const forBucket = (type: string) => resourcesOf(synth, type).find(({ body }) => body.bucket === bucketId)?.body;
     expect(forBucket('aws_s3_bucket_public_access_block')).toMatchObject({
-      block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true,
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
     });
     expect(forBucket('aws_s3_bucket_ownership_controls')?.rule).toEqual({ object_ownership: 'BucketOwnerEnforced' });
     expect(forBucket('aws_s3_bucket_server_side_encryption_configuration')?.rule).toEqual([
       { apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' } },
     ]);
-    const [rule] = forBucket('aws_s3_bucket_lifecycle_configuration')?.rule as Block[];
+    const [rule] = (forBucket('aws_s3_bucket_lifecycle_configuration')?.rule ?? []) as Block[];
     expect(rule).toMatchObject({ status: 'Enabled', expiration: [{ days: env.logRetentionDays }] });
-    expect(sid('DenyInsecureTransport')).toMatchObject({ effect: 'Deny', condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }] });
+    expect(sid('DenyInsecureTransport')).toMatchObject({
+      effect: 'Deny',
+      condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+    });
   });
 
   it('receives the ALB access logs, written by the region ELB account (eu-central-1 opened before August 2022)', () => {
@@ -62,7 +77,11 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s log bucke
 
   it('records CloudTrail data events (reads and writes) on the export files, delivered under the trail policy', () => {
     const trail = resourceAt(synth, 'aws_cloudtrail', 'audit-trail/trail').body;
-    expect(trail).toMatchObject({ s3_bucket_name: ref('aws_s3_bucket', bucket.name, 'bucket'), s3_key_prefix: 'cloudtrail', enable_log_file_validation: true });
+    expect(trail).toMatchObject({
+      s3_bucket_name: ref('aws_s3_bucket', bucket.name, 'bucket'),
+      s3_key_prefix: 'cloudtrail',
+      enable_log_file_validation: true,
+    });
     expect(trail.event_selector).toBeUndefined();
     expect(trail.advanced_event_selector).toEqual([
       expect.objectContaining({
@@ -75,7 +94,11 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s log bucke
     ]);
     // No readOnly selector: reads (downloads) and writes alike.
     const trailArn = `arn:\${data.aws_partition.partition.partition}:cloudtrail:${env.region}:\${var.aws_account_id}:trail/${trail.name}`;
-    expect(sid('CloudTrailAclCheck')).toMatchObject({ actions: ['s3:GetBucketAcl'], resources: [bucketArn], condition: [{ test: 'StringEquals', variable: 'aws:SourceArn', values: [trailArn] }] });
+    expect(sid('CloudTrailAclCheck')).toMatchObject({
+      actions: ['s3:GetBucketAcl'],
+      resources: [bucketArn],
+      condition: [{ test: 'StringEquals', variable: 'aws:SourceArn', values: [trailArn] }],
+    });
     expect(sid('CloudTrailWrite')).toMatchObject({
       actions: ['s3:PutObject'],
       resources: [`${bucketArn}/cloudtrail/AWSLogs/\${var.aws_account_id}/*`],

@@ -26,7 +26,8 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s migrate t
   const container = containerOf(taskDefinition.body);
   const db = resourcesOf(synth, 'aws_db_instance')[0]!.name;
   const masterSecret = `\${aws_db_instance.${db}.master_user_secret[0].secret_arn}`;
-  const login = (service: string) => ref('aws_secretsmanager_secret', resourceAt(synth, 'aws_secretsmanager_secret', `database/${service}-login`).name, 'arn');
+  const login = (service: string) =>
+    ref('aws_secretsmanager_secret', resourceAt(synth, 'aws_secretsmanager_secret', `database/${service}-login`).name, 'arn');
   const role = (path: string) => ref('aws_iam_role', resourceAt(synth, 'aws_iam_role', `${path}/role`).name, 'arn');
 
   it('runs dist/migrate.js of the worker image on Fargate with its own task and execution roles', () => {
@@ -58,7 +59,10 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s migrate t
   it('task role: reads the master secret, reads and writes the two login secrets, nothing else', () => {
     expect(statementsOf('migrate-task/task-role')).toEqual([
       expect.objectContaining({ actions: ['secretsmanager:GetSecretValue'], resources: [masterSecret] }),
-      expect.objectContaining({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], resources: [login('api'), login('worker')] }),
+      expect.objectContaining({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+        resources: [login('api'), login('worker')],
+      }),
     ]);
   });
 
@@ -66,7 +70,11 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s migrate t
     const statements = statementsOf('migrate-task/execution-role');
     expect(statements.flatMap((s) => s.actions ?? []).filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
     expect(statements.find((s) => s.actions?.includes('ecr:BatchGetImage'))!.resources![0]).toContain('local.worker_image_parts');
-    const logGroup = ref('aws_cloudwatch_log_group', resourceAt(synth, 'aws_cloudwatch_log_group', 'observability/worker-log-group').name, 'arn');
+    const logGroup = ref(
+      'aws_cloudwatch_log_group',
+      resourceAt(synth, 'aws_cloudwatch_log_group', 'observability/worker-log-group').name,
+      'arn',
+    );
     expect(statements.find((s) => s.actions?.includes('logs:PutLogEvents'))!.resources).toEqual([`${logGroup}:*`]);
     expect(container.logConfiguration.options['awslogs-stream-prefix']).toBe('migrate');
   });

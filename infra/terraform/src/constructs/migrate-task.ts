@@ -49,7 +49,7 @@ export class MigrateTask extends Construct {
     this.taskRole = new ServiceRole(this, 'task-role', {
       ...ecsTasks,
       name: `${env.prefix}-migrate-task`,
-      description: 'What the migrate task may do: read the database master secret, read and write the services\' login secrets.',
+      description: "What the migrate task may do: read the database master secret, read and write the services' login secrets.",
       // No kms:Decrypt: the secrets use the AWS managed key aws/secretsmanager, which needs none in the same account
       // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
       statements: [
@@ -103,4 +103,3 @@ export class MigrateTask extends Construct {
     return [this.taskRole.policy, this.executionRole.policy];
   }
 }
-

@@ -44,15 +44,21 @@ describe('Network', () => {
   it('gives every zone its own public, private and database subnet without overlaps', () => {
     const stack = new TerraformStack(Testing.app(), 'test');
     new Network(stack, 'network', { deployment: deployment(['eu-central-1a', 'eu-central-1b', 'eu-central-1c']) });
-    const subnets = Object.values(JSON.parse(Testing.synth(stack)).resource.aws_subnet as Record<string, { cidr_block: string; availability_zone: string; tags: { Tier: string } }>);
+    const subnets = Object.values(
+      JSON.parse(Testing.synth(stack)).resource.aws_subnet as Record<
+        string,
+        { cidr_block: string; availability_zone: string; tags: { Tier: string } }
+      >,
+    );
     expect(subnets).toHaveLength(9);
     expect(new Set(subnets.map((s) => s.cidr_block)).size).toBe(9);
     for (const tier of ['public', 'private', 'database']) {
-      expect(subnets.filter((s) => s.tags.Tier === tier).map((s) => s.availability_zone).sort()).toEqual([
-        'eu-central-1a',
-        'eu-central-1b',
-        'eu-central-1c',
-      ]);
+      expect(
+        subnets
+          .filter((s) => s.tags.Tier === tier)
+          .map((s) => s.availability_zone)
+          .sort(),
+      ).toEqual(['eu-central-1a', 'eu-central-1b', 'eu-central-1c']);
     }
   });
 });

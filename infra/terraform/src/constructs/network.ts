@@ -220,7 +220,10 @@ export class Network extends Construct {
     egress('load-balancer-to-api', groups.loadBalancer, API_PORT, { group: groups.api }, 'Requests and health checks to the API tasks');
     ingress('api-from-load-balancer', groups.api, API_PORT, { group: groups.loadBalancer }, 'Requests and health checks from the ALB');
 
-    for (const [name, service] of [['api', groups.api], ['worker', groups.worker]] as const) {
+    for (const [name, service] of [
+      ['api', groups.api],
+      ['worker', groups.worker],
+    ] as const) {
       // AWS APIs: interface endpoints inside the VPC, gateway endpoints (prefix lists) and, for anything else, the NAT.
       egress(`${name}-https-out`, service, 443, { cidr: '0.0.0.0/0' }, 'HTTPS to AWS APIs');
       egress(`${name}-to-database`, service, POSTGRES_PORT, { group: groups.database }, 'PostgreSQL');

@@ -17,17 +17,38 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s alarms', 
   const tg = resourceAt(synth, 'aws_lb_target_group', 'api-service/target-group').name;
 
   it('pages on SES bounce and complaint rates well below the rates at which AWS pauses sending (10 % / 0.5 %)', () => {
-    expect(named('ses-bounce-rate')).toMatchObject({ namespace: 'AWS/SES', metric_name: 'Reputation.BounceRate', threshold: thresholds.sesBounceRate });
-    expect(named('ses-complaint-rate')).toMatchObject({ namespace: 'AWS/SES', metric_name: 'Reputation.ComplaintRate', threshold: thresholds.sesComplaintRate });
+    expect(named('ses-bounce-rate')).toMatchObject({
+      namespace: 'AWS/SES',
+      metric_name: 'Reputation.BounceRate',
+      threshold: thresholds.sesBounceRate,
+    });
+    expect(named('ses-complaint-rate')).toMatchObject({
+      namespace: 'AWS/SES',
+      metric_name: 'Reputation.ComplaintRate',
+      threshold: thresholds.sesComplaintRate,
+    });
     // Below AWS's review lines (5 % / 0.1 %), not only its pause lines.
     expect(thresholds.sesBounceRate).toBeLessThan(0.05);
     expect(thresholds.sesComplaintRate).toBeLessThan(0.001);
   });
 
   it('pages on Scheduler target errors and dead-lettered ticks of the export schedule group', () => {
-    const group = ref('aws_scheduler_schedule_group', resourceAt(synth, 'aws_scheduler_schedule_group', 'scheduler/schedule-group').name, 'name');
-    for (const [id, metric] of [['scheduler-target-errors', 'TargetErrorCount'], ['scheduler-dead-lettered', 'InvocationsSentToDeadLetterCount']]) {
-      expect(named(id!)).toMatchObject({ namespace: 'AWS/Scheduler', metric_name: metric, dimensions: { ScheduleGroup: group }, threshold: 0, comparison_operator: 'GreaterThanThreshold' });
+    const group = ref(
+      'aws_scheduler_schedule_group',
+      resourceAt(synth, 'aws_scheduler_schedule_group', 'scheduler/schedule-group').name,
+      'name',
+    );
+    for (const [id, metric] of [
+      ['scheduler-target-errors', 'TargetErrorCount'],
+      ['scheduler-dead-lettered', 'InvocationsSentToDeadLetterCount'],
+    ]) {
+      expect(named(id!)).toMatchObject({
+        namespace: 'AWS/Scheduler',
+        metric_name: metric,
+        dimensions: { ScheduleGroup: group },
+        threshold: 0,
+        comparison_operator: 'GreaterThanThreshold',
+      });
     }
   });
 
@@ -36,7 +57,10 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s alarms', 
     const queries = Object.fromEntries((alarm.metric_query as Block[]).map((q) => [q.id, q]));
     const ecs = resourceAt(synth, 'aws_ecs_service', `${service}-service/service`).name;
     const cluster = resourceAt(synth, 'aws_ecs_cluster', 'ecs-cluster/cluster').name;
-    for (const [id, metric] of [['running', 'RunningTaskCount'], ['desired', 'DesiredTaskCount']]) {
+    for (const [id, metric] of [
+      ['running', 'RunningTaskCount'],
+      ['desired', 'DesiredTaskCount'],
+    ]) {
       expect(queries[id!]?.metric).toMatchObject({
         namespace: 'ECS/ContainerInsights',
         metric_name: metric,
@@ -44,12 +68,20 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s alarms', 
       });
     }
     expect(queries.missing).toMatchObject({ expression: 'desired - running', return_data: true });
-    expect(alarm).toMatchObject({ threshold: 0, comparison_operator: 'GreaterThanThreshold', evaluation_periods: thresholds.tasksBelowDesiredMinutes });
-    expect(resourceAt(synth, 'aws_ecs_cluster', 'ecs-cluster/cluster').body.setting).toEqual([{ name: 'containerInsights', value: 'enabled' }]);
+    expect(alarm).toMatchObject({
+      threshold: 0,
+      comparison_operator: 'GreaterThanThreshold',
+      evaluation_periods: thresholds.tasksBelowDesiredMinutes,
+    });
+    expect(resourceAt(synth, 'aws_ecs_cluster', 'ecs-cluster/cluster').body.setting).toEqual([
+      { name: 'containerInsights', value: 'enabled' },
+    ]);
   });
 
   it.each(Object.keys(tables))('pages on DynamoDB throttles of the %s table', (key) => {
-    const table = resourcesOf(synth, 'aws_dynamodb_table').find(({ path }) => path.endsWith(`/tables/${tables[key as keyof typeof tables].logicalName}`))!;
+    const table = resourcesOf(synth, 'aws_dynamodb_table').find(({ path }) =>
+      path.endsWith(`/tables/${tables[key as keyof typeof tables].logicalName}`),
+    )!;
     const queries = named(`dynamodb-throttles-${key}`).metric_query as Block[];
     const metrics = queries.filter((q) => q.metric).map((q) => q.metric as Block);
     expect(metrics.map((m) => m.metric_name).sort()).toEqual(['ReadThrottleEvents', 'WriteThrottleEvents']);
@@ -84,7 +116,10 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s alarms', 
   it('pages on readiness failures, counted from the line the API logs for each failed /readyz check', () => {
     const filter = resourceAt(synth, 'aws_cloudwatch_log_metric_filter', 'observability/api-readiness-filter').body;
     const logGroup = resourceAt(synth, 'aws_cloudwatch_log_group', 'observability/api-log-group').name;
-    expect(filter).toMatchObject({ pattern: '{ $.msg = "readiness check failed" }', log_group_name: ref('aws_cloudwatch_log_group', logGroup, 'name') });
+    expect(filter).toMatchObject({
+      pattern: '{ $.msg = "readiness check failed" }',
+      log_group_name: ref('aws_cloudwatch_log_group', logGroup, 'name'),
+    });
     const transformation = filter.metric_transformation as Block;
     expect(named('api-readiness')).toMatchObject({
       namespace: transformation.namespace,

@@ -304,8 +304,16 @@ export class Observability extends Construct {
    */
   private schedulerAlarms(scheduleGroupName: string): void {
     for (const [id, metricName, description] of [
-      ['scheduler-target-errors', 'TargetErrorCount', 'EventBridge Scheduler could not deliver export ticks to the queue (role or queue refused).'],
-      ['scheduler-dead-lettered', 'InvocationsSentToDeadLetterCount', 'Export ticks went to the dead-letter queue: those subscriptions missed a month.'],
+      [
+        'scheduler-target-errors',
+        'TargetErrorCount',
+        'EventBridge Scheduler could not deliver export ticks to the queue (role or queue refused).',
+      ],
+      [
+        'scheduler-dead-lettered',
+        'InvocationsSentToDeadLetterCount',
+        'Export ticks went to the dead-letter queue: those subscriptions missed a month.',
+      ],
     ] as const) {
       this.alarm(id, {
         alarmDescription: description,

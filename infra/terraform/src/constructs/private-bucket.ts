@@ -35,7 +35,12 @@ export function privateBucket(scope: Construct, name: string): { bucket: S3Bucke
  * everyone (Denies restrict, they grant nothing, so `s3:*` and principal `*` are right here).
  */
 export function tlsOnlyStatements(bucketArn: string): PolicyStatement[] {
-  const everything = { effect: 'Deny' as const, actions: ['s3:*'], resources: [bucketArn, `${bucketArn}/*`], principals: [{ type: '*', identifiers: ['*'] }] };
+  const everything = {
+    effect: 'Deny' as const,
+    actions: ['s3:*'],
+    resources: [bucketArn, `${bucketArn}/*`],
+    principals: [{ type: '*', identifiers: ['*'] }],
+  };
   return [
     { sid: 'DenyInsecureTransport', ...everything, conditions: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }] },
     { sid: 'DenyOutdatedTls', ...everything, conditions: [{ test: 'NumericLessThan', variable: 's3:TlsVersion', values: ['1.2'] }] },

@@ -39,7 +39,9 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s web ACL',
     }
     const common = (byName('AWSManagedRulesCommonRuleSet').statement as Block).managed_rule_group_statement as Block;
     expect(common.rule_action_override).toEqual([{ name: 'SizeRestrictions_BODY', action_to_use: { count: {} } }]);
-    expect(((byName('AWSManagedRulesKnownBadInputsRuleSet').statement as Block).managed_rule_group_statement as Block).rule_action_override).toBeUndefined();
+    expect(
+      ((byName('AWSManagedRulesKnownBadInputsRuleSet').statement as Block).managed_rule_group_statement as Block).rule_action_override,
+    ).toBeUndefined();
   });
 
   it('publishes metrics and sampled requests for the ACL and every rule', () => {

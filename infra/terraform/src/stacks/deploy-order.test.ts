@@ -20,7 +20,9 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s deploy or
   it('needs the state bucket and the pushed images before the apply: an S3 backend and ECR image variables', () => {
     expect((synth.json.terraform.backend as { s3: Block }).s3).toMatchObject({ bucket: expect.any(String), use_lockfile: true });
     for (const service of ['api', 'worker']) {
-      const container = JSON.parse(String(resourceAt(synth, 'aws_ecs_task_definition', `${service}-service/task-definition`).body.container_definitions))[0];
+      const container = JSON.parse(
+        String(resourceAt(synth, 'aws_ecs_task_definition', `${service}-service/task-definition`).body.container_definitions),
+      )[0];
       expect(container.image).toBe(`\${var.${service}_image}`);
     }
   });
@@ -29,7 +31,10 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s deploy or
     const keys = ephemeral['tls_private_key'] ?? {};
     expect(Object.values(keys)).toEqual([expect.objectContaining({ algorithm: 'ECDSA', ecdsa_curve: 'P256' })]);
     const [keyName] = Object.keys(keys);
-    expect((synth.json.terraform.required_providers as Record<string, Block>).tls).toMatchObject({ source: 'hashicorp/tls', version: '~> 4.1' });
+    expect((synth.json.terraform.required_providers as Record<string, Block>).tls).toMatchObject({
+      source: 'hashicorp/tls',
+      version: '~> 4.1',
+    });
     // A managed tls_private_key would keep the private key in the state.
     expect(resourcesOf(synth, 'tls_private_key')).toHaveLength(0);
 
@@ -56,7 +61,9 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s deploy or
 
 describe('the runbook', () => {
   it('runs the commands the tests run here: npm run synth (what main.test.ts runs), npm run build, jest on this project', () => {
-    const rootScripts = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const rootScripts = (
+      JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
     expect(README).toContain('npm run synth');
     expect(rootScripts.synth).toBe('tsc --build infra/terraform && node infra/terraform/dist/main.js');
     expect(README).toContain(rootScripts.synth!);
@@ -65,7 +72,14 @@ describe('the runbook', () => {
   });
 
   it('goes in the one order: account, images, apply, migrate, first administrator, first export', () => {
-    const steps = ['### 1. Once per account', '### 2. Images', '### 3. Synthesize and apply', '### 4. Migrate the database', '### 5. The first administrator', '### 6. The first export email'];
+    const steps = [
+      '### 1. Once per account',
+      '### 2. Images',
+      '### 3. Synthesize and apply',
+      '### 4. Migrate the database',
+      '### 5. The first administrator',
+      '### 6. The first export email',
+    ];
     const positions = steps.map((step) => README.indexOf(step));
     expect(positions.every((position) => position >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -76,11 +90,19 @@ describe('the runbook', () => {
   });
 
   it('names the entry points the images ship and the scripts it runs', () => {
-    for (const entry of ['services/worker/dist/migrate.js', 'services/api/dist/scripts/create-user.js', '/app/services/worker/dist/health-check.js']) {
+    for (const entry of [
+      'services/worker/dist/migrate.js',
+      'services/api/dist/scripts/create-user.js',
+      '/app/services/worker/dist/health-check.js',
+    ]) {
       expect(README).toContain(entry);
     }
     const repo = path.join(__dirname, '..', '..', '..', '..');
-    for (const source of ['services/worker/src/migrate.ts', 'services/api/src/scripts/create-user.ts', 'services/worker/src/health-check.ts']) {
+    for (const source of [
+      'services/worker/src/migrate.ts',
+      'services/api/src/scripts/create-user.ts',
+      'services/worker/src/health-check.ts',
+    ]) {
       expect(() => readFileSync(path.join(repo, source))).not.toThrow();
     }
   });

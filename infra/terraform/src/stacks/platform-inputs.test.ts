@@ -44,7 +44,11 @@ describe('PlatformInputs', () => {
 
   it.each([
     ['aws_account_id', ['123456789012'], ['12345678901', '1234567890123', 'abc']],
-    ['api_domain_name', ['api.memberships.example.com', 'api.staging.example.co.uk'], ['API.example.com', 'localhost', 'https://api.example.com']],
+    [
+      'api_domain_name',
+      ['api.memberships.example.com', 'api.staging.example.co.uk'],
+      ['API.example.com', 'localhost', 'https://api.example.com'],
+    ],
     ['hosted_zone_id', ['Z0123456789ABCDEFGHIJ'], ['0123', 'z123']],
     ['email_domain', ['memberships.example.com'], ['exports@memberships.example.com']],
     ['ses_from_address', ['exports@memberships.example.com'], ['exports', 'a b@example.com']],
@@ -67,9 +71,7 @@ describe('PlatformInputs', () => {
 
   it.each(environments.map((env) => env.name))('tfvars/%s.tfvars.example sets every input to a value the validation accepts', (name) => {
     const file = readFileSync(path.join(__dirname, '..', '..', 'tfvars', `${name}.tfvars.example`), 'utf8');
-    const values = Object.fromEntries(
-      [...file.matchAll(/^([a-z_]+)\s*=\s*"([^"]*)"\s*$/gm)].map((m) => [m[1]!, m[2]!] as const),
-    );
+    const values = Object.fromEntries([...file.matchAll(/^([a-z_]+)\s*=\s*"([^"]*)"\s*$/gm)].map((m) => [m[1]!, m[2]!] as const));
     expect(Object.keys(values).sort()).toEqual(Object.keys(patterns).sort());
     for (const [variable, value] of Object.entries(values)) {
       expect({ variable, value, valid: patterns[variable]!.test(value) }).toEqual({ variable, value, valid: true });

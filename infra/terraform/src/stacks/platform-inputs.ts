@@ -69,7 +69,8 @@ export class PlatformInputs extends Construct {
       errorMessage: 'api_image must be an ECR image URI with a tag or digest.',
     });
     this.workerImage = variable(this, 'worker_image', {
-      description: 'Worker container image in Amazon ECR, e.g. 123456789012.dkr.ecr.eu-central-1.amazonaws.com/memberships-worker:<git sha>.',
+      description:
+        'Worker container image in Amazon ECR, e.g. 123456789012.dkr.ecr.eu-central-1.amazonaws.com/memberships-worker:<git sha>.',
       pattern: ECR_IMAGE_PATTERN,
       errorMessage: 'worker_image must be an ECR image URI with a tag or digest.',
     });

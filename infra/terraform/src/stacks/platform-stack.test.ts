@@ -78,7 +78,9 @@ describe.each(cases)('%s stack', (_name, env) => {
       expect(db!.body).toMatchObject({ engine: 'postgres', multi_az: true, publicly_accessible: false });
       const subnetGroup = resourceAt(synth, 'aws_db_subnet_group', 'database/subnet-group');
       expect(db!.body.db_subnet_group_name).toBe(ref('aws_db_subnet_group', subnetGroup.name, 'name'));
-      const databaseSubnets = resourcesOf(synth, 'aws_subnet').filter(({ body }) => (body.tags as Record<string, string>).Tier === 'database');
+      const databaseSubnets = resourcesOf(synth, 'aws_subnet').filter(
+        ({ body }) => (body.tags as Record<string, string>).Tier === 'database',
+      );
       expect(subnetGroup.body.subnet_ids).toEqual(databaseSubnets.map(({ name }) => ref('aws_subnet', name, 'id')));
     });
 
@@ -116,7 +118,11 @@ describe.each(cases)('%s stack', (_name, env) => {
 
     it('checks liveness (/healthz) on the target group, so a database failover does not drain the fleet', () => {
       const targetGroup = resourceAt(synth, 'aws_lb_target_group', 'api-service/target-group').body;
-      expect(targetGroup).toMatchObject({ target_type: 'ip', port: 3000, health_check: expect.objectContaining({ path: '/healthz', matcher: '200' }) });
+      expect(targetGroup).toMatchObject({
+        target_type: 'ip',
+        port: 3000,
+        health_check: expect.objectContaining({ path: '/healthz', matcher: '200' }),
+      });
       const container = containerOf(resourceAt(synth, 'aws_ecs_task_definition', 'api-service/task-definition').body);
       // The container check asks /readyz too (for the readiness alarm) but exits by /healthz.
       expect(container.healthCheck?.command.join(' ')).toContain('http://127.0.0.1:3000/healthz');
@@ -157,13 +163,19 @@ describe.each(cases)('%s stack', (_name, env) => {
       const byId = Object.fromEntries(metrics.map((m) => [m.id, m]));
       const queue = resourceAt(synth, 'aws_sqs_queue', 'export-queue/queue');
       expect(byId.visible?.metric_stat).toMatchObject({
-        metric: { namespace: 'AWS/SQS', metric_name: 'ApproximateNumberOfMessagesVisible', dimensions: [{ name: 'QueueName', value: ref('aws_sqs_queue', queue.name, 'name') }] },
+        metric: {
+          namespace: 'AWS/SQS',
+          metric_name: 'ApproximateNumberOfMessagesVisible',
+          dimensions: [{ name: 'QueueName', value: ref('aws_sqs_queue', queue.name, 'name') }],
+        },
       });
       expect(byId.tasks?.metric_stat).toMatchObject({ metric: { namespace: 'ECS/ContainerInsights', metric_name: 'RunningTaskCount' } });
       expect(byId.backlog_per_task).toMatchObject({ expression: 'visible / tasks', return_data: true });
       const target = resourceAt(synth, 'aws_appautoscaling_target', 'worker-service/scaling-target').body;
       expect(target).toMatchObject({ min_capacity: env.worker.minTasks, max_capacity: env.worker.maxTasks });
-      expect(resourceAt(synth, 'aws_ecs_cluster', 'ecs-cluster/cluster').body.setting).toEqual([{ name: 'containerInsights', value: 'enabled' }]);
+      expect(resourceAt(synth, 'aws_ecs_cluster', 'ecs-cluster/cluster').body.setting).toEqual([
+        { name: 'containerInsights', value: 'enabled' },
+      ]);
     });
   });
 
@@ -261,10 +273,21 @@ describe.each(cases)('%s stack', (_name, env) => {
       expect(bucket.body.bucket).toBe(names.buckets.exportFiles);
       expect(bucket.body.acl).toBeUndefined();
       expect(resourcesOf(synth, 'aws_s3_bucket_acl')).toHaveLength(0);
-      expect(resourcesOf(synth, 'aws_s3_bucket_public_access_block').filter(({ body }) => body.bucket === bucketId).map(({ body }) => body)).toEqual([
-        expect.objectContaining({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true }),
+      expect(
+        resourcesOf(synth, 'aws_s3_bucket_public_access_block')
+          .filter(({ body }) => body.bucket === bucketId)
+          .map(({ body }) => body),
+      ).toEqual([
+        expect.objectContaining({
+          block_public_acls: true,
+          block_public_policy: true,
+          ignore_public_acls: true,
+          restrict_public_buckets: true,
+        }),
       ]);
-      expect(resourceAt(synth, 'aws_s3_bucket_ownership_controls', 'export-bucket/ownership').body.rule).toEqual({ object_ownership: 'BucketOwnerEnforced' });
+      expect(resourceAt(synth, 'aws_s3_bucket_ownership_controls', 'export-bucket/ownership').body.rule).toEqual({
+        object_ownership: 'BucketOwnerEnforced',
+      });
       const policy = resourceAt(synth, 'aws_s3_bucket_policy', 'export-bucket/policy').body;
       const statements = policyDocuments(synth).get(documentName(policy.policy)!)!;
       expect(statements).toContainEqual(
@@ -296,7 +319,13 @@ describe.each(cases)('%s stack', (_name, env) => {
       for (const type of ['aws_iam_role_policy', 'aws_s3_bucket_policy']) {
         for (const { body } of resourcesOf(synth, type)) expect(documentName(body.policy)).toBeDefined();
       }
-      for (const type of ['aws_iam_role_policy_attachment', 'aws_iam_policy', 'aws_iam_user', 'aws_iam_access_key', 'aws_sqs_queue_policy']) {
+      for (const type of [
+        'aws_iam_role_policy_attachment',
+        'aws_iam_policy',
+        'aws_iam_user',
+        'aws_iam_access_key',
+        'aws_sqs_queue_policy',
+      ]) {
         expect(resourcesOf(synth, type)).toHaveLength(0);
       }
       for (const { body } of resourcesOf(synth, 'aws_sqs_queue')) expect(body.policy).toBeUndefined();
@@ -339,9 +368,14 @@ describe.each(cases)('%s stack', (_name, env) => {
     it('API task role: its tables and index, enqueue, read export files; no email, no consuming, no other bucket objects', () => {
       const statements = roleStatements('api-task-role');
       expect(statements).toContainEqual(
-        expect.objectContaining({ actions: ['dynamodb:Query'], resources: [`${ref('aws_dynamodb_table', table('exportJobs'), 'arn')}/index/byUser`] }),
+        expect.objectContaining({
+          actions: ['dynamodb:Query'],
+          resources: [`${ref('aws_dynamodb_table', table('exportJobs'), 'arn')}/index/byUser`],
+        }),
       );
-      expect(statements).toContainEqual(expect.objectContaining({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [queueArn] }));
+      expect(statements).toContainEqual(
+        expect.objectContaining({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [queueArn] }),
+      );
       expect(statements).toContainEqual(expect.objectContaining({ actions: ['s3:GetObject'], resources: [`${bucketArn}/exports/*`] }));
       const actions = actionsOf(statements);
       expect(actions.filter((a) => a.startsWith('ses:'))).toEqual([]);
@@ -359,7 +393,10 @@ describe.each(cases)('%s stack', (_name, env) => {
       );
       expect(statements).toContainEqual(expect.objectContaining({ actions: ['sqs:SendMessage'], resources: [dlqArn] }));
       expect(statements).toContainEqual(
-        expect.objectContaining({ actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], resources: [`${bucketArn}/exports/*`] }),
+        expect.objectContaining({
+          actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
+          resources: [`${bucketArn}/exports/*`],
+        }),
       );
       const identity = resourceAt(synth, 'aws_sesv2_email_identity', 'email/identity').name;
       const configurationSet = resourceAt(synth, 'aws_sesv2_configuration_set', 'email/configuration-set').name;
@@ -378,13 +415,21 @@ describe.each(cases)('%s stack', (_name, env) => {
       const login = (service: 'api' | 'worker') =>
         ref('aws_secretsmanager_secret', resourceAt(synth, 'aws_secretsmanager_secret', `database/${service}-login`).name, 'arn');
       for (const service of ['api', 'worker'] as const) {
-        const secretStatements = roleStatements(`${service}-task-role`).filter((s) => s.actions?.some((a) => a.startsWith('secretsmanager:')));
-        expect(secretStatements).toEqual([expect.objectContaining({ actions: ['secretsmanager:GetSecretValue'], resources: [login(service)] })]);
+        const secretStatements = roleStatements(`${service}-task-role`).filter((s) =>
+          s.actions?.some((a) => a.startsWith('secretsmanager:')),
+        );
+        expect(secretStatements).toEqual([
+          expect.objectContaining({ actions: ['secretsmanager:GetSecretValue'], resources: [login(service)] }),
+        ]);
       }
     });
 
     it('execution roles: pull their own image, write their own log group, read only the secrets they inject', () => {
-      const jwtSecret = ref('aws_secretsmanager_secret', resourceAt(synth, 'aws_secretsmanager_secret', 'secrets/jwt-signing-key').name, 'arn');
+      const jwtSecret = ref(
+        'aws_secretsmanager_secret',
+        resourceAt(synth, 'aws_secretsmanager_secret', 'secrets/jwt-signing-key').name,
+        'arn',
+      );
       const secretsOf = (role: string) => roleStatements(role).find((s) => s.actions?.includes('secretsmanager:GetSecretValue'))?.resources;
       // The database master secret is read by no service: only the migrate task's role may.
       expect(secretsOf('api-execution-role')).toEqual([jwtSecret]);
@@ -397,12 +442,16 @@ describe.each(cases)('%s stack', (_name, env) => {
         expect(pull.resources).toHaveLength(1);
         expect(pull.resources![0]).toContain(`local.${image}`);
         const logs = roleStatements(role).find((s) => s.actions?.includes('logs:PutLogEvents'))!;
-        expect(logs.resources).toEqual([`${ref('aws_cloudwatch_log_group', resourceAt(synth, 'aws_cloudwatch_log_group', logGroup).name, 'arn')}:*`]);
+        expect(logs.resources).toEqual([
+          `${ref('aws_cloudwatch_log_group', resourceAt(synth, 'aws_cloudwatch_log_group', logGroup).name, 'arn')}:*`,
+        ]);
       }
     });
 
     it('scheduler role: only sqs:SendMessage to the export queue and its DLQ, assumable only by its schedule group', () => {
-      const permissions = documents.get(documentName(resourceAt(synth, 'aws_iam_role_policy', 'scheduler/target-role/policy').body.policy)!)!;
+      const permissions = documents.get(
+        documentName(resourceAt(synth, 'aws_iam_role_policy', 'scheduler/target-role/policy').body.policy)!,
+      )!;
       const dlqArn = ref('aws_sqs_queue', resourceAt(synth, 'aws_sqs_queue', 'export-queue/dead-letter-queue').name, 'arn');
       expect(permissions).toEqual([
         expect.objectContaining({ effect: 'Allow', actions: ['sqs:SendMessage'], resources: [queueArn] }),
@@ -411,7 +460,11 @@ describe.each(cases)('%s stack', (_name, env) => {
       const trust = documents.get(documentName(resourceAt(synth, 'aws_iam_role', 'scheduler/target-role/role').body.assume_role_policy)!)!;
       expect(trust[0]?.principals).toEqual([{ type: 'Service', identifiers: ['scheduler.amazonaws.com'] }]);
       // Scheduler presents the schedule group's ARN as aws:SourceArn, never a schedule's.
-      const groupArn = ref('aws_scheduler_schedule_group', resourceAt(synth, 'aws_scheduler_schedule_group', 'scheduler/schedule-group').name, 'arn');
+      const groupArn = ref(
+        'aws_scheduler_schedule_group',
+        resourceAt(synth, 'aws_scheduler_schedule_group', 'scheduler/schedule-group').name,
+        'arn',
+      );
       expect(trust[0]?.condition).toContainEqual({ test: 'ArnEquals', variable: 'aws:SourceArn', values: [groupArn] });
       expect(trust[0]?.condition).toContainEqual(expect.objectContaining({ test: 'StringEquals', variable: 'aws:SourceAccount' }));
       // The group is the one core names, which is the one the API is told to create schedules in.
@@ -421,7 +474,11 @@ describe.each(cases)('%s stack', (_name, env) => {
     it('lets the API manage schedules only in its group and pass only the scheduler role, only to the Scheduler', () => {
       const statements = roleStatements('api-task-role');
       const manage = statements.find((s) => s.actions?.includes('scheduler:CreateSchedule'))!;
-      const group = ref('aws_scheduler_schedule_group', resourceAt(synth, 'aws_scheduler_schedule_group', 'scheduler/schedule-group').name, 'name');
+      const group = ref(
+        'aws_scheduler_schedule_group',
+        resourceAt(synth, 'aws_scheduler_schedule_group', 'scheduler/schedule-group').name,
+        'name',
+      );
       expect(manage.resources).toEqual([expect.stringMatching(/^arn:.*:scheduler:.*:schedule\//)]);
       expect(manage.resources![0]!.endsWith(`:schedule/${group}/*`)).toBe(true);
       const pass = statements.find((s) => s.actions?.includes('iam:PassRole'))!;
@@ -449,7 +506,10 @@ describe.each(cases)('%s stack', (_name, env) => {
         .map(({ body }) => body)
         .filter((rule) => rule.cidr_ipv4 === '0.0.0.0/0');
       expect(open.map((rule) => [rule.security_group_id, rule.from_port]).sort()).toEqual(
-        [[groupRef('load-balancer'), 443], [groupRef('load-balancer'), 80]].sort(),
+        [
+          [groupRef('load-balancer'), 443],
+          [groupRef('load-balancer'), 80],
+        ].sort(),
       );
     });
 
@@ -494,22 +554,27 @@ describe.each(cases)('%s stack', (_name, env) => {
     it.each([
       ['api', api, 'memberships_api'],
       ['worker', worker, 'memberships_worker'],
-    ] as const)('%s logs in to PostgreSQL as its own role, with the password read from its own secret at run time (not the master secret)', (service, container, role) => {
-      const login = resourceAt(synth, 'aws_secretsmanager_secret', `database/${service}-login`);
-      expect(login.body).toMatchObject({ name: `${env.prefix}-database-${service}` });
-      expect(environmentOf(container)).toMatchObject({
-        DATABASE_URL: `postgres://${role}@\${aws_db_instance.${db}.address}:5432/memberships?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem`,
-        DATABASE_SECRET_ARN: ref('aws_secretsmanager_secret', login.name, 'arn'),
-      });
-      // ECS reads task-definition secrets once, at task start: a rotated password would break new connections.
-      expect(container.secrets.map((secret) => secret.name)).not.toContain('PGPASSWORD');
-      expect(JSON.stringify(container)).not.toContain('master_user_secret');
-    });
+    ] as const)(
+      '%s logs in to PostgreSQL as its own role, with the password read from its own secret at run time (not the master secret)',
+      (service, container, role) => {
+        const login = resourceAt(synth, 'aws_secretsmanager_secret', `database/${service}-login`);
+        expect(login.body).toMatchObject({ name: `${env.prefix}-database-${service}` });
+        expect(environmentOf(container)).toMatchObject({
+          DATABASE_URL: `postgres://${role}@\${aws_db_instance.${db}.address}:5432/memberships?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem`,
+          DATABASE_SECRET_ARN: ref('aws_secretsmanager_secret', login.name, 'arn'),
+        });
+        // ECS reads task-definition secrets once, at task start: a rotated password would break new connections.
+        expect(container.secrets.map((secret) => secret.name)).not.toContain('PGPASSWORD');
+        expect(JSON.stringify(container)).not.toContain('master_user_secret');
+      },
+    );
 
     it('leaves the login secrets without a value: the migrate task writes them, so no password is in Terraform state', () => {
       for (const service of ['api', 'worker']) {
         const login = resourceAt(synth, 'aws_secretsmanager_secret', `database/${service}-login`).name;
-        const versions = resourcesOf(synth, 'aws_secretsmanager_secret_version').filter(({ body }) => String(body.secret_id).includes(`.${login}.`));
+        const versions = resourcesOf(synth, 'aws_secretsmanager_secret_version').filter(({ body }) =>
+          String(body.secret_id).includes(`.${login}.`),
+        );
         expect(versions).toEqual([]);
       }
     });
@@ -546,7 +611,10 @@ describe.each(cases)('%s stack', (_name, env) => {
   describe('email', () => {
     it('verifies the email domain with three DKIM records and aligns MAIL FROM', () => {
       const identity = resourceAt(synth, 'aws_sesv2_email_identity', 'email/identity');
-      expect(identity.body).toMatchObject({ email_identity: '${var.email_domain}', dkim_signing_attributes: { next_signing_key_length: 'RSA_2048_BIT' } });
+      expect(identity.body).toMatchObject({
+        email_identity: '${var.email_domain}',
+        dkim_signing_attributes: { next_signing_key_length: 'RSA_2048_BIT' },
+      });
       const dkim = resourcesOf(synth, 'aws_route53_record').filter(({ path }) => path.includes('/email/dkim-record-'));
       expect(dkim).toHaveLength(3);
       for (const { body } of dkim) {

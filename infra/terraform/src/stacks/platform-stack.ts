@@ -278,20 +278,39 @@ export class PlatformStack extends TerraformStack {
     output('export_bucket', this.exportBucket.bucket.bucket, 'EXPORT_BUCKET.');
     output('database_endpoint', this.database.instance.address, 'PostgreSQL host name (private).');
     output('database_secret_arn', this.database.masterSecretArn, 'Secrets Manager secret with the database master credentials.');
-    output('jwt_signing_key_secret_arn', this.secrets.jwtSigningKey.arn, 'Secret holding the ES256 key pair Terraform generated (write-only: not in state).');
+    output(
+      'jwt_signing_key_secret_arn',
+      this.secrets.jwtSigningKey.arn,
+      'Secret holding the ES256 key pair Terraform generated (write-only: not in state).',
+    );
     output('users_table', this.tables.tables.users.name, 'USERS_TABLE, for create-user (the first administrator).');
     output('aws_region', region, 'AWS_REGION of every service and script.');
-    output('log_bucket', this.logBucket.bucket.bucket, 'ALB access logs (alb/), export bucket access logs (s3-access/), CloudTrail (cloudtrail/).');
+    output(
+      'log_bucket',
+      this.logBucket.bucket.bucket,
+      'ALB access logs (alb/), export bucket access logs (s3-access/), CloudTrail (cloudtrail/).',
+    );
     output('schedule_group_name', this.scheduler.group.name, 'EventBridge Scheduler group of export schedules.');
     output('scheduler_role_arn', this.scheduler.role.arn, 'Role export schedules use to reach the queue.');
     // What `aws ecs run-task` needs for the migrate task (README: "Migrate the database").
-    output('migrate_task_definition_arn', this.migrateTask.taskDefinition.arn, 'Task definition of the one-off migrate task (latest revision).');
+    output(
+      'migrate_task_definition_arn',
+      this.migrateTask.taskDefinition.arn,
+      'Task definition of the one-off migrate task (latest revision).',
+    );
     output('migrate_task_family', this.migrateTask.taskDefinition.family, 'Family of the migrate task definition.');
     output('migrate_container_name', MIGRATE_CONTAINER, 'Container of the migrate task, for --overrides (e.g. --rotate).');
-    new TerraformOutput(this, 'private_subnet_ids', { value: this.network.privateSubnetIds, description: 'Private subnets the migrate task runs in (no public IP).' });
-    output('migrate_security_group_id', this.network.securityGroups.worker.id, 'Security group for the migrate task: the worker\'s, allowed to reach PostgreSQL and the VPC endpoints.');
-    output('database_api_secret_arn', this.database.serviceSecrets.api.arn, 'The API role\'s database login (written by migrate).');
-    output('database_worker_secret_arn', this.database.serviceSecrets.worker.arn, 'The worker role\'s database login (written by migrate).');
+    new TerraformOutput(this, 'private_subnet_ids', {
+      value: this.network.privateSubnetIds,
+      description: 'Private subnets the migrate task runs in (no public IP).',
+    });
+    output(
+      'migrate_security_group_id',
+      this.network.securityGroups.worker.id,
+      "Security group for the migrate task: the worker's, allowed to reach PostgreSQL and the VPC endpoints.",
+    );
+    output('database_api_secret_arn', this.database.serviceSecrets.api.arn, "The API role's database login (written by migrate).");
+    output('database_worker_secret_arn', this.database.serviceSecrets.worker.arn, "The worker role's database login (written by migrate).");
     output('alarm_topic_arn', this.observability.alarmTopic.arn, 'SNS topic every alarm notifies.');
   }
 }

@@ -45,10 +45,16 @@ Ctrl+C stops waiting (exit code 130); the export carries on and is still emailed
     )
     .action(async (options: ExportOptions) => {
       if (options.json && options.output === '-') {
-        throw new UsageError('--json and --output - would both write to stdout.', 'Write the file somewhere else: --output memberships.csv');
+        throw new UsageError(
+          '--json and --output - would both write to stdout.',
+          'Write the file somewhere else: --output memberships.csv',
+        );
       }
       if (!options.wait && options.output) {
-        throw new UsageError('--output needs the finished file, so it cannot be combined with --no-wait.', 'Drop --no-wait, or download later with: memberships exports download ID --output FILE');
+        throw new UsageError(
+          '--output needs the finished file, so it cannot be combined with --no-wait.',
+          'Drop --no-wait, or download later with: memberships exports download ID --output FILE',
+        );
       }
       const force = Boolean(options.force);
       // Before the export is requested: a typo in the path must not cost an export (nor a wait).
@@ -86,7 +92,10 @@ Ctrl+C stops waiting (exit code 130); the export carries on and is still emailed
       }
 
       const saved = options.output
-        ? await saveFile(ctx, client, finished.id, options.output, { force, retry: `memberships exports download ${finished.id} --output ${options.output}` })
+        ? await saveFile(ctx, client, finished.id, options.output, {
+            force,
+            retry: `memberships exports download ${finished.id} --output ${options.output}`,
+          })
         : undefined;
       if (options.json) {
         ctx.output.json(finished);

@@ -23,7 +23,13 @@ export interface SaveOptions {
  * destination; it is then moved into place without replacing an existing
  * file unless `force`.
  */
-export async function saveFile(ctx: CommandContext, client: MembershipsClient, id: string, output: string, options: SaveOptions): Promise<DownloadResult> {
+export async function saveFile(
+  ctx: CommandContext,
+  client: MembershipsClient,
+  id: string,
+  output: string,
+  options: SaveOptions,
+): Promise<DownloadResult> {
   if (output === '-') {
     try {
       return await client.exports.download(id, { stream: ctx.output.streams.stdout, end: false }, { signal: ctx.signal });
@@ -67,7 +73,10 @@ sched-<schedule id>-<time it ran>.`,
       const force = Boolean(options.force);
       await checkOutputPath(options.output, { force });
       const client = await signedInClient(ctx);
-      const saved = await saveFile(ctx, client, id, options.output, { force, retry: `memberships exports download ${id} --output ${options.output}` });
+      const saved = await saveFile(ctx, client, id, options.output, {
+        force,
+        retry: `memberships exports download ${id} --output ${options.output}`,
+      });
       if (options.output !== '-') {
         const rows = saved.job.file ? `${formatCount(saved.job.file.rows)} rows, ` : '';
         ctx.output.result(`Saved ${rows}${formatBytes(saved.bytes)} to ${saved.path}.`);

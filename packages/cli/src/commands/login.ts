@@ -40,19 +40,28 @@ The session is stored in ${ctx.store.credentialsPath}.`,
             'Pass --email you@example.com (and --password-stdin to read the password from stdin).',
           );
         }
-        email = (await prompts.input({ message: 'Email', validate: (value) => value.trim() !== '' || 'Enter your email' }, promptContext)).trim();
+        email = (
+          await prompts.input({ message: 'Email', validate: (value) => value.trim() !== '' || 'Enter your email' }, promptContext)
+        ).trim();
       }
 
       let password: string;
       if (options.passwordStdin) {
         password = passwordFromStdin(await readAll(ctx.output.streams.stdin, ctx.signal));
-        if (!password) throw new UsageError('--password-stdin was given but stdin was empty.', "Pipe the password in: printf '%s' \"$PASSWORD\" | memberships login ...");
+        if (!password)
+          throw new UsageError(
+            '--password-stdin was given but stdin was empty.',
+            'Pipe the password in: printf \'%s\' "$PASSWORD" | memberships login ...',
+          );
       } else if (prompts) {
-        password = await prompts.password({ message: 'Password', mask: '*', validate: (value) => value !== '' || 'Enter your password' }, promptContext);
+        password = await prompts.password(
+          { message: 'Password', mask: '*', validate: (value) => value !== '' || 'Enter your password' },
+          promptContext,
+        );
       } else {
         throw new UsageError(
           'No password given, and stdin is not a terminal to ask for it.',
-          "Pipe it in: printf '%s' \"$PASSWORD\" | memberships login --email you@example.com --password-stdin",
+          'Pipe it in: printf \'%s\' "$PASSWORD" | memberships login --email you@example.com --password-stdin',
         );
       }
 

@@ -36,7 +36,10 @@ To stop it for a while instead, use: memberships schedule pause ID`,
           { message: `Delete schedule ${id} (${describeTiming(schedule)})?`, default: false },
           { input: ctx.output.streams.stdin, output: ctx.output.streams.stderr, signal: ctx.signal },
         );
-        if (!sure) throw new CliError('not_confirmed', `Schedule ${id} was not deleted.`, { suggestion: 'To stop it for a while instead: memberships schedule pause ' + id });
+        if (!sure)
+          throw new CliError('not_confirmed', `Schedule ${id} was not deleted.`, {
+            suggestion: `To stop it for a while instead: memberships schedule pause ${id}`,
+          });
       }
       await client.schedules.delete(id, { signal: ctx.signal });
       ctx.output.result(`Deleted schedule ${id}: no more monthly exports from it.`);

@@ -12,20 +12,28 @@ export function bashCompletion(tree: CompletionCommand, version: string): string
   const key = (command: CompletionCommand, word: string): string => quote(`${command.path.join(' ')}|${word}`);
 
   const subcommandCases = commands.flatMap((command) =>
-    command.subcommands.flatMap((sub) => [sub.name, ...sub.aliases].map((word) => `    ${key(command, word)}) REPLY=${quote(sub.path.join(' '))} ;;`)),
+    command.subcommands.flatMap((sub) =>
+      [sub.name, ...sub.aliases].map((word) => `    ${key(command, word)}) REPLY=${quote(sub.path.join(' '))} ;;`),
+    ),
   );
   const wordCases = commands
     .map((command) => {
-      const words = command.subcommands.length > 0 ? command.subcommands.flatMap((sub) => [sub.name, ...sub.aliases]) : (command.argumentChoices ?? []);
+      const words =
+        command.subcommands.length > 0 ? command.subcommands.flatMap((sub) => [sub.name, ...sub.aliases]) : (command.argumentChoices ?? []);
       return words.length > 0 ? `    ${quote(command.path.join(' '))}) REPLY=${quote(words.join(' '))} ;;` : undefined;
     })
     .filter(Boolean);
-  const optionCases = commands.map((command) => `    ${quote(command.path.join(' '))}) REPLY=${quote(command.options.flatMap((option) => option.flags).join(' '))} ;;`);
+  const optionCases = commands.map(
+    (command) => `    ${quote(command.path.join(' '))}) REPLY=${quote(command.options.flatMap((option) => option.flags).join(' '))} ;;`,
+  );
   const valueCases = commands.flatMap((command) =>
     command.options
       .filter((option) => option.value !== 'none')
       .flatMap((option) =>
-        option.flags.map((flag) => `    ${key(command, flag)}) REPLY=${quote(option.value === 'choices' ? `choices:${option.choices.join(' ')}` : option.value)} ;;`),
+        option.flags.map(
+          (flag) =>
+            `    ${key(command, flag)}) REPLY=${quote(option.value === 'choices' ? `choices:${option.choices.join(' ')}` : option.value)} ;;`,
+        ),
       ),
   );
 

@@ -39,9 +39,7 @@ export function allCommands(command: CompletionCommand): CompletionCommand[] {
 function describe(command: Command, path: readonly string[]): CompletionCommand {
   const help = command.createHelp();
   const options = [...help.visibleOptions(command), ...help.visibleGlobalOptions(command)];
-  const subcommands = help
-    .visibleCommands(command)
-    .map((sub) => describe(sub, [...path, sub.name()]));
+  const subcommands = help.visibleCommands(command).map((sub) => describe(sub, [...path, sub.name()]));
   return {
     path,
     name: command.name(),

@@ -13,7 +13,9 @@ export function fishCompletion(tree: CompletionCommand, version: string): string
   const at = (command: CompletionCommand): string => quote(`${fn}_at ${quote(command.path.join(' '))}`);
 
   const subcommandCases = commands.flatMap((command) =>
-    command.subcommands.flatMap((sub) => [sub.name, ...sub.aliases].map((word) => `        case ${key(command, word)}\n            echo ${quote(sub.path.join(' '))}`)),
+    command.subcommands.flatMap((sub) =>
+      [sub.name, ...sub.aliases].map((word) => `        case ${key(command, word)}\n            echo ${quote(sub.path.join(' '))}`),
+    ),
   );
   const valueCases = commands.flatMap((command) =>
     command.options.filter((option) => option.value !== 'none').flatMap((option) => option.flags.map((flag) => key(command, flag))),
@@ -22,7 +24,8 @@ export function fishCompletion(tree: CompletionCommand, version: string): string
   const lines: string[] = [];
   for (const command of commands) {
     for (const sub of command.subcommands) {
-      for (const word of [sub.name, ...sub.aliases]) lines.push(`complete -c ${name} -n ${at(command)} -a ${quote(word)} -d ${quote(sub.description)}`);
+      for (const word of [sub.name, ...sub.aliases])
+        lines.push(`complete -c ${name} -n ${at(command)} -a ${quote(word)} -d ${quote(sub.description)}`);
     }
     if (command.subcommands.length === 0 && command.argumentChoices) {
       lines.push(`complete -c ${name} -n ${at(command)} -a ${quote(command.argumentChoices.join(' '))}`);
@@ -30,7 +33,13 @@ export function fishCompletion(tree: CompletionCommand, version: string): string
     for (const option of command.options) {
       const flags = option.flags.map((flag) => (flag.startsWith('--') ? `-l ${flag.slice(2)}` : `-s ${flag.slice(1)}`)).join(' ');
       const value =
-        option.value === 'file' ? ' -r -F' : option.value === 'choices' ? ` -x -a ${quote(option.choices.join(' '))}` : option.value === 'any' ? ' -x' : '';
+        option.value === 'file'
+          ? ' -r -F'
+          : option.value === 'choices'
+            ? ` -x -a ${quote(option.choices.join(' '))}`
+            : option.value === 'any'
+              ? ' -x'
+              : '';
       lines.push(`complete -c ${name} -n ${at(command)} ${flags}${value} -d ${quote(option.description)}`);
     }
   }

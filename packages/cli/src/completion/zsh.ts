@@ -13,7 +13,9 @@ export function zshCompletion(tree: CompletionCommand, version: string): string 
   const entry = (word: string, description: string): string => quote(`${word.replace(/:/g, '\\:')}:${description}`);
 
   const subcommandCases = commands.flatMap((command) =>
-    command.subcommands.flatMap((sub) => [sub.name, ...sub.aliases].map((word) => `    ${key(command, word)}) REPLY=${quote(sub.path.join(' '))} ;;`)),
+    command.subcommands.flatMap((sub) =>
+      [sub.name, ...sub.aliases].map((word) => `    ${key(command, word)}) REPLY=${quote(sub.path.join(' '))} ;;`),
+    ),
   );
   const wordCases = commands
     .map((command) => {
@@ -32,7 +34,10 @@ export function zshCompletion(tree: CompletionCommand, version: string): string 
     command.options
       .filter((option) => option.value !== 'none')
       .flatMap((option) =>
-        option.flags.map((flag) => `    ${key(command, flag)}) REPLY=${quote(option.value === 'choices' ? `choices:${option.choices.join(' ')}` : option.value)} ;;`),
+        option.flags.map(
+          (flag) =>
+            `    ${key(command, flag)}) REPLY=${quote(option.value === 'choices' ? `choices:${option.choices.join(' ')}` : option.value)} ;;`,
+        ),
       ),
   );
 

@@ -35,7 +35,11 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`memberships ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60_000} ms.\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `memberships ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60_000} ms.\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -56,14 +60,23 @@ export function runCliInBash(script: string, options: { env?: Record<string, str
   return collect(
     spawn('bash', ['-o', 'pipefail', '-c', `memberships() { "$MEMBERSHIPS_NODE" "$MEMBERSHIPS_BIN" "$@"; }\n${script}`], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env, MEMBERSHIPS_NODE: process.execPath, MEMBERSHIPS_BIN: CLI_ENTRY },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...options.env,
+        MEMBERSHIPS_NODE: process.execPath,
+        MEMBERSHIPS_BIN: CLI_ENTRY,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
 }
 
 /** Runs the CLI with a stdout whose reader has already gone: every write to it fails with EPIPE. */
-export function runCliWithClosedStdout(args: readonly string[], options: { env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+export function runCliWithClosedStdout(
+  args: readonly string[],
+  options: { env?: Record<string, string | undefined> } = {},
+): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -48,7 +48,9 @@ interface Reservation {
   readonly windowEndsAt: number;
 }
 
-type ReserveResult = { readonly reserved: true; readonly reservation: Reservation } | { readonly reserved: false; readonly retryAfterSeconds: number };
+type ReserveResult =
+  | { readonly reserved: true; readonly reservation: Reservation }
+  | { readonly reserved: false; readonly retryAfterSeconds: number };
 
 const MAX_RESERVE_ATTEMPTS = 4;
 

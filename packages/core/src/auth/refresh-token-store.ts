@@ -2,12 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { REFRESH_TOKEN_TTL_DAYS } from '../resources';
-import {
-  generateRefreshToken,
-  hashRefreshToken,
-  isRefreshTokenShaped,
-  type FamilyRevocationReason,
-} from './refresh-tokens';
+import { generateRefreshToken, hashRefreshToken, isRefreshTokenShaped, type FamilyRevocationReason } from './refresh-tokens';
 
 export interface RefreshTokenStoreOptions {
   readonly client: DynamoDBClient;
@@ -139,7 +134,12 @@ export class RefreshTokenStore {
                   UpdateExpression: 'SET #state = :rotated, rotatedAt = :now',
                   ConditionExpression: 'attribute_exists(id) AND #state = :active AND expiresAt > :nowSeconds',
                   ExpressionAttributeNames: { '#state': 'state' },
-                  ExpressionAttributeValues: { ':rotated': 'rotated', ':active': 'active', ':now': item.issuedAt, ':nowSeconds': nowSeconds },
+                  ExpressionAttributeValues: {
+                    ':rotated': 'rotated',
+                    ':active': 'active',
+                    ':now': item.issuedAt,
+                    ':nowSeconds': nowSeconds,
+                  },
                 },
               },
               {
@@ -166,7 +166,8 @@ export class RefreshTokenStore {
         // The token changed since it was read (rotated by a concurrent request,
         // or it just expired), or another transaction touched these items:
         // read again and decide from what is stored now.
-        const retryable = tokenReason === 'ConditionalCheckFailed' || tokenReason === 'TransactionConflict' || familyReason === 'TransactionConflict';
+        const retryable =
+          tokenReason === 'ConditionalCheckFailed' || tokenReason === 'TransactionConflict' || familyReason === 'TransactionConflict';
         if (!retryable || attempt >= MAX_ROTATION_ATTEMPTS) throw error;
       }
     }
@@ -203,9 +204,9 @@ export class RefreshTokenStore {
   }
 
   /** The family record (state, revocation reason), for operators and tests. */
-  async getFamily(familyId: string): Promise<
-    { userId: string; state: 'active' | 'revoked'; revokedReason?: FamilyRevocationReason; expiresAt: number } | undefined
-  > {
+  async getFamily(
+    familyId: string,
+  ): Promise<{ userId: string; state: 'active' | 'revoked'; revokedReason?: FamilyRevocationReason; expiresAt: number } | undefined> {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.options.table, Key: { id: familyKey(familyId) }, ConsistentRead: true }),
     );

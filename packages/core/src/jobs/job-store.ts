@@ -11,7 +11,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../errors';
 import { IDEMPOTENCY_KEY_RETENTION_HOURS, JOB_RETENTION_DAYS } from '../resources';
-import { isFinal, JOB_ID_PATTERN, type EmailAttempt, type ExportDelivery, type ExportFileFacts, type ExportJob, type JobTrigger } from './job';
+import {
+  isFinal,
+  JOB_ID_PATTERN,
+  type EmailAttempt,
+  type ExportDelivery,
+  type ExportFileFacts,
+  type ExportJob,
+  type JobTrigger,
+} from './job';
 
 export interface JobStoreOptions {
   readonly client: DynamoDBClient;
@@ -98,9 +106,7 @@ export class JobStore {
   }
 
   async get(jobId: string): Promise<ExportJob | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.options.jobsTable, Key: { id: jobId }, ConsistentRead: true }),
-    );
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.options.jobsTable, Key: { id: jobId }, ConsistentRead: true }));
     return Item ? fromItem(Item) : undefined;
   }
 
@@ -219,8 +225,7 @@ export class JobStore {
           UpdateExpression:
             'SET #state = :running, leaseOwner = :owner, leaseExpiresAt = :lease, leaseAttempt = :attempt, updatedAt = :now, ' +
             'startedAt = if_not_exists(startedAt, :now) ADD attempts :one',
-          ConditionExpression:
-            'attribute_exists(id) AND (#state = :queued OR (#state = :running AND leaseExpiresAt < :nowMs))',
+          ConditionExpression: 'attribute_exists(id) AND (#state = :queued OR (#state = :running AND leaseExpiresAt < :nowMs))',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':running': 'running',
@@ -238,9 +243,7 @@ export class JobStore {
       return { claimed: true, job: fromItem(Attributes!) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const { Item } = await this.doc.send(
-        new GetCommand({ TableName: this.options.jobsTable, Key: { id: jobId }, ConsistentRead: true }),
-      );
+      const { Item } = await this.doc.send(new GetCommand({ TableName: this.options.jobsTable, Key: { id: jobId }, ConsistentRead: true }));
       if (!Item) return { claimed: false, reason: 'not_found' };
       const job = fromItem(Item);
       if (isFinal(job.state)) return { claimed: false, reason: 'finished', job };
@@ -280,7 +283,13 @@ export class JobStore {
   }
 
   /** Marks the job succeeded (only while `owner` holds it); `emailAttempt` records the email's final state with it. */
-  async complete(jobId: string, owner: string, file: ExportFileFacts, delivery: ExportDelivery, emailAttempt?: EmailAttempt): Promise<void> {
+  async complete(
+    jobId: string,
+    owner: string,
+    file: ExportFileFacts,
+    delivery: ExportDelivery,
+    emailAttempt?: EmailAttempt,
+  ): Promise<void> {
     const now = this.now().toISOString();
     await this.ownedUpdate(
       jobId,
@@ -427,9 +436,7 @@ export class JobStore {
   }
 
   private async jobFromGuard(key: string): Promise<ExportJob | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.options.guardsTable, Key: { key }, ConsistentRead: true }),
-    );
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.options.guardsTable, Key: { key }, ConsistentRead: true }));
     return typeof Item?.jobId === 'string' ? this.get(Item.jobId) : undefined;
   }
 
@@ -445,9 +452,7 @@ export class JobStore {
         new DeleteCommand({
           TableName: this.options.guardsTable,
           Key: { key },
-          ...(jobId
-            ? { ConditionExpression: 'jobId = :jobId', ExpressionAttributeValues: { ':jobId': jobId } }
-            : {}),
+          ...(jobId ? { ConditionExpression: 'jobId = :jobId', ExpressionAttributeValues: { ':jobId': jobId } } : {}),
         }),
       );
     } catch (error) {
@@ -555,4 +560,3 @@ function decodeCursor(cursor: string, userId: string): Record<string, unknown> {
   if (!valid) throw new InvalidCursorError();
   return { id, userId: owner, createdAt };
 }
-

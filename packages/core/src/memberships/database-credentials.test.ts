@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { createDataSource } from './data-source';
-import { CredentialPool, DatabaseCredentialsError, INVALID_PASSWORD, parseDatabaseSecret, RotatingPassword, type DatabaseSecret } from './database-credentials';
+import {
+  CredentialPool,
+  DatabaseCredentialsError,
+  INVALID_PASSWORD,
+  parseDatabaseSecret,
+  RotatingPassword,
+  type DatabaseSecret,
+} from './database-credentials';
 import { scramSha256Verifier } from './migrate';
 
 /**
@@ -67,7 +74,13 @@ describe('database credentials that survive rotation', () => {
   });
 
   it('reads the secret once for many connections, and again after PostgreSQL refuses the cached password', async () => {
-    const pool = new CredentialPool({ connectionString: roleUrl(role), max: 1, idleTimeoutMillis: 1, rotatingPassword: rotating(), authenticationRetry: { baseDelayMs: 10 } });
+    const pool = new CredentialPool({
+      connectionString: roleUrl(role),
+      max: 1,
+      idleTimeoutMillis: 1,
+      rotatingPassword: rotating(),
+      authenticationRetry: { baseDelayMs: 10 },
+    });
     try {
       await pool.query('SELECT 1');
       await new Promise((resolve) => setTimeout(resolve, 50)); // the idle connection is closed: the next query opens a new one
@@ -89,8 +102,13 @@ describe('database credentials that survive rotation', () => {
     }
   });
 
-  it('gives up after the configured attempts with PostgreSQL\'s invalid_password error, and stays usable', async () => {
-    const pool = new CredentialPool({ connectionString: roleUrl(role), max: 1, rotatingPassword: rotating(), authenticationRetry: { attempts: 3, baseDelayMs: 5 } });
+  it("gives up after the configured attempts with PostgreSQL's invalid_password error, and stays usable", async () => {
+    const pool = new CredentialPool({
+      connectionString: roleUrl(role),
+      max: 1,
+      rotatingPassword: rotating(),
+      authenticationRetry: { attempts: 3, baseDelayMs: 5 },
+    });
     try {
       secret = { username: role, password: 'not-the-password' };
       await expect(pool.query('SELECT 1')).rejects.toMatchObject({ code: INVALID_PASSWORD });
@@ -156,7 +174,12 @@ describe('database credentials that survive rotation', () => {
 
   it('gives TypeORM data sources the same behaviour (createDataSource with rotatingPassword)', async () => {
     await rotate('fourth-password');
-    const source = createDataSource({ url: roleUrl(role), poolSize: 1, rotatingPassword: rotating(), authenticationRetry: { baseDelayMs: 10 } });
+    const source = createDataSource({
+      url: roleUrl(role),
+      poolSize: 1,
+      rotatingPassword: rotating(),
+      authenticationRetry: { baseDelayMs: 10 },
+    });
     await source.initialize();
     try {
       expect((source.driver as unknown as { master: unknown }).master).toBeInstanceOf(CredentialPool);

@@ -76,7 +76,9 @@ export class RotatingPassword {
   readonly password = (): Promise<string> => {
     this.current ??= this.options.fetch().then((secret) => {
       if (secret.username !== this.options.username) {
-        throw new DatabaseCredentialsError(`The database secret is for user "${secret.username}", but the connection logs in as "${this.options.username}".`);
+        throw new DatabaseCredentialsError(
+          `The database secret is for user "${secret.username}", but the connection logs in as "${this.options.username}".`,
+        );
       }
       return secret.password;
     });
@@ -135,7 +137,9 @@ export class CredentialPool extends Pool {
 
   override connect(): Promise<PoolClient>;
   override connect(callback: (err: Error | undefined, client: PoolClient | undefined, done: (release?: unknown) => void) => void): void;
-  override connect(callback?: (err: Error | undefined, client: PoolClient | undefined, done: (release?: unknown) => void) => void): Promise<PoolClient> | void {
+  override connect(
+    callback?: (err: Error | undefined, client: PoolClient | undefined, done: (release?: unknown) => void) => void,
+  ): Promise<PoolClient> | undefined {
     const connecting = this.rotating ? this.connectRetrying() : super.connect();
     if (!callback) return connecting;
     // The callback form is what pool.query() and TypeORM use.

@@ -1,5 +1,10 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { createDataSource } from './data-source';
 import { parseDatabaseSecret, readDatabaseSecret, type DatabaseSecret } from './database-credentials';
 import { quoteRole } from './database-roles';
@@ -58,9 +63,17 @@ const SERVICES: readonly ServiceName[] = ['api', 'worker'];
  * verifiers, so no statement log shows them. Terraform never sees them.
  */
 export async function migrateDatabase(options: MigrateDatabaseOptions): Promise<MigrateResult> {
-  const url = options.masterSecretId ? withCredentials(options.databaseUrl, await readDatabaseSecret(options.secrets, options.masterSecretId)) : options.databaseUrl;
+  const url = options.masterSecretId
+    ? withCredentials(options.databaseUrl, await readDatabaseSecret(options.secrets, options.masterSecretId))
+    : options.databaseUrl;
   const roleNames = { api: options.roles.api.role, worker: options.roles.worker.role };
-  const dataSource = createDataSource({ url, poolSize: 1, connectTimeoutMs: options.connectTimeoutMs, applicationName: 'memberships-migrate', roles: roleNames });
+  const dataSource = createDataSource({
+    url,
+    poolSize: 1,
+    connectTimeoutMs: options.connectTimeoutMs,
+    applicationName: 'memberships-migrate',
+    roles: roleNames,
+  });
   await dataSource.initialize();
   try {
     const ran = await dataSource.runMigrations({ transaction: 'all' });

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../errors';
 import { isUuid } from '../messages';
 import {
@@ -56,7 +63,10 @@ export class ScheduleVersionConflictError extends DomainError {
     readonly expectedVersion: number,
     readonly currentVersion: number,
   ) {
-    super('schedule_version_conflict', `Export schedule ${id} is at version ${currentVersion}, not ${expectedVersion}; it was changed meanwhile.`);
+    super(
+      'schedule_version_conflict',
+      `Export schedule ${id} is at version ${currentVersion}, not ${expectedVersion}; it was changed meanwhile.`,
+    );
   }
 }
 
@@ -203,8 +213,7 @@ export class ScheduleStore {
           TableName: this.options.table,
           Key: { id: input.id },
           // Every name aliased: several (such as timeZone) are DynamoDB reserved words.
-          UpdateExpression:
-            'SET #day = :day, #time = :time, #zone = :zone, #state = :state, #updatedAt = :now, #version = :next',
+          UpdateExpression: 'SET #day = :day, #time = :time, #zone = :zone, #state = :state, #updatedAt = :now, #version = :next',
           ConditionExpression: 'attribute_exists(#id) AND #userId = :userId AND #version = :expected',
           ExpressionAttributeNames: {
             '#id': 'id',

@@ -19,8 +19,7 @@ const SCHEDULE_ID = '3f2b8c1e-7a4d-4e2f-9b6a-1c0d5e8f7a21';
 const USER_ID = '0b7a3a52-8f0e-4a0b-a2c5-5f4f1b6f9d20';
 
 const at = (iso: string) => new Date(iso);
-const next = (timing: Partial<ScheduleTiming>, from: string) =>
-  nextRunAt({ ...SCHEDULE_DEFAULTS, ...timing }, at(from)).toISOString();
+const next = (timing: Partial<ScheduleTiming>, from: string) => nextRunAt({ ...SCHEDULE_DEFAULTS, ...timing }, at(from)).toISOString();
 
 describe('validateScheduleTiming', () => {
   it('fills in the defaults a user expects: the 1st, 06:00, UTC', () => {
@@ -63,7 +62,13 @@ describe('validateScheduleTiming', () => {
 
   it('reports every bad field at once', () => {
     expect(() => validateScheduleTiming({ dayOfMonth: 30, timeOfDay: 'noon', timeZone: 'Nowhere/Land' })).toThrow(
-      expect.objectContaining({ problems: [expect.objectContaining({ field: 'dayOfMonth' }), expect.objectContaining({ field: 'timeOfDay' }), expect.objectContaining({ field: 'timeZone' })] }),
+      expect.objectContaining({
+        problems: [
+          expect.objectContaining({ field: 'dayOfMonth' }),
+          expect.objectContaining({ field: 'timeOfDay' }),
+          expect.objectContaining({ field: 'timeZone' }),
+        ],
+      }),
     );
   });
 });
@@ -211,13 +216,9 @@ describe('nextRunAt', () => {
 
   it('counts the local month, not the UTC month', () => {
     // 1 December 00:30 in Kolkata is still 30 November in UTC.
-    expect(next({ dayOfMonth: 1, timeOfDay: '00:30', timeZone: 'Asia/Kolkata' }, '2026-11-30T18:00:00Z')).toBe(
-      '2026-11-30T19:00:00.000Z',
-    );
+    expect(next({ dayOfMonth: 1, timeOfDay: '00:30', timeZone: 'Asia/Kolkata' }, '2026-11-30T18:00:00Z')).toBe('2026-11-30T19:00:00.000Z');
     // Already 1 December in Kolkata at 19:30 UTC on 30 November, and 00:30 has passed: next is January.
-    expect(next({ dayOfMonth: 1, timeOfDay: '00:30', timeZone: 'Asia/Kolkata' }, '2026-11-30T19:30:00Z')).toBe(
-      '2026-12-31T19:00:00.000Z',
-    );
+    expect(next({ dayOfMonth: 1, timeOfDay: '00:30', timeZone: 'Asia/Kolkata' }, '2026-11-30T19:30:00Z')).toBe('2026-12-31T19:00:00.000Z');
   });
 });
 

@@ -205,10 +205,7 @@ export function nextRunAt(schedule: ScheduleTiming, from: Date = new Date()): Da
   for (let month = 0; month < 24; month += 1) {
     const year = start.year + Math.floor((start.month - 1 + month) / 12);
     const monthOfYear = ((start.month - 1 + month) % 12) + 1;
-    const instant = zonedTimeToUtc(
-      { year, month: monthOfYear, day: schedule.dayOfMonth, hour: hours, minute: minutes },
-      schedule.timeZone,
-    );
+    const instant = zonedTimeToUtc({ year, month: monthOfYear, day: schedule.dayOfMonth, hour: hours, minute: minutes }, schedule.timeZone);
     if (instant !== undefined && instant > from.getTime()) return new Date(instant);
   }
   // Unreachable for a real zone: it would take two years of skipped local times.

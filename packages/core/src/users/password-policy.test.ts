@@ -9,7 +9,9 @@ describe('checkPasswordPolicy', () => {
   });
 
   it('says what to change', () => {
-    expect(() => checkPasswordPolicy('x'.repeat(11))).toThrow(new PasswordPolicyError('The password must have at least 12 characters (it has 11).'));
+    expect(() => checkPasswordPolicy('x'.repeat(11))).toThrow(
+      new PasswordPolicyError('The password must have at least 12 characters (it has 11).'),
+    );
     expect(() => checkPasswordPolicy('x'.repeat(257))).toThrow(/at most 256 characters/);
     expect(() => checkPasswordPolicy(' '.repeat(20))).toThrow(/white space/);
   });

@@ -72,9 +72,7 @@ export class UserStore {
   }
 
   async findByEmail(email: string): Promise<User | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.options.table, Key: { id: emailKey(normaliseEmail(email)) } }),
-    );
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.options.table, Key: { id: emailKey(normaliseEmail(email)) } }));
     return typeof Item?.userId === 'string' ? this.get(Item.userId) : undefined;
   }
 }

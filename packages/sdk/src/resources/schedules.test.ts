@@ -41,13 +41,18 @@ function scriptedClient(answer: (sent: Sent) => Response) {
 }
 
 const json = (body: unknown, status = 200): Response =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' } });
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' },
+  });
 
 describe('client.schedules', () => {
-  it('creates with the API\'s snake_case fields, sending only what was given', async () => {
+  it("creates with the API's snake_case fields, sending only what was given", async () => {
     const { client, sent } = scriptedClient(() => json(schedule, 201));
 
-    await expect(client.schedules.create({ day_of_month: 15, time_of_day: '07:30', time_zone: 'Europe/Berlin' })).resolves.toEqual(schedule);
+    await expect(client.schedules.create({ day_of_month: 15, time_of_day: '07:30', time_zone: 'Europe/Berlin' })).resolves.toEqual(
+      schedule,
+    );
     await client.schedules.create();
     await client.schedules.create({ time_zone: 'Asia/Tokyo' });
 
@@ -58,7 +63,7 @@ describe('client.schedules', () => {
     ]);
   });
 
-  it('lists, gets, updates, pauses, resumes and deletes at the contract\'s paths', async () => {
+  it("lists, gets, updates, pauses, resumes and deletes at the contract's paths", async () => {
     const { client, sent } = scriptedClient(({ method, path }) => {
       if (method === 'DELETE') return new Response(null, { status: 204 });
       if (path === '/v1/export-schedules') return json({ items: [schedule] });
@@ -83,7 +88,7 @@ describe('client.schedules', () => {
     ]);
   });
 
-  it('takes the names it returns: a schedule\'s timing goes back to the API as it came', async () => {
+  it("takes the names it returns: a schedule's timing goes back to the API as it came", async () => {
     const { client, sent } = scriptedClient(() => json(schedule));
     const { day_of_month, time_of_day, time_zone } = await client.schedules.get(schedule.id);
 
@@ -105,9 +110,18 @@ describe('client.schedules', () => {
     expect(sent[0]?.path).toBe('/v1/export-schedules/a%2F..%2Fb%3Fc');
   });
 
-  it('turns a problem answer into an ApiError with the API\'s code', async () => {
+  it("turns a problem answer into an ApiError with the API's code", async () => {
     const { client } = scriptedClient(() =>
-      json({ type: 'about:blank', title: 'Schedule limit reached', status: 409, code: 'schedule_limit_reached', detail: 'You already have 5 schedules.' }, 409),
+      json(
+        {
+          type: 'about:blank',
+          title: 'Schedule limit reached',
+          status: 409,
+          code: 'schedule_limit_reached',
+          detail: 'You already have 5 schedules.',
+        },
+        409,
+      ),
     );
     const creating = client.schedules.create();
     await expect(creating).rejects.toBeInstanceOf(ApiError);

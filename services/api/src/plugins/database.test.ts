@@ -47,7 +47,12 @@ describe('database plugin with DATABASE_SECRET_ARN', () => {
     try {
       await expect(app.database.ping()).resolves.toBeUndefined();
       const secretPrefix = /:secret:(test-[0-9a-f]{8})-/.exec(db.roles.api.secretArn)![1]!;
-      await migrateLocalDatabase(db.url, { aws: testAwsSettings(), roleNames: { api: db.roles.api.role, worker: db.roles.worker.role }, secretPrefix, rotate: true });
+      await migrateLocalDatabase(db.url, {
+        aws: testAwsSettings(),
+        roleNames: { api: db.roles.api.role, worker: db.roles.worker.role },
+        secretPrefix,
+        rotate: true,
+      });
       // The open connection stays logged in; end it, so the next ping needs a new login with the new password.
       await asAdmin(db.url, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [db.roles.api.role]);
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -19,9 +19,7 @@ export default fp(
     const queueUrl = app.config.exportQueueUrl;
     app.decorate<ExportQueue>('exportQueue', {
       async enqueue(message) {
-        const { MessageId } = await app.aws.sqs.send(
-          new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: encodeMessage(message) }),
-        );
+        const { MessageId } = await app.aws.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: encodeMessage(message) }));
         return MessageId;
       },
     });

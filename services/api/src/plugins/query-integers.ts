@@ -51,7 +51,8 @@ export default fp(
     app.addHook('onRoute', (route) => {
       const names = integerParameters(route);
       if (names.length === 0) return;
-      const existing = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
+      const existing =
+        route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
       route.preValidation = [checkIntegers(names), ...existing] as RouteOptions['preValidation'];
     });
   },

@@ -23,7 +23,10 @@ export default fp(
       'refreshTokenStore',
       new RefreshTokenStore({ client, table: config.tables.refreshTokens, ttlSeconds: config.jwt.refreshTokenTtlSeconds, now }),
     );
-    app.decorate('scheduleStore', new ScheduleStore({ client, table: config.tables.schedules, limitPerUser: config.schedules.perUser, now }));
+    app.decorate(
+      'scheduleStore',
+      new ScheduleStore({ client, table: config.tables.schedules, limitPerUser: config.schedules.perUser, now }),
+    );
     app.decorate(
       'loginThrottle',
       new LoginThrottle({

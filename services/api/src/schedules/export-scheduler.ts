@@ -136,7 +136,9 @@ export class ExportScheduler {
   /** GetSchedule; undefined when there is none. */
   async get(scheduleId: string): Promise<GetScheduleCommandOutput | undefined> {
     try {
-      return await this.client.send(new GetScheduleCommand({ Name: schedulerScheduleName(scheduleId), GroupName: this.settings.groupName }));
+      return await this.client.send(
+        new GetScheduleCommand({ Name: schedulerScheduleName(scheduleId), GroupName: this.settings.groupName }),
+      );
     } catch (error) {
       if (error instanceof ResourceNotFoundException) return undefined;
       throw new SchedulerCallError('GetSchedule', scheduleId, error);

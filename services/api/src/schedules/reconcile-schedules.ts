@@ -56,7 +56,14 @@ export interface ReconcileReport {
 export async function reconcileSchedules(options: ReconcileSchedulesOptions): Promise<ReconcileReport> {
   const { store, scheduler, log } = options;
   const dryRun = options.dryRun ?? false;
-  const report: { -readonly [K in keyof ReconcileReport]: ReconcileReport[K] } = { checked: 0, deleted: [], created: [], updated: [], failed: [], dryRun };
+  const report: { -readonly [K in keyof ReconcileReport]: ReconcileReport[K] } = {
+    checked: 0,
+    deleted: [],
+    created: [],
+    updated: [],
+    failed: [],
+    dryRun,
+  };
   const seen = new Set<string>();
 
   for await (const entry of scheduler.list()) {
@@ -75,7 +82,10 @@ export async function reconcileSchedules(options: ReconcileSchedulesOptions): Pr
       if (actual && scheduler.matches(record, actual)) continue;
       if (!dryRun) await scheduler.update(record);
       (actual ? report.updated : report.created).push(record.id);
-      log.warn({ scheduleId: record.id, dryRun }, actual ? 'Scheduler schedule differed from its record: updated' : 'Scheduler schedule was missing: created');
+      log.warn(
+        { scheduleId: record.id, dryRun },
+        actual ? 'Scheduler schedule differed from its record: updated' : 'Scheduler schedule was missing: created',
+      );
     } catch (error) {
       report.failed.push({ scheduleId: id, action: 'check', message: (error as Error).message });
       log.error({ err: error, scheduleId: id }, 'could not reconcile a Scheduler schedule');
@@ -99,7 +109,14 @@ export async function reconcileSchedules(options: ReconcileSchedulesOptions): Pr
   }
 
   log.info(
-    { checked: report.checked, deleted: report.deleted.length, created: report.created.length, updated: report.updated.length, failed: report.failed.length, dryRun },
+    {
+      checked: report.checked,
+      deleted: report.deleted.length,
+      created: report.created.length,
+      updated: report.updated.length,
+      failed: report.failed.length,
+      dryRun,
+    },
     'export schedules reconciled',
   );
   return report;
@@ -110,7 +127,12 @@ async function* recordIds(client: DynamoDBClient, table: string): AsyncGenerator
   let startKey: Record<string, AttributeValue> | undefined;
   do {
     const page = await client.send(
-      new ScanCommand({ TableName: table, ProjectionExpression: '#id', ExpressionAttributeNames: { '#id': 'id' }, ExclusiveStartKey: startKey }),
+      new ScanCommand({
+        TableName: table,
+        ProjectionExpression: '#id',
+        ExpressionAttributeNames: { '#id': 'id' },
+        ExclusiveStartKey: startKey,
+      }),
     );
     for (const item of page.Items ?? []) {
       const id = item.id?.S;

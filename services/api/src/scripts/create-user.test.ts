@@ -54,7 +54,10 @@ const PASSWORD = 'bootstrap passphrase for the first admin';
 describe('create-user script', () => {
   it('creates the first administrator, who can then log in and create users through the API', async () => {
     const email = `Admin-${randomUUID()}@Example.test`;
-    const result = await run(['--email', email, '--password-stdin', '--scopes', 'users:admin,exports:read', '--profile', '{"displayName":"Ops"}'], `${PASSWORD}\n`);
+    const result = await run(
+      ['--email', email, '--password-stdin', '--scopes', 'users:admin,exports:read', '--profile', '{"displayName":"Ops"}'],
+      `${PASSWORD}\n`,
+    );
 
     expect(result).toMatchObject({ code: 0 });
     const created = JSON.parse(result.stdout);
@@ -104,7 +107,11 @@ describe('create-user script', () => {
 
   it('explains its usage (exit code 2) without --password-stdin, with unknown scopes or options', async () => {
     const email = `usage-${randomUUID()}@example.test`;
-    for (const args of [['--email', email], ['--email', email, '--password-stdin', '--scopes', 'root'], ['--email', email, '--password', 'x']]) {
+    for (const args of [
+      ['--email', email],
+      ['--email', email, '--password-stdin', '--scopes', 'root'],
+      ['--email', email, '--password', 'x'],
+    ]) {
       const result = await run(args, PASSWORD);
       expect({ args, code: result.code }).toEqual({ args, code: 2 });
       expect(result.stderr).toContain('Usage: create-user');

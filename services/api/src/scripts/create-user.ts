@@ -76,7 +76,14 @@ function parseArguments(argv: string[]): Arguments {
 
 function parseScopes(raw: string | undefined): readonly Scope[] {
   if (raw === undefined) return DEFAULT_SCOPES;
-  const scopes = [...new Set(raw.split(',').map((scope) => scope.trim()).filter(Boolean))];
+  const scopes = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((scope) => scope.trim())
+        .filter(Boolean),
+    ),
+  ];
   const unknown = scopes.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
   if (unknown.length > 0) throw new UsageError(`unknown scope(s): ${unknown.join(', ')}; known: ${SCOPES.join(', ')}`);
   return scopes as Scope[];
@@ -96,7 +103,8 @@ function parseProfile(raw: string | undefined): Record<string, unknown> {
 
 /** All of stdin, without the one line break `echo` or a here-string adds. */
 async function readPassword(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('--password-stdin reads a pipe, not a terminal: printf \'%s\' "$PASSWORD" | create-user ...');
+  if (process.stdin.isTTY)
+    throw new UsageError('--password-stdin reads a pipe, not a terminal: printf \'%s\' "$PASSWORD" | create-user ...');
   let input = '';
   process.stdin.setEncoding('utf8');
   for await (const chunk of process.stdin) input += chunk as string;

@@ -2,7 +2,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { clientOptions, type AwsClientSettings, type ResourceNames, type Scope } from '@memberships/core';
-import { awsKeyEnvironment, createUser, LOCAL_SCHEDULER_ROLE_ARN, provisionTestResources, testDatabaseServerUrl, type CreatedUser } from '@memberships/local-platform';
+import {
+  awsKeyEnvironment,
+  createUser,
+  LOCAL_SCHEDULER_ROLE_ARN,
+  provisionTestResources,
+  testDatabaseServerUrl,
+  type CreatedUser,
+} from '@memberships/local-platform';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app';
 import { loadConfig, type ApiConfig } from '../config';
@@ -117,7 +124,12 @@ export interface TestApp {
   readonly harness: { readonly dynamodb: DynamoDBClient; readonly sqs: SQSClient; readonly s3: S3Client };
   /** An HTTP request to the app. */
   request(options: RequestOptions): Promise<HttpResponse>;
-  createUser(options?: { scopes?: readonly Scope[]; email?: string; password?: string; profile?: Record<string, unknown> }): Promise<CreatedUser>;
+  createUser(options?: {
+    scopes?: readonly Scope[];
+    email?: string;
+    password?: string;
+    profile?: Record<string, unknown>;
+  }): Promise<CreatedUser>;
   /** Logs in through the API and returns the access token. */
   login(user: { email: string; password: string }): Promise<string>;
   /** Logs in through the API and returns the whole token response. */
@@ -176,7 +188,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function loginForTokens(baseUrl: string, user: { email: string; password: string }): Promise<TokenSet> {
-  const response = await request(baseUrl, { method: 'POST', url: '/v1/auth/token', payload: { email: user.email, password: user.password } });
+  const response = await request(baseUrl, {
+    method: 'POST',
+    url: '/v1/auth/token',
+    payload: { email: user.email, password: user.password },
+  });
   if (response.statusCode !== 200) throw new Error(`login failed: ${response.statusCode} ${response.body}`);
   return response.json() as TokenSet;
 }

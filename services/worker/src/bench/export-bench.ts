@@ -216,11 +216,17 @@ async function writeCpuMsPerWrite(jobs: JobStore, settings: ChildProgress, count
  * roles' passwords there), started side by side; if one fails, the others are stopped.
  */
 async function startServers(): Promise<{ postgres: RunningPostgres; dynamodb: RunningEmulator; secretsManager: RunningEmulator }> {
-  const [postgres, dynamodb, secretsManager] = await Promise.allSettled([startPostgres(), startDynamoDbLocal(), startSecretsManagerLocal({ region: REGION })]);
+  const [postgres, dynamodb, secretsManager] = await Promise.allSettled([
+    startPostgres(),
+    startDynamoDbLocal(),
+    startSecretsManagerLocal({ region: REGION }),
+  ]);
   if (postgres.status === 'fulfilled' && dynamodb.status === 'fulfilled' && secretsManager.status === 'fulfilled') {
     return { postgres: postgres.value, dynamodb: dynamodb.value, secretsManager: secretsManager.value };
   }
-  await Promise.allSettled([postgres, dynamodb, secretsManager].map((started) => (started.status === 'fulfilled' ? started.value.stop() : undefined)));
+  await Promise.allSettled(
+    [postgres, dynamodb, secretsManager].map((started) => (started.status === 'fulfilled' ? started.value.stop() : undefined)),
+  );
   throw [postgres, dynamodb, secretsManager].flatMap((started) => (started.status === 'rejected' ? [started.reason as unknown] : []))[0];
 }
 
@@ -231,7 +237,10 @@ async function runBenchmark(): Promise<number> {
   checkPsql();
   progress('starting PostgreSQL (DATABASE_URL when set, else embedded) and DynamoDB Local');
   const { postgres: server, dynamodb: dynamoDbLocal, secretsManager } = await startServers();
-  const aws: AwsClientSettings = { region: REGION, endpoints: { dynamodb: dynamoDbLocal.endpoint, secretsManager: secretsManager.endpoint } };
+  const aws: AwsClientSettings = {
+    region: REGION,
+    endpoints: { dynamodb: dynamoDbLocal.endpoint, secretsManager: secretsManager.endpoint },
+  };
   const dynamodb: DynamoDBClient = dynamoDbClient(aws);
   const workDir = await mkdtemp(path.join(tmpdir(), 'export-bench-'));
   try {
@@ -298,8 +307,12 @@ async function runBenchmark(): Promise<number> {
           seconds[kind].push(report.seconds);
           maxRssKb = Math.max(maxRssKb, report.maxRssKb);
           const fileSha = await sha256OfFile(out);
-          const same = (await stat(out)).size === psqlSize && fileSha === psqlSha && report.sha256 === fileSha && report.rows === seeded.inserted;
-          if (!same) progress(`round ${round + 1}: the worker file (progress ${kind}) differs from psql's (sha256 ${fileSha}, psql ${psqlSha}; ${report.rows} rows)`);
+          const same =
+            (await stat(out)).size === psqlSize && fileSha === psqlSha && report.sha256 === fileSha && report.rows === seeded.inserted;
+          if (!same)
+            progress(
+              `round ${round + 1}: the worker file (progress ${kind}) differs from psql's (sha256 ${fileSha}, psql ${psqlSha}; ${report.rows} rows)`,
+            );
           identical &&= same;
           let note = '';
           if (job) {
@@ -336,7 +349,9 @@ async function runBenchmark(): Promise<number> {
         peakRssMb: Number((maxRssKb / 1024).toFixed(1)),
         identical: identical && progressRecorded,
       };
-      progress(`file ${psqlSize} bytes; medians: psql ${median(seconds.psql).toFixed(2)} s, worker ${median(seconds.on).toFixed(2)} s (progress on), ${median(seconds.off).toFixed(2)} s (off)`);
+      progress(
+        `file ${psqlSize} bytes; medians: psql ${median(seconds.psql).toFixed(2)} s, worker ${median(seconds.on).toFixed(2)} s (progress on), ${median(seconds.off).toFixed(2)} s (off)`,
+      );
       process.stdout.write(`${JSON.stringify(report)}\n`);
       return report.identical ? 0 : 1;
     } finally {

@@ -82,13 +82,7 @@ export class WorkerTestEnvironment {
       }),
       createTestDatabase(),
     ]);
-    return new WorkerTestEnvironment(
-      resources.aws,
-      resources.names,
-      resources.queueUrls,
-      database,
-      options.visibilityTimeoutSeconds ?? 60,
-    );
+    return new WorkerTestEnvironment(resources.aws, resources.names, resources.queueUrls, database, options.visibilityTimeoutSeconds ?? 60);
   }
 
   /** The worker's environment variables (the same set a deployment sets), plus `extra`. */
@@ -202,9 +196,7 @@ export class WorkerTestEnvironment {
   /** Emails the SES emulator accepted for `address` (about job `jobId`, when given: its id is in the text). */
   async emailsTo(address: string, jobId?: string): Promise<SesEmail[]> {
     const emails = await listEmails(this.aws.endpoints.ses!);
-    return emails.filter(
-      (email) => isAddressedTo(email, address) && (jobId === undefined || (email.body.text ?? '').includes(jobId)),
-    );
+    return emails.filter((email) => isAddressedTo(email, address) && (jobId === undefined || (email.body.text ?? '').includes(jobId)));
   }
 
   waitForEmails(address: string, count: number, jobId?: string, timeoutMs = 30_000): Promise<SesEmail[]> {

@@ -17,13 +17,16 @@ const portOf = (url: string) => Number(new URL(url).port);
 
 describe('local emulators', () => {
   it('run on the Node.js release the project ships on, and say so when they start', async () => {
-    const pinned = (JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: { node: string } }).devDependencies.node;
+    const pinned = (JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: { node: string } })
+      .devDependencies.node;
     const started: RunningEmulator[] = [];
     try {
       const fauxqs = await startFauxqs();
       started.push(fauxqs);
       started.push(await startSesLocal());
-      started.push(await startSchedulerStandIn({ region: 'us-east-1', sqsEndpoint: fauxqs.endpoint, credentials: localCredentials('scheduler') }));
+      started.push(
+        await startSchedulerStandIn({ region: 'us-east-1', sqsEndpoint: fauxqs.endpoint, credentials: localCredentials('scheduler') }),
+      );
       expect(started.map(({ name, nodeVersion }) => ({ name, nodeVersion }))).toEqual(
         ['fauxqs', 'ses-local', 'scheduler-local'].map((name) => ({ name, nodeVersion: `v${pinned}` })),
       );

@@ -9,5 +9,10 @@ import { startEmulatorProcess, type EmulatorOptions, type RunningEmulator } from
  * work as long as the client's endpoint is set (which clientOptions() does).
  */
 export function startFauxqs(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  return startEmulatorProcess('fauxqs', process.execPath, [builtFile(path.join('emulators', 'fauxqs-runner.mjs')), String(options.port ?? 0)], options);
+  return startEmulatorProcess(
+    'fauxqs',
+    process.execPath,
+    [builtFile(path.join('emulators', 'fauxqs-runner.mjs')), String(options.port ?? 0)],
+    options,
+  );
 }

@@ -70,7 +70,8 @@ export class SecretsStore {
   // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html
   CreateSecret(input: Input) {
     const name = text(input, 'Name', true)!;
-    if (this.secrets.has(name)) throw new ServiceError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+    if (this.secrets.has(name))
+      throw new ServiceError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
     const secret: Secret = {
       arn: `arn:aws:secretsmanager:${this.region}:${LOCAL_ACCOUNT_ID}:secret:${name}-${arnSuffix()}`,
       name,
@@ -89,9 +90,15 @@ export class SecretsStore {
     const secret = this.find(text(input, 'SecretId', true)!);
     const versionId = text(input, 'VersionId');
     const stage = text(input, 'VersionStage') ?? (versionId ? undefined : 'AWSCURRENT');
-    const version = secret.versions.find((candidate) => (!versionId || candidate.id === versionId) && (!stage || candidate.stages.includes(stage)));
+    const version = secret.versions.find(
+      (candidate) => (!versionId || candidate.id === versionId) && (!stage || candidate.stages.includes(stage)),
+    );
     // A secret created without a value has no AWSCURRENT version: AWS answers ResourceNotFoundException.
-    if (!version) throw new ServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label: " + (stage ?? versionId));
+    if (!version)
+      throw new ServiceError(
+        'ResourceNotFoundException',
+        `Secrets Manager can't find the specified secret value for staging label: ${stage ?? versionId}`,
+      );
     return {
       ARN: secret.arn,
       Name: secret.name,
@@ -120,7 +127,9 @@ export class SecretsStore {
       ...(secret.description !== undefined ? { Description: secret.description } : {}),
       CreatedDate: secret.created,
       LastChangedDate: secret.changed,
-      VersionIdsToStages: Object.fromEntries(secret.versions.filter((version) => version.stages.length > 0).map((version) => [version.id, [...version.stages]])),
+      VersionIdsToStages: Object.fromEntries(
+        secret.versions.filter((version) => version.stages.length > 0).map((version) => [version.id, [...version.stages]]),
+      ),
     };
   }
 
@@ -152,7 +161,8 @@ export class SecretsStore {
     }
     for (const version of secret.versions) {
       version.stages = version.stages.filter((stage) => stage !== 'AWSPREVIOUS');
-      if (version.stages.includes('AWSCURRENT')) version.stages = [...version.stages.filter((stage) => stage !== 'AWSCURRENT'), 'AWSPREVIOUS'];
+      if (version.stages.includes('AWSCURRENT'))
+        version.stages = [...version.stages.filter((stage) => stage !== 'AWSCURRENT'), 'AWSPREVIOUS'];
     }
     const version: SecretVersion = { id: token, secretString, secretBinary, created: nowSeconds(), stages: ['AWSCURRENT'] };
     secret.versions.push(version);
@@ -184,9 +194,12 @@ function send(response: ServerResponse, status: number, body: unknown, errorType
 async function handle(store: SecretsStore, request: IncomingMessage, response: ServerResponse): Promise<void> {
   try {
     const target = request.headers['x-amz-target'];
-    const operation = typeof target === 'string' && target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : undefined;
-    if (request.method !== 'POST' || !operation) throw new ServiceError('UnknownOperationException', 'Expected POST with X-Amz-Target: secretsmanager.<Operation>.');
-    if (!(OPERATIONS as readonly string[]).includes(operation)) throw new ServiceError('UnknownOperationException', `${operation} is not supported by the local stand-in.`);
+    const operation =
+      typeof target === 'string' && target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : undefined;
+    if (request.method !== 'POST' || !operation)
+      throw new ServiceError('UnknownOperationException', 'Expected POST with X-Amz-Target: secretsmanager.<Operation>.');
+    if (!(OPERATIONS as readonly string[]).includes(operation))
+      throw new ServiceError('UnknownOperationException', `${operation} is not supported by the local stand-in.`);
     const raw = await readBody(request);
     let input: unknown;
     try {
@@ -194,7 +207,8 @@ async function handle(store: SecretsStore, request: IncomingMessage, response: S
     } catch {
       throw new ServiceError('SerializationException', 'The request body is not JSON.');
     }
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ServiceError('SerializationException', 'The request body must be a JSON object.');
+    if (typeof input !== 'object' || input === null || Array.isArray(input))
+      throw new ServiceError('SerializationException', 'The request body must be a JSON object.');
     send(response, 200, store[operation as Operation](input as Input));
   } catch (error) {
     const failure = error instanceof ServiceError ? error : new ServiceError('InternalServiceError', (error as Error).message, 500);

@@ -35,7 +35,12 @@ describe('Secrets Manager stand-in, through the AWS SDK client', () => {
     const { ARN } = await client.send(new CreateSecretCommand({ Name: 'app/read', SecretString: '{"username":"u","password":"p"}' }));
     for (const SecretId of ['app/read', ARN!]) {
       const value = await client.send(new GetSecretValueCommand({ SecretId }));
-      expect(value).toMatchObject({ ARN, Name: 'app/read', SecretString: '{"username":"u","password":"p"}', VersionStages: ['AWSCURRENT'] });
+      expect(value).toMatchObject({
+        ARN,
+        Name: 'app/read',
+        SecretString: '{"username":"u","password":"p"}',
+        VersionStages: ['AWSCURRENT'],
+      });
       expect(value.CreatedDate).toBeInstanceOf(Date);
     }
   });
@@ -44,7 +49,9 @@ describe('Secrets Manager stand-in, through the AWS SDK client', () => {
     await expect(client.send(new GetSecretValueCommand({ SecretId: 'app/missing' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
     const { ARN } = await client.send(new CreateSecretCommand({ Name: 'app/empty' }));
     await expect(client.send(new GetSecretValueCommand({ SecretId: ARN }))).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(client.send(new PutSecretValueCommand({ SecretId: 'app/missing', SecretString: 'x' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(client.send(new PutSecretValueCommand({ SecretId: 'app/missing', SecretString: 'x' }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
   });
 
   it('makes a put value AWSCURRENT and the one it replaces AWSPREVIOUS', async () => {
@@ -67,6 +74,8 @@ describe('Secrets Manager stand-in, through the AWS SDK client', () => {
     const first = await client.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: 'same', ClientRequestToken: token }));
     const retry = await client.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: 'same', ClientRequestToken: token }));
     expect(retry.VersionId).toBe(first.VersionId);
-    await expect(client.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: 'other', ClientRequestToken: token }))).rejects.toBeInstanceOf(ResourceExistsException);
+    await expect(
+      client.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: 'other', ClientRequestToken: token })),
+    ).rejects.toBeInstanceOf(ResourceExistsException);
   });
 });

@@ -8,5 +8,10 @@ import { startEmulatorProcess, type EmulatorOptions, type RunningEmulator } from
  * UI, `POST /clear-store` empties it. Own Node process.
  */
 export function startSesLocal(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  return startEmulatorProcess('ses-local', process.execPath, [builtFile(path.join('emulators', 'ses-runner.js')), String(options.port ?? 0)], options);
+  return startEmulatorProcess(
+    'ses-local',
+    process.execPath,
+    [builtFile(path.join('emulators', 'ses-runner.js')), String(options.port ?? 0)],
+    options,
+  );
 }

@@ -89,7 +89,12 @@ export function readSignature(request: Pick<WireRequest, 'url' | 'headers'>): Si
     accessKeyId: fromQuery[1]!,
     service: fromQuery[2]!,
     ...(stamp && Number.isInteger(expires)
-      ? { presigned: { signedAt: new Date(Date.UTC(+stamp[1]!, +stamp[2]! - 1, +stamp[3]!, +stamp[4]!, +stamp[5]!, +stamp[6]!)), expiresSeconds: expires } }
+      ? {
+          presigned: {
+            signedAt: new Date(Date.UTC(+stamp[1]!, +stamp[2]! - 1, +stamp[3]!, +stamp[4]!, +stamp[5]!, +stamp[6]!)),
+            expiresSeconds: expires,
+          },
+        }
       : {}),
   };
 }
@@ -119,7 +124,10 @@ export function parseRequest(service: string, request: WireRequest): ParsedReque
     case 'secretsmanager':
       return secretsManager(request);
     default:
-      return { operation: `${service} ${request.method} ${request.url}`, checks: [{ action: `${service}:Unknown`, resource: { kind: 'any' } }] };
+      return {
+        operation: `${service} ${request.method} ${request.url}`,
+        checks: [{ action: `${service}:Unknown`, resource: { kind: 'any' } }],
+      };
   }
 }
 
@@ -164,11 +172,15 @@ function dynamoDb(request: WireRequest): ParsedRequest {
       checks.push({ action: 'dynamodb:GetItem', resource: table((item.Get as Json | undefined)?.TableName) });
     }
   } else if (op === 'BatchWriteItem' || op === 'BatchGetItem') {
-    for (const name of Object.keys((body.RequestItems as Json | undefined) ?? {})) checks.push({ action: `dynamodb:${op}`, resource: table(name) });
+    for (const name of Object.keys((body.RequestItems as Json | undefined) ?? {}))
+      checks.push({ action: `dynamodb:${op}`, resource: table(name) });
   } else if (op === 'ListTables') {
     checks.push({ action: 'dynamodb:ListTables', resource: { kind: 'any' } });
   } else {
-    checks.push({ action: `dynamodb:${op || 'Unknown'}`, resource: table(body.TableName, op === 'Query' || op === 'Scan' ? body.IndexName : undefined) });
+    checks.push({
+      action: `dynamodb:${op || 'Unknown'}`,
+      resource: table(body.TableName, op === 'Query' || op === 'Scan' ? body.IndexName : undefined),
+    });
   }
   return { operation: `DynamoDB ${op}`, checks };
 }
@@ -212,13 +224,20 @@ function s3(request: WireRequest): ParsedRequest {
   const onBucket = (action: string): AuthorizationCheck => ({ action: `s3:${action}`, resource: { kind: 'bucket', bucket } });
   if (!bucket) return { operation, checks: [{ action: 's3:ListAllMyBuckets', resource: { kind: 'any' } }] };
   if (key) {
-    if (method === 'GET' || method === 'HEAD') return { operation, checks: [object(q.has('uploadId') ? 'ListMultipartUploadParts' : 'GetObject')] };
+    if (method === 'GET' || method === 'HEAD')
+      return { operation, checks: [object(q.has('uploadId') ? 'ListMultipartUploadParts' : 'GetObject')] };
     if (method === 'DELETE') return { operation, checks: [object(q.has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject')] };
     if (method === 'PUT' || method === 'POST') {
       const copySource = header(request.headers, 'x-amz-copy-source');
       if (copySource) {
         const [sourceBucket = '', ...rest] = decodeURIComponent(copySource.split('?')[0]!).replace(/^\//, '').split('/');
-        return { operation, checks: [object('PutObject'), { action: 's3:GetObject', resource: { kind: 'object', bucket: sourceBucket, key: rest.join('/') } }] };
+        return {
+          operation,
+          checks: [
+            object('PutObject'),
+            { action: 's3:GetObject', resource: { kind: 'object', bucket: sourceBucket, key: rest.join('/') } },
+          ],
+        };
       }
       return { operation, checks: [object('PutObject')] };
     }
@@ -273,13 +292,25 @@ function scheduler(request: WireRequest): ParsedRequest {
     const op = verbs[method] ?? `Unknown${method}`;
     const checks: AuthorizationCheck[] = [{ action: `scheduler:${op}`, resource: { kind: 'schedule', group, name } }];
     const roleArn = str((body.Target as Json | undefined)?.RoleArn);
-    if (roleArn) checks.push({ action: 'iam:PassRole', resource: { kind: 'role', arn: roleArn }, context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    if (roleArn)
+      checks.push({
+        action: 'iam:PassRole',
+        resource: { kind: 'role', arn: roleArn },
+        context: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+      });
     return { operation: `Scheduler ${op}`, checks };
   }
   if (collection === 'schedule-groups') {
-    const verbs: Record<string, string> = { POST: 'CreateScheduleGroup', GET: name ? 'GetScheduleGroup' : 'ListScheduleGroups', DELETE: 'DeleteScheduleGroup' };
+    const verbs: Record<string, string> = {
+      POST: 'CreateScheduleGroup',
+      GET: name ? 'GetScheduleGroup' : 'ListScheduleGroups',
+      DELETE: 'DeleteScheduleGroup',
+    };
     const op = verbs[method] ?? `Unknown${method}`;
-    return { operation: `Scheduler ${op}`, checks: [{ action: `scheduler:${op}`, resource: name ? { kind: 'scheduleGroup', name } : { kind: 'any' } }] };
+    return {
+      operation: `Scheduler ${op}`,
+      checks: [{ action: `scheduler:${op}`, resource: name ? { kind: 'scheduleGroup', name } : { kind: 'any' } }],
+    };
   }
   return { operation: `Scheduler ${method} ${url.pathname}`, checks: [{ action: 'scheduler:Unknown', resource: { kind: 'any' } }] };
 }
@@ -288,5 +319,8 @@ function secretsManager(request: WireRequest): ParsedRequest {
   const op = target(request);
   const body = jsonBody(request);
   const id = str(body.SecretId) || str(body.Name);
-  return { operation: `SecretsManager ${op}`, checks: [{ action: `secretsmanager:${op || 'Unknown'}`, resource: id ? { kind: 'secret', id } : { kind: 'any' } }] };
+  return {
+    operation: `SecretsManager ${op}`,
+    checks: [{ action: `secretsmanager:${op || 'Unknown'}`, resource: id ? { kind: 'secret', id } : { kind: 'any' } }],
+  };
 }

@@ -69,7 +69,6 @@ const EMULATOR_PATHS: readonly (readonly [string, AwsService])[] = [
   ['/_test/', 'scheduler'],
 ];
 
-
 const MAX_PRESIGNED_EXPIRY_SECONDS = 7 * 24 * 3600;
 
 export async function startIamGate(options: IamGateOptions): Promise<RunningIamGate> {
@@ -126,24 +125,41 @@ export async function startIamGate(options: IamGateOptions): Promise<RunningIamG
         return;
       }
       request.resume();
-      deny(response, 'unknown', { identity: 'anonymous', operation: `${request.method} ${url}`, reason: 'Anonymous access is denied: the request is not signed' });
+      deny(response, 'unknown', {
+        identity: 'anonymous',
+        operation: `${request.method} ${url}`,
+        reason: 'Anonymous access is denied: the request is not signed',
+      });
       return;
     }
     const service = signature.service as AwsService;
     const upstream = options.upstreams[service];
     if (!upstream) {
       request.resume();
-      deny(response, service, { identity: identityOf(signature.accessKeyId) ?? 'unknown', accessKeyId: signature.accessKeyId, operation: `${service} ${request.method} ${url}`, reason: `no local endpoint for the ${service} service` });
+      deny(response, service, {
+        identity: identityOf(signature.accessKeyId) ?? 'unknown',
+        accessKeyId: signature.accessKeyId,
+        operation: `${service} ${request.method} ${url}`,
+        reason: `no local endpoint for the ${service} service`,
+      });
       return;
     }
     const body = needsBody(service) ? await readBody(request) : undefined;
     const parsed = parseRequest(service, { method: request.method ?? 'GET', url, headers: request.headers, body: body ?? Buffer.alloc(0) });
     const identity = identityOf(signature.accessKeyId);
-    const record = { identity: identity ?? ('unknown' as const), accessKeyId: signature.accessKeyId, operation: parsed.operation, userAgent: header(request.headers, 'user-agent') };
+    const record = {
+      identity: identity ?? ('unknown' as const),
+      accessKeyId: signature.accessKeyId,
+      operation: parsed.operation,
+      userAgent: header(request.headers, 'user-agent'),
+    };
     if (signature.presigned) {
       const { signedAt, expiresSeconds } = signature.presigned;
       if (expiresSeconds > MAX_PRESIGNED_EXPIRY_SECONDS) {
-        deny(response, service, { ...record, reason: `X-Amz-Expires must be less than a week (in seconds) that is 604800, got ${expiresSeconds}` });
+        deny(response, service, {
+          ...record,
+          reason: `X-Amz-Expires must be less than a week (in seconds) that is 604800, got ${expiresSeconds}`,
+        });
         return;
       }
       if (now().getTime() > signedAt.getTime() + expiresSeconds * 1000) {
@@ -159,7 +175,11 @@ export async function startIamGate(options: IamGateOptions): Promise<RunningIamG
     forward(request, response, upstream, body);
   }
 
-  async function decide(identity: LocalIdentity | undefined, parsed: ParsedRequest, sourceArn: string | undefined): Promise<string | undefined> {
+  async function decide(
+    identity: LocalIdentity | undefined,
+    parsed: ParsedRequest,
+    sourceArn: string | undefined,
+  ): Promise<string | undefined> {
     if (!identity) return 'The security token included in the request is invalid (an access key the local platform does not hand out)';
     const { rolePath, ownActions = [] } = IDENTITIES[identity];
     if (rolePath === undefined) return undefined;
@@ -176,22 +196,18 @@ export async function startIamGate(options: IamGateOptions): Promise<RunningIamG
 
   function forward(request: http.IncomingMessage, response: http.ServerResponse, upstream: string, body: Buffer | undefined): void {
     const target = new URL(request.url ?? '/', upstream);
-    const outgoing = http.request(
-      target,
-      { method: request.method, headers: request.headers, agent },
-      (upstreamResponse) => {
-        // A caller that has gone away gets nothing; the emulator's answer is drained so its socket is freed.
-        if (response.destroyed) {
-          upstreamResponse.resume();
-          return;
-        }
-        response.on('close', () => {
-          if (!response.writableFinished) upstreamResponse.resume();
-        });
-        response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-        upstreamResponse.pipe(response);
-      },
-    );
+    const outgoing = http.request(target, { method: request.method, headers: request.headers, agent }, (upstreamResponse) => {
+      // A caller that has gone away gets nothing; the emulator's answer is drained so its socket is freed.
+      if (response.destroyed) {
+        upstreamResponse.resume();
+        return;
+      }
+      response.on('close', () => {
+        if (!response.writableFinished) upstreamResponse.resume();
+      });
+      response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+      upstreamResponse.pipe(response);
+    });
     outgoing.on('error', (error) => {
       if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' });
       response.end(`iam gate: upstream ${upstream} failed: ${error.message}`);

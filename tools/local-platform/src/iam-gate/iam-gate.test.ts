@@ -75,7 +75,10 @@ const withoutAction = (action: string, resourceSuffix: string) => (role: Resolve
   }));
 
 function throttle(settings: AwsClientSettings): LoginThrottle {
-  return new LoginThrottle({ client: new DynamoDBClient(clientOptions(settings, 'dynamodb')), table: resources.names.tables.loginAttempts });
+  return new LoginThrottle({
+    client: new DynamoDBClient(clientOptions(settings, 'dynamodb')),
+    table: resources.names.tables.loginAttempts,
+  });
 }
 
 describe('the IAM gate', () => {
@@ -91,10 +94,15 @@ describe('the IAM gate', () => {
     const running = await gate(variant('iam/api-task-role', withoutAction('dynamodb:PutItem', '-login-attempts')));
     const error = await throttle(as('api', running))
       .admit({ email: 'member@example.com', address: '203.0.113.8' })
-      .then(() => undefined, (e: unknown) => e as Error & { $metadata?: { httpStatusCode?: number } });
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error & { $metadata?: { httpStatusCode?: number } },
+      );
     expect(error?.name).toBe('AccessDeniedException');
     expect(error?.$metadata?.httpStatusCode).toBe(400);
-    expect(error?.message).toMatch(/is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table\/memberships-(staging|production)-login-attempts/);
+    expect(error?.message).toMatch(
+      /is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table\/memberships-(staging|production)-login-attempts/,
+    );
     expect(running.denials()).toEqual([
       expect.objectContaining({ identity: 'api', operation: 'DynamoDB PutItem', reason: expect.stringContaining('dynamodb:PutItem') }),
     ]);
@@ -113,7 +121,10 @@ describe('the IAM gate', () => {
         },
         { step: 'build' },
       );
-      return sqs.send(command).then(() => 'sent', (e: Error) => `${e.name}: ${e.message}`);
+      return sqs.send(command).then(
+        () => 'sent',
+        (e: Error) => `${e.name}: ${e.message}`,
+      );
     };
     expect(await send(await gate(), queueUrl)).toBe('sent');
     // Its dead-letter queue too: every schedule names it, and Scheduler sends there with the same role.
@@ -126,15 +137,19 @@ describe('the IAM gate', () => {
         ...role.trustPolicy,
         Statement: role.trustPolicy.Statement.map((s) => {
           const { ArnEquals, ...rest } = s.Condition ?? {};
-          const like = (ArnEquals?.['aws:SourceArn'] ?? []).map((arn) => arn.replace(':schedule-group/', ':schedule/') + '/*');
+          const like = (ArnEquals?.['aws:SourceArn'] ?? []).map((arn) => `${arn.replace(':schedule-group/', ':schedule/')}/*`);
           return { ...s, Condition: { ...rest, ArnLike: { 'aws:SourceArn': like } } };
         }),
       },
     }));
-    expect(await send(await gate(oldTrust), queueUrl)).toMatch(/^AccessDenied.*scheduler\.amazonaws\.com is not authorized to perform: sts:AssumeRole/);
+    expect(await send(await gate(oldTrust), queueUrl)).toMatch(
+      /^AccessDenied.*scheduler\.amazonaws\.com is not authorized to perform: sts:AssumeRole/,
+    );
     // And the permissions as they were: the export queue only, no DLQ.
     const noDlq = variant('scheduler/target-role', withoutAction('sqs:SendMessage', '-export-requests-dlq'));
-    expect(await send(await gate(noDlq), resources.queueUrls.exportDlqUrl)).toMatch(/^AccessDenied.*sqs:SendMessage on resource: .*export-requests-dlq/);
+    expect(await send(await gate(noDlq), resources.queueUrls.exportDlqUrl)).toMatch(
+      /^AccessDenied.*sqs:SendMessage on resource: .*export-requests-dlq/,
+    );
   });
 
   it('answers S3 with its own AccessDenied, and refuses expired presigned URLs', async () => {

@@ -89,7 +89,7 @@ export class PolicyEvaluator {
   private async permits(environment: EnvironmentRoles, role: ResolvedRole, check: AuthorizationCheck, resource: string): Promise<Decision> {
     const result = await evaluate({
       request: {
-        principal: role.arn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/') + '/local',
+        principal: `${role.arn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/local`,
         action: check.action,
         resource: { resource, accountId: environment.accountId },
         contextVariables: { ...check.context },
@@ -99,7 +99,8 @@ export class PolicyEvaluator {
       resourceControlPolicies: [],
     });
     if (result === 'Allowed') return { allowed: true };
-    const because = result === 'ExplicitlyDenied' ? 'with an explicit deny' : `because no identity-based policy allows the ${check.action} action`;
+    const because =
+      result === 'ExplicitlyDenied' ? 'with an explicit deny' : `because no identity-based policy allows the ${check.action} action`;
     return {
       allowed: false,
       reason: `User: ${role.arn} is not authorized to perform: ${check.action} on resource: ${resource} ${because} (in ${environment.environment.name})`,

@@ -17,7 +17,10 @@ export default async function globalSetup(): Promise<void> {
   // The IAM gate prints each denial as it happens, with the caller, the call and the reason.
   const onDenial = (denial: DenialRecord) =>
     process.stderr.write(`iam-gate: denied ${denial.identity} ${denial.operation}: ${denial.reason}\n`);
-  const [aws, postgres] = await Promise.allSettled([startLocalAws({ iamGate: { emailDomain: DEFAULT_EMAIL_DOMAIN, onDenial } }), startPostgres()]);
+  const [aws, postgres] = await Promise.allSettled([
+    startLocalAws({ iamGate: { emailDomain: DEFAULT_EMAIL_DOMAIN, onDenial } }),
+    startPostgres(),
+  ]);
   if (aws.status === 'rejected' || postgres.status === 'rejected') {
     await stopAll([aws, postgres].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
     throw aws.status === 'rejected' ? aws.reason : (postgres as PromiseRejectedResult).reason;

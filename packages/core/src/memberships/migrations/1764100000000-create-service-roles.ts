@@ -19,7 +19,10 @@ export type RunSql = (sql: string, parameters?: unknown[]) => Promise<unknown>;
 export async function ensureServiceRoles(run: RunSql, roles: DatabaseRoleNames): Promise<void> {
   const { api, worker } = checkDatabaseRoleNames(roles);
   const [apiRole, workerRole] = [quoteRole(api), quoteRole(worker)];
-  for (const [name, quoted] of [[api, apiRole], [worker, workerRole]] as const) {
+  for (const [name, quoted] of [
+    [api, apiRole],
+    [worker, workerRole],
+  ] as const) {
     // Roles are shared by every database of the server: another database's migration may create
     // the same name at the same moment (unique_violation) or may have created it already.
     await run(`
@@ -33,7 +36,10 @@ export async function ensureServiceRoles(run: RunSql, roles: DatabaseRoleNames):
       [name],
     )) as { privileged: boolean; self: boolean }[];
     if (!found || found.privileged || found.self) {
-      throw new DomainError('database_role_privileged', `Role "${name}" already exists with more than LOGIN (or is the migrating user): choose another name.`);
+      throw new DomainError(
+        'database_role_privileged',
+        `Role "${name}" already exists with more than LOGIN (or is the migrating user): choose another name.`,
+      );
     }
   }
   await run(`

@@ -78,7 +78,10 @@ describe('POST /v1/auth/token', () => {
     const strip = (body: Record<string, unknown>) => ({ ...body, request_id: undefined });
     expect(strip(wrongPassword.json())).toEqual(strip(unknownEmail.json()));
     expect(wrongPassword.json()).toMatchObject({ status: 401, code: 'invalid_credentials', title: 'Invalid credentials' });
-    const headers = (response: HttpResponse) => Object.keys(response.headers).filter((name) => !['date', 'x-request-id', 'content-length'].includes(name)).sort();
+    const headers = (response: HttpResponse) =>
+      Object.keys(response.headers)
+        .filter((name) => !['date', 'x-request-id', 'content-length'].includes(name))
+        .sort();
     expect(headers(wrongPassword)).toEqual(headers(unknownEmail));
   });
 

@@ -30,7 +30,10 @@ const authRoutes: FastifyPluginAsync = async (app) => {
       // Counted before the password is checked, whether or not the account exists.
       const admission = await app.loginThrottle.admit({ email, address: request.ip });
       if (!admission.admitted) {
-        request.log.warn({ limitedBy: admission.limitedBy, retryAfterSeconds: admission.retryAfterSeconds }, 'login refused: too many failed attempts');
+        request.log.warn(
+          { limitedBy: admission.limitedBy, retryAfterSeconds: admission.retryAfterSeconds },
+          'login refused: too many failed attempts',
+        );
         throw new TooManyAttemptsError(admission.retryAfterSeconds);
       }
 
@@ -56,14 +59,10 @@ const authRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => sendTokens(reply, await app.sessions.refresh(request.body.refresh_token, request.log)),
   );
 
-  app.post<{ Body: RefreshTokenBody }>(
-    '/logout',
-    { schema: logoutSchema, config: { access: 'public' } },
-    async (request, reply) => {
-      await app.sessions.end(request.body.refresh_token, request.log);
-      return reply.code(204).send();
-    },
-  );
+  app.post<{ Body: RefreshTokenBody }>('/logout', { schema: logoutSchema, config: { access: 'public' } }, async (request, reply) => {
+    await app.sessions.end(request.body.refresh_token, request.log);
+    return reply.code(204).send();
+  });
 };
 
 export default authRoutes;

@@ -25,7 +25,10 @@ afterAll(async () => {
 
 let addressCounter = 0;
 /** A client address of its own (TEST-NET-3). */
-const newAddress = () => `203.0.113.${(addressCounter += 1)}`;
+const newAddress = () => {
+  addressCounter += 1;
+  return `203.0.113.${addressCounter}`;
+};
 
 const login = (app: TestApp, email: string, password: string, address: string) =>
   app.request({ method: 'POST', url: '/v1/auth/token', headers: { 'x-forwarded-for': address }, payload: { email, password } });

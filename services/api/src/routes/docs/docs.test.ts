@@ -73,7 +73,10 @@ describe('the Swagger UI page', () => {
     expect(html).not.toContain('<title>Swagger UI</title>');
 
     // One icon, ours, served as SVG; none of the plugin's PNG icons.
-    const icons = [...html.matchAll(/<link rel="icon" type="([^"]+)" href="([^"]+)"/g)].map((match) => ({ type: match[1], href: match[2]! }));
+    const icons = [...html.matchAll(/<link rel="icon" type="([^"]+)" href="([^"]+)"/g)].map((match) => ({
+      type: match[1],
+      href: match[2]!,
+    }));
     expect(icons).toEqual([{ type: 'image/svg+xml', href: expect.stringMatching(/\/docs\/static\/theme\/favicon\.svg$/) }]);
     const icon = await fetch(new URL(icons[0]!.href, `${baseUrl}/docs`));
     expect(icon.status).toBe(200);
@@ -104,7 +107,9 @@ describe('GET /openapi.json', () => {
 describe('API responses', () => {
   it('keep the strict policy of a JSON API (nothing loads, nothing frames)', async () => {
     const response = await fetch(`${baseUrl}/healthz`);
-    expect(response.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'");
+    expect(response.headers.get('content-security-policy')).toBe(
+      "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'",
+    );
     expect(response.headers.get('x-frame-options')).toBe('DENY');
   });
 });

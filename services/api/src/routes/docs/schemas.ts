@@ -11,7 +11,11 @@ export const openApiDocumentSchema = {
       type: 'object',
       additionalProperties: true,
       required: ['openapi', 'info', 'paths'],
-      properties: { openapi: { type: 'string' }, info: { type: 'object', additionalProperties: true }, paths: { type: 'object', additionalProperties: true } },
+      properties: {
+        openapi: { type: 'string' },
+        info: { type: 'object', additionalProperties: true },
+        paths: { type: 'object', additionalProperties: true },
+      },
     },
     500: commonProblemResponses()[500],
   },

@@ -101,17 +101,22 @@ describe('creating a schedule', () => {
     });
   });
 
-  it('day 1, 06:00 Europe/Berlin: the cron in the user\'s zone, and the next run in UTC (winter time, UTC+1)', async () => {
+  it("day 1, 06:00 Europe/Berlin: the cron in the user's zone, and the next run in UTC (winter time, UTC+1)", async () => {
     const who = await member();
     const body = await created(who, { day_of_month: 1, time_of_day: '06:00', time_zone: 'europe/berlin' });
-    expect(body).toMatchObject({ day_of_month: 1, time_of_day: '06:00', time_zone: 'Europe/Berlin', next_run_at: '2026-12-01T05:00:00.000Z' });
+    expect(body).toMatchObject({
+      day_of_month: 1,
+      time_of_day: '06:00',
+      time_zone: 'Europe/Berlin',
+      next_run_at: '2026-12-01T05:00:00.000Z',
+    });
     expect(await scheduler.getSchedule(body.id)).toMatchObject({
       ScheduleExpression: 'cron(0 6 1 * ? *)',
       ScheduleExpressionTimezone: 'Europe/Berlin',
     });
   });
 
-  it('lists and shows the user\'s schedules, oldest first', async () => {
+  it("lists and shows the user's schedules, oldest first", async () => {
     const who = await member();
     const first = await created(who, { day_of_month: 3 });
     const second = await created(who, { day_of_month: 4 });
@@ -163,7 +168,10 @@ describe('creating a schedule', () => {
       const response = await get(who, `/v1/export-schedules?${query}`);
       expect({ query, status: response.statusCode }).toEqual({ query, status: 400 });
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ in: 'querystring', message: 'is not an allowed field' }] });
+      expect(response.json()).toMatchObject({
+        code: 'validation_failed',
+        errors: [{ in: 'querystring', message: 'is not an allowed field' }],
+      });
     }
     expect((await get(who, '/v1/export-schedules')).json()).toEqual({ items: [] });
   });
@@ -184,7 +192,9 @@ describe('creating a schedule', () => {
   });
 
   it('needs a token with schedules:write to create and schedules:read to list', async () => {
-    expect((await t.request({ method: 'POST', url: '/v1/export-schedules', payload: {} })).json()).toMatchObject({ code: 'authentication_required' });
+    expect((await t.request({ method: 'POST', url: '/v1/export-schedules', payload: {} })).json()).toMatchObject({
+      code: 'authentication_required',
+    });
     const reader = await t.createUser({ scopes: ['schedules:read'] });
     const token = await t.login(reader);
     const response = await t.request({ method: 'POST', url: '/v1/export-schedules', headers: bearer(token), payload: {} });
@@ -219,7 +229,11 @@ describe('changing a schedule', () => {
       ScheduleExpression: 'cron(30 7 15 * ? *)',
       ScheduleExpressionTimezone: 'America/New_York',
     });
-    expect((await get(who, schedule.links.self)).json()).toMatchObject({ day_of_month: 15, time_of_day: '07:30', time_zone: 'America/New_York' });
+    expect((await get(who, schedule.links.self)).json()).toMatchObject({
+      day_of_month: 15,
+      time_of_day: '07:30',
+      time_zone: 'America/New_York',
+    });
   });
 
   it('PATCH with an invalid value is 400 invalid_schedule and changes nothing on either side', async () => {

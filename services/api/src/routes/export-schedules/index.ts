@@ -69,7 +69,10 @@ const exportScheduleRoutes: FastifyPluginAsync = async (app) => {
       await undoCreate(app, schedule, log);
       throw new SchedulerUnavailableProblem('The schedule could not be set up and was not created. Retry in a moment.', error);
     }
-    log.info({ expression: app.exportScheduler.definition(schedule).ScheduleExpression, timeZone: schedule.timeZone }, 'export schedule created');
+    log.info(
+      { expression: app.exportScheduler.definition(schedule).ScheduleExpression, timeZone: schedule.timeZone },
+      'export schedule created',
+    );
     return reply.code(201).header('location', schedulePath(schedule.id)).send(toScheduleResource(schedule, app.clock.now()));
   });
 
@@ -98,11 +101,17 @@ const exportScheduleRoutes: FastifyPluginAsync = async (app) => {
   );
 
   app.post<{ Params: ScheduleIdParams }>('/:id/pause', { schema: pauseScheduleSchema, ...write }, async (request) =>
-    toScheduleResource(await changeSchedule(app, request.params.id, request.user.userId, request.log, { state: 'paused' }), app.clock.now()),
+    toScheduleResource(
+      await changeSchedule(app, request.params.id, request.user.userId, request.log, { state: 'paused' }),
+      app.clock.now(),
+    ),
   );
 
   app.post<{ Params: ScheduleIdParams }>('/:id/resume', { schema: resumeScheduleSchema, ...write }, async (request) =>
-    toScheduleResource(await changeSchedule(app, request.params.id, request.user.userId, request.log, { state: 'active' }), app.clock.now()),
+    toScheduleResource(
+      await changeSchedule(app, request.params.id, request.user.userId, request.log, { state: 'active' }),
+      app.clock.now(),
+    ),
   );
 
   app.delete<{ Params: ScheduleIdParams }>('/:id', { schema: deleteScheduleSchema, ...write }, async (request, reply) => {
@@ -152,7 +161,10 @@ async function changeSchedule(
   }
   try {
     const saved = await app.scheduleStore.update({ id, userId, expectedVersion: current.version, changes });
-    log.info({ state: saved.state, expression: app.exportScheduler.definition(saved).ScheduleExpression, timeZone: saved.timeZone }, 'export schedule changed');
+    log.info(
+      { state: saved.state, expression: app.exportScheduler.definition(saved).ScheduleExpression, timeZone: saved.timeZone },
+      'export schedule changed',
+    );
     return saved;
   } catch (error) {
     // The Scheduler has a definition the record does not: give it the record's back.

@@ -43,7 +43,10 @@ const unavailable = {
   ),
 } as const;
 const changedMeanwhile = {
-  409: problemResponse('Another request changed the schedule at the same moment (`schedule_changed`); read it again and retry.', retryAfterHeader),
+  409: problemResponse(
+    'Another request changed the schedule at the same moment (`schedule_changed`); read it again and retry.',
+    retryAfterHeader,
+  ),
 } as const;
 
 export const createScheduleSchema = {

@@ -1,13 +1,6 @@
 // Types of app.rateLimit (the plugin is registered in app.ts).
 import type {} from '@fastify/rate-limit';
-import {
-  buckets,
-  DomainError,
-  exportRequestedMessage,
-  InvalidCursorError,
-  type ExportJob,
-  type JobStore,
-} from '@memberships/core';
+import { buckets, DomainError, exportRequestedMessage, InvalidCursorError, type ExportJob, type JobStore } from '@memberships/core';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import {
   EnqueueFailedError,
@@ -89,52 +82,42 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get<{ Querystring: ListExportsQuery }>(
-    '',
-    { schema: listExportsSchema, ...read },
-    async (request) => {
-      const { limit, cursor } = request.query;
-      try {
-        const page = await app.jobStore.listForUser(request.user.userId, { limit, cursor });
-        return {
-          items: page.jobs.map(toJobResource),
-          ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
-        };
-      } catch (error) {
-        if (error instanceof InvalidCursorError) throw new InvalidCursorProblem();
-        throw error;
-      }
-    },
+  app.get<{ Querystring: ListExportsQuery }>('', { schema: listExportsSchema, ...read }, async (request) => {
+    const { limit, cursor } = request.query;
+    try {
+      const page = await app.jobStore.listForUser(request.user.userId, { limit, cursor });
+      return {
+        items: page.jobs.map(toJobResource),
+        ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
+      };
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new InvalidCursorProblem();
+      throw error;
+    }
+  });
+
+  app.get<{ Params: JobIdParams }>('/:id', { schema: getExportSchema, ...read }, async (request) =>
+    toJobResource(await ownJob(app.jobStore, request.params.id, request.user.userId)),
   );
 
-  app.get<{ Params: JobIdParams }>(
-    '/:id',
-    { schema: getExportSchema, ...read },
-    async (request) => toJobResource(await ownJob(app.jobStore, request.params.id, request.user.userId)),
-  );
+  app.get<{ Params: JobIdParams }>('/:id/download', { schema: downloadExportSchema, ...read }, async (request, reply) => {
+    const job = await ownJob(app.jobStore, request.params.id, request.user.userId);
+    if (job.state === 'failed') throw new ExportFailedError(job.id);
+    if (!hasFile(job)) throw new ExportNotReadyError(job.id, job.state);
 
-  app.get<{ Params: JobIdParams }>(
-    '/:id/download',
-    { schema: downloadExportSchema, ...read },
-    async (request, reply) => {
-      const job = await ownJob(app.jobStore, request.params.id, request.user.userId);
-      if (job.state === 'failed') throw new ExportFailedError(job.id);
-      if (!hasFile(job)) throw new ExportNotReadyError(job.id, job.state);
+    // The bucket's lifecycle rule deletes files after a few days while the
+    // job record lives longer: say so instead of handing out a dead link.
+    const expiryDays = buckets.exportFiles.expireAfterDays;
+    const finishedAt = Date.parse(job.finishedAt ?? job.updatedAt);
+    if (app.clock.now().getTime() - finishedAt >= expiryDays * 86_400_000) {
+      throw new ExportFileExpiredError(job.id, expiryDays);
+    }
 
-      // The bucket's lifecycle rule deletes files after a few days while the
-      // job record lives longer: say so instead of handing out a dead link.
-      const expiryDays = buckets.exportFiles.expireAfterDays;
-      const finishedAt = Date.parse(job.finishedAt ?? job.updatedAt);
-      if (app.clock.now().getTime() - finishedAt >= expiryDays * 86_400_000) {
-        throw new ExportFileExpiredError(job.id, expiryDays);
-      }
-
-      const url = await app.exportFiles.downloadUrl(job.file.key, downloadFilename(job));
-      request.log.info({ jobId: job.id }, 'export download link issued');
-      // The URL is a bearer credential for the file: keep it out of caches.
-      return reply.header('cache-control', 'no-store').redirect(url, 302);
-    },
-  );
+    const url = await app.exportFiles.downloadUrl(job.file.key, downloadFilename(job));
+    request.log.info({ jobId: job.id }, 'export download link issued');
+    // The URL is a bearer credential for the file: keep it out of caches.
+    return reply.header('cache-control', 'no-store').redirect(url, 302);
+  });
 };
 
 export default exportRoutes;
@@ -207,7 +190,10 @@ async function requeueIfStalled(app: FastifyInstance, job: ExportJob, afterSecon
   try {
     if (!(await app.jobStore.markRequeued(job.id, staleBefore))) return;
     await app.exportQueue.enqueue(exportRequestedMessage(job));
-    log.warn({ ageSeconds: Math.round((app.clock.now().getTime() - Date.parse(job.createdAt)) / 1000) }, 'stalled export: message sent again');
+    log.warn(
+      { ageSeconds: Math.round((app.clock.now().getTime() - Date.parse(job.createdAt)) / 1000) },
+      'stalled export: message sent again',
+    );
   } catch (error) {
     // The existing job is still the right answer; the next request tries again.
     log.error({ err: error }, 'could not send the message of a stalled export again');

@@ -47,9 +47,7 @@ export function toJobResource(job: ExportJob): ExportJobResource {
     ...(job.file
       ? { file: { rows: job.file.rows, bytes: job.file.bytes, sha256: job.file.sha256, content_type: job.file.contentType } }
       : {}),
-    ...(job.delivery
-      ? { delivery: { method: job.delivery.method, to: job.delivery.to, emailed_at: job.delivery.emailedAt } }
-      : {}),
+    ...(job.delivery ? { delivery: { method: job.delivery.method, to: job.delivery.to, emailed_at: job.delivery.emailedAt } } : {}),
     ...(job.error ? { error: { code: job.error.code, message: job.error.message } } : {}),
     links: hasFile(job) ? { self, download: `${self}/download` } : { self },
   };

@@ -14,13 +14,11 @@ type Check = (signal: AbortSignal) => Promise<unknown>;
 /** `/healthz` (liveness) and `/readyz` (readiness), for the load balancer and the orchestrator. */
 const healthRoutes: FastifyPluginAsync = async (app) => {
   const checks: Record<'dynamodb' | 'sqs' | 'postgres', Check> = {
-    dynamodb: (abortSignal) =>
-      app.aws.dynamodb.send(new DescribeTableCommand({ TableName: app.config.tables.jobs }), { abortSignal }),
+    dynamodb: (abortSignal) => app.aws.dynamodb.send(new DescribeTableCommand({ TableName: app.config.tables.jobs }), { abortSignal }),
     sqs: (abortSignal) =>
-      app.aws.sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: app.config.exportQueueUrl, AttributeNames: ['QueueArn'] }),
-        { abortSignal },
-      ),
+      app.aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: app.config.exportQueueUrl, AttributeNames: ['QueueArn'] }), {
+        abortSignal,
+      }),
     postgres: () => app.database.ping(),
   };
 
@@ -36,7 +34,8 @@ const healthRoutes: FastifyPluginAsync = async (app) => {
     const outcomes = await Promise.all(
       names.map(async (name) => {
         const outcome = await runCheck(checks[name], READINESS_CHECK_TIMEOUT_MS);
-        if (outcome.result !== 'ok') request.log.warn({ check: name, outcome: outcome.result, err: outcome.error }, 'readiness check failed');
+        if (outcome.result !== 'ok')
+          request.log.warn({ check: name, outcome: outcome.result, err: outcome.error }, 'readiness check failed');
         return [name, outcome.result] as const;
       }),
     );

@@ -21,7 +21,8 @@ const userRoutes: FastifyPluginAsync = async (app) => {
       try {
         checkPasswordPolicy(password);
       } catch (error) {
-        if (error instanceof PasswordPolicyError) throw new ValidationFailedError([{ in: 'body', field: 'password', message: error.message }]);
+        if (error instanceof PasswordPolicyError)
+          throw new ValidationFailedError([{ in: 'body', field: 'password', message: error.message }]);
         throw error;
       }
       try {
