@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { clientOptions, JobStore, LeaseLostError } from '@memberships/core';
+import { clientOptions } from '@memberships/core/config';
+import { JobStore, LeaseLostError } from '@memberships/core/dynamodb';
 import { provisionTestResources, testAwsSettings } from '@memberships/local-platform';
 
 // The job record's guarantees, against DynamoDB Local through the real SDK:

@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { InvalidScheduleError, scheduledJobId } from '@memberships/core/contract';
+import { clientOptions } from '@memberships/core/config';
 import {
-  clientOptions,
-  InvalidScheduleError,
   JobStore,
-  scheduledJobId,
   ScheduleLimitReachedError,
   ScheduleNotFoundError,
   ScheduleStore,
   ScheduleVersionConflictError,
-} from '@memberships/core';
+} from '@memberships/core/dynamodb';
 import { provisionTestResources, testAwsSettings } from '@memberships/local-platform';
 
 // The schedule record's guarantees, against DynamoDB Local through the real

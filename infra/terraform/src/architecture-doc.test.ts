@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { buckets, JOB_RETENTION_DAYS, JOB_STATES, queues, tables } from '@memberships/core';
+import { buckets, JOB_RETENTION_DAYS, JOB_STATES, queues, tables } from '@memberships/core/contract';
 import { TerraformElement } from 'cdktn';
 import { staging } from './environments';
 import { synthesize } from './testing/terraform-json';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { EnvReader } from '@memberships/core';
+import { EnvReader } from '@memberships/core/config';
 
 /**
  * Settings needed while synthesizing, before Terraform runs. Terraform cannot

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXPORT_COLUMNS, FORMULA_PREFIX } from '@memberships/core';
+import { EXPORT_COLUMNS, FORMULA_PREFIX } from '@memberships/core/postgres';
 import { parseCsv } from './testing/csv.js';
 import { closeTerminals, runCli, runCliInBash, runCliInPty, runCliWithClosedStdout, type CliResult } from './testing/cli-runner.js';
 import { decodeJwt, readMemberships, startTestPlatform, unreachableUrl, type TestPlatform } from '@memberships/local-platform';

@@ -1,4 +1,4 @@
-import { SCOPES } from '@memberships/core';
+import { SCOPES } from '@memberships/core/contract';
 import { createUser } from '@memberships/local-platform';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, BODY_LIMIT_BYTES } from './app';

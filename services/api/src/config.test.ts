@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError } from '@memberships/core';
+import { ConfigError } from '@memberships/core/contract';
 import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, loadConfig, verificationKeys } from './config';
 import { generateSigningKeys } from './testing/keys';
 

@@ -1,17 +1,13 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import {
   ConfigError,
-  DEFAULT_ACCOUNT_LIMIT,
-  DEFAULT_ADDRESS_LIMIT,
-  EnvReader,
   DEFAULT_SCHEDULES_PER_USER,
   EXPORT_SCHEDULE_GROUP_LOGICAL,
   REFRESH_TOKEN_TTL_DAYS,
   tables as tableDefinitions,
-  type AttemptLimit,
-  type AwsClientSettings,
-  type AwsTimeouts,
-} from '@memberships/core';
+} from '@memberships/core/contract';
+import { EnvReader, type AwsClientSettings, type AwsTimeouts } from '@memberships/core/config';
+import { DEFAULT_ACCOUNT_LIMIT, DEFAULT_ADDRESS_LIMIT, type AttemptLimit } from '@memberships/core/dynamodb';
 
 /**
  * The API's configuration, read once from the environment at start-up. This is

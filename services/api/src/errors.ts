@@ -1,4 +1,4 @@
-import { DomainError } from '@memberships/core';
+import { DomainError } from '@memberships/core/contract';
 import type { FieldError } from './schemas/problem';
 
 /**

@@ -1,4 +1,4 @@
-import { ConfigError } from '@memberships/core';
+import { ConfigError } from '@memberships/core/contract';
 import { leaseMsFor, loadConfig, loadMigrateConfig } from './config';
 import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress-reporter';
 

@@ -1,12 +1,6 @@
-import {
-  checkDatabaseRoleNames,
-  ConfigError,
-  DEFAULT_DATABASE_ROLES,
-  EnvReader,
-  queues,
-  type AwsClientSettings,
-  type AwsTimeouts,
-} from '@memberships/core';
+import { ConfigError, queues } from '@memberships/core/contract';
+import { EnvReader, type AwsClientSettings, type AwsTimeouts } from '@memberships/core/config';
+import { checkDatabaseRoleNames, DEFAULT_DATABASE_ROLES } from '@memberships/core/postgres';
 import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress-reporter';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { countSelect, exportCopyStatement } from '@memberships/core';
+import { countSelect, exportCopyStatement } from '@memberships/core/postgres';
 import type { Pool, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { CsvRecordCounter } from './csv-record-counter';

@@ -1,4 +1,4 @@
-import { LeaseLostError } from '@memberships/core';
+import { LeaseLostError } from '@memberships/core/dynamodb';
 import { classifyFailure, ExportIntegrityError, isLeaseLost, JobUserMismatchError, StageError, UserNotFoundError } from './errors';
 
 /** Errors shaped the way node-postgres, Node's sockets and the AWS SDK v3 shape them. */

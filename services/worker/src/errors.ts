@@ -1,4 +1,5 @@
-import { DomainError, LeaseLostError } from '@memberships/core';
+import { DomainError } from '@memberships/core/contract';
+import { LeaseLostError } from '@memberships/core/dynamodb';
 
 /** The account that owns the job no longer exists: nobody to send the export to. */
 export class UserNotFoundError extends DomainError {

@@ -1,21 +1,17 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   EXPORT_SCHEDULED,
-  LeaseLostError,
   parseMessage,
   scheduledJobId,
-  type ClaimResult,
   type EmailAttempt,
   type ExportSchedule,
   type ExportScheduledV1,
   type ExportDelivery,
   type ExportFileFacts,
   type ExportJob,
-  type JobStore,
   type ParseResult,
-  type ScheduleStore,
-  type UserStore,
-} from '@memberships/core';
+} from '@memberships/core/contract';
+import { LeaseLostError, type ClaimResult, type JobStore, type ScheduleStore, type UserStore } from '@memberships/core/dynamodb';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { CSV_CONTENT_TYPE, exportMembershipsCsv, type CsvExportProgress } from './csv-export';

@@ -1,5 +1,5 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import type { ExportFileFacts } from '@memberships/core';
+import type { ExportFileFacts } from '@memberships/core/contract';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { CSV_CONTENT_TYPE } from './csv-export';
 

@@ -5,7 +5,7 @@
  * `npm test` builds before running jest.
  */
 import path from 'node:path';
-import { isFinal } from '@memberships/core';
+import { isFinal } from '@memberships/core/contract';
 import { seedMemberships, spawnService, type CreatedUser, type RunningService } from '@memberships/local-platform';
 import { startTcpProxy } from './testing/tcp-proxy';
 import { WorkerTestEnvironment } from './testing/worker-environment';

@@ -11,7 +11,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { isFinal, parseDatabaseSecret } from '@memberships/core';
+import { isFinal } from '@memberships/core/contract';
+import { parseDatabaseSecret } from '@memberships/core/postgres';
 import {
   awsKeyEnvironment,
   localClientConfig,

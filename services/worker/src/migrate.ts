@@ -7,7 +7,7 @@
  * `--rotate`). Exit code 0 on success, 1 with a `migrate failed` log line
  * otherwise, 2 for an unknown argument. Configuration: loadMigrateConfig().
  */
-import { databaseSecretsClient, migrateDatabase } from '@memberships/core';
+import { databaseSecretsClient, migrateDatabase } from '@memberships/core/postgres';
 import pino from 'pino';
 import { loadMigrateConfig } from './config';
 

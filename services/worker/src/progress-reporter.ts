@@ -1,4 +1,4 @@
-import type { JobStore } from '@memberships/core';
+import type { JobStore } from '@memberships/core/dynamodb';
 import type { Logger } from 'pino';
 
 /** Default of PROGRESS_INTERVAL_MS: a poller (the CLI polls every second or so) sees the count move about once a second. */

@@ -5,7 +5,7 @@
  * notices: one email per tick, whatever SQS or the Scheduler deliver twice;
  * nothing once the schedule is paused or deleted.
  */
-import { isFinal, scheduledJobId } from '@memberships/core';
+import { isFinal, scheduledJobId } from '@memberships/core/contract';
 import { seedMemberships } from '@memberships/local-platform';
 import { DEAD_LETTER_ATTRIBUTES } from './export-handler';
 import { captureLogs, type CapturedLogs } from './testing/log-capture';

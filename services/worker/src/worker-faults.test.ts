@@ -6,7 +6,7 @@
  * What is checked is what a user would notice: every job ends final, with
  * exactly one email where that can be known, never emailed and failed.
  */
-import { isFinal, type ExportJob } from '@memberships/core';
+import { isFinal, type ExportJob } from '@memberships/core/contract';
 import { seedMemberships } from '@memberships/local-platform';
 import { DEAD_LETTER_ATTRIBUTES } from './export-handler';
 import { captureLogs, type CapturedLogs, type LogRecord } from './testing/log-capture';

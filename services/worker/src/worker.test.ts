@@ -6,7 +6,8 @@
  * the email, the file, the job record, the dead-letter queue.
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { FORMULA_PREFIX, isFinal } from '@memberships/core';
+import { isFinal } from '@memberships/core/contract';
+import { FORMULA_PREFIX } from '@memberships/core/postgres';
 import { readMemberships, seedMemberships, TRICKY_MEMBERSHIPS, type SeededMembership } from '@memberships/local-platform';
 import { CSV_CONTENT_TYPE } from './csv-export';
 import { DEAD_LETTER_ATTRIBUTES } from './export-handler';

@@ -4,15 +4,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import {
-  clientOptions,
-  CredentialPool,
-  JobStore,
-  postgresTimeouts,
-  ScheduleStore,
-  serviceRotatingPassword,
-  UserStore,
-} from '@memberships/core';
+import { clientOptions } from '@memberships/core/config';
+import { JobStore, ScheduleStore, UserStore } from '@memberships/core/dynamodb';
+import { CredentialPool, postgresTimeouts, serviceRotatingPassword } from '@memberships/core/postgres';
 import type { Logger } from 'pino';
 import { leaseMsFor, SHUTDOWN_MARGIN_SECONDS, type WorkerConfig } from './config';
 import { ExportConsumer } from './consumer';

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { clientOptions, type AwsClientSettings } from '@memberships/core';
+import { clientOptions, type AwsClientSettings } from '@memberships/core/config';
 import { localCredentials, type LocalCredentials } from './iam-gate';
 
 /**

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { UserStore, verifyPassword } from '@memberships/core';
+import { UserStore, verifyPassword } from '@memberships/core/dynamodb';
 import { dynamoDbClient } from './aws-clients';
 import { DEMO_EMAIL, DEMO_MEMBERSHIPS, DEMO_PASSWORD, ensureDemoData } from './demo-data';
 import { createTestDatabase, type TestDatabase } from './postgres';

@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserStore, type AwsClientSettings } from '@memberships/core';
+import { type AwsClientSettings } from '@memberships/core/config';
+import { UserStore } from '@memberships/core/dynamodb';
 import { Client } from 'pg';
 import { dynamoDbClient } from './aws-clients';
 import { createUser, seedMemberships } from './seed';

@@ -1,5 +1,5 @@
-import type { AwsClientSettings } from '@memberships/core';
-import { EnvReader } from '@memberships/core';
+import type { AwsClientSettings } from '@memberships/core/config';
+import { EnvReader } from '@memberships/core/config';
 import { TestEnvironmentError } from './errors';
 
 /**

@@ -1,4 +1,4 @@
-import { DomainError } from '@memberships/core';
+import { DomainError } from '@memberships/core/contract';
 
 /**
  * Failures of the local platform itself (an emulator that does not start, a

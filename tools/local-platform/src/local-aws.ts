@@ -1,4 +1,4 @@
-import type { AwsClientSettings } from '@memberships/core';
+import type { AwsClientSettings } from '@memberships/core/config';
 import { startDynamoDbLocal } from './emulators/dynamodb-local';
 import type { RunningEmulator } from './emulators/emulator';
 import { startFauxqs } from './emulators/fauxqs';

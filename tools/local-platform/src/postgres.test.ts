@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { readDatabaseSecret } from '@memberships/core';
+import { readDatabaseSecret } from '@memberships/core/postgres';
 import { localClientConfig } from './aws-clients';
 import { testAwsSettings, testDatabaseServerUrl } from './environment';
 import { LocalPlatformError } from './errors';

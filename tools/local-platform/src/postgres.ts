@@ -8,14 +8,14 @@ import {
   ResourceExistsException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { type AwsClientSettings } from '@memberships/core/config';
 import {
   databaseSecretsClient,
   DEFAULT_DATABASE_ROLES,
   migrateDatabase,
-  type AwsClientSettings,
   type DatabaseRoleNames,
   type ServiceName,
-} from '@memberships/core';
+} from '@memberships/core/postgres';
 import { Client } from 'pg';
 import { LOCAL_CREDENTIALS } from './aws-clients';
 import { databaseUrlFromEnv, testAwsSettings, testDatabaseServerUrl } from './environment';

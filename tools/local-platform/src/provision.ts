@@ -18,7 +18,8 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { queues, tables, type AwsClientSettings, type ResourceNames, type TableDefinition, type TableKey } from '@memberships/core';
+import { queues, tables, type ResourceNames, type TableDefinition, type TableKey } from '@memberships/core/contract';
+import { type AwsClientSettings } from '@memberships/core/config';
 import { dynamoDbClient, localClientConfig, s3Client, sqsClient } from './aws-clients';
 import { ProvisioningConflictError } from './errors';
 

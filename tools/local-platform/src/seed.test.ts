@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EmailTakenError, MEMBERSHIP_STATUSES, UserStore, verifyPassword } from '@memberships/core';
+import { EmailTakenError, UserStore, verifyPassword } from '@memberships/core/dynamodb';
+import { MEMBERSHIP_STATUSES } from '@memberships/core/postgres';
 import { dynamoDbClient } from './aws-clients';
 import { createTestDatabase, type TestDatabase } from './postgres';
 import { createUser, readMemberships, seedMemberships, TRICKY_MEMBERSHIPS, type SeededMembership } from './seed';

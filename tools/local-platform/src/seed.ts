@@ -1,5 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { UserStore, type AwsClientSettings, type MembershipStatus, type Scope, type User } from '@memberships/core';
+import { type Scope, type User } from '@memberships/core/contract';
+import { type AwsClientSettings } from '@memberships/core/config';
+import { UserStore } from '@memberships/core/dynamodb';
+import { type MembershipStatus } from '@memberships/core/postgres';
 import { Client } from 'pg';
 import { dynamoDbClient } from './aws-clients';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { resourceNames, tableEnvironment } from '@memberships/core';
+import { resourceNames, tableEnvironment } from '@memberships/core/contract';
 import { ProcessStartError, ProcessStopError } from './errors';
 import { findFreePort } from './free-port';
 import { PACKAGE_ROOT } from './package-paths';

@@ -13,7 +13,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { resourceNames } from '@memberships/core';
+import { resourceNames } from '@memberships/core/contract';
 import { Client } from 'pg';
 import { DEMO_EMAIL, DEMO_PASSWORD, ensureDemoData } from './demo-data';
 import { startSettings, type StartSettings } from './environment';

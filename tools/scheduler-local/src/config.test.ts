@@ -1,4 +1,4 @@
-import { ConfigError } from '@memberships/core';
+import { ConfigError } from '@memberships/core/contract';
 import { loadRunnerConfig } from './config';
 
 describe('runner configuration', () => {

@@ -1,4 +1,5 @@
-import { ConfigError, EnvReader } from '@memberships/core';
+import { ConfigError } from '@memberships/core/contract';
+import { EnvReader } from '@memberships/core/config';
 
 /**
  * Settings of the runner (`node dist/runner.js [port]`), the one place this

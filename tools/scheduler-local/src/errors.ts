@@ -1,4 +1,4 @@
-import { DomainError } from '@memberships/core';
+import { DomainError } from '@memberships/core/contract';
 
 /**
  * An error the stand-in answers in the shape of EventBridge Scheduler

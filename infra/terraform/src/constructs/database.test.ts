@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createDataSource, RotatingPassword } from '@memberships/core';
+import { createDataSource, RotatingPassword } from '@memberships/core/postgres';
 import { databaseUrl, RDS_CA_BUNDLE_PATH } from './database';
 
 /**

@@ -1,4 +1,4 @@
-import type { ResourceNames } from '@memberships/core';
+import type { ResourceNames } from '@memberships/core/contract';
 import type { EnvironmentConfig } from '../environments';
 
 /**

@@ -1,7 +1,7 @@
 import type { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktn/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketPolicy } from '@cdktn/provider-aws/lib/s3-bucket-policy';
-import { buckets } from '@memberships/core';
+import { buckets } from '@memberships/core/contract';
 import { Construct } from 'constructs';
 import type { Deployment } from './deployment';
 import { EXPORT_OBJECT_PREFIX, policyDocument } from './iam';

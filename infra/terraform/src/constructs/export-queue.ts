@@ -1,6 +1,6 @@
 import { SqsQueue } from '@cdktn/provider-aws/lib/sqs-queue';
 import { SqsQueueRedriveAllowPolicy } from '@cdktn/provider-aws/lib/sqs-queue-redrive-allow-policy';
-import { queues } from '@memberships/core';
+import { queues } from '@memberships/core/contract';
 import { Construct } from 'constructs';
 import type { Deployment } from './deployment';
 

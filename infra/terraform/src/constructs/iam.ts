@@ -1,7 +1,7 @@
 import { DataAwsIamPolicyDocument } from '@cdktn/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktn/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy';
-import { tables, type TableKey } from '@memberships/core';
+import { tables, type TableKey } from '@memberships/core/contract';
 import { Construct } from 'constructs';
 import type { Deployment } from './deployment';
 

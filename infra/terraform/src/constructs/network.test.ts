@@ -1,4 +1,4 @@
-import { resourceNames } from '@memberships/core';
+import { resourceNames } from '@memberships/core/contract';
 import { TerraformStack, Testing } from 'cdktn';
 import { staging } from '../environments';
 import type { Deployment } from './deployment';

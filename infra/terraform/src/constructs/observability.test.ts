@@ -1,4 +1,4 @@
-import { tables } from '@memberships/core';
+import { tables } from '@memberships/core/contract';
 import { environments } from '../environments';
 import { ref, resourceAt, resourcesOf, synthesize, type Block } from '../testing/terraform-json';
 import { defaultMaxConnections } from './observability';

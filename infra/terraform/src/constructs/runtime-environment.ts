@@ -1,4 +1,4 @@
-import { tableEnvironment } from '@memberships/core';
+import { tableEnvironment } from '@memberships/core/contract';
 import type { Deployment } from './deployment';
 
 export interface RuntimeResources {

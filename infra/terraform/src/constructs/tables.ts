@@ -1,5 +1,5 @@
 import { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table';
-import { tables, type TableDefinition, type TableKey } from '@memberships/core';
+import { tables, type TableDefinition, type TableKey } from '@memberships/core/contract';
 import { Construct } from 'constructs';
 import type { Deployment } from './deployment';
 

@@ -1,4 +1,4 @@
-import { buckets, queues, resourceNames, tables, type TableDefinition, type TableKey } from '@memberships/core';
+import { buckets, queues, resourceNames, tables, type TableDefinition, type TableKey } from '@memberships/core/contract';
 import { environments, production, staging, type EnvironmentConfig } from '../environments';
 import {
   containerOf,

@@ -1,6 +1,6 @@
 import { DataAwsPartition } from '@cdktn/provider-aws/lib/data-aws-partition';
 import { AwsProvider } from '@cdktn/provider-aws/lib/provider';
-import { queues, resourceNames } from '@memberships/core';
+import { queues, resourceNames } from '@memberships/core/contract';
 import { S3Backend, TerraformOutput, TerraformStack, type ITerraformDependable } from 'cdktn';
 import type { Construct } from 'constructs';
 import type { SynthConfig } from '../config';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fastifyJwt from '@fastify/jwt';
-import { SCOPES, verifyPassword, type Scope, type User } from '@memberships/core';
+import { SCOPES, type Scope, type User } from '@memberships/core/contract';
+import { verifyPassword } from '@memberships/core/dynamodb';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { verificationKeys } from '../config';

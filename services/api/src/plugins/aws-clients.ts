@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { clientOptions } from '@memberships/core';
+import { clientOptions } from '@memberships/core/config';
 import fp from 'fastify-plugin';
 
 export interface AwsClients {

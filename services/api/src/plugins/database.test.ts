@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DEFAULT_AWS_TIMEOUTS, type AwsClientSettings } from '@memberships/core';
+import { DEFAULT_AWS_TIMEOUTS, type AwsClientSettings } from '@memberships/core/config';
 import {
   createTestDatabase,
   localClientConfig,

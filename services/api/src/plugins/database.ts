@@ -1,4 +1,4 @@
-import { createDataSource, serviceRotatingPassword } from '@memberships/core';
+import { createDataSource, serviceRotatingPassword } from '@memberships/core/postgres';
 import fp from 'fastify-plugin';
 
 type DataSource = ReturnType<typeof createDataSource>;

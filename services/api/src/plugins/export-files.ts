@@ -1,6 +1,6 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { clientOptions } from '@memberships/core';
+import { clientOptions } from '@memberships/core/config';
 import fp from 'fastify-plugin';
 
 export interface ExportFiles {

@@ -1,5 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { encodeMessage, type ExportMessage } from '@memberships/core';
+import { encodeMessage, type ExportMessage } from '@memberships/core/contract';
 import fp from 'fastify-plugin';
 
 export interface ExportQueue {

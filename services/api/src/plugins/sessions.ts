@@ -1,4 +1,5 @@
-import type { IssuedRefreshToken, User } from '@memberships/core';
+import type { User } from '@memberships/core/contract';
+import type { IssuedRefreshToken } from '@memberships/core/dynamodb';
 import type { FastifyBaseLogger } from 'fastify';
 import fp from 'fastify-plugin';
 import { InvalidRefreshTokenError } from '../errors';

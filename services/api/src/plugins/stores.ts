@@ -1,4 +1,4 @@
-import { JobStore, LoginThrottle, RefreshTokenStore, ScheduleStore, UserStore } from '@memberships/core';
+import { JobStore, LoginThrottle, RefreshTokenStore, ScheduleStore, UserStore } from '@memberships/core/dynamodb';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {

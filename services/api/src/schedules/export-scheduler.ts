@@ -17,7 +17,7 @@ import {
   schedulerScheduleName,
   scheduleTargetInput,
   type ExportSchedule,
-} from '@memberships/core';
+} from '@memberships/core/contract';
 import type { ScheduleSettings } from '../config';
 
 /** Retries of one tick's delivery to the queue (Scheduler's own retries, before the dead-letter queue). */

@@ -1,4 +1,4 @@
-import { JOB_STATES } from '@memberships/core';
+import { JOB_STATES } from '@memberships/core/contract';
 
 /**
  * The public shape of an export job (snake_case). It is a projection of the

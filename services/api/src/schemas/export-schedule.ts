@@ -1,4 +1,4 @@
-import { DEFAULT_SCHEDULES_PER_USER, SCHEDULE_DEFAULTS, SCHEDULE_STATES } from '@memberships/core';
+import { DEFAULT_SCHEDULES_PER_USER, SCHEDULE_DEFAULTS, SCHEDULE_STATES } from '@memberships/core/contract';
 
 /**
  * The public shape of an export schedule (snake_case), a projection of the

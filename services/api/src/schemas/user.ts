@@ -1,4 +1,4 @@
-import { SCOPES } from '@memberships/core';
+import { SCOPES } from '@memberships/core/contract';
 
 /** The public shape of a user: never the password hash. */
 export const userSchema = {

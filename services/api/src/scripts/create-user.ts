@@ -1,14 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  checkEmail,
-  checkPasswordPolicy,
-  clientOptions,
-  DEFAULT_SCOPES,
-  DomainError,
-  SCOPES,
-  UserStore,
-  type Scope,
-} from '@memberships/core';
+import { checkEmail, checkPasswordPolicy, DEFAULT_SCOPES, DomainError, SCOPES, type Scope } from '@memberships/core/contract';
+import { clientOptions } from '@memberships/core/config';
+import { UserStore } from '@memberships/core/dynamodb';
 import { parseArgs } from 'node:util';
 import { loadUserAdminConfig } from '../config';
 import { toUserResource } from '../routes/users/user-resource';

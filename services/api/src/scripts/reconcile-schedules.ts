@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { clientOptions, DomainError, ScheduleStore } from '@memberships/core';
+import { DomainError } from '@memberships/core/contract';
+import { clientOptions } from '@memberships/core/config';
+import { ScheduleStore } from '@memberships/core/dynamodb';
 import pino from 'pino';
 import { loadScheduleAdminConfig } from '../config';
 import { ExportScheduler } from '../schedules/export-scheduler';

@@ -5,7 +5,7 @@ import {
   SchedulerClient,
   type GetScheduleCommandOutput,
 } from '@aws-sdk/client-scheduler';
-import { schedulerScheduleName } from '@memberships/core';
+import { schedulerScheduleName } from '@memberships/core/contract';
 import { startSchedulerLocal, type FaultSpec, type SchedulerLocal } from '@memberships/scheduler-local';
 import { localCredentials, startTestIamGate, type DenialRecord } from '@memberships/local-platform';
 import type { TestPlatform } from './test-app';

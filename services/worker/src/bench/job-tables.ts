@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { resourceNames, tables } from '@memberships/core';
+import { resourceNames, tables } from '@memberships/core/contract';
 import { ensureTable } from '@memberships/local-platform';
 
 /** Physical names of the two tables JobStore writes, for a benchmark-only prefix. */

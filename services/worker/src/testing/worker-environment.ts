@@ -10,17 +10,15 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import {
-  clientOptions,
   encodeMessage,
   exportRequestedMessage,
-  JobStore,
-  ScheduleStore,
   scheduleTargetInput,
-  type AwsClientSettings,
   type ExportJob,
   type ExportSchedule,
   type ResourceNames,
-} from '@memberships/core';
+} from '@memberships/core/contract';
+import { clientOptions, type AwsClientSettings } from '@memberships/core/config';
+import { JobStore, ScheduleStore } from '@memberships/core/dynamodb';
 import {
   createTestDatabase,
   createUser,

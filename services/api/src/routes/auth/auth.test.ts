@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { dummyPasswordHash, verifyPassword } from '@memberships/core';
+import { dummyPasswordHash, verifyPassword } from '@memberships/core/dynamodb';
 import type { CreatedUser } from '@memberships/local-platform';
 import { decodeJwt, forgeJwt, generateSigningKeys } from '../../testing/keys';
 import type { HttpResponse } from '../../testing/http-client';

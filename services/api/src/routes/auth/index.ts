@@ -1,6 +1,6 @@
 // Types of app.rateLimit (the plugin is registered in app.ts).
 import type {} from '@fastify/rate-limit';
-import { clientAddressKey, dummyPasswordHash } from '@memberships/core';
+import { clientAddressKey, dummyPasswordHash } from '@memberships/core/dynamodb';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { InvalidCredentialsError, TooManyAttemptsError } from '../../errors';
 import type { TokenSet } from '../../plugins/sessions';

@@ -1,5 +1,5 @@
 import { DeleteItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { hashRefreshToken } from '@memberships/core';
+import { hashRefreshToken } from '@memberships/core/dynamodb';
 import type { CreatedUser } from '@memberships/local-platform';
 import type { HttpResponse } from '../../testing/http-client';
 import { decodeJwt } from '../../testing/keys';

@@ -1,13 +1,11 @@
 import {
   InvalidScheduleError,
-  ScheduleLimitReachedError,
-  ScheduleNotFoundError,
-  ScheduleVersionConflictError,
   applyScheduleChanges,
   type ExportSchedule,
   type ScheduleChanges,
   type ScheduleProblem,
-} from '@memberships/core';
+} from '@memberships/core/contract';
+import { ScheduleLimitReachedError, ScheduleNotFoundError, ScheduleVersionConflictError } from '@memberships/core/dynamodb';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import {
   InvalidScheduleProblem,

@@ -1,4 +1,4 @@
-import { nextRunAt, type ExportSchedule, type ScheduleState } from '@memberships/core';
+import { nextRunAt, type ExportSchedule, type ScheduleState } from '@memberships/core/contract';
 
 /** The public JSON of an export schedule; see schemas/export-schedule.ts. */
 export interface ExportScheduleResource {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { EXPORT_REQUESTED, parseMessage, type ExportRequestedV1 } from '@memberships/core';
+import { EXPORT_REQUESTED, parseMessage, type ExportRequestedV1 } from '@memberships/core/contract';
 import { acknowledgeIamDenials, type CreatedUser } from '@memberships/local-platform';
 import { bearer, drainQueue, startTestApp, type TestApp } from '../../testing/test-app';
 

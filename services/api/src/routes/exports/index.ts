@@ -1,6 +1,7 @@
 // Types of app.rateLimit (the plugin is registered in app.ts).
 import type {} from '@fastify/rate-limit';
-import { buckets, DomainError, exportRequestedMessage, InvalidCursorError, type ExportJob, type JobStore } from '@memberships/core';
+import { buckets, DomainError, exportRequestedMessage, type ExportJob } from '@memberships/core/contract';
+import { InvalidCursorError, type JobStore } from '@memberships/core/dynamodb';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import {
   EnqueueFailedError,

@@ -1,4 +1,4 @@
-import type { ExportJob, JobState, JobTrigger } from '@memberships/core';
+import type { ExportJob, JobState, JobTrigger } from '@memberships/core/contract';
 
 /** The public JSON of an export job; see schemas/export-job.ts. */
 export interface ExportJobResource {

@@ -1,4 +1,4 @@
-import { JOB_ID_PATTERN } from '@memberships/core';
+import { JOB_ID_PATTERN } from '@memberships/core/contract';
 import {
   bodyProblemResponses,
   commonProblemResponses,

@@ -1,4 +1,5 @@
-import { checkPasswordPolicy, EmailTakenError, normaliseEmail, PasswordPolicyError } from '@memberships/core';
+import { checkPasswordPolicy, normaliseEmail, PasswordPolicyError } from '@memberships/core/contract';
+import { EmailTakenError } from '@memberships/core/dynamodb';
 import type { FastifyPluginAsync } from 'fastify';
 import { EmailTakenProblem, InvalidTokenError, ValidationFailedError } from '../../errors';
 import { createUserSchema, getMeSchema, type CreateUserBody } from './schemas';

@@ -1,4 +1,4 @@
-import { DEFAULT_SCOPES, EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, SCOPES, type Scope } from '@memberships/core';
+import { DEFAULT_SCOPES, EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, SCOPES, type Scope } from '@memberships/core/contract';
 import { bodyProblemResponses, commonProblemResponses, problemResponse } from '../../schemas/problem';
 
 export interface CreateUserBody {

@@ -1,4 +1,4 @@
-import type { Scope, User } from '@memberships/core';
+import type { Scope, User } from '@memberships/core/contract';
 
 /** The public JSON of a user; see schemas/user.ts. */
 export interface UserResource {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_SCOPES } from '@memberships/core';
+import { DEFAULT_SCOPES } from '@memberships/core/contract';
 import type { CreatedUser } from '@memberships/local-platform';
 import { decodeJwt } from '../../testing/keys';
 import { bearer, startTestApp, type TestApp } from '../../testing/test-app';

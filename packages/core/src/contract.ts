@@ -1,0 +1,15 @@
+/**
+ * The contract every part of the platform shares, and nothing else: SQS message
+ * types, job states, schedule timing and time zones, resource names, domain
+ * errors. It loads no dependency (no AWS SDK, no TypeORM), so the CLI, the
+ * Scheduler stand-in and the infrastructure code pay only for what they use.
+ * A test (src/entry-points.test.ts) counts the modules it loads.
+ */
+export * from './errors';
+export * from './jobs/job';
+export * from './messages';
+export * from './resources';
+export * from './schedules/schedule';
+export * from './table-environment';
+export * from './users/password-policy';
+export * from './users/user';
