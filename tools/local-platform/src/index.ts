@@ -71,5 +71,8 @@ export {
   type WaitForEmailsOptions,
 } from './ses-mailbox';
 export { acknowledgeIamDenials, provisionTestResources, startTestIamGate, type TestResources } from './testing';
+export { csvObjects, parseCsv } from './testing/csv';
+export { EXPECTED_HEADER, expectedRecord, expectedRow } from './testing/expected-csv';
+export { waitFor, type WaitForOptions } from './testing/wait';
 export { decodeJwt, recordingFetch, startTestPlatform, unreachableUrl, type TestPlatform, type TestPlatformOptions } from './test-platform';
 export { REPO_ROOT } from './package-paths';
