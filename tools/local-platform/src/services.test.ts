@@ -8,7 +8,8 @@ import { ProcessStartError, ProcessStopError } from './errors';
 import { findFreePort } from './free-port';
 import { PACKAGE_ROOT } from './package-paths';
 import { LOCAL_SCHEDULER_ROLE_ARN, serviceEnv, spawnService } from './services';
-import { eventually, isPortOpen } from './test-support/network';
+import { isPortOpen } from './test-support/network';
+import { waitFor } from './testing/wait';
 
 /** A stand-in service: logs JSON lines, serves HTTP on PORT, shuts down on SIGTERM. */
 const SERVICE = `
@@ -185,7 +186,7 @@ describe('spawnService', () => {
 
       parent.kill('SIGKILL');
 
-      await expect(eventually(() => !isAlive(pid))).resolves.toBe(true);
+      await expect(waitFor('the child to exit', () => !isAlive(pid), { timeoutMs: 20_000, intervalMs: 100 })).resolves.toBe(true);
       await expect(readFile(sigtermFile, 'utf8')).resolves.toBe('got SIGTERM');
     } finally {
       parent.kill('SIGKILL');

@@ -1,4 +1,5 @@
-import { LocalPlatformError, WaitTimeoutError } from './errors';
+import { LocalPlatformError } from './errors';
+import { waitFor } from './testing/wait';
 
 /**
  * Reading what was "sent" through aws-ses-v2-local. Its mailbox is shared by
@@ -58,15 +59,16 @@ export async function waitForEmails(
   predicate: (email: SesEmail) => boolean,
   { count = 1, timeoutMs = 30_000, intervalMs = 100 }: WaitForEmailsOptions = {},
 ): Promise<SesEmail[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const matching = (await listEmails(sesEndpoint)).filter(predicate);
-    if (matching.length >= count) return matching;
-    if (Date.now() >= deadline) {
-      throw new WaitTimeoutError(`${count} matching email(s) in the SES mailbox`, timeoutMs, `${matching.length} matched`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  let matched = 0;
+  return waitFor(
+    `${count} matching email(s) in the SES mailbox`,
+    async () => {
+      const matching = (await listEmails(sesEndpoint)).filter(predicate);
+      matched = matching.length;
+      return matching.length >= count ? matching : undefined;
+    },
+    { timeoutMs, intervalMs, seen: () => `${matched} matched` },
+  );
 }
 
 /** Empties the mailbox (for every test of the run: prefer filtering by recipient). */

@@ -11,7 +11,8 @@ import { startFauxqs } from './fauxqs';
 import { startSchedulerStandIn } from './scheduler-local';
 import { startSesLocal } from './ses-local';
 import { localCredentials } from '../iam-gate';
-import { eventually, isPortOpen, listeningAddresses, LOOPBACK_HEX } from '../test-support/network';
+import { isPortOpen, listeningAddresses, LOOPBACK_HEX } from '../test-support/network';
+import { waitFor } from '../testing/wait';
 
 const portOf = (url: string) => Number(new URL(url).port);
 
@@ -67,8 +68,10 @@ describe('local emulators', () => {
 
       parent.kill('SIGKILL');
 
-      for (const port of ports) await expect(eventually(async () => !(await isPortOpen(port)))).resolves.toBe(true);
-      await expect(eventually(() => !existsSync(started.dataDir))).resolves.toBe(true);
+      const gone = { timeoutMs: 20_000, intervalMs: 100 };
+      for (const port of ports)
+        await expect(waitFor(`port ${port} to close`, async () => !(await isPortOpen(port)), gone)).resolves.toBe(true);
+      await expect(waitFor('the data directory to be removed', () => !existsSync(started.dataDir), gone)).resolves.toBe(true);
     } finally {
       parent.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });

@@ -13,16 +13,6 @@ export function isPortOpen(port: number): Promise<boolean> {
   });
 }
 
-/** Polls until `check` holds; false if it still does not after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return check();
-}
-
 /**
  * The local addresses (hex, as the Linux kernel lists them in /proc/net/tcp
  * and tcp6) of sockets listening on `port`.
