@@ -7,6 +7,7 @@ import {
   serviceEnv,
   spawnService,
   testDatabaseServerUrl,
+  waitFor,
   type TestResources,
 } from '@memberships/local-platform';
 import { generateSigningKeys } from './testing/keys';
@@ -95,7 +96,7 @@ describe('server.js', () => {
       // ...and a request in flight that will not finish by itself.
       const hanging = post(`${baseUrl}/v1/auth/token`, { email: 'someone@example.test', password: 'whatever' });
       hanging.catch(() => undefined);
-      await waitUntil(() => blackHole.held.length > 0);
+      await waitFor('the request to reach DynamoDB', () => blackHole.held.length > 0, { intervalMs: 20 });
 
       const exit = await api.stop('SIGTERM', 45_000);
       expect(exit).toEqual({ code: 1, signal: null });
@@ -193,8 +194,4 @@ function post(url: string, body: unknown): Promise<number> {
     request.on('error', reject);
     request.end(JSON.stringify(body));
   });
-}
-
-async function waitUntil(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
 }
