@@ -67,7 +67,7 @@ describe('the runbook', () => {
     expect(README).toContain('npm run synth');
     expect(rootScripts.synth).toBe('tsc --build infra/terraform && node infra/terraform/dist/main.js');
     expect(README).toContain(rootScripts.synth!);
-    expect(rootScripts.build).toBe('tsc --build');
+    expect(rootScripts.build).toBe('tsc --build tsconfig.build.json');
     expect(README).toContain('npm run build && npx jest infra/terraform --selectProjects infra');
   });
 
