@@ -179,6 +179,13 @@ describe('loadConfig', () => {
     expect(attempt).toThrow(/ACCESS_TOKEN_TTL_SECONDS must be an integer/);
   });
 
+  it('reports unusable signing keys together with the other problems', () => {
+    const attempt = () => loadConfig(env({ USERS_TABLE: undefined, JWT_PUBLIC_KEY: generateSigningKeys().publicKey, LOG_LEVEL: 'loud' }));
+    expect(attempt).toThrow(
+      /LOG_LEVEL must be one of[\s\S]*USERS_TABLE is required[\s\S]*JWT_PUBLIC_KEY does not belong to JWT_PRIVATE_KEY/,
+    );
+  });
+
   it('accepts PEM keys with escaped newlines, as orchestrators often pass them', () => {
     const escaped = env({
       JWT_PRIVATE_KEY: keys.privateKey.replace(/\n/g, '\\n'),

@@ -1,4 +1,3 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import {
   ConfigError,
   DEFAULT_SCHEDULES_PER_USER,
@@ -6,14 +5,37 @@ import {
   REFRESH_TOKEN_TTL_DAYS,
   tables as tableDefinitions,
 } from '@memberships/core/contract';
-import { EnvReader, type AwsClientSettings, type AwsTimeouts } from '@memberships/core/config';
+import {
+  awsKeysSetTogether,
+  awsSettings,
+  awsVariables,
+  custom,
+  integer,
+  list,
+  logLevelVariable,
+  pick,
+  readConfig,
+  string,
+  url,
+  type AwsClientSettings,
+  type AwsTimeouts,
+  type CheckedValues,
+  type ConfigValues,
+  type LogLevel,
+  type ReadValues,
+} from '@memberships/core/config';
 import { DEFAULT_ACCOUNT_LIMIT, DEFAULT_ADDRESS_LIMIT, type AttemptLimit } from '@memberships/core/dynamodb';
+import { checkJwtKeys, parsePublicKeys, unescapePem } from './jwt-keys';
+
+const awsVariableNames = Object.keys(awsVariables) as (keyof typeof awsVariables)[];
 
 /**
  * The API's configuration, read once from the environment at start-up. This is
  * the only module that reads `process.env`; everything else receives the
- * frozen object (tests build one directly). Every variable is listed in the
- * README with its default.
+ * frozen object (tests build one directly). The variables are described
+ * once, in `apiVariables` below: readConfig() reports every problem of an
+ * environment at once, and the README's table is checked against the same
+ * description (config-readme.test.ts). The key crypto is in jwt-keys.ts.
  */
 export interface ApiConfig {
   /** Interface to listen on (HOST, default 0.0.0.0 so a container is reachable; use 127.0.0.1 locally). */
@@ -141,81 +163,198 @@ export interface JwtConfig {
   readonly refreshTokenTtlSeconds: number;
 }
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export type { LogLevel } from '@memberships/core/config';
+export { verificationKeys } from './jwt-keys';
 
 export const DEFAULT_JWT_ISSUER = 'memberships-api';
 export const DEFAULT_JWT_AUDIENCE = 'memberships-api';
 
+/**
+ * Tables added after the first deployment default to their sibling of the
+ * users table, so an environment that only sets USERS_TABLE (named by
+ * resourceNames(prefix)) keeps working; set the variable to name it otherwise.
+ */
+const siblingTable =
+  (key: 'refreshTokens' | 'loginAttempts' | 'exportSchedules') =>
+  (values: ReadValues): string | undefined => {
+    const prefix = deploymentPrefix(values.USERS_TABLE);
+    return prefix === undefined ? undefined : `${prefix}-${tableDefinitions[key].logicalName}`;
+  };
+
+/** `<prefix>` of a users table named `<prefix>-users` by resourceNames(prefix); undefined for another name. */
+function deploymentPrefix(usersTable: unknown): string | undefined {
+  const suffix = `-${tableDefinitions.users.logicalName}`;
+  if (typeof usersTable !== 'string' || !usersTable.endsWith(suffix) || usersTable.length === suffix.length) return undefined;
+  return usersTable.slice(0, -suffix.length);
+}
+
+/**
+ * ARNs are checked for their shape, so a typo stops the process at start
+ * instead of failing every schedule creation with a 503.
+ */
+const IAM_ROLE_ARN = {
+  regex: /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/,
+  description: 'an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+};
+const SQS_QUEUE_ARN = {
+  regex: /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/,
+  description: 'an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)',
+};
+
+/** The Scheduler variables, shared by the API and the reconcile script (loadScheduleAdminConfig). */
+const scheduleVariables = {
+  SCHEDULES_TABLE: string({
+    default: siblingTable('exportSchedules'),
+    defaultDoc: '`<prefix>-export-schedules`',
+    doc: 'export schedule records; default when USERS_TABLE is `<prefix>-users`, else required',
+  }),
+  SCHEDULER_GROUP_NAME: string({
+    default: (values) => {
+      const prefix = deploymentPrefix(values.USERS_TABLE);
+      return prefix === undefined ? undefined : `${prefix}-${EXPORT_SCHEDULE_GROUP_LOGICAL}`;
+    },
+    defaultDoc: '`<prefix>-exports`',
+    doc: 'schedule group of the `export-<id>` schedules; default when USERS_TABLE is `<prefix>-users`, else required',
+  }),
+  SCHEDULER_ROLE_ARN: string({ pattern: IAM_ROLE_ARN, doc: 'IAM role the Scheduler assumes to send to the export queue' }),
+  EXPORT_QUEUE_ARN: string({ pattern: SQS_QUEUE_ARN, doc: "the export queue's ARN: the schedules' target" }),
+  EXPORT_DLQ_ARN: string({ pattern: SQS_QUEUE_ARN, doc: 'where the Scheduler puts a tick it could not deliver' }),
+  SCHEDULE_FLEXIBLE_WINDOW_MINUTES: integer({ default: 60, min: 1, max: 1440, doc: 'flexible time window of every schedule' }),
+  SCHEDULES_PER_USER: integer({ default: DEFAULT_SCHEDULES_PER_USER, min: 1, max: 100, doc: 'most export schedules one user may have' }),
+};
+
+const pemVariable = (doc: string) => custom({ type: 'PEM', doc, parse: unescapePem });
+
+/** Every variable the API reads, in the order the problems are reported; the README's table is checked against it. */
+export const apiVariables = {
+  HOST: string({ default: '0.0.0.0', doc: 'interface to listen on (a container must be reachable; use 127.0.0.1 locally)' }),
+  PORT: integer({ default: 3000, min: 0, max: 65535, doc: 'TCP port; 0 picks a free one' }),
+  LOG_LEVEL: logLevelVariable,
+  TRUST_PROXY: custom({
+    type: 'true, a hop count or addresses',
+    default: false,
+    doc: 'proxies trusted for X-Forwarded-*',
+    parse: parseTrustProxy,
+  }),
+  ...awsVariables,
+  AWS_CONNECT_TIMEOUT_SECONDS: integer({ default: 3, min: 1, max: 60, doc: 'deadline to open a connection to an AWS endpoint' }),
+  AWS_REQUEST_TIMEOUT_SECONDS: integer({ default: 10, min: 1, max: 60, doc: 'deadline of one AWS request and its answer' }),
+  USERS_TABLE: string({ doc: 'users table (resourceNames(prefix) names it `<prefix>-users`)' }),
+  JOBS_TABLE: string({ doc: 'export jobs table' }),
+  GUARDS_TABLE: string({ doc: 'export guards table' }),
+  REFRESH_TOKENS_TABLE: string({
+    default: siblingTable('refreshTokens'),
+    defaultDoc: '`<prefix>-refresh-tokens`',
+    doc: 'refresh tokens; default when USERS_TABLE is `<prefix>-users`, else required',
+  }),
+  LOGIN_ATTEMPTS_TABLE: string({
+    default: siblingTable('loginAttempts'),
+    defaultDoc: '`<prefix>-login-attempts`',
+    doc: 'failed-login counters; default when USERS_TABLE is `<prefix>-users`, else required',
+  }),
+  ...scheduleVariables,
+  EXPORT_QUEUE_URL: url({ doc: 'SQS queue the export requests go to' }),
+  EXPORT_BUCKET: string({ doc: 'S3 bucket of the export files' }),
+  DATABASE_URL: url({ doc: "PostgreSQL URL, user = the API's role (readiness check only)" }),
+  DATABASE_SECRET_ARN: string({ optional: true, doc: "the role's secret; unset: the URL's password" }),
+  JWT_PRIVATE_KEY: pemVariable('EC P-256 key that signs access tokens; `\\n` escapes accepted'),
+  JWT_PUBLIC_KEY: pemVariable('the matching public key'),
+  JWT_KEY_ID: string({ optional: true, defaultDoc: 'RFC 7638 thumbprint of the public key', doc: '`kid` header of issued tokens' }),
+  JWT_PUBLIC_KEYS: custom({
+    optional: true,
+    type: 'JSON {"<kid>": "<PEM>"}',
+    doc: 'more verification keys by kid (key rotation)',
+    parse: parsePublicKeys,
+  }),
+  JWT_ISSUER: string({ default: DEFAULT_JWT_ISSUER, doc: '`iss` issued and required' }),
+  JWT_AUDIENCE: string({ default: DEFAULT_JWT_AUDIENCE, doc: '`aud` issued and required' }),
+  ACCESS_TOKEN_TTL_SECONDS: integer({ default: 300, min: 30, max: 3600, doc: 'access token lifetime' }),
+  REFRESH_TOKEN_TTL_SECONDS: integer({
+    default: REFRESH_TOKEN_TTL_DAYS * 86_400,
+    min: 3600,
+    max: 365 * 86_400,
+    doc: 'refresh token lifetime, renewed by each rotation',
+  }),
+  DOWNLOAD_URL_TTL_SECONDS: integer({ default: 300, min: 10, max: 7 * 24 * 3600, doc: 'lifetime of presigned download URLs' }),
+  PUBLIC_S3_ENDPOINT: url({
+    optional: true,
+    defaultDoc: '`AWS_ENDPOINT_URL_S3`',
+    doc: 'S3 endpoint users can reach, used only to sign download URLs',
+  }),
+  LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: integer({
+    default: DEFAULT_ACCOUNT_LIMIT.maxAttempts,
+    min: 1,
+    max: 1000,
+    doc: 'failed logins per email address per window',
+  }),
+  LOGIN_MAX_ATTEMPTS_PER_ADDRESS: integer({
+    default: DEFAULT_ADDRESS_LIMIT.maxAttempts,
+    min: 1,
+    max: 100_000,
+    doc: 'failed logins per client address per window',
+  }),
+  LOGIN_ATTEMPT_WINDOW_SECONDS: integer({
+    default: DEFAULT_ACCOUNT_LIMIT.windowSeconds,
+    min: 60,
+    max: 86_400,
+    doc: 'the failed-login window',
+  }),
+  RATE_LIMIT_WINDOW_SECONDS: integer({ default: 60, min: 1, max: 3600, doc: 'window of the request rate limits' }),
+  EXPORT_READ_RATE_LIMIT: integer({ default: 120, min: 1, max: 100_000, doc: 'GETs of /v1/exports* per user per window' }),
+  EXPORT_WRITE_RATE_LIMIT: integer({ default: 10, min: 1, max: 100_000, doc: 'POSTs of /v1/exports per user per window' }),
+  LOGIN_RATE_LIMIT: integer({ default: 60, min: 1, max: 100_000, doc: 'POSTs of /v1/auth/token per client address per window' }),
+  CORS_ORIGINS: list({ default: [], doc: 'browser origins allowed to call the API; none: CORS closed', item: checkOrigin }),
+  REQUEUE_AFTER_SECONDS: integer({
+    default: 120,
+    min: 10,
+    max: 86_400,
+    doc: 'a never-started queued export older than this is sent again',
+  }),
+  SHUTDOWN_TIMEOUT_SECONDS: integer({ default: 10, min: 1, max: 300, doc: 'longest graceful close after SIGTERM/SIGINT' }),
+};
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const read = new EnvReader(env);
-  const problems: string[] = [];
-  const privateKeyPem = pem(read.string('JWT_PRIVATE_KEY'));
-  const publicKeyPem = pem(read.string('JWT_PUBLIC_KEY'));
-  const usersTable = read.string('USERS_TABLE');
-  const windowSeconds = read.integer('LOGIN_ATTEMPT_WINDOW_SECONDS', DEFAULT_ACCOUNT_LIMIT.windowSeconds, { min: 60, max: 86_400 });
-  const config = {
-    host: read.string('HOST', '0.0.0.0'),
-    port: read.integer('PORT', 3000, { min: 0, max: 65535 }),
-    logLevel: logLevel(read.string('LOG_LEVEL', 'info')),
-    trustProxy: parseTrustProxy(read.optionalString('TRUST_PROXY')),
-    aws: read.awsSettings(),
+  const values = readConfig(apiVariables, env, [awsKeysSetTogether, usableJwtKeys]);
+  const loginWindowSeconds = values.LOGIN_ATTEMPT_WINDOW_SECONDS;
+  return createConfig({
+    host: values.HOST,
+    port: values.PORT,
+    logLevel: values.LOG_LEVEL,
+    trustProxy: values.TRUST_PROXY,
+    aws: awsSettings(values),
     awsTimeouts: {
-      connectionTimeoutMs: read.integer('AWS_CONNECT_TIMEOUT_SECONDS', 3, { min: 1, max: 60 }) * 1000,
-      requestTimeoutMs: read.integer('AWS_REQUEST_TIMEOUT_SECONDS', 10, { min: 1, max: 60 }) * 1000,
+      connectionTimeoutMs: values.AWS_CONNECT_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: values.AWS_REQUEST_TIMEOUT_SECONDS * 1000,
     },
     tables: {
-      users: usersTable,
-      jobs: read.string('JOBS_TABLE'),
-      guards: read.string('GUARDS_TABLE'),
-      refreshTokens:
-        read.optionalString('REFRESH_TOKENS_TABLE') ?? siblingTable(usersTable, 'refreshTokens') ?? read.string('REFRESH_TOKENS_TABLE'),
-      loginAttempts:
-        read.optionalString('LOGIN_ATTEMPTS_TABLE') ?? siblingTable(usersTable, 'loginAttempts') ?? read.string('LOGIN_ATTEMPTS_TABLE'),
-      schedules: read.optionalString('SCHEDULES_TABLE') ?? siblingTable(usersTable, 'exportSchedules') ?? read.string('SCHEDULES_TABLE'),
+      users: values.USERS_TABLE,
+      jobs: values.JOBS_TABLE,
+      guards: values.GUARDS_TABLE,
+      refreshTokens: values.REFRESH_TOKENS_TABLE,
+      loginAttempts: values.LOGIN_ATTEMPTS_TABLE,
+      schedules: values.SCHEDULES_TABLE,
     },
-    schedules: readScheduleSettings(read, usersTable, problems),
-    exportQueueUrl: read.url('EXPORT_QUEUE_URL'),
-    exportBucket: read.string('EXPORT_BUCKET'),
-    databaseUrl: read.url('DATABASE_URL'),
-    databaseSecretArn: read.optionalString('DATABASE_SECRET_ARN'),
-    jwt: {
-      privateKey: privateKeyPem,
-      publicKey: publicKeyPem,
-      keyId: read.optionalString('JWT_KEY_ID') ?? '',
-      issuer: read.string('JWT_ISSUER', DEFAULT_JWT_ISSUER),
-      audience: read.string('JWT_AUDIENCE', DEFAULT_JWT_AUDIENCE),
-      accessTokenTtlSeconds: read.integer('ACCESS_TOKEN_TTL_SECONDS', 300, { min: 30, max: 3600 }),
-      refreshTokenTtlSeconds: read.integer('REFRESH_TOKEN_TTL_SECONDS', REFRESH_TOKEN_TTL_DAYS * 86_400, { min: 3600, max: 365 * 86_400 }),
-    },
-    downloadUrlTtlSeconds: read.integer('DOWNLOAD_URL_TTL_SECONDS', 300, { min: 10, max: 7 * 24 * 3600 }),
-    publicS3Endpoint: read.optionalUrl('PUBLIC_S3_ENDPOINT'),
+    schedules: scheduleSettings(values),
+    exportQueueUrl: values.EXPORT_QUEUE_URL,
+    exportBucket: values.EXPORT_BUCKET,
+    databaseUrl: values.DATABASE_URL,
+    databaseSecretArn: values.DATABASE_SECRET_ARN,
+    jwt: jwtConfig(values),
+    downloadUrlTtlSeconds: values.DOWNLOAD_URL_TTL_SECONDS,
+    publicS3Endpoint: values.PUBLIC_S3_ENDPOINT,
     loginLimits: {
-      perAccount: {
-        maxAttempts: read.integer('LOGIN_MAX_ATTEMPTS_PER_ACCOUNT', DEFAULT_ACCOUNT_LIMIT.maxAttempts, { min: 1, max: 1000 }),
-        windowSeconds,
-      },
-      perAddress: {
-        maxAttempts: read.integer('LOGIN_MAX_ATTEMPTS_PER_ADDRESS', DEFAULT_ADDRESS_LIMIT.maxAttempts, { min: 1, max: 100_000 }),
-        windowSeconds,
-      },
+      perAccount: { maxAttempts: values.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT, windowSeconds: loginWindowSeconds },
+      perAddress: { maxAttempts: values.LOGIN_MAX_ATTEMPTS_PER_ADDRESS, windowSeconds: loginWindowSeconds },
     },
     rateLimits: {
-      windowSeconds: read.integer('RATE_LIMIT_WINDOW_SECONDS', 60, { min: 1, max: 3600 }),
-      exportReads: read.integer('EXPORT_READ_RATE_LIMIT', 120, { min: 1, max: 100_000 }),
-      exportWrites: read.integer('EXPORT_WRITE_RATE_LIMIT', 10, { min: 1, max: 100_000 }),
-      logins: read.integer('LOGIN_RATE_LIMIT', 60, { min: 1, max: 100_000 }),
+      windowSeconds: values.RATE_LIMIT_WINDOW_SECONDS,
+      exportReads: values.EXPORT_READ_RATE_LIMIT,
+      exportWrites: values.EXPORT_WRITE_RATE_LIMIT,
+      logins: values.LOGIN_RATE_LIMIT,
     },
-    corsOrigins: read.optionalString('CORS_ORIGINS') ?? '',
-    requeueAfterSeconds: read.integer('REQUEUE_AFTER_SECONDS', 120, { min: 10, max: 86_400 }),
-    shutdownTimeoutSeconds: read.integer('SHUTDOWN_TIMEOUT_SECONDS', 10, { min: 1, max: 300 }),
-  };
-  const additionalPublicKeys = read.optionalString('JWT_PUBLIC_KEYS');
-  finish(read, problems);
-  return createConfig({
-    ...config,
-    jwt: { ...config.jwt, ...(additionalPublicKeys ? { additionalPublicKeys: parsePublicKeys(additionalPublicKeys) } : {}) },
-    corsOrigins: parseOrigins(config.corsOrigins),
+    corsOrigins: [...values.CORS_ORIGINS],
+    requeueAfterSeconds: values.REQUEUE_AFTER_SECONDS,
+    shutdownTimeoutSeconds: values.SHUTDOWN_TIMEOUT_SECONDS,
   });
 }
 
@@ -224,192 +363,83 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
  * from the environment, fills in the key id and freezes it.
  */
 export function createConfig(config: ApiConfig): ApiConfig {
-  const publicKey = checkSigningKeys(config.jwt.privateKey, config.jwt.publicKey);
-  const keyId = config.jwt.keyId || jwkThumbprint(publicKey);
-  checkAdditionalPublicKeys(config.jwt.additionalPublicKeys ?? {}, keyId, publicKey);
-  const jwt = { ...config.jwt, keyId };
-  return deepFreeze({ ...config, jwt });
+  const keyId = checkJwtKeys(config.jwt);
+  return deepFreeze({ ...config, jwt: { ...config.jwt, keyId } });
 }
 
-/** Every key that verifies access tokens, by `kid`: the additional ones and the current one. */
-export function verificationKeys(jwt: JwtConfig): Readonly<Record<string, string>> {
-  return { ...jwt.additionalPublicKeys, [jwt.keyId]: jwt.publicKey };
-}
+type JwtValues = Pick<
+  ConfigValues<typeof apiVariables>,
+  | 'JWT_PRIVATE_KEY'
+  | 'JWT_PUBLIC_KEY'
+  | 'JWT_KEY_ID'
+  | 'JWT_PUBLIC_KEYS'
+  | 'JWT_ISSUER'
+  | 'JWT_AUDIENCE'
+  | 'ACCESS_TOKEN_TTL_SECONDS'
+  | 'REFRESH_TOKEN_TTL_SECONDS'
+>;
 
-/**
- * Tables added after the first deployment default to their sibling of the
- * users table, so an environment that only sets USERS_TABLE (named by
- * resourceNames(prefix)) keeps working; set the variable to name it otherwise.
- */
-function siblingTable(usersTable: string, key: 'refreshTokens' | 'loginAttempts' | 'exportSchedules'): string | undefined {
-  const prefix = deploymentPrefix(usersTable);
-  return prefix === undefined ? undefined : `${prefix}-${tableDefinitions[key].logicalName}`;
-}
-
-/** `<prefix>` of a users table named `<prefix>-users` by resourceNames(prefix); undefined for another name. */
-function deploymentPrefix(usersTable: string): string | undefined {
-  const suffix = `-${tableDefinitions.users.logicalName}`;
-  if (!usersTable.endsWith(suffix) || usersTable.length === suffix.length) return undefined;
-  return usersTable.slice(0, -suffix.length);
-}
-
-const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
-const SQS_QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
-
-/**
- * The Scheduler settings, shared by the API and the reconcile script. ARNs
- * are checked for their shape here, so a typo stops the process at start
- * instead of failing every schedule creation with a 503.
- */
-function readScheduleSettings(read: EnvReader, usersTable: string, problems: string[]): ScheduleSettings {
-  const prefix = deploymentPrefix(usersTable);
-  const groupName =
-    read.optionalString('SCHEDULER_GROUP_NAME') ??
-    (prefix === undefined ? read.string('SCHEDULER_GROUP_NAME') : `${prefix}-${EXPORT_SCHEDULE_GROUP_LOGICAL}`);
-  const arn = (name: string, pattern: RegExp, what: string): string => {
-    const value = read.string(name);
-    if (value && !pattern.test(value)) problems.push(`${name} must be ${what}, got "${value}"`);
-    return value;
-  };
+function jwtConfig(values: JwtValues): JwtConfig {
   return {
-    groupName,
-    roleArn: arn('SCHEDULER_ROLE_ARN', IAM_ROLE_ARN, 'an IAM role ARN (arn:aws:iam::<account>:role/<name>)'),
-    queueArn: arn('EXPORT_QUEUE_ARN', SQS_QUEUE_ARN, 'an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)'),
-    deadLetterArn: arn('EXPORT_DLQ_ARN', SQS_QUEUE_ARN, 'an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)'),
-    flexibleWindowMinutes: read.integer('SCHEDULE_FLEXIBLE_WINDOW_MINUTES', 60, { min: 1, max: 1440 }),
-    perUser: read.integer('SCHEDULES_PER_USER', DEFAULT_SCHEDULES_PER_USER, { min: 1, max: 100 }),
+    privateKey: values.JWT_PRIVATE_KEY,
+    publicKey: values.JWT_PUBLIC_KEY,
+    keyId: values.JWT_KEY_ID ?? '',
+    issuer: values.JWT_ISSUER,
+    audience: values.JWT_AUDIENCE,
+    accessTokenTtlSeconds: values.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: values.REFRESH_TOKEN_TTL_SECONDS,
+    ...(values.JWT_PUBLIC_KEYS ? { additionalPublicKeys: values.JWT_PUBLIC_KEYS } : {}),
   };
 }
 
-function parsePublicKeys(raw: string): Record<string, string> {
-  let parsed: unknown;
+/** Unusable keys are reported with the other problems at start-up, not at the first login. */
+function usableJwtKeys(values: CheckedValues<typeof apiVariables>): string | undefined {
+  const { JWT_PRIVATE_KEY: privateKey, JWT_PUBLIC_KEY: publicKey } = values;
+  // Missing or unparsable ones are reported already.
+  if (!privateKey || !publicKey) return undefined;
   try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new ConfigError('JWT_PUBLIC_KEYS must be a JSON object {"<kid>": "<PEM public key>"}');
+    checkJwtKeys({ privateKey, publicKey, keyId: values.JWT_KEY_ID ?? '', additionalPublicKeys: values.JWT_PUBLIC_KEYS });
+    return undefined;
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError('JWT_PUBLIC_KEYS must be a JSON object {"<kid>": "<PEM public key>"}');
-  }
-  const keys: Record<string, string> = {};
-  for (const [kid, value] of Object.entries(parsed)) {
-    if (typeof value !== 'string') throw new ConfigError(`JWT_PUBLIC_KEYS["${kid}"] must be a PEM string`);
-    keys[kid] = pem(value);
-  }
-  return keys;
 }
 
-function checkAdditionalPublicKeys(keys: Readonly<Record<string, string>>, currentKid: string, currentKey: KeyObject): void {
-  for (const [kid, pemText] of Object.entries(keys)) {
-    if (!kid.trim()) throw new ConfigError('JWT_PUBLIC_KEYS has an empty key id');
-    // createPublicKey would happily derive a public key from a private one: refuse to hold private keys here.
-    if (pemText.includes('PRIVATE KEY')) throw new ConfigError(`JWT_PUBLIC_KEYS["${kid}"] must be a public key, not a private one`);
-    let key: KeyObject;
-    try {
-      key = createPublicKey(pemText);
-    } catch {
-      throw new ConfigError(`JWT_PUBLIC_KEYS["${kid}"] is not a PEM public key`);
-    }
-    checkP256(`JWT_PUBLIC_KEYS["${kid}"]`, key);
-    if (kid === currentKid && !sameKey(key, currentKey)) {
-      throw new ConfigError(`JWT_PUBLIC_KEYS["${kid}"] is not the current key, but "${kid}" is the current key id (JWT_KEY_ID)`);
-    }
-  }
+function scheduleSettings(values: ConfigValues<typeof scheduleVariables>): ScheduleSettings {
+  return {
+    groupName: values.SCHEDULER_GROUP_NAME,
+    roleArn: values.SCHEDULER_ROLE_ARN,
+    queueArn: values.EXPORT_QUEUE_ARN,
+    deadLetterArn: values.EXPORT_DLQ_ARN,
+    flexibleWindowMinutes: values.SCHEDULE_FLEXIBLE_WINDOW_MINUTES,
+    perUser: values.SCHEDULES_PER_USER,
+  };
 }
 
 /** CORS_ORIGINS: exact origins only (`scheme://host[:port]`); no wildcard, so nothing opens by accident. */
-function parseOrigins(raw: string): string[] {
-  const origins = raw
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  for (const origin of origins) {
-    let url: URL | undefined;
-    try {
-      url = new URL(origin);
-    } catch {
-      url = undefined;
-    }
-    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin) {
-      throw new ConfigError(`CORS_ORIGINS entries must be origins like https://app.example.com (no path, no wildcard), got "${origin}"`);
-    }
+function checkOrigin(origin: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(origin);
+  } catch {
+    url = undefined;
   }
-  return origins;
-}
-
-function logLevel(value: string): LogLevel {
-  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
-    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin) {
+    throw new ConfigError(`CORS_ORIGINS entries must be origins like https://app.example.com (no path, no wildcard), got "${origin}"`);
   }
-  return value as LogLevel;
+  return origin;
 }
 
-/** Orchestrators often cannot hold multi-line values: accept `\n` escapes in PEM variables. */
-function pem(value: string): string {
-  return value.includes('\\n') ? value.replace(/\\n/g, '\n') : value;
-}
-
-function parseTrustProxy(raw: string | undefined): boolean | number | string[] {
-  if (raw === undefined || raw === 'false') return false;
+/** TRUST_PROXY: `true`, `false`, a hop count, or a comma-separated list of addresses/CIDRs. */
+function parseTrustProxy(raw: string): boolean | number | string[] {
+  if (raw === 'false') return false;
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw)) return Number(raw);
   return raw
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
-}
-
-/**
- * Fails at start-up, not at the first login, when the keys are unusable:
- * both must be P-256 keys and the public key must belong to the private one.
- */
-function checkSigningKeys(privatePem: string, publicPem: string): KeyObject {
-  let privateKey: KeyObject;
-  let publicKey: KeyObject;
-  try {
-    privateKey = createPrivateKey(privatePem);
-  } catch {
-    throw new ConfigError('JWT_PRIVATE_KEY is not a PEM private key');
-  }
-  try {
-    publicKey = createPublicKey(publicPem);
-  } catch {
-    throw new ConfigError('JWT_PUBLIC_KEY is not a PEM public key');
-  }
-  checkP256('JWT_PRIVATE_KEY', privateKey);
-  checkP256('JWT_PUBLIC_KEY', publicKey);
-  if (!sameKey(createPublicKey(privateKey), publicKey)) {
-    throw new ConfigError('JWT_PUBLIC_KEY does not belong to JWT_PRIVATE_KEY');
-  }
-  return publicKey;
-}
-
-function checkP256(name: string, key: KeyObject): void {
-  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw new ConfigError(`${name} must be an EC P-256 key (ES256)`);
-  }
-}
-
-function sameKey(a: KeyObject, b: KeyObject): boolean {
-  return a.export({ format: 'der', type: 'spki' }).equals(b.export({ format: 'der', type: 'spki' }));
-}
-
-/** RFC 7638 thumbprint: a stable key id that changes exactly when the key does. */
-function jwkThumbprint(publicKey: KeyObject): string {
-  const jwk = publicKey.export({ format: 'jwk' });
-  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
-  return createHash('sha256').update(canonical).digest('base64url');
-}
-
-/** EnvReader.done() with the problems found beyond its readers, all in one ConfigError. */
-function finish(read: EnvReader, problems: readonly string[]): void {
-  try {
-    read.done();
-  } catch (error) {
-    if (problems.length === 0 || !(error instanceof ConfigError)) throw error;
-    throw new ConfigError(`${error.message}\n  - ${problems.join('\n  - ')}`);
-  }
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 }
 
 function deepFreeze<T>(value: T): T {
@@ -432,13 +462,8 @@ export interface UserAdminConfig {
 }
 
 export function loadUserAdminConfig(env: NodeJS.ProcessEnv = process.env): UserAdminConfig {
-  const read = new EnvReader(env);
-  const config = {
-    aws: read.awsSettings(),
-    usersTable: read.string('USERS_TABLE'),
-  };
-  read.done();
-  return deepFreeze(config);
+  const values = readConfig(pick(apiVariables, [...awsVariableNames, 'USERS_TABLE']), env, [awsKeysSetTogether]);
+  return deepFreeze({ aws: awsSettings(values), usersTable: values.USERS_TABLE });
 }
 
 /**
@@ -454,16 +479,20 @@ export interface ScheduleAdminConfig {
   readonly schedules: ScheduleSettings;
 }
 
+/** The reconciler's variables: the API's, but USERS_TABLE only names the defaults of the others. */
+const scheduleAdminVariables = {
+  ...awsVariables,
+  LOG_LEVEL: logLevelVariable,
+  USERS_TABLE: string({ optional: true, doc: apiVariables.USERS_TABLE.doc }),
+  ...scheduleVariables,
+};
+
 export function loadScheduleAdminConfig(env: NodeJS.ProcessEnv = process.env): ScheduleAdminConfig {
-  const read = new EnvReader(env);
-  const problems: string[] = [];
-  const usersTable = read.optionalString('USERS_TABLE') ?? '';
-  const config = {
-    aws: read.awsSettings(),
-    logLevel: logLevel(read.string('LOG_LEVEL', 'info')),
-    schedulesTable: read.optionalString('SCHEDULES_TABLE') ?? siblingTable(usersTable, 'exportSchedules') ?? read.string('SCHEDULES_TABLE'),
-    schedules: readScheduleSettings(read, usersTable, problems),
-  };
-  finish(read, problems);
-  return deepFreeze(config);
+  const values = readConfig(scheduleAdminVariables, env, [awsKeysSetTogether]);
+  return deepFreeze({
+    aws: awsSettings(values),
+    logLevel: values.LOG_LEVEL,
+    schedulesTable: values.SCHEDULES_TABLE,
+    schedules: scheduleSettings(values),
+  });
 }
