@@ -52,16 +52,29 @@ describe('export by email, end to end', () => {
     expect(rows).toEqual(stored.map(expectedRow));
   }
 
-  async function downloadThroughApi(location: string, token: string): Promise<Buffer> {
+  /** The file as `GET /v1/exports/{id}/download` hands it out, with the Content-Disposition it downloads under. */
+  async function downloadThroughApi(location: string, token: string): Promise<{ body: Buffer; disposition: string | null }> {
     const redirect = await fetch(`${platform.apiUrl}${location}/download`, {
       headers: { authorization: `Bearer ${token}` },
       redirect: 'manual',
     });
     expect(redirect.status).toBe(302);
-    const file = await fetch(redirect.headers.get('location')!);
+    const url = redirect.headers.get('location')!;
+    const file = await fetch(url);
     expect(file.status).toBe(200);
-    return Buffer.from(await file.arrayBuffer());
+    // What the API asks S3 to answer with is what S3 answers with.
+    const disposition = new URL(url).searchParams.get('response-content-disposition');
+    expect(file.headers.get('content-disposition')).toBe(disposition);
+    return { body: Buffer.from(await file.arrayBuffer()), disposition };
   }
+
+  /** One name for the file, wherever the user gets it: the day it was requested and the export's id. */
+  function expectExportFileName(fileName: string | undefined, job: JobBody): string {
+    expect(fileName).toMatch(new RegExp(`^memberships-\\d{4}-\\d{2}-\\d{2}-${job.id}\\.csv$`));
+    return fileName!;
+  }
+
+  const attachmentDisposition = (fileName: string) => `attachment; filename="${fileName}"; filename*=UTF-8''${fileName}`;
 
   it('emails a small export as an attachment that matches the rows in PostgreSQL exactly', async () => {
     const user = await newMember(40);
@@ -71,14 +84,16 @@ describe('export by email, end to end', () => {
     const [email] = await waitForEmails(platform.sesEndpoint, (e) => isAddressedTo(e, user.email), { count: 1 });
     expect(email!.attachments).toHaveLength(1);
     const attachment = attachmentContent(email!.attachments[0]!);
-    expect(email!.attachments[0]!.filename).toMatch(/\.csv$/);
+    const fileName = expectExportFileName(email!.attachments[0]!.filename, job);
     expect(attachment.length).toBeLessThanOrEqual(ATTACHMENT_LIMIT_BYTES);
 
     await expectFileMatchesDatabase(user, attachment);
     expect(job.file).toMatchObject({ bytes: attachment.length, sha256: createHash('sha256').update(attachment).digest('hex') });
     expect(job.file!.rows).toBe(job.progress.rows_exported);
-    // The same file is also available through the API.
-    expect((await downloadThroughApi(location, token)).equals(attachment)).toBe(true);
+    // The same file is also available through the API, under the same name.
+    const download = await downloadThroughApi(location, token);
+    expect(download.body.equals(attachment)).toBe(true);
+    expect(download.disposition).toBe(attachmentDisposition(fileName));
   });
 
   it('emails a download link instead when the file is over the attachment limit, and the link downloads the file', async () => {
@@ -91,13 +106,18 @@ describe('export by email, end to end', () => {
     expect(email!.attachments).toHaveLength(0);
     const link = /https?:\/\/\S+/.exec(email!.body.text ?? '')?.[0];
     expect(link).toBeDefined();
+    const fileName = expectExportFileName(/^File: (\S+)$/m.exec(email!.body.text ?? '')?.[1], job);
 
     const response = await fetch(link!);
     expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toBe(attachmentDisposition(fileName));
     const file = Buffer.from(await response.arrayBuffer());
     await expectFileMatchesDatabase(user, file);
     expect(createHash('sha256').update(file).digest('hex')).toBe(job.file!.sha256);
-    expect((await downloadThroughApi(location, token)).equals(file)).toBe(true);
+    // The API hands out the same file under the same name as the email's link.
+    const download = await downloadThroughApi(location, token);
+    expect(download.body.equals(file)).toBe(true);
+    expect(download.disposition).toBe(attachmentDisposition(fileName));
   });
 
   it('does not let one user see another user’s export', async () => {

@@ -1,11 +1,14 @@
 /**
  * The contract every part of the platform shares, and nothing else: SQS message
- * types, job states, schedule timing and time zones, resource names, domain
- * errors. It loads no dependency (no AWS SDK, no TypeORM), so the CLI, the
- * Scheduler stand-in and the infrastructure code pay only for what they use.
+ * types, job states, schedule timing and time zones, export file naming,
+ * idempotency keys, resource names, domain errors. It loads no dependency (no
+ * AWS SDK, no TypeORM), so the CLI, the Scheduler stand-in and the
+ * infrastructure code pay only for what they use.
  * A test (src/entry-points.test.ts) counts the modules it loads.
  */
 export * from './errors';
+export * from './jobs/export-file';
+export * from './jobs/idempotency-key';
 export * from './jobs/job';
 export * from './messages';
 export * from './resources';

@@ -1,6 +1,7 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   EXPORT_SCHEDULED,
+  exportFileName,
   parseMessage,
   scheduledJobId,
   type EmailAttempt,
@@ -28,7 +29,7 @@ import {
   UserNotFoundError,
 } from './errors';
 import { exportFileKey, type ExportFileStore } from './file-store';
-import { exportFileName, type ExportMailer } from './mailer';
+import type { ExportMailer } from './mailer';
 import { DEFAULT_PROGRESS_INTERVAL_MS, jobProgressReporter } from './progress-reporter';
 
 export interface ExportHandlerSettings {
@@ -327,7 +328,7 @@ export class ExportHandler {
       const user = await inStage('users', () => this.deps.users.get(job.userId));
       if (!user) throw new UserNotFoundError(job.userId);
 
-      const fileName = exportFileName(this.now());
+      const fileName = exportFileName(job);
       const key = exportFileKey(user.id, job.id);
       const watchdog = this.watchForStall(progress, stall);
       // Progress between heartbeats, so a poller sees the count move; fire-and-forget, never slows the stream.

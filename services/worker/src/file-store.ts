@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { GetObjectCommand, type S3Client, type ServerSideEncryption } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { contentDisposition } from '@memberships/core/contract';
 import { CSV_CONTENT_TYPE, type CsvSink } from './csv-export';
 
 export interface ExportFileStoreOptions {
@@ -17,12 +18,6 @@ export interface ExportFileStoreOptions {
 /** The S3 key of a job's file; one file per job, so a retried export overwrites its own earlier attempt. */
 export function exportFileKey(userId: string, jobId: string): string {
   return `exports/${userId}/${jobId}.csv`;
-}
-
-/** `attachment; filename=...` with an RFC 6266 / 5987 form for names that are not plain ASCII. */
-export function contentDisposition(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }
 
 /**

@@ -17,7 +17,7 @@ interface ExportEmailBase {
   readonly to: string;
   readonly jobId: string;
   readonly file: ExportFileFacts;
-  /** Name the user sees for the file, e.g. `memberships-2025-11-25.csv`. */
+  /** Name the user sees for the file: exportFileName(job), the name the API's download gives it too. */
   readonly fileName: string;
 }
 
@@ -37,11 +37,6 @@ export type ExportEmail = AttachmentEmail | LinkEmail;
 export interface SentEmail {
   /** SES message id. */
   readonly messageId: string | undefined;
-}
-
-/** The name of the export file in the email and in the browser's download: `memberships-YYYY-MM-DD.csv` (UTC). */
-export function exportFileName(at: Date): string {
-  return `memberships-${at.toISOString().slice(0, 10)}.csv`;
 }
 
 /**

@@ -6,7 +6,7 @@
  * the email, the file, the job record, the dead-letter queue.
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { isFinal } from '@memberships/core/contract';
+import { contentDisposition, isFinal } from '@memberships/core/contract';
 import { FORMULA_PREFIX } from '@memberships/core/postgres';
 import { readMemberships, seedMemberships, TRICKY_MEMBERSHIPS, type SeededMembership } from '@memberships/local-platform';
 import { CSV_CONTENT_TYPE } from './csv-export';
@@ -95,7 +95,9 @@ describe('export worker', () => {
     expect(email!.from).toContain('exports@memberships.test');
     expect(email!.attachments).toHaveLength(1);
     const attachment = email!.attachments[0]!;
-    expect(attachment.filename).toMatch(/^memberships-\d{4}-\d{2}-\d{2}\.csv$/);
+    // Named after the day the export was requested and its id, as the API's download names it.
+    const fileName = `memberships-${job.createdAt.slice(0, 10)}-${job.id}.csv`;
+    expect(attachment.filename).toBe(fileName);
     expect(attachment.contentType).toMatch(/^text\/csv/);
 
     // Every row of this user, in id order, each value as stored (formulas neutralised), none of the other user's.
@@ -120,6 +122,7 @@ describe('export worker', () => {
     });
     expect(object.body.equals(csv)).toBe(true);
     expect(object.contentType).toBe(CSV_CONTENT_TYPE);
+    expect(object.contentDisposition).toBe(contentDisposition(fileName));
     expect(done.delivery).toMatchObject({ method: 'attachment', to: user.email });
   });
 

@@ -1,12 +1,14 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { clientOptions } from '@memberships/core/config';
+import { contentDisposition } from '@memberships/core/contract';
 import fp from 'fastify-plugin';
 
 export interface ExportFiles {
   /**
    * A short-lived URL that downloads the object as an attachment named
-   * `filename`. Signing is local: nothing is sent to S3.
+   * `filename` (the contract's Content-Disposition, the one the worker's
+   * email link carries too). Signing is local: nothing is sent to S3.
    */
   downloadUrl(key: string, filename: string): Promise<string>;
 }
@@ -43,9 +45,3 @@ export default fp(
   },
   { name: 'export-files', dependencies: ['app-context', 'aws-clients'] },
 );
-
-/** RFC 6266 attachment header; our file names are ASCII, the quoted form is enough. */
-export function contentDisposition(filename: string): string {
-  const safe = filename.replace(/[^A-Za-z0-9._-]/g, '_');
-  return `attachment; filename="${safe}"`;
-}

@@ -429,6 +429,11 @@ describe('GET /v1/exports/{id}/download', () => {
     expect(response.headers['cache-control']).toBe('no-store');
     const location = response.headers.location as string;
     expect(new URL(location).searchParams.get('X-Amz-Expires')).toBe('300');
+    // Downloads under the name the email gives the file (the day it was requested, and its id); S3 answers
+    // with this header (the emulator does so only for an object stored with one, as the worker stores them).
+    const fileName = `memberships-${job.created_at.slice(0, 10)}-${id}.csv`;
+    const disposition = `attachment; filename="${fileName}"; filename*=UTF-8''${fileName}`;
+    expect(new URL(location).searchParams.get('response-content-disposition')).toBe(disposition);
 
     const file = await fetch(location);
     expect(file.status).toBe(200);

@@ -1,6 +1,6 @@
 // Types of app.rateLimit (the plugin is registered in app.ts).
 import type {} from '@fastify/rate-limit';
-import { buckets, DomainError, exportRequestedMessage, type ExportJob } from '@memberships/core/contract';
+import { buckets, DomainError, exportFileName, exportRequestedMessage, type ExportJob } from '@memberships/core/contract';
 import { InvalidCursorError, type JobStore } from '@memberships/core/dynamodb';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import {
@@ -114,7 +114,7 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
       throw new ExportFileExpiredError(job.id, expiryDays);
     }
 
-    const url = await app.exportFiles.downloadUrl(job.file.key, downloadFilename(job));
+    const url = await app.exportFiles.downloadUrl(job.file.key, exportFileName(job));
     request.log.info({ jobId: job.id }, 'export download link issued');
     // The URL is a bearer credential for the file: keep it out of caches.
     return reply.header('cache-control', 'no-store').redirect(url, 302);
@@ -199,9 +199,4 @@ async function requeueIfStalled(app: FastifyInstance, job: ExportJob, afterSecon
     // The existing job is still the right answer; the next request tries again.
     log.error({ err: error }, 'could not send the message of a stalled export again');
   }
-}
-
-/** e.g. `memberships-2025-11-25-<id>.csv`. */
-function downloadFilename(job: ExportJob): string {
-  return `memberships-${job.createdAt.slice(0, 10)}-${job.id}.csv`;
 }

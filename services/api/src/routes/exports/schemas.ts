@@ -1,4 +1,4 @@
-import { JOB_ID_PATTERN } from '@memberships/core/contract';
+import { IDEMPOTENCY_KEY_PATTERN, JOB_ID_PATTERN } from '@memberships/core/contract';
 import {
   bodyProblemResponses,
   commonProblemResponses,
@@ -7,7 +7,6 @@ import {
   retryAfterHeader,
 } from '../../schemas/problem';
 
-export const IDEMPOTENCY_KEY_PATTERN = '^[A-Za-z0-9_.:-]{1,200}$';
 export const EXPORT_REQUEST_HEADER = 'export-request';
 
 export const DEFAULT_PAGE_SIZE = 20;
