@@ -1,18 +1,31 @@
-import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { Consumer } from 'sqs-consumer';
-import { AttemptsExhaustedError, describe, RetryScheduledError } from './errors';
-import { shutdownReason, type HandleOutcome } from './export-handler';
+import { describe, RetryScheduledError, shutdownReason } from './errors';
+import type { MessageActions } from './message-actions';
+import { redriveProblem } from './retry-policy';
 
-export interface MessageHandler {
-  handle(message: Message, shutdown: AbortSignal): Promise<HandleOutcome>;
-}
+/**
+ * What to do with the message: `ack` deletes it; `leave` keeps it on the
+ * queue without counting as a processing error (it becomes visible again
+ * when its visibility timeout ends, or at once when the handler said so).
+ */
+export type HandleOutcome = 'ack' | 'leave';
+
+/**
+ * Handles one message (message-router.ts, wired in worker.ts). Resolves with
+ * what to do with it; a throw leaves it too, logged as a processing error.
+ * `shutdown` aborts when the worker stops: work in hand is then given back.
+ */
+export type MessageHandler = (message: Message, shutdown: AbortSignal) => Promise<HandleOutcome>;
 
 export interface ExportConsumerOptions {
   readonly queueUrl: string;
   /** The SQS client (injected, so the endpoint and credentials come from config). */
   readonly sqs: SQSClient;
   readonly handler: MessageHandler;
+  /** Gives a message back (visible at once) when it cannot be handled: received while stopping, or stuck. */
+  readonly actions: Pick<MessageActions, 'changeVisibility'>;
   readonly logger: Logger;
   /** Seconds a received message stays hidden; extended every `heartbeatIntervalSeconds` while it is handled. */
   readonly visibilityTimeoutSeconds: number;
@@ -80,8 +93,6 @@ export class ExportConsumer {
       const messageId = message.MessageId;
       if (error instanceof RetryScheduledError) {
         log.info({ messageId, retryInSeconds: error.retryInSeconds, failureCode: error.failure.code }, 'message left for retry');
-      } else if (error instanceof AttemptsExhaustedError) {
-        log.warn({ messageId, failureCode: error.failure.code }, 'message left for the dead-letter queue');
       } else {
         log.error({ err: error, messageId, detail: describe(error) }, 'message processing failed; it will be retried');
       }
@@ -98,22 +109,20 @@ export class ExportConsumer {
 
   /**
    * Checks that the queue exists and can be read (fails fast on a wrong URL
-   * or missing permission) and warns when the redrive policy's
-   * maxReceiveCount is below MAX_ATTEMPTS: then SQS dead-letters a message
-   * (without a reason) before the worker's last attempt could fail its job.
-   * The worker dead-letters on its last attempt itself; a maxReceiveCount
-   * above MAX_ATTEMPTS leaves room to retry that bookkeeping when it fails.
+   * or missing permission) and warns when its redrive policy does not fit
+   * MAX_ATTEMPTS (retry-policy.ts redriveProblem).
    */
   async verifyQueue(): Promise<void> {
     const { Attributes } = await this.options.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: this.options.queueUrl, AttributeNames: ['RedrivePolicy', 'VisibilityTimeout'] }),
     );
     const policy = parseRedrivePolicy(Attributes?.RedrivePolicy);
-    if (!policy) {
+    const problem = redriveProblem(policy?.maxReceiveCount, this.options.maxAttempts);
+    if (problem === 'no_redrive_policy') {
       this.options.logger.warn('the export queue has no redrive policy: failed messages will never reach a dead-letter queue');
-    } else if (policy.maxReceiveCount < this.options.maxAttempts) {
+    } else if (problem === 'max_receive_count_below_max_attempts') {
       this.options.logger.warn(
-        { maxReceiveCount: policy.maxReceiveCount, maxAttempts: this.options.maxAttempts },
+        { maxReceiveCount: policy?.maxReceiveCount, maxAttempts: this.options.maxAttempts },
         'the queue redrive maxReceiveCount is below MAX_ATTEMPTS: SQS dead-letters messages before the worker can fail their jobs',
       );
     }
@@ -170,22 +179,17 @@ export class ExportConsumer {
       await this.giveBack(message);
       return undefined;
     }
-    return (await this.options.handler.handle(message, this.shutdown.signal)) === 'ack' ? message : undefined;
+    return (await this.options.handler(message, this.shutdown.signal)) === 'ack' ? message : undefined;
   }
 
   /** A message that arrived after stop(): visible again at once, for a worker that is not shutting down. */
   private async giveBack(message: Message): Promise<void> {
-    try {
-      await this.options.sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: this.options.queueUrl,
-          ReceiptHandle: message.ReceiptHandle,
-          VisibilityTimeout: 0,
-        }),
-      );
-    } catch (error) {
-      this.options.logger.warn({ err: error, messageId: message.MessageId }, 'could not give back a message received while stopping');
-    }
+    await this.options.actions.changeVisibility(
+      message,
+      0,
+      this.options.logger.child({ messageId: message.MessageId }),
+      'could not give back a message received while stopping',
+    );
   }
 }
 

@@ -29,6 +29,11 @@ export class ExportAbortedError extends DomainError {
   }
 }
 
+/** Reason passed to the export's abort signal when the worker is asked to stop. */
+export function shutdownReason(): ExportAbortedError {
+  return new ExportAbortedError('the worker is shutting down');
+}
+
 /**
  * The export made no progress (no rows read, nothing uploaded) for the stall
  * timeout: a dependency accepts connections but does not answer. The export
@@ -42,8 +47,8 @@ export class ExportStalledError extends DomainError {
 
 /**
  * A passing failure: the job was released and the message left on the queue,
- * to be received again after `retryInSeconds`. Thrown to the consumer, which
- * then does not delete the message.
+ * to be received again after `retryInSeconds` (retry-policy.ts). Thrown to
+ * the consumer, which then does not delete the message.
  */
 export class RetryScheduledError extends DomainError {
   constructor(
@@ -53,21 +58,6 @@ export class RetryScheduledError extends DomainError {
     cause: unknown,
   ) {
     super('retry_scheduled', `Attempt ${attempt} failed (${failure.code}); retrying in ${retryInSeconds} s.`, { cause });
-  }
-}
-
-/**
- * A passing failure on the last allowed attempt: the job was marked failed
- * and the message is left for SQS's redrive policy to move to the dead-letter
- * queue on its next receive.
- */
-export class AttemptsExhaustedError extends DomainError {
-  constructor(
-    readonly failure: FailureClassification,
-    readonly attempt: number,
-    cause: unknown,
-  ) {
-    super('attempts_exhausted', `Attempt ${attempt} failed (${failure.code}); no attempts left.`, { cause });
   }
 }
 
@@ -95,12 +85,13 @@ export async function inStage<T>(stage: ExportStage, work: () => Promise<T>): Pr
   }
 }
 
+/** What a failure is; what follows from it (retry, fail, dead-letter) is retry-policy.ts's decision. */
 export type FailureKind =
-  /** Worth retrying: a connection dropped, a service throttled or answered 5xx, a timeout. */
+  /** Passing: a connection dropped, a service throttled or answered 5xx, a timeout. */
   | 'transient'
-  /** Retrying cannot help: the data or the request is wrong. */
+  /** Lasting: the data or the request is wrong, and a retry meets the same. */
   | 'permanent'
-  /** Not recognised: retried like a transient failure, but logged as an error since it may be a bug. */
+  /** Not recognised: may be passing, may be a bug. */
   | 'unknown';
 
 export interface FailureClassification {
@@ -132,7 +123,7 @@ function classification(kind: FailureKind, code: string): FailureClassification 
   return { kind, code, message: PUBLIC_MESSAGES[code] ?? PUBLIC_MESSAGES.export_failed! };
 }
 
-/** Decides whether a failure is worth retrying and what the user is told about it. */
+/** Recognises what kind of failure `error` is (the retry policy acts on the kind) and what the user is told about it. */
 export function classifyFailure(error: unknown): FailureClassification {
   if (error instanceof UserNotFoundError || error instanceof JobUserMismatchError) {
     return classification('permanent', error.code);

@@ -7,7 +7,7 @@
  */
 import { isFinal, scheduledJobId } from '@memberships/core/contract';
 import { seedMemberships } from '@memberships/local-platform';
-import { DEAD_LETTER_ATTRIBUTES } from './export-handler';
+import { DEAD_LETTER_ATTRIBUTES } from './message-actions';
 import { captureLogs, type CapturedLogs } from './testing/log-capture';
 import { waitFor } from './testing/wait';
 import { WorkerTestEnvironment } from './testing/worker-environment';

@@ -8,7 +8,7 @@
  */
 import { isFinal, type ExportJob } from '@memberships/core/contract';
 import { seedMemberships } from '@memberships/local-platform';
-import { DEAD_LETTER_ATTRIBUTES } from './export-handler';
+import { DEAD_LETTER_ATTRIBUTES } from './message-actions';
 import { captureLogs, type CapturedLogs, type LogRecord } from './testing/log-capture';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy';
 import { waitFor } from './testing/wait';

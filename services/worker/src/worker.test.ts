@@ -10,7 +10,7 @@ import { contentDisposition, isFinal } from '@memberships/core/contract';
 import { FORMULA_PREFIX } from '@memberships/core/postgres';
 import { readMemberships, seedMemberships, TRICKY_MEMBERSHIPS, type SeededMembership } from '@memberships/local-platform';
 import { CSV_CONTENT_TYPE } from './csv-export';
-import { DEAD_LETTER_ATTRIBUTES } from './export-handler';
+import { DEAD_LETTER_ATTRIBUTES } from './message-actions';
 import { EXPORT_EMAIL_SUBJECT } from './mailer';
 import { csvObjects } from './testing/csv';
 import { captureLogs, type CapturedLogs } from './testing/log-capture';

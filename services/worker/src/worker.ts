@@ -9,15 +9,22 @@ import { JobStore, ScheduleStore, UserStore } from '@memberships/core/dynamodb';
 import { CredentialPool, postgresTimeouts, serviceRotatingPassword } from '@memberships/core/postgres';
 import type { Logger } from 'pino';
 import { leaseMsFor, SHUTDOWN_MARGIN_SECONDS, type WorkerConfig } from './config';
-import { ExportConsumer } from './consumer';
+import { ExportConsumer, type MessageHandler } from './consumer';
 import { ExportHandler } from './export-handler';
+import { FailureHandler } from './failure-handler';
 import { ExportFileStore } from './file-store';
 import { beatOnConsumerCalls, HeartbeatFile, heartbeatMaxGapMs } from './health-check-heartbeat';
+import { jobCompletion } from './job-completion';
 import { ExportMailer } from './mailer';
+import { MessageActions } from './message-actions';
+import { messageRouter } from './message-router';
+import type { RetrySettings } from './retry-policy';
+import { ScheduleTickHandler } from './schedule-tick';
 
 export interface Worker {
   readonly workerId: string;
-  readonly handler: ExportHandler;
+  /** What the consumer calls for each message (message-router.ts). */
+  readonly handler: MessageHandler;
   readonly consumer: ExportConsumer;
   /** Checks the queue, then starts polling. */
   start(): Promise<void>;
@@ -33,7 +40,9 @@ export interface WorkerOptions {
 /**
  * Wires the worker from its configuration: AWS SDK clients (endpoints from
  * config, so the same code runs against AWS and the local emulators), the
- * PostgreSQL pool, the stores, the handler and the consumer.
+ * PostgreSQL pool, the stores, and the message path: consumer → router →
+ * (schedule tick →) export pipeline, with the retry policy's settings and the
+ * message actions shared by the failure path and the consumer's give-back.
  */
 export function createWorker(config: WorkerConfig, logger: Logger, options: WorkerOptions = {}): Worker {
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -70,36 +79,47 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
   // An idle connection that breaks (database restart, failover) must not take the process down.
   pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection failed; it is replaced on next use'));
 
-  const handler = new ExportHandler({
+  const jobs = new JobStore({ client: dynamodb, jobsTable: config.jobsTable, guardsTable: config.guardsTable });
+  const actions = new MessageActions({ sqs, queueUrl: config.exportQueueUrl, deadLetterQueueUrl: config.exportDlqUrl });
+  const retrySettings: RetrySettings = {
+    maxAttempts: config.maxAttempts,
+    retryBaseDelaySeconds: config.retryBaseDelaySeconds,
+    retryMaxDelaySeconds: config.retryMaxDelaySeconds,
+    maxEmailSends: config.emailMaxSends,
+  };
+  const complete = jobCompletion({ jobs, workerId, finishRetryMs: config.finishRetrySeconds * 1000 });
+  const failures = new FailureHandler({ settings: retrySettings, jobs, actions, workerId, complete });
+  const pipeline = new ExportHandler({
     settings: {
-      exportQueueUrl: config.exportQueueUrl,
-      exportDlqUrl: config.exportDlqUrl,
-      maxAttempts: config.maxAttempts,
       leaseMs: leaseMsFor(config),
       heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
-      retryBaseDelaySeconds: config.retryBaseDelaySeconds,
-      retryMaxDelaySeconds: config.retryMaxDelaySeconds,
       attachmentLimitBytes: config.attachmentLimitBytes,
       downloadLinkTtlSeconds: config.downloadLinkTtlSeconds,
       exportStallTimeoutMs: config.exportStallTimeoutSeconds * 1000,
       progressIntervalMs: config.progressIntervalMs,
-      finishRetryMs: config.finishRetrySeconds * 1000,
       maxEmailSends: config.emailMaxSends,
     },
-    jobs: new JobStore({ client: dynamodb, jobsTable: config.jobsTable, guardsTable: config.guardsTable }),
+    jobs,
     users: new UserStore({ client: dynamodb, table: config.usersTable }),
-    schedules: new ScheduleStore({ client: dynamodb, table: config.schedulesTable }),
-    sqs,
     pool,
     files: new ExportFileStore(s3, { bucket: config.exportBucket, kmsKeyId: config.exportKmsKeyId }),
     mailer: new ExportMailer(ses, { from: config.sesFromAddress, configurationSet: config.sesConfigurationSet }),
-    logger: log,
+    failures,
+    complete,
     workerId,
   });
+  const ticks = new ScheduleTickHandler({
+    jobs,
+    schedules: new ScheduleStore({ client: dynamodb, table: config.schedulesTable }),
+    failures,
+    runExport: pipeline.exportJob,
+  });
+  const handler = messageRouter({ runExport: pipeline.exportJob, ticks, failures, logger: log });
   const consumer = new ExportConsumer({
     queueUrl: config.exportQueueUrl,
     sqs,
     handler,
+    actions,
     logger: log,
     visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
     heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,

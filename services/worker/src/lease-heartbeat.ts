@@ -1,0 +1,74 @@
+import { LeaseLostError, type JobStore } from '@memberships/core/dynamodb';
+import type { Logger } from 'pino';
+
+/**
+ * Keeps a claimed job ours while its export runs. The claim holds the job
+ * for `leaseMs`; without renewal another delivery may take it over (that is
+ * how a dead worker's job is recovered). The renewal runs on the heartbeat
+ * cadence, like sqs-consumer's visibility extension of the message, so the
+ * lease runs out one interval before the message reappears (leaseMsFor in
+ * config.ts). Progress has its own writer (progress-reporter.ts).
+ */
+
+export interface LeaseHeartbeatOptions {
+  readonly jobs: Pick<JobStore, 'heartbeat'>;
+  readonly jobId: string;
+  /** This worker (the lease owner). */
+  readonly owner: string;
+  readonly leaseMs: number;
+  readonly intervalSeconds: number;
+  /** Aborted with the LeaseLostError when a renewal finds the job is no longer ours: that stops the export. */
+  readonly lease: AbortController;
+  readonly log: Logger;
+}
+
+export interface LeaseHeartbeat {
+  /** Renews once more now (after any renewal in flight); throws LeaseLostError if the job is no longer ours. */
+  confirm(): Promise<void>;
+  /** Stops renewing; resolves once a renewal in flight has settled. */
+  stop(): Promise<void>;
+  /** Epoch ms when the lease runs out, as last renewed. */
+  leaseExpiresAt(): number;
+}
+
+/**
+ * Renews the lease every interval. A lost lease aborts `lease`; any other
+ * failure is only logged (the next beat tries again, and the lease outlasts
+ * a few misses). One renewal at a time: a slow one is not stacked on.
+ */
+export function startLeaseHeartbeat(options: LeaseHeartbeatOptions): LeaseHeartbeat {
+  const { jobs, jobId, owner, leaseMs, lease, log } = options;
+  let inFlight: Promise<void> | undefined;
+  // Until when the lease holds, as last renewed (the claim took it a moment ago).
+  let leaseExpiresAt = Date.now() + leaseMs;
+  const renew = async () => {
+    const startedAt = Date.now();
+    await jobs.heartbeat(jobId, owner, leaseMs);
+    leaseExpiresAt = startedAt + leaseMs;
+  };
+  const beat = async () => {
+    try {
+      await renew();
+    } catch (error) {
+      if (error instanceof LeaseLostError) lease.abort(error);
+      else log.warn({ err: error }, 'job heartbeat failed; retrying on the next beat');
+    }
+  };
+  const timer = setInterval(() => {
+    inFlight ??= beat().finally(() => {
+      inFlight = undefined;
+    });
+  }, options.intervalSeconds * 1000);
+  return {
+    confirm: async () => {
+      await inFlight;
+      if (lease.signal.aborted) throw lease.signal.reason;
+      await renew();
+    },
+    stop: async () => {
+      clearInterval(timer);
+      await inFlight;
+    },
+    leaseExpiresAt: () => leaseExpiresAt,
+  };
+}
