@@ -9,6 +9,7 @@ import {
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { waitFor } from '@memberships/local-platform';
 import { TooManyFiringsError } from './errors';
 import { flexibleOffsetMs } from './firing-engine';
 import { startSchedulerLocal, type SchedulerLocal } from './scheduler-local';
@@ -427,7 +428,9 @@ describe('real clock', () => {
     const schedule = await create({ ScheduleExpressionTimezone: 'UTC' });
 
     wallClock = new Date('2026-03-01T06:00:30Z');
-    await waitFor(() => local.firings({ scheduleName: schedule.Name, status: 'sent' }).length === 1);
+    // The real clock's timer runs every few ms here.
+    const fired = () => local.firings({ scheduleName: schedule.Name, status: 'sent' }).length === 1;
+    await waitFor('the real clock to fire the schedule', fired, { timeoutMs: 10_000, intervalMs: 10 });
     expect(local.firings({ scheduleName: schedule.Name })).toMatchObject([{ scheduledTime: '2026-03-01T06:00:00Z', status: 'sent' }]);
     expect(await scheduledTimesInQueue()).toEqual(['2026-03-01T06:00:00Z']);
 
@@ -438,12 +441,3 @@ describe('real clock', () => {
     expect(local.now()).toEqual(new Date('2026-03-15T00:00:00Z'));
   });
 });
-
-/** Polls until the condition holds (the real clock's timer runs every few ms here). */
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
