@@ -148,6 +148,12 @@ describe('loadMigrateConfig', () => {
     );
   });
 
+  it('reports a role-name problem together with the missing variables', () => {
+    expect(() => loadMigrateConfig({ AWS_REGION: 'eu-west-1', DATABASE_API_ROLE: 'same', DATABASE_WORKER_ROLE: 'same' })).toThrow(
+      /DATABASE_URL is required[\s\S]*DATABASE_WORKER_SECRET_ARN is required[\s\S]*must differ/,
+    );
+  });
+
   it('refuses role names that are not plain identifiers, or the same role twice', () => {
     expect(() => loadMigrateConfig({ ...MIGRATE, DATABASE_API_ROLE: 'api"; DROP TABLE memberships; --' })).toThrow(ConfigError);
     expect(() => loadMigrateConfig({ ...MIGRATE, DATABASE_API_ROLE: 'same', DATABASE_WORKER_ROLE: 'same' })).toThrow(/must differ/);

@@ -1,12 +1,27 @@
-import { ConfigError, queues } from '@memberships/core/contract';
-import { EnvReader, type AwsClientSettings, type AwsTimeouts } from '@memberships/core/config';
+import { queues } from '@memberships/core/contract';
+import {
+  awsKeysSetTogether,
+  awsSettings,
+  awsVariables,
+  integer,
+  logLevelVariable,
+  readConfig,
+  string,
+  url,
+  type AwsClientSettings,
+  type AwsTimeouts,
+  type CheckedValues,
+} from '@memberships/core/config';
 import { checkDatabaseRoleNames, DEFAULT_DATABASE_ROLES } from '@memberships/core/postgres';
 import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress-reporter';
 
 /**
  * The worker's configuration: read and validated once, at start-up. This is
  * the only module that reads `process.env`; everything else receives the
- * frozen object (or the part of it it needs).
+ * frozen object (or the part of it it needs). The variables are described
+ * once (`workerVariables`, `migrateVariables`): readConfig() reports every
+ * problem at once, and the README's tables are checked against them
+ * (config-readme.test.ts).
  */
 export interface WorkerConfig {
   readonly aws: AwsClientSettings;
@@ -77,80 +92,134 @@ const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
 /** A SigV4 presigned URL lives at most 7 days. */
 const MAX_LINK_TTL_SECONDS = 7 * 24 * 3600;
 const SQS_MAX_VISIBILITY_SECONDS = 12 * 3600;
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const read = new EnvReader(env);
-  const visibilityTimeoutSeconds = read.integer('VISIBILITY_TIMEOUT_SECONDS', queues.exportRequests.visibilityTimeoutSeconds, {
+/** Every variable the worker reads, in the order the problems are reported; the README's table is checked against it. */
+export const workerVariables = {
+  ...awsVariables,
+  VISIBILITY_TIMEOUT_SECONDS: integer({
+    default: queues.exportRequests.visibilityTimeoutSeconds,
     min: 2,
     max: SQS_MAX_VISIBILITY_SECONDS,
-  });
+    doc: 'visibility of a received message; extended while it is handled',
+  }),
   // Renew several times per visibility period, so a single slow or failed renewal does not lose the message.
-  const heartbeatIntervalSeconds = read.integer('HEARTBEAT_INTERVAL_SECONDS', Math.max(1, Math.floor(visibilityTimeoutSeconds / 6)), {
+  HEARTBEAT_INTERVAL_SECONDS: integer({
+    default: (values) => Math.max(1, Math.floor(Number(values.VISIBILITY_TIMEOUT_SECONDS) / 6)),
+    defaultDoc: 'visibility / 6, at least 1',
     min: 1,
-    max: Math.max(1, Math.floor(visibilityTimeoutSeconds / 2)),
-  });
-  const retryBaseDelaySeconds = read.integer('RETRY_BASE_DELAY_SECONDS', 10, { min: 0, max: SQS_MAX_VISIBILITY_SECONDS });
-  const logLevel = read.string('LOG_LEVEL', 'info');
-  const receiveWaitSeconds = read.integer('RECEIVE_WAIT_SECONDS', 10, { min: 0, max: 20 });
+    max: (values) => Math.max(1, Math.floor(Number(values.VISIBILITY_TIMEOUT_SECONDS) / 2)),
+    doc: 'how often message visibility, job lease and progress are renewed',
+  }),
+  RETRY_BASE_DELAY_SECONDS: integer({
+    default: 10,
+    min: 0,
+    max: SQS_MAX_VISIBILITY_SECONDS,
+    doc: 'first retry delay after a passing failure; doubles per attempt',
+  }),
+  RETRY_MAX_DELAY_SECONDS: integer({
+    default: 900,
+    min: (values) => Number(values.RETRY_BASE_DELAY_SECONDS),
+    max: SQS_MAX_VISIBILITY_SECONDS,
+    doc: 'cap of the retry delay',
+  }),
+  LOG_LEVEL: logLevelVariable,
+  RECEIVE_WAIT_SECONDS: integer({ default: 10, min: 0, max: 20, doc: 'SQS long-poll wait; a shutdown waits for the poll in progress' }),
+  AWS_CONNECT_TIMEOUT_SECONDS: integer({ default: 3, min: 1, max: 60, doc: 'deadline to connect to an AWS endpoint' }),
   // A long poll is one request: its deadline must outlast the wait.
-  const awsRequestTimeoutSeconds = read.integer('AWS_REQUEST_TIMEOUT_SECONDS', 30, { min: receiveWaitSeconds + 5, max: 900 });
-  const statementTimeoutSeconds = read.integer('DATABASE_STATEMENT_TIMEOUT_SECONDS', 1800, { min: 1, max: 86_400 });
+  AWS_REQUEST_TIMEOUT_SECONDS: integer({
+    default: 30,
+    min: (values) => Number(values.RECEIVE_WAIT_SECONDS) + 5,
+    max: 900,
+    doc: 'deadline of one AWS request and its answer (one S3 upload part, one long poll)',
+  }),
+  USERS_TABLE: string({ doc: 'users table' }),
+  JOBS_TABLE: string({ doc: 'export jobs table' }),
+  GUARDS_TABLE: string({ doc: 'export guards table' }),
+  SCHEDULES_TABLE: string({ doc: 'export schedules table, read when a schedule tick arrives' }),
+  EXPORT_QUEUE_URL: url({ doc: 'queue the worker consumes' }),
+  EXPORT_DLQ_URL: url({ doc: 'dead-letter queue of unreadable and permanently failing messages' }),
+  EXPORT_BUCKET: string({ doc: 'private bucket of the export files' }),
+  EXPORT_KMS_KEY_ID: string({ optional: true, doc: 'SSE-KMS key of the files; unset: SSE-S3 (AES256)' }),
+  DATABASE_URL: url({ doc: "PostgreSQL, user = the worker's role" }),
+  DATABASE_SECRET_ARN: string({ optional: true, doc: "the role's secret; unset: the URL's password" }),
+  DATABASE_CONNECT_TIMEOUT_SECONDS: integer({ default: 5, min: 1, max: 300, doc: 'deadline to connect to PostgreSQL' }),
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: integer({ default: 1800, min: 1, max: 86_400, doc: 'PostgreSQL statement_timeout' }),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS: integer({
+    default: 60,
+    min: 1,
+    max: 86_400,
+    doc: 'PostgreSQL idle_in_transaction_session_timeout',
+  }),
+  SES_FROM_ADDRESS: string({ doc: 'verified SES identity' }),
+  SES_CONFIGURATION_SET: string({ optional: true, doc: 'SES configuration set for sending events' }),
+  ATTACHMENT_LIMIT_BYTES: integer({
+    default: 5 * 1024 * 1024,
+    min: 0,
+    max: MAX_ATTACHMENT_BYTES,
+    doc: 'files up to this size are attached, larger ones linked',
+  }),
+  DOWNLOAD_LINK_TTL_SECONDS: integer({ default: 86_400, min: 60, max: MAX_LINK_TTL_SECONDS, doc: 'lifetime of the presigned link' }),
+  MAX_ATTEMPTS: integer({
+    default: queues.exportRequests.maxAttempts,
+    min: 1,
+    max: 1000,
+    doc: 'the receive on which a passing failure becomes final',
+  }),
+  SHUTDOWN_GRACE_SECONDS: integer({ default: 15, min: 0, max: 3600, doc: 'on SIGTERM, how long the job in hand may finish' }),
+  PROGRESS_INTERVAL_MS: integer({
+    default: DEFAULT_PROGRESS_INTERVAL_MS,
+    min: 100,
+    max: 60_000,
+    doc: 'least time between two progress writes while an export runs',
+  }),
+  EXPORT_STALL_TIMEOUT_SECONDS: integer({ default: 60, min: 1, max: 3600, doc: 'an export without progress this long is abandoned' }),
+  FINISH_RETRY_SECONDS: integer({ default: 120, min: 0, max: 3600, doc: 'how long recording a sent export is retried' }),
+  EMAIL_MAX_SENDS: integer({ default: 1, min: 1, max: 2, doc: 'SendEmail calls per job that may have delivered' }),
+};
 
-  const config: WorkerConfig = {
-    aws: read.awsSettings(),
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const values = readConfig(workerVariables, env, [awsKeysSetTogether]);
+  return Object.freeze({
+    aws: awsSettings(values),
     awsTimeouts: {
-      connectionTimeoutMs: read.integer('AWS_CONNECT_TIMEOUT_SECONDS', 3, { min: 1, max: 60 }) * 1000,
-      requestTimeoutMs: awsRequestTimeoutSeconds * 1000,
+      connectionTimeoutMs: values.AWS_CONNECT_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: values.AWS_REQUEST_TIMEOUT_SECONDS * 1000,
     },
-    usersTable: read.string('USERS_TABLE'),
-    jobsTable: read.string('JOBS_TABLE'),
-    guardsTable: read.string('GUARDS_TABLE'),
-    schedulesTable: read.string('SCHEDULES_TABLE'),
-    exportQueueUrl: read.url('EXPORT_QUEUE_URL'),
-    exportDlqUrl: read.url('EXPORT_DLQ_URL'),
-    exportBucket: read.string('EXPORT_BUCKET'),
-    exportKmsKeyId: read.optionalString('EXPORT_KMS_KEY_ID'),
-    databaseUrl: read.url('DATABASE_URL'),
-    databaseSecretArn: read.optionalString('DATABASE_SECRET_ARN'),
+    usersTable: values.USERS_TABLE,
+    jobsTable: values.JOBS_TABLE,
+    guardsTable: values.GUARDS_TABLE,
+    schedulesTable: values.SCHEDULES_TABLE,
+    exportQueueUrl: values.EXPORT_QUEUE_URL,
+    exportDlqUrl: values.EXPORT_DLQ_URL,
+    exportBucket: values.EXPORT_BUCKET,
+    exportKmsKeyId: values.EXPORT_KMS_KEY_ID,
+    databaseUrl: values.DATABASE_URL,
+    databaseSecretArn: values.DATABASE_SECRET_ARN,
     database: {
-      connectTimeoutMs: read.integer('DATABASE_CONNECT_TIMEOUT_SECONDS', 5, { min: 1, max: 300 }) * 1000,
-      statementTimeoutMs: statementTimeoutSeconds * 1000,
+      connectTimeoutMs: values.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000,
+      statementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
       // The COPY is one query, so the client-side limit must outlast the statement limit: it is only the
       // backstop for a server that stopped answering (a stalled export is abandoned sooner, see below).
-      queryTimeoutMs: (statementTimeoutSeconds + 30) * 1000,
-      idleInTransactionTimeoutMs: read.integer('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS', 60, { min: 1, max: 86_400 }) * 1000,
+      queryTimeoutMs: (values.DATABASE_STATEMENT_TIMEOUT_SECONDS + 30) * 1000,
+      idleInTransactionTimeoutMs: values.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS * 1000,
     },
-    logLevel,
-    sesFromAddress: read.string('SES_FROM_ADDRESS'),
-    sesConfigurationSet: read.optionalString('SES_CONFIGURATION_SET'),
-    attachmentLimitBytes: read.integer('ATTACHMENT_LIMIT_BYTES', 5 * 1024 * 1024, { min: 0, max: MAX_ATTACHMENT_BYTES }),
-    downloadLinkTtlSeconds: read.integer('DOWNLOAD_LINK_TTL_SECONDS', 86_400, { min: 60, max: MAX_LINK_TTL_SECONDS }),
-    visibilityTimeoutSeconds,
-    maxAttempts: read.integer('MAX_ATTEMPTS', queues.exportRequests.maxAttempts, { min: 1, max: 1000 }),
-    heartbeatIntervalSeconds,
-    retryBaseDelaySeconds,
-    retryMaxDelaySeconds: read.integer('RETRY_MAX_DELAY_SECONDS', 900, {
-      min: retryBaseDelaySeconds,
-      max: SQS_MAX_VISIBILITY_SECONDS,
-    }),
-    receiveWaitSeconds,
-    shutdownGraceSeconds: read.integer('SHUTDOWN_GRACE_SECONDS', 15, { min: 0, max: 3600 }),
-    progressIntervalMs: read.integer('PROGRESS_INTERVAL_MS', DEFAULT_PROGRESS_INTERVAL_MS, { min: 100, max: 60_000 }),
-    exportStallTimeoutSeconds: read.integer('EXPORT_STALL_TIMEOUT_SECONDS', 60, { min: 1, max: 3600 }),
-    finishRetrySeconds: read.integer('FINISH_RETRY_SECONDS', 120, { min: 0, max: 3600 }),
-    emailMaxSends: read.integer('EMAIL_MAX_SENDS', 1, { min: 1, max: 2 }),
-  };
-  // EnvReader has no enum reader; checked here so a typo cannot silence the logs.
-  const levelProblem = LOG_LEVELS.includes(logLevel) ? undefined : `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`;
-  try {
-    read.done();
-  } catch (error) {
-    if (levelProblem && error instanceof ConfigError) throw new ConfigError(`${error.message}\n  - ${levelProblem}`);
-    throw error;
-  }
-  if (levelProblem) throw new ConfigError(`Invalid configuration:\n  - ${levelProblem}`);
-  return Object.freeze(config);
+    logLevel: values.LOG_LEVEL,
+    sesFromAddress: values.SES_FROM_ADDRESS,
+    sesConfigurationSet: values.SES_CONFIGURATION_SET,
+    attachmentLimitBytes: values.ATTACHMENT_LIMIT_BYTES,
+    downloadLinkTtlSeconds: values.DOWNLOAD_LINK_TTL_SECONDS,
+    visibilityTimeoutSeconds: values.VISIBILITY_TIMEOUT_SECONDS,
+    maxAttempts: values.MAX_ATTEMPTS,
+    heartbeatIntervalSeconds: values.HEARTBEAT_INTERVAL_SECONDS,
+    retryBaseDelaySeconds: values.RETRY_BASE_DELAY_SECONDS,
+    retryMaxDelaySeconds: values.RETRY_MAX_DELAY_SECONDS,
+    receiveWaitSeconds: values.RECEIVE_WAIT_SECONDS,
+    shutdownGraceSeconds: values.SHUTDOWN_GRACE_SECONDS,
+    progressIntervalMs: values.PROGRESS_INTERVAL_MS,
+    exportStallTimeoutSeconds: values.EXPORT_STALL_TIMEOUT_SECONDS,
+    finishRetrySeconds: values.FINISH_RETRY_SECONDS,
+    emailMaxSends: values.EMAIL_MAX_SENDS,
+  });
 }
 
 /**
@@ -180,33 +249,46 @@ export interface MigrateConfig {
   readonly logLevel: string;
 }
 
-export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): MigrateConfig {
-  const read = new EnvReader(env);
-  const config: MigrateConfig = {
-    aws: read.awsSettings(),
-    awsTimeouts: {
-      connectionTimeoutMs: read.integer('AWS_CONNECT_TIMEOUT_SECONDS', 3, { min: 1, max: 60 }) * 1000,
-      requestTimeoutMs: read.integer('AWS_REQUEST_TIMEOUT_SECONDS', 30, { min: 1, max: 900 }) * 1000,
-    },
-    databaseUrl: read.url('DATABASE_URL'),
-    masterSecretArn: read.optionalString('DATABASE_MASTER_SECRET_ARN'),
-    connectTimeoutMs: read.integer('DATABASE_CONNECT_TIMEOUT_SECONDS', 10, { min: 1, max: 300 }) * 1000,
-    roles: {
-      api: { role: read.string('DATABASE_API_ROLE', DEFAULT_DATABASE_ROLES.api), secretId: read.string('DATABASE_API_SECRET_ARN') },
-      worker: {
-        role: read.string('DATABASE_WORKER_ROLE', DEFAULT_DATABASE_ROLES.worker),
-        secretId: read.string('DATABASE_WORKER_SECRET_ARN'),
-      },
-    },
-    logLevel: read.string('LOG_LEVEL', 'info'),
-  };
-  read.done();
+/** The migrate task's variables; the README's migrate table is checked against them. */
+export const migrateVariables = {
+  ...awsVariables,
+  AWS_CONNECT_TIMEOUT_SECONDS: workerVariables.AWS_CONNECT_TIMEOUT_SECONDS,
+  AWS_REQUEST_TIMEOUT_SECONDS: integer({ default: 30, min: 1, max: 900, doc: 'deadline of one AWS request and its answer' }),
+  DATABASE_URL: url({ doc: 'the database, as its master user (the user name may come from the master secret)' }),
+  DATABASE_MASTER_SECRET_ARN: string({ optional: true, doc: "the RDS-managed master secret; unset: the URL's credentials" }),
+  DATABASE_CONNECT_TIMEOUT_SECONDS: integer({ default: 10, min: 1, max: 300, doc: 'connection deadline' }),
+  DATABASE_API_ROLE: string({ default: DEFAULT_DATABASE_ROLES.api, doc: "the API's role name" }),
+  DATABASE_API_SECRET_ARN: string({ doc: "the API role's secret" }),
+  DATABASE_WORKER_ROLE: string({ default: DEFAULT_DATABASE_ROLES.worker, doc: "the worker's role name" }),
+  DATABASE_WORKER_SECRET_ARN: string({ doc: "the worker role's secret" }),
+  LOG_LEVEL: logLevelVariable,
+};
+
+/** The role names go into SQL: plain identifiers only, and two different ones. */
+function usableRoleNames(values: CheckedValues<typeof migrateVariables>): string | undefined {
   try {
-    checkDatabaseRoleNames({ api: config.roles.api.role, worker: config.roles.worker.role });
+    checkDatabaseRoleNames({ api: values.DATABASE_API_ROLE ?? '', worker: values.DATABASE_WORKER_ROLE ?? '' });
+    return undefined;
   } catch (error) {
-    throw new ConfigError(`Invalid configuration:\n  - ${(error as Error).message}`);
+    return (error as Error).message;
   }
-  if (!LOG_LEVELS.includes(config.logLevel))
-    throw new ConfigError(`Invalid configuration:\n  - LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${config.logLevel}"`);
-  return Object.freeze(config);
+}
+
+export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): MigrateConfig {
+  const values = readConfig(migrateVariables, env, [awsKeysSetTogether, usableRoleNames]);
+  return Object.freeze({
+    aws: awsSettings(values),
+    awsTimeouts: {
+      connectionTimeoutMs: values.AWS_CONNECT_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: values.AWS_REQUEST_TIMEOUT_SECONDS * 1000,
+    },
+    databaseUrl: values.DATABASE_URL,
+    masterSecretArn: values.DATABASE_MASTER_SECRET_ARN,
+    connectTimeoutMs: values.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000,
+    roles: {
+      api: { role: values.DATABASE_API_ROLE, secretId: values.DATABASE_API_SECRET_ARN },
+      worker: { role: values.DATABASE_WORKER_ROLE, secretId: values.DATABASE_WORKER_SECRET_ARN },
+    },
+    logLevel: values.LOG_LEVEL,
+  });
 }
