@@ -1,3 +1,4 @@
+import { wallClockFields } from '@memberships/core/contract';
 import type { CurrentUser, ExportJob, ExportSchedule } from '@memberships/sdk';
 import type { Style } from './output.js';
 
@@ -102,26 +103,11 @@ export function describeUser(user: CurrentUser): string[] {
   return [`${user.email}`, `id      ${user.id}`, `scopes  ${user.scopes.join(' ') || '-'}`];
 }
 
-const zonedFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** `2025-12-01 06:00`: the wall-clock time of `iso` in `timeZone`. */
+/** `2025-12-01 06:00`: the wall-clock time of `iso` in `timeZone`, read as the API computes schedules' times. */
 export function formatWallTime(iso: string, timeZone: string): string {
-  let formatter = zonedFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    zonedFormatters.set(timeZone, formatter);
-  }
-  const parts: Record<string, string> = {};
-  for (const part of formatter.formatToParts(new Date(iso))) parts[part.type] = part.value;
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+  const at = wallClockFields(Date.parse(iso), timeZone);
+  const two = (value: number) => String(value).padStart(2, '0');
+  return `${at.year}-${two(at.month)}-${two(at.day)} ${two(at.hour)}:${two(at.minute)}`;
 }
 
 /** `1st`, `2nd`, `3rd`, `4th` … `21st` … `28th`. */

@@ -2,7 +2,11 @@
  * What the CLI accepts as option values, checked without commander: these run
  * in the unit tests (CommonJS under jest, where commander 15, an ES module
  * only, cannot be loaded) and are wrapped for commander in option-parsers.ts.
+ * Where the API has a rule (idempotency keys, time zones), the check is the
+ * contract's own, so the CLI cannot accept what the API refuses or refuse
+ * what it accepts.
  */
+import { isIdempotencyKey, normalizeTimeZone } from '@memberships/core/contract';
 
 /** A value an option does not accept; the message says what it does accept. */
 export class InvalidValueError extends Error {
@@ -20,9 +24,9 @@ export function integerBetween(min: number, max: number): (value: string) => num
   };
 }
 
-/** Same rules as the API: 1–200 characters of A-Z a-z 0-9 _ . : - */
+/** The API's rule: 1–200 characters of A-Z a-z 0-9 _ . : - */
 export function idempotencyKey(value: string): string {
-  if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(value)) {
+  if (!isIdempotencyKey(value)) {
     throw new InvalidValueError('Use 1-200 characters of A-Z, a-z, 0-9, _ . : -');
   }
   return value;
@@ -52,32 +56,12 @@ export function timeOfDay(value: string): string {
   return `${match[1]!.padStart(2, '0')}:${match[2]}`;
 }
 
-/** Area/Location names and aliases (`UTC`, `Etc/GMT+5`, `America/Argentina/Buenos_Aires`); not offsets like `+01:00`. */
-const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
-let zonesByLowerCase: Map<string, string> | undefined;
-
 /**
- * The zone's usual spelling when it is an IANA time zone this machine knows, else undefined.
- * Matching ignores case (`europe/berlin`), because the API stores names as the Scheduler spells them.
+ * --time-zone: an IANA zone name this machine knows, spelled as the zone
+ * database spells it (`europe/berlin` → `Europe/Berlin`), as the API stores it.
  */
-export function knownTimeZone(value: string): string | undefined {
-  const name = value.trim();
-  if (!ZONE_NAME.test(name)) return undefined;
-  let resolved: string;
-  try {
-    resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  } catch {
-    return undefined;
-  }
-  if (resolved.toLowerCase() === name.toLowerCase()) return resolved;
-  zonesByLowerCase ??= new Map(Intl.supportedValuesOf('timeZone').map((zone) => [zone.toLowerCase(), zone]));
-  // An alias Intl knows under another name (Asia/Calcutta for Asia/Kolkata) is kept as the user wrote it.
-  return zonesByLowerCase.get(name.toLowerCase()) ?? name;
-}
-
-/** --time-zone: an IANA zone name, spelled as the zone database spells it. */
 export function timeZone(value: string): string {
-  const zone = knownTimeZone(value);
+  const zone = normalizeTimeZone(value);
   if (!zone) throw new InvalidValueError('Expected an IANA time zone name such as Europe/Berlin, America/New_York or UTC.');
   return zone;
 }

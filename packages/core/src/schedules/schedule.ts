@@ -200,7 +200,7 @@ export function scheduledJobId(scheduleId: string, scheduledTime: string | Date)
  */
 export function nextRunAt(schedule: ScheduleTiming, from: Date = new Date()): Date {
   const { hours, minutes } = splitTimeOfDay(schedule.timeOfDay);
-  const start = localFields(from.getTime(), schedule.timeZone);
+  const start = wallClockFields(from.getTime(), schedule.timeZone);
   // The occurrence in `from`'s local month may be past; a skipped local time pushes it a month further.
   for (let month = 0; month < 24; month += 1) {
     const year = start.year + Math.floor((start.month - 1 + month) / 12);
@@ -218,7 +218,8 @@ function splitTimeOfDay(timeOfDay: string): { hours: number; minutes: number } {
   return { hours: Number(match[1]), minutes: Number(match[2]) };
 }
 
-interface LocalFields {
+/** A local wall-clock time in some zone, to the minute. */
+export interface LocalFields {
   readonly year: number;
   readonly month: number;
   readonly day: number;
@@ -246,8 +247,11 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-/** Wall-clock fields of `instant` in `timeZone`. */
-function localFields(instant: number, timeZone: string): LocalFields & { second: number } {
+/**
+ * Wall-clock fields of `instant` (epoch milliseconds) in `timeZone`, a zone
+ * Intl knows: what a clock there shows. The CLI prints schedules' times with it.
+ */
+export function wallClockFields(instant: number, timeZone: string): LocalFields & { second: number } {
   const fields: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(new Date(instant))) {
     if (part.type !== 'literal') fields[part.type] = Number(part.value);
@@ -264,7 +268,7 @@ function localFields(instant: number, timeZone: string): LocalFields & { second:
 
 /** The zone's offset from UTC at `instant`, in milliseconds (east positive). */
 function offsetAt(instant: number, timeZone: string): number {
-  const local = localFields(instant, timeZone);
+  const local = wallClockFields(instant, timeZone);
   const asUtc = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
   return asUtc - (instant - (((instant % 1000) + 1000) % 1000));
 }
