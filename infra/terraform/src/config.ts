@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { EnvReader } from '@memberships/core/config';
+import { readConfig, string } from '@memberships/core/config';
 
 /**
  * Settings needed while synthesizing, before Terraform runs. Terraform cannot
@@ -24,15 +24,25 @@ export interface SynthConfig {
 
 export const DEFAULT_STATE_BUCKET = 'memberships-terraform-state';
 
+/** The synth variables, described once. */
+export const synthVariables = {
+  INFRA_STATE_BUCKET: string({ default: DEFAULT_STATE_BUCKET, doc: 'S3 bucket holding the Terraform state of every environment' }),
+  INFRA_STATE_REGION: string({ optional: true, defaultDoc: "the environment's region", doc: 'region of the state bucket' }),
+  INFRA_STATE_LOCK_TABLE: string({ optional: true, doc: 'DynamoDB table for state locking, next to S3-native locking' }),
+  // Relative to this package, not to the working directory: `npm run synth` runs from the repo root.
+  INFRA_OUTDIR: string({
+    default: path.join(__dirname, '..', 'cdktf.out'),
+    defaultDoc: 'infra/terraform/cdktf.out',
+    doc: 'where the Terraform JSON is written',
+  }),
+};
+
 export function loadSynthConfig(env: NodeJS.ProcessEnv = process.env): SynthConfig {
-  const read = new EnvReader(env);
-  const config: SynthConfig = {
-    stateBucket: read.string('INFRA_STATE_BUCKET', DEFAULT_STATE_BUCKET),
-    stateRegion: read.optionalString('INFRA_STATE_REGION'),
-    stateLockTable: read.optionalString('INFRA_STATE_LOCK_TABLE'),
-    // Relative to this package, not to the working directory: `npm run synth` runs from the repo root.
-    outdir: path.resolve(read.string('INFRA_OUTDIR', path.join(__dirname, '..', 'cdktf.out'))),
-  };
-  read.done();
-  return Object.freeze(config);
+  const values = readConfig(synthVariables, env);
+  return Object.freeze({
+    stateBucket: values.INFRA_STATE_BUCKET,
+    stateRegion: values.INFRA_STATE_REGION,
+    stateLockTable: values.INFRA_STATE_LOCK_TABLE,
+    outdir: path.resolve(values.INFRA_OUTDIR),
+  });
 }

@@ -12,4 +12,3 @@ export * from './config/aws-variables';
 export * from './config/log-levels';
 export * from './config/read-config';
 export * from './config/variables';
-export * from './env';

@@ -1,5 +1,4 @@
-import type { AwsClientSettings } from '@memberships/core/config';
-import { EnvReader } from '@memberships/core/config';
+import { integer, readConfig, string, url, type AwsClientSettings } from '@memberships/core/config';
 import { TestEnvironmentError } from './errors';
 
 /**
@@ -37,28 +36,40 @@ export interface StartSettings {
   readonly localDataDir: string | undefined;
 }
 
-const PORT_RANGE = { min: 0, max: 65_535 };
+const port = (fallback: number, doc: string) => integer({ default: fallback, min: 0, max: 65_535, doc });
+
+/** The variables of `npm start`, described once (the table above and the README's say the same). */
+export const startVariables = {
+  POSTGRES_PORT: port(0, 'embedded PostgreSQL; 0: a free port chosen at run time'),
+  DATABASE_URL: url({ optional: true, doc: 'a PostgreSQL server to use; unset: an embedded one is started' }),
+  DYNAMODB_PORT: port(8000, 'DynamoDB Local'),
+  FAUXQS_PORT: port(4566, 'fauxqs (SQS + S3)'),
+  SES_PORT: port(8005, 'the SES emulator'),
+  SCHEDULER_PORT: port(8010, 'the EventBridge Scheduler stand-in'),
+  IAM_GATE_PORT: port(4510, 'the IAM gate every AWS call goes through'),
+  PORT: port(3000, 'the API'),
+  // Passed on to the services, which check it.
+  LOG_LEVEL: string({ default: 'info', doc: 'level of the services; debug also shows emulator output' }),
+  LOCAL_DATA_DIR: string({ optional: true, defaultDoc: '<repo>/.local', doc: 'embedded PostgreSQL data, demo user state' }),
+};
 
 /** Settings of `npm start`. */
 export function startSettings(env: NodeJS.ProcessEnv = process.env): StartSettings {
-  const reader = new EnvReader(env);
-  const postgresPort = reader.integer('POSTGRES_PORT', 0, PORT_RANGE);
-  const settings: StartSettings = {
-    databaseUrl: reader.optionalUrl('DATABASE_URL'),
+  const values = readConfig(startVariables, env);
+  return Object.freeze({
+    databaseUrl: values.DATABASE_URL,
     ports: {
-      dynamodb: reader.integer('DYNAMODB_PORT', 8000, PORT_RANGE),
-      fauxqs: reader.integer('FAUXQS_PORT', 4566, PORT_RANGE),
-      ses: reader.integer('SES_PORT', 8005, PORT_RANGE),
-      scheduler: reader.integer('SCHEDULER_PORT', 8010, PORT_RANGE),
-      iamGate: reader.integer('IAM_GATE_PORT', 4510, PORT_RANGE),
-      postgres: postgresPort === 0 ? undefined : postgresPort,
-      api: reader.integer('PORT', 3000, PORT_RANGE),
+      dynamodb: values.DYNAMODB_PORT,
+      fauxqs: values.FAUXQS_PORT,
+      ses: values.SES_PORT,
+      scheduler: values.SCHEDULER_PORT,
+      iamGate: values.IAM_GATE_PORT,
+      postgres: values.POSTGRES_PORT === 0 ? undefined : values.POSTGRES_PORT,
+      api: values.PORT,
     },
-    logLevel: reader.string('LOG_LEVEL', 'info'),
-    localDataDir: reader.optionalString('LOCAL_DATA_DIR'),
-  };
-  reader.done();
-  return Object.freeze(settings);
+    logLevel: values.LOG_LEVEL,
+    localDataDir: values.LOCAL_DATA_DIR,
+  });
 }
 
 /** `DATABASE_URL` when set: the PostgreSQL server to use instead of an embedded one. */

@@ -1,5 +1,5 @@
 import { ConfigError } from '@memberships/core/contract';
-import { EnvReader } from '@memberships/core/config';
+import { custom, integer, logLevelVariable, oneOf, readConfig, string, url } from '@memberships/core/config';
 
 /**
  * Settings of the runner (`node dist/runner.js [port]`), the one place this
@@ -33,43 +33,56 @@ export interface RunnerConfig {
   readonly logLevel: string;
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** The runner's variables, described once (the table above and the README's say the same). */
+export const runnerVariables = {
+  AWS_REGION: string({ default: 'us-east-1', doc: 'region of the SQS client and of schedule ARNs' }),
+  AWS_ENDPOINT_URL_SQS: url({ optional: true, doc: 'the SQS endpoint schedules fire into; unset: real SQS' }),
+  AWS_ACCESS_KEY_ID: string({ optional: true, doc: 'key it delivers with, with AWS_SECRET_ACCESS_KEY' }),
+  AWS_SECRET_ACCESS_KEY: string({ optional: true, doc: 'secret of AWS_ACCESS_KEY_ID' }),
+  SCHEDULER_CLOCK: oneOf(['real', 'manual'], {
+    default: 'real',
+    doc: '`real` (wall clock) or `manual` (moved by POST /_test/clock)',
+    message: (raw, name) => `${name} must be "real" or "manual", got "${raw}"`,
+  }),
+  SCHEDULER_TICK_MS: integer({ default: 1000, min: 1, max: 3_600_000, doc: 'how often a real clock checks for due schedules' }),
+  SCHEDULER_START_TIME: custom({
+    optional: true,
+    type: 'ISO 8601 date-time',
+    defaultDoc: 'now',
+    doc: 'start time of a manual clock',
+    parse: (raw, name) => {
+      const date = new Date(raw);
+      if (Number.isNaN(date.getTime())) throw new ConfigError(`${name} must be an ISO 8601 date-time, got "${raw}"`);
+      return date;
+    },
+  }),
+  SCHEDULER_ACCOUNT_ID: string({
+    default: '000000000000',
+    pattern: { regex: /^\d{12}$/, description: '12 digits' },
+    doc: 'account id in schedule ARNs',
+  }),
+  SCHEDULER_MAX_FIRINGS_PER_CLOCK_MOVE: integer({ default: 10_000, min: 1, doc: 'a clock move firing more is refused' }),
+  LOG_LEVEL: logLevelVariable,
+};
 
 export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env, args: readonly string[] = process.argv.slice(2)): RunnerConfig {
-  const reader = new EnvReader(env);
-  const accessKeyId = reader.optionalString('AWS_ACCESS_KEY_ID');
-  const secretAccessKey = reader.optionalString('AWS_SECRET_ACCESS_KEY');
-  const config = {
-    region: reader.string('AWS_REGION', 'us-east-1'),
-    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
-    sqsEndpoint: reader.optionalUrl('AWS_ENDPOINT_URL_SQS'),
-    clock: reader.string('SCHEDULER_CLOCK', 'real'),
-    tickMs: reader.integer('SCHEDULER_TICK_MS', 1000, { min: 1, max: 3_600_000 }),
-    startTime: reader.optionalString('SCHEDULER_START_TIME'),
-    accountId: reader.string('SCHEDULER_ACCOUNT_ID', '000000000000'),
-    maxFiringsPerClockMove: reader.integer('SCHEDULER_MAX_FIRINGS_PER_CLOCK_MOVE', 10_000, { min: 1 }),
-    logLevel: reader.string('LOG_LEVEL', 'info'),
-  };
-  // Every problem at once, the reader's and ours, so one run tells all there is to fix.
-  const problems: string[] = [];
-  try {
-    reader.done();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.message.split('\n  - ').slice(1));
-  }
   const portText = args[0] ?? '0';
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65_535)
-    problems.push(`the port argument must be an integer between 0 and 65535, got "${portText}"`);
-  if (config.clock !== 'real' && config.clock !== 'manual')
-    problems.push(`SCHEDULER_CLOCK must be "real" or "manual", got "${config.clock}"`);
-  const startTime = config.startTime === undefined ? undefined : new Date(config.startTime);
-  if (startTime && Number.isNaN(startTime.getTime()))
-    problems.push(`SCHEDULER_START_TIME must be an ISO 8601 date-time, got "${config.startTime}"`);
-  if (!/^\d{12}$/.test(config.accountId)) problems.push(`SCHEDULER_ACCOUNT_ID must be 12 digits, got "${config.accountId}"`);
-  if (!LOG_LEVELS.includes(config.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${config.logLevel}"`);
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-
-  return Object.freeze({ ...config, port, clock: config.clock as 'real' | 'manual', startTime });
+  // The argument is checked with the variables, so one run tells all there is to fix.
+  const portArgument = () =>
+    /^\d+$/.test(portText) && port <= 65_535 ? undefined : `the port argument must be an integer between 0 and 65535, got "${portText}"`;
+  const values = readConfig(runnerVariables, env, [portArgument]);
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = values;
+  return Object.freeze({
+    port,
+    region: values.AWS_REGION,
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+    sqsEndpoint: values.AWS_ENDPOINT_URL_SQS,
+    clock: values.SCHEDULER_CLOCK,
+    tickMs: values.SCHEDULER_TICK_MS,
+    startTime: values.SCHEDULER_START_TIME,
+    accountId: values.SCHEDULER_ACCOUNT_ID,
+    maxFiringsPerClockMove: values.SCHEDULER_MAX_FIRINGS_PER_CLOCK_MOVE,
+    logLevel: values.LOG_LEVEL,
+  });
 }
