@@ -74,5 +74,6 @@ export { acknowledgeIamDenials, provisionTestResources, startTestIamGate, type T
 export { csvObjects, parseCsv } from './testing/csv';
 export { EXPECTED_HEADER, expectedRecord, expectedRow } from './testing/expected-csv';
 export { waitFor, type WaitForOptions } from './testing/wait';
+export { documentedDefault, tableDrift, variableRows, type VariableRow } from './testing/variable-tables';
 export { decodeJwt, recordingFetch, startTestPlatform, unreachableUrl, type TestPlatform, type TestPlatformOptions } from './test-platform';
 export { REPO_ROOT } from './package-paths';
