@@ -10,7 +10,7 @@ import { POSTGRES_PORT } from './network';
 
 /**
  * Where the container images keep Amazon RDS's CA bundle (see the
- * Dockerfiles). node-postgres verifies the server certificate against it
+ * Dockerfile's runtime stage). node-postgres verifies the server certificate against it
  * (`sslmode=verify-full`): the RDS CAs are not in Node's default trust store.
  */
 export const RDS_CA_BUNDLE_PATH = '/etc/ssl/certs/rds-global-bundle.pem';
