@@ -14,6 +14,7 @@ import { TooManyFiringsError } from './errors';
 import { flexibleOffsetMs } from './firing-engine';
 import { startSchedulerLocal, type SchedulerLocal } from './scheduler-local';
 import { createTestQueue, drainQueue, jsonBodies, testSqsClient, testSqsSettings, type TestQueue } from './test-support/sqs-queues';
+import type { SchedulerLocalOptions } from './types';
 
 const ROLE_ARN = 'arn:aws:iam::000000000000:role/scheduler-local';
 /** The Target Input the platform sends (issue 5 contract), with every context attribute. */
@@ -75,16 +76,28 @@ beforeAll(async () => {
 
 afterAll(() => sqs?.destroy());
 
-beforeEach(async () => {
-  // A fresh stand-in per test: each test owns its clock.
-  local = await startSchedulerLocal({ sqs: testSqsSettings(), startTime: '2026-02-15T00:00:00Z' });
+/** A stand-in on `options`' clock, a Scheduler client on it, and this test's schedule group. */
+async function startStandIn(options: Omit<SchedulerLocalOptions, 'sqs'>): Promise<void> {
+  local = await startSchedulerLocal({ sqs: testSqsSettings(), ...options });
   scheduler = new SchedulerClient({
     endpoint: local.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  group = `exports-${counter}`;
   await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
+}
+
+/** For a test that needs other options than beforeEach's: replaces its stand-in. */
+async function restartStandIn(options: Omit<SchedulerLocalOptions, 'sqs'>): Promise<void> {
+  scheduler.destroy();
+  await local.stop();
+  await startStandIn(options);
+}
+
+beforeEach(async () => {
+  group = `exports-${counter}`;
+  // A fresh stand-in per test: each test owns its clock.
+  await startStandIn({ startTime: '2026-02-15T00:00:00Z' });
 });
 
 afterEach(async () => {
@@ -266,15 +279,7 @@ describe('firing into SQS', () => {
   });
 
   it('refuses a clock move that would fire more than the limit, and fires nothing', async () => {
-    await local.stop();
-    local = await startSchedulerLocal({ sqs: testSqsSettings(), startTime: '2026-02-15T00:00:00Z', maxFiringsPerClockMove: 100 });
-    scheduler.destroy();
-    scheduler = new SchedulerClient({
-      endpoint: local.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
+    await restartStandIn({ startTime: '2026-02-15T00:00:00Z', maxFiringsPerClockMove: 100 });
     await create({ ScheduleExpression: 'rate(1 minute)' });
 
     await expect(local.setTime('2026-02-16T00:00:00Z')).rejects.toBeInstanceOf(TooManyFiringsError);
@@ -415,16 +420,8 @@ describe('at-least-once delivery', () => {
 
 describe('real clock', () => {
   it('fires due schedules on its own, tick by tick, and becomes manual once a test sets the time', async () => {
-    await local.stop();
     let wallClock = new Date('2026-02-28T23:59:00Z');
-    local = await startSchedulerLocal({ sqs: testSqsSettings(), clock: 'real', tickMs: 5, timeSource: () => wallClock });
-    scheduler.destroy();
-    scheduler = new SchedulerClient({
-      endpoint: local.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
+    await restartStandIn({ clock: 'real', tickMs: 5, timeSource: () => wallClock });
     const schedule = await create({ ScheduleExpressionTimezone: 'UTC' });
 
     wallClock = new Date('2026-03-01T06:00:30Z');
