@@ -9,8 +9,10 @@ import {
   seedMemberships,
   waitForEmails,
   type CreatedUser,
+  EXPECTED_HEADER,
+  expectedRow,
+  parseCsv,
 } from '@memberships/local-platform';
-import { EXPECTED_HEADER, expectedRow, parseCsv } from './support/expected-csv';
 import { login, waitForFinalJob, type JobBody } from './support/http';
 
 // A user asks for their export over HTTP and finds it in their inbox: every

@@ -1,3 +1,5 @@
+import { waitFor } from '@memberships/local-platform';
+
 /** Small HTTP helpers for driving the API the way a user's script would. */
 export async function login(apiUrl: string, email: string, password: string): Promise<string> {
   const response = await fetch(`${apiUrl}/v1/auth/token`, {
@@ -26,13 +28,14 @@ export async function getJson<T>(url: string, token: string): Promise<{ status: 
 }
 
 /** Polls the job until it is final; fails the test with the last state seen on timeout. */
-export async function waitForFinalJob(apiUrl: string, location: string, token: string, timeoutMs = 60_000): Promise<JobBody> {
-  const deadline = Date.now() + timeoutMs;
+export function waitForFinalJob(apiUrl: string, location: string, token: string, timeoutMs = 60_000): Promise<JobBody> {
   let job: JobBody | undefined;
-  while (Date.now() < deadline) {
-    job = (await getJson<JobBody>(new URL(location, apiUrl).toString(), token)).body;
-    if (job.state === 'succeeded' || job.state === 'failed') return job;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`job did not finish in ${timeoutMs} ms; last seen: ${JSON.stringify(job)}`);
+  return waitFor(
+    `job ${location} to be final`,
+    async () => {
+      job = (await getJson<JobBody>(new URL(location, apiUrl).toString(), token)).body;
+      return job.state === 'succeeded' || job.state === 'failed' ? job : undefined;
+    },
+    { timeoutMs, intervalMs: 250, seen: () => `last seen: ${JSON.stringify(job)}` },
+  );
 }
