@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
 import { loadConfig } from './config';
-import { generateOpenApiDocument, OPENAPI_COMMAND, OPENAPI_FILE, serialiseOpenApiDocument, type OpenApiDocument } from './openapi-document';
+import type { OpenApiDocument } from './plugins/openapi';
+import { generateOpenApiDocument, OPENAPI_COMMAND, OPENAPI_FILE, serialiseOpenApiDocument } from './scripts/openapi-document';
 import { listenOnLoopback, request } from './testing/http-client';
 import { generateSigningKeys } from './testing/keys';
 

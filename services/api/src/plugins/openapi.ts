@@ -13,7 +13,8 @@ export const API_TITLE = 'Memberships export API';
  * (`$id`) become components under their own names; each route's `security`
  * comes from its `config.access` (plugins/auth.ts). Must be registered before
  * the routes. routes/docs serves it (`/openapi.json`, Swagger UI at `/docs`);
- * `npm run openapi` writes it to services/api/openapi.json.
+ * `npm run openapi` writes it to services/api/openapi.json; both in the order
+ * of stableOpenApiDocument.
  */
 export default fp(
   async (app) => {
@@ -58,3 +59,49 @@ export default fp(
   },
   { name: 'openapi' },
 );
+
+/** An OpenAPI document as plain JSON. */
+export type OpenApiDocument = Record<string, unknown>;
+
+/**
+ * The document in a stable order: paths, operations, responses and components
+ * sorted by key, so the file changes only when the API does (not when a route
+ * is registered earlier or later). Everything else keeps the generator's order.
+ */
+export function stableOpenApiDocument(document: unknown): OpenApiDocument {
+  const doc = structuredClone(document) as OpenApiDocument;
+  const paths = sortKeys(doc.paths as Record<string, Record<string, Record<string, unknown>>> | undefined);
+  if (paths) {
+    for (const [route, operations] of Object.entries(paths)) {
+      const sorted = sortKeys(operations)!;
+      for (const operation of Object.values(sorted)) {
+        if (operation && typeof operation === 'object' && 'responses' in operation) {
+          operation.responses = sortKeys(operation.responses as Record<string, unknown>);
+        }
+      }
+      paths[route] = sorted;
+    }
+    doc.paths = paths;
+  }
+  const components = doc.components as Record<string, Record<string, unknown>> | undefined;
+  if (components) {
+    doc.components = Object.fromEntries(Object.entries(components).map(([kind, entries]) => [kind, sortKeys(entries)]));
+  }
+  // Top level in reading order: what it is, then the operations, then what they reference.
+  const order = ['openapi', 'info', 'servers', 'security', 'tags', 'paths', 'webhooks', 'components', 'externalDocs'];
+  const rank = (key: string) => (order.includes(key) ? order.indexOf(key) : order.length);
+  return Object.fromEntries(
+    Object.keys(doc)
+      .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+      .map((key) => [key, doc[key]]),
+  );
+}
+
+function sortKeys<T>(map: Record<string, T> | undefined): Record<string, T> | undefined {
+  if (!map) return map;
+  return Object.fromEntries(
+    Object.keys(map)
+      .sort()
+      .map((key) => [key, map[key]!]),
+  );
+}

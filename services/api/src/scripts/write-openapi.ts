@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateOpenApiDocument, OPENAPI_COMMAND, OPENAPI_FILE, serialiseOpenApiDocument } from '../openapi-document';
+import { generateOpenApiDocument, OPENAPI_COMMAND, OPENAPI_FILE, serialiseOpenApiDocument } from './openapi-document';
 
 /**
  * Writes the OpenAPI document generated from the route schemas to

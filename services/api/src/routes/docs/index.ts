@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { stableOpenApiDocument } from '../../openapi-document';
+import { stableOpenApiDocument } from '../../plugins/openapi';
 import { DOCS_TITLE, FAVICON_SVG, LOGO_SVG } from './branding';
 import { openApiDocumentSchema } from './schemas';
 

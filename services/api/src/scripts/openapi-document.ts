@@ -1,59 +1,22 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app';
-import { loadConfig } from './config';
+import { buildApp } from '../app';
+import { loadConfig } from '../config';
+import { stableOpenApiDocument, type OpenApiDocument } from '../plugins/openapi';
 
-/** An OpenAPI document as plain JSON. */
-export type OpenApiDocument = Record<string, unknown>;
+/**
+ * The generator of the checked-in services/api/openapi.json: builds the whole
+ * app to collect its routes' schemas, so it lives beside the script that
+ * writes the file (write-openapi.ts) rather than in the app, which would then
+ * import itself (app → routes/docs → generator → app). The running API's
+ * /openapi.json uses only the plugin's stableOpenApiDocument.
+ */
 
 /** Where `npm run openapi` writes the document, relative to services/api. */
 export const OPENAPI_FILE = 'openapi.json';
 
 /** The command that regenerates the checked-in document (say it wherever drift is reported). */
 export const OPENAPI_COMMAND = 'npx tsc --build && npm run openapi -w @memberships/api';
-
-/**
- * The document in a stable order: paths, operations, responses and components
- * sorted by key, so the file changes only when the API does (not when a route
- * is registered earlier or later). Everything else keeps the generator's order.
- */
-export function stableOpenApiDocument(document: unknown): OpenApiDocument {
-  const doc = structuredClone(document) as OpenApiDocument;
-  const paths = sortKeys(doc.paths as Record<string, Record<string, Record<string, unknown>>> | undefined);
-  if (paths) {
-    for (const [route, operations] of Object.entries(paths)) {
-      const sorted = sortKeys(operations)!;
-      for (const operation of Object.values(sorted)) {
-        if (operation && typeof operation === 'object' && 'responses' in operation) {
-          operation.responses = sortKeys(operation.responses as Record<string, unknown>);
-        }
-      }
-      paths[route] = sorted;
-    }
-    doc.paths = paths;
-  }
-  const components = doc.components as Record<string, Record<string, unknown>> | undefined;
-  if (components) {
-    doc.components = Object.fromEntries(Object.entries(components).map(([kind, entries]) => [kind, sortKeys(entries)]));
-  }
-  // Top level in reading order: what it is, then the operations, then what they reference.
-  const order = ['openapi', 'info', 'servers', 'security', 'tags', 'paths', 'webhooks', 'components', 'externalDocs'];
-  const rank = (key: string) => (order.includes(key) ? order.indexOf(key) : order.length);
-  return Object.fromEntries(
-    Object.keys(doc)
-      .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
-      .map((key) => [key, doc[key]]),
-  );
-}
-
-function sortKeys<T>(map: Record<string, T> | undefined): Record<string, T> | undefined {
-  if (!map) return map;
-  return Object.fromEntries(
-    Object.keys(map)
-      .sort()
-      .map((key) => [key, map[key]!]),
-  );
-}
 
 /** The file's text: two-space JSON with a trailing newline. */
 export function serialiseOpenApiDocument(document: OpenApiDocument): string {
