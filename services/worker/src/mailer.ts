@@ -103,15 +103,7 @@ export function renderExportEmail(email: ExportEmail): RenderedEmail {
     `Export job: ${email.jobId}`,
   ];
   if (email.method === 'attachment') {
-    const text = [
-      'Hello,',
-      '',
-      `your memberships export is ready: ${rows}, attached to this email as ${email.fileName}.`,
-      '',
-      ...facts,
-      '',
-      'You did not ask for this export? Someone may have access to your account: change your password.',
-    ].join('\n');
+    const text = textBody([`your memberships export is ready: ${rows}, attached to this email as ${email.fileName}.`], facts);
     const html = page(
       `<p>Hello,</p><p>your memberships export is ready: ${escapeHtml(rows)}, attached to this email as ` +
         `<strong>${escapeHtml(email.fileName)}</strong>.</p>${factList(facts)}`,
@@ -119,25 +111,35 @@ export function renderExportEmail(email: ExportEmail): RenderedEmail {
     return { text, html };
   }
   const expires = email.linkExpiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const text = [
-    'Hello,',
-    '',
-    `your memberships export is ready: ${rows}. The file is too large to attach; download it here:`,
-    '',
-    email.downloadUrl,
-    '',
-    `The link works until ${expires} (UTC). After that, request a new export or download it from the app.`,
-    '',
-    ...facts,
-    '',
-    'You did not ask for this export? Someone may have access to your account: change your password.',
-  ].join('\n');
+  const text = textBody(
+    [
+      `your memberships export is ready: ${rows}. The file is too large to attach; download it here:`,
+      '',
+      email.downloadUrl,
+      '',
+      `The link works until ${expires} (UTC). After that, request a new export or download it from the app.`,
+    ],
+    facts,
+  );
   const html = page(
     `<p>Hello,</p><p>your memberships export is ready: ${escapeHtml(rows)}. The file is too large to attach.</p>` +
       `<p><a href="${escapeHtml(email.downloadUrl)}">Download ${escapeHtml(email.fileName)}</a></p>` +
       `<p>The link works until ${escapeHtml(expires)} (UTC).</p>${factList(facts)}`,
   );
   return { text, html };
+}
+
+/** The plain-text body: greeting, what this email is about, the file's facts, and the warning every export email ends with. */
+function textBody(message: string[], facts: string[]): string {
+  return [
+    'Hello,',
+    '',
+    ...message,
+    '',
+    ...facts,
+    '',
+    'You did not ask for this export? Someone may have access to your account: change your password.',
+  ].join('\n');
 }
 
 function page(content: string): string {
