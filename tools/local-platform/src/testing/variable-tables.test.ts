@@ -63,6 +63,16 @@ describe('tableDrift', () => {
     expect(tableDrift(variables, variableRows(README, 'Configuration'))).toEqual([]);
   });
 
+  it('compares the default by its start, with or without backticks, but not part of a longer value', () => {
+    const timeout = { TIMEOUT: integer({ default: 60, doc: 'x' }) };
+    for (const cell of ['`60`', '60', '60 (1 … 600)', '`60` seconds', '60: a minute']) {
+      expect(tableDrift(timeout, [{ names: ['TIMEOUT'], default: cell }])).toEqual([]);
+    }
+    for (const cell of ['600', '60.5', '6', '`600`', 'sixty']) {
+      expect(tableDrift(timeout, [{ names: ['TIMEOUT'], default: cell }])).toHaveLength(1);
+    }
+  });
+
   it('names missing, extra, duplicated variables and wrong defaults', () => {
     const rows = [
       ...variableRows(README, 'Configuration'),

@@ -9,8 +9,8 @@ import type { Variable, Variables } from '@memberships/core/config';
  * A table is any Markdown table whose header has a `variable` and a
  * `default` column. A variable cell may name several variables, each in
  * backticks; `_SUFFIX` continues the first one's stem (`AWS_ENDPOINT_URL_SQS`
- * / `_S3`). They all share the row's default, which is compared by its start:
- * the cell may go on with prose (`` `300` (5 minutes) ``).
+ * / `_S3`). They all share the row's default, which is compared by its start,
+ * backticks or not: the cell may go on with prose (`` `300` (5 minutes) ``).
  */
 export interface VariableRow {
   readonly names: readonly string[];
@@ -66,12 +66,18 @@ export function tableDrift(variables: Variables, rows: readonly VariableRow[]): 
     const cell = documented.get(name);
     const expected = documentedDefault(variable);
     if (cell === undefined) drift.push(`${name} is missing from the README (default ${expected})`);
-    else if (!cell.startsWith(expected)) drift.push(`${name}: the README says the default is "${cell}", the code "${expected}"`);
+    else if (!startsWithDefault(cell, expected)) drift.push(`${name}: the README says the default is "${cell}", the code "${expected}"`);
   }
   for (const name of documented.keys()) {
     if (!(name in variables)) drift.push(`${name} is in the README but not read`);
   }
   return drift;
+}
+
+/** `cell` begins with the default, backticks or not, and goes on with something else than more of a value (`600` is not `60`). */
+function startsWithDefault(cell: string, expected: string): boolean {
+  const [text, value] = [cell.replaceAll('`', ''), expected.replaceAll('`', '')];
+  return text.startsWith(value) && !/^[\w.-]/.test(text.slice(value.length));
 }
 
 function splitRow(line: string): string[] {
