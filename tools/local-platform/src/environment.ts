@@ -36,18 +36,23 @@ export interface StartSettings {
   readonly localDataDir: string | undefined;
 }
 
-const port = (fallback: number, doc: string) => integer({ default: fallback, min: 0, max: 65_535, doc });
+const port = (options: { readonly default: number; readonly doc: string; readonly defaultDoc?: string }) =>
+  integer({ ...options, min: 0, max: 65_535 });
 
 /** The variables of `npm start`, described once (the table above and the README's say the same). */
 export const startVariables = {
-  POSTGRES_PORT: port(0, 'embedded PostgreSQL; 0: a free port chosen at run time'),
-  DATABASE_URL: url({ optional: true, doc: 'a PostgreSQL server to use; unset: an embedded one is started' }),
-  DYNAMODB_PORT: port(8000, 'DynamoDB Local'),
-  FAUXQS_PORT: port(4566, 'fauxqs (SQS + S3)'),
-  SES_PORT: port(8005, 'the SES emulator'),
-  SCHEDULER_PORT: port(8010, 'the EventBridge Scheduler stand-in'),
-  IAM_GATE_PORT: port(4510, 'the IAM gate every AWS call goes through'),
-  PORT: port(3000, 'the API'),
+  POSTGRES_PORT: port({ default: 0, defaultDoc: 'a free port', doc: 'embedded PostgreSQL; 0: a free port chosen at run time' }),
+  DATABASE_URL: url({
+    optional: true,
+    defaultDoc: 'embedded server',
+    doc: 'a PostgreSQL server to use; unset: an embedded one is started',
+  }),
+  DYNAMODB_PORT: port({ default: 8000, doc: 'DynamoDB Local' }),
+  FAUXQS_PORT: port({ default: 4566, doc: 'fauxqs (SQS + S3)' }),
+  SES_PORT: port({ default: 8005, doc: 'the SES emulator' }),
+  SCHEDULER_PORT: port({ default: 8010, doc: 'the EventBridge Scheduler stand-in' }),
+  IAM_GATE_PORT: port({ default: 4510, doc: 'the IAM gate every AWS call goes through' }),
+  PORT: port({ default: 3000, doc: 'the API' }),
   // Passed on to the services, which check it.
   LOG_LEVEL: string({ default: 'info', doc: 'level of the services; debug also shows emulator output' }),
   LOCAL_DATA_DIR: string({ optional: true, defaultDoc: '<repo>/.local', doc: 'embedded PostgreSQL data, demo user state' }),
