@@ -10,12 +10,11 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { createTestDatabase, seedMemberships, type TestDatabase } from '@memberships/local-platform';
+import { createTestDatabase, csvObjects, seedMemberships, type TestDatabase } from '@memberships/local-platform';
 import { Pool } from 'pg';
 import { fileSink } from './bench/file-sink';
 import { exportMembershipsCsv, type CsvExportProgress, type CsvSink } from './csv-export';
 import { ExportAbortedError, StageError } from './errors';
-import { csvObjects } from './testing/csv';
 import { sha256 } from './testing/worker-environment';
 
 jest.setTimeout(120_000);

@@ -9,12 +9,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { seedMemberships } from '@memberships/local-platform';
+import { seedMemberships, waitFor } from '@memberships/local-platform';
 import { heartbeatIsFresh } from './health-check';
 import { HeartbeatFile, heartbeatMaxGapMs } from './health-check-heartbeat';
 import { captureLogs } from './testing/log-capture';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy';
-import { waitFor } from './testing/wait';
 import { WorkerTestEnvironment } from './testing/worker-environment';
 import { createWorker, type Worker } from './worker';
 

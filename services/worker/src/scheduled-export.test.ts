@@ -6,32 +6,14 @@
  * nothing once the schedule is paused or deleted.
  */
 import { isFinal, scheduledJobId } from '@memberships/core/contract';
-import { seedMemberships } from '@memberships/local-platform';
+import { seedMemberships, waitFor } from '@memberships/local-platform';
 import { DEAD_LETTER_ATTRIBUTES } from './message-actions';
-import { captureLogs, type CapturedLogs } from './testing/log-capture';
-import { waitFor } from './testing/wait';
+import { inProcessWorkers, SHORT_WAITS } from './testing/in-process-workers';
 import { WorkerTestEnvironment } from './testing/worker-environment';
-import { createWorker, type Worker } from './worker';
 
 jest.setTimeout(120_000);
 
-const running: Worker[] = [];
-
-async function startWorker(env: WorkerTestEnvironment): Promise<{ worker: Worker; logs: CapturedLogs }> {
-  const logs = captureLogs();
-  // Short waits so stopping does not sit in a 10 s long poll.
-  const worker = createWorker(
-    env.config({ RECEIVE_WAIT_SECONDS: '1', RETRY_BASE_DELAY_SECONDS: '1', HEARTBEAT_INTERVAL_SECONDS: '2' }),
-    logs.logger,
-  );
-  running.push(worker);
-  await worker.start();
-  return { worker, logs };
-}
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((worker) => worker.stop(0)));
-});
+const startWorker = inProcessWorkers({ defaults: SHORT_WAITS });
 
 /** Nothing left on the export queue or its dead-letter queue: every message was acknowledged. */
 async function allAcknowledged(env: WorkerTestEnvironment): Promise<void> {
@@ -43,15 +25,7 @@ async function allAcknowledged(env: WorkerTestEnvironment): Promise<void> {
 }
 
 describe('scheduled exports', () => {
-  let env: WorkerTestEnvironment;
-
-  beforeAll(async () => {
-    env = await WorkerTestEnvironment.create();
-  });
-
-  afterAll(async () => {
-    await env?.close();
-  });
+  const env = WorkerTestEnvironment.forSuite();
 
   it('turns a tick into a job with trigger schedule, emails the export once, and records the tick on the schedule', async () => {
     const user = await env.createUser();
@@ -210,15 +184,7 @@ describe('scheduled exports', () => {
 });
 
 describe('scheduled messages the worker cannot read', () => {
-  let env: WorkerTestEnvironment;
-
-  beforeAll(async () => {
-    env = await WorkerTestEnvironment.create();
-  });
-
-  afterAll(async () => {
-    await env?.close();
-  });
+  const env = WorkerTestEnvironment.forSuite();
 
   it('end in the dead-letter queue with their reason, creating no job', async () => {
     const user = await env.createUser();
@@ -233,11 +199,7 @@ describe('scheduled messages the worker cannot read', () => {
     };
     for (const body of Object.values(bodies)) await env.send(body);
 
-    const dead = await env.drainDeadLetters(3);
-
-    const byReason = Object.fromEntries(
-      dead.map((message) => [message.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.reasonCode]?.StringValue, message]),
-    );
+    const byReason = await env.drainDeadLettersByReason(3);
     for (const [reason, body] of Object.entries(bodies)) {
       expect(byReason[reason]?.Body).toBe(body);
       expect(logs.find({ reasonCode: reason, level: 50 }).some((record) => typeof record.messageId === 'string')).toBe(true);

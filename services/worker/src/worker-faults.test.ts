@@ -7,17 +7,15 @@
  * exactly one email where that can be known, never emailed and failed.
  */
 import { isFinal, type ExportJob } from '@memberships/core/contract';
-import { seedMemberships } from '@memberships/local-platform';
+import { seedMemberships, waitFor } from '@memberships/local-platform';
 import { DEAD_LETTER_ATTRIBUTES } from './message-actions';
-import { captureLogs, type CapturedLogs, type LogRecord } from './testing/log-capture';
+import { inProcessWorkers } from './testing/in-process-workers';
+import type { CapturedLogs, LogRecord } from './testing/log-capture';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy';
-import { waitFor } from './testing/wait';
 import { WorkerTestEnvironment } from './testing/worker-environment';
-import { createWorker, type Worker } from './worker';
 
 jest.setTimeout(180_000);
 
-const running: Worker[] = [];
 const proxies: TcpProxy[] = [];
 
 /** Short timings so that leases, retries and timeouts play out within a test. */
@@ -30,17 +28,11 @@ const FAST = {
   AWS_CONNECT_TIMEOUT_SECONDS: '2',
 };
 
-async function startWorker(
-  env: WorkerTestEnvironment,
-  extra: Record<string, string> = {},
-  onRecord?: (record: LogRecord) => void,
-): Promise<{ worker: Worker; logs: CapturedLogs }> {
-  const logs = captureLogs('debug', onRecord);
-  const worker = createWorker(env.config({ ...FAST, ...extra }), logs.logger);
-  running.push(worker);
-  await worker.start();
-  return { worker, logs };
-}
+const startWorker = inProcessWorkers({
+  defaults: FAST,
+  // Proxies first: a call still held by a hung proxy then fails, and the worker can stop.
+  beforeStop: () => Promise.all(proxies.splice(0).map((proxy) => proxy.close())),
+});
 
 /** A proxy in front of the emulator at `endpoint`; returns it and the endpoint URL through it. */
 async function proxyFor(endpoint: string): Promise<{ proxy: TcpProxy; url: string }> {
@@ -52,12 +44,6 @@ async function proxyFor(endpoint: string): Promise<{ proxy: TcpProxy; url: strin
   return { proxy, url: via.toString().replace(/\/$/, '') };
 }
 
-afterEach(async () => {
-  // Proxies first: a call still held by a hung proxy then fails, and the worker can stop.
-  await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
-  await Promise.all(running.splice(0).map((worker) => worker.stop(0)));
-});
-
 const finalJob = (env: WorkerTestEnvironment, jobId: string, timeoutMs = 90_000) =>
   env.waitForJob(jobId, (job) => isFinal(job.state), timeoutMs);
 
@@ -65,16 +51,8 @@ const finalJob = (env: WorkerTestEnvironment, jobId: string, timeoutMs = 90_000)
 const settle = (ms = 3000) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('DynamoDB unreachable while exports run', () => {
-  let env: WorkerTestEnvironment;
-
-  beforeAll(async () => {
-    // Lease = 10 s − 2 s heartbeat = 8 s. The redrive policy leaves room above MAX_ATTEMPTS.
-    env = await WorkerTestEnvironment.create({ visibilityTimeoutSeconds: 10, maxReceiveCount: 12 });
-  });
-
-  afterAll(async () => {
-    await env?.close();
-  });
+  // Lease = 10 s − 2 s heartbeat = 8 s. The redrive policy leaves room above MAX_ATTEMPTS.
+  const env = WorkerTestEnvironment.forSuite({ visibilityTimeoutSeconds: 10, maxReceiveCount: 12 });
 
   it('a job whose completion and release failed is taken over by its retry once the lease runs out, not stranded running', async () => {
     const user = await env.createUser();
@@ -125,17 +103,9 @@ describe('DynamoDB unreachable while exports run', () => {
 });
 
 describe('a 20 s DynamoDB outage', () => {
-  let env: WorkerTestEnvironment;
-
-  beforeAll(async () => {
-    // Lease = 30 s − 2 s = 28 s: longer than the outage, as in production (60 s − 10 s), so retries
-    // arrive while the failed attempts' leases still run.
-    env = await WorkerTestEnvironment.create({ visibilityTimeoutSeconds: 30, maxReceiveCount: 12 });
-  });
-
-  afterAll(async () => {
-    await env?.close();
-  });
+  // Lease = 30 s − 2 s = 28 s: longer than the outage, as in production (60 s − 10 s), so retries
+  // arrive while the failed attempts' leases still run.
+  const env = WorkerTestEnvironment.forSuite({ visibilityTimeoutSeconds: 30, maxReceiveCount: 12 });
 
   it('a 20 s outage during many exports on several workers ends with every job final and exactly one email each', async () => {
     const users = await Promise.all(Array.from({ length: 6 }, () => env.createUser()));
@@ -166,15 +136,7 @@ describe('a 20 s DynamoDB outage', () => {
 });
 
 describe('SES losing its answer', () => {
-  let env: WorkerTestEnvironment;
-
-  beforeAll(async () => {
-    env = await WorkerTestEnvironment.create({ visibilityTimeoutSeconds: 10, maxReceiveCount: 6 });
-  });
-
-  afterAll(async () => {
-    await env?.close();
-  });
+  const env = WorkerTestEnvironment.forSuite({ visibilityTimeoutSeconds: 10, maxReceiveCount: 6 });
 
   it('a job emailed before SES became unreachable is not marked failed after the last attempt', async () => {
     const user = await env.createUser();
@@ -212,15 +174,7 @@ describe('SES losing its answer', () => {
 });
 
 describe('dependencies that accept connections and never answer', () => {
-  let env: WorkerTestEnvironment;
-
-  beforeAll(async () => {
-    env = await WorkerTestEnvironment.create({ visibilityTimeoutSeconds: 10, maxReceiveCount: 10 });
-  });
-
-  afterAll(async () => {
-    await env?.close();
-  });
+  const env = WorkerTestEnvironment.forSuite({ visibilityTimeoutSeconds: 10, maxReceiveCount: 10 });
 
   /** Waits for a failed attempt with `failureCode` on `jobId`, then ends the hang. */
   async function untilFailedWith(logs: CapturedLogs, jobId: string, failureCode: string, proxy: TcpProxy): Promise<void> {
@@ -301,15 +255,7 @@ describe('dependencies that accept connections and never answer', () => {
 });
 
 describe('the last attempt', () => {
-  let env: WorkerTestEnvironment;
-
-  beforeAll(async () => {
-    env = await WorkerTestEnvironment.create({ maxReceiveCount: 3 });
-  });
-
-  afterAll(async () => {
-    await env?.close();
-  });
+  const env = WorkerTestEnvironment.forSuite({ maxReceiveCount: 3 });
 
   it('the worker moves the message to the dead-letter queue itself, with why, when and which job', async () => {
     const user = await env.createUser();

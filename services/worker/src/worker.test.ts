@@ -7,72 +7,20 @@
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { contentDisposition, isFinal } from '@memberships/core/contract';
-import { FORMULA_PREFIX } from '@memberships/core/postgres';
-import { readMemberships, seedMemberships, TRICKY_MEMBERSHIPS, type SeededMembership } from '@memberships/local-platform';
+import { csvObjects, expectedRecord, readMemberships, seedMemberships, TRICKY_MEMBERSHIPS, waitFor } from '@memberships/local-platform';
 import { CSV_CONTENT_TYPE } from './csv-export';
 import { DEAD_LETTER_ATTRIBUTES } from './message-actions';
 import { EXPORT_EMAIL_SUBJECT } from './mailer';
-import { csvObjects } from './testing/csv';
-import { captureLogs, type CapturedLogs } from './testing/log-capture';
+import { inProcessWorkers, SHORT_WAITS } from './testing/in-process-workers';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy';
-import { waitFor } from './testing/wait';
 import { sha256, WorkerTestEnvironment } from './testing/worker-environment';
-import { createWorker, type Worker } from './worker';
 
 jest.setTimeout(120_000);
 
-const running: Worker[] = [];
-
-async function startWorker(
-  env: WorkerTestEnvironment,
-  extra: Record<string, string> = {},
-): Promise<{ worker: Worker; logs: CapturedLogs }> {
-  const logs = captureLogs();
-  // Short waits so stopping does not sit in a 10 s long poll and a retry not in a 10 s backoff.
-  const worker = createWorker(
-    env.config({ RECEIVE_WAIT_SECONDS: '1', RETRY_BASE_DELAY_SECONDS: '1', HEARTBEAT_INTERVAL_SECONDS: '2', ...extra }),
-    logs.logger,
-  );
-  running.push(worker);
-  await worker.start();
-  return { worker, logs };
-}
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((worker) => worker.stop(0)));
-});
-
-/** What the export file must say for a stored membership: the text forms of core's export SELECT. */
-function expectedRecord(membership: SeededMembership): Record<string, string> {
-  const free = (value: string | null) => (value === null ? '' : FORMULA_PREFIX.test(value) ? `'${value}` : value);
-  return {
-    id: membership.id,
-    uuid: membership.uuid,
-    club_name: free(membership.clubName),
-    club_city: free(membership.clubCity),
-    plan: free(membership.plan),
-    status: membership.status,
-    started_on: membership.startedOn,
-    ends_on: membership.endsOn ?? '',
-    price: membership.price,
-    currency: membership.currency,
-    auto_renew: membership.autoRenew ? 'true' : 'false',
-    notes: free(membership.notes),
-    created_at: membership.createdAt,
-    updated_at: membership.updatedAt,
-  };
-}
+const startWorker = inProcessWorkers({ defaults: SHORT_WAITS });
 
 describe('export worker', () => {
-  let env: WorkerTestEnvironment;
-
-  beforeAll(async () => {
-    env = await WorkerTestEnvironment.create();
-  });
-
-  afterAll(async () => {
-    await env?.close();
-  });
+  const env = WorkerTestEnvironment.forSuite();
 
   it('emails the CSV as an attachment that holds exactly the user’s memberships, and records the file facts', async () => {
     const user = await env.createUser();
@@ -212,15 +160,7 @@ describe('export worker', () => {
 });
 
 describe('messages the worker cannot act on', () => {
-  let env: WorkerTestEnvironment;
-
-  beforeAll(async () => {
-    env = await WorkerTestEnvironment.create();
-  });
-
-  afterAll(async () => {
-    await env?.close();
-  });
+  const env = WorkerTestEnvironment.forSuite();
 
   it('unreadable ones end in the dead-letter queue with their reason, and fail the job they name', async () => {
     const { logs } = await startWorker(env);
@@ -250,11 +190,7 @@ describe('messages the worker cannot act on', () => {
     };
     for (const body of Object.values(bodies)) await env.send(body);
 
-    const dead = await env.drainDeadLetters(3);
-
-    const byReason = Object.fromEntries(
-      dead.map((message) => [message.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.reasonCode]?.StringValue, message]),
-    );
+    const byReason = await env.drainDeadLettersByReason(3);
     for (const [reason, body] of Object.entries(bodies)) {
       expect(byReason[reason]?.Body).toBe(body);
       expect(byReason[reason]?.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.reason]?.StringValue).toBeTruthy();

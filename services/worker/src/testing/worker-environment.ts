@@ -31,9 +31,10 @@ import {
   type SesEmail,
   type TestDatabase,
   TEST_SES_FROM_ADDRESS,
+  waitFor,
 } from '@memberships/local-platform';
 import { loadConfig, type WorkerConfig } from '../config';
-import { waitFor } from './wait';
+import { DEAD_LETTER_ATTRIBUTES } from '../message-actions';
 
 export interface WorkerTestEnvironmentOptions {
   /** Export queue overrides (e.g. a short visibility timeout). */
@@ -50,37 +51,64 @@ export interface WorkerTestEnvironmentOptions {
  * sent the way EventBridge Scheduler sends them (sendTick).
  */
 export class WorkerTestEnvironment {
-  readonly sqs: SQSClient;
-  readonly s3: S3Client;
-  readonly dynamodb: DynamoDBClient;
-  readonly jobs: JobStore;
-  readonly schedules: ScheduleStore;
+  // Set by provision(): in the suite's beforeAll (forSuite), or before create() resolves.
+  readonly aws!: AwsClientSettings;
+  readonly names!: ResourceNames;
+  readonly queues!: ProvisionedQueues;
+  readonly database!: TestDatabase;
+  readonly sqs!: SQSClient;
+  readonly s3!: S3Client;
+  readonly dynamodb!: DynamoDBClient;
+  readonly jobs!: JobStore;
+  readonly schedules!: ScheduleStore;
+  readonly visibilityTimeoutSeconds: number;
 
-  private constructor(
-    readonly aws: AwsClientSettings,
-    readonly names: ResourceNames,
-    readonly queues: ProvisionedQueues,
-    readonly database: TestDatabase,
-    readonly visibilityTimeoutSeconds: number,
-  ) {
-    this.sqs = new SQSClient(clientOptions(aws, 'sqs'));
-    this.s3 = new S3Client(clientOptions(aws, 's3'));
-    this.dynamodb = new DynamoDBClient(clientOptions(aws, 'dynamodb'));
-    this.jobs = new JobStore({ client: this.dynamodb, jobsTable: names.tables.exportJobs, guardsTable: names.tables.exportGuards });
-    this.schedules = new ScheduleStore({ client: this.dynamodb, table: names.tables.exportSchedules });
+  private constructor(private readonly options: WorkerTestEnvironmentOptions) {
+    this.visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 60;
+  }
+
+  /**
+   * One environment for the tests of the enclosing describe block (or file):
+   * provisioned in its beforeAll, closed in its afterAll. Call it in the
+   * block's body; use it in its hooks and tests.
+   */
+  static forSuite(options: WorkerTestEnvironmentOptions = {}): WorkerTestEnvironment {
+    const env = new WorkerTestEnvironment(options);
+    beforeAll(() => env.provision());
+    afterAll(() => env.close());
+    return env;
   }
 
   static async create(options: WorkerTestEnvironmentOptions = {}): Promise<WorkerTestEnvironment> {
+    const env = new WorkerTestEnvironment(options);
+    await env.provision();
+    return env;
+  }
+
+  private async provision(): Promise<void> {
+    const { visibilityTimeoutSeconds, maxReceiveCount } = this.options;
     const [resources, database] = await Promise.all([
       provisionTestResources({
         exportQueue: {
-          ...(options.visibilityTimeoutSeconds ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds } : {}),
-          ...(options.maxReceiveCount ? { maxReceiveCount: options.maxReceiveCount } : {}),
+          ...(visibilityTimeoutSeconds ? { visibilityTimeoutSeconds } : {}),
+          ...(maxReceiveCount ? { maxReceiveCount } : {}),
         },
       }),
       createTestDatabase(),
     ]);
-    return new WorkerTestEnvironment(resources.aws, resources.names, resources.queueUrls, database, options.visibilityTimeoutSeconds ?? 60);
+    const { aws, names } = resources;
+    const dynamodb = new DynamoDBClient(clientOptions(aws, 'dynamodb'));
+    Object.assign(this, {
+      aws,
+      names,
+      queues: resources.queueUrls,
+      database,
+      sqs: new SQSClient(clientOptions(aws, 'sqs')),
+      s3: new S3Client(clientOptions(aws, 's3')),
+      dynamodb,
+      jobs: new JobStore({ client: dynamodb, jobsTable: names.tables.exportJobs, guardsTable: names.tables.exportGuards }),
+      schedules: new ScheduleStore({ client: dynamodb, table: names.tables.exportSchedules }),
+    });
   }
 
   /** The worker's environment variables (the same set a deployment sets), plus `extra`. */
@@ -191,6 +219,14 @@ export class WorkerTestEnvironment {
     return received;
   }
 
+  /** drainDeadLetters, keyed by the reason code the worker gave each message. */
+  async drainDeadLettersByReason(expected: number, timeoutMs?: number): Promise<Record<string, Message>> {
+    const dead = await this.drainDeadLetters(expected, timeoutMs);
+    return Object.fromEntries(
+      dead.map((message) => [message.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.reasonCode]?.StringValue, message]),
+    );
+  }
+
   /** Emails the SES emulator accepted for `address` (about job `jobId`, when given: its id is in the text). */
   async emailsTo(address: string, jobId?: string): Promise<SesEmail[]> {
     const emails = await listEmails(this.aws.endpoints.ses!);
@@ -217,7 +253,9 @@ export class WorkerTestEnvironment {
     };
   }
 
+  /** Safe to call when provisioning failed. */
   async close(): Promise<void> {
+    if (!this.database) return;
     this.sqs.destroy();
     this.s3.destroy();
     this.dynamodb.destroy();
