@@ -257,7 +257,8 @@ describe('decide: an export failure after an email that may have been delivered'
 });
 
 describe('decide: failures that are never retried', () => {
-  it.each<[string, number | undefined]>([
+  /** The attempt edges with SETTINGS (MAX_ATTEMPTS 5), for a decision that must not depend on them. */
+  const ATTEMPT_EDGES: [string, number | undefined][] = [
     ['receive count missing', undefined],
     ['receive count 0', 0],
     ['first attempt', 1],
@@ -265,7 +266,9 @@ describe('decide: failures that are never retried', () => {
     ['last but one', 4],
     ['last attempt', 5],
     ['beyond MAX_ATTEMPTS', 6],
-  ])('an unreadable message is dead-lettered at once: %s', (_, receiveCount) => {
+  ];
+
+  it.each(ATTEMPT_EDGES)('an unreadable message is dead-lettered at once: %s', (_, receiveCount) => {
     expect(decide({ type: 'unreadable', code: 'invalid_field', reason: 'scheduledTime is not a time' }, receiveCount, SETTINGS)).toEqual({
       action: 'dead_letter',
       because: 'unreadable',
@@ -274,15 +277,7 @@ describe('decide: failures that are never retried', () => {
     });
   });
 
-  it.each<[string, number | undefined]>([
-    ['receive count missing', undefined],
-    ['receive count 0', 0],
-    ['first attempt', 1],
-    ['middle attempt', 3],
-    ['last but one', 4],
-    ['last attempt', 5],
-    ['beyond MAX_ATTEMPTS', 6],
-  ])('a message naming a job that does not exist is dead-lettered at once: %s', (_, receiveCount) => {
+  it.each(ATTEMPT_EDGES)('a message naming a job that does not exist is dead-lettered at once: %s', (_, receiveCount) => {
     expect(decide({ type: 'job_not_found', jobId: 'job-1' }, receiveCount, SETTINGS)).toEqual({
       action: 'dead_letter',
       because: 'job_not_found',
