@@ -6,17 +6,8 @@ import { custom, integer, logLevelVariable, oneOf, readConfig, string, url } fro
  * package reads `process.env`. In-process users pass options to
  * startSchedulerLocal() instead.
  *
- * | variable | meaning | default |
- * |---|---|---|
- * | AWS_REGION | region of the SQS client and of schedule ARNs | us-east-1 |
- * | AWS_ENDPOINT_URL_SQS | the SQS endpoint schedules fire into (local emulator) | unset: real SQS, default credentials |
- * | AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY | keys it delivers with (locally: the schedule role's, which the IAM gate recognises) | fixed local keys |
- * | SCHEDULER_CLOCK | `real` (wall clock, checked every tick) or `manual` (moved by POST /_test/clock) | real |
- * | SCHEDULER_TICK_MS | how often a real clock checks for due schedules | 1000 |
- * | SCHEDULER_START_TIME | ISO start time of a manual clock | now |
- * | SCHEDULER_ACCOUNT_ID | account id in schedule ARNs | 000000000000 |
- * | SCHEDULER_MAX_FIRINGS_PER_CLOCK_MOVE | a clock move firing more is refused | 10000 |
- * | LOG_LEVEL | pino level | info |
+ * The variables are described once, in `runnerVariables` below (type,
+ * default, meaning); the README's table lists them.
  *
  * The port is the first argument (0 or none: a free port, printed as `listening <port>`).
  */
@@ -37,8 +28,12 @@ export interface RunnerConfig {
 export const runnerVariables = {
   AWS_REGION: string({ default: 'us-east-1', doc: 'region of the SQS client and of schedule ARNs' }),
   AWS_ENDPOINT_URL_SQS: url({ optional: true, doc: 'the SQS endpoint schedules fire into; unset: real SQS' }),
-  AWS_ACCESS_KEY_ID: string({ optional: true, doc: 'key it delivers with, with AWS_SECRET_ACCESS_KEY' }),
-  AWS_SECRET_ACCESS_KEY: string({ optional: true, doc: 'secret of AWS_ACCESS_KEY_ID' }),
+  AWS_ACCESS_KEY_ID: string({
+    optional: true,
+    defaultDoc: 'fixed local keys',
+    doc: "key it delivers with (locally: the schedule role's, which the IAM gate recognises), with AWS_SECRET_ACCESS_KEY",
+  }),
+  AWS_SECRET_ACCESS_KEY: string({ optional: true, defaultDoc: 'fixed local keys', doc: 'secret of AWS_ACCESS_KEY_ID' }),
   SCHEDULER_CLOCK: oneOf(['real', 'manual'], {
     default: 'real',
     doc: '`real` (wall clock) or `manual` (moved by POST /_test/clock)',
