@@ -55,7 +55,7 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
   }
   const s3 = new S3Client(clientOptions(config.aws, 's3', config.awsTimeouts));
   // SendEmail is not idempotent: the SDK's own retry of a request whose answer was lost sends a second
-  // email. One try per attempt; the handler decides about a retry knowing what was recorded on the job.
+  // email. One try per attempt; retry-policy.ts decides about a retry knowing what was recorded on the job.
   const ses = new SESv2Client({ ...clientOptions(config.aws, 'ses', config.awsTimeouts), maxAttempts: 1 });
   // One export at a time per worker: the COPY's connection plus one spare.
   // With DATABASE_SECRET_ARN the password comes from the role's secret, read at the first connection
@@ -97,7 +97,7 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
       downloadLinkTtlSeconds: config.downloadLinkTtlSeconds,
       exportStallTimeoutMs: config.exportStallTimeoutSeconds * 1000,
       progressIntervalMs: config.progressIntervalMs,
-      maxEmailSends: config.emailMaxSends,
+      maxEmailSends: retrySettings.maxEmailSends,
     },
     jobs,
     users: new UserStore({ client: dynamodb, table: config.usersTable }),
