@@ -2,10 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXPORT_COLUMNS, FORMULA_PREFIX } from '@memberships/core/postgres';
-import { parseCsv } from './testing/csv.js';
 import { closeTerminals, runCli, runCliInBash, runCliInPty, runCliWithClosedStdout, type CliResult } from './testing/cli-runner.js';
-import { decodeJwt, readMemberships, startTestPlatform, unreachableUrl, type TestPlatform } from '@memberships/local-platform';
+import {
+  decodeJwt,
+  EXPECTED_HEADER,
+  expectedRow,
+  parseCsv,
+  readMemberships,
+  startTestPlatform,
+  unreachableUrl,
+  type TestPlatform,
+} from '@memberships/local-platform';
 
 /**
  * The built `memberships` binary as a child process against the real API and
@@ -209,29 +216,11 @@ describe('memberships CLI against the real platform', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Export \S+ succeeded: 253 rows/m);
     expect(result.stdout).toContain(`Saved to ${file}.`);
-    const [header, ...records] = parseCsv(await readFile(file, 'utf8'));
+    const [header, ...records] = parseCsv(await readFile(file));
     const stored = await readMemberships(platform.database.url, platform.user.id);
-    // Free text a spreadsheet could run as a formula gets a leading apostrophe.
-    const text = (value: string | null): string => (value === null ? '' : FORMULA_PREFIX.test(value) ? `'${value}` : value);
-    expect(header).toEqual(EXPORT_COLUMNS.map((column) => column.header));
-    expect(records).toEqual(
-      stored.map((row) => [
-        row.id,
-        row.uuid,
-        text(row.clubName),
-        text(row.clubCity),
-        text(row.plan),
-        row.status,
-        row.startedOn,
-        row.endsOn ?? '',
-        row.price,
-        row.currency,
-        String(row.autoRenew),
-        text(row.notes),
-        row.createdAt,
-        row.updatedAt,
-      ]),
-    );
+    // Each value as stored; free text a spreadsheet could run as a formula gets a leading apostrophe.
+    expect(header).toEqual(EXPECTED_HEADER);
+    expect(records).toEqual(stored.map(expectedRow));
   });
 
   it('prints JSON that parses with --json, and the id alone with --no-wait', async () => {
