@@ -133,9 +133,17 @@ export interface TestApp {
   }): Promise<CreatedUser>;
   /** Logs in through the API and returns the access token. */
   login(user: { email: string; password: string }): Promise<string>;
+  /** A new user, logged in through the API. */
+  member(): Promise<Member>;
   /** Logs in through the API and returns the whole token response. */
   loginForTokens(user: { email: string; password: string }): Promise<TokenSet>;
   close(): Promise<void>;
+}
+
+/** A user and the access token it logged in with. */
+export interface Member {
+  readonly user: CreatedUser;
+  readonly token: string;
 }
 
 export interface TestAppOptions {
@@ -179,6 +187,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       return (await loginForTokens(baseUrl, user)).access_token;
     },
     loginForTokens: (user) => loginForTokens(baseUrl, user),
+    async member() {
+      const user = await createUser({ aws: platform.aws, table: platform.names.tables.users });
+      return { user, token: (await loginForTokens(baseUrl, user)).access_token };
+    },
     async close() {
       await app.close();
       for (const client of Object.values(harness)) client.destroy();

@@ -1,7 +1,6 @@
 import { DeleteScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
-import type { CreatedUser } from '@memberships/local-platform';
 import { API_SDK_ATTEMPTS, startSchedulerStandIn, type SchedulerStandIn } from '../../testing/scheduler-stand-in';
-import { bearer, provisionTestPlatform, startTestApp, TEST_SCHEDULER_ROLE_ARN, type TestApp } from '../../testing/test-app';
+import { bearer, provisionTestPlatform, startTestApp, TEST_SCHEDULER_ROLE_ARN, type Member, type TestApp } from '../../testing/test-app';
 
 /**
  * The export-schedule routes against DynamoDB Local and a Scheduler stand-in
@@ -30,15 +29,7 @@ afterAll(async () => {
   expect(scheduler?.unacknowledgedDenials()).toEqual([]);
 });
 
-interface Member {
-  readonly user: CreatedUser;
-  readonly token: string;
-}
-
-async function member(): Promise<Member> {
-  const user = await t.createUser();
-  return { user, token: await t.login(user) };
-}
+const member = () => t.member();
 
 const create = (who: Member, payload: object = {}) =>
   t.request({ method: 'POST', url: '/v1/export-schedules', headers: bearer(who.token), payload });

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { EXPORT_REQUESTED, parseMessage, type ExportRequestedV1 } from '@memberships/core/contract';
-import { acknowledgeIamDenials, type CreatedUser } from '@memberships/local-platform';
-import { bearer, drainQueue, startTestApp, type TestApp } from '../../testing/test-app';
+import { acknowledgeIamDenials } from '@memberships/local-platform';
+import { bearer, drainQueue, startTestApp, type Member, type TestApp } from '../../testing/test-app';
 
 let t: TestApp;
 
@@ -14,15 +14,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-interface Member {
-  readonly user: CreatedUser;
-  readonly token: string;
-}
-
-async function member(): Promise<Member> {
-  const user = await t.createUser();
-  return { user, token: await t.login(user) };
-}
+const member = () => t.member();
 
 const requestExport = (who: Member, headers: Record<string, string> = {}, payload?: unknown) =>
   t.request({
