@@ -170,15 +170,16 @@ export const DEFAULT_JWT_ISSUER = 'memberships-api';
 export const DEFAULT_JWT_AUDIENCE = 'memberships-api';
 
 /**
- * Tables added after the first deployment default to their sibling of the
- * users table, so an environment that only sets USERS_TABLE (named by
- * resourceNames(prefix)) keeps working; set the variable to name it otherwise.
+ * Tables (and the schedule group) added after the first deployment default
+ * to their sibling of the users table, so an environment that only sets
+ * USERS_TABLE (named by resourceNames(prefix)) keeps working; set the
+ * variable to name it otherwise.
  */
-const siblingTable =
-  (key: 'refreshTokens' | 'loginAttempts' | 'exportSchedules') =>
+const namedAfterUsersTable =
+  (logicalName: string) =>
   (values: ReadValues): string | undefined => {
     const prefix = deploymentPrefix(values.USERS_TABLE);
-    return prefix === undefined ? undefined : `${prefix}-${tableDefinitions[key].logicalName}`;
+    return prefix === undefined ? undefined : `${prefix}-${logicalName}`;
   };
 
 /** `<prefix>` of a users table named `<prefix>-users` by resourceNames(prefix); undefined for another name. */
@@ -204,15 +205,12 @@ const SQS_QUEUE_ARN = {
 /** The Scheduler variables, shared by the API and the reconcile script (loadScheduleAdminConfig). */
 const scheduleVariables = {
   SCHEDULES_TABLE: string({
-    default: siblingTable('exportSchedules'),
+    default: namedAfterUsersTable(tableDefinitions.exportSchedules.logicalName),
     defaultDoc: '`<prefix>-export-schedules`',
     doc: 'export schedule records; default when USERS_TABLE is `<prefix>-users`, else required',
   }),
   SCHEDULER_GROUP_NAME: string({
-    default: (values) => {
-      const prefix = deploymentPrefix(values.USERS_TABLE);
-      return prefix === undefined ? undefined : `${prefix}-${EXPORT_SCHEDULE_GROUP_LOGICAL}`;
-    },
+    default: namedAfterUsersTable(EXPORT_SCHEDULE_GROUP_LOGICAL),
     defaultDoc: '`<prefix>-exports`',
     doc: 'schedule group of the `export-<id>` schedules; default when USERS_TABLE is `<prefix>-users`, else required',
   }),
@@ -243,12 +241,12 @@ export const apiVariables = {
   JOBS_TABLE: string({ doc: 'export jobs table' }),
   GUARDS_TABLE: string({ doc: 'export guards table' }),
   REFRESH_TOKENS_TABLE: string({
-    default: siblingTable('refreshTokens'),
+    default: namedAfterUsersTable(tableDefinitions.refreshTokens.logicalName),
     defaultDoc: '`<prefix>-refresh-tokens`',
     doc: 'refresh tokens; default when USERS_TABLE is `<prefix>-users`, else required',
   }),
   LOGIN_ATTEMPTS_TABLE: string({
-    default: siblingTable('loginAttempts'),
+    default: namedAfterUsersTable(tableDefinitions.loginAttempts.logicalName),
     defaultDoc: '`<prefix>-login-attempts`',
     doc: 'failed-login counters; default when USERS_TABLE is `<prefix>-users`, else required',
   }),
