@@ -1,15 +1,7 @@
 import { request as httpRequest, Agent } from 'node:http';
 import { createServer, type Socket } from 'node:net';
-import path from 'node:path';
-import {
-  createUser,
-  provisionTestResources,
-  serviceEnv,
-  spawnService,
-  testDatabaseServerUrl,
-  waitFor,
-  type TestResources,
-} from '@memberships/local-platform';
+import { createUser, provisionTestResources, spawnService, waitFor, type TestResources } from '@memberships/local-platform';
+import { LISTENING, SERVER_ENTRY, serverEnv, startServer } from './testing/built-server';
 import { generateSigningKeys } from './testing/keys';
 
 /**
@@ -17,9 +9,6 @@ import { generateSigningKeys } from './testing/keys';
  * a deployment runs it: configured only through the environment, JSON logs on
  * stdout, graceful close on SIGTERM within SHUTDOWN_TIMEOUT_SECONDS.
  */
-const entry = path.join(__dirname, '..', 'dist', 'server.js');
-const LISTENING = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/;
-
 let resources: TestResources;
 const keys = generateSigningKeys();
 
@@ -27,25 +16,12 @@ beforeAll(async () => {
   resources = await provisionTestResources();
 });
 
-function environment(extra: Record<string, string | undefined> = {}): Record<string, string> {
-  return serviceEnv({
-    identity: 'api',
-    aws: resources.aws,
-    names: resources.names,
-    queueUrls: resources.queueUrls,
-    databaseUrl: testDatabaseServerUrl(),
-    logLevel: 'info',
-    extra: { HOST: '127.0.0.1', PORT: '0', JWT_PRIVATE_KEY: keys.privateKey, JWT_PUBLIC_KEY: keys.publicKey, ...extra },
-  });
-}
+const environment = (extra: Record<string, string | undefined> = {}) => serverEnv(resources, keys, extra);
 
 describe('server.js', () => {
   it('serves on the configured address and closes cleanly on SIGTERM', async () => {
-    const api = await spawnService(entry, environment(), { name: 'api', readyLine: (line) => LISTENING.test(line) });
+    const { api, baseUrl } = await startServer('api', environment());
     try {
-      const listening = await api.waitForLine((line) => LISTENING.test(line));
-      const baseUrl = LISTENING.exec(listening)![1]!;
-
       expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
       expect((await fetch(`${baseUrl}/readyz`)).status).toBe(200);
 
@@ -69,7 +45,7 @@ describe('server.js', () => {
   });
 
   it('says on start which Node.js runs it, and prints no warning', async () => {
-    const api = await spawnService(entry, environment(), { name: 'api-start', readyLine: (line) => line.includes('api listening') });
+    const api = await spawnService(SERVER_ENTRY, environment(), { name: 'api-start', readyLine: (line) => line.includes('api listening') });
     try {
       const listening = api.jsonLogs().find((line) => line.msg === 'api listening');
       expect(listening).toMatchObject({ node: process.version, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
@@ -84,13 +60,11 @@ describe('server.js', () => {
     // A "DynamoDB" that accepts connections and never answers: the login hangs in its GetItem.
     const blackHole = await startBlackHole();
     const agent = new Agent({ keepAlive: true });
-    const api = await spawnService(
-      entry,
+    const { api, baseUrl } = await startServer(
+      'api-hung',
       environment({ AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${blackHole.port}`, SHUTDOWN_TIMEOUT_SECONDS: '2' }),
-      { name: 'api-hung', readyLine: (line) => LISTENING.test(line) },
     );
     try {
-      const baseUrl = LISTENING.exec(await api.waitForLine((line) => LISTENING.test(line)))![1]!;
       // An idle keep-alive connection...
       expect(await get(`${baseUrl}/healthz`, agent)).toBe(200);
       // ...and a request in flight that will not finish by itself.
@@ -115,13 +89,11 @@ describe('server.js', () => {
 
   it('answers a request whose DynamoDB call hangs with a 5xx once AWS_REQUEST_TIMEOUT_SECONDS passes, instead of waiting forever', async () => {
     const blackHole = await startBlackHole();
-    const api = await spawnService(
-      entry,
+    const { api, baseUrl } = await startServer(
+      'api-deadline',
       environment({ AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${blackHole.port}`, AWS_REQUEST_TIMEOUT_SECONDS: '1' }),
-      { name: 'api-deadline', readyLine: (line) => LISTENING.test(line) },
     );
     try {
-      const baseUrl = LISTENING.exec(await api.waitForLine((line) => LISTENING.test(line)))![1]!;
       // Before the SDK clients had a request deadline that throws, this never answered (jest's timeout ended it).
       const status = await post(`${baseUrl}/v1/auth/token`, { email: 'someone@example.test', password: 'whatever' });
       expect(status).toBeGreaterThanOrEqual(500);
@@ -133,7 +105,7 @@ describe('server.js', () => {
   }, 45_000);
 
   it('exits when the process that started it dies, although its log output then has nowhere to go', async () => {
-    const api = await spawnService(entry, environment(), { name: 'api-orphaned', readyLine: (line) => LISTENING.test(line) });
+    const api = await spawnService(SERVER_ENTRY, environment(), { name: 'api-orphaned', readyLine: (line) => LISTENING.test(line) });
     // What the parent's death (even by SIGKILL) does: every pipe to it closes — the
     // parent-watch pipe on fd 3 (parent-watch.ts then sends SIGTERM) and stdout/stderr,
     // so every log line written after this fails with EPIPE.
@@ -147,7 +119,7 @@ describe('server.js', () => {
   });
 
   it('refuses to start with an invalid configuration and says what to fix', async () => {
-    const api = await spawnService(entry, environment({ USERS_TABLE: undefined, PORT: 'eighty' }), {
+    const api = await spawnService(SERVER_ENTRY, environment({ USERS_TABLE: undefined, PORT: 'eighty' }), {
       name: 'api-misconfigured',
       readyLine: (line) => line.includes('invalid configuration'),
     });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { provisionTestResources, serviceEnv, spawnService, testDatabaseServerUrl, type RunningService } from '@memberships/local-platform';
+import { provisionTestResources, type RunningService } from '@memberships/local-platform';
+import { serverEnv, startServer } from '../../testing/built-server';
 import { generateSigningKeys } from '../../testing/keys';
 import { DOCS_TITLE, FAVICON_SVG, LOGO_SVG } from './branding';
 
@@ -10,26 +11,11 @@ import { DOCS_TITLE, FAVICON_SVG, LOGO_SVG } from './branding';
  * without --experimental-vm-modules (see routes/docs/index.ts), and this way
  * the test also covers the production wiring.
  */
-const entry = path.join(__dirname, '..', '..', '..', 'dist', 'server.js');
-const LISTENING = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/;
-
 let api: RunningService;
 let baseUrl: string;
 
 beforeAll(async () => {
-  const resources = await provisionTestResources();
-  const keys = generateSigningKeys();
-  const env = serviceEnv({
-    identity: 'api',
-    aws: resources.aws,
-    names: resources.names,
-    queueUrls: resources.queueUrls,
-    databaseUrl: testDatabaseServerUrl(),
-    logLevel: 'info',
-    extra: { HOST: '127.0.0.1', PORT: '0', JWT_PRIVATE_KEY: keys.privateKey, JWT_PUBLIC_KEY: keys.publicKey },
-  });
-  api = await spawnService(entry, env, { name: 'api-docs', readyLine: (line) => LISTENING.test(line) });
-  baseUrl = LISTENING.exec(await api.waitForLine((line) => LISTENING.test(line)))![1]!;
+  ({ api, baseUrl } = await startServer('api-docs', serverEnv(await provisionTestResources(), generateSigningKeys())));
 });
 
 afterAll(async () => {
