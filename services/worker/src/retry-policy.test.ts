@@ -43,6 +43,11 @@ function emailAttempt(state: EmailAttempt['state'], sends: number): EmailAttempt
   };
 }
 
+/** An export failure of `kind`; `claimed`: the attempt held the job; `email`: what became of its email. */
+function exportFailure(kind: FailureKind, claimed = true, email?: EmailAttempt) {
+  return { type: 'export', classification: CLASSIFICATIONS[kind], claimed, emailAttempt: email } as const;
+}
+
 const retry = (retryInSeconds: number, release = true): RetryDecision => ({ action: 'retry', retryInSeconds, release });
 const ack = (retryInSeconds: number): RetryDecision => ({
   action: 'ack',
@@ -102,7 +107,7 @@ describe('decide: an export failure with no email sent', () => {
     ['permanent, last attempt', 'permanent', 5, permanent()],
     ['permanent, beyond MAX_ATTEMPTS', 'permanent', 6, permanent()],
   ])('%s', (_, kind, receiveCount, expected) => {
-    expect(decide({ type: 'export', classification: CLASSIFICATIONS[kind], claimed: true }, receiveCount, SETTINGS)).toEqual(expected);
+    expect(decide(exportFailure(kind, true), receiveCount, SETTINGS)).toEqual(expected);
   });
 
   it.each<[string, FailureKind, number | undefined, RetryDecision]>([
@@ -117,7 +122,7 @@ describe('decide: an export failure with no email sent', () => {
     ['unknown, middle attempt', 'unknown', 3, retry(40, false)],
     ['permanent, first attempt', 'permanent', 1, permanent()],
   ])('before the claim (nothing to release): %s', (_, kind, receiveCount, expected) => {
-    expect(decide({ type: 'export', classification: CLASSIFICATIONS[kind], claimed: false }, receiveCount, SETTINGS)).toEqual(expected);
+    expect(decide(exportFailure(kind, false), receiveCount, SETTINGS)).toEqual(expected);
   });
 
   it.each<[string, number | undefined, RetryDecision]>([
@@ -130,12 +135,12 @@ describe('decide: an export failure with no email sent', () => {
     ['beyond', 2, exhausted('transient', 'The membership database was unavailable. The export was tried 2 times.', 20)],
   ])('MAX_ATTEMPTS=1, %s: the first attempt is the last (one "time")', (_, receiveCount, expected) => {
     const settings = { ...SETTINGS, maxAttempts: 1 };
-    expect(decide({ type: 'export', classification: CLASSIFICATIONS.transient, claimed: true }, receiveCount, settings)).toEqual(expected);
+    expect(decide(exportFailure('transient'), receiveCount, settings)).toEqual(expected);
   });
 
   it('with RETRY_BASE_DELAY_SECONDS=0 every retry comes back at once, also the fallback of the last attempt', () => {
     const settings = { ...SETTINGS, retryBaseDelaySeconds: 0 };
-    const failure = { type: 'export', classification: CLASSIFICATIONS.transient, claimed: true } as const;
+    const failure = exportFailure('transient');
     expect(decide(failure, 1, settings)).toEqual(retry(0));
     expect(decide(failure, 4, settings)).toEqual(retry(0));
     expect(decide(failure, 5, settings)).toEqual(
@@ -151,9 +156,7 @@ describe('decide: an export failure with no email sent', () => {
     [20, 900],
   ])('MAX_ATTEMPTS=50, attempt %i: retried after %i s (capped at RETRY_MAX_DELAY_SECONDS)', (receiveCount, seconds) => {
     const settings = { ...SETTINGS, maxAttempts: 50 };
-    expect(decide({ type: 'export', classification: CLASSIFICATIONS.transient, claimed: true }, receiveCount, settings)).toEqual(
-      retry(seconds),
-    );
+    expect(decide(exportFailure('transient'), receiveCount, settings)).toEqual(retry(seconds));
   });
 });
 
@@ -173,7 +176,7 @@ describe('decide: an export failure after an email that may have been delivered'
     ['permanent, sent, first attempt', 'permanent', 'sent', 1, ack(10)],
     ['permanent, unconfirmed, last attempt', 'permanent', 'unconfirmed', 5, ack(160)],
   ])('one send allowed, %s: completed, not failed', (_, kind, state, receiveCount, expected) => {
-    const failure = { type: 'export', classification: CLASSIFICATIONS[kind], claimed: true, emailAttempt: emailAttempt(state, 1) } as const;
+    const failure = exportFailure(kind, true, emailAttempt(state, 1));
     expect(decide(failure, receiveCount, SETTINGS)).toEqual(expected);
   });
 
@@ -192,24 +195,14 @@ describe('decide: an export failure after an email that may have been delivered'
     ['transient, unconfirmed twice, middle attempt', 'transient', 'unconfirmed', 2, 3, ack(40)],
     ['unknown, sent twice, last attempt', 'unknown', 'sent', 2, 5, ack(160)],
   ])('two sends allowed, %s', (_, kind, state, sends, receiveCount, expected) => {
-    const failure = {
-      type: 'export',
-      classification: CLASSIFICATIONS[kind],
-      claimed: true,
-      emailAttempt: emailAttempt(state, sends),
-    } as const;
-    expect(decide(failure, receiveCount, { ...SETTINGS, maxEmailSends: 2 })).toEqual(expected);
+    expect(decide(exportFailure(kind, true, emailAttempt(state, sends)), receiveCount, { ...SETTINGS, maxEmailSends: 2 })).toEqual(
+      expected,
+    );
   });
 
   it('without EMAIL_MAX_SENDS in the settings, one send is allowed', () => {
     const { maxEmailSends: _, ...settings } = SETTINGS;
-    const failure = {
-      type: 'export',
-      classification: CLASSIFICATIONS.transient,
-      claimed: true,
-      emailAttempt: emailAttempt('unconfirmed', 1),
-    } as const;
-    expect(decide(failure, 1, settings)).toEqual(ack(10));
+    expect(decide(exportFailure('transient', true, emailAttempt('unconfirmed', 1)), 1, settings)).toEqual(ack(10));
   });
 
   // A send that certainly failed delivered nothing: the failure takes its ordinary course.
@@ -226,12 +219,7 @@ describe('decide: an export failure after an email that may have been delivered'
     ['unknown, beyond', 'unknown', 6, exhausted('unknown', 'The export failed unexpectedly. The export was tried 6 times.', 320)],
     ['permanent, middle attempt', 'permanent', 3, permanent()],
   ])('not_sent, %s: as if no email', (_, kind, receiveCount, expected) => {
-    const failure = {
-      type: 'export',
-      classification: CLASSIFICATIONS[kind],
-      claimed: true,
-      emailAttempt: emailAttempt('not_sent', 0),
-    } as const;
+    const failure = exportFailure(kind, true, emailAttempt('not_sent', 0));
     expect(decide(failure, receiveCount, SETTINGS)).toEqual(expected);
   });
 
@@ -246,12 +234,7 @@ describe('decide: an export failure after an email that may have been delivered'
     ],
     ['permanent, middle attempt', 'permanent', 3, permanent()],
   ])('not claimed, earlier email unconfirmed, %s: not completed by this attempt', (_, kind, receiveCount, expected) => {
-    const failure = {
-      type: 'export',
-      classification: CLASSIFICATIONS[kind],
-      claimed: false,
-      emailAttempt: emailAttempt('unconfirmed', 1),
-    } as const;
+    const failure = exportFailure(kind, false, emailAttempt('unconfirmed', 1));
     expect(decide(failure, receiveCount, SETTINGS)).toEqual(expected);
   });
 });
