@@ -412,7 +412,7 @@ describe.each(
 
 describe('the builds', () => {
   const references = (config: string) =>
-    (ts.readConfigFile(path.join(repoRoot, config), ts.sys.readFile).config.references as { path: string }[]).map((r) => r.path);
+    ((ts.readConfigFile(path.join(repoRoot, config), ts.sys.readFile).config.references ?? []) as { path: string }[]).map((r) => r.path);
 
   it('npm run build builds every tsconfig.build.json and the bench; npm run typecheck every workspace with its tests', () => {
     const buildConfigs = root.workspaces
@@ -425,6 +425,35 @@ describe('the builds', () => {
     expect(scripts.build).toBe('tsc --build tsconfig.build.json');
     expect(scripts.typecheck).toBe('tsc --build');
   });
+
+  /** Config files a config reaches through its references, itself included (repository-relative). */
+  function reachable(config: string, into = new Set<string>()): Set<string> {
+    if (into.has(config)) return into;
+    into.add(config);
+    for (const reference of references(config)) {
+      let target = path.join(path.dirname(config), reference);
+      if (!target.endsWith('.json')) target = path.join(target, 'tsconfig.json');
+      reachable(target, into);
+    }
+    return into;
+  }
+
+  it.each(root.workspaces)(
+    '%s/tsconfig.json builds first every workspace its sources and tests import (a cold tsc --build needs their declarations)',
+    (workspace) => {
+      const byName = new Map(root.workspaces.map((w) => [readJson(`${w}/package.json`).name as string, w]));
+      const imported = new Set(
+        sourcesUnder(path.join(repoRoot, workspace, 'src')).flatMap((source) =>
+          ts
+            .preProcessFile(readFileSync(path.join(repoRoot, workspace, 'src', source), 'utf8'), true, true)
+            .importedFiles.map(({ fileName }) => byName.get(packageOf(fileName)))
+            .filter((w): w is string => w !== undefined && w !== workspace),
+        ),
+      );
+      const built = reachable(`${workspace}/tsconfig.json`);
+      expect([...imported].filter((w) => !built.has(`${w}/tsconfig.build.json`))).toEqual([]);
+    },
+  );
 
   it('builds the bench (a development program on the local platform) apart from the worker', () => {
     const bench = compiledBy('services/worker/tsconfig.bench.json');
