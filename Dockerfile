@@ -35,7 +35,7 @@
 # packages are the lock file's, only the test-only ones are left out).
 
 # The same Node.js release the tests run on: the root package.json's `node` devDependency
-# (test/src/runtime.test.ts fails when the two drift).
+# (test/src/runtime.unit.test.ts fails when the two drift).
 ARG NODE_IMAGE=node:26.10.0-trixie-slim
 # api or worker: the workspace services/<SERVICE> and the runtime-<SERVICE> stage the image ends with.
 ARG SERVICE

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * What the Dockerfile's stages do beyond docker instructions, as a file the tests can run
- * (infra/terraform/src/dockerfiles.test.ts) instead of reading shell out of the Dockerfile.
+ * (infra/terraform/src/dockerfiles.unit.test.ts) instead of reading shell out of the Dockerfile.
  *
  *   node docker/image-workspace.mjs manifests <service> <repo> <out>
  *     Writes the manifests npm installs the image from into <out>: the lock file as it is, the

@@ -4,7 +4,7 @@
  * idempotency keys, resource names, domain errors. It loads no dependency (no
  * AWS SDK, no TypeORM), so the CLI, the Scheduler stand-in and the
  * infrastructure code pay only for what they use.
- * A test (src/entry-points.test.ts) counts the modules it loads.
+ * A test (src/entry-points.unit.test.ts) counts the modules it loads.
  */
 export * from './errors';
 export * from './jobs/export-file';

@@ -35,7 +35,7 @@ const awsVariableNames = Object.keys(awsVariables) as (keyof typeof awsVariables
  * frozen object (tests build one directly). The variables are described
  * once, in `apiVariables` below: readConfig() reports every problem of an
  * environment at once, and the README's table is checked against the same
- * description (config-readme.test.ts). The key crypto is in jwt-keys.ts.
+ * description (config-readme.unit.test.ts). The key crypto is in jwt-keys.ts.
  */
 export interface ApiConfig {
   /** Interface to listen on (HOST, default 0.0.0.0 so a container is reachable; use 127.0.0.1 locally). */

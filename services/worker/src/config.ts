@@ -21,7 +21,7 @@ import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress-reporter';
  * frozen object (or the part of it it needs). The variables are described
  * once (`workerVariables`, `migrateVariables`): readConfig() reports every
  * problem at once, and the README's tables are checked against them
- * (config-readme.test.ts).
+ * (config-readme.unit.test.ts).
  */
 export interface WorkerConfig {
   readonly aws: AwsClientSettings;

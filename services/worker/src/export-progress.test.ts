@@ -5,7 +5,7 @@
  * emulators; the export is made slow by pacing PostgreSQL's bytes through a
  * loopback proxy, so it takes seconds however fast the machine is.
  */
-import { type ExportFileFacts } from '@memberships/core/contract';
+import type { ExportFileFacts } from '@memberships/core/contract';
 import { JobStore } from '@memberships/core/dynamodb';
 import { seedMemberships } from '@memberships/local-platform';
 import { captureLogs } from './testing/log-capture';

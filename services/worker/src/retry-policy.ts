@@ -7,7 +7,7 @@ import type { FailureClassification, FailureKind } from './errors';
  * may the email be sent again. The handler, the schedule tick and the
  * consumer carry out what these functions say (with the job store and
  * message-actions.ts); none of them decides it. Pure, so every failure
- * kind × attempt edge is a row in retry-policy.test.ts.
+ * kind × attempt edge is a row in retry-policy.unit.test.ts.
  */
 
 /** The settings the policy reads (WorkerConfig, through ExportHandlerSettings). */

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type AwsClientSettings } from '@memberships/core/config';
+import type { AwsClientSettings } from '@memberships/core/config';
 import { UserStore } from '@memberships/core/dynamodb';
 import { Client } from 'pg';
 import { dynamoDbClient } from './aws-clients';

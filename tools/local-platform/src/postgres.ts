@@ -8,7 +8,7 @@ import {
   ResourceExistsException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { type AwsClientSettings } from '@memberships/core/config';
+import type { AwsClientSettings } from '@memberships/core/config';
 import {
   databaseSecretsClient,
   DEFAULT_DATABASE_ROLES,

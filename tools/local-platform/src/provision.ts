@@ -19,7 +19,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { queues, tables, type ResourceNames, type TableDefinition, type TableKey } from '@memberships/core/contract';
-import { type AwsClientSettings } from '@memberships/core/config';
+import type { AwsClientSettings } from '@memberships/core/config';
 import { dynamoDbClient, localClientConfig, s3Client, sqsClient } from './aws-clients';
 import { ProvisioningConflictError } from './errors';
 

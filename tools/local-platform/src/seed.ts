@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type Scope, type User } from '@memberships/core/contract';
-import { type AwsClientSettings } from '@memberships/core/config';
+import type { Scope, User } from '@memberships/core/contract';
+import type { AwsClientSettings } from '@memberships/core/config';
 import { UserStore } from '@memberships/core/dynamodb';
-import { type MembershipStatus } from '@memberships/core/postgres';
+import type { MembershipStatus } from '@memberships/core/postgres';
 import { Client } from 'pg';
 import { dynamoDbClient } from './aws-clients';
 

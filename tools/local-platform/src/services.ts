@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { tableEnvironment, type ResourceNames } from '@memberships/core/contract';
-import { type AwsClientSettings } from '@memberships/core/config';
+import type { AwsClientSettings } from '@memberships/core/config';
 import { localCredentials, type LocalIdentity } from './iam-gate';
 import { ProcessStartError } from './errors';
 import { childEnv, describeExit, ManagedProcess, type ExitInfo, type OutputStream } from './managed-process';

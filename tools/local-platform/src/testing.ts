@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { resourceNames, type ResourceNames } from '@memberships/core/contract';
-import { type AwsClientSettings } from '@memberships/core/config';
+import type { AwsClientSettings } from '@memberships/core/config';
 import { testAwsSettings } from './environment';
 import { TestEnvironmentError } from './errors';
 import { ACKNOWLEDGE_PATH, startLocalIamGate, type RunningIamGate } from './iam-gate';

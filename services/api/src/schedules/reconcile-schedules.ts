@@ -1,6 +1,6 @@
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { isUuid } from '@memberships/core/contract';
-import { type ScheduleStore } from '@memberships/core/dynamodb';
+import type { ScheduleStore } from '@memberships/core/dynamodb';
 import type { ExportScheduler } from './export-scheduler';
 
 /** The part of a pino logger the reconciler uses. */

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type ResourceNames, type Scope } from '@memberships/core/contract';
+import type { ResourceNames, Scope } from '@memberships/core/contract';
 import { clientOptions, type AwsClientSettings } from '@memberships/core/config';
 import {
   awsKeyEnvironment,

@@ -44,7 +44,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type AwsClientSettings } from '@memberships/core/config';
+import type { AwsClientSettings } from '@memberships/core/config';
 import { JobStore } from '@memberships/core/dynamodb';
 import { exportSelect } from '@memberships/core/postgres';
 import {

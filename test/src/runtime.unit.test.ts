@@ -2,7 +2,7 @@
  * One Node.js major everywhere: the runtime the tests run on (the pinned `node`
  * devDependency, first on PATH under `npm test`) is the one `engines` promises,
  * the one the container images are built from (the Dockerfile's NODE_IMAGE) and the one CI
- * checks for. (infra/terraform/src/dockerfiles.test.ts checks the images leave the package out.)
+ * checks for. (infra/terraform/src/dockerfiles.unit.test.ts checks the images leave the package out.)
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -35,7 +35,7 @@ describe('export email', () => {
   });
 });
 
-// The name the user sees and its Content-Disposition are the contract's (core's jobs/export-file.test.ts).
+// The name the user sees and its Content-Disposition are the contract's (core's jobs/export-file.unit.test.ts).
 describe('export file keys', () => {
   it('keys files by user and job', () => {
     expect(exportFileKey('u-1', 'j-1')).toBe('exports/u-1/j-1.csv');
