@@ -8,6 +8,7 @@ import {
 import {
   awsKeysSetTogether,
   awsSettings,
+  awsTimeouts,
   awsVariables,
   custom,
   integer,
@@ -320,10 +321,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     logLevel: values.LOG_LEVEL,
     trustProxy: values.TRUST_PROXY,
     aws: awsSettings(values),
-    awsTimeouts: {
-      connectionTimeoutMs: values.AWS_CONNECT_TIMEOUT_SECONDS * 1000,
-      requestTimeoutMs: values.AWS_REQUEST_TIMEOUT_SECONDS * 1000,
-    },
+    awsTimeouts: awsTimeouts(values),
     tables: {
       users: values.USERS_TABLE,
       jobs: values.JOBS_TABLE,

@@ -2,6 +2,7 @@ import { queues } from '@memberships/core/contract';
 import {
   awsKeysSetTogether,
   awsSettings,
+  awsTimeouts,
   awsVariables,
   integer,
   logLevelVariable,
@@ -181,10 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const values = readConfig(workerVariables, env, [awsKeysSetTogether]);
   return Object.freeze({
     aws: awsSettings(values),
-    awsTimeouts: {
-      connectionTimeoutMs: values.AWS_CONNECT_TIMEOUT_SECONDS * 1000,
-      requestTimeoutMs: values.AWS_REQUEST_TIMEOUT_SECONDS * 1000,
-    },
+    awsTimeouts: awsTimeouts(values),
     usersTable: values.USERS_TABLE,
     jobsTable: values.JOBS_TABLE,
     guardsTable: values.GUARDS_TABLE,
@@ -278,10 +276,7 @@ export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): Migrate
   const values = readConfig(migrateVariables, env, [awsKeysSetTogether, usableRoleNames]);
   return Object.freeze({
     aws: awsSettings(values),
-    awsTimeouts: {
-      connectionTimeoutMs: values.AWS_CONNECT_TIMEOUT_SECONDS * 1000,
-      requestTimeoutMs: values.AWS_REQUEST_TIMEOUT_SECONDS * 1000,
-    },
+    awsTimeouts: awsTimeouts(values),
     databaseUrl: values.DATABASE_URL,
     masterSecretArn: values.DATABASE_MASTER_SECRET_ARN,
     connectTimeoutMs: values.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000,

@@ -1,4 +1,4 @@
-import type { AwsClientSettings } from '../aws/clients';
+import type { AwsClientSettings, AwsTimeouts } from '../aws/clients';
 import type { CheckedValues } from './read-config';
 import { string, url, type ConfigValues } from './variables';
 
@@ -47,4 +47,15 @@ export function awsSettings(values: ConfigValues<AwsVariables>): AwsClientSettin
     },
     ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
   };
+}
+
+/**
+ * The deadlines AWS_CONNECT_TIMEOUT_SECONDS and AWS_REQUEST_TIMEOUT_SECONDS give. Each service
+ * describes the two itself (its defaults differ: an API request waits less than an export).
+ */
+export function awsTimeouts(values: {
+  readonly AWS_CONNECT_TIMEOUT_SECONDS: number;
+  readonly AWS_REQUEST_TIMEOUT_SECONDS: number;
+}): AwsTimeouts {
+  return { connectionTimeoutMs: values.AWS_CONNECT_TIMEOUT_SECONDS * 1000, requestTimeoutMs: values.AWS_REQUEST_TIMEOUT_SECONDS * 1000 };
 }

@@ -155,10 +155,12 @@ describe('database credentials that survive rotation', () => {
     const pool = new CredentialPool({ connectionString: url.toString(), max: 1, rotatingPassword: password });
     try {
       await expect(pool.query('SELECT 1')).rejects.toThrow('secret has no value yet');
-      // The server notices a closed socket at once; DROP DATABASE ... WITH (FORCE) waits for backends still authenticating.
+      // The server notices a closed socket at once; DROP DATABASE ... WITH (FORCE) waits for backends still authenticating
+      // (up to authentication_timeout, 60 s). 30 s tells the two apart even when a busy server is slow to drop (the full
+      // suite creates and drops databases concurrently; 10 s was once not enough there).
       const dropped = Promise.race([
         asAdmin(`DROP DATABASE ${database} WITH (FORCE)`).then(() => 'dropped'),
-        new Promise((resolve) => setTimeout(() => resolve('still waiting for the half-open connection'), 10_000)),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting for the half-open connection'), 30_000)),
       ]);
       expect(await dropped).toBe('dropped');
     } finally {
