@@ -10,6 +10,7 @@ export * from './errors';
 export * from './jobs/export-file';
 export * from './jobs/idempotency-key';
 export * from './jobs/job';
+export * from './memberships/database-roles';
 export * from './messages';
 export * from './resources';
 export * from './schedules/schedule';

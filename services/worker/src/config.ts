@@ -13,7 +13,7 @@ import {
   type AwsTimeouts,
   type CheckedValues,
 } from '@memberships/core/config';
-import { checkDatabaseRoleNames, DEFAULT_DATABASE_ROLES } from '@memberships/core/postgres';
+import { checkDatabaseRoleNames, DEFAULT_DATABASE_ROLES } from '@memberships/core/contract';
 import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress-reporter';
 
 /**

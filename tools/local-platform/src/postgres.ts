@@ -9,13 +9,8 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { AwsClientSettings } from '@memberships/core/config';
-import {
-  databaseSecretsClient,
-  DEFAULT_DATABASE_ROLES,
-  migrateDatabase,
-  type DatabaseRoleNames,
-  type ServiceName,
-} from '@memberships/core/postgres';
+import { DEFAULT_DATABASE_ROLES, type DatabaseRoleNames, type ServiceName } from '@memberships/core/contract';
+import { databaseSecretsClient, migrateDatabase } from '@memberships/core/postgres';
 import { Client } from 'pg';
 import { LOCAL_CREDENTIALS } from './aws-clients';
 import { databaseUrlFromEnv, testAwsSettings, testDatabaseServerUrl } from './environment';

@@ -3,7 +3,7 @@ import { DbInstance } from '@cdktn/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktn/provider-aws/lib/db-parameter-group';
 import { DbSubnetGroup } from '@cdktn/provider-aws/lib/db-subnet-group';
 import { SecretsmanagerSecret } from '@cdktn/provider-aws/lib/secretsmanager-secret';
-import { DEFAULT_DATABASE_ROLES, type ServiceName } from '@memberships/core/postgres';
+import { DEFAULT_DATABASE_ROLES, type ServiceName } from '@memberships/core/contract';
 import { Construct } from 'constructs';
 import type { Deployment } from './deployment';
 import { POSTGRES_PORT } from './network';

@@ -13,6 +13,9 @@ export interface DatabaseRoleNames {
   readonly worker: string;
 }
 
+/** The services that log in to PostgreSQL, each with its own role and secret. */
+export type ServiceName = keyof DatabaseRoleNames;
+
 export const DEFAULT_DATABASE_ROLES: DatabaseRoleNames = Object.freeze({ api: 'memberships_api', worker: 'memberships_worker' });
 
 // Unquoted-identifier shape, at most 63 bytes (NAMEDATALEN - 1): the name is the same however it is written in SQL.

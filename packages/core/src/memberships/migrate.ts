@@ -7,10 +7,9 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { createDataSource } from './data-source';
 import { parseDatabaseSecret, readDatabaseSecret, type DatabaseSecret } from './database-credentials';
-import { quoteRole } from './database-roles';
+import { quoteRole, type ServiceName } from './database-roles';
 import { ensureServiceRoles } from './migrations/1764100000000-create-service-roles';
 
-export type ServiceName = 'api' | 'worker';
 
 /** A service's login role and the secret that holds its password. */
 export interface ServiceRoleSecret {
