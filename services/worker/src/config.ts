@@ -1,4 +1,4 @@
-import { queues } from '@memberships/core/contract';
+import { checkDatabaseRoleNames, DEFAULT_DATABASE_ROLES, queues } from '@memberships/core/contract';
 import {
   awsKeysSetTogether,
   awsSettings,
@@ -13,7 +13,6 @@ import {
   type AwsTimeouts,
   type CheckedValues,
 } from '@memberships/core/config';
-import { checkDatabaseRoleNames, DEFAULT_DATABASE_ROLES } from '@memberships/core/contract';
 import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress-reporter';
 
 /**
