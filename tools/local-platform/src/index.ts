@@ -73,6 +73,7 @@ export {
 export { acknowledgeIamDenials, provisionTestResources, startTestIamGate, type TestResources } from './testing';
 export { csvObjects, parseCsv } from './testing/csv';
 export { EXPECTED_HEADER, expectedRecord, expectedRow } from './testing/expected-csv';
+export { drainQueue, jsonBodies, type DrainQueueOptions } from './testing/sqs';
 export { waitFor, type WaitForOptions } from './testing/wait';
 export { documentedDefault, tableDrift, variableRows, type VariableRow } from './testing/variable-tables';
 export { decodeJwt, recordingFetch, startTestPlatform, unreachableUrl, type TestPlatform, type TestPlatformOptions } from './test-platform';

@@ -9,11 +9,11 @@ import {
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { waitFor } from '@memberships/local-platform';
+import { drainQueue, jsonBodies, waitFor } from '@memberships/local-platform';
 import { TooManyFiringsError } from './errors';
 import { flexibleOffsetMs } from './firing-engine';
 import { startSchedulerLocal, type SchedulerLocal } from './scheduler-local';
-import { createTestQueue, drainQueue, jsonBodies, testSqsClient, testSqsSettings, type TestQueue } from './test-support/sqs-queues';
+import { createTestQueue, testSqsClient, testSqsSettings, type TestQueue } from './test-support/sqs-queues';
 import type { SchedulerLocalOptions } from './types';
 
 const ROLE_ARN = 'arn:aws:iam::000000000000:role/scheduler-local';

@@ -5,7 +5,8 @@ import { CreateScheduleCommand, CreateScheduleGroupCommand, GetScheduleCommand, 
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { runnerPath } from './index';
 import { SchedulerLocalClient } from './scheduler-local-client';
-import { createTestQueue, drainQueue, jsonBodies, testSqsClient, testSqsSettings } from './test-support/sqs-queues';
+import { drainQueue, jsonBodies } from '@memberships/local-platform';
+import { createTestQueue, testSqsClient, testSqsSettings } from './test-support/sqs-queues';
 
 interface RunningRunner {
   readonly child: ChildProcessWithoutNullStreams;

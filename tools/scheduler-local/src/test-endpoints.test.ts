@@ -3,7 +3,8 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SchedulerLocalError } from './errors';
 import { SchedulerLocalClient } from './scheduler-local-client';
 import { startSchedulerLocal, type SchedulerLocal } from './scheduler-local';
-import { createTestQueue, drainQueue, jsonBodies, testSqsClient, testSqsSettings, type TestQueue } from './test-support/sqs-queues';
+import { drainQueue, jsonBodies } from '@memberships/local-platform';
+import { createTestQueue, testSqsClient, testSqsSettings, type TestQueue } from './test-support/sqs-queues';
 
 const ROLE_ARN = 'arn:aws:iam::000000000000:role/scheduler-local';
 

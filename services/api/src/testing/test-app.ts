@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ResourceNames, Scope } from '@memberships/core/contract';
 import { clientOptions, type AwsClientSettings } from '@memberships/core/config';
 import {
@@ -208,22 +208,4 @@ async function loginForTokens(baseUrl: string, user: { email: string; password: 
   });
   if (response.statusCode !== 200) throw new Error(`login failed: ${response.statusCode} ${response.body}`);
   return response.json() as TokenSet;
-}
-
-/**
- * Receives every message currently on the queue (deleting them), waiting up to
- * `waitSeconds` for the first. Long visibility, so nothing is seen twice.
- */
-export async function drainQueue(sqs: SQSClient, queueUrl: string, waitSeconds = 1): Promise<string[]> {
-  const bodies: string[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds, VisibilityTimeout: 60 }),
-    );
-    if (Messages.length === 0) return bodies;
-    for (const message of Messages) {
-      bodies.push(message.Body ?? '');
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
-    }
-  }
 }

@@ -1,19 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-  type Message,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SchedulerLocalError } from '../errors';
 
 /**
  * Test helpers around the SQS emulator that the root jest global setup
  * (tools/local-platform) starts and announces in AWS_ENDPOINT_URL_SQS and
- * AWS_REGION. Kept here rather than imported from @memberships/local-platform
- * so this package stays a leaf the local platform can depend on.
+ * AWS_REGION: the stand-in's own client and queues. Reading a queue back
+ * (drainQueue, jsonBodies) is the shared helper of @memberships/local-platform.
  */
 export function testSqsSettings(env: NodeJS.ProcessEnv = process.env): {
   endpoint: string;
@@ -54,37 +47,4 @@ export async function createTestQueue(client: SQSClient, label: string): Promise
   const arn = Attributes?.QueueArn;
   if (!arn) throw new Error(`Queue ${name} has no QueueArn`);
   return { url: QueueUrl, arn, name };
-}
-
-/**
- * Receives (and deletes) every message now in the queue. The stand-in's
- * setTime() resolves after its SendMessage calls completed, so what it sent
- * is already there: an empty receive means the queue is drained.
- */
-export async function drainQueue(client: SQSClient, queueUrl: string): Promise<Message[]> {
-  const received: Message[] = [];
-  for (;;) {
-    const { Messages = [] } = await client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        VisibilityTimeout: 60,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    if (Messages.length === 0) return received;
-    received.push(...Messages);
-    await client.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })),
-      }),
-    );
-  }
-}
-
-/** The bodies of drained messages, parsed as JSON. */
-export function jsonBodies(messages: readonly Message[]): Array<Record<string, unknown>> {
-  return messages.map((message) => JSON.parse(message.Body ?? 'null') as Record<string, unknown>);
 }

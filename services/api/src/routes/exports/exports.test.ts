@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { EXPORT_REQUESTED, parseMessage, type ExportRequestedV1 } from '@memberships/core/contract';
-import { acknowledgeIamDenials } from '@memberships/local-platform';
-import { bearer, drainQueue, startTestApp, type Member, type TestApp } from '../../testing/test-app';
+import { acknowledgeIamDenials, drainQueue } from '@memberships/local-platform';
+import { bearer, startTestApp, type Member, type TestApp } from '../../testing/test-app';
 
 let t: TestApp;
 
@@ -28,9 +28,9 @@ const get = (who: Member, url: string) => t.request({ method: 'GET', url, header
 
 /** The export.requested messages on the queue for this user (taken off the queue). */
 async function messagesFor(who: Member): Promise<ExportRequestedV1[]> {
-  const bodies = await drainQueue(t.harness.sqs, t.platform.exportQueueUrl);
-  return bodies.flatMap((body) => {
-    const parsed = parseMessage(body);
+  const messages = await drainQueue(t.harness.sqs, t.platform.exportQueueUrl, { waitSeconds: 1 });
+  return messages.flatMap(({ Body }) => {
+    const parsed = parseMessage(Body ?? '');
     return parsed.ok && parsed.message.type === EXPORT_REQUESTED && parsed.message.userId === who.user.id ? [parsed.message] : [];
   });
 }
