@@ -135,6 +135,7 @@ describe('OpenAPI document', () => {
       'POST /v1/export-schedules/{id}/pause',
       'POST /v1/export-schedules/{id}/resume',
       'POST /v1/exports',
+      'POST /v1/exports/{id}/cancel',
     ]);
   });
 
@@ -181,6 +182,7 @@ describe('OpenAPI document', () => {
       'GET /v1/exports/{id}': [{ bearerAuth: ['exports:read'] }],
       'GET /v1/exports/{id}/download': [{ bearerAuth: ['exports:read'] }],
       'POST /v1/exports': [{ bearerAuth: ['exports:write'] }],
+      'POST /v1/exports/{id}/cancel': [{ bearerAuth: ['exports:write'] }],
       'GET /v1/export-schedules': [{ bearerAuth: ['schedules:read'] }],
       'GET /v1/export-schedules/{id}': [{ bearerAuth: ['schedules:read'] }],
       'POST /v1/export-schedules': [{ bearerAuth: ['schedules:write'] }],

@@ -103,10 +103,10 @@ export type DynamoDbAction =
  * - API: JobStore.create (a TransactWriteItems of conditional Puts on the job
  *   and guard items: IAM authorises each item as PutItem), get/getForUser,
  *   listForUser (Query on the `byUser` index), fail after a failed enqueue
- *   (UpdateItem + deleting the active guard), readiness (DescribeTable);
+ *   and cancel (UpdateItem + deleting the active guard), readiness (DescribeTable);
  *   UserStore.findByEmail/get for login.
  * - Worker: JobStore.claim/heartbeat/complete/fail/release (UpdateItem),
- *   get (GetItem), clearing the active guard on complete/fail (DeleteItem);
+ *   get and isCanceled (GetItem), clearing the active guard on complete/fail (DeleteItem);
  *   UserStore.get for the recipient address.
  * Typed over core's TableKey: a new table in core does not compile here until
  * someone decides what each service may do with it.

@@ -82,10 +82,22 @@ export class InvalidCursorError extends DomainError {
 
 /** Lost the lease (another worker took over, or the job was finished elsewhere). */
 export class LeaseLostError extends DomainError {
-  constructor(jobId: string) {
-    super('lease_lost', `Job ${jobId} is no longer held by this worker.`);
+  constructor(jobId: string, code = 'lease_lost', message = `Job ${jobId} is no longer held by this worker.`) {
+    super(code, message);
   }
 }
+
+/** The job was canceled (POST /v1/exports/{id}/cancel) while this worker ran it: stop, send nothing, do not retry. */
+export class JobCanceledError extends LeaseLostError {
+  constructor(jobId: string) {
+    super(jobId, 'job_canceled', `Job ${jobId} was canceled.`);
+  }
+}
+
+export type CancelResult =
+  | { readonly outcome: 'canceled'; readonly job: ExportJob; readonly was: 'queued' | 'running' }
+  | { readonly outcome: 'final'; readonly job: ExportJob }
+  | { readonly outcome: 'not_found' };
 
 const activeKey = (userId: string) => `active#${userId}`;
 const idempotencyGuardKey = (userId: string, key: string) => `idem#${userId}#${key}`;
@@ -394,6 +406,56 @@ export class JobStore {
     );
   }
 
+  /**
+   * Cancels the job of `userId` if it is queued or running, in one
+   * conditional write: it is `canceled` at once and the user's active-export
+   * guard is freed, so they can export again. A running job loses its lease
+   * in the same write: its worker's next renewal or cancel check fails and
+   * stops the export, and its completion (conditional on `running`) can no
+   * longer apply. Another user's job is `not_found`, like a missing one; a
+   * final job is returned unchanged as `final`.
+   */
+  async cancel(jobId: string, userId: string): Promise<CancelResult> {
+    const now = this.now().toISOString();
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.jobsTable,
+          Key: { id: jobId },
+          UpdateExpression:
+            'SET #state = :canceled, canceledFrom = #state, finishedAt = :now, updatedAt = :now REMOVE leaseOwner, leaseExpiresAt, leaseAttempt',
+          ConditionExpression: 'attribute_exists(id) AND userId = :user AND #state IN (:queued, :running)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':canceled': 'canceled', ':now': now, ':user': userId, ':queued': 'queued', ':running': 'running' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const job = fromItem(Attributes!);
+      await this.clearGuard(activeKey(userId), jobId);
+      return { outcome: 'canceled', job, was: job.canceledFrom === 'running' ? 'running' : 'queued' };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const job = await this.getForUser(jobId, userId);
+      if (!job) return { outcome: 'not_found' };
+      // Neither queued nor running (the condition failed on the state): final.
+      return { outcome: 'final', job };
+    }
+  }
+
+  /** Whether the job has been canceled (a running export's worker checks this often, so it stops within seconds). */
+  async isCanceled(jobId: string): Promise<boolean> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.options.jobsTable,
+        Key: { id: jobId },
+        ConsistentRead: true,
+        ProjectionExpression: '#state',
+        ExpressionAttributeNames: { '#state': 'state' },
+      }),
+    );
+    return Item?.state === 'canceled';
+  }
+
   private async ownedUpdate(
     jobId: string,
     owner: string,
@@ -499,6 +561,34 @@ export class JobStore {
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Takes the right to send the failure notice of a failed job (the worker's
+   * failure-notice.ts): sets `failureNotice` only where it is absent and the
+   * job is `failed`, so exactly one caller wins however often the job's
+   * message is delivered. Returns the job as written, or undefined when the
+   * notice was taken already or the job is not failed (or is gone). Taken
+   * before sending: a notice is sent at most once.
+   */
+  async claimFailureNotice(jobId: string, notice: { readonly at: string; readonly by: string }): Promise<ExportJob | undefined> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.jobsTable,
+          Key: { id: jobId },
+          UpdateExpression: 'SET failureNotice = :notice',
+          ConditionExpression: '#state = :failed AND attribute_not_exists(failureNotice)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':notice': { at: notice.at, by: notice.by }, ':failed': 'failed' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? fromItem(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
   }

@@ -1,13 +1,20 @@
+import { buckets } from '../resources';
+
 /**
  * The export job record. State machine:
  *
- *   queued ──claim──► running ──complete──► succeeded
- *     ▲                 │  └────fail──────► failed
- *     └────release──────┘   (queued may also go straight to failed)
+ *   queued ──claim──► running ──complete──► succeeded ··(file retention passes)··► expired
+ *     ▲  │              │  │ └────fail──────► failed
+ *     └──┼──release─────┘  └────cancel──────► canceled
+ *        ├────cancel──────────────────────────► canceled
+ *        └────fail────────────────────────────► failed
  *
- * succeeded and failed are final: no write moves a job out of them.
+ * succeeded, failed and canceled are final: no write moves a job out of
+ * them. `expired` is never stored: a succeeded job READS as expired once its
+ * file's retention has passed (readState), because the bucket's lifecycle
+ * rule deletes the file on its own and no background job has to record that.
  */
-export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'canceled', 'expired'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 export type JobTrigger = 'api' | 'schedule';
 
@@ -81,10 +88,28 @@ export interface ExportJob {
   readonly scheduledAt?: string | undefined;
   /** When the API last re-sent the message of this never-started job (JobStore.markRequeued). */
   readonly requeuedAt?: string | undefined;
+  /** The state a canceled job was canceled from (JobStore.cancel). */
+  readonly canceledFrom?: 'queued' | 'running' | undefined;
   /** Epoch seconds after which DynamoDB's TTL deletes the record. */
   readonly expiresAt: number;
 }
 
 export function isFinal(state: JobState): boolean {
-  return state === 'succeeded' || state === 'failed';
+  return state === 'succeeded' || state === 'failed' || state === 'canceled' || state === 'expired';
+}
+
+/**
+ * When the job's file is (or was) deleted by the bucket's lifecycle rule:
+ * `retentionDays` after the job finished. Undefined for a job without a file.
+ */
+export function fileExpiresAt(job: ExportJob, retentionDays: number = buckets.exportFiles.expireAfterDays): Date | undefined {
+  if (!job.file) return undefined;
+  return new Date(Date.parse(job.finishedAt ?? job.updatedAt) + retentionDays * 86_400_000);
+}
+
+/** The state as of `now`: a succeeded job whose file retention has passed reads `expired`. */
+export function readState(job: ExportJob, now: Date, retentionDays: number = buckets.exportFiles.expireAfterDays): JobState {
+  if (job.state !== 'succeeded') return job.state;
+  const expiresAt = fileExpiresAt(job, retentionDays);
+  return expiresAt !== undefined && now.getTime() >= expiresAt.getTime() ? 'expired' : job.state;
 }

@@ -268,6 +268,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/exports/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel one of your exports that is queued or running
+         * @description A queued export is `canceled` at once; a running one is `canceled` at once too and its worker stops within seconds (the file upload is aborted and no email is sent). Either way you can request a new export right away. An export that has already finished cannot be canceled (409).
+         */
+        post: operations["cancelExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/exports/{id}/download": {
         parameters: {
             query?: never;
@@ -317,10 +337,10 @@ export interface components {
             /** @description Export id. */
             id: string;
             /**
-             * @description `queued` → `running` → `succeeded` | `failed`; `succeeded` and `failed` are final.
+             * @description `queued` → `running` → `succeeded` | `failed`; `queued` or `running` → `canceled` (POST `/v1/exports/{id}/cancel`). `succeeded`, `failed`, `canceled` and `expired` are final; a `succeeded` export reads `expired` once its file retention has passed (`expires_at`): its file is deleted, request a new export.
              * @enum {string}
              */
-            state: "queued" | "running" | "succeeded" | "failed";
+            state: "queued" | "running" | "succeeded" | "failed" | "canceled" | "expired";
             /**
              * @description What requested the export.
              * @enum {string}
@@ -343,9 +363,14 @@ export interface components {
             started_at?: string;
             /**
              * Format: date-time
-             * @description When the export succeeded or failed.
+             * @description When the export succeeded, failed or was canceled.
              */
             finished_at?: string;
+            /**
+             * Format: date-time
+             * @description When the file is deleted (on every export with a file): from then on the export reads `expired`.
+             */
+            expires_at?: string;
             /** @description How many times a worker has started this export. */
             attempts: number;
             progress: {
@@ -1825,6 +1850,94 @@ export interface operations {
             };
         };
     };
+    cancelExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Export id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The canceled export. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJob"];
+                };
+            };
+            /** @description The request is malformed or fails validation (`validation_failed`, `malformed_json`...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or foreign access token (`authentication_required`, `invalid_token`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope `exports:write` (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No export with this id belongs to you (`export_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The export has already finished: succeeded, failed, canceled or expired (`export_already_finished`, with `state`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this user (`rate_limited`); `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); details are logged, not returned. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     downloadExport: {
         parameters: {
             query?: never;
@@ -1882,7 +1995,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The export has no file: it is still queued or running (`export_not_ready`), or it failed (`export_failed`). */
+            /** @description The export has no file: it is still queued or running, or was canceled (`export_not_ready`), or it failed (`export_failed`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1891,7 +2004,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The file was deleted after its retention period (`export_file_expired`). */
+            /** @description The file was deleted after its retention period (`export_file_expired`); request a new export. */
             410: {
                 headers: {
                     [name: string]: unknown;

@@ -18,13 +18,20 @@ export const exportJobSchema = {
     state: {
       type: 'string',
       enum: [...JOB_STATES],
-      description: '`queued` → `running` → `succeeded` | `failed`; `succeeded` and `failed` are final.',
+      description:
+        '`queued` → `running` → `succeeded` | `failed`; `queued` or `running` → `canceled` (POST `/v1/exports/{id}/cancel`). ' +
+        '`succeeded`, `failed`, `canceled` and `expired` are final; a `succeeded` export reads `expired` once its file ' +
+        'retention has passed (`expires_at`): its file is deleted, request a new export.',
     },
     trigger: { type: 'string', enum: ['api', 'schedule'], description: 'What requested the export.' },
     created_at: { ...timestamp, description: 'When the export was requested.' },
     updated_at: { ...timestamp, description: 'Last change of this record.' },
     started_at: { ...timestamp, description: 'When a worker first started building the file.' },
-    finished_at: { ...timestamp, description: 'When the export succeeded or failed.' },
+    finished_at: { ...timestamp, description: 'When the export succeeded, failed or was canceled.' },
+    expires_at: {
+      ...timestamp,
+      description: 'When the file is deleted (on every export with a file): from then on the export reads `expired`.',
+    },
     attempts: { type: 'integer', minimum: 0, description: 'How many times a worker has started this export.' },
     progress: {
       type: 'object',

@@ -71,6 +71,7 @@ const PUBLIC_JOB_FIELDS = [
   'file',
   'delivery',
   'error',
+  'expires_at',
   'links',
 ];
 

@@ -1,6 +1,6 @@
 // Types of app.rateLimit (the plugin is registered in app.ts).
 import type {} from '@fastify/rate-limit';
-import { buckets, DomainError, exportFileName, exportRequestedMessage, type ExportJob } from '@memberships/core/contract';
+import { buckets, DomainError, readState, exportFileName, exportRequestedMessage, type ExportJob } from '@memberships/core/contract';
 import { InvalidCursorError, type JobStore } from '@memberships/core/dynamodb';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import {
@@ -13,8 +13,10 @@ import {
   InvalidCursorProblem,
   ValidationFailedError,
 } from '../../errors';
+import { ExportAlreadyFinishedError } from './cancel-problems';
 import { exportPath, hasFile, toJobResource, type ExportJobResource } from './job-resource';
 import {
+  cancelExportSchema,
   createExportSchema,
   downloadExportSchema,
   EXPORT_REQUEST_HEADER,
@@ -79,7 +81,7 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
         await requeueIfStalled(app, job, requeueAfterSeconds, log);
         reply.header(EXPORT_REQUEST_HEADER, 'existing');
       }
-      return reply.code(202).header('location', exportPath(job.id)).send(toJobResource(job));
+      return reply.code(202).header('location', exportPath(job.id)).send(toJobResource(job, app.clock.now()));
     },
   );
 
@@ -88,7 +90,7 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
     try {
       const page = await app.jobStore.listForUser(request.user.userId, { limit, cursor });
       return {
-        items: page.jobs.map(toJobResource),
+        items: page.jobs.map((job) => toJobResource(job, app.clock.now())),
         ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
       };
     } catch (error) {
@@ -98,21 +100,31 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get<{ Params: JobIdParams }>('/:id', { schema: getExportSchema, ...read }, async (request) =>
-    toJobResource(await ownJob(app.jobStore, request.params.id, request.user.userId)),
+    toJobResource(await ownJob(app.jobStore, request.params.id, request.user.userId), app.clock.now()),
+  );
+
+  // Same scope and budget as creating an export: both change what the workers do for you.
+  app.post<{ Params: JobIdParams; Reply: ExportJobResource }>(
+    '/:id/cancel',
+    { schema: cancelExportSchema, config: { access: 'exports:write' }, onRequest: [writeLimit] },
+    async (request) => {
+      const { id } = request.params;
+      const result = await app.jobStore.cancel(id, request.user.userId);
+      if (result.outcome === 'not_found') throw new ExportNotFoundError(id);
+      if (result.outcome === 'final') throw new ExportAlreadyFinishedError(id, readState(result.job, app.clock.now()));
+      request.log.info({ jobId: id, was: result.was }, 'export canceled');
+      return toJobResource(result.job, app.clock.now());
+    },
   );
 
   app.get<{ Params: JobIdParams }>('/:id/download', { schema: downloadExportSchema, ...read }, async (request, reply) => {
     const job = await ownJob(app.jobStore, request.params.id, request.user.userId);
+    const now = app.clock.now();
     if (job.state === 'failed') throw new ExportFailedError(job.id);
-    if (!hasFile(job)) throw new ExportNotReadyError(job.id, job.state);
-
     // The bucket's lifecycle rule deletes files after a few days while the
-    // job record lives longer: say so instead of handing out a dead link.
-    const expiryDays = buckets.exportFiles.expireAfterDays;
-    const finishedAt = Date.parse(job.finishedAt ?? job.updatedAt);
-    if (app.clock.now().getTime() - finishedAt >= expiryDays * 86_400_000) {
-      throw new ExportFileExpiredError(job.id, expiryDays);
-    }
+    // job record lives longer (it reads `expired`): say so instead of handing out a dead link.
+    if (readState(job, now) === 'expired') throw new ExportFileExpiredError(job.id, buckets.exportFiles.expireAfterDays);
+    if (!hasFile(job, now)) throw new ExportNotReadyError(job.id, job.state);
 
     const url = await app.exportFiles.downloadUrl(job.file.key, exportFileName(job));
     request.log.info({ jobId: job.id }, 'export download link issued');

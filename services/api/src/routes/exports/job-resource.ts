@@ -1,4 +1,4 @@
-import type { ExportJob, JobState, JobTrigger } from '@memberships/core/contract';
+import { fileExpiresAt, readState, type ExportJob, type JobState, type JobTrigger } from '@memberships/core/contract';
 
 /** The public JSON of an export job; see schemas/export-job.ts. */
 export interface ExportJobResource {
@@ -14,6 +14,7 @@ export interface ExportJobResource {
   readonly file?: { readonly rows: number; readonly bytes: number; readonly sha256: string; readonly content_type: string };
   readonly delivery?: { readonly method: 'attachment' | 'link'; readonly to: string; readonly emailed_at: string };
   readonly error?: { readonly code: string; readonly message: string };
+  readonly expires_at?: string;
   readonly links: { readonly self: string; readonly download?: string };
 }
 
@@ -23,20 +24,23 @@ export function exportPath(id: string): string {
   return `${EXPORTS_PATH}/${encodeURIComponent(id)}`;
 }
 
-/** Whether the job has a file that can be downloaded. */
-export function hasFile(job: ExportJob): job is ExportJob & { file: NonNullable<ExportJob['file']> } {
-  return job.state === 'succeeded' && job.file !== undefined;
+/** Whether the job has a file that can be downloaded at `now` (succeeded, and its retention has not passed). */
+export function hasFile(job: ExportJob, now: Date): job is ExportJob & { file: NonNullable<ExportJob['file']> } {
+  return readState(job, now) === 'succeeded' && job.file !== undefined;
 }
 
 /**
- * Maps the stored job to its public shape, field by field: what is not named
- * here (user id, S3 key, lease owner, schedule internals) never leaves the API.
+ * Maps the stored job to its public shape as of `now`, field by field: what
+ * is not named here (user id, S3 key, lease owner, schedule internals) never
+ * leaves the API. The state is the one read at `now` (a succeeded job past
+ * its file retention is `expired`); `expires_at` is on every job with a file.
  */
-export function toJobResource(job: ExportJob): ExportJobResource {
+export function toJobResource(job: ExportJob, now: Date): ExportJobResource {
   const self = exportPath(job.id);
+  const expiresAt = fileExpiresAt(job);
   return {
     id: job.id,
-    state: job.state,
+    state: readState(job, now),
     trigger: job.trigger,
     created_at: job.createdAt,
     updated_at: job.updatedAt,
@@ -49,6 +53,7 @@ export function toJobResource(job: ExportJob): ExportJobResource {
       : {}),
     ...(job.delivery ? { delivery: { method: job.delivery.method, to: job.delivery.to, emailed_at: job.delivery.emailedAt } } : {}),
     ...(job.error ? { error: { code: job.error.code, message: job.error.message } } : {}),
-    links: hasFile(job) ? { self, download: `${self}/download` } : { self },
+    ...(expiresAt ? { expires_at: expiresAt.toISOString() } : {}),
+    links: hasFile(job, now) ? { self, download: `${self}/download` } : { self },
   };
 }

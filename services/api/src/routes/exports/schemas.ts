@@ -126,7 +126,29 @@ export const downloadExportSchema = {
     ...commonProblemResponses(),
     ...rateLimitProblemResponse(),
     404: problemResponse('No export with this id belongs to you (`export_not_found`).'),
-    409: problemResponse('The export has no file: it is still queued or running (`export_not_ready`), or it failed (`export_failed`).'),
-    410: problemResponse('The file was deleted after its retention period (`export_file_expired`).'),
+    409: problemResponse(
+      'The export has no file: it is still queued or running, or was canceled (`export_not_ready`), or it failed (`export_failed`).',
+    ),
+    410: problemResponse('The file was deleted after its retention period (`export_file_expired`); request a new export.'),
+  },
+} as const;
+
+export const cancelExportSchema = {
+  tags: ['exports'],
+  operationId: 'cancelExport',
+  summary: 'Cancel one of your exports that is queued or running',
+  description:
+    'A queued export is `canceled` at once; a running one is `canceled` at once too and its worker stops within ' +
+    'seconds (the file upload is aborted and no email is sent). Either way you can request a new export right away. ' +
+    'An export that has already finished cannot be canceled (409).',
+  params: jobIdParams,
+  response: {
+    200: { description: 'The canceled export.', $ref: 'ExportJob#' },
+    ...commonProblemResponses(),
+    ...rateLimitProblemResponse(),
+    404: problemResponse('No export with this id belongs to you (`export_not_found`).'),
+    409: problemResponse(
+      'The export has already finished: succeeded, failed, canceled or expired (`export_already_finished`, with `state`).',
+    ),
   },
 } as const;
