@@ -272,11 +272,12 @@ export class ExportHandler {
     try {
       const sent = await inStage('email', () =>
         content
-          ? this.deps.mailer.send({ method: 'attachment', to, jobId: job.id, file, fileName, content })
+          ? this.deps.mailer.send({ method: 'attachment', to, jobId: job.id, requestedAt: job.createdAt, file, fileName, content })
           : this.deps.mailer.send({
               method: 'link',
               to,
               jobId: job.id,
+              requestedAt: job.createdAt,
               file,
               fileName,
               downloadUrl: downloadUrl!,

@@ -1,6 +1,7 @@
 import type { EmailAttempt, ParseResult } from '@memberships/core/contract';
 import type { JobStore } from '@memberships/core/dynamodb';
 import type { HandleOutcome } from './consumer';
+import type { FailureNotifier } from './failure-notice';
 import { classifyFailure, describe, isLeaseLost, RetryScheduledError } from './errors';
 import { deliveryOf, type CompleteJob } from './job-completion';
 import type { MessageActions, ReceivedMessage } from './message-actions';
@@ -11,7 +12,8 @@ import { decide, notBeforeLeaseEnds, secondsUntilLeaseEnds, type RetrySettings }
  * success: completes, fails or releases the job, and dead-letters or hides
  * the message (message-actions.ts). It decides nothing itself beyond what a
  * step's own failure forces (a release that fails waits for the lease), and
- * keeps the log lines an operator reads.
+ * keeps the log lines an operator reads. A job it fails for good gets its
+ * owner's failure notice (failure-notice.ts: at most once, best effort).
  */
 
 /** What the failure path knows about the attempt that failed. */
@@ -32,6 +34,8 @@ export interface FailureHandlerDependencies {
   readonly workerId: string;
   /** Records a job as succeeded (job-completion.ts). */
   readonly complete: CompleteJob;
+  /** Tells the owner of a job failed for good; never throws. */
+  readonly notices: Pick<FailureNotifier, 'notify'>;
 }
 
 export class FailureHandler {
@@ -125,8 +129,10 @@ export class FailureHandler {
           if (!decision.ifNotRecorded) throw failError;
           return this.retryLater(context, jobId, claimed, failError, state, decision.ifNotRecorded.retryInSeconds, 'job not marked failed');
         }
-        // Dead-lettered by the worker rather than by the redrive policy, so the message says why.
         const exhausted = decision.because === 'attempts_exhausted';
+        // Once the job reads failed (the notice's guard requires it); best effort, so the dead-letter follows whatever came of it.
+        await this.deps.notices.notify(log, jobId, exhausted ? 'attempts_exhausted' : 'permanent');
+        // Dead-lettered by the worker rather than by the redrive policy, so the message says why.
         await this.deps.actions.deadLetter(context, decision.reasonCode, describe(error), {
           jobId,
           attempts: exhausted ? (state.attempts ?? receiveCount) : state.attempts,

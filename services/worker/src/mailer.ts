@@ -2,8 +2,16 @@ import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { ExportFileFacts } from '@memberships/core/contract';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { CSV_CONTENT_TYPE } from './csv-export';
+import { renderBody, membershipCount, requestedOn, type Block } from './email-body';
 
-export const EXPORT_EMAIL_SUBJECT = 'Your memberships export is ready';
+/**
+ * The success email's subject: the day the export was requested (UTC) and
+ * what it holds, so a mailbox of monthly exports reads as a list of them.
+ * e.g. "Your memberships export of 1 December 2026: 3,013 memberships".
+ */
+export function exportEmailSubject(requestedAt: string | Date, rows: number): string {
+  return `Your memberships export of ${requestedOn(requestedAt)}: ${membershipCount(rows)}`;
+}
 
 export interface ExportMailerOptions {
   /** Verified SES identity the email comes from. */
@@ -19,6 +27,8 @@ interface ExportEmailBase {
   readonly file: ExportFileFacts;
   /** Name the user sees for the file: exportFileName(job), the name the API's download gives it too. */
   readonly fileName: string;
+  /** When the job was requested (its createdAt): the date the subject names. */
+  readonly requestedAt: string;
 }
 
 export interface AttachmentEmail extends ExportEmailBase {
@@ -52,6 +62,7 @@ export class ExportMailer {
 
   async send(email: ExportEmail): Promise<SentEmail> {
     const body = renderExportEmail(email);
+    const subject = exportEmailSubject(email.requestedAt, email.file.rows);
     const common = {
       FromEmailAddress: this.options.from,
       Destination: { ToAddresses: [email.to] },
@@ -62,7 +73,7 @@ export class ExportMailer {
       const mime = await new MailComposer({
         from: this.options.from,
         to: email.to,
-        subject: EXPORT_EMAIL_SUBJECT,
+        subject,
         text: body.text,
         html: body.html,
         attachments: [{ filename: email.fileName, content: email.content, contentType: CSV_CONTENT_TYPE }],
@@ -77,8 +88,30 @@ export class ExportMailer {
         ...common,
         Content: {
           Simple: {
-            Subject: { Data: EXPORT_EMAIL_SUBJECT, Charset: 'UTF-8' },
+            Subject: { Data: subject, Charset: 'UTF-8' },
             Body: { Text: { Data: body.text, Charset: 'UTF-8' }, Html: { Data: body.html, Charset: 'UTF-8' } },
+          },
+        },
+      }),
+    );
+    return { messageId: result.MessageId };
+  }
+
+  /**
+   * Sends an already rendered email that carries no file (the failure
+   * notice, failure-notice.ts), tagged with its `kind`.
+   */
+  async sendNotice(email: { to: string; subject: string; text: string; html: string; kind: string }): Promise<SentEmail> {
+    const result = await this.ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: this.options.from,
+        Destination: { ToAddresses: [email.to] },
+        ...(this.options.configurationSet ? { ConfigurationSetName: this.options.configurationSet } : {}),
+        EmailTags: [{ Name: 'kind', Value: email.kind }],
+        Content: {
+          Simple: {
+            Subject: { Data: email.subject, Charset: 'UTF-8' },
+            Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
           },
         },
       }),
@@ -92,66 +125,39 @@ export interface RenderedEmail {
   readonly html: string;
 }
 
-/** The email's text and HTML bodies. */
+/** The email's text and HTML bodies: the same paragraphs and facts in both (email-body.ts). */
 export function renderExportEmail(email: ExportEmail): RenderedEmail {
-  const rows = `${email.file.rows.toLocaleString('en-US')} membership${email.file.rows === 1 ? '' : 's'}`;
-  const facts = [
-    `File: ${email.fileName}`,
-    `Rows: ${email.file.rows}`,
-    `Size: ${formatBytes(email.file.bytes)} (${email.file.bytes} bytes)`,
-    `SHA-256: ${email.file.sha256}`,
-    `Export job: ${email.jobId}`,
-  ];
+  const rows = membershipCount(email.file.rows);
+  const facts: Block = {
+    facts: [
+      `File: ${email.fileName}`,
+      `Rows: ${email.file.rows}`,
+      `Size: ${formatBytes(email.file.bytes)} (${email.file.bytes} bytes)`,
+      `SHA-256: ${email.file.sha256}`,
+      `Export job: ${email.jobId}`,
+    ],
+  };
+  const warning: Block = {
+    paragraph: ['You did not ask for this export? Someone may have access to your account: change your password.'],
+  };
+  const hello: Block = { paragraph: ['Hello,'] };
   if (email.method === 'attachment') {
-    const text = textBody([`your memberships export is ready: ${rows}, attached to this email as ${email.fileName}.`], facts);
-    const html = page(
-      `<p>Hello,</p><p>your memberships export is ready: ${escapeHtml(rows)}, attached to this email as ` +
-        `<strong>${escapeHtml(email.fileName)}</strong>.</p>${factList(facts)}`,
-    );
-    return { text, html };
+    return renderBody([
+      hello,
+      { paragraph: [`your memberships export is ready: ${rows}, attached to this email as `, { strong: email.fileName }, '.'] },
+      facts,
+      warning,
+    ]);
   }
   const expires = email.linkExpiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const text = textBody(
-    [
-      `your memberships export is ready: ${rows}. The file is too large to attach; download it here:`,
-      '',
-      email.downloadUrl,
-      '',
-      `The link works until ${expires} (UTC). After that, request a new export or download it from the app.`,
-    ],
+  return renderBody([
+    hello,
+    { paragraph: [`your memberships export is ready: ${rows}. The file is too large to attach; download it here:`] },
+    { paragraph: [{ link: email.downloadUrl }] },
+    { paragraph: [`The link works until ${expires} (UTC). After that, request a new export or download it from the app.`] },
     facts,
-  );
-  const html = page(
-    `<p>Hello,</p><p>your memberships export is ready: ${escapeHtml(rows)}. The file is too large to attach.</p>` +
-      `<p><a href="${escapeHtml(email.downloadUrl)}">Download ${escapeHtml(email.fileName)}</a></p>` +
-      `<p>The link works until ${escapeHtml(expires)} (UTC).</p>${factList(facts)}`,
-  );
-  return { text, html };
-}
-
-/** The plain-text body: greeting, what this email is about, the file's facts, and the warning every export email ends with. */
-function textBody(message: string[], facts: string[]): string {
-  return [
-    'Hello,',
-    '',
-    ...message,
-    '',
-    ...facts,
-    '',
-    'You did not ask for this export? Someone may have access to your account: change your password.',
-  ].join('\n');
-}
-
-function page(content: string): string {
-  return `<!doctype html><html><body style="font-family: sans-serif">${content}</body></html>`;
-}
-
-function factList(facts: string[]): string {
-  return `<ul>${facts.map((fact) => `<li>${escapeHtml(fact)}</li>`).join('')}</ul>`;
-}
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    warning,
+  ]);
 }
 
 function formatBytes(bytes: number): string {

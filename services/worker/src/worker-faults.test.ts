@@ -282,6 +282,11 @@ describe('the last attempt', () => {
     expect(attribute(DEAD_LETTER_ATTRIBUTES.receiveCount)).toBe('3');
     // Deleted from the source queue, not left for the redrive policy.
     await waitFor('the export queue to be empty', async () => ((await env.queueDepths()).exportQueue === 0 ? true : undefined));
-    expect(await env.emailsTo(user.email)).toHaveLength(0);
+    // No export email: the one email is the failure notice.
+    const [notice] = await env.waitForEmails(user.email, 1, job.id);
+    expect(notice!.subject).toMatch(/^Your memberships export of \d{1,2} [A-Z][a-z]+ \d{4} did not complete$/);
+    expect(notice!.attachments).toHaveLength(0);
+    await settle();
+    expect(await env.emailsTo(user.email)).toHaveLength(1);
   });
 });

@@ -10,7 +10,6 @@ import { contentDisposition, isFinal } from '@memberships/core/contract';
 import { csvObjects, expectedRecord, readMemberships, seedMemberships, TRICKY_MEMBERSHIPS, waitFor } from '@memberships/local-platform';
 import { CSV_CONTENT_TYPE } from './csv-export';
 import { DEAD_LETTER_ATTRIBUTES } from './message-actions';
-import { EXPORT_EMAIL_SUBJECT } from './mailer';
 import { inProcessWorkers, SHORT_WAITS } from './testing/in-process-workers';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy';
 import { sha256, WorkerTestEnvironment } from './testing/worker-environment';
@@ -18,6 +17,10 @@ import { sha256, WorkerTestEnvironment } from './testing/worker-environment';
 jest.setTimeout(120_000);
 
 const startWorker = inProcessWorkers({ defaults: SHORT_WAITS });
+
+/** "1 December 2026": the day of `iso` in UTC, en-GB long form. */
+const longDate = (iso: string) =>
+  new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 
 describe('export worker', () => {
   const env = WorkerTestEnvironment.forSuite();
@@ -39,7 +42,10 @@ describe('export worker', () => {
     });
     const [email, ...more] = await env.waitForEmails(user.email, 1);
     expect(more).toHaveLength(0);
-    expect(email!.subject).toBe(EXPORT_EMAIL_SUBJECT);
+    // The day it was requested (UTC, as a person writes it) and what it holds.
+    expect(email!.subject).toBe(
+      `Your memberships export of ${longDate(job.createdAt)}: ${seeded.inserted.toLocaleString('en-GB')} memberships`,
+    );
     expect(email!.from).toContain('exports@memberships.test');
     expect(email!.attachments).toHaveLength(1);
     const attachment = email!.attachments[0]!;
@@ -156,6 +162,8 @@ describe('export worker', () => {
     expect(dead!.Body).toBe(body);
     expect(dead!.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.reasonCode]?.StringValue).toBe('user_not_found');
     expect(logs.find({ jobId: job.id, failureCode: 'user_not_found', level: 50 })).not.toHaveLength(0);
+    // Nobody to tell: the notice is skipped, with a stable code, and the failure handled as without it.
+    expect(logs.find({ jobId: job.id, noticeCode: 'failure_notice_user_not_found' })).toHaveLength(1);
   });
 });
 
@@ -242,7 +250,12 @@ describe('messages the worker cannot act on', () => {
 
     expect(done).toMatchObject({ state: 'failed', error: { code: 'job_user_mismatch' } });
     expect(dead!.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.reasonCode]?.StringValue).toBe('job_user_mismatch');
-    expect(await env.emailsTo(owner.email)).toHaveLength(0);
+    // The owner learns their export failed (no data in it); the intruder gets nothing.
+    const [notice, ...more] = await env.waitForEmails(owner.email, 1, job.id);
+    expect(more).toHaveLength(0);
+    expect(notice!.subject).toBe(`Your memberships export of ${longDate(job.createdAt)} did not complete`);
+    expect(notice!.attachments).toHaveLength(0);
+    expect(await env.emailsTo(owner.email)).toHaveLength(1);
     expect(await env.emailsTo(intruder.email)).toHaveLength(0);
   });
 
@@ -332,10 +345,20 @@ describe('PostgreSQL outages', () => {
     expect(done).toMatchObject({ state: 'failed', attempts: 3, error: { code: 'database_unavailable' } });
     expect(done.error!.message).toBe('The membership database was unavailable. The export was tried 3 times.');
     expect(dead!.Body).toBe(body);
-    expect(await env.emailsTo(user.email)).toHaveLength(0);
+    // No export email; one failure notice, which says a later try makes sense.
+    const [notice, ...more] = await env.waitForEmails(user.email, 1, job.id);
+    expect(more).toHaveLength(0);
+    expect(notice!.subject).toBe(`Your memberships export of ${longDate(job.createdAt)} did not complete`);
+    expect(notice!.attachments).toHaveLength(0);
+    expect(notice!.body.text).toContain('did not complete: the membership database could not be reached.');
+    expect(notice!.body.text).toContain('Please try again later');
+    expect(notice!.body.text).toContain(`Export job: ${job.id}`);
+    expect(notice!.body.text).not.toMatch(/Error|at \S+:\d+|127\.0\.0\.1|ECONN/);
+    expect(await env.emailsTo(user.email)).toHaveLength(1);
     expect(
       logs.find({ jobId: job.id, msg: 'export failed on its last attempt; job failed, message sent to the dead-letter queue' }),
     ).toHaveLength(1);
+    expect(logs.find({ jobId: job.id, noticeCode: 'failure_notice_sent' })).toHaveLength(1);
     proxy.up();
   });
 });

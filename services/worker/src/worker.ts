@@ -12,6 +12,7 @@ import { leaseMsFor, SHUTDOWN_MARGIN_SECONDS, type WorkerConfig } from './config
 import { ExportConsumer, type MessageHandler } from './consumer';
 import { ExportHandler } from './export-handler';
 import { FailureHandler } from './failure-handler';
+import { FailureNotifier } from './failure-notice';
 import { ExportFileStore } from './file-store';
 import { beatOnConsumerCalls, HeartbeatFile, heartbeatMaxGapMs } from './health-check-heartbeat';
 import { jobCompletion } from './job-completion';
@@ -88,7 +89,10 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
     maxEmailSends: config.emailMaxSends,
   };
   const complete = jobCompletion({ jobs, workerId, finishRetryMs: config.finishRetrySeconds * 1000 });
-  const failures = new FailureHandler({ settings: retrySettings, jobs, actions, workerId, complete });
+  const users = new UserStore({ client: dynamodb, table: config.usersTable });
+  const mailer = new ExportMailer(ses, { from: config.sesFromAddress, configurationSet: config.sesConfigurationSet });
+  const notices = new FailureNotifier({ jobs, users, mailer, workerId });
+  const failures = new FailureHandler({ settings: retrySettings, jobs, actions, workerId, complete, notices });
   const pipeline = new ExportHandler({
     settings: {
       leaseMs: leaseMsFor(config),
@@ -100,10 +104,10 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
       maxEmailSends: retrySettings.maxEmailSends,
     },
     jobs,
-    users: new UserStore({ client: dynamodb, table: config.usersTable }),
+    users,
     pool,
     files: new ExportFileStore(s3, { bucket: config.exportBucket, kmsKeyId: config.exportKmsKeyId }),
-    mailer: new ExportMailer(ses, { from: config.sesFromAddress, configurationSet: config.sesConfigurationSet }),
+    mailer,
     failures,
     complete,
     workerId,

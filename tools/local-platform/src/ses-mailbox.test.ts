@@ -59,7 +59,7 @@ describe('SES mailbox', () => {
       new SendEmailCommand({
         FromEmailAddress: 'exports@memberships.local',
         Destination: { ToAddresses: [to] },
-        Content: { Raw: { Data: rawEmail(to, 'Your memberships export is ready ✓') } },
+        Content: { Raw: { Data: rawEmail(to, 'Your memberships export of 1 December 2026: 3,013 memberships ✓') } },
       }),
     );
 
@@ -67,7 +67,7 @@ describe('SES mailbox', () => {
     expect(others).toEqual([]);
     expect(email).toMatchObject({
       messageId: sent.MessageId,
-      subject: 'Your memberships export is ready ✓',
+      subject: 'Your memberships export of 1 December 2026: 3,013 memberships ✓',
       from: expect.stringContaining('exports@memberships.local'),
     });
     expect(email!.body.text?.trim()).toBe('Your export is attached.');

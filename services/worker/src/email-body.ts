@@ -1,0 +1,61 @@
+/**
+ * One description of an email's body, rendered twice: as the text part and
+ * as the HTML part. Both parts come from the same paragraphs, so they cannot
+ * drift apart (a reader whose client shows the text part must learn exactly
+ * what the HTML part says). Also the wording both emails share: the date an
+ * export was requested and its row count, as the subjects give them.
+ */
+
+/** A piece of a paragraph: plain text, emphasised text, or a link shown as its own address. */
+export type Inline = string | { readonly strong: string } | { readonly link: string };
+
+export type Block =
+  | { readonly paragraph: readonly Inline[] }
+  /** The facts a reader may quote to support (file, rows, job id): one per line, a list in HTML. */
+  | { readonly facts: readonly string[] };
+
+export interface EmailBody {
+  readonly text: string;
+  readonly html: string;
+}
+
+export function renderBody(blocks: readonly Block[]): EmailBody {
+  const text = blocks
+    .map((block) =>
+      'facts' in block
+        ? block.facts.join('\n')
+        : block.paragraph.map((part) => (typeof part === 'string' ? part : 'strong' in part ? part.strong : part.link)).join(''),
+    )
+    .join('\n\n');
+  const html = blocks
+    .map((block) =>
+      'facts' in block
+        ? `<ul>${block.facts.map((fact) => `<li>${escapeHtml(fact)}</li>`).join('')}</ul>`
+        : `<p>${block.paragraph.map(inlineHtml).join('')}</p>`,
+    )
+    .join('');
+  return { text, html: `<!doctype html><html><body style="font-family: sans-serif">${html}</body></html>` };
+}
+
+function inlineHtml(part: Inline): string {
+  if (typeof part === 'string') return escapeHtml(part);
+  if ('strong' in part) return `<strong>${escapeHtml(part.strong)}</strong>`;
+  const href = escapeHtml(part.link);
+  return `<a href="${href}">${href}</a>`;
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** The day an export was requested, in UTC, as a person writes it: "1 December 2026". */
+export function requestedOn(requestedAt: string | Date): string {
+  return LONG_DATE.format(typeof requestedAt === 'string' ? new Date(requestedAt) : requestedAt);
+}
+
+/** "0 memberships", "1 membership", "3,013 memberships". */
+export function membershipCount(rows: number): string {
+  return `${rows.toLocaleString('en-GB')} membership${rows === 1 ? '' : 's'}`;
+}
