@@ -1,5 +1,5 @@
 import { exportFileName, type EmailAttempt, type ExportDelivery, type ExportFileFacts, type ExportJob } from '@memberships/core/contract';
-import type { ClaimResult, JobStore, UserStore } from '@memberships/core/dynamodb';
+import { JobCanceledError, type ClaimResult, type JobStore, type UserStore } from '@memberships/core/dynamodb';
 import type { Pool } from 'pg';
 import type { HandleOutcome } from './consumer';
 import { CSV_CONTENT_TYPE, exportMembershipsCsv, type CsvExportProgress } from './csv-export';
@@ -11,7 +11,7 @@ import { startLeaseHeartbeat } from './lease-heartbeat';
 import type { ExportMailer } from './mailer';
 import type { ReceivedMessage } from './message-actions';
 import { DEFAULT_PROGRESS_INTERVAL_MS, jobProgressReporter } from './progress-reporter';
-import { earlierEmailSettles } from './retry-policy';
+import { decide, earlierEmailSettles } from './retry-policy';
 import { DEFAULT_STALL_TIMEOUT_MS, watchForStall } from './stall-watchdog';
 
 /**
@@ -38,6 +38,8 @@ export interface ExportHandlerSettings {
   readonly exportStallTimeoutMs?: number;
   /** SendEmail calls that may have delivered, per job (retry-policy.ts RetrySettings). Default 1. */
   readonly maxEmailSends?: number;
+  /** How often a running export checks whether its job was canceled (lease-heartbeat.ts). Default 1000 ms. */
+  readonly cancelCheckIntervalMs?: number;
 }
 
 export interface ExportHandlerDependencies {
@@ -91,8 +93,13 @@ export class ExportHandler {
     if (!claim.claimed) {
       switch (claim.reason) {
         case 'finished':
-          // A duplicate delivery of a job that is done: the user already has their email.
-          log.info({ state: claim.job?.state }, 'job already finished; duplicate message acknowledged');
+          // A duplicate delivery of a job that is done (the user already has their email), or one canceled before it ran.
+          log.info(
+            { state: claim.job?.state },
+            claim.job?.state === 'canceled'
+              ? 'job canceled before it ran; message acknowledged'
+              : 'job already finished; duplicate message acknowledged',
+          );
           return 'ack';
         case 'leased':
           // This very message's earlier attempt holds the lease: it failed without releasing the job (or hangs).
@@ -136,6 +143,8 @@ export class ExportHandler {
       intervalSeconds: this.settings.heartbeatIntervalSeconds,
       lease,
       log,
+      // A job canceled through the API stops its export within seconds, not at the next renewal.
+      cancelCheck: { jobs: this.deps.jobs, intervalMs: this.settings.cancelCheckIntervalMs },
     });
     const stop = AbortSignal.any([shutdown, lease.signal, stall.signal]);
     // What this attempt did about the email; starts as what an earlier attempt recorded.
@@ -208,6 +217,13 @@ export class ExportHandler {
       return 'ack';
     } catch (error) {
       await heartbeat.stop();
+      if ((lease.signal.aborted || isLeaseLost(error)) && (await this.wasCanceled(job.id, lease.signal.reason, error))) {
+        // The export was stopped (the upload aborts with it: csv-export.ts) before any email; the API already
+        // wrote `canceled` and freed the user's guard, so there is nothing to record, retry or dead-letter.
+        const decision = decide({ type: 'canceled', jobId: job.id }, ctx.receiveCount);
+        log.info({ because: decision.because, rowsExported: progress.rowsExported }, 'export canceled; stopped without sending anything');
+        return decision.action;
+      }
       if (lease.signal.aborted || isLeaseLost(error)) {
         // Another worker took the job over (this one stalled past its lease): leave it to them, quietly.
         log.warn({ err: error }, 'lost the job to another worker; export abandoned');
@@ -220,6 +236,16 @@ export class ExportHandler {
       }
       return this.deps.failures.failed(ctx, job.id, true, error, state);
     }
+  }
+
+  /**
+   * Whether a lost lease is a cancel: the cancel check said so, or (a renewal
+   * or a conditional write ran into the canceled job first) the job reads
+   * canceled now. If that read fails, it is handled as a plain lost lease.
+   */
+  private async wasCanceled(jobId: string, leaseReason: unknown, error: unknown): Promise<boolean> {
+    if (leaseReason instanceof JobCanceledError || error instanceof JobCanceledError) return true;
+    return this.deps.jobs.isCanceled(jobId).catch(() => false);
   }
 
   /** The job's email went out on an earlier attempt (or may have, as often as allowed): complete it without sending. */

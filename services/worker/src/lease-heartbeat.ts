@@ -1,4 +1,4 @@
-import { LeaseLostError, type JobStore } from '@memberships/core/dynamodb';
+import { JobCanceledError, LeaseLostError, type JobStore } from '@memberships/core/dynamodb';
 import type { Logger } from 'pino';
 
 /**
@@ -8,7 +8,16 @@ import type { Logger } from 'pino';
  * cadence, like sqs-consumer's visibility extension of the message, so the
  * lease runs out one interval before the message reappears (leaseMsFor in
  * config.ts). Progress has its own writer (progress-reporter.ts).
+ *
+ * A job canceled through the API (JobStore.cancel) loses its lease at once,
+ * but the renewal that would notice runs only every HEARTBEAT_INTERVAL_SECONDS
+ * (10 s by default): too late for "stopped within seconds". So a cheap read of
+ * the job's state runs beside it, every `cancelCheck.intervalMs` (1 s by
+ * default), and aborts `lease` with a JobCanceledError.
  */
+
+/** How often a running export looks whether its job was canceled, unless told otherwise. */
+export const DEFAULT_CANCEL_CHECK_INTERVAL_MS = 1000;
 
 export interface LeaseHeartbeatOptions {
   readonly jobs: Pick<JobStore, 'heartbeat'>;
@@ -20,6 +29,8 @@ export interface LeaseHeartbeatOptions {
   /** Aborted with the LeaseLostError when a renewal finds the job is no longer ours: that stops the export. */
   readonly lease: AbortController;
   readonly log: Logger;
+  /** Reads whether the job was canceled, every `intervalMs` (default DEFAULT_CANCEL_CHECK_INTERVAL_MS); none when absent. */
+  readonly cancelCheck?: { readonly jobs: Pick<JobStore, 'isCanceled'>; readonly intervalMs?: number | undefined } | undefined;
 }
 
 export interface LeaseHeartbeat {
@@ -59,6 +70,26 @@ export function startLeaseHeartbeat(options: LeaseHeartbeatOptions): LeaseHeartb
       inFlight = undefined;
     });
   }, options.intervalSeconds * 1000);
+  const { cancelCheck } = options;
+  let checking: Promise<void> | undefined;
+  const check = async () => {
+    try {
+      if (!lease.signal.aborted && (await cancelCheck!.jobs.isCanceled(jobId))) {
+        log.info('job canceled; stopping the export');
+        lease.abort(new JobCanceledError(jobId));
+      }
+    } catch (error) {
+      // Advisory: the renewal still notices a canceled job (it is no longer running), only later.
+      log.warn({ err: error }, 'cancel check failed; retrying on the next check');
+    }
+  };
+  const cancelTimer = cancelCheck
+    ? setInterval(() => {
+        checking ??= check().finally(() => {
+          checking = undefined;
+        });
+      }, cancelCheck.intervalMs ?? DEFAULT_CANCEL_CHECK_INTERVAL_MS)
+    : undefined;
   return {
     confirm: async () => {
       await inFlight;
@@ -67,7 +98,8 @@ export function startLeaseHeartbeat(options: LeaseHeartbeatOptions): LeaseHeartb
     },
     stop: async () => {
       clearInterval(timer);
-      await inFlight;
+      clearInterval(cancelTimer);
+      await Promise.all([inFlight, checking]);
     },
     leaseExpiresAt: () => leaseExpiresAt,
   };

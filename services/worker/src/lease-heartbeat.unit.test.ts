@@ -4,7 +4,7 @@
  * failures only logged, and stop() waiting for the renewal in flight. No
  * emulator: what DynamoDB does with a renewal is the JobStore's own test.
  */
-import { LeaseLostError } from '@memberships/core/dynamodb';
+import { JobCanceledError, LeaseLostError } from '@memberships/core/dynamodb';
 import { waitFor } from '@memberships/local-platform';
 import { startLeaseHeartbeat, type LeaseHeartbeat } from './lease-heartbeat';
 import { captureLogs } from './testing/log-capture';
@@ -124,5 +124,70 @@ describe('startLeaseHeartbeat', () => {
     expect(settled).toBe(true);
     await sleep(80);
     expect(calls).toHaveLength(1);
+  });
+});
+
+describe('startLeaseHeartbeat with a cancel check', () => {
+  function checkedHeartbeat(isCanceled: () => Promise<boolean>) {
+    const logs = captureLogs();
+    const lease = new AbortController();
+    let checks = 0;
+    const heartbeat = startLeaseHeartbeat({
+      jobs: { heartbeat: async () => undefined },
+      jobId: 'job-1',
+      owner: 'worker-1',
+      leaseMs: LEASE_MS,
+      // Renewals far apart: only the cancel check can stop the export in this test.
+      intervalSeconds: 60,
+      lease,
+      log: logs.logger,
+      cancelCheck: {
+        jobs: {
+          isCanceled: async () => {
+            checks += 1;
+            return isCanceled();
+          },
+        },
+        intervalMs: 20,
+      },
+    });
+    started.push(heartbeat);
+    return { heartbeat, lease, logs, checks: () => checks };
+  }
+
+  it('aborts the lease with a JobCanceledError (a LeaseLostError) once the job reads canceled, long before the next renewal', async () => {
+    let canceled = false;
+    const { heartbeat, lease, checks } = checkedHeartbeat(async () => canceled);
+    await waitFor('two checks', () => checks() >= 2, { intervalMs: 10, timeoutMs: 5000 });
+    expect(lease.signal.aborted).toBe(false);
+    canceled = true;
+    await waitFor('the lease signal to abort', () => lease.signal.aborted, { intervalMs: 10, timeoutMs: 5000 });
+    expect(lease.signal.reason).toBeInstanceOf(JobCanceledError);
+    expect(lease.signal.reason).toBeInstanceOf(LeaseLostError);
+    expect(lease.signal.reason).toMatchObject({ code: 'job_canceled' });
+    await expect(heartbeat.confirm()).rejects.toBeInstanceOf(JobCanceledError);
+  });
+
+  it('a failed check is logged and tried again; it does not stop the export', async () => {
+    let failures = 2;
+    const { lease, logs, checks } = checkedHeartbeat(async () => {
+      if (failures > 0) {
+        failures -= 1;
+        throw new Error('DynamoDB unreachable');
+      }
+      return false;
+    });
+    await waitFor('checks after the failures', () => checks() >= 4, { intervalMs: 10, timeoutMs: 5000 });
+    expect(lease.signal.aborted).toBe(false);
+    expect(logs.find({ msg: 'cancel check failed; retrying on the next check' }).length).toBeGreaterThan(0);
+  });
+
+  it('stop() ends the checks', async () => {
+    const { heartbeat, checks } = checkedHeartbeat(async () => false);
+    await waitFor('a check', () => checks() >= 1, { intervalMs: 10, timeoutMs: 5000 });
+    await heartbeat.stop();
+    const after = checks();
+    await sleep(100);
+    expect(checks()).toBe(after);
   });
 });

@@ -47,6 +47,16 @@ export type Failure =
       readonly emailAttempt?: EmailAttempt | undefined;
     };
 
+/**
+ * The job was canceled through the API while this attempt ran it (the lease
+ * check found it `canceled`). Kept apart from Failure: it is the one outcome
+ * the failure handler never carries out, because there is nothing to record.
+ */
+export interface CanceledFailure {
+  readonly type: 'canceled';
+  readonly jobId: string;
+}
+
 /** When recording the decision on the job fails (DynamoDB down), the message is retried after this many seconds instead. */
 export interface UnrecordedFallback {
   readonly retryInSeconds: number;
@@ -90,6 +100,16 @@ export interface DeadLetterDecision {
 }
 
 export type RetryDecision = AckDecision | RetryAfterDecision | DeadLetterDecision;
+
+/**
+ * A canceled job: the message is acknowledged, whatever the attempt. Not
+ * retried (the user asked for nothing more), not dead-lettered (nothing went
+ * wrong), the job left `canceled` as the API wrote it, and no email sent.
+ */
+export interface CanceledDecision {
+  readonly action: 'ack';
+  readonly because: 'canceled';
+}
 
 /** The attempt number from SQS's ApproximateReceiveCount: at least 1, also when it is missing or unreadable. */
 export function attemptNumber(receiveCount: string | number | undefined): number {
@@ -144,9 +164,18 @@ export function decide(
   receiveCount: number | undefined,
   settings: RetrySettings,
 ): RetryAfterDecision;
+/** A canceled job's decision depends on neither the attempt nor the settings. */
+export function decide(failure: CanceledFailure, receiveCount?: number, settings?: RetrySettings): CanceledDecision;
 export function decide(failure: Failure, receiveCount: number | undefined, settings: RetrySettings): RetryDecision;
-export function decide(failure: Failure, receiveCount: number | undefined, settings: RetrySettings): RetryDecision {
+export function decide(
+  failure: Failure | CanceledFailure,
+  receiveCount: number | undefined,
+  settings?: RetrySettings,
+): RetryDecision | CanceledDecision {
   const attempt = attemptNumber(receiveCount);
+  if (failure.type === 'canceled') return { action: 'ack', because: 'canceled' };
+  // Every other overload takes the settings.
+  const retrySettings = settings as RetrySettings;
   switch (failure.type) {
     case 'unreadable':
       return {
@@ -160,7 +189,7 @@ export function decide(failure: Failure, receiveCount: number | undefined, setti
     case 'leased_by_this_message':
       return { action: 'retry', retryInSeconds: secondsUntilLeaseEnds(failure.leaseRemainingMs), release: false };
     case 'export':
-      return decideExportFailure(failure, attempt, settings);
+      return decideExportFailure(failure, attempt, retrySettings);
   }
 }
 

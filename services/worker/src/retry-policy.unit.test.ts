@@ -267,6 +267,20 @@ describe('decide: failures that are never retried', () => {
       reasonCode: 'job_not_found',
     });
   });
+
+  it.each(ATTEMPT_EDGES)('a job canceled while it ran is acknowledged, neither retried nor dead-lettered: %s', (_, receiveCount) => {
+    expect(decide({ type: 'canceled', jobId: 'job-1' }, receiveCount, SETTINGS)).toEqual({ action: 'ack', because: 'canceled' });
+    expect(decide({ type: 'canceled', jobId: 'job-1' }, receiveCount)).toEqual({ action: 'ack', because: 'canceled' });
+  });
+
+  it('a canceled job is acknowledged under any settings, even with no retries at all or several sends allowed', () => {
+    for (const settings of [
+      { ...SETTINGS, maxAttempts: 1 },
+      { ...SETTINGS, retryBaseDelaySeconds: 0, maxEmailSends: 2 },
+    ]) {
+      expect(decide({ type: 'canceled', jobId: 'job-1' }, 1, settings)).toEqual({ action: 'ack', because: 'canceled' });
+    }
+  });
 });
 
 describe('decide: the job leased by an earlier attempt of this message', () => {
