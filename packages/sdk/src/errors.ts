@@ -122,6 +122,29 @@ export class ExportFailedError extends MembershipsError {
   }
 }
 
+/** The export was canceled (`exports.cancel()`, or another client of the same account) before it produced a file. */
+export class ExportCanceledError extends MembershipsError {
+  readonly jobId: string;
+
+  constructor(readonly job: ExportJob) {
+    super('export_canceled', `Export ${job.id} was canceled; request a new export to get your memberships.`);
+    this.jobId = job.id;
+  }
+}
+
+/** The export succeeded, but its file retention (`expires_at`) has passed: the file is gone; request a new export. */
+export class ExportExpiredError extends MembershipsError {
+  readonly jobId: string;
+
+  constructor(readonly job: ExportJob) {
+    super(
+      'export_expired',
+      `The file of export ${job.id} expired${job.expires_at ? ` at ${job.expires_at}` : ''} and was deleted; request a new export.`,
+    );
+    this.jobId = job.id;
+  }
+}
+
 /**
  * The API answered with something the SDK's contract rules out, e.g. a
  * succeeded export without its file. Points at an API/SDK version mismatch.

@@ -9,6 +9,8 @@ export type {
 export {
   ApiError,
   DownloadError,
+  ExportCanceledError,
+  ExportExpiredError,
   ExportFailedError,
   IntegrityError,
   MembershipsError,

@@ -12,7 +12,7 @@ export type JsonRequestBody<Operation> = Operation extends { requestBody: { cont
 
 /** An export job as the API returns it. */
 export type ExportJob = JsonBody<paths['/v1/exports/{id}']['get']['responses'][200]>;
-/** `queued` | `running` | `succeeded` | `failed`. */
+/** `queued` | `running` | `succeeded` | `failed` | `canceled` | `expired` (a succeeded export whose file retention has passed). */
 export type ExportState = ExportJob['state'];
 
 /**

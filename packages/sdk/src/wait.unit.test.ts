@@ -1,6 +1,8 @@
 import {
   ApiError,
   createClient,
+  ExportCanceledError,
+  ExportExpiredError,
   ExportFailedError,
   isSucceededExport,
   MembershipsError,
@@ -128,6 +130,28 @@ describe('exports.wait', () => {
       message: 'Export job-1 failed: The database did not answer (database_unavailable)',
       job: { state: 'failed' },
     });
+  });
+
+  it('ends on a canceled job with ExportCanceledError, polling no further', async () => {
+    const { client, calls } = scriptedClient([() => json(job('running', 10)), () => json(job('canceled', 10))]);
+    const waiting = client.exports.wait('job-1', { intervalMs: 1 });
+    await expect(waiting).rejects.toBeInstanceOf(ExportCanceledError);
+    await expect(waiting).rejects.toBeInstanceOf(MembershipsError);
+    await expect(waiting).rejects.toMatchObject({ code: 'export_canceled', jobId: 'job-1', job: { state: 'canceled' } });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('ends on an expired job with ExportExpiredError that says when and what to do', async () => {
+    const expired = job('expired', 100, { file, expires_at: '2025-01-08T00:01:00.000Z' });
+    const { client, calls } = scriptedClient([() => json(expired)]);
+    const waiting = client.exports.wait('job-1', { intervalMs: 1 });
+    await expect(waiting).rejects.toBeInstanceOf(ExportExpiredError);
+    await expect(waiting).rejects.toMatchObject({
+      code: 'export_expired',
+      jobId: 'job-1',
+      message: 'The file of export job-1 expired at 2025-01-08T00:01:00.000Z and was deleted; request a new export.',
+    });
+    expect(calls).toHaveLength(1);
   });
 
   it('gives a failed job without a reason the code export_failed', async () => {

@@ -1,6 +1,15 @@
 import { dataOf } from '../api-call.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../backoff.js';
-import { ApiError, DownloadError, ExportFailedError, NetworkError, UnexpectedResponseError, WaitTimeoutError } from '../errors.js';
+import {
+  ApiError,
+  DownloadError,
+  ExportCanceledError,
+  ExportExpiredError,
+  ExportFailedError,
+  NetworkError,
+  UnexpectedResponseError,
+  WaitTimeoutError,
+} from '../errors.js';
 import { isFailedExport, isSucceededExport, missingSuccessFacts } from '../export-outcome.js';
 import { writeDownload, type DownloadTarget, type WrittenFile } from '../file-download.js';
 import type { ExportJob, ExportPage, SucceededExportJob } from '../types.js';
@@ -54,10 +63,19 @@ export interface ExportsResource {
   /** Every job, newest first, fetching pages as the loop goes: `for await (const job of client.exports.listAll())`. */
   listAll(options?: Omit<ListExportsOptions, 'cursor'>): AsyncGenerator<ExportJob, void, undefined>;
   /**
+   * Cancels a queued or running export: the job comes back `canceled` (a
+   * running one's worker stops within seconds, sends nothing), and a new
+   * export can be requested at once. ApiError `export_already_finished`
+   * (409, `problem.state`) when it has already ended; `export_not_found` (404).
+   */
+  cancel(id: string, options?: CallOptions): Promise<ExportJob>;
+  /**
    * Polls until the job finishes. Resolves with the succeeded job, typed so
    * that `file` (rows, bytes, sha256), `finished_at` and `links.download` are
    * there; rejects with ExportFailedError (its `code` and message come from
-   * the job), WaitTimeoutError, or the signal's AbortError. Brief network
+   * the job), ExportCanceledError (canceled), ExportExpiredError (its file
+   * retention passed before the wait saw it succeed), WaitTimeoutError, or
+   * the signal's AbortError. Brief network
    * trouble and 5xx/429 answers are retried (up to 5 in a row) rather than
    * ending the wait.
    */
@@ -117,6 +135,10 @@ export function createExportsResource(ctx: ResourceContext): ExportsResource {
     get,
     list,
 
+    async cancel(id, options = {}) {
+      return dataOf(await ctx.raw.POST('/v1/exports/{id}/cancel', { params: { path: { id } }, signal: options.signal }));
+    },
+
     async *listAll(options = {}) {
       let cursor: string | undefined;
       do {
@@ -147,8 +169,10 @@ export function createExportsResource(ctx: ResourceContext): ExportsResource {
             );
           }
           if (isFailedExport(job)) throw new ExportFailedError(job);
+          if (job.state === 'canceled') throw new ExportCanceledError(job);
+          if (job.state === 'expired') throw new ExportExpiredError(job);
         } catch (error) {
-          if (error instanceof ExportFailedError || error instanceof UnexpectedResponseError) throw error;
+          if (isFinalOutcome(error)) throw error;
           signal?.throwIfAborted();
           if (ctx.now() >= deadline) throw new WaitTimeoutError(id, timeoutMs ?? 0, last);
           failures += 1;
@@ -204,6 +228,16 @@ export function createExportsResource(ctx: ResourceContext): ExportsResource {
       return { ...written, job };
     },
   };
+}
+
+/** The errors that are the wait's answer (the job ended without a file, or the API broke the contract), never retried. */
+function isFinalOutcome(error: unknown): boolean {
+  return (
+    error instanceof ExportFailedError ||
+    error instanceof ExportCanceledError ||
+    error instanceof ExportExpiredError ||
+    error instanceof UnexpectedResponseError
+  );
 }
 
 function hasMoved(before: ExportJob, after: ExportJob): boolean {
