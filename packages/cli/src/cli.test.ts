@@ -453,6 +453,35 @@ describe('memberships CLI against the real platform', () => {
     expect(result.code).toBe(130);
     expect(result.stderr).toMatch(/hint: Export \S+ carries on and will be emailed\. Check it with: memberships exports show \S+/);
   });
+
+  // Runs after the Ctrl+C test, which stopped the worker: a queued export stays queued until canceled.
+  it('exports cancel cancels a queued export (text and --json), then explains that an ended one cannot be (exit 1)', async () => {
+    const configDir = await loggedIn();
+    const queued = await cli(['export', '--no-wait'], configDir);
+    expect(queued.code).toBe(0);
+    const id = queued.stdout.trim();
+
+    const canceled = await cli(['exports', 'cancel', id], configDir);
+    expect(canceled).toMatchObject({ code: 0, stdout: `Export ${id} canceled.\n` });
+    const shown = await cli(['exports', 'show', id, '--json'], configDir);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id, state: 'canceled' });
+
+    const again = await cli(['exports', 'cancel', id], configDir);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^error: Export \S+ is canceled; only a queued or running export can be canceled\./);
+    expect(again.stderr).toContain('hint: It has already ended; see it with: memberships exports show ID');
+
+    // The cancel freed the user: a new export is a new job, canceled here as JSON.
+    const next = (await cli(['export', '--no-wait'], configDir)).stdout.trim();
+    expect(next).not.toBe(id);
+    const json = await cli(['exports', 'cancel', next, '--json'], configDir);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ id: next, state: 'canceled', links: { self: `/v1/exports/${next}` } });
+
+    const unknown = await cli(['exports', 'cancel', '00000000-0000-4000-8000-000000000000'], configDir);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('hint: List your exports with: memberships exports list');
+  });
 });
 
 /**

@@ -104,7 +104,7 @@ describe('memberships completion', () => {
     const { code, stdout } = await runCli(['completion', 'fish']);
     expect(code).toBe(0);
     expect(stdout).toContain(
-      "complete -c memberships -n '__memberships_at \\'memberships\\'' -a 'exports' -d 'List, inspect and download your exports'",
+      "complete -c memberships -n '__memberships_at \\'memberships\\'' -a 'exports' -d 'List, inspect, download and cancel your exports'",
     );
     expect(stdout).toContain("complete -c memberships -n '__memberships_at \\'memberships export\\'' -s o -l output -r -F");
     expect(stdout).toContain("complete -c memberships -n '__memberships_at \\'memberships exports list\\'' -l api-url -x");

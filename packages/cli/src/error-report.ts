@@ -1,6 +1,8 @@
 import {
   ApiError,
   DownloadError,
+  ExportCanceledError,
+  ExportExpiredError,
   ExportFailedError,
   IntegrityError,
   NetworkError,
@@ -40,6 +42,9 @@ export function describeError(error: unknown, context: { apiUrl: string }): Erro
       suggestion: 'Request a new export with: memberships export. If it fails again, contact support with the export id.',
     };
   }
+  if (error instanceof ExportCanceledError || error instanceof ExportExpiredError) {
+    return { exitCode: EXIT.failure, message: error.message, suggestion: 'Request a new export with: memberships export' };
+  }
   if (error instanceof WaitTimeoutError) {
     return { exitCode: EXIT.failure, message: error.message, suggestion: `Check on it with: memberships exports show ${error.jobId}` };
   }
@@ -75,6 +80,10 @@ function apiHint(error: ApiError, apiUrl: string): string | undefined {
       return 'List your exports with: memberships exports list';
     case 'export_not_ready':
       return 'Wait for it to finish: memberships exports show ID';
+    case 'export_already_finished':
+      return 'It has already ended; see it with: memberships exports show ID';
+    case 'export_file_expired':
+      return 'Its file was deleted after its retention period; request a new export with: memberships export';
     case 'schedule_not_found':
       return 'List your schedules with: memberships schedule list';
     case 'schedule_limit_reached':

@@ -1,4 +1,13 @@
-import { ApiError, ExportFailedError, NetworkError, SessionExpiredError, WaitTimeoutError, type ExportJob } from '@memberships/sdk';
+import {
+  ApiError,
+  ExportCanceledError,
+  ExportExpiredError,
+  ExportFailedError,
+  NetworkError,
+  SessionExpiredError,
+  WaitTimeoutError,
+  type ExportJob,
+} from '@memberships/sdk';
 import { EXIT, InterruptedError, NotLoggedInError, UsageError } from './errors.js';
 import { describeError } from './error-report.js';
 
@@ -97,6 +106,28 @@ describe('describeError', () => {
     );
     expect(describeError(new WaitTimeoutError('job-1', 5000, failedJob), context).suggestion).toBe(
       'Check on it with: memberships exports show job-1',
+    );
+  });
+
+  it('explains a canceled or expired export that a wait saw, and points at a new export', () => {
+    for (const state of ['canceled', 'expired'] as const) {
+      const job = { ...failedJob, state, error: undefined } as ExportJob;
+      const error = state === 'canceled' ? new ExportCanceledError(job) : new ExportExpiredError(job);
+      expect(describeError(error, context)).toEqual({
+        exitCode: 1,
+        message: error.message,
+        suggestion: 'Request a new export with: memberships export',
+      });
+    }
+  });
+
+  it('hints at what to do when a cancel finds the export ended, and when a download finds the file expired', () => {
+    const problem = (status: number, code: string) => new ApiError({ type: 'about:blank', title: code, status, code, detail: code });
+    expect(describeError(problem(409, 'export_already_finished'), context).suggestion).toBe(
+      'It has already ended; see it with: memberships exports show ID',
+    );
+    expect(describeError(problem(410, 'export_file_expired'), context).suggestion).toBe(
+      'Its file was deleted after its retention period; request a new export with: memberships export',
     );
   });
 

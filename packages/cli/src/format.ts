@@ -45,6 +45,10 @@ export function styleState(state: ExportJob['state'], style: Style): string {
       return style.red(state);
     case 'running':
       return style.cyan(state);
+    // Ended without a file to get (any more): nothing went wrong, nothing to fetch.
+    case 'canceled':
+    case 'expired':
+      return style.dim(state);
     default:
       return style.yellow(state);
   }
@@ -69,6 +73,7 @@ export function describeJob(job: ExportJob, style: Style): string[] {
     const how = job.delivery.method === 'attachment' ? 'as an attachment' : 'as a download link';
     lines.push(`Emailed   to ${job.delivery.to} ${how}, ${formatTime(job.delivery.emailed_at)}`);
   }
+  if (job.expires_at) lines.push(`${job.state === 'expired' ? 'Expired' : 'Expires'}   ${formatTime(job.expires_at)}`);
   if (job.error) lines.push(`Error     ${style.red(job.error.message)} (${job.error.code})`);
   return lines;
 }

@@ -18,7 +18,14 @@ describe('memberships help', () => {
 
   it('gives examples with ids shaped like real ones', async () => {
     const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/;
-    for (const args of [['exports', 'show'], ['exports', 'download'], ['exports'], ['schedule', 'show'], ['schedule']]) {
+    for (const args of [
+      ['exports', 'show'],
+      ['exports', 'download'],
+      ['exports', 'cancel'],
+      ['exports'],
+      ['schedule', 'show'],
+      ['schedule'],
+    ]) {
       const { stdout } = await runCli([...args, '--help']);
       const examples = stdout.slice(stdout.indexOf('Examples:'));
       expect(examples).toMatch(new RegExp(`\\$ memberships ${args.join(' ')} .*${uuid.source}`));
