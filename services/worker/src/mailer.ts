@@ -138,7 +138,9 @@ export function renderExportEmail(email: ExportEmail): RenderedEmail {
     ],
   };
   const warning: Block = {
-    paragraph: ['You did not ask for this export? Someone may have access to your account: please contact support and quote the export job above.'],
+    paragraph: [
+      'You did not ask for this export? Someone may have access to your account: please contact support and quote the export job above.',
+    ],
   };
   const hello: Block = { paragraph: ['Hello,'] };
   if (email.method === 'attachment') {

@@ -10,7 +10,6 @@ import { parseDatabaseSecret, readDatabaseSecret, type DatabaseSecret } from './
 import { quoteRole, type ServiceName } from './database-roles';
 import { ensureServiceRoles } from './migrations/1764100000000-create-service-roles';
 
-
 /** A service's login role and the secret that holds its password. */
 export interface ServiceRoleSecret {
   readonly role: string;
