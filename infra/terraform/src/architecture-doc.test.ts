@@ -110,10 +110,18 @@ describe('docs/architecture.md', () => {
         'running -> failed',
         'queued -> failed',
         'running -> queued',
+        'queued -> canceled',
+        'running -> canceled',
       ]),
     );
-    // Final states stay final.
-    expect(transitions.filter((t) => /^(succeeded|failed) -> /.test(t))).toEqual(['succeeded -> [*]', 'failed -> [*]']);
+    // Final states stay final; a succeeded job only reads as expired once its file's retention has passed.
+    expect(transitions.filter((t) => /^(succeeded|failed|canceled|expired) -> /.test(t))).toEqual([
+      'succeeded -> expired',
+      'succeeded -> [*]',
+      'failed -> [*]',
+      'canceled -> [*]',
+      'expired -> [*]',
+    ]);
   });
 
   it('keeps Mermaid labels quoted and message texts free of characters Mermaid treats as syntax', () => {
