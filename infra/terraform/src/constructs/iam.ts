@@ -156,6 +156,8 @@ export interface TaskIamProps {
   readonly jwtSecretArn: string;
   /** Each service's own database login secret (its PostgreSQL role), read by its code at run time. */
   readonly databaseLoginSecretArns: Readonly<Record<'api' | 'worker', string>>;
+  /** The HMAC key of the emailed download links: the worker signs with it, the API verifies; both read it at run time. */
+  readonly linkSigningSecretArn: string;
   /** EventBridge Scheduler group of the export subscriptions, and the role its schedules deliver with. */
   readonly scheduleGroupName: string;
   readonly schedulerRoleArn: string;
@@ -220,6 +222,7 @@ export class TaskIam extends Construct {
           conditions: [{ test: 'StringEquals', variable: 'iam:PassedToService', values: ['scheduler.amazonaws.com'] }],
         },
         databaseLoginStatement(props.databaseLoginSecretArns.api),
+        linkSigningKeyStatement(props.linkSigningSecretArn),
       ],
     });
 
@@ -253,6 +256,7 @@ export class TaskIam extends Construct {
           resources: [props.sesIdentityArn, props.sesConfigurationSetArn],
         },
         databaseLoginStatement(props.databaseLoginSecretArns.worker),
+        linkSigningKeyStatement(props.linkSigningSecretArn),
       ],
     });
 
@@ -305,6 +309,16 @@ function tableStatements(service: 'api' | 'worker', tableArns: Readonly<Record<T
  */
 function databaseLoginStatement(secretArn: string): PolicyStatement {
   return { sid: 'ReadDatabaseLogin', actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] };
+}
+
+/**
+ * The link signing key, read by the code at run time (LINK_SIGNING_SECRET_ARN), not injected by
+ * ECS: its AWSPREVIOUS version too, which a task-definition secret cannot name by stage, and a
+ * rotation reaches running tasks without a restart. Only that secret, only GetSecretValue
+ * (which covers every version and staging label of it).
+ */
+function linkSigningKeyStatement(secretArn: string): PolicyStatement {
+  return { sid: 'ReadLinkSigningKey', actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] };
 }
 
 export function executionStatements(repositoryArn: string, logGroupArn: string, secretArns: readonly string[]): PolicyStatement[] {

@@ -1,3 +1,4 @@
+import { buckets } from '@memberships/core/contract';
 import { Fn, TerraformLocal, TerraformVariable, Token } from 'cdktn';
 import { Construct } from 'constructs';
 
@@ -7,6 +8,10 @@ export const ECR_IMAGE_PATTERN =
 
 /** Written without backslashes on purpose: cdktn passes function arguments to HCL unescaped. */
 const DNS_NAME_PATTERN = '^([a-z0-9-]+[.])+[a-z]{2,}$';
+/** A positive integer, as the key version variables take it. */
+const VERSION_PATTERN = '^[1-9][0-9]{0,8}$';
+/** 1 to 365, as a pattern so every variable keeps one validation shape: 1–9, 10–99, 100–299, 300–359, 360–365. */
+const DAYS_1_TO_365_PATTERN = '^([1-9]|[1-9][0-9]|[12][0-9][0-9]|3[0-5][0-9]|36[0-5])$';
 
 /**
  * What a team supplies per deployment, as Terraform variables (`-var` or a
@@ -34,6 +39,14 @@ export class PlatformInputs extends Construct {
   readonly dmarcReportAddress: string;
   /** Version of the JWT signing key; raising it makes the next apply generate and store a new key. */
   readonly jwtSigningKeyVersion: number;
+  /** Version of the link signing key; raising it makes the next apply generate and store a new key. */
+  readonly linkSigningKeyVersion: number;
+  /**
+   * Days an export file is kept: the export bucket's lifecycle expiration and both services'
+   * FILE_RETENTION_DAYS (the emailed link's lifetime), from this one variable so they cannot drift.
+   * The variable's string: what an environment variable takes (`Token.asNumber` of it where a number is needed).
+   */
+  readonly exportFileRetentionDays: string;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -92,10 +105,27 @@ export class PlatformInputs extends Construct {
       variable(this, 'jwt_signing_key_version', {
         description: 'Version of the JWT signing key. Raise it (2, 3...) to have the next apply generate and store a new key pair.',
         default: '1',
-        pattern: '^[1-9][0-9]{0,8}$',
+        pattern: VERSION_PATTERN,
         errorMessage: 'jwt_signing_key_version must be a positive integer.',
       }),
     );
+    this.linkSigningKeyVersion = Token.asNumber(
+      variable(this, 'link_signing_key_version', {
+        description:
+          'Version of the key that signs the emailed download links. Raise it (2, 3...) to have the next apply store a new key; ' +
+          'links signed with the old one keep working until the next raise, so raise it at most once per export_file_retention_days.',
+        default: '1',
+        pattern: VERSION_PATTERN,
+        errorMessage: 'link_signing_key_version must be a positive integer.',
+      }),
+    );
+    this.exportFileRetentionDays = variable(this, 'export_file_retention_days', {
+      description:
+        'Days an export file is kept: the export bucket expires files after this many days, and the services make emailed links last as long.',
+      default: String(buckets.exportFiles.expireAfterDays),
+      pattern: DAYS_1_TO_365_PATTERN,
+      errorMessage: 'export_file_retention_days must be a whole number of days from 1 to 365.',
+    });
   }
 }
 

@@ -34,8 +34,10 @@ describe('PlatformInputs', () => {
         'aws_account_id',
         'dmarc_report_address',
         'email_domain',
+        'export_file_retention_days',
         'hosted_zone_id',
         'jwt_signing_key_version',
+        'link_signing_key_version',
         'ses_from_address',
         'worker_image',
       ].sort(),
@@ -56,6 +58,13 @@ describe('PlatformInputs', () => {
     // Spliced into the DMARC record after `rua=mailto:`: no separators that would start another tag.
     ['dmarc_report_address', ['', 'dmarc@reports.example.com'], ['dmarc', 'a@b.com; p=none', 'a@b.com,c@d.com']],
     ['jwt_signing_key_version', ['1', '12'], ['0', '-1', '1.5', '']],
+    ['link_signing_key_version', ['1', '12'], ['0', '-1', '1.5', '']],
+    // The bucket's lifecycle takes whole days; a year is the most an emailed link should promise.
+    [
+      'export_file_retention_days',
+      ['1', '7', '9', '10', '99', '100', '299', '300', '359', '360', '365'],
+      ['0', '366', '370', '400', '999', '1000', '07', '-1', '7.5', ''],
+    ],
     [
       'api_image',
       [

@@ -54,6 +54,8 @@ describe.each(cases)('%s stack', (_name, env) => {
       'alarm_email',
       'dmarc_report_address',
       'jwt_signing_key_version',
+      'link_signing_key_version',
+      'export_file_retention_days',
     ]) {
       expect(synth.json.variable[variable]).toMatchObject({ type: 'string' });
       expect(synth.json.variable[variable]?.validation).toHaveLength(1);
@@ -296,12 +298,13 @@ describe.each(cases)('%s stack', (_name, env) => {
       expect(statements.every((s) => s.effect === 'Deny')).toBe(true);
     });
 
-    it(`expires export files after core's ${buckets.exportFiles.expireAfterDays} days and aborts abandoned uploads`, () => {
+    it(`expires export files after export_file_retention_days (default core's ${buckets.exportFiles.expireAfterDays}) and aborts abandoned uploads`, () => {
       const [rule] = resourceAt(synth, 'aws_s3_bucket_lifecycle_configuration', 'export-bucket/lifecycle').body.rule as Block[];
+      expect(synth.json.variable.export_file_retention_days).toMatchObject({ default: String(buckets.exportFiles.expireAfterDays) });
       expect(rule).toMatchObject({
         status: 'Enabled',
         filter: [{ prefix: 'exports/' }],
-        expiration: [{ days: buckets.exportFiles.expireAfterDays }],
+        expiration: [{ days: '${var.export_file_retention_days}' }],
         abort_incomplete_multipart_upload: [{ days_after_initiation: 1 }],
       });
     });
@@ -411,15 +414,16 @@ describe.each(cases)('%s stack', (_name, env) => {
       expect(actionsOf(statements).filter((a) => a.startsWith('dynamodb:Query'))).toEqual([]);
     });
 
-    it('task roles: each service reads only its own database login secret, and writes none', () => {
-      const login = (service: 'api' | 'worker') =>
-        ref('aws_secretsmanager_secret', resourceAt(synth, 'aws_secretsmanager_secret', `database/${service}-login`).name, 'arn');
+    it('task roles: each service reads only its own database login secret and the link signing key, and writes none', () => {
+      const secretArn = (path: string) =>
+        ref('aws_secretsmanager_secret', resourceAt(synth, 'aws_secretsmanager_secret', path).name, 'arn');
       for (const service of ['api', 'worker'] as const) {
         const secretStatements = roleStatements(`${service}-task-role`).filter((s) =>
           s.actions?.some((a) => a.startsWith('secretsmanager:')),
         );
         expect(secretStatements).toEqual([
-          expect.objectContaining({ actions: ['secretsmanager:GetSecretValue'], resources: [login(service)] }),
+          expect.objectContaining({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn(`database/${service}-login`)] }),
+          expect.objectContaining({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('secrets/link-signing-key')] }),
         ]);
       }
     });

@@ -1,7 +1,7 @@
 import { DataAwsPartition } from '@cdktn/provider-aws/lib/data-aws-partition';
 import { AwsProvider } from '@cdktn/provider-aws/lib/provider';
 import { queues, resourceNames } from '@memberships/core/contract';
-import { S3Backend, TerraformOutput, TerraformStack, type ITerraformDependable } from 'cdktn';
+import { S3Backend, TerraformOutput, TerraformStack, Token, type ITerraformDependable } from 'cdktn';
 import type { Construct } from 'constructs';
 import type { SynthConfig } from '../config';
 import { ApiService } from '../constructs/api-service';
@@ -33,6 +33,11 @@ import { ecrRepositoryArn, PlatformInputs } from './platform-inputs';
  * signing key is generated and stored through both).
  */
 export const REQUIRED_TERRAFORM_VERSION = '>= 1.11.0';
+
+/** The API's base URL as browsers reach it (no trailing slash): HTTPS on its public name (the ALB redirects HTTP). */
+export function apiUrl(apiDomainName: string): string {
+  return `https://${apiDomainName}`;
+}
 
 export interface PlatformStackProps {
   readonly environment: EnvironmentConfig;
@@ -100,13 +105,19 @@ export class PlatformStack extends TerraformStack {
     const cluster = new EcsCluster(this, 'ecs-cluster', { deployment });
     this.tables = new Tables(this, 'tables', { deployment });
     this.exportQueue = new ExportQueue(this, 'export-queue', { deployment });
-    this.exportBucket = new ExportBucket(this, 'export-bucket', { deployment });
+    // One variable for how long a file is kept and how long the services say it is (its emailed link's lifetime).
+    const fileRetentionDays = this.inputs.exportFileRetentionDays;
+    this.exportBucket = new ExportBucket(this, 'export-bucket', { deployment, expireAfterDays: Token.asNumber(fileRetentionDays) });
     this.database = new Database(this, 'database', {
       deployment,
       subnetIds: this.network.databaseSubnetIds,
       securityGroupId: this.network.securityGroups.database.id,
     });
-    this.secrets = new Secrets(this, 'secrets', { deployment, jwtSigningKeyVersion: this.inputs.jwtSigningKeyVersion });
+    this.secrets = new Secrets(this, 'secrets', {
+      deployment,
+      jwtSigningKeyVersion: this.inputs.jwtSigningKeyVersion,
+      linkSigningKeyVersion: this.inputs.linkSigningKeyVersion,
+    });
     this.logBucket = new LogBucket(this, 'log-bucket', {
       deployment,
       accessLoggedBucket: this.exportBucket.bucket,
@@ -147,6 +158,7 @@ export class PlatformStack extends TerraformStack {
       workerRepositoryArn,
       jwtSecretArn: this.secrets.jwtSigningKey.arn,
       databaseLoginSecretArns,
+      linkSigningSecretArn: this.secrets.linkSigningKey.arn,
       scheduleGroupName: this.scheduler.group.name,
       schedulerRoleArn: this.scheduler.role.arn,
     });
@@ -156,12 +168,17 @@ export class PlatformStack extends TerraformStack {
       hostedZoneId: this.inputs.hostedZoneId,
     });
 
-    const environment = sharedEnvironment(deployment, {
-      exportQueueUrl: this.exportQueue.queue.url,
-      exportDeadLetterQueueUrl: this.exportQueue.deadLetterQueue.url,
-      // Each service overrides it with its own role (databaseLogin).
-      databaseUrl: this.database.serviceUrl('api'),
-    });
+    const environment = {
+      ...sharedEnvironment(deployment, {
+        exportQueueUrl: this.exportQueue.queue.url,
+        exportDeadLetterQueueUrl: this.exportQueue.deadLetterQueue.url,
+        // Each service overrides it with its own role (databaseLogin).
+        databaseUrl: this.database.serviceUrl('api'),
+      }),
+      // Read by the code at run time (AWSCURRENT and AWSPREVIOUS), like the database logins: the task role may.
+      LINK_SIGNING_SECRET_ARN: this.secrets.linkSigningKey.arn,
+      FILE_RETENTION_DAYS: fileRetentionDays,
+    };
     // Each service logs in as its own least-privilege role, its password read from its secret at run time
     // (not by ECS at task start: RDS-style rotation would otherwise break new connections until a restart).
     const databaseLogin = (service: 'api' | 'worker') => ({
@@ -175,6 +192,8 @@ export class PlatformStack extends TerraformStack {
       this.exportQueue.queue,
       this.exportBucket.bucket,
       this.database.instance,
+      // The key's value, not just its secret: both services read AWSCURRENT when they start.
+      this.secrets.linkSigningKeyVersion,
     ];
 
     this.apiService = new ApiService(this, 'api-service', {
@@ -228,6 +247,8 @@ export class PlatformStack extends TerraformStack {
         ...environment,
         SES_FROM_ADDRESS: this.inputs.sesFromAddress,
         SES_CONFIGURATION_SET: this.email.configurationSet.configurationSetName,
+        // Where the emailed download links point: the API's public name, as its certificate and alias record have it.
+        PUBLIC_API_URL: apiUrl(this.inputs.apiDomainName),
         // Stated, not defaulted: the queue is configured from the same core values.
         VISIBILITY_TIMEOUT_SECONDS: String(queues.exportRequests.visibilityTimeoutSeconds),
         MAX_ATTEMPTS: String(queues.exportRequests.maxAttempts),
@@ -269,7 +290,7 @@ export class PlatformStack extends TerraformStack {
 
   private outputs(cluster: EcsCluster, region: string): void {
     const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
-    output('api_url', `https://${this.inputs.apiDomainName}`, 'Base URL of the API.');
+    output('api_url', apiUrl(this.inputs.apiDomainName), 'Base URL of the API.');
     output('ecs_cluster_name', cluster.cluster.name, 'ECS cluster of both services.');
     output('api_service_name', this.apiService.service.name, 'ECS service of the API.');
     output('worker_service_name', this.workerService.service.name, 'ECS service of the worker.');
@@ -282,6 +303,11 @@ export class PlatformStack extends TerraformStack {
       'jwt_signing_key_secret_arn',
       this.secrets.jwtSigningKey.arn,
       'Secret holding the ES256 key pair Terraform generated (write-only: not in state).',
+    );
+    output(
+      'link_signing_key_secret_arn',
+      this.secrets.linkSigningKey.arn,
+      'Secret holding the HMAC key of the emailed download links Terraform generated (write-only: not in state).',
     );
     output('users_table', this.tables.tables.users.name, 'USERS_TABLE, for create-user (the first administrator).');
     output('aws_region', region, 'AWS_REGION of every service and script.');
