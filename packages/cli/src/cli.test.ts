@@ -432,7 +432,7 @@ describe('memberships CLI against the real platform', () => {
   });
 
   // Last: it stops the worker, so the export it requests never finishes.
-  it('Ctrl+C while waiting exits 130 and says the export carries on', async () => {
+  it('Ctrl+C while waiting exits 130 and says the export carries on, and how to cancel it', async () => {
     const configDir = await loggedIn();
     await platform.worker.stop();
 
@@ -451,7 +451,9 @@ describe('memberships CLI against the real platform', () => {
     });
 
     expect(result.code).toBe(130);
-    expect(result.stderr).toMatch(/hint: Export \S+ carries on and will be emailed\. Check it with: memberships exports show \S+/);
+    expect(result.stderr).toMatch(
+      /hint: Export (\S+) carries on and will be emailed\. Check on it \(memberships exports show \1\) or cancel it with: memberships exports cancel \1$/m,
+    );
   });
 
   // Runs after the Ctrl+C test, which stopped the worker: a queued export stays queued until canceled.

@@ -12,6 +12,7 @@ import { join } from 'node:path';
  * | XDG_CONFIG_HOME         | base of the user's config directories                                 | ~/.config                |
  * | NO_COLOR                | any non-empty value turns colour off                                  | unset                    |
  * | MEMBERSHIPS_DEBUG       | `1` prints stack traces of unexpected errors                          | unset                    |
+ * | CI                      | set (and not `false` or `0`): never ask anything, even on a terminal   | unset                    |
  * | TZ                      | your time zone, for showing times and as `schedule create`'s default (read by Node's Intl) | the system's zone |
  */
 export interface CliEnvironment {
@@ -19,6 +20,8 @@ export interface CliEnvironment {
   readonly configDir: string;
   readonly noColor: boolean;
   readonly debug: boolean;
+  /** In CI (CI set, as CI services do): nobody answers questions, even when a job runs under a pseudo-terminal. */
+  readonly ci: boolean;
   /**
    * This machine's IANA time zone as Node's Intl resolves it (TZ, else the
    * system setting), or undefined when it has no usable name. Times are shown
@@ -41,6 +44,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
     // https://no-color.org: present and not empty.
     noColor: Boolean(env.NO_COLOR),
     debug: env.MEMBERSHIPS_DEBUG === '1' || env.MEMBERSHIPS_DEBUG === 'true',
+    ci: !['', 'false', '0'].includes(nonEmpty('CI')?.toLowerCase() ?? ''),
     localTimeZone: machineTimeZone(),
   });
 }

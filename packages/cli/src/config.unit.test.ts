@@ -18,6 +18,12 @@ describe('readEnvironment', () => {
     expect(readEnvironment({ HOME: '/h', NO_COLOR: '' })).toMatchObject({ apiUrl: undefined, noColor: false, debug: false });
   });
 
+  it('knows it runs in CI when CI is set to anything but false or 0', () => {
+    expect(readEnvironment({ HOME: '/h', CI: 'true' }).ci).toBe(true);
+    expect(readEnvironment({ HOME: '/h', CI: '1' }).ci).toBe(true);
+    for (const value of [undefined, '', ' ', 'false', 'FALSE', '0']) expect(readEnvironment({ HOME: '/h', CI: value }).ci).toBe(false);
+  });
+
   it('returns a frozen object', () => {
     expect(Object.isFrozen(readEnvironment({ HOME: '/h' }))).toBe(true);
   });

@@ -10,12 +10,14 @@ import {
   SessionExpiredError,
   WaitTimeoutError,
 } from '@memberships/sdk';
-import { CliError, EXIT, loginCommandFor } from './errors.js';
+import { CliError, EXIT, loginCommandFor, ReportedExit } from './errors.js';
 
 export interface ErrorReport {
   readonly exitCode: number;
   readonly message: string;
   readonly suggestion?: string | undefined;
+  /** Already said by the command: print nothing more, just exit with the code. */
+  readonly reported?: boolean;
 }
 
 /**
@@ -23,6 +25,7 @@ export interface ErrorReport {
  * optional `hint: <suggestion>`, and the exit code.
  */
 export function describeError(error: unknown, context: { apiUrl: string }): ErrorReport {
+  if (error instanceof ReportedExit) return { exitCode: error.exitCode, message: error.message, reported: true };
   if (error instanceof CliError) return { exitCode: error.exitCode, message: error.message, suggestion: error.suggestion };
   if (isAbort(error) || isPromptExit(error)) return { exitCode: EXIT.interrupted, message: 'Interrupted.' };
   if (error instanceof NetworkError) {

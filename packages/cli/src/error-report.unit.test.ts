@@ -8,7 +8,7 @@ import {
   WaitTimeoutError,
   type ExportJob,
 } from '@memberships/sdk';
-import { EXIT, InterruptedError, NotLoggedInError, UsageError } from './errors.js';
+import { EXIT, InterruptedError, NotLoggedInError, ReportedExit, UsageError } from './errors.js';
 import { describeError } from './error-report.js';
 
 const context = { apiUrl: 'https://api.example' };
@@ -32,6 +32,14 @@ describe('describeError', () => {
     expect(describeError(Object.assign(new Error('User force closed the prompt'), { name: 'ExitPromptError' }), context).exitCode).toBe(
       130,
     );
+  });
+
+  it('marks an exit the command has already explained, so nothing more is printed', () => {
+    expect(describeError(new ReportedExit(EXIT.interrupted, 'export canceled at Ctrl+C'), context)).toMatchObject({
+      exitCode: 130,
+      reported: true,
+    });
+    expect(describeError(new InterruptedError(), context).reported).toBeUndefined();
   });
 
   it('tells a logged-out user the exact command that logs in to the API in use', () => {

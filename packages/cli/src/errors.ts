@@ -80,3 +80,14 @@ export class InterruptedError extends CliError {
     super('interrupted', 'Interrupted.', { suggestion, exitCode: EXIT.interrupted });
   }
 }
+
+/**
+ * The command has already told the person what happened, on stderr: only the
+ * exit code is left to give, with no `error:` line after it. `export` ends so
+ * once its Ctrl+C question is answered (the export canceled, or left running).
+ */
+export class ReportedExit extends CliError {
+  constructor(exitCode: number, what: string) {
+    super('reported', what, { exitCode });
+  }
+}

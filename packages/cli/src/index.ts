@@ -4,6 +4,7 @@
 import { handleBrokenPipes } from './broken-pipe.js';
 import { readEnvironment } from './config.js';
 import { EXIT } from './errors.js';
+import { Interrupts } from './interrupts.js';
 import { run } from './program.js';
 
 /** After Ctrl+C, how long the command gets to clean up (temporary files) before the process exits anyway. */
@@ -14,21 +15,24 @@ handleBrokenPipes(process, (code) => process.exit(code));
 
 // Ctrl+C aborts whatever is in flight and the command unwinds to exit 130. If
 // something does not unwind (a read that cannot be cancelled), the grace timer
-// or a second Ctrl+C ends the process.
-const interrupt = new AbortController();
+// or a second Ctrl+C ends the process. A command that intercepts Ctrl+C (export,
+// to offer to cancel what it waits for) gets no timer: a person is answering.
+const interrupts = new Interrupts();
 process.on('SIGINT', () => {
-  if (interrupt.signal.aborted) process.exit(EXIT.interrupted);
-  interrupt.abort();
-  setTimeout(() => process.exit(EXIT.interrupted), INTERRUPT_GRACE_MS).unref();
+  const outcome = interrupts.interrupt();
+  if (outcome === 'repeated') process.exit(EXIT.interrupted);
+  if (outcome === 'aborted') setTimeout(() => process.exit(EXIT.interrupted), INTERRUPT_GRACE_MS).unref();
 });
 
 const code = await run(process.argv, {
   env: readEnvironment(process.env),
   streams: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
-  signal: interrupt.signal,
+  interrupts,
 });
-if (interrupt.signal.aborted) {
+if (interrupts.signal.aborted) {
   // The command has cleaned up; do not wait for reads Ctrl+C left behind (stdin).
   process.exit(EXIT.interrupted);
 }
+// After an intercepted Ctrl+C, the same: a prompt's read of stdin must not keep the process.
+if (interrupts.interrupted) process.exit(code);
 process.exitCode = code;

@@ -12,14 +12,15 @@ import { ConfigStore } from './config-store.js';
 import type { CommandContext } from './context.js';
 import { EXIT, UsageError, type ApiUrlSource } from './errors.js';
 import { describeError } from './error-report.js';
+import type { Interrupts } from './interrupts.js';
 import { Output, type Streams } from './output.js';
 import { CLI_VERSION } from './version.js';
 
 export interface RunOptions {
   readonly env: CliEnvironment;
   readonly streams: Streams;
-  /** Aborted on Ctrl+C. */
-  readonly signal: AbortSignal;
+  /** Ctrl+C: aborts `signal` unless a command intercepts it. */
+  readonly interrupts: Interrupts;
 }
 
 /** Builds the `memberships` command tree. */
@@ -97,7 +98,8 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
     env: options.env,
     output,
     store: new ConfigStore(options.env.configDir),
-    signal: options.signal,
+    signal: options.interrupts.signal,
+    interrupts: options.interrupts,
     apiUrl: options.env.apiUrl ?? DEFAULT_API_URL,
     apiUrlSource: options.env.apiUrl ? 'env' : 'default',
   };
@@ -117,7 +119,7 @@ export function handleError(error: unknown, ctx: CommandContext): number {
     return EXIT.usage;
   }
   const report = describeError(error, { apiUrl: ctx.apiUrl });
-  ctx.output.error(report.message, report.suggestion);
+  if (!report.reported) ctx.output.error(report.message, report.suggestion);
   if (ctx.env.debug && error instanceof Error && error.stack) ctx.output.note(ctx.output.err.dim(error.stack));
   return report.exitCode;
 }

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import type { ExportJob } from '@memberships/sdk';
+import type { CreatedExport, ExportJob } from '@memberships/sdk';
 import type { CommandContext } from '../context.js';
-import { InterruptedError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { interruptedRequest, waitOfferingCancel } from '../export-interrupt.js';
 import { formatBytes, formatCount, formatProgress } from '../format.js';
 import { idempotencyKey, integerBetween, outputPath } from '../option-parsers.js';
 import { checkOutputPath } from '../output-target.js';
@@ -41,7 +42,13 @@ Examples:
 --output is checked before the export is requested: its folder must exist and be writable,
 and an existing file is only replaced with --force.
 Progress (rows done / total) is shown on stderr when it is a terminal.
-Ctrl+C stops waiting (exit code 130); the export carries on and is still emailed.`,
+
+Ctrl+C while waiting, on a terminal: asks "Cancel export ID? The file will not be
+made or emailed." (default no). Yes cancels it; no, or Ctrl+C again, leaves it
+running (still emailed). Without a terminal, with --json or in CI (CI set) it never
+asks: the export carries on, and the hint names the command that cancels it
+(memberships exports cancel ID). Ctrl+C before the export has an id only stops
+the request. Each of these exits with code 130.`,
     )
     .action(async (options: ExportOptions) => {
       if (options.json && options.output === '-') {
@@ -60,7 +67,16 @@ Ctrl+C stops waiting (exit code 130); the export carries on and is still emailed
       // Before the export is requested: a typo in the path must not cost an export (nor a wait).
       if (options.output) await checkOutputPath(options.output, { force });
       const client = await signedInClient(ctx);
-      const { job, existing } = await client.exports.create({ idempotencyKey: options.idempotencyKey, signal: ctx.signal });
+      // Ctrl+C before the answer: say whether the export may exist, as nothing knows its id yet.
+      if (ctx.signal.aborted) throw interruptedRequest(false, options.idempotencyKey);
+      let created: CreatedExport;
+      try {
+        created = await client.exports.create({ idempotencyKey: options.idempotencyKey, signal: ctx.signal });
+      } catch (error) {
+        if (ctx.signal.aborted) throw interruptedRequest(true, options.idempotencyKey);
+        throw error;
+      }
+      const { job, existing } = created;
       if (existing) ctx.output.note(`An export of yours is already under way (${job.id}); following it instead of starting another.`);
 
       if (!options.wait) {
@@ -70,6 +86,7 @@ Ctrl+C stops waiting (exit code 130); the export carries on and is still emailed
         return;
       }
 
+      const askable = Boolean(ctx.output.streams.stdin.isTTY) && ctx.output.interactive && !options.json && !ctx.env.ci;
       if (!ctx.output.interactive) {
         // No progress line off a terminal; say at least which export is awaited, for logs.
         ctx.output.note(`Waiting for export ${job.id} to finish (Ctrl+C stops waiting; the export carries on).`);
@@ -77,16 +94,27 @@ Ctrl+C stops waiting (exit code 130); the export carries on and is still emailed
       const progress = new ProgressLine(ctx.output);
       let finished: ExportJob;
       try {
-        finished = await client.exports.wait(job.id, {
+        finished = await waitOfferingCancel({
+          jobId: job.id,
+          askable,
           signal: ctx.signal,
-          onProgress: progress.update,
-          timeoutMs: options.timeout === undefined ? undefined : options.timeout * 1000,
+          interrupts: ctx.interrupts,
+          outputFile: options.output === '-' ? undefined : options.output,
+          wait: (signal) =>
+            client.exports.wait(job.id, {
+              signal,
+              onProgress: progress.update,
+              timeoutMs: options.timeout === undefined ? undefined : options.timeout * 1000,
+            }),
+          stopDisplay: () => progress.clear(),
+          confirm: async (message, signal) => {
+            // Loaded only when there is something to ask: keeps every other run quick to start.
+            const { confirm } = await import('@inquirer/prompts');
+            return confirm({ message, default: false }, { input: ctx.output.streams.stdin, output: ctx.output.streams.stderr, signal });
+          },
+          cancel: (id, signal) => client.exports.cancel(id, { signal }),
+          note: (line) => ctx.output.note(line),
         });
-      } catch (error) {
-        if (ctx.signal.aborted) {
-          throw new InterruptedError(`Export ${job.id} carries on and will be emailed. Check it with: memberships exports show ${job.id}`);
-        }
-        throw error;
       } finally {
         progress.clear();
       }
