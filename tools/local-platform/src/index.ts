@@ -75,6 +75,17 @@ export { csvObjects, parseCsv } from './testing/csv';
 export { EXPECTED_HEADER, expectedRecord, expectedRow } from './testing/expected-csv';
 export { drainQueue, jsonBodies, type DrainQueueOptions } from './testing/sqs';
 export { waitFor, type WaitForOptions } from './testing/wait';
+export {
+  artefactsDirectory,
+  chromiumPath,
+  DEFAULT_CHROMIUM_PATH,
+  openBrowser,
+  type OpenBrowserOptions,
+  type RenderedLink,
+  type RenderedPage,
+  type RenderOptions,
+  type TestBrowser,
+} from './testing/browser';
 export { documentedDefault, tableDrift, variableRows, type VariableRow } from './testing/variable-tables';
 export { decodeJwt, recordingFetch, startTestPlatform, unreachableUrl, type TestPlatform, type TestPlatformOptions } from './test-platform';
 export { REPO_ROOT } from './package-paths';
