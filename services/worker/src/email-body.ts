@@ -19,6 +19,14 @@ export interface EmailBody {
   readonly html: string;
 }
 
+/**
+ * A SHA-256, a job id or a signed link is one word far wider than a phone (375 px): without this
+ * the whole email scrolls sideways. Inline on each block and link, because mail clients drop
+ * style sheets and often the body's attributes; `overflow-wrap: anywhere` breaks only a word that
+ * fits no line, and `word-break: break-word` is the older spelling clients that lack it know.
+ */
+const WRAP_ANYWHERE = 'overflow-wrap:anywhere;word-break:break-word';
+
 export function renderBody(blocks: readonly Block[]): EmailBody {
   const text = blocks
     .map((block) =>
@@ -30,8 +38,8 @@ export function renderBody(blocks: readonly Block[]): EmailBody {
   const html = blocks
     .map((block) =>
       'facts' in block
-        ? `<ul>${block.facts.map((fact) => `<li>${escapeHtml(fact)}</li>`).join('')}</ul>`
-        : `<p>${block.paragraph.map(inlineHtml).join('')}</p>`,
+        ? `<ul style="${WRAP_ANYWHERE}">${block.facts.map((fact) => `<li>${escapeHtml(fact)}</li>`).join('')}</ul>`
+        : `<p style="${WRAP_ANYWHERE}">${block.paragraph.map(inlineHtml).join('')}</p>`,
     )
     .join('');
   return { text, html: `<!doctype html><html><body style="font-family: sans-serif">${html}</body></html>` };
@@ -41,7 +49,7 @@ function inlineHtml(part: Inline): string {
   if (typeof part === 'string') return escapeHtml(part);
   if ('strong' in part) return `<strong>${escapeHtml(part.strong)}</strong>`;
   const href = escapeHtml(part.link);
-  return `<a href="${href}">${href}</a>`;
+  return `<a href="${href}" style="${WRAP_ANYWHERE}">${href}</a>`;
 }
 
 export function escapeHtml(value: string): string {
