@@ -29,7 +29,15 @@ export {
   type RunningPostgres,
   type TestDatabase,
 } from './postgres';
-export { ensureTable, provisionResources, type ProvisionedQueues, type ProvisionOptions } from './provision';
+export {
+  ensureLinkSigningSecret,
+  ensureTable,
+  linkSigningSecretName,
+  provisionResources,
+  rotateLinkSigningKey,
+  type ProvisionedQueues,
+  type ProvisionOptions,
+} from './provision';
 export {
   createUser,
   insertMemberships,

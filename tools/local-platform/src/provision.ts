@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import {
   CreateTableCommand,
@@ -12,6 +13,13 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
@@ -21,7 +29,7 @@ import {
 import { queues, tables, type ResourceNames, type TableDefinition, type TableKey } from '@memberships/core/contract';
 import type { AwsClientSettings } from '@memberships/core/config';
 import { dynamoDbClient, localClientConfig, s3Client, sqsClient } from './aws-clients';
-import { ProvisioningConflictError } from './errors';
+import { LocalPlatformError, ProvisioningConflictError } from './errors';
 
 export interface ProvisionedQueues {
   readonly exportQueueUrl: string;
@@ -224,6 +232,83 @@ async function ensureBucket(client: S3Client, name: string, region: string): Pro
       throw new ProvisioningConflictError(`Bucket ${name} already exists and belongs to someone else.`);
     throw error;
   }
+}
+
+/**
+ * The link signing key secret of a resource prefix, named as infra/terraform names it
+ * (`<prefix>-link-signing-key`): the IAM gate maps `local-…` and `test-<8 hex>-…` to
+ * `<environment prefix>-…`, the secret the synthesized task roles may read.
+ */
+export function linkSigningSecretName(prefix: string): string {
+  return `${prefix}-link-signing-key`;
+}
+
+/** The JSON key of the secret's value, as infra/terraform writes it: `{"key": "<random>"}`. */
+const LINK_SECRET_KEY = 'key';
+const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A fresh key like Terraform's `random_password` (length 64, special = false), as the secret's JSON value. */
+export function newLinkSigningSecretValue(): { readonly key: string; readonly secretString: string } {
+  // randomInt draws without modulo bias.
+  const key = Array.from({ length: 64 }, () => KEY_ALPHABET[randomInt(KEY_ALPHABET.length)]).join('');
+  return { key, secretString: JSON.stringify({ [LINK_SECRET_KEY]: key }) };
+}
+
+/**
+ * What `terraform apply` does in AWS: the link signing key secret, created as the operator with
+ * a fresh random key when missing (an existing secret keeps its key, and gets one if it has no
+ * AWSCURRENT version). Returns its ARN: LINK_SIGNING_SECRET_ARN of both services.
+ */
+export async function ensureLinkSigningSecret(settings: AwsClientSettings, prefix: string): Promise<string> {
+  const client = secretsManagerClient(settings);
+  const name = linkSigningSecretName(prefix);
+  try {
+    try {
+      const created = await client.send(
+        new CreateSecretCommand({
+          Name: name,
+          Description: 'HMAC key of the emailed download links (local): JSON {"key"}',
+          SecretString: newLinkSigningSecretValue().secretString,
+        }),
+      );
+      return created.ARN!;
+    } catch (error) {
+      if (!(error instanceof ResourceExistsException)) throw error;
+    }
+    const existing = await client.send(new DescribeSecretCommand({ SecretId: name }));
+    const hasCurrent = Object.values(existing.VersionIdsToStages ?? {}).some((stages) => stages.includes('AWSCURRENT'));
+    if (!hasCurrent)
+      await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: newLinkSigningSecretValue().secretString }));
+    return existing.ARN!;
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * A rotation, as raising `link_signing_key_version` does in AWS: a new version with a fresh key,
+ * which Secrets Manager makes AWSCURRENT, the one before becoming AWSPREVIOUS. Returns the new key.
+ */
+export async function rotateLinkSigningKey(settings: AwsClientSettings, secretArn: string): Promise<string> {
+  const client = secretsManagerClient(settings);
+  try {
+    const value = newLinkSigningSecretValue();
+    await client.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: value.secretString }));
+    return value.key;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The operator's client; refuses to run without a local endpoint, so it never reaches a real account. */
+function secretsManagerClient(settings: AwsClientSettings): SecretsManagerClient {
+  if (!settings.endpoints.secretsManager) {
+    throw new LocalPlatformError(
+      'secrets_manager_missing',
+      'No Secrets Manager endpoint: the link signing key is provisioned in the local stand-in only.',
+    );
+  }
+  return new SecretsManagerClient(localClientConfig(settings, 'secretsManager'));
 }
 
 function isErrorNamed(error: unknown, ...names: string[]): boolean {

@@ -22,6 +22,8 @@ export interface ServiceEnvOptions {
   readonly databaseUrl: string;
   /** DATABASE_SECRET_ARN: the service role's secret, when databaseUrl carries no password. */
   readonly databaseSecretArn?: string;
+  /** LINK_SIGNING_SECRET_ARN: the link signing key both services read (AWSCURRENT and AWSPREVIOUS) at run time. */
+  readonly linkSigningSecretArn?: string;
   /** Default `info`. */
   readonly logLevel?: string;
   /** Service-specific variables (PORT, JWT_*, SES_FROM_ADDRESS, ...); they win over the common ones. */
@@ -32,7 +34,7 @@ export interface ServiceEnvOptions {
  * The environment the API and the worker read in their config.ts, for a
  * local or test deployment: AWS region, emulator endpoints and local
  * credentials, table names (core's tableEnvironment), queue URLs, bucket,
- * DATABASE_URL, LOG_LEVEL, plus `extra`. Variables whose value is undefined
+ * DATABASE_URL, the secrets' ARNs, LOG_LEVEL, plus `extra`. Variables whose value is undefined
  * are left out.
  */
 export function serviceEnv(options: ServiceEnvOptions): Record<string, string> {
@@ -57,6 +59,7 @@ export function serviceEnv(options: ServiceEnvOptions): Record<string, string> {
     EXPORT_BUCKET: names.buckets.exportFiles,
     DATABASE_URL: options.databaseUrl,
     DATABASE_SECRET_ARN: options.databaseSecretArn,
+    LINK_SIGNING_SECRET_ARN: options.linkSigningSecretArn,
     LOG_LEVEL: options.logLevel ?? 'info',
     ...options.extra,
   };

@@ -22,7 +22,7 @@ import { findFreePort } from './free-port';
 import { startLocalAws, stopAll, type LocalAws } from './local-aws';
 import { REPO_ROOT } from './package-paths';
 import { migrateLocalDatabase, redactUrl, startPostgres, withDatabase, type RunningPostgres } from './postgres';
-import { provisionResources, type ProvisionedQueues } from './provision';
+import { ensureLinkSigningSecret, provisionResources, type ProvisionedQueues } from './provision';
 import { serviceEnv, spawnService, type RunningService } from './services';
 
 const RESOURCE_PREFIX = 'local';
@@ -141,7 +141,11 @@ async function startPlatform(settings: StartSettings, platform: Platform, stoppe
   const awsValue = aws.value;
 
   const names = resourceNames(RESOURCE_PREFIX);
-  const queueUrls = await provisionResources(awsValue, names);
+  const [queueUrls, linkSigningSecretArn] = await Promise.all([
+    provisionResources(awsValue, names),
+    // The stand-in is in memory: every start signs links with a fresh key (earlier emailed links stop working).
+    ensureLinkSigningSecret(awsValue, RESOURCE_PREFIX),
+  ]);
   // An embedded server gets its own database; a DATABASE_URL is used as given.
   const databaseUrl = postgres.value.external ? postgres.value.url : await ensureDatabase(postgres.value.url, LOCAL_DATABASE);
   // What the `migrate` task does in AWS (the same function): schema, the services' roles, their passwords in their secrets.
@@ -166,7 +170,7 @@ async function startPlatform(settings: StartSettings, platform: Platform, stoppe
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
-  const common = { aws: awsValue, names, queueUrls, logLevel: settings.logLevel };
+  const common = { aws: awsValue, names, queueUrls, linkSigningSecretArn, logLevel: settings.logLevel };
   // Each service logs in as its own role, its password read from its secret.
   const database = (service: 'api' | 'worker') => ({ databaseUrl: roles[service].url, databaseSecretArn: roles[service].secretArn });
   const forward = (prefix: string) => (line: string) => say(`[${prefix}] ${line}`);
@@ -187,12 +191,17 @@ async function startPlatform(settings: StartSettings, platform: Platform, stoppe
       }),
       { name: 'api', readyUrl: `${apiUrl}/healthz`, onLine: forward('api'), keepLines: KEEP_LINES },
     ),
-    spawnService(WORKER_ENTRY, serviceEnv({ ...common, ...database('worker'), identity: 'worker', extra: { SES_FROM_ADDRESS } }), {
-      name: 'worker',
-      readyLine: (line) => line.includes('worker started'),
-      onLine: forward('worker'),
-      keepLines: KEEP_LINES,
-    }),
+    spawnService(
+      WORKER_ENTRY,
+      // The emailed links point at the API started beside it.
+      serviceEnv({ ...common, ...database('worker'), identity: 'worker', extra: { SES_FROM_ADDRESS, PUBLIC_API_URL: apiUrl } }),
+      {
+        name: 'worker',
+        readyLine: (line) => line.includes('worker started'),
+        onLine: forward('worker'),
+        keepLines: KEEP_LINES,
+      },
+    ),
   ]);
   if (api.status === 'fulfilled') platform.api = api.value;
   if (worker.status === 'fulfilled') platform.worker = worker.value;

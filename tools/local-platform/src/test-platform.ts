@@ -61,7 +61,12 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       publicKeyEncoding: { type: 'spki', format: 'pem' },
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     });
-    const common = { aws: resources.aws, names: resources.names, queueUrls: resources.queueUrls };
+    const common = {
+      aws: resources.aws,
+      names: resources.names,
+      queueUrls: resources.queueUrls,
+      linkSigningSecretArn: resources.linkSigningSecretArn,
+    };
     // As in AWS: each service logs in as its own role, its password read from its secret.
     const databaseAccess = (service: 'api' | 'worker') => ({
       databaseUrl: database.roles[service].url,
@@ -95,7 +100,13 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         ...common,
         identity: 'worker',
         ...databaseAccess('worker'),
-        extra: { SES_FROM_ADDRESS: TEST_SES_FROM_ADDRESS, RECEIVE_WAIT_SECONDS: '1', ...options.workerEnv },
+        extra: {
+          SES_FROM_ADDRESS: TEST_SES_FROM_ADDRESS,
+          RECEIVE_WAIT_SECONDS: '1',
+          // The emailed links point at the API this platform started (it is up before the worker).
+          PUBLIC_API_URL: apiUrl,
+          ...options.workerEnv,
+        },
       }),
       { name: 'worker', readyLine: (line) => line.includes('"msg":"worker started"') },
     );

@@ -5,7 +5,7 @@ import { testAwsSettings } from './environment';
 import { TestEnvironmentError } from './errors';
 import { ACKNOWLEDGE_PATH, startLocalIamGate, type RunningIamGate } from './iam-gate';
 import { DEFAULT_EMAIL_DOMAIN } from './local-aws';
-import { provisionResources, type ProvisionedQueues, type ProvisionOptions } from './provision';
+import { ensureLinkSigningSecret, provisionResources, type ProvisionedQueues, type ProvisionOptions } from './provision';
 
 export interface TestResources {
   /** AWS settings pointing at the emulators of the jest global setup. */
@@ -14,19 +14,27 @@ export interface TestResources {
   readonly prefix: string;
   readonly names: ResourceNames;
   readonly queueUrls: ProvisionedQueues;
+  /**
+   * LINK_SIGNING_SECRET_ARN: this prefix's link signing key secret (`<prefix>-link-signing-key`,
+   * with a fresh random key), the one the API and worker task roles may read through the IAM gate.
+   */
+  readonly linkSigningSecretArn: string;
 }
 
 /**
- * Provisions a fresh, isolated set of tables, queues and bucket (random
- * prefix) in the emulators started by the jest global setup. The emulators
+ * Provisions a fresh, isolated set of tables, queues, bucket and link
+ * signing key secret (random prefix) in the emulators started by the jest global setup. The emulators
  * are in memory and stopped after the run, so nothing needs deleting.
  */
 export async function provisionTestResources(options: ProvisionOptions & { readonly prefix?: string } = {}): Promise<TestResources> {
   const aws = testAwsSettings();
   const prefix = options.prefix ?? `test-${randomBytes(4).toString('hex')}`;
   const names = resourceNames(prefix);
-  const queueUrls = await provisionResources(aws, names, options);
-  return { aws, prefix, names, queueUrls };
+  const [queueUrls, linkSigningSecretArn] = await Promise.all([
+    provisionResources(aws, names, options),
+    ensureLinkSigningSecret(aws, prefix),
+  ]);
+  return { aws, prefix, names, queueUrls, linkSigningSecretArn };
 }
 
 /**
