@@ -76,7 +76,7 @@ export async function waitOfferingCancel<T>(options: WaitOfferingCancelOptions<T
       sure = await options.confirm(cancelQuestion(id), step.signal);
     } catch (error) {
       if (!step.signal.aborted && !isPromptInterrupt(error)) throw error;
-      return leftRunning(options, `Ctrl+C again: export ${id} was not canceled. ${carriesOn(id)}`);
+      return leftRunning(options, `Ctrl+C again: export ${id} was not canceled; it carries on and will be emailed.`);
     }
     if (!sure) return leftRunning(options, carriesOn(id));
 

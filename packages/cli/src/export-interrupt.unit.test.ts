@@ -153,7 +153,7 @@ describe('waitOfferingCancel: a person at a terminal presses Ctrl+C while it wai
     const { run, events, notes } = start({ confirm: answering(exit) });
     await expect(run).rejects.toMatchObject({ exitCode: EXIT.interrupted });
     expect(events).not.toContain('cancel job-1');
-    expect(notes()[0]).toBe('Ctrl+C again: export job-1 was not canceled. Export job-1 carries on and will be emailed.');
+    expect(notes()[0]).toBe('Ctrl+C again: export job-1 was not canceled; it carries on and will be emailed.');
     expect(notes()[1]).toContain('memberships exports show job-1');
   });
 
@@ -165,7 +165,7 @@ describe('waitOfferingCancel: a person at a terminal presses Ctrl+C while it wai
     expect(harness.interrupts.interrupt()).toBe('intercepted');
     await expect(harness.run).rejects.toMatchObject({ exitCode: EXIT.interrupted });
     expect(harness.events).not.toContain('cancel job-1');
-    expect(harness.notes()[0]).toMatch(/^Ctrl\+C again: export job-1 was not canceled\./);
+    expect(harness.notes()[0]).toBe('Ctrl+C again: export job-1 was not canceled; it carries on and will be emailed.');
     // Let go: the run's signal was never aborted, and the next Ctrl+C takes the default path.
     expect(harness.interrupts.signal.aborted).toBe(false);
     expect(harness.interrupts.interrupt()).toBe('aborted');
@@ -197,7 +197,10 @@ describe('waitOfferingCancel: a person at a terminal presses Ctrl+C while it wai
   });
 
   it('a cancel that fails otherwise: says it was not canceled, and passes the reason on for the error line', async () => {
-    const down = new NetworkError('The API at https://api.example could not be reached (ECONNREFUSED).');
+    const down = new NetworkError(
+      'https://api.example/v1/exports/job-1/cancel',
+      Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+    );
     const { run, notes } = start({ confirm: answering(true), cancel: () => Promise.reject(down) });
     await expect(run).rejects.toBe(down);
     expect(notes()).toEqual([

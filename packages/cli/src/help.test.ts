@@ -34,6 +34,17 @@ describe('memberships help', () => {
     // A monthly export's id: sched-<schedule id>-<when it ran>, as the worker makes them.
     expect((await runCli(['exports', 'show', '--help'])).stdout).toMatch(new RegExp(`sched-${uuid.source}-\\d{8}T\\d{4}Z`));
   });
+
+  it('says what Ctrl+C does while export waits: asks on a terminal, names the cancel command elsewhere', async () => {
+    const { stdout } = await runCli(['export', '--help']);
+    const text = stdout.replace(/\s+/g, ' ');
+    expect(text).toContain(
+      'Ctrl+C while waiting, on a terminal: asks "Cancel export ID? The file will not be made or emailed." (default no)',
+    );
+    expect(text).toContain('Without a terminal, with --json or in CI (CI set) it never asks');
+    expect(text).toContain('memberships exports cancel ID');
+    expect(text).toContain('exits with code 130');
+  });
 });
 
 describe('memberships version', () => {

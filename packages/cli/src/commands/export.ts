@@ -86,6 +86,7 @@ the request. Each of these exits with code 130.`,
         return;
       }
 
+      // Ctrl+C asks whether to cancel only when a person can answer: a script or CI gets the cancel command instead.
       const askable = Boolean(ctx.output.streams.stdin.isTTY) && ctx.output.interactive && !options.json && !ctx.env.ci;
       if (!ctx.output.interactive) {
         // No progress line off a terminal; say at least which export is awaited, for logs.
