@@ -27,6 +27,7 @@ export function serverEnv(
     names: resources.names,
     queueUrls: resources.queueUrls,
     databaseUrl: testDatabaseServerUrl(),
+    linkSigningSecretArn: resources.linkSigningSecretArn,
     logLevel: 'info',
     extra: { HOST: '127.0.0.1', PORT: '0', JWT_PRIVATE_KEY: keys.privateKey, JWT_PUBLIC_KEY: keys.publicKey, ...extra },
   });

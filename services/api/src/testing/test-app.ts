@@ -49,11 +49,13 @@ export interface TestPlatform {
   readonly exportQueueArn: string;
   readonly exportDlqArn: string;
   readonly databaseUrl: string;
+  /** LINK_SIGNING_SECRET_ARN: this suite's link signing key secret, which the API's role may read. */
+  readonly linkSigningSecretArn: string;
 }
 
-/** Creates this suite's own tables, queues and bucket. */
+/** Creates this suite's own tables, queues, bucket and link signing key. */
 export async function provisionTestPlatform(): Promise<TestPlatform> {
-  const { aws, names, queueUrls } = await provisionTestResources();
+  const { aws, names, queueUrls, linkSigningSecretArn } = await provisionTestResources();
   return {
     aws,
     names,
@@ -61,6 +63,7 @@ export async function provisionTestPlatform(): Promise<TestPlatform> {
     exportQueueArn: queueUrls.exportQueueArn,
     exportDlqArn: queueUrls.exportDlqArn,
     databaseUrl: testDatabaseServerUrl(),
+    linkSigningSecretArn,
   };
 }
 
@@ -83,6 +86,8 @@ export function apiEnvironment(
     AWS_ENDPOINT_URL_DYNAMODB: platform.aws.endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: platform.aws.endpoints.sqs,
     AWS_ENDPOINT_URL_S3: platform.aws.endpoints.s3,
+    // Through the IAM gate like the other endpoints: the API's role may read the link signing key.
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: platform.aws.endpoints.secretsManager,
     // The global setup's real-clock Scheduler stand-in; suites that inject faults or move the clock start their own.
     AWS_ENDPOINT_URL_SCHEDULER: platform.aws.endpoints.scheduler,
     SCHEDULES_TABLE: platform.names.tables.exportSchedules,
@@ -98,6 +103,7 @@ export function apiEnvironment(
     EXPORT_QUEUE_URL: platform.exportQueueUrl,
     EXPORT_BUCKET: platform.names.buckets.exportFiles,
     DATABASE_URL: platform.databaseUrl,
+    LINK_SIGNING_SECRET_ARN: platform.linkSigningSecretArn,
     JWT_PRIVATE_KEY: keys.privateKey,
     JWT_PUBLIC_KEY: keys.publicKey,
     JWT_KEY_ID: 'test-key',

@@ -55,6 +55,8 @@ export class WorkerTestEnvironment {
   readonly aws!: AwsClientSettings;
   readonly names!: ResourceNames;
   readonly queues!: ProvisionedQueues;
+  /** LINK_SIGNING_SECRET_ARN: this environment's link signing key secret (rotate it with rotateLinkSigningKey). */
+  readonly linkSigningSecretArn!: string;
   readonly database!: TestDatabase;
   readonly sqs!: SQSClient;
   readonly s3!: S3Client;
@@ -102,6 +104,7 @@ export class WorkerTestEnvironment {
       aws,
       names,
       queues: resources.queueUrls,
+      linkSigningSecretArn: resources.linkSigningSecretArn,
       database,
       sqs: new SQSClient(clientOptions(aws, 'sqs')),
       s3: new S3Client(clientOptions(aws, 's3')),
@@ -121,10 +124,13 @@ export class WorkerTestEnvironment {
       // As in production: its least-privilege role, the password read from Secrets Manager.
       databaseUrl: this.database.roles.worker.url,
       databaseSecretArn: this.database.roles.worker.secretArn,
+      linkSigningSecretArn: this.linkSigningSecretArn,
       logLevel: 'debug',
       extra: {
         SES_FROM_ADDRESS: TEST_SES_FROM_ADDRESS,
         VISIBILITY_TIMEOUT_SECONDS: String(this.visibilityTimeoutSeconds),
+        // No API runs beside an in-process worker: links point at a port nothing listens on (tests with an API pass its URL).
+        PUBLIC_API_URL: 'http://127.0.0.1:9',
         ...extra,
       },
     });
