@@ -71,6 +71,8 @@ export async function runCliInTmux(args: readonly string[], env: Record<string, 
   const script = `${command}; echo $? > ${quote(statusFile)}; exec sleep 3600`;
   const tmux = (...tmuxArgs: string[]) => run('tmux', ['-L', socket, '-f', '/dev/null', ...tmuxArgs], { encoding: 'utf8' });
   await tmux('new-session', '-d', '-s', 'cli', '-x', String(COLUMNS), '-y', String(ROWS), script);
+  // tmux leaves its socket file behind after kill-server: close() removes it.
+  const socketPath = (await tmux('display-message', '-p', '-t', 'cli', '#{socket_path}')).stdout.trim();
 
   let closed = false;
   const session: TmuxSession = {
@@ -106,6 +108,7 @@ export async function runCliInTmux(args: readonly string[], env: Record<string, 
       open.delete(session);
       await tmux('kill-server').catch(() => undefined);
       await rm(folder, { recursive: true, force: true });
+      if (socketPath.endsWith(socket)) await rm(socketPath, { force: true });
     },
   };
   open.add(session);
