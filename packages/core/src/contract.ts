@@ -17,3 +17,4 @@ export * from './schedules/schedule';
 export * from './table-environment';
 export * from './users/password-policy';
 export * from './users/user';
+export * from './links/signed-link';

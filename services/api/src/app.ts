@@ -14,6 +14,7 @@ import database from './plugins/database';
 import exportFiles from './plugins/export-files';
 import exportQueue from './plugins/export-queue';
 import exportScheduler from './plugins/export-scheduler';
+import linkKeys from './plugins/link-keys';
 import openapi from './plugins/openapi';
 import problemDetails, { problemFor, sendProblem } from './plugins/problem-details';
 import queryIntegers from './plugins/query-integers';
@@ -25,6 +26,7 @@ import docsRoutes from './routes/docs';
 import exportScheduleRoutes from './routes/export-schedules';
 import exportRoutes from './routes/exports';
 import healthRoutes from './routes/health';
+import linkRoutes from './routes/links';
 import userRoutes from './routes/users';
 
 /** Largest request body accepted; the API's bodies are a few hundred bytes. */
@@ -118,6 +120,7 @@ export const serviceApp: FastifyPluginAsync<ServiceAppOptions> = async (app, { c
   await app.register(exportQueue);
   await app.register(exportFiles);
   await app.register(exportScheduler);
+  await app.register(linkKeys);
 
   // The API speaks JSON only: any other body is a 415, not a string handed to a route.
   app.removeContentTypeParser('text/plain');
@@ -136,6 +139,8 @@ export const serviceApp: FastifyPluginAsync<ServiceAppOptions> = async (app, { c
   await app.register(userRoutes, { prefix: '/v1' });
   await app.register(exportRoutes, { prefix: '/v1/exports' });
   await app.register(exportScheduleRoutes, { prefix: '/v1/export-schedules' });
+  // The emailed links' own routes (no access token: the link's signed token is the credential).
+  await app.register(linkRoutes, { prefix: '/v1' });
 };
 
 /** Builds the API; `listen` (server.ts) or `inject` (tests) it. Clients to AWS and PostgreSQL close with the app. */

@@ -1,4 +1,5 @@
 import {
+  buckets,
   ConfigError,
   DEFAULT_SCHEDULES_PER_USER,
   EXPORT_SCHEDULE_GROUP_LOGICAL,
@@ -76,8 +77,20 @@ export interface ApiConfig {
   /** DATABASE_SECRET_ARN: the API role's secret (`{"username","password"}`); unset: DATABASE_URL's password. */
   readonly databaseSecretArn: string | undefined;
   readonly jwt: JwtConfig;
-  /** Lifetime of a presigned download URL (DOWNLOAD_URL_TTL_SECONDS, default 300). */
+  /** Lifetime of a presigned download URL (DOWNLOAD_URL_TTL_SECONDS, default and most 300: each click gets a fresh one). */
   readonly downloadUrlTtlSeconds: number;
+  /**
+   * Days an export file is kept (FILE_RETENTION_DAYS, default 7; the bucket's
+   * lifecycle rule deletes it then, and infra sets both from one variable):
+   * a succeeded job reads `expired` after it, and emailed links end with it.
+   */
+  readonly fileRetentionDays: number;
+  /**
+   * Secrets Manager secret of the link signing key (LINK_SIGNING_SECRET_ARN,
+   * `{"key": "..."}`; AWSCURRENT signs, AWSPREVIOUS still verifies): the
+   * emailed download and pause links are checked with it.
+   */
+  readonly linkSigningSecretArn: string;
   /**
    * S3 endpoint that end users can reach, used only to sign download URLs
    * (PUBLIC_S3_ENDPOINT, optional; default the S3 endpoint the API itself uses).
@@ -274,7 +287,15 @@ export const apiVariables = {
     max: 365 * 86_400,
     doc: 'refresh token lifetime, renewed by each rotation',
   }),
-  DOWNLOAD_URL_TTL_SECONDS: integer({ default: 300, min: 10, max: 7 * 24 * 3600, doc: 'lifetime of presigned download URLs' }),
+  // At most 5 minutes: a download URL is a bearer credential, and every click of a link gets a new one.
+  DOWNLOAD_URL_TTL_SECONDS: integer({ default: 300, min: 10, max: 300, doc: 'lifetime of presigned download URLs' }),
+  FILE_RETENTION_DAYS: integer({
+    default: buckets.exportFiles.expireAfterDays,
+    min: 1,
+    max: 365,
+    doc: "days an export file is kept (the bucket's lifecycle rule); also the emailed links' lifetime",
+  }),
+  LINK_SIGNING_SECRET_ARN: string({ doc: 'Secrets Manager secret of the link signing key (`{"key": "..."}`)' }),
   PUBLIC_S3_ENDPOINT: url({
     optional: true,
     defaultDoc: '`AWS_ENDPOINT_URL_S3`',
@@ -337,6 +358,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     databaseSecretArn: values.DATABASE_SECRET_ARN,
     jwt: jwtConfig(values),
     downloadUrlTtlSeconds: values.DOWNLOAD_URL_TTL_SECONDS,
+    fileRetentionDays: values.FILE_RETENTION_DAYS,
+    linkSigningSecretArn: values.LINK_SIGNING_SECRET_ARN,
     publicS3Endpoint: values.PUBLIC_S3_ENDPOINT,
     loginLimits: {
       perAccount: { maxAttempts: values.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT, windowSeconds: loginWindowSeconds },

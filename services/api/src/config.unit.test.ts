@@ -19,6 +19,7 @@ function env(overrides: Record<string, string | undefined> = {}): NodeJS.Process
     DATABASE_URL: 'postgres://api:secret@db.internal:5432/memberships',
     JWT_PRIVATE_KEY: keys.privateKey,
     JWT_PUBLIC_KEY: keys.publicKey,
+    LINK_SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/link-signing-key-AbCdEf',
     ...overrides,
   };
 }

@@ -56,6 +56,7 @@ beforeAll(async () => {
     DATABASE_URL: 'postgres://doc:doc@127.0.0.1:5432/doc',
     JWT_PRIVATE_KEY: keys.privateKey,
     JWT_PUBLIC_KEY: keys.publicKey,
+    LINK_SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:doc/link-signing-key-AbCdEf',
   });
   app = buildApp(config, { swaggerUi: false });
   app.addHook('onRoute', (route) => {
@@ -117,22 +118,28 @@ describe('OpenAPI document', () => {
     expect(documented).toEqual([...new Set(servedRoutes)].sort());
     expect(documented).toEqual([
       'DELETE /v1/export-schedules/{id}',
+      'DELETE /v1/exports/{id}/link',
       'GET /healthz',
       'GET /openapi.json',
       'GET /readyz',
       'GET /v1/export-schedules',
       'GET /v1/export-schedules/{id}',
+      'GET /v1/export-schedules/{id}/pause-link',
       'GET /v1/exports',
       'GET /v1/exports/{id}',
       'GET /v1/exports/{id}/download',
+      'GET /v1/exports/{id}/downloads',
+      'GET /v1/exports/{id}/file',
       'GET /v1/me',
       'PATCH /v1/export-schedules/{id}',
+      'PATCH /v1/me',
       'POST /v1/admin/users',
       'POST /v1/auth/logout',
       'POST /v1/auth/refresh',
       'POST /v1/auth/token',
       'POST /v1/export-schedules',
       'POST /v1/export-schedules/{id}/pause',
+      'POST /v1/export-schedules/{id}/pause-link',
       'POST /v1/export-schedules/{id}/resume',
       'POST /v1/exports',
       'POST /v1/exports/{id}/cancel',
@@ -151,16 +158,17 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('describes every error response as application/problem+json Problem', () => {
+  it('describes every error response as application/problem+json Problem (and as a page too on the emailed links)', () => {
     for (const [name, operation] of operations()) {
       const statuses = Object.keys(operation.responses);
       expect({ name, hasError: statuses.some((status) => Number(status) >= 400) }).toEqual({ name, hasError: true });
+      const page = operation.tags?.[0] === 'links' ? { 'text/html': { schema: { type: 'string' } } } : {};
       for (const [status, response] of Object.entries(operation.responses)) {
         if (Number(status) < 400) continue;
         expect({ name, status, content: response.content }).toEqual({
           name,
           status,
-          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } }, ...page },
         });
       }
     }
@@ -177,12 +185,19 @@ describe('OpenAPI document', () => {
       'POST /v1/auth/refresh': [],
       'POST /v1/auth/logout': [],
       'GET /v1/me': [{ bearerAuth: [] }],
+      'PATCH /v1/me': [{ bearerAuth: ['exports:write'] }],
       'POST /v1/admin/users': [{ bearerAuth: ['users:admin'] }],
       'GET /v1/exports': [{ bearerAuth: ['exports:read'] }],
       'GET /v1/exports/{id}': [{ bearerAuth: ['exports:read'] }],
       'GET /v1/exports/{id}/download': [{ bearerAuth: ['exports:read'] }],
+      'GET /v1/exports/{id}/downloads': [{ bearerAuth: ['exports:read'] }],
       'POST /v1/exports': [{ bearerAuth: ['exports:write'] }],
       'POST /v1/exports/{id}/cancel': [{ bearerAuth: ['exports:write'] }],
+      'DELETE /v1/exports/{id}/link': [{ bearerAuth: ['exports:write'] }],
+      // The emailed links: the signed token in the URL is the credential.
+      'GET /v1/exports/{id}/file': [],
+      'GET /v1/export-schedules/{id}/pause-link': [],
+      'POST /v1/export-schedules/{id}/pause-link': [],
       'GET /v1/export-schedules': [{ bearerAuth: ['schedules:read'] }],
       'GET /v1/export-schedules/{id}': [{ bearerAuth: ['schedules:read'] }],
       'POST /v1/export-schedules': [{ bearerAuth: ['schedules:write'] }],
@@ -201,7 +216,7 @@ describe('OpenAPI document', () => {
   });
 
   it('describes the JSON body of every operation that takes one, and the 429 of limited ones', () => {
-    for (const name of ['POST /v1/auth/token', 'POST /v1/auth/refresh', 'POST /v1/auth/logout', 'POST /v1/admin/users']) {
+    for (const name of ['POST /v1/auth/token', 'POST /v1/auth/refresh', 'POST /v1/auth/logout', 'POST /v1/admin/users', 'PATCH /v1/me']) {
       const operation = operations().find(([candidate]) => candidate === name)![1];
       expect({ name, body: operation.requestBody?.content['application/json']?.schema }).toEqual({ name, body: expect.any(Object) });
       expect({ name, statuses: Object.keys(operation.responses) }).toEqual({
@@ -216,12 +231,22 @@ describe('OpenAPI document', () => {
 
   it('never exposes internal job or user fields', () => {
     const job = document.components.schemas.ExportJob as { properties: Record<string, unknown> };
-    for (const internal of ['userId', 'user_id', 'leaseOwner', 'lease_owner', 'key', 'expiresAt', 'requeuedAt']) {
+    for (const internal of [
+      'userId',
+      'user_id',
+      'leaseOwner',
+      'lease_owner',
+      'key',
+      'expiresAt',
+      'requeuedAt',
+      'downloads',
+      'linksRevokedAt',
+    ]) {
       expect(job.properties).not.toHaveProperty(internal);
     }
     expect(JSON.stringify(job)).not.toMatch(/"key"/);
     const user = document.components.schemas.User as { properties: Record<string, unknown> };
-    expect(Object.keys(user.properties).sort()).toEqual(['created_at', 'email', 'id', 'profile', 'scopes']);
+    expect(Object.keys(user.properties).sort()).toEqual(['created_at', 'email', 'emailed_download_links', 'id', 'profile', 'scopes']);
   });
 });
 

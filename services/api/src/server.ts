@@ -83,6 +83,13 @@ async function main(): Promise<void> {
   }
   // Which Node.js runs the API is the first question when something behaves differently.
   app.log.info({ url, node: process.version, shutdownTimeoutSeconds }, 'api listening');
+  // Read once now, so a link signing secret the API cannot read shows in the log before anyone clicks a
+  // link; only the links fail without it, so the API serves the rest meanwhile.
+  app.linkKeys.keyring().then(
+    () => app.log.info('link signing keys read'),
+    (error: unknown) =>
+      app.log.error({ err: error, secretId: config.linkSigningSecretArn }, 'could not read the link signing key; emailed links fail'),
+  );
 }
 
 void main();

@@ -1,4 +1,4 @@
-import { checkDatabaseRoleNames, DEFAULT_DATABASE_ROLES, queues } from '@memberships/core/contract';
+import { buckets, checkDatabaseRoleNames, DEFAULT_DATABASE_ROLES, queues } from '@memberships/core/contract';
 import {
   awsKeysSetTogether,
   awsSettings,
@@ -53,7 +53,12 @@ export interface WorkerConfig {
   readonly sesConfigurationSet: string | undefined;
   /** Files up to this size are attached to the email; larger ones are sent as a download link. */
   readonly attachmentLimitBytes: number;
-  readonly downloadLinkTtlSeconds: number;
+  /** Days an export file is kept (FILE_RETENTION_DAYS): how long an emailed download link works. */
+  readonly fileRetentionDays: number;
+  /** LINK_SIGNING_SECRET_ARN: the secret whose AWSCURRENT key signs the emailed links. */
+  readonly linkSigningSecretArn: string;
+  /** PUBLIC_API_URL: where people's browsers reach the API; the emailed links point there. No trailing slash. */
+  readonly publicApiUrl: string;
   readonly visibilityTimeoutSeconds: number;
   /** Receives after which a passing failure becomes final (the job is marked failed). */
   readonly maxAttempts: number;
@@ -89,8 +94,6 @@ export const SHUTDOWN_MARGIN_SECONDS = 5;
 
 /** SES v2 accepts messages up to 40 MB after encoding; base64 grows an attachment by a third. */
 const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
-/** A SigV4 presigned URL lives at most 7 days. */
-const MAX_LINK_TTL_SECONDS = 7 * 24 * 3600;
 const SQS_MAX_VISIBILITY_SECONDS = 12 * 3600;
 
 /** Every variable the worker reads, in the order the problems are reported; the README's table is checked against it. */
@@ -158,7 +161,14 @@ export const workerVariables = {
     max: MAX_ATTACHMENT_BYTES,
     doc: 'files up to this size are attached, larger ones linked',
   }),
-  DOWNLOAD_LINK_TTL_SECONDS: integer({ default: 86_400, min: 60, max: MAX_LINK_TTL_SECONDS, doc: 'lifetime of the presigned link' }),
+  FILE_RETENTION_DAYS: integer({
+    default: buckets.exportFiles.expireAfterDays,
+    min: 1,
+    max: 365,
+    doc: "days an export file is kept (the bucket's lifecycle rule): the emailed link's lifetime",
+  }),
+  LINK_SIGNING_SECRET_ARN: string({ doc: 'Secrets Manager secret of the link signing key (`{"key": "..."}`)' }),
+  PUBLIC_API_URL: url({ doc: 'the API as browsers reach it, e.g. `https://api.example.com`: the emailed links point there' }),
   MAX_ATTEMPTS: integer({
     default: queues.exportRequests.maxAttempts,
     min: 1,
@@ -204,7 +214,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     sesFromAddress: values.SES_FROM_ADDRESS,
     sesConfigurationSet: values.SES_CONFIGURATION_SET,
     attachmentLimitBytes: values.ATTACHMENT_LIMIT_BYTES,
-    downloadLinkTtlSeconds: values.DOWNLOAD_LINK_TTL_SECONDS,
+    fileRetentionDays: values.FILE_RETENTION_DAYS,
+    linkSigningSecretArn: values.LINK_SIGNING_SECRET_ARN,
+    publicApiUrl: values.PUBLIC_API_URL.replace(/\/+$/, ''),
     visibilityTimeoutSeconds: values.VISIBILITY_TIMEOUT_SECONDS,
     maxAttempts: values.MAX_ATTEMPTS,
     heartbeatIntervalSeconds: values.HEARTBEAT_INTERVAL_SECONDS,

@@ -13,6 +13,8 @@ const REQUIRED = {
   EXPORT_BUCKET: 'p-export-files',
   DATABASE_URL: 'postgres://worker@db.internal:5432/memberships',
   SES_FROM_ADDRESS: 'exports@example.com',
+  LINK_SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/link-signing-key-AbCdEf',
+  PUBLIC_API_URL: 'https://api.example.com/',
 };
 
 describe('loadConfig', () => {
@@ -21,7 +23,9 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       logLevel: 'info',
       attachmentLimitBytes: 5 * 1024 * 1024,
-      downloadLinkTtlSeconds: 86_400,
+      fileRetentionDays: 7,
+      // No trailing slash: the links append their paths.
+      publicApiUrl: 'https://api.example.com',
       visibilityTimeoutSeconds: 60,
       maxAttempts: 5,
       heartbeatIntervalSeconds: 10,

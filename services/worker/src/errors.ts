@@ -62,7 +62,7 @@ export class RetryScheduledError extends DomainError {
 }
 
 /** Where in the export a failure happened; it names the failure code the user sees. */
-export type ExportStage = 'database' | 'storage' | 'email' | 'jobs' | 'users' | 'schedules';
+export type ExportStage = 'database' | 'storage' | 'email' | 'jobs' | 'users' | 'schedules' | 'links';
 
 /** Wraps a failure of one stage so its classification can say which part of the platform failed. */
 export class StageError extends Error {
@@ -111,6 +111,7 @@ const PUBLIC_MESSAGES: Record<string, string> = {
   jobs_unavailable: 'The export job record could not be updated.',
   users_unavailable: 'The account could not be read.',
   schedules_unavailable: 'The export schedule could not be read.',
+  links_unavailable: 'The key that signs download links could not be read.',
   invalid_data: 'Some membership data could not be exported.',
   user_not_found: 'The account that requested this export no longer exists.',
   job_user_mismatch: 'The export request does not match the export job.',

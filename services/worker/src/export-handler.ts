@@ -1,14 +1,24 @@
-import { exportFileName, type EmailAttempt, type ExportDelivery, type ExportFileFacts, type ExportJob } from '@memberships/core/contract';
+import {
+  emailsDownloadLinks,
+  exportFileName,
+  type DeliveryMethod,
+  type EmailAttempt,
+  type ExportDelivery,
+  type ExportFileFacts,
+  type ExportJob,
+  type User,
+} from '@memberships/core/contract';
 import { JobCanceledError, type ClaimResult, type JobStore, type UserStore } from '@memberships/core/dynamodb';
 import type { Pool } from 'pg';
 import type { HandleOutcome } from './consumer';
 import { CSV_CONTENT_TYPE, exportMembershipsCsv, type CsvExportProgress } from './csv-export';
+import type { EmailLinks } from './email-links';
 import { inStage, isLeaseLost, JobUserMismatchError, sendCertainlyFailed, UserNotFoundError } from './errors';
 import type { AttemptState, FailureHandler } from './failure-handler';
 import { exportFileKey, type ExportFileStore } from './file-store';
 import { deliveryOf, type CompleteJob } from './job-completion';
 import { startLeaseHeartbeat } from './lease-heartbeat';
-import type { ExportMailer } from './mailer';
+import type { ExportEmail, ExportMailer, MonthlyExport } from './mailer';
 import type { ReceivedMessage } from './message-actions';
 import { DEFAULT_PROGRESS_INTERVAL_MS, jobProgressReporter } from './progress-reporter';
 import { decide, earlierEmailSettles } from './retry-policy';
@@ -31,7 +41,8 @@ export interface ExportHandlerSettings {
   readonly leaseMs: number;
   readonly heartbeatIntervalSeconds: number;
   readonly attachmentLimitBytes: number;
-  readonly downloadLinkTtlSeconds: number;
+  /** FILE_RETENTION_DAYS: when the file of an `app` email is deleted (the link emails' token says it itself). */
+  readonly fileRetentionDays: number;
   /** Least time between two progress writes while rows stream (PROGRESS_INTERVAL_MS). Default 1000 ms. */
   readonly progressIntervalMs?: number;
   /** An export without progress for this long is abandoned and retried. Default 60 s. */
@@ -49,6 +60,8 @@ export interface ExportHandlerDependencies {
   readonly pool: Pool;
   readonly files: ExportFileStore;
   readonly mailer: ExportMailer;
+  /** Signs the emails' download and pause links (email-links.ts). */
+  readonly links: EmailLinks;
   /** What follows an attempt that does not succeed. */
   readonly failures: FailureHandler;
   /** Records a job as succeeded (job-completion.ts). */
@@ -207,7 +220,7 @@ export class ExportHandler {
       // Still ours? A worker that stalled past its lease must not email a job another worker now runs.
       await inStage('jobs', () => heartbeat.confirm());
       // The file is stored: from here the job is finished even when a shutdown is requested (it takes a moment).
-      const delivery = await this.deliver(ctx, job, user.email, file, fileName, result.content, (attempt) => {
+      const delivery = await this.deliver(ctx, job, user, file, fileName, result.content, (attempt) => {
         emailAttempt = attempt;
       });
       await heartbeat.stop();
@@ -278,15 +291,15 @@ export class ExportHandler {
   private async deliver(
     context: ReceivedMessage,
     job: ExportJob,
-    to: string,
+    user: User,
     file: ExportFileFacts,
     fileName: string,
     content: Buffer | undefined,
     onAttempt: (attempt: EmailAttempt) => void,
   ): Promise<ExportDelivery> {
-    const method = content ? 'attachment' : 'link';
-    const ttl = this.settings.downloadLinkTtlSeconds;
-    const downloadUrl = content ? undefined : await inStage('storage', () => this.deps.files.downloadUrl(file.key, fileName, ttl));
+    const to = user.email;
+    const method: DeliveryMethod = content ? 'attachment' : emailsDownloadLinks(user) ? 'link' : 'app';
+    const email = await this.composeEmail(job, to, file, fileName, content, method);
     const earlierSends = job.emailAttempt?.sends ?? 0;
     const sending: EmailAttempt = { state: 'sending', sends: earlierSends + 1, method, to, file, at: this.now().toISOString() };
     await inStage('jobs', () => this.deps.jobs.recordEmailAttempt(job.id, this.deps.workerId, sending));
@@ -296,21 +309,7 @@ export class ExportHandler {
     }
     let messageId: string | undefined;
     try {
-      const sent = await inStage('email', () =>
-        content
-          ? this.deps.mailer.send({ method: 'attachment', to, jobId: job.id, requestedAt: job.createdAt, file, fileName, content })
-          : this.deps.mailer.send({
-              method: 'link',
-              to,
-              jobId: job.id,
-              requestedAt: job.createdAt,
-              file,
-              fileName,
-              downloadUrl: downloadUrl!,
-              linkExpiresAt: new Date(this.now().getTime() + ttl * 1000),
-            }),
-      );
-      messageId = sent.messageId;
+      messageId = (await inStage('email', () => this.deps.mailer.send(email))).messageId;
     } catch (error) {
       const certain = sendCertainlyFailed(error);
       onAttempt({
@@ -326,6 +325,33 @@ export class ExportHandler {
     onAttempt({ ...sending, state: 'sent', messageId, at: emailedAt });
     context.log.info({ sesMessageId: messageId, delivery: method }, 'export email sent');
     return { method, to, emailedAt, messageId };
+  }
+
+  /** The export email, with its signed links made now (before the `sending` record, so a failure here sends nothing). */
+  private async composeEmail(
+    job: ExportJob,
+    to: string,
+    file: ExportFileFacts,
+    fileName: string,
+    content: Buffer | undefined,
+    method: DeliveryMethod,
+  ): Promise<ExportEmail> {
+    const at = this.now();
+    const common = { to, jobId: job.id, requestedAt: job.createdAt, file, fileName, monthly: await this.monthly(job, at) };
+    if (content) return { ...common, method: 'attachment', content };
+    if (method === 'app') {
+      return { ...common, method: 'app', fileExpiresAt: new Date(at.getTime() + this.settings.fileRetentionDays * 86_400_000) };
+    }
+    const link = await inStage('links', () => this.deps.links.download(job, at));
+    return { ...common, method: 'link', downloadUrl: link.url, linkExpiresAt: link.expiresAt };
+  }
+
+  /** For a subscription's export: the pause link its email carries. */
+  private async monthly(job: ExportJob, at: Date): Promise<MonthlyExport | undefined> {
+    if (job.trigger !== 'schedule' || !job.scheduleId) return undefined;
+    const scheduleId = job.scheduleId;
+    const pause = await inStage('links', () => this.deps.links.pause(scheduleId, job.userId, at));
+    return { scheduleId, pauseUrl: pause.url };
   }
 }
 

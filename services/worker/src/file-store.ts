@@ -1,7 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { GetObjectCommand, type S3Client, type ServerSideEncryption } from '@aws-sdk/client-s3';
+import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { contentDisposition } from '@memberships/core/contract';
 import { CSV_CONTENT_TYPE, type CsvSink } from './csv-export';
 
@@ -23,7 +22,9 @@ export function exportFileKey(userId: string, jobId: string): string {
 /**
  * Export files in S3: private bucket (no ACL is ever set), server-side
  * encrypted, expired by the bucket's lifecycle rule. Uploads stream through
- * a multipart upload, so a file of any size takes bounded memory.
+ * a multipart upload, so a file of any size takes bounded memory. The worker
+ * signs no S3 URL: its emails link to the API (email-links.ts), which makes
+ * a fresh short-lived one per click.
  */
 export class ExportFileStore {
   private readonly partSize: number;
@@ -70,16 +71,5 @@ export class ExportFileStore {
         await done.catch(() => undefined);
       },
     };
-  }
-
-  /** A time-limited GET link for the file, downloading under `fileName`. */
-  async downloadUrl(key: string, fileName: string, expiresInSeconds: number): Promise<string> {
-    const command = new GetObjectCommand({
-      Bucket: this.options.bucket,
-      Key: key,
-      ResponseContentDisposition: contentDisposition(fileName),
-      ResponseContentType: CSV_CONTENT_TYPE,
-    });
-    return getSignedUrl(this.s3, command, { expiresIn: expiresInSeconds });
   }
 }

@@ -7,10 +7,11 @@ import { renderBody, membershipCount, requestedOn, type Block } from './email-bo
 /**
  * The success email's subject: the day the export was requested (UTC) and
  * what it holds, so a mailbox of monthly exports reads as a list of them.
- * e.g. "Your memberships export of 1 December 2026: 3,013 memberships".
+ * e.g. "Your memberships export of 1 December 2026: 3,013 memberships", and
+ * "Your monthly memberships export of ..." for a subscription's.
  */
-export function exportEmailSubject(requestedAt: string | Date, rows: number): string {
-  return `Your memberships export of ${requestedOn(requestedAt)}: ${membershipCount(rows)}`;
+export function exportEmailSubject(requestedAt: string | Date, rows: number, monthly = false): string {
+  return `Your ${monthly ? 'monthly ' : ''}memberships export of ${requestedOn(requestedAt)}: ${membershipCount(rows)}`;
 }
 
 export interface ExportMailerOptions {
@@ -18,6 +19,13 @@ export interface ExportMailerOptions {
   readonly from: string;
   /** SES configuration set (event publishing, dedicated IPs); optional. */
   readonly configurationSet?: string | undefined;
+}
+
+/** A monthly subscription's export: the email says so and carries the one-click pause link. */
+export interface MonthlyExport {
+  readonly scheduleId: string;
+  /** Signed pause link (email-links.ts): in the body and in the List-Unsubscribe header. */
+  readonly pauseUrl: string;
 }
 
 interface ExportEmailBase {
@@ -29,6 +37,7 @@ interface ExportEmailBase {
   readonly fileName: string;
   /** When the job was requested (its createdAt): the date the subject names. */
   readonly requestedAt: string;
+  readonly monthly?: MonthlyExport | undefined;
 }
 
 export interface AttachmentEmail extends ExportEmailBase {
@@ -38,11 +47,19 @@ export interface AttachmentEmail extends ExportEmailBase {
 
 export interface LinkEmail extends ExportEmailBase {
   readonly method: 'link';
+  /** The signed link to the API (email-links.ts), valid while the file is kept. */
   readonly downloadUrl: string;
   readonly linkExpiresAt: Date;
 }
 
-export type ExportEmail = AttachmentEmail | LinkEmail;
+/** Too large to attach, and the account turned emailed links off: the email says where to download it. */
+export interface AppEmail extends ExportEmailBase {
+  readonly method: 'app';
+  /** When the file is deleted. */
+  readonly fileExpiresAt: Date;
+}
+
+export type ExportEmail = AttachmentEmail | LinkEmail | AppEmail;
 
 export interface SentEmail {
   /** SES message id. */
@@ -50,9 +67,10 @@ export interface SentEmail {
 }
 
 /**
- * Sends the "export ready" email through SES v2: a small file goes as an
- * attachment in a raw MIME message (built by nodemailer's MailComposer), a
- * large one as a short-lived download link in a simple message.
+ * Sends the "export ready" email through SES v2 as a raw MIME message (built
+ * by nodemailer's MailComposer): a small file attached, a large one as a
+ * signed link; a monthly export's message carries the RFC 8058 one-click
+ * unsubscribe headers, which pause the subscription.
  */
 export class ExportMailer {
   constructor(
@@ -62,36 +80,30 @@ export class ExportMailer {
 
   async send(email: ExportEmail): Promise<SentEmail> {
     const body = renderExportEmail(email);
-    const subject = exportEmailSubject(email.requestedAt, email.file.rows);
-    const common = {
-      FromEmailAddress: this.options.from,
-      Destination: { ToAddresses: [email.to] },
-      ...(this.options.configurationSet ? { ConfigurationSetName: this.options.configurationSet } : {}),
-      EmailTags: [{ Name: 'kind', Value: 'export-ready' }],
-    };
-    if (email.method === 'attachment') {
-      const mime = await new MailComposer({
-        from: this.options.from,
-        to: email.to,
-        subject,
-        text: body.text,
-        html: body.html,
-        attachments: [{ filename: email.fileName, content: email.content, contentType: CSV_CONTENT_TYPE }],
-      })
-        .compile()
-        .build();
-      const result = await this.ses.send(new SendEmailCommand({ ...common, Content: { Raw: { Data: mime } } }));
-      return { messageId: result.MessageId };
-    }
+    const mime = await new MailComposer({
+      from: this.options.from,
+      to: email.to,
+      subject: exportEmailSubject(email.requestedAt, email.file.rows, email.monthly !== undefined),
+      text: body.text,
+      html: body.html,
+      ...(email.method === 'attachment'
+        ? { attachments: [{ filename: email.fileName, content: email.content, contentType: CSV_CONTENT_TYPE }] }
+        : {}),
+      // RFC 8058: a mail client offers "unsubscribe" and POSTs `List-Unsubscribe=One-Click` to the HTTPS URL.
+      // Both headers must be covered by the DKIM signature, which SES's Easy DKIM signs.
+      ...(email.monthly
+        ? { headers: { 'List-Unsubscribe': `<${email.monthly.pauseUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }
+        : {}),
+    })
+      .compile()
+      .build();
     const result = await this.ses.send(
       new SendEmailCommand({
-        ...common,
-        Content: {
-          Simple: {
-            Subject: { Data: subject, Charset: 'UTF-8' },
-            Body: { Text: { Data: body.text, Charset: 'UTF-8' }, Html: { Data: body.html, Charset: 'UTF-8' } },
-          },
-        },
+        FromEmailAddress: this.options.from,
+        Destination: { ToAddresses: [email.to] },
+        ...(this.options.configurationSet ? { ConfigurationSetName: this.options.configurationSet } : {}),
+        EmailTags: [{ Name: 'kind', Value: 'export-ready' }],
+        Content: { Raw: { Data: mime } },
       }),
     );
     return { messageId: result.MessageId };
@@ -143,23 +155,56 @@ export function renderExportEmail(email: ExportEmail): RenderedEmail {
     ],
   };
   const hello: Block = { paragraph: ['Hello,'] };
+  const monthly: Block[] = email.monthly
+    ? [
+        {
+          paragraph: [
+            'This is your monthly export: it is made and emailed to you every month by your subscription ',
+            { strong: email.monthly.scheduleId },
+            '. To pause it, open this link:',
+          ],
+        },
+        { paragraph: [{ link: email.monthly.pauseUrl }] },
+        { paragraph: ['or run: ', { strong: `memberships schedule pause ${email.monthly.scheduleId}` }] },
+      ]
+    : [];
+  const ready = `your ${email.monthly ? 'monthly ' : ''}memberships export is ready: ${rows}`;
   if (email.method === 'attachment') {
     return renderBody([
       hello,
-      { paragraph: [`your memberships export is ready: ${rows}, attached to this email as `, { strong: email.fileName }, '.'] },
+      { paragraph: [`${ready}, attached to this email as `, { strong: email.fileName }, '.'] },
       facts,
+      ...monthly,
       warning,
     ]);
   }
-  const expires = email.linkExpiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return renderBody([
-    hello,
-    { paragraph: [`your memberships export is ready: ${rows}. The file is too large to attach; download it here:`] },
-    { paragraph: [{ link: email.downloadUrl }] },
-    { paragraph: [`The link works until ${expires} (UTC). After that, request a new export or download it from the app.`] },
-    facts,
-    warning,
-  ]);
+  const download: Block[] =
+    email.method === 'link'
+      ? [
+          { paragraph: [`${ready}. The file is too large to attach; download it here:`] },
+          { paragraph: [{ link: email.downloadUrl }] },
+          {
+            paragraph: [
+              `The link works until ${utc(email.linkExpiresAt)} (UTC), as long as the file is kept. `,
+              'Each download is recorded on the export, and you can turn the link off in the app.',
+            ],
+          },
+        ]
+      : [
+          {
+            paragraph: [
+              `${ready}. The file is too large to attach, and download links in emails are turned off for your account. `,
+              'Download it in the app, or run:',
+            ],
+          },
+          { paragraph: [{ strong: `memberships exports download ${email.jobId}` }] },
+          { paragraph: [`The file is kept until ${utc(email.fileExpiresAt)} (UTC).`] },
+        ];
+  return renderBody([hello, ...download, facts, ...monthly, warning]);
+}
+
+function utc(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function formatBytes(bytes: number): string {

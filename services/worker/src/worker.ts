@@ -3,13 +3,15 @@ import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { clientOptions } from '@memberships/core/config';
-import { JobStore, ScheduleStore, UserStore } from '@memberships/core/dynamodb';
+import { JobStore, LinkKeySource, ScheduleStore, UserStore } from '@memberships/core/dynamodb';
 import { CredentialPool, postgresTimeouts, serviceRotatingPassword } from '@memberships/core/postgres';
 import type { Logger } from 'pino';
 import { leaseMsFor, SHUTDOWN_MARGIN_SECONDS, type WorkerConfig } from './config';
 import { ExportConsumer, type MessageHandler } from './consumer';
+import { EmailLinks } from './email-links';
 import { ExportHandler } from './export-handler';
 import { FailureHandler } from './failure-handler';
 import { FailureNotifier } from './failure-notice';
@@ -55,6 +57,8 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
     beatOnConsumerCalls(sqs, heartbeat, (error) => log.warn({ err: error }, 'could not write the heartbeat file'));
   }
   const s3 = new S3Client(clientOptions(config.aws, 's3', config.awsTimeouts));
+  // The link signing key, read at the first link email and every 5 minutes after (a rotation needs no restart).
+  const secretsManager = new SecretsManagerClient(clientOptions(config.aws, 'secretsManager', config.awsTimeouts));
   // SendEmail is not idempotent: the SDK's own retry of a request whose answer was lost sends a second
   // email. One try per attempt; retry-policy.ts decides about a retry knowing what was recorded on the job.
   const ses = new SESv2Client({ ...clientOptions(config.aws, 'ses', config.awsTimeouts), maxAttempts: 1 });
@@ -98,7 +102,7 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
       leaseMs: leaseMsFor(config),
       heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
       attachmentLimitBytes: config.attachmentLimitBytes,
-      downloadLinkTtlSeconds: config.downloadLinkTtlSeconds,
+      fileRetentionDays: config.fileRetentionDays,
       exportStallTimeoutMs: config.exportStallTimeoutSeconds * 1000,
       progressIntervalMs: config.progressIntervalMs,
       maxEmailSends: retrySettings.maxEmailSends,
@@ -108,6 +112,11 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
     pool,
     files: new ExportFileStore(s3, { bucket: config.exportBucket, kmsKeyId: config.exportKmsKeyId }),
     mailer,
+    links: new EmailLinks({
+      keys: new LinkKeySource({ client: secretsManager, secretId: config.linkSigningSecretArn }),
+      publicApiUrl: config.publicApiUrl,
+      fileRetentionDays: config.fileRetentionDays,
+    }),
     failures,
     complete,
     workerId,
@@ -147,7 +156,7 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
         await consumer.stop(graceMs);
         // pool.end() waits for every checked-out connection; one stuck in a hung query must not hold the exit.
         await Promise.race([pool.end().catch(() => undefined), sleep(SHUTDOWN_MARGIN_SECONDS * 1000)]);
-        for (const client of [dynamodb, sqs, s3, ses]) client.destroy();
+        for (const client of [dynamodb, sqs, s3, ses, secretsManager]) client.destroy();
         rotatingPassword?.close();
         log.info('worker stopped');
       })();

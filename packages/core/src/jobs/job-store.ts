@@ -12,8 +12,10 @@ import {
 import { DomainError } from '../errors';
 import { IDEMPOTENCY_KEY_RETENTION_HOURS, JOB_RETENTION_DAYS } from '../resources';
 import {
+  DOWNLOAD_RECORDS_KEPT,
   isFinal,
   JOB_ID_PATTERN,
+  type DownloadRecord,
   type EmailAttempt,
   type ExportDelivery,
   type ExportFileFacts,
@@ -556,6 +558,77 @@ export class JobStore {
             ':attempt': lease.attempt,
             ...total,
           },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Counts a download of a succeeded job and keeps its record: the count and
+   * the last time are exact, the records the latest DOWNLOAD_RECORDS_KEPT (the
+   * oldest are trimmed in a second, conditional write, so concurrent
+   * downloads never lose a count). The records live on the job item, so they
+   * expire with it. Returns false when the job is not (or no longer) succeeded.
+   */
+  async recordDownload(jobId: string, record: DownloadRecord): Promise<boolean> {
+    let length: number;
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.jobsTable,
+          Key: { id: jobId },
+          UpdateExpression:
+            'SET downloads = list_append(if_not_exists(downloads, :none), :record), lastDownloadedAt = :at ADD downloadCount :one',
+          ConditionExpression: '#state = :succeeded',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':none': [], ':record': [record], ':at': record.at, ':one': 1, ':succeeded': 'succeeded' },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      length = Array.isArray(Attributes?.downloads) ? Attributes.downloads.length : 0;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+    const excess = length - DOWNLOAD_RECORDS_KEPT;
+    if (excess > 0) {
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.options.jobsTable,
+            Key: { id: jobId },
+            UpdateExpression: `REMOVE ${Array.from({ length: excess }, (_, index) => `downloads[${index}]`).join(', ')}`,
+            // Only the list this write saw: a concurrent download's trim must not remove records twice.
+            ConditionExpression: 'size(downloads) = :length',
+            ExpressionAttributeValues: { ':length': length },
+          }),
+        );
+      } catch (error) {
+        // Another download changed the list first; the next one trims it.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Revokes the emailed links of the user's job: every link issued before
+   * now stops working (a new email's link would work again). Returns false
+   * for a job that is not the user's.
+   */
+  async revokeLinks(jobId: string, userId: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.jobsTable,
+          Key: { id: jobId },
+          UpdateExpression: 'SET linksRevokedAt = :now',
+          ConditionExpression: 'userId = :user',
+          ExpressionAttributeValues: { ':now': this.now().toISOString(), ':user': userId },
         }),
       );
       return true;

@@ -31,9 +31,15 @@ export interface ExportFileFacts {
   readonly contentType: string;
 }
 
+/**
+ * How the export email carried the file: `attachment` when it was small
+ * enough to attach, `link` (a signed link to the API) otherwise, `app` when
+ * the account turned emailed links off (the email says where to download it).
+ */
+export type DeliveryMethod = 'attachment' | 'link' | 'app';
+
 export interface ExportDelivery {
-  /** `attachment` when the file was small enough to attach, `link` otherwise. */
-  readonly method: 'attachment' | 'link';
+  readonly method: DeliveryMethod;
   readonly to: string;
   readonly emailedAt: string;
   readonly messageId?: string | undefined;
@@ -58,7 +64,7 @@ export interface EmailAttempt {
   readonly state: 'sending' | 'sent' | 'not_sent' | 'unconfirmed';
   /** SendEmail calls made for this job so far (this one included). */
   readonly sends: number;
-  readonly method: 'attachment' | 'link';
+  readonly method: DeliveryMethod;
   readonly to: string;
   readonly at: string;
   readonly messageId?: string | undefined;
@@ -88,11 +94,40 @@ export interface ExportJob {
   readonly scheduledAt?: string | undefined;
   /** When the API last re-sent the message of this never-started job (JobStore.markRequeued). */
   readonly requeuedAt?: string | undefined;
+  /** Downloads of the file, every one counted (JobStore.recordDownload). */
+  readonly downloadCount?: number | undefined;
+  readonly lastDownloadedAt?: string | undefined;
+  /** The latest downloads in detail, oldest first (at most DOWNLOAD_RECORDS_KEPT); they expire with the job. */
+  readonly downloads?: readonly DownloadRecord[] | undefined;
+  /** Emailed links of this job issued before this time are revoked (JobStore.revokeLinks). */
+  readonly linksRevokedAt?: string | undefined;
+  /** Set once the failure notice of a failed job is claimed (JobStore.claimFailureNotice). */
+  readonly failureNotice?: { readonly at: string; readonly by: string } | undefined;
   /** The state a canceled job was canceled from (JobStore.cancel). */
   readonly canceledFrom?: 'queued' | 'running' | undefined;
   /** Epoch seconds after which DynamoDB's TTL deletes the record. */
   readonly expiresAt: number;
 }
+
+/** How a download was asked for: the API with a token, the emailed link, or the CLI or SDK (by their User-Agent). */
+export const DOWNLOAD_CHANNELS = ['api', 'email_link', 'cli', 'sdk'] as const;
+export type DownloadChannel = (typeof DOWNLOAD_CHANNELS)[number];
+
+export interface DownloadRecord {
+  readonly at: string;
+  readonly via: DownloadChannel;
+  /** The client's address as the API saw it (behind the trusted proxies). */
+  readonly clientAddress: string;
+  /** Truncated to 512 characters. */
+  readonly userAgent?: string | undefined;
+}
+
+/**
+ * Download records kept on a job in detail (the count counts all): a link
+ * clicked by a mail scanner thousands of times must not grow the job record
+ * towards DynamoDB's 400 KB item limit.
+ */
+export const DOWNLOAD_RECORDS_KEPT = 50;
 
 export function isFinal(state: JobState): boolean {
   return state === 'succeeded' || state === 'failed' || state === 'canceled' || state === 'expired';

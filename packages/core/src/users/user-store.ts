@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../errors';
 import { hashPassword } from './passwords';
 import { DEFAULT_SCOPES, normaliseEmail, type Scope, type User } from './user';
@@ -69,6 +69,26 @@ export class UserStore {
   async get(id: string): Promise<User | undefined> {
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.options.table, Key: { id } }));
     return Item && typeof Item.email === 'string' ? (Item as User) : undefined;
+  }
+
+  /** Turns emailed download links on or off for the account; the user as written, or undefined when there is none. */
+  async setEmailedDownloadLinks(id: string, enabled: boolean): Promise<User | undefined> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.options.table,
+          Key: { id },
+          UpdateExpression: 'SET emailedDownloadLinks = :enabled',
+          ConditionExpression: 'attribute_exists(email)',
+          ExpressionAttributeValues: { ':enabled': enabled },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes as User | undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 
   async findByEmail(email: string): Promise<User | undefined> {

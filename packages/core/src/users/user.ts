@@ -13,6 +13,17 @@ export interface User {
   /** Free-form profile document (display name, locale, ...). */
   readonly profile: Readonly<Record<string, unknown>>;
   readonly createdAt: string;
+  /**
+   * Whether an export too large to attach is emailed as a signed link
+   * (absent: yes). Off, the email only says the export is ready and where
+   * to download it (app, CLI, SDK), and links emailed earlier stop working.
+   */
+  readonly emailedDownloadLinks?: boolean | undefined;
+}
+
+/** Whether the account gets download links by email (the default). */
+export function emailsDownloadLinks(user: Pick<User, 'emailedDownloadLinks'>): boolean {
+  return user.emailedDownloadLinks !== false;
 }
 
 export function normaliseEmail(email: string): string {

@@ -210,6 +210,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/export-schedules/{id}/pause-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The pause link of a monthly export email
+         * @description A page asking to confirm the pause with one button (a GET never changes anything: mail scanners open links). Needs no access token.
+         */
+        get: operations["openSchedulePauseLink"];
+        put?: never;
+        /**
+         * Pause a monthly export from its email (one-click)
+         * @description The confirmation page's button, and RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click` here from the `List-Unsubscribe` header of the monthly email. The body is not needed (the token is in the URL). Pausing a paused subscription changes nothing.
+         */
+        post: operations["pauseScheduleByLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/export-schedules/{id}/resume": {
         parameters: {
             query?: never;
@@ -308,6 +332,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/exports/{id}/downloads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who downloaded the file of one of your exports
+         * @description Every download is counted (`download_count`); the latest 50 are listed in detail, newest first: when, how (`api`, `email_link`, `cli`, `sdk`), from which address and with which User-Agent. The record is deleted with the export.
+         */
+        get: operations["listExportDownloads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/exports/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The download link of an export email
+         * @description What the export email links to when the file is too large to attach. The token is bound to the export, its owner and the end of the file retention; each use is recorded (`via: email_link`) and answered with a redirect to a URL of the file valid for 5 minutes, so the link keeps working for as long as the file is kept. Needs no access token.
+         */
+        get: operations["openExportFileLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/exports/{id}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop the download link emailed for one of your exports
+         * @description The link in the export email stops working at once (it then shows that it was revoked); downloading through the API, the CLI or the SDK still works.
+         */
+        delete: operations["revokeExportLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -325,7 +409,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change your account settings
+         * @description Turns emailed download links on or off. Off: an export too large to attach is emailed without a link (download it in the app, with `memberships exports download <id>` or the SDK), and the links emailed before stop working.
+         */
+        patch: operations["updateMe"];
         trace?: never;
     };
 }
@@ -390,15 +478,22 @@ export interface components {
             /** @description How the file was emailed (when `succeeded`). */
             delivery?: {
                 /**
-                 * @description Attached to the email, or a download link in it.
+                 * @description Attached to the email, a signed download link in it (valid until `expires_at`), or neither: the account turned emailed links off, and the email says to download it here.
                  * @enum {string}
                  */
-                method: "attachment" | "link";
+                method: "attachment" | "link" | "app";
                 /** @description The account's email address. */
                 to: string;
                 /** Format: date-time */
                 emailed_at: string;
             };
+            /** @description How often the file was downloaded, by any way (API, emailed link, CLI, SDK); on every export with a file. */
+            download_count?: number;
+            /**
+             * Format: date-time
+             * @description The latest download (absent before the first).
+             */
+            last_downloaded_at?: string;
             /** @description Why the export failed (when `failed`). */
             error?: {
                 /** @description Stable error code, e.g. `enqueue_failed`. */
@@ -410,6 +505,8 @@ export interface components {
                 self: string;
                 /** @description The file (redirects to a short-lived URL); present once succeeded. */
                 download?: string;
+                /** @description The record of its downloads; present on every export with a file. */
+                downloads?: string;
             };
         };
         /** @description A page of your exports, newest first. */
@@ -526,6 +623,8 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
+            /** @description Whether an export too large to attach is emailed as a download link (default true). When false the email only says the export is ready and to download it in the app, CLI or SDK, and links emailed before stop working. */
+            emailed_download_links: boolean;
         };
     };
     responses: never;
@@ -1495,6 +1594,193 @@ export interface operations {
             };
         };
     };
+    openSchedulePauseLink: {
+        parameters: {
+            query: {
+                /** @description The signed token of the emailed link. */
+                token: string;
+            };
+            header?: never;
+            path: {
+                /** @description Schedule id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The confirmation page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The token is missing or malformed (`link_invalid`, `validation_failed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The token was altered or not signed by us (`link_invalid`), is for another export, subscription or account (`link_not_for_this_resource`), or was revoked (`link_revoked`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The subscription no longer exists. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The link has expired (`link_expired`), or the file was deleted after its retention (`export_file_expired`). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description Too many link requests from this address (`rate_limited`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description Unexpected error (`internal_error`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    pauseScheduleByLink: {
+        parameters: {
+            query: {
+                /** @description The signed token of the emailed link. */
+                token: string;
+            };
+            header?: never;
+            path: {
+                /** @description Schedule id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Paused: a page to a browser, JSON to anything else. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        state: "paused";
+                    };
+                };
+            };
+            /** @description The token is missing or malformed (`link_invalid`, `validation_failed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The token was altered or not signed by us (`link_invalid`), is for another export, subscription or account (`link_not_for_this_resource`), or was revoked (`link_revoked`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The subscription no longer exists. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The link has expired (`link_expired`), or the file was deleted after its retention (`export_file_expired`). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description Too many link requests from this address (`rate_limited`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description Unexpected error (`internal_error`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The Scheduler could not be changed; nothing changed (`scheduler_unavailable`). Try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
     resumeExportSchedule: {
         parameters: {
             query?: never;
@@ -2035,6 +2321,275 @@ export interface operations {
             };
         };
     };
+    listExportDownloads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Export id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The downloads. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        download_count: number;
+                        /** Format: date-time */
+                        last_downloaded_at?: string;
+                        items: {
+                            /** Format: date-time */
+                            at: string;
+                            /**
+                             * @description How the download was asked for.
+                             * @enum {string}
+                             */
+                            via: "api" | "email_link" | "cli" | "sdk";
+                            /** @description The client address the API saw. */
+                            client_address: string;
+                            /** @description The User-Agent sent, cut at 512 characters. */
+                            user_agent?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is malformed or fails validation (`validation_failed`, `malformed_json`...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or foreign access token (`authentication_required`, `invalid_token`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope `exports:read` (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No export with this id belongs to you (`export_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this user (`rate_limited`); `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); details are logged, not returned. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    openExportFileLink: {
+        parameters: {
+            query: {
+                /** @description The signed token of the emailed link. */
+                token: string;
+            };
+            header?: never;
+            path: {
+                /** @description Export id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect to the file. */
+            302: {
+                headers: {
+                    /** @description URL of the CSV file, valid for 5 minutes. */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token is missing or malformed (`link_invalid`, `validation_failed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The token was altered or not signed by us (`link_invalid`), is for another export, subscription or account (`link_not_for_this_resource`), or was revoked (`link_revoked`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The export no longer exists (`export_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The export has no file (`export_not_ready`, `export_failed`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The link has expired (`link_expired`), or the file was deleted after its retention (`export_file_expired`). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description Too many link requests from this address (`rate_limited`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description Unexpected error (`internal_error`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    revokeExportLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Export id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or fails validation (`validation_failed`, `malformed_json`...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or foreign access token (`authentication_required`, `invalid_token`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope `exports:write` (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No export with this id belongs to you (`export_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this user (`rate_limited`); `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); details are logged, not returned. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -2064,6 +2619,86 @@ export interface operations {
             };
             /** @description Missing, malformed, expired or foreign access token (`authentication_required`, `invalid_token`). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); details are logged, not returned. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    emailed_download_links: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Your account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description The request is malformed or fails validation (`validation_failed`, `malformed_json`...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or foreign access token (`authentication_required`, `invalid_token`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope `exports:write` (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` (`unsupported_media_type`). */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { clientOptions } from '@memberships/core/config';
 import fp from 'fastify-plugin';
@@ -11,6 +12,8 @@ export interface AwsClients {
   readonly s3: S3Client;
   /** EventBridge Scheduler (the local stand-in in development and tests). */
   readonly scheduler: SchedulerClient;
+  /** The link signing key (plugins/link-keys.ts); the database login has its own client (plugins/database.ts). */
+  readonly secretsManager: SecretsManagerClient;
 }
 
 declare module 'fastify' {
@@ -34,6 +37,7 @@ export default fp(
       sqs: new SQSClient(clientOptions(settings, 'sqs', awsTimeouts)),
       s3: new S3Client(clientOptions(settings, 's3', awsTimeouts)),
       scheduler: new SchedulerClient(clientOptions(settings, 'scheduler', awsTimeouts)),
+      secretsManager: new SecretsManagerClient(clientOptions(settings, 'secretsManager', awsTimeouts)),
     };
     app.decorate('aws', clients);
     app.addHook('onClose', async () => {
@@ -41,6 +45,7 @@ export default fp(
       clients.sqs.destroy();
       clients.s3.destroy();
       clients.scheduler.destroy();
+      clients.secretsManager.destroy();
     });
   },
   { name: 'aws-clients', dependencies: ['app-context'] },

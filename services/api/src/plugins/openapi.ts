@@ -34,6 +34,10 @@ export default fp(
           { name: 'users', description: 'Your account.' },
           { name: 'exports', description: 'Request, follow and download exports of your memberships.' },
           { name: 'schedules', description: 'Monthly export subscriptions: an export emailed to you every month.' },
+          {
+            name: 'links',
+            description: 'The links in the emails: download a file, pause a monthly export. No access token: the link is signed.',
+          },
           { name: 'admin', description: 'Administration (scope `users:admin`).' },
           { name: 'health', description: 'Liveness and readiness probes.' },
           { name: 'docs', description: 'This API description.' },

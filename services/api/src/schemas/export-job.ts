@@ -60,11 +60,23 @@ export const exportJobSchema = {
       additionalProperties: false,
       required: ['method', 'to', 'emailed_at'],
       properties: {
-        method: { type: 'string', enum: ['attachment', 'link'], description: 'Attached to the email, or a download link in it.' },
+        method: {
+          type: 'string',
+          enum: ['attachment', 'link', 'app'],
+          description:
+            'Attached to the email, a signed download link in it (valid until `expires_at`), or neither: the account turned ' +
+            'emailed links off, and the email says to download it here.',
+        },
         to: { type: 'string', description: "The account's email address." },
         emailed_at: timestamp,
       },
     },
+    download_count: {
+      type: 'integer',
+      minimum: 0,
+      description: 'How often the file was downloaded, by any way (API, emailed link, CLI, SDK); on every export with a file.',
+    },
+    last_downloaded_at: { ...timestamp, description: 'The latest download (absent before the first).' },
     error: {
       type: 'object',
       description: 'Why the export failed (when `failed`).',
@@ -82,6 +94,7 @@ export const exportJobSchema = {
       properties: {
         self: { type: 'string', description: 'This export.' },
         download: { type: 'string', description: 'The file (redirects to a short-lived URL); present once succeeded.' },
+        downloads: { type: 'string', description: 'The record of its downloads; present on every export with a file.' },
       },
     },
   },

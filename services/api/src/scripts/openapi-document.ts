@@ -49,6 +49,7 @@ export async function generateOpenApiDocument(): Promise<OpenApiDocument> {
     JWT_PRIVATE_KEY: keys.privateKey,
     JWT_PUBLIC_KEY: keys.publicKey,
     JWT_KEY_ID: 'openapi',
+    LINK_SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:openapi/link-signing-key-AbCdEf',
   });
   // Swagger UI adds no operation to the document (its routes are hidden): leave it out, so this runs under Jest too.
   const app: FastifyInstance = buildApp(config, { swaggerUi: false });

@@ -138,9 +138,10 @@ async function ownSchedule(app: FastifyInstance, id: string, userId: string): Pr
 
 /**
  * Change, pause or resume: the Scheduler first, then the record (conditional
- * on the version read). A change that changes nothing writes nothing.
+ * on the version read). A change that changes nothing writes nothing. Also
+ * the pause of the monthly email's link (routes/links).
  */
-async function changeSchedule(
+export async function changeSchedule(
   app: FastifyInstance,
   id: string,
   userId: string,

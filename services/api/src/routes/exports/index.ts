@@ -1,27 +1,27 @@
 // Types of app.rateLimit (the plugin is registered in app.ts).
 import type {} from '@fastify/rate-limit';
-import { buckets, DomainError, readState, exportFileName, exportRequestedMessage, type ExportJob } from '@memberships/core/contract';
+import { DomainError, readState, exportRequestedMessage, type ExportJob } from '@memberships/core/contract';
 import { InvalidCursorError, type JobStore } from '@memberships/core/dynamodb';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import {
   EnqueueFailedError,
   ExportCreateConflictError,
-  ExportFailedError,
-  ExportFileExpiredError,
   ExportNotFoundError,
-  ExportNotReadyError,
   InvalidCursorProblem,
   ValidationFailedError,
 } from '../../errors';
 import { ExportAlreadyFinishedError } from './cancel-problems';
-import { exportPath, hasFile, toJobResource, type ExportJobResource } from './job-resource';
+import { downloadChannel, sendFile, toDownloadResource } from './file-delivery';
+import { exportPath, toJobResource, type ExportJobResource } from './job-resource';
 import {
   cancelExportSchema,
   createExportSchema,
   downloadExportSchema,
   EXPORT_REQUEST_HEADER,
   getExportSchema,
+  listDownloadsSchema,
   listExportsSchema,
+  revokeLinksSchema,
   type CreateExportHeaders,
   type JobIdParams,
   type ListExportsQuery,
@@ -52,6 +52,7 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
     keyGenerator: perUser('exports-write'),
   });
   const read = { config: { access: 'exports:read' as const }, onRequest: [readLimit] };
+  const resource = (job: ExportJob) => toJobResource(job, app.clock.now(), app.config.fileRetentionDays);
 
   app.post<{ Headers: CreateExportHeaders; Reply: ExportJobResource }>(
     '',
@@ -81,7 +82,7 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
         await requeueIfStalled(app, job, requeueAfterSeconds, log);
         reply.header(EXPORT_REQUEST_HEADER, 'existing');
       }
-      return reply.code(202).header('location', exportPath(job.id)).send(toJobResource(job, app.clock.now()));
+      return reply.code(202).header('location', exportPath(job.id)).send(resource(job));
     },
   );
 
@@ -90,7 +91,7 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
     try {
       const page = await app.jobStore.listForUser(request.user.userId, { limit, cursor });
       return {
-        items: page.jobs.map((job) => toJobResource(job, app.clock.now())),
+        items: page.jobs.map(resource),
         ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
       };
     } catch (error) {
@@ -100,7 +101,7 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get<{ Params: JobIdParams }>('/:id', { schema: getExportSchema, ...read }, async (request) =>
-    toJobResource(await ownJob(app.jobStore, request.params.id, request.user.userId), app.clock.now()),
+    resource(await ownJob(app.jobStore, request.params.id, request.user.userId)),
   );
 
   // Same scope and budget as creating an export: both change what the workers do for you.
@@ -111,26 +112,39 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
       const { id } = request.params;
       const result = await app.jobStore.cancel(id, request.user.userId);
       if (result.outcome === 'not_found') throw new ExportNotFoundError(id);
-      if (result.outcome === 'final') throw new ExportAlreadyFinishedError(id, readState(result.job, app.clock.now()));
+      if (result.outcome === 'final') {
+        throw new ExportAlreadyFinishedError(id, readState(result.job, app.clock.now(), app.config.fileRetentionDays));
+      }
       request.log.info({ jobId: id, was: result.was }, 'export canceled');
-      return toJobResource(result.job, app.clock.now());
+      return resource(result.job);
     },
   );
 
   app.get<{ Params: JobIdParams }>('/:id/download', { schema: downloadExportSchema, ...read }, async (request, reply) => {
     const job = await ownJob(app.jobStore, request.params.id, request.user.userId);
-    const now = app.clock.now();
-    if (job.state === 'failed') throw new ExportFailedError(job.id);
-    // The bucket's lifecycle rule deletes files after a few days while the
-    // job record lives longer (it reads `expired`): say so instead of handing out a dead link.
-    if (readState(job, now) === 'expired') throw new ExportFileExpiredError(job.id, buckets.exportFiles.expireAfterDays);
-    if (!hasFile(job, now)) throw new ExportNotReadyError(job.id, job.state);
-
-    const url = await app.exportFiles.downloadUrl(job.file.key, exportFileName(job));
-    request.log.info({ jobId: job.id }, 'export download link issued');
-    // The URL is a bearer credential for the file: keep it out of caches.
-    return reply.header('cache-control', 'no-store').redirect(url, 302);
+    return sendFile(app, request, reply, job, downloadChannel(request.headers['user-agent']));
   });
+
+  app.get<{ Params: JobIdParams }>('/:id/downloads', { schema: listDownloadsSchema, ...read }, async (request) => {
+    const job = await ownJob(app.jobStore, request.params.id, request.user.userId);
+    return {
+      download_count: job.downloadCount ?? 0,
+      ...(job.lastDownloadedAt ? { last_downloaded_at: job.lastDownloadedAt } : {}),
+      items: [...(job.downloads ?? [])].reverse().map(toDownloadResource),
+    };
+  });
+
+  // A link forwarded by mistake, or a mailbox someone else reads: the owner can stop the emailed link at once.
+  app.delete<{ Params: JobIdParams }>(
+    '/:id/link',
+    { schema: revokeLinksSchema, config: { access: 'exports:write' }, onRequest: [writeLimit] },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!(await app.jobStore.revokeLinks(id, request.user.userId))) throw new ExportNotFoundError(id);
+      request.log.info({ jobId: id }, 'emailed download link revoked');
+      return reply.code(204).send();
+    },
+  );
 };
 
 export default exportRoutes;

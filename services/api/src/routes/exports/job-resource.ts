@@ -1,4 +1,4 @@
-import { fileExpiresAt, readState, type ExportJob, type JobState, type JobTrigger } from '@memberships/core/contract';
+import { fileExpiresAt, readState, type DeliveryMethod, type ExportJob, type JobState, type JobTrigger } from '@memberships/core/contract';
 
 /** The public JSON of an export job; see schemas/export-job.ts. */
 export interface ExportJobResource {
@@ -12,10 +12,12 @@ export interface ExportJobResource {
   readonly attempts: number;
   readonly progress: { readonly rows_exported: number; readonly rows_total: number | null };
   readonly file?: { readonly rows: number; readonly bytes: number; readonly sha256: string; readonly content_type: string };
-  readonly delivery?: { readonly method: 'attachment' | 'link'; readonly to: string; readonly emailed_at: string };
+  readonly delivery?: { readonly method: DeliveryMethod; readonly to: string; readonly emailed_at: string };
   readonly error?: { readonly code: string; readonly message: string };
   readonly expires_at?: string;
-  readonly links: { readonly self: string; readonly download?: string };
+  readonly download_count?: number;
+  readonly last_downloaded_at?: string;
+  readonly links: { readonly self: string; readonly download?: string; readonly downloads?: string };
 }
 
 export const EXPORTS_PATH = '/v1/exports';
@@ -24,9 +26,9 @@ export function exportPath(id: string): string {
   return `${EXPORTS_PATH}/${encodeURIComponent(id)}`;
 }
 
-/** Whether the job has a file that can be downloaded at `now` (succeeded, and its retention has not passed). */
-export function hasFile(job: ExportJob, now: Date): job is ExportJob & { file: NonNullable<ExportJob['file']> } {
-  return readState(job, now) === 'succeeded' && job.file !== undefined;
+/** Whether the job has a file that can be downloaded at `now` (succeeded, and its retention of `retentionDays` has not passed). */
+export function hasFile(job: ExportJob, now: Date, retentionDays: number): job is ExportJob & { file: NonNullable<ExportJob['file']> } {
+  return readState(job, now, retentionDays) === 'succeeded' && job.file !== undefined;
 }
 
 /**
@@ -35,12 +37,12 @@ export function hasFile(job: ExportJob, now: Date): job is ExportJob & { file: N
  * leaves the API. The state is the one read at `now` (a succeeded job past
  * its file retention is `expired`); `expires_at` is on every job with a file.
  */
-export function toJobResource(job: ExportJob, now: Date): ExportJobResource {
+export function toJobResource(job: ExportJob, now: Date, retentionDays: number): ExportJobResource {
   const self = exportPath(job.id);
-  const expiresAt = fileExpiresAt(job);
+  const expiresAt = fileExpiresAt(job, retentionDays);
   return {
     id: job.id,
-    state: readState(job, now),
+    state: readState(job, now, retentionDays),
     trigger: job.trigger,
     created_at: job.createdAt,
     updated_at: job.updatedAt,
@@ -54,6 +56,12 @@ export function toJobResource(job: ExportJob, now: Date): ExportJobResource {
     ...(job.delivery ? { delivery: { method: job.delivery.method, to: job.delivery.to, emailed_at: job.delivery.emailedAt } } : {}),
     ...(job.error ? { error: { code: job.error.code, message: job.error.message } } : {}),
     ...(expiresAt ? { expires_at: expiresAt.toISOString() } : {}),
-    links: hasFile(job, now) ? { self, download: `${self}/download` } : { self },
+    ...(job.file ? { download_count: job.downloadCount ?? 0 } : {}),
+    ...(job.lastDownloadedAt ? { last_downloaded_at: job.lastDownloadedAt } : {}),
+    links: {
+      self,
+      ...(hasFile(job, now, retentionDays) ? { download: `${self}/download` } : {}),
+      ...(job.file ? { downloads: `${self}/downloads` } : {}),
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { IDEMPOTENCY_KEY_PATTERN, JOB_ID_PATTERN } from '@memberships/core/contract';
+import { DOWNLOAD_CHANNELS, IDEMPOTENCY_KEY_PATTERN, JOB_ID_PATTERN } from '@memberships/core/contract';
 import {
   bodyProblemResponses,
   commonProblemResponses,
@@ -12,7 +12,7 @@ export const EXPORT_REQUEST_HEADER = 'export-request';
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-const jobIdParams = {
+export const jobIdParams = {
   type: 'object',
   additionalProperties: false,
   required: ['id'],
@@ -150,5 +150,60 @@ export const cancelExportSchema = {
     409: problemResponse(
       'The export has already finished: succeeded, failed, canceled or expired (`export_already_finished`, with `state`).',
     ),
+  },
+} as const;
+
+export const listDownloadsSchema = {
+  tags: ['exports'],
+  operationId: 'listExportDownloads',
+  summary: 'Who downloaded the file of one of your exports',
+  description:
+    'Every download is counted (`download_count`); the latest 50 are listed in detail, newest first: when, how ' +
+    '(`api`, `email_link`, `cli`, `sdk`), from which address and with which User-Agent. The record is deleted with the export.',
+  params: jobIdParams,
+  response: {
+    200: {
+      description: 'The downloads.',
+      type: 'object',
+      additionalProperties: false,
+      required: ['download_count', 'items'],
+      properties: {
+        download_count: { type: 'integer', minimum: 0 },
+        last_downloaded_at: { type: 'string', format: 'date-time' },
+        items: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['at', 'via', 'client_address'],
+            properties: {
+              at: { type: 'string', format: 'date-time' },
+              via: { type: 'string', enum: [...DOWNLOAD_CHANNELS], description: 'How the download was asked for.' },
+              client_address: { type: 'string', description: 'The client address the API saw.' },
+              user_agent: { type: 'string', description: 'The User-Agent sent, cut at 512 characters.' },
+            },
+          },
+        },
+      },
+    },
+    ...commonProblemResponses(),
+    ...rateLimitProblemResponse(),
+    404: problemResponse('No export with this id belongs to you (`export_not_found`).'),
+  },
+} as const;
+
+export const revokeLinksSchema = {
+  tags: ['exports'],
+  operationId: 'revokeExportLink',
+  summary: 'Stop the download link emailed for one of your exports',
+  description:
+    'The link in the export email stops working at once (it then shows that it was revoked); downloading through ' +
+    'the API, the CLI or the SDK still works.',
+  params: jobIdParams,
+  response: {
+    204: { description: 'Revoked.', type: 'null' },
+    ...commonProblemResponses(),
+    ...rateLimitProblemResponse(),
+    404: problemResponse('No export with this id belongs to you (`export_not_found`).'),
   },
 } as const;

@@ -2,7 +2,7 @@ import { checkPasswordPolicy, normaliseEmail, PasswordPolicyError } from '@membe
 import { EmailTakenError } from '@memberships/core/dynamodb';
 import type { FastifyPluginAsync } from 'fastify';
 import { EmailTakenProblem, InvalidTokenError, ValidationFailedError } from '../../errors';
-import { createUserSchema, getMeSchema, type CreateUserBody } from './schemas';
+import { createUserSchema, getMeSchema, updateMeSchema, type CreateUserBody, type UpdateMeBody } from './schemas';
 import { toUserResource, type UserResource } from './user-resource';
 
 /** Accounts: `/v1/me` (your own) and `/v1/admin/users` (administrators). */
@@ -13,6 +13,18 @@ const userRoutes: FastifyPluginAsync = async (app) => {
     if (!user) throw new InvalidTokenError();
     return toUserResource(user);
   });
+
+  app.patch<{ Body: UpdateMeBody; Reply: UserResource }>(
+    '/me',
+    { schema: updateMeSchema, config: { access: 'exports:write' } },
+    async (request) => {
+      const enabled = request.body.emailed_download_links;
+      const user = await app.userStore.setEmailedDownloadLinks(request.user.userId, enabled);
+      if (!user) throw new InvalidTokenError();
+      request.log.info({ emailedDownloadLinks: enabled }, 'account settings changed');
+      return toUserResource(user);
+    },
+  );
 
   app.post<{ Body: CreateUserBody; Reply: UserResource }>(
     '/admin/users',

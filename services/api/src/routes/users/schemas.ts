@@ -19,6 +19,30 @@ export const getMeSchema = {
   },
 } as const;
 
+export interface UpdateMeBody {
+  readonly emailed_download_links: boolean;
+}
+
+export const updateMeSchema = {
+  tags: ['users'],
+  operationId: 'updateMe',
+  summary: 'Change your account settings',
+  description:
+    'Turns emailed download links on or off. Off: an export too large to attach is emailed without a link (download it ' +
+    'in the app, with `memberships exports download <id>` or the SDK), and the links emailed before stop working.',
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['emailed_download_links'],
+    properties: { emailed_download_links: { type: 'boolean' } },
+  },
+  response: {
+    200: { description: 'Your account.', $ref: 'User#' },
+    ...commonProblemResponses(),
+    ...bodyProblemResponses(),
+  },
+} as const;
+
 export const createUserSchema = {
   tags: ['admin'],
   operationId: 'createUser',
