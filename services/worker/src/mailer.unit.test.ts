@@ -1,31 +1,44 @@
+import type { SendEmailCommandInput, SESv2Client } from '@aws-sdk/client-sesv2';
+import { simpleParser, type ParsedMail } from 'mailparser';
 import { membershipCount, requestedOn } from './email-body';
 import { failureNoticeSubject, renderFailureNotice } from './failure-notice';
 import { exportFileKey } from './file-store';
-import { exportEmailSubject, renderExportEmail, type ExportEmail } from './mailer';
+import { ExportMailer, exportEmailSubject, renderExportEmail, type ExportEmail, type MonthlyExport } from './mailer';
 
 const file = { key: 'exports/u/j.csv', rows: 1234, bytes: 2048, sha256: 'ab'.repeat(32), contentType: 'text/csv; charset=utf-8' };
 const requestedAt = '2025-11-25T09:30:00.000Z';
+// As long as a real token (about 250 characters): a header that folds or breaks it would show here.
+const token = (seed: number) => Buffer.from(Array.from({ length: 187 }, (_, i) => (i * 37 + seed) % 256)).toString('base64url');
+const common = {
+  to: 'member@example.com',
+  jobId: 'job-1',
+  requestedAt,
+  file,
+  fileName: 'memberships-2025-11-25-job-1.csv',
+} as const;
 
-const attachmentEmail: ExportEmail = {
-  method: 'attachment',
-  to: 'member@example.com',
-  jobId: 'job-1',
-  requestedAt,
-  file,
-  fileName: 'memberships-2025-11-25-job-1.csv',
-  content: Buffer.from('id\n'),
+const attachmentEmail: ExportEmail = { ...common, method: 'attachment', content: Buffer.from('id\n') };
+const downloadUrl = `https://api.memberships.example/v1/exports/job-1/file?token=${token(11)}`;
+const linkEmail: ExportEmail = { ...common, method: 'link', downloadUrl, linkExpiresAt: new Date('2025-12-02T10:00:00.000Z') };
+const appEmail: ExportEmail = { ...common, method: 'app', fileExpiresAt: new Date('2025-12-02T10:00:00.000Z') };
+const monthly: MonthlyExport = {
+  scheduleId: 'sched-1',
+  pauseUrl: `https://api.memberships.example/v1/export-schedules/sched-1/pause-link?token=${token(5)}`,
 };
-const downloadUrl = 'https://bucket.s3.amazonaws.com/exports/u/j.csv?X-Amz-Signature=abc&X-Amz-Expires=86400';
-const linkEmail: ExportEmail = {
-  method: 'link',
-  to: 'member@example.com',
-  jobId: 'job-1',
-  requestedAt,
-  file,
-  fileName: 'memberships-2025-11-25-job-1.csv',
-  downloadUrl,
-  linkExpiresAt: new Date('2025-11-26T10:00:00.000Z'),
-};
+const withMonthly = (email: ExportEmail): ExportEmail => ({ ...email, monthly });
+
+/** Every variant the worker sends: three delivery methods, each on demand and monthly. */
+const VARIANTS: ReadonlyArray<readonly [string, ExportEmail]> = [
+  ['attachment', attachmentEmail],
+  ['link', linkEmail],
+  ['app', appEmail],
+  ['monthly attachment', withMonthly(attachmentEmail)],
+  ['monthly link', withMonthly(linkEmail)],
+  ['monthly app', withMonthly(appEmail)],
+];
+
+/** The addresses a reader of the text part is given. */
+const urlsIn = (text: string) => [...text.matchAll(/https?:\/\/[^\s<>"]+/g)].map(([url]) => url);
 
 /**
  * What a reader of the HTML part sees, line by line: block elements end a
@@ -56,19 +69,43 @@ describe('export email', () => {
     expect(text).toContain('1,234 memberships, attached to this email as memberships-2025-11-25-job-1.csv');
     expect(text).toContain(`SHA-256: ${file.sha256}`);
     expect(html).toContain('<strong>memberships-2025-11-25-job-1.csv</strong>');
+    expect(urlsIn(text)).toEqual([]);
   });
 
   it('gives a large file as a link with its expiry, escaped in HTML', () => {
     const { text, html } = renderExportEmail(linkEmail);
-    expect(text).toContain(downloadUrl);
-    expect(text).toContain('until 2025-11-26T10:00:00Z');
+    expect(urlsIn(text)).toEqual([downloadUrl]);
+    expect(text).toContain('until 2025-12-02T10:00:00Z');
     expect(html).toContain(`href="${downloadUrl.replace(/&/g, '&#38;')}"`);
+  });
+
+  it('with emailed links turned off, gives no address at all and names the command that downloads the file', () => {
+    const { text, html } = renderExportEmail(appEmail);
+    expect(text).toContain('download links in emails are turned off for your account');
+    expect(textLines(text)).toContain('memberships exports download job-1');
+    expect(text).toContain('The file is kept until 2025-12-02T10:00:00Z (UTC).');
+    expect(urlsIn(text)).toEqual([]);
+    expect(html).not.toMatch(/https?:|href=/);
   });
 
   it.each([
     ['attachment', attachmentEmail],
     ['link', linkEmail],
-  ])('says the same in its HTML part as in its text part (%s)', (_, email) => {
+    ['app', appEmail],
+  ])('a monthly one (%s) says it is monthly and how to pause it, by link or command', (_, email) => {
+    const plain = renderExportEmail(email);
+    const { text, html } = renderExportEmail(withMonthly(email));
+    expect(plain.text).not.toContain('monthly');
+    expect(text).toContain('your monthly memberships export is ready: 1,234 memberships');
+    expect(text).toContain('This is your monthly export: it is made and emailed to you every month by your subscription sched-1.');
+    expect(textLines(text)).toContain(monthly.pauseUrl);
+    expect(textLines(text)).toContain('or run: memberships schedule pause sched-1');
+    // The pause link is the only address it adds.
+    expect(urlsIn(text)).toEqual([...urlsIn(plain.text), monthly.pauseUrl]);
+    expect(html).toContain(`href="${monthly.pauseUrl}"`);
+  });
+
+  it.each(VARIANTS)('says the same in its HTML part as in its text part (%s)', (_, email) => {
     const { text, html } = renderExportEmail(email);
     const lines = textLines(text);
     expect(htmlText(html)).toEqual(lines);
@@ -87,11 +124,128 @@ describe('export email', () => {
     );
   });
 
+  it('says monthly in the subject of a subscription’s export', () => {
+    expect(exportEmailSubject('2026-12-01T05:00:00.000Z', 3013, true)).toBe(
+      'Your monthly memberships export of 1 December 2026: 3,013 memberships',
+    );
+  });
+
   it('dates the request in UTC, whatever the hour', () => {
     // 23:30 UTC on 30 November is 1 December in Paris; the subject says the UTC day.
     expect(requestedOn('2026-11-30T23:30:00.000Z')).toBe('30 November 2026');
     expect(requestedOn(new Date('2026-12-01T00:00:00.000Z'))).toBe('1 December 2026');
     expect(membershipCount(12_345)).toBe('12,345 memberships');
+  });
+});
+
+/**
+ * The mailer against a stand-in SES client that keeps what it was asked to
+ * send: the raw MIME message, parsed back as a mail client would parse it.
+ */
+describe('export email as sent', () => {
+  const FROM = 'exports@memberships.test';
+
+  async function sent(email: ExportEmail): Promise<{ input: SendEmailCommandInput; mail: ParsedMail; raw: string }> {
+    const inputs: SendEmailCommandInput[] = [];
+    const ses = {
+      send: async (command: { input: SendEmailCommandInput }) => {
+        inputs.push(command.input);
+        return { MessageId: 'ses-1', $metadata: {} };
+      },
+    } as unknown as SESv2Client;
+    const result = await new ExportMailer(ses, { from: FROM, configurationSet: 'exports' }).send(email);
+    expect(result).toEqual({ messageId: 'ses-1' });
+    expect(inputs).toHaveLength(1);
+    const data = inputs[0]!.Content?.Raw?.Data;
+    expect(data).toBeDefined();
+    const raw = Buffer.from(data!).toString('utf8');
+    return { input: inputs[0]!, mail: await simpleParser(Buffer.from(data!)), raw };
+  }
+
+  /** A header's raw value, unfolded (RFC 5322 folding is CRLF + whitespace), or undefined. */
+  function header(mail: ParsedMail, name: string): string | undefined {
+    const lines = mail.headerLines.filter((line) => line.key === name.toLowerCase());
+    expect(lines.length).toBeLessThanOrEqual(1);
+    const line = lines[0]?.line;
+    return line
+      ?.slice(line.indexOf(':') + 1)
+      .replace(/\r?\n[ \t]+/g, ' ')
+      .trim();
+  }
+
+  it.each(VARIANTS)('goes to the account’s address only, from the SES identity, tagged export-ready (%s)', async (_, email) => {
+    const { input, mail } = await sent(email);
+    expect(input.FromEmailAddress).toBe(FROM);
+    expect(input.Destination).toEqual({ ToAddresses: ['member@example.com'] });
+    expect(input.ConfigurationSetName).toBe('exports');
+    expect(input.EmailTags).toEqual([{ Name: 'kind', Value: 'export-ready' }]);
+    expect(input.Content?.Simple).toBeUndefined();
+    expect(mail.from?.value).toEqual([{ address: FROM, name: '' }]);
+    expect(Array.isArray(mail.to) ? mail.to : [mail.to]).toEqual([
+      expect.objectContaining({ value: [{ address: 'member@example.com', name: '' }] }),
+    ]);
+    expect(mail.cc).toBeUndefined();
+    expect(mail.bcc).toBeUndefined();
+  });
+
+  it.each(VARIANTS)('carries the text and HTML parts as rendered, with the subject (%s)', async (_, email) => {
+    const { mail } = await sent(email);
+    const rendered = renderExportEmail(email);
+    expect(mail.subject).toBe(exportEmailSubject(requestedAt, file.rows, email.monthly !== undefined));
+    expect(mail.text?.trim()).toBe(rendered.text);
+    expect(mail.html).toBe(rendered.html);
+    expect(htmlText(mail.html as string)).toEqual(textLines(mail.text!));
+  });
+
+  it('says monthly in the subject of a subscription’s email', async () => {
+    const { mail } = await sent(withMonthly(linkEmail));
+    expect(mail.subject).toBe('Your monthly memberships export of 25 November 2025: 1,234 memberships');
+  });
+
+  it.each(VARIANTS)(
+    'has the one-click unsubscribe headers exactly when monthly, naming the pause link of its text (%s)',
+    async (_, email) => {
+      const { mail } = await sent(email);
+      const unsubscribe = header(mail, 'List-Unsubscribe');
+      const unsubscribePost = header(mail, 'List-Unsubscribe-Post');
+      if (!email.monthly) {
+        expect(unsubscribe).toBeUndefined();
+        expect(unsubscribePost).toBeUndefined();
+        expect(urlsIn(mail.text!)).not.toContainEqual(expect.stringContaining('/pause-link'));
+        return;
+      }
+      expect(unsubscribePost).toBe('List-Unsubscribe=One-Click');
+      // RFC 8058: one HTTPS URI in angle brackets; the one the text part gives for pausing.
+      const uri = /^<(https:\/\/[^>\s]+)>$/.exec(unsubscribe ?? '')?.[1];
+      expect(uri).toBe(monthly.pauseUrl);
+      expect(urlsIn(mail.text!).filter((url) => url.includes('/pause-link'))).toEqual([uri]);
+    },
+  );
+
+  it.each(VARIANTS)('attaches the file only when it is small enough (%s)', async (_, email) => {
+    const { mail } = await sent(email);
+    if (email.method !== 'attachment') {
+      expect(mail.attachments).toEqual([]);
+      return;
+    }
+    expect(mail.attachments).toHaveLength(1);
+    const [attachment] = mail.attachments;
+    expect(attachment!.filename).toBe('memberships-2025-11-25-job-1.csv');
+    expect(attachment!.contentType).toBe('text/csv');
+    expect(attachment!.contentDisposition).toBe('attachment');
+    expect(attachment!.content.equals(email.content)).toBe(true);
+  });
+
+  it('with emailed links turned off, has no address anywhere in the message', async () => {
+    const { mail, raw } = await sent(appEmail);
+    expect(raw).not.toMatch(/https?:|X-Amz-/i);
+    expect(mail.text).toContain('memberships exports download job-1');
+  });
+
+  it('links to the API, not to S3', async () => {
+    const { mail, raw } = await sent(linkEmail);
+    expect(urlsIn(mail.text!)).toEqual([downloadUrl]);
+    expect(raw).not.toMatch(/X-Amz-|amazonaws\.com/i);
   });
 });
 
