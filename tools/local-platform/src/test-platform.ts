@@ -17,6 +17,12 @@ export interface TestPlatform {
   /** A user with `memberships` seeded memberships (tricky rows included unless turned off). */
   readonly user: { readonly id: string; readonly email: string; readonly password: string };
   readonly api: RunningService;
+  /**
+   * The environment the API process was started with: a test can build the
+   * same API in-process (with an injected clock, say) against the same
+   * tables, queues, bucket and secrets.
+   */
+  readonly apiEnv: NodeJS.ProcessEnv;
   readonly worker: RunningService;
   /** Signs a JWT with the API's key, for tokens the API would have issued (e.g. expired ones). */
   signAccessToken(claims: Record<string, unknown>, header: Record<string, unknown>): string;
@@ -72,25 +78,25 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       databaseUrl: database.roles[service].url,
       databaseSecretArn: database.roles[service].secretArn,
     });
-    const api = await spawnService(
-      path.join(REPO_ROOT, 'services', 'api', 'dist', 'server.js'),
-      serviceEnv({
-        ...common,
-        identity: 'api',
-        ...databaseAccess('api'),
-        extra: {
-          HOST: '127.0.0.1',
-          PORT: '0',
-          JWT_PRIVATE_KEY: keys.privateKey,
-          JWT_PUBLIC_KEY: keys.publicKey,
-          // Test suites poll and export far more often than a person would; the limits are tested in the API.
-          EXPORT_READ_RATE_LIMIT: '100000',
-          EXPORT_WRITE_RATE_LIMIT: '100000',
-          ...options.apiEnv,
-        },
-      }),
-      { name: 'api', readyLine: (line) => API_READY.test(line) },
-    );
+    const apiEnv = serviceEnv({
+      ...common,
+      identity: 'api',
+      ...databaseAccess('api'),
+      extra: {
+        HOST: '127.0.0.1',
+        PORT: '0',
+        JWT_PRIVATE_KEY: keys.privateKey,
+        JWT_PUBLIC_KEY: keys.publicKey,
+        // Test suites poll and export far more often than a person would; the limits are tested in the API.
+        EXPORT_READ_RATE_LIMIT: '100000',
+        EXPORT_WRITE_RATE_LIMIT: '100000',
+        ...options.apiEnv,
+      },
+    });
+    const api = await spawnService(path.join(REPO_ROOT, 'services', 'api', 'dist', 'server.js'), apiEnv, {
+      name: 'api',
+      readyLine: (line) => API_READY.test(line),
+    });
     started.push({ stop: () => api.stop() });
     const apiUrl = API_READY.exec(await api.waitForLine((line) => API_READY.test(line)))![1]!;
 
@@ -120,6 +126,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       sesEndpoint: resources.aws.endpoints.ses!,
       user: { id: user.id, email: user.email, password },
       api,
+      apiEnv,
       worker,
       signAccessToken(claims, header) {
         const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
