@@ -2,8 +2,9 @@ import { integer, readConfig, string, url, type AwsClientSettings } from '@membe
 import { TestEnvironmentError } from './errors';
 
 /**
- * The one place the local platform reads `process.env` (the services have
- * their own config.ts). Variables, all optional:
+ * Where the local platform reads `process.env` (the services have their own
+ * config.ts); the test browser (testing/browser.ts) reads its two, CHROMIUM_PATH
+ * and ARTEFACTS_DIR, from the environment it is handed. Variables, all optional:
  *
  * | variable | used by | default |
  * |---|---|---|
@@ -18,6 +19,8 @@ import { TestEnvironmentError } from './errors';
  * | LOG_LEVEL | start (passed to the services; debug also shows emulator output) | info |
  * | LOCAL_DATA_DIR | start (embedded PostgreSQL data, demo user state) | <repo>/.local |
  * | AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB/_SQS/_S3/_SESV2/_SCHEDULER/_SECRETS_MANAGER | tests (set by the jest global setup) | none |
+ * | CHROMIUM_PATH | browser tests (testing/browser.ts) | /usr/bin/chromium (Debian's package) |
+ * | ARTEFACTS_DIR | browser tests: where screenshots go (never inside the repository) | <os.tmpdir()>/memberships-artefacts/<run id> |
  */
 
 export interface StartSettings {
