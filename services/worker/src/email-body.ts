@@ -27,6 +27,13 @@ export interface EmailBody {
  */
 const WRAP_ANYWHERE = 'overflow-wrap:anywhere;word-break:break-word';
 
+/**
+ * The charset, for a client that shows the HTML part outside its MIME part (saved, opened in a
+ * browser); the viewport, so a phone's webmail view lays the email out at the phone's width instead
+ * of a 980 px desktop page shrunk to fit.
+ */
+const HEAD = '<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">';
+
 export function renderBody(blocks: readonly Block[]): EmailBody {
   const text = blocks
     .map((block) =>
@@ -42,7 +49,7 @@ export function renderBody(blocks: readonly Block[]): EmailBody {
         : `<p style="${WRAP_ANYWHERE}">${block.paragraph.map(inlineHtml).join('')}</p>`,
     )
     .join('');
-  return { text, html: `<!doctype html><html><body style="font-family: sans-serif">${html}</body></html>` };
+  return { text, html: `<!doctype html><html><head>${HEAD}</head><body style="font-family: sans-serif">${html}</body></html>` };
 }
 
 function inlineHtml(part: Inline): string {

@@ -30,48 +30,63 @@ const file = {
   contentType: 'text/csv; charset=utf-8',
 };
 
+const SCHEDULE_ID = '4b1e9f3a-7c2d-4e8f-9a6b-1d3c5e7f9a2b';
+const PAUSE_URL = `https://api.memberships.example/v1/export-schedules/${SCHEDULE_ID}/pause-link?token=${TOKEN.split('').reverse().join('')}`;
+const monthly = { scheduleId: SCHEDULE_ID, pauseUrl: PAUSE_URL };
+const common = { to: 'member@example.com', jobId: JOB_ID, file, fileName: FILE_NAME, requestedAt: REQUESTED_AT } as const;
+
 interface EmailParts {
   readonly text: string;
   readonly html: string;
 }
 
 /**
- * The emails under test, each as its two parts. The one place that knows the render functions'
- * inputs: when an email gains a variant or its input a field, it changes here only.
+ * The emails under test, each as its two parts and the addresses it must give, in order. The one
+ * place that knows the render functions' inputs: when an email gains a variant or its input a
+ * field, it changes here only.
  */
-const EMAILS: ReadonlyArray<{ readonly name: string; readonly render: () => EmailParts }> = [
+const EMAILS: ReadonlyArray<{ readonly name: string; readonly urls: readonly string[]; readonly render: () => EmailParts }> = [
   {
     name: 'export-attachment',
-    render: () =>
-      renderExportEmail({
-        method: 'attachment',
-        to: 'member@example.com',
-        jobId: JOB_ID,
-        file,
-        fileName: FILE_NAME,
-        requestedAt: REQUESTED_AT,
-        content: Buffer.from('id,email\n'),
-      }),
+    urls: [],
+    render: () => renderExportEmail({ ...common, method: 'attachment', content: Buffer.from('id,email\n') }),
   },
   {
     name: 'export-link',
+    urls: [DOWNLOAD_URL],
+    render: () =>
+      renderExportEmail({ ...common, method: 'link', downloadUrl: DOWNLOAD_URL, linkExpiresAt: new Date('2026-12-08T05:00:00.000Z') }),
+  },
+  {
+    // Emailed links turned off: no address at all, the command instead.
+    name: 'export-app',
+    urls: [],
+    render: () => renderExportEmail({ ...common, method: 'app', fileExpiresAt: new Date('2026-12-08T05:00:00.000Z') }),
+  },
+  {
+    // A subscription's: the download link, then the one-click pause link.
+    name: 'export-link-monthly',
+    urls: [DOWNLOAD_URL, PAUSE_URL],
     render: () =>
       renderExportEmail({
+        ...common,
         method: 'link',
-        to: 'member@example.com',
-        jobId: JOB_ID,
-        file,
-        fileName: FILE_NAME,
-        requestedAt: REQUESTED_AT,
         downloadUrl: DOWNLOAD_URL,
         linkExpiresAt: new Date('2026-12-08T05:00:00.000Z'),
+        monthly,
       }),
   },
   {
+    name: 'export-attachment-monthly',
+    urls: [PAUSE_URL],
+    render: () => renderExportEmail({ ...common, method: 'attachment', content: Buffer.from('id,email\n'), monthly }),
+  },
+  {
     name: 'failure-notice-monthly',
+    urls: [],
     render: () =>
       renderFailureNotice({
-        jobId: 'sched-4b1e9f3a-7c2d-4e8f-9a6b-1d3c5e7f9a2b-2026-12-01T05:00:00Z',
+        jobId: `sched-${SCHEDULE_ID}-2026-12-01T05:00:00Z`,
         requestedAt: REQUESTED_AT,
         errorCode: 'invalid_data',
         end: 'permanent',
@@ -111,7 +126,7 @@ async function show(html: string, width: number): Promise<{ page: RenderedPage; 
   return { page, blocked: browser.blockedRequests.slice(before) };
 }
 
-describe.each(EMAILS)('the $name email in Chromium', ({ name, render }) => {
+describe.each(EMAILS)('the $name email in Chromium', ({ name, urls: expectedUrls, render }) => {
   const { text, html } = render();
 
   it.each([PHONE, DESKTOP])('at %i px shows what its text part says, with working links, fetching nothing', async (width) => {
@@ -120,7 +135,7 @@ describe.each(EMAILS)('the $name email in Chromium', ({ name, render }) => {
     expect(page.lines).toEqual(textLines(text));
 
     const urls = textUrls(text);
-    if (name === 'export-link') expect(urls).toEqual([DOWNLOAD_URL]);
+    expect(urls).toEqual(expectedUrls);
     for (const url of urls) expect(page.links).toContainEqual(expect.objectContaining({ href: url, clickable: true }));
     // No link the text part's reader is not given.
     expect(page.links.map((link) => link.href).sort()).toEqual([...urls].sort());

@@ -105,6 +105,14 @@ describe('export email', () => {
     expect(html).toContain(`href="${monthly.pauseUrl}"`);
   });
 
+  it('declares its charset and a phone’s viewport in the HTML part’s head', () => {
+    const { html } = renderExportEmail(linkEmail);
+    const head = /<head>([\s\S]*)<\/head>\s*<body/.exec(html)?.[1];
+    expect(head).toContain('<meta charset="utf-8">');
+    expect(head).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(html.startsWith('<!doctype html><html><head>')).toBe(true);
+  });
+
   it.each(VARIANTS)('says the same in its HTML part as in its text part (%s)', (_, email) => {
     const { text, html } = renderExportEmail(email);
     const lines = textLines(text);
