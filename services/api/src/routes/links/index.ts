@@ -54,6 +54,11 @@ const linkRoutes: FastifyPluginAsync = async (app) => {
     const keyring = await app.linkKeys.keyringFor(token);
     const check = verifyLink(token, { purpose, subject }, keyring, app.clock.now());
     if (!check.valid) throw new LinkRefusedProblem(check.reason, purpose);
+    // The previous key is trusted for tokens issued before the rotation, and a token says itself when
+    // it was issued: without this bound, a leaked previous key could mint a backdated link that never
+    // expires. No download link is issued for longer than the file is kept.
+    const lifetimeMs = check.link.expiresAt.getTime() - check.link.issuedAt.getTime();
+    if (purpose === 'download' && lifetimeMs > app.config.fileRetentionDays * DAY_MS) throw new LinkRefusedProblem('signature', purpose);
     return check.link;
   }
 
@@ -116,6 +121,8 @@ const linkRoutes: FastifyPluginAsync = async (app) => {
     return schedule;
   }
 };
+
+const DAY_MS = 86_400_000;
 
 function pausedPage(id: string) {
   return {

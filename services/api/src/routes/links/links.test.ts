@@ -235,9 +235,11 @@ describe('a token that is not a valid one for this export', () => {
   it('answers export_file_expired for a token still valid after the file retention has passed', async () => {
     const owner = await member();
     const id = await finishedExport(owner);
-    const token = await sign({ subject: id, userId: owner.user.id, expiresAt: new Date(t.clock.now().getTime() + 30 * DAY_MS) });
+    // The email goes a little after the job finished, and its link lives one retention from then.
+    const token = await sign({ subject: id, userId: owner.user.id }, new Date(t.clock.now().getTime() + 60_000));
     try {
-      t.clock.advance(t.config.fileRetentionDays * DAY_MS + 1_000);
+      t.clock.advance(t.config.fileRetentionDays * DAY_MS + 10_000);
+      expect((await get({ ...owner, token: await t.login(owner.user) }, `/v1/exports/${id}`)).json()).toMatchObject({ state: 'expired' });
       const response = await open(fileUrl(id, token));
       expect(response.statusCode).toBe(410);
       expect(response.headers.location).toBeUndefined();
@@ -246,6 +248,24 @@ describe('a token that is not a valid one for this export', () => {
       t.clock.reset();
     }
     expect(await downloadCount(owner, id)).toBe(0);
+  });
+
+  it('answers link_invalid for a token, even one signed with the current key, that claims to live longer than the file', async () => {
+    const owner = await member();
+    const id = await finishedExport(owner);
+    const now = t.clock.now();
+    const retention = t.config.fileRetentionDays * DAY_MS;
+    expect(
+      (await open(fileUrl(id, await sign({ subject: id, userId: owner.user.id, expiresAt: new Date(now.getTime() + retention) }))))
+        .statusCode,
+    ).toBe(302);
+    const tooLong = await open(
+      fileUrl(id, await sign({ subject: id, userId: owner.user.id, expiresAt: new Date(now.getTime() + retention + 1_000) })),
+    );
+    expect(tooLong.statusCode).toBe(403);
+    expect(tooLong.headers.location).toBeUndefined();
+    expect(tooLong.json()).toMatchObject({ code: 'link_invalid' });
+    expect(await downloadCount(owner, id)).toBe(1);
   });
 
   it('answers 409 for a queued, canceled or failed export, 404 for one that does not exist', async () => {
@@ -360,13 +380,13 @@ describe('problems: a page for a browser, problem details for a script', () => {
     await t.app.jobStore.fail(failed, { code: 'export_query_failed', message: 'The export query failed.' });
     const missing = randomUUID();
     const now = t.clock.now().getTime();
-    // An export made 8 days ago, with a link that outlives its file: the file is gone.
+    // An export that finished one retention and 10 s ago, emailed a minute after: its link works 50 s more, its file is gone.
     let old: { id: string; token: string };
     try {
-      t.clock.advance(-(t.config.fileRetentionDays + 1) * DAY_MS);
+      t.clock.advance(-(t.config.fileRetentionDays * DAY_MS + 10_000));
       const ancient = await member();
       const oldId = await finishedExport(ancient);
-      old = { id: oldId, token: await sign({ subject: oldId, userId: ancient.user.id, expiresAt: new Date(now + 30 * DAY_MS) }) };
+      old = { id: oldId, token: await sign({ subject: oldId, userId: ancient.user.id }, new Date(t.clock.now().getTime() + 60_000)) };
     } finally {
       t.clock.reset();
     }
