@@ -11,19 +11,22 @@ import type { DenialRecord } from '../iam-gate';
 import { DEFAULT_EMAIL_DOMAIN, startLocalAws, stopAll } from '../local-aws';
 import { startPostgres } from '../postgres';
 import { LOCAL_CREDENTIALS } from '../aws-clients';
+import { ensureChromium } from './ensure-chromium';
 import { setRunningPlatform } from './running-platform';
 
 export default async function globalSetup(): Promise<void> {
   // The IAM gate prints each denial as it happens, with the caller, the call and the reason.
   const onDenial = (denial: DenialRecord) =>
     process.stderr.write(`iam-gate: denied ${denial.identity} ${denial.operation}: ${denial.reason}\n`);
-  const [aws, postgres] = await Promise.allSettled([
+  const [aws, postgres, browser] = await Promise.allSettled([
     startLocalAws({ iamGate: { emailDomain: DEFAULT_EMAIL_DOMAIN, onDenial } }),
     startPostgres(),
+    // The browser tests' Chromium, installed meanwhile when the machine lacks it (ensure-chromium.ts).
+    ensureChromium(),
   ]);
-  if (aws.status === 'rejected' || postgres.status === 'rejected') {
+  if (aws.status === 'rejected' || postgres.status === 'rejected' || browser.status === 'rejected') {
     await stopAll([aws, postgres].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
-    throw aws.status === 'rejected' ? aws.reason : (postgres as PromiseRejectedResult).reason;
+    throw [aws, postgres, browser].flatMap((result) => (result.status === 'rejected' ? [result.reason] : []))[0];
   }
   setRunningPlatform({ aws: aws.value, postgres: postgres.value });
 
