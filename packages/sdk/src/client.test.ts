@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ApiError, createClient, NetworkError, type ClientOptions, type ExportJob, type Tokens } from './index.js';
-import { decodeJwt, recordingFetch, startTestPlatform, unreachableUrl, type TestPlatform } from '@memberships/local-platform';
+import { createUser, decodeJwt, recordingFetch, startTestPlatform, unreachableUrl, type TestPlatform } from '@memberships/local-platform';
 
 /**
  * The SDK against the real API and worker processes, on the local emulators
@@ -147,6 +147,79 @@ describe('SDK against the real platform', () => {
   it('tells who is signed in', async () => {
     const me = await passwordClient().auth.me();
     expect(me).toMatchObject({ id: platform.user.id, email: platform.user.email });
+  });
+
+  it('records each download: the job counts it, and downloads() lists it newest first as the SDK’s', async () => {
+    const client = passwordClient();
+    const { job } = await client.exports.create();
+    const done = await client.exports.wait(job.id, { timeoutMs: 60_000 });
+    expect(done).toMatchObject({ download_count: 0, links: { downloads: `/v1/exports/${job.id}/downloads` } });
+    expect(done.last_downloaded_at).toBeUndefined();
+    expect(Date.parse(done.expires_at ?? '')).toBeGreaterThan(Date.parse(done.finished_at));
+    expect(await client.exports.downloads(job.id)).toEqual({ download_count: 0, items: [] });
+
+    await client.exports.download(job.id, { path: join(dir, 'counted-1.csv') });
+    await client.exports.download(job.id, { path: join(dir, 'counted-2.csv') });
+
+    const downloads = await client.exports.downloads(job.id);
+    expect(downloads.download_count).toBe(2);
+    expect(downloads.items).toHaveLength(2);
+    for (const item of downloads.items) {
+      expect(item).toMatchObject({
+        via: 'sdk',
+        client_address: expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$/),
+        user_agent: expect.stringMatching(/^memberships-sdk\//),
+      });
+    }
+    const times = downloads.items.map((item) => item.at);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect(downloads.last_downloaded_at).toBe(times[0]);
+    const after = await client.exports.get(job.id);
+    expect({ count: after.download_count, last: after.last_downloaded_at }).toEqual({ count: 2, last: times[0] });
+
+    await expect(client.exports.downloads('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
+      name: 'ApiError',
+      status: 404,
+      code: 'export_not_found',
+    });
+  });
+
+  it('revokes the emailed link of an export; the SDK’s own download still works', async () => {
+    const client = passwordClient();
+    const { job } = await client.exports.create();
+    await client.exports.wait(job.id, { timeoutMs: 60_000 });
+
+    await expect(client.exports.revokeLink(job.id)).resolves.toBeUndefined();
+    const saved = await client.exports.download(job.id, { path: join(dir, 'after-revoke.csv') });
+    expect(saved.bytes).toBeGreaterThan(0);
+
+    const unknown = client.exports.revokeLink('00000000-0000-4000-8000-000000000000');
+    await expect(unknown).rejects.toBeInstanceOf(ApiError);
+    await expect(unknown).rejects.toMatchObject({ status: 404, code: 'export_not_found' });
+  });
+
+  it('turns emailed download links off and on again for the account, which the user then reads', async () => {
+    const user = await createUser({ aws: platform.resources.aws, table: platform.resources.names.tables.users });
+    const client = createClient({ baseUrl: platform.apiUrl, credentials: { email: user.email, password: user.password } });
+    expect(await client.auth.me()).toMatchObject({ id: user.id, emailed_download_links: true });
+
+    expect(await client.auth.updateMe({ emailed_download_links: false })).toMatchObject({ id: user.id, emailed_download_links: false });
+    expect(await client.auth.me()).toMatchObject({ emailed_download_links: false });
+    expect(await client.auth.updateMe({ emailed_download_links: true })).toMatchObject({ emailed_download_links: true });
+    expect(await client.auth.me()).toMatchObject({ emailed_download_links: true });
+
+    const reader = await createUser({
+      aws: platform.resources.aws,
+      table: platform.resources.names.tables.users,
+      scopes: ['exports:read'],
+    });
+    const readOnly = createClient({ baseUrl: platform.apiUrl, credentials: { email: reader.email, password: reader.password } });
+    await expect(readOnly.auth.updateMe({ emailed_download_links: false })).rejects.toMatchObject({
+      name: 'ApiError',
+      status: 403,
+      code: 'insufficient_scope',
+    });
+    expect(await readOnly.auth.me()).toMatchObject({ emailed_download_links: true });
   });
 
   it('logs out: the refresh token stops working', async () => {

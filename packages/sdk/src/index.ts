@@ -37,7 +37,11 @@ export type {
 export type { ScheduleTiming, SchedulesResource } from './resources/schedules.js';
 export { decodeJwtExpiry } from './token-expiry.js';
 export type {
+  AccountSettings,
   CurrentUser,
+  DownloadChannel,
+  ExportDownload,
+  ExportDownloads,
   ExportJob,
   ExportPage,
   ExportSchedule,

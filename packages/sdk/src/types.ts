@@ -32,10 +32,26 @@ export type SucceededExportJob = ExportJob & {
 
 /** A job that ended in `failed`; `error` says why (when the API said). */
 export type FailedExportJob = ExportJob & { readonly state: 'failed' };
+/**
+ * `GET /v1/exports/{id}/downloads`: how often the file was downloaded in all
+ * (`download_count`, `last_downloaded_at`) and the latest 50 downloads in
+ * detail, newest first.
+ */
+export type ExportDownloads = JsonBody<paths['/v1/exports/{id}/downloads']['get']['responses'][200]>;
+/** One recorded download: `at`, `via`, `client_address` (as the API saw it), `user_agent?`. */
+export type ExportDownload = ExportDownloads['items'][number];
+/** How a download was asked for: `api` | `email_link` | `cli` | `sdk`. */
+export type DownloadChannel = ExportDownload['via'];
 /** One page of `GET /v1/exports`: newest first, `next_cursor` when there is more. */
 export type ExportPage = JsonBody<paths['/v1/exports']['get']['responses'][200]>;
 /** The signed-in user (`GET /v1/me`). */
 export type CurrentUser = JsonBody<paths['/v1/me']['get']['responses'][200]>;
+/**
+ * The account settings `PATCH /v1/me` changes: `emailed_download_links`
+ * (`false`: an export too large to attach is emailed without a link, and the
+ * links emailed before stop working).
+ */
+export type AccountSettings = Readonly<JsonRequestBody<paths['/v1/me']['patch']>>;
 /** What `POST /v1/auth/token` and `POST /v1/auth/refresh` answer. */
 export type TokenResponse = JsonBody<paths['/v1/auth/token']['post']['responses'][200]>;
 

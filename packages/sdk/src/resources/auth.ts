@@ -1,7 +1,7 @@
 import { dataOf, ensureOk } from '../api-call.js';
 import type { PasswordCredentials, Tokens } from '../auth-session.js';
 import { ApiError } from '../errors.js';
-import type { CurrentUser } from '../types.js';
+import type { AccountSettings, CurrentUser } from '../types.js';
 import type { CallOptions, ResourceContext } from './context.js';
 
 export interface AuthResource {
@@ -15,6 +15,14 @@ export interface AuthResource {
   logout(options?: CallOptions): Promise<void>;
   /** The signed-in user. */
   me(options?: CallOptions): Promise<CurrentUser>;
+  /**
+   * Changes your account's settings and returns the user as it is now.
+   * `{ emailed_download_links: false }`: an export too large to attach is
+   * emailed without a link (download it with `exports.download()`), and the
+   * links emailed before stop working; `true` turns them back on. Needs the
+   * `exports:write` scope (ApiError `insufficient_scope`, 403).
+   */
+  updateMe(settings: AccountSettings, options?: CallOptions): Promise<CurrentUser>;
   /** The current tokens, if signed in. */
   readonly tokens: Tokens | undefined;
 }
@@ -38,6 +46,10 @@ export function createAuthResource(ctx: ResourceContext): AuthResource {
 
     async me(options = {}) {
       return dataOf(await ctx.raw.GET('/v1/me', { signal: options.signal }));
+    },
+
+    async updateMe(settings, options = {}) {
+      return dataOf(await ctx.raw.PATCH('/v1/me', { body: settings, signal: options.signal }));
     },
 
     get tokens() {

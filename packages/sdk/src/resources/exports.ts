@@ -1,4 +1,4 @@
-import { dataOf } from '../api-call.js';
+import { dataOf, ensureOk } from '../api-call.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../backoff.js';
 import {
   ApiError,
@@ -12,7 +12,7 @@ import {
 } from '../errors.js';
 import { isFailedExport, isSucceededExport, missingSuccessFacts } from '../export-outcome.js';
 import { writeDownload, type DownloadTarget, type WrittenFile } from '../file-download.js';
-import type { ExportJob, ExportPage, SucceededExportJob } from '../types.js';
+import type { ExportDownloads, ExportJob, ExportPage, SucceededExportJob } from '../types.js';
 import type { CallOptions, ResourceContext } from './context.js';
 
 export interface CreateExportOptions extends CallOptions {
@@ -69,6 +69,19 @@ export interface ExportsResource {
    * (409, `problem.state`) when it has already ended; `export_not_found` (404).
    */
   cancel(id: string, options?: CallOptions): Promise<ExportJob>;
+  /**
+   * Who downloaded the file: `download_count` and `last_downloaded_at` over
+   * every download, and `items`, the latest 50 newest first (`at`, `via`:
+   * `api` | `email_link` | `cli` | `sdk`, `client_address`, `user_agent?`).
+   * ApiError `export_not_found` (404) for unknown ids and other users' jobs.
+   */
+  downloads(id: string, options?: CallOptions): Promise<ExportDownloads>;
+  /**
+   * Stops the download link emailed for this export at once (it then shows
+   * that it was revoked); `download()` and the API's own download keep
+   * working. ApiError `export_not_found` (404).
+   */
+  revokeLink(id: string, options?: CallOptions): Promise<void>;
   /**
    * Polls until the job finishes. Resolves with the succeeded job, typed so
    * that `file` (rows, bytes, sha256), `finished_at` and `links.download` are
@@ -137,6 +150,14 @@ export function createExportsResource(ctx: ResourceContext): ExportsResource {
 
     async cancel(id, options = {}) {
       return dataOf(await ctx.raw.POST('/v1/exports/{id}/cancel', { params: { path: { id } }, signal: options.signal }));
+    },
+
+    async downloads(id, options = {}) {
+      return dataOf(await ctx.raw.GET('/v1/exports/{id}/downloads', { params: { path: { id } }, signal: options.signal }));
+    },
+
+    async revokeLink(id, options = {}) {
+      ensureOk(await ctx.raw.DELETE('/v1/exports/{id}/link', { params: { path: { id } }, signal: options.signal }));
     },
 
     async *listAll(options = {}) {
