@@ -8,9 +8,10 @@ import { REPO_ROOT } from '../package-paths';
 /**
  * A real browser for tests: Debian's Chromium (`apt-get install chromium`, as `.ci/run` does),
  * driven by playwright-core, which never downloads a browser of its own. It answers what a person
- * would see (an email's HTML part, a page the API serves): the visible text, the links and whether
- * they can be clicked, whether anything is wider than the screen, and a screenshot kept as an
- * artefact outside the repository.
+ * would see (an email's HTML part, a page the API serves): the visible text, the links and buttons
+ * and whether they can be clicked, whether anything is wider than the screen, and a screenshot kept
+ * as an artefact outside the repository. `click` presses a button or follows a link as a person
+ * does (a form posts, the browser navigates) and reads the page it lands on.
  *
  * Offline by construction: every request that is not to 127.0.0.1/localhost (or data:/about:)
  * is refused and recorded in `blockedRequests`, so an email that loads a remote image or font
@@ -44,6 +45,9 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/** How long a click may take to open the next page (a form's POST answered by a test's server). */
+const CLICK_NAVIGATION_MS = 10_000;
+
 /** Hosts a page may reach: the servers the tests start. */
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -68,13 +72,22 @@ export interface RenderedLink {
   readonly clickable: boolean;
 }
 
+/** A button (`<button>`, `<input type=submit|button>`): its visible text (an input's value) and whether a click lands on it. */
+export interface RenderedButton {
+  readonly text: string;
+  readonly clickable: boolean;
+}
+
 export interface RenderedPage {
+  /** The HTTP status the document came with (a URL opened or a click's navigation); undefined for HTML given as a string. */
+  readonly status?: number | undefined;
   readonly title: string;
   /** The body's innerText: what a reader sees, a line per block. */
   readonly text: string;
   /** `text`'s lines, trimmed, without the empty ones. */
   readonly lines: readonly string[];
   readonly links: readonly RenderedLink[];
+  readonly buttons: readonly RenderedButton[];
   /** The viewport's width and the document's: wider means the reader scrolls sideways. */
   readonly width: number;
   readonly scrollWidth: number;
@@ -85,10 +98,21 @@ export interface RenderedPage {
 export interface TestBrowser {
   /** Shows `content` (a string is HTML; a URL is opened) at `width`, once its fonts and images have settled. */
   render(content: string | URL, options: RenderOptions): Promise<RenderedPage>;
+  /**
+   * Clicks, on the last rendered page, the one button or link whose visible text is `text`, waits
+   * for the page the click navigates to (a form's POST, a link), and reads it at the same width.
+   * Fails when no such button or link, or more than one, is there, or when the click goes nowhere.
+   */
+  click(text: string): Promise<RenderedPage>;
   /** Writes the last rendered page, in full, to `<artefactsDir>/<name>.png`; returns that path. */
   screenshot(name: string): Promise<string>;
   /** Every request refused because it left the machine, in order. */
   readonly blockedRequests: readonly string[];
+  /**
+   * What the pages reported as errors, in order: console errors (among them every Content-Security-Policy
+   * violation, such as a blocked inline style or form target) and uncaught exceptions.
+   */
+  readonly pageErrors: readonly string[];
   readonly artefactsDir: string;
   /** The browser's profile, a fresh temporary directory removed by `close`. */
   readonly userDataDir: string;
@@ -156,22 +180,61 @@ export async function openBrowser({ env = process.env }: OpenBrowserOptions = {}
     return route.abort('blockedbyclient');
   });
   const page: Page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    // A page served with an error status (a problem page) is not an error of the page: `status` says it.
+    const aboutDocument = message.location().url === page.url() && message.text().startsWith('Failed to load resource:');
+    if (!aboutDocument) pageErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
   let rendered = false;
   let closed = false;
 
+  async function read(status: number | undefined): Promise<RenderedPage> {
+    await page.evaluate(() => document.fonts.ready.then(() => undefined));
+    rendered = true;
+    const seen = await page.evaluate(readPage);
+    return { status, ...seen, lines: visibleLines(seen.text) };
+  }
+
   return {
     blockedRequests,
+    pageErrors,
     artefactsDir,
     userDataDir,
 
     async render(content, { width, height = 800 }) {
       await page.setViewportSize({ width, height });
-      if (content instanceof URL) await page.goto(content.href, { waitUntil: 'load' });
-      else await page.setContent(content, { waitUntil: 'load' });
-      await page.evaluate(() => document.fonts.ready.then(() => undefined));
-      rendered = true;
-      const seen = await page.evaluate(readPage);
-      return { ...seen, lines: visibleLines(seen.text) };
+      if (content instanceof URL) return read((await page.goto(content.href, { waitUntil: 'load' }))?.status());
+      await page.setContent(content, { waitUntil: 'load' });
+      return read(undefined);
+    },
+
+    async click(text) {
+      if (!rendered) throw new LocalPlatformError('nothing_rendered', 'Render a page before clicking on it.');
+      const name = { name: text, exact: true };
+      const target = page.getByRole('button', name).or(page.getByRole('link', name));
+      const count = await target.count();
+      if (count !== 1) {
+        throw new LocalPlatformError('click_target', `Expected one button or link "${text}" on the page, found ${count}.`);
+      }
+      // The document the click navigates to: its response, then its load.
+      const errorsBefore = pageErrors.length;
+      const navigated = page.waitForResponse(
+        (response) => response.request().isNavigationRequest() && response.frame() === page.mainFrame(),
+        { timeout: CLICK_NAVIGATION_MS },
+      );
+      const [response] = await Promise.all([navigated, target.click()]).catch((error: unknown) => {
+        const errors = pageErrors.slice(errorsBefore);
+        throw new LocalPlatformError(
+          'click_went_nowhere',
+          `Clicking "${text}" opened no page within ${CLICK_NAVIGATION_MS / 1000} s${errors.length ? `; the page said: ${errors.join(' | ')}` : ''}.`,
+          { cause: error },
+        );
+      });
+      await page.waitForLoadState('load');
+      return read(response.status());
     },
 
     async screenshot(name) {
@@ -214,6 +277,7 @@ interface DomElement {
   readonly textContent: string | null;
   readonly innerText: string;
   readonly clientWidth: number;
+  readonly value?: string;
   readonly scrollWidth: number;
   getClientRects(): ArrayLike<DomRect>;
   getAttribute(name: string): string | null;
@@ -232,7 +296,7 @@ declare const document: {
 };
 
 /** Runs in the page: what it shows. Self-contained (serialised into the browser). */
-function readPage(): Omit<RenderedPage, 'lines'> {
+function readPage(): Omit<RenderedPage, 'lines' | 'status'> {
   const width = window.innerWidth;
   const describeElement = (element: DomElement) =>
     `${element.tagName.toLowerCase()}: ${(element.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 60)}`;
@@ -243,20 +307,31 @@ function readPage(): Omit<RenderedPage, 'lines'> {
     const passesBox = element.clientWidth > 0 && element.scrollWidth > element.clientWidth + 1;
     if (passesEdge || passesBox) overflowing.push(describeElement(element));
   }
-  const links = Array.from(document.querySelectorAll('a[href]')).map((anchor) => {
-    anchor.scrollIntoView({ block: 'center', inline: 'nearest' });
-    const rect = anchor.getClientRects()[0];
+  // On screen within the width, and what a click in its middle lands on.
+  const isClickable = (element: DomElement) => {
+    element.scrollIntoView({ block: 'center', inline: 'nearest' });
+    const rect = element.getClientRects()[0];
     const hit = rect ? document.elementFromPoint(rect.left + rect.width / 2, rect.top + rect.height / 2) : null;
-    const clickable = !!rect && rect.width > 0 && rect.left >= 0 && rect.right <= width + 0.5 && !!hit && anchor.contains(hit);
+    return !!rect && rect.width > 0 && rect.left >= 0 && rect.right <= width + 0.5 && !!hit && element.contains(hit);
+  };
+  const links = Array.from(document.querySelectorAll('a[href]')).map((anchor) => ({
+    href: anchor.getAttribute('href') ?? '',
     // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point: what a reader sees, not the markup's
-    return { href: anchor.getAttribute('href') ?? '', text: anchor.innerText, clickable };
-  });
+    text: anchor.innerText,
+    clickable: isClickable(anchor),
+  }));
+  const buttons = Array.from(document.querySelectorAll('button, input[type="submit"], input[type="button"]')).map((button) => ({
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point: what a reader sees, not the markup's
+    text: button.tagName === 'INPUT' ? (button.value ?? '') : button.innerText,
+    clickable: isClickable(button),
+  }));
   window.scrollTo(0, 0);
   return {
     title: document.title,
     // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point (hidden text left out, a line per block)
     text: document.body.innerText,
     links,
+    buttons,
     width,
     scrollWidth: document.documentElement.scrollWidth,
     overflowing,
