@@ -6,7 +6,7 @@ import { ExportNotFoundError, ScheduleNotFoundProblem } from '../../errors';
 import { problemFor } from '../../plugins/problem-details';
 import { changeSchedule } from '../export-schedules';
 import { sendFile } from '../exports/file-delivery';
-import { sendPage, wantsHtml } from './link-pages';
+import { detailParts, sendPage, wantsHtml } from './link-pages';
 import { LinkRefusedProblem } from './link-problems';
 import { fileLinkSchema, pauseLinkPageSchema, pauseLinkSchema, type LinkParams, type LinkQuery } from './schemas';
 
@@ -46,7 +46,7 @@ const linkRoutes: FastifyPluginAsync = async (app) => {
     if (problem.status >= 500) request.log.error({ err: error, code: problem.code }, 'request failed');
     else request.log.info({ code: problem.code, status: problem.status }, problem.detail);
     for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
-    return sendPage(reply, problem.status, { title: problem.title, paragraphs: [[problem.detail]], reference: request.id });
+    return sendPage(reply, problem.status, { title: problem.title, paragraphs: [detailParts(problem.detail)], reference: request.id });
   });
 
   /** The token's grant for this URL, or the problem that says why not (keys re-read once if it names a newer key). */

@@ -44,6 +44,17 @@ export function wantsHtml(request: FastifyRequest): boolean {
   return /\btext\/html\b/i.test(accept) && !/\bapplication\/(problem\+)?json\b/i.test(accept.split(',')[0] ?? '');
 }
 
+/**
+ * A problem's detail as a paragraph: the details name commands between backticks (as Markdown
+ * would), which a page shows as code rather than as backticks.
+ */
+export function detailParts(detail: string): PagePart[] {
+  return detail
+    .split(/`([^`]+)`/)
+    .map((part, index): PagePart => (index % 2 === 1 ? { code: part } : part))
+    .filter((part) => part !== '');
+}
+
 export function renderPage(page: Page): string {
   const paragraphs = page.paragraphs.map((parts) => `<p>${parts.map(renderPart).join('')}</p>`).join('');
   const form = page.form

@@ -458,7 +458,8 @@ describe('problems: a page for a browser, problem details for a script', () => {
       const text = decodeEntities(response.body);
       expect(response.body.startsWith('<!doctype html>')).toBe(true);
       expect(text).toContain(`<h1>${title}</h1>`);
-      expect(text).toContain(detail);
+      // Commands the detail names between backticks are shown as code.
+      expect(text.replace(/<\/?code>/g, '`')).toContain(`<p>${detail}</p>`);
       expect(text).toContain(`Reference: ${response.headers['x-request-id']}`);
       expect({ name, json: text.includes(`"${code}"`) || text.includes('"status"') }).toEqual({ name, json: false });
     }
