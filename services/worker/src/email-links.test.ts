@@ -236,113 +236,125 @@ describe('the monthly export email', () => {
   });
 });
 
+/** The attempts of `jobId` that failed, as logged: code, kind, the stage that failed, and what followed. */
+const failedAttempts = (records: readonly Record<string, unknown>[], jobId: string) =>
+  records
+    .filter((record) => record.jobId === jobId && record.failureCode !== undefined)
+    .map((record) => ({
+      failureCode: record.failureCode,
+      failureKind: record.failureKind,
+      stage: (record.err as { stage?: string } | undefined)?.stage,
+      msg: record.msg,
+    }));
+
 describe('when the link signing key cannot be read', () => {
-  const env = WorkerTestEnvironment.forSuite();
+  // Each with a queue of its own: a killed worker process's receive still in flight must not take the other's message.
+  describe('because Secrets Manager is unreachable', () => {
+    const env = WorkerTestEnvironment.forSuite();
 
-  /** The attempts of `jobId` that failed, as logged: code, kind, the stage that failed, and what followed. */
-  const failedAttempts = (records: readonly Record<string, unknown>[], jobId: string) =>
-    records
-      .filter((record) => record.jobId === jobId && record.failureCode !== undefined)
-      .map((record) => ({
-        failureCode: record.failureCode,
-        failureKind: record.failureKind,
-        stage: (record.err as { stage?: string } | undefined)?.stage,
-        msg: record.msg,
-      }));
+    // The built worker as a process: in jest's sandbox the SDK meets Node's network errors from another realm and wraps
+    // them without their code ("AWS SDK error wrapper for TimeoutError"), so an in-process worker would see `unknown`.
+    it('the attempt fails as links_unavailable before anything is sent, and the retry emails the link', async () => {
+      const small = await env.createUser();
+      const user = await env.createUser();
+      await seedMemberships(env.database.url, small.id, 5);
+      await seedMemberships(env.database.url, user.id, 2000);
+      const target = new URL(env.aws.endpoints.secretsManager!);
+      const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+      proxies.push(proxy);
+      const worker = await spawnService(
+        MAIN,
+        env.env({
+          ...SHORT_WAITS,
+          ...LINK_SETTINGS,
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${proxy.port}`,
+          RETRY_BASE_DELAY_SECONDS: '2',
+          LOG_LEVEL: 'info',
+        }),
+        { name: 'worker', readyLine: (line) => line.includes('"msg":"worker started"') },
+      );
+      closers.push(async () => {
+        if (!worker.exitStatus) await worker.kill();
+      });
+      // The database password comes from Secrets Manager too: an attached export first, so only the link key is left to read.
+      const { job: warmUp } = await env.requestExport(small.id);
+      expect(await env.waitForJob(warmUp.id, (j) => isFinal(j.state))).toMatchObject({
+        state: 'succeeded',
+        delivery: { method: 'attachment' },
+      });
+      proxy.down();
 
-  // The built worker as a process: in jest's sandbox the SDK meets Node's network errors from another realm and wraps
-  // them without their code ("AWS SDK error wrapper for TimeoutError"), so an in-process worker would see `unknown`.
-  it('Secrets Manager unreachable: the attempt fails as links_unavailable before anything is sent, and the retry emails the link', async () => {
-    const small = await env.createUser();
-    const user = await env.createUser();
-    await seedMemberships(env.database.url, small.id, 5);
-    await seedMemberships(env.database.url, user.id, 2000);
-    const target = new URL(env.aws.endpoints.secretsManager!);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
-    proxies.push(proxy);
-    const worker = await spawnService(
-      MAIN,
-      env.env({
-        ...SHORT_WAITS,
-        ...LINK_SETTINGS,
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${proxy.port}`,
-        RETRY_BASE_DELAY_SECONDS: '2',
-        LOG_LEVEL: 'info',
-      }),
-      { name: 'worker', readyLine: (line) => line.includes('"msg":"worker started"') },
-    );
-    closers.push(async () => {
-      if (!worker.exitStatus) await worker.kill();
+      const { job } = await env.requestExport(user.id);
+      await waitFor('the first attempt to fail', () => (failedAttempts(worker.jsonLogs(), job.id).length > 0 ? true : undefined));
+      expect(failedAttempts(worker.jsonLogs(), job.id)).toEqual([
+        {
+          failureCode: 'links_unavailable',
+          failureKind: 'transient',
+          stage: 'links',
+          msg: 'export attempt failed; job released, retry scheduled',
+        },
+      ]);
+      // Links are signed before the `sending` record: nothing was sent, nor recorded as being sent.
+      const released = await env.waitForJob(job.id, (j) => j.state === 'queued');
+      expect(released.emailAttempt).toBeUndefined();
+      expect(await env.emailsTo(user.email)).toEqual([]);
+
+      proxy.up();
+      const done = await env.waitForJob(job.id, (j) => isFinal(j.state));
+      expect(done).toMatchObject({ state: 'succeeded', attempts: 2, delivery: { method: 'link' }, emailAttempt: { sends: 1 } });
+      const [email, ...more] = await env.waitForEmails(user.email, 1, job.id);
+      expect(more).toEqual([]);
+      const [link] = urlsIn(email!.body.text);
+      expect((await verified(env, link!, 'download', job.id)).userId).toBe(user.id);
     });
-    // The database password comes from Secrets Manager too: an attached export first, so only the link key is left to read.
-    const { job: warmUp } = await env.requestExport(small.id);
-    expect(await env.waitForJob(warmUp.id, (j) => isFinal(j.state))).toMatchObject({
-      state: 'succeeded',
-      delivery: { method: 'attachment' },
-    });
-    proxy.down();
-
-    const { job } = await env.requestExport(user.id);
-    await waitFor('the first attempt to fail', () => (failedAttempts(worker.jsonLogs(), job.id).length > 0 ? true : undefined));
-    expect(failedAttempts(worker.jsonLogs(), job.id)).toEqual([
-      {
-        failureCode: 'links_unavailable',
-        failureKind: 'transient',
-        stage: 'links',
-        msg: 'export attempt failed; job released, retry scheduled',
-      },
-    ]);
-    // Links are signed before the `sending` record: nothing was sent, nor recorded as being sent.
-    const released = await env.waitForJob(job.id, (j) => j.state === 'queued');
-    expect(released.emailAttempt).toBeUndefined();
-    expect(await env.emailsTo(user.email)).toEqual([]);
-
-    proxy.up();
-    const done = await env.waitForJob(job.id, (j) => isFinal(j.state));
-    expect(done).toMatchObject({ state: 'succeeded', attempts: 2, delivery: { method: 'link' }, emailAttempt: { sends: 1 } });
-    const [email, ...more] = await env.waitForEmails(user.email, 1, job.id);
-    expect(more).toEqual([]);
-    const [link] = urlsIn(email!.body.text);
-    expect((await verified(env, link!, 'download', job.id)).userId).toBe(user.id);
   });
 
-  it('a secret that does not exist: each attempt fails before anything is sent, then the job fails and only the failure notice is emailed', async () => {
-    const user = await env.createUser();
-    await seedMemberships(env.database.url, user.id, 2000);
-    // Under the name the worker's role may read, so the read reaches Secrets Manager, which has no such secret.
-    const missing = env.linkSigningSecretArn.replace(/-[A-Za-z0-9]{6}$/, '-Zz9Zz9');
-    expect(missing).not.toBe(env.linkSigningSecretArn);
-    const { logs } = await startWorker(env, {
-      ...LINK_SETTINGS,
-      LINK_SIGNING_SECRET_ARN: missing,
-      MAX_ATTEMPTS: '2',
-      RETRY_BASE_DELAY_SECONDS: '0',
+  describe('because the secret does not exist', () => {
+    const env = WorkerTestEnvironment.forSuite();
+
+    it('each attempt fails before anything is sent, then the job fails and only the failure notice is emailed', async () => {
+      const user = await env.createUser();
+      await seedMemberships(env.database.url, user.id, 2000);
+      // Under the name the worker's role may read, so the read reaches Secrets Manager, which has no such secret.
+      const missing = env.linkSigningSecretArn.replace(/-[A-Za-z0-9]{6}$/, '-Zz9Zz9');
+      expect(missing).not.toBe(env.linkSigningSecretArn);
+      const { logs } = await startWorker(env, {
+        ...LINK_SETTINGS,
+        LINK_SIGNING_SECRET_ARN: missing,
+        MAX_ATTEMPTS: '2',
+        RETRY_BASE_DELAY_SECONDS: '0',
+      });
+
+      const { job } = await env.requestExport(user.id);
+      await waitFor('the last attempt to fail', () =>
+        logs.records.find((record) => record.jobId === job.id && /failed on its last attempt/.test(record.msg)),
+      );
+
+      // What happens today: the missing key is not recognised as the link stage's failure (LinkKeySecretError is
+      // neither an AWS nor a network error), so it is retried as `unknown` and ends as export_failed.
+      expect(failedAttempts(logs.records, job.id)).toEqual([
+        {
+          failureCode: 'export_failed',
+          failureKind: 'unknown',
+          stage: 'links',
+          msg: 'export attempt failed; job released, retry scheduled',
+        },
+        {
+          failureCode: 'export_failed',
+          failureKind: 'unknown',
+          stage: 'links',
+          msg: 'export failed on its last attempt; job failed, message sent to the dead-letter queue',
+        },
+      ]);
+      const done = await env.jobs.get(job.id);
+      expect(done).toMatchObject({ state: 'failed', attempts: 2, error: { code: 'export_failed' } });
+      expect(done!.emailAttempt).toBeUndefined();
+      expect(done!.delivery).toBeUndefined();
+      // The only email is the failure notice.
+      const [notice, ...more] = await env.waitForEmails(user.email, 1, job.id);
+      expect(more).toEqual([]);
+      expect(notice!.subject).toMatch(/did not complete$/);
+      expect(urlsIn(notice!.body.text)).toEqual([]);
     });
-
-    const { job } = await env.requestExport(user.id);
-    await waitFor('the last attempt to fail', () =>
-      logs.records.find((record) => record.jobId === job.id && /failed on its last attempt/.test(record.msg)),
-    );
-
-    // What happens today: the missing key is not recognised as the link stage's failure (LinkKeySecretError is
-    // neither an AWS nor a network error), so it is retried as `unknown` and ends as export_failed.
-    expect(failedAttempts(logs.records, job.id)).toEqual([
-      { failureCode: 'export_failed', failureKind: 'unknown', stage: 'links', msg: 'export attempt failed; job released, retry scheduled' },
-      {
-        failureCode: 'export_failed',
-        failureKind: 'unknown',
-        stage: 'links',
-        msg: 'export failed on its last attempt; job failed, message sent to the dead-letter queue',
-      },
-    ]);
-    const done = await env.jobs.get(job.id);
-    expect(done).toMatchObject({ state: 'failed', attempts: 2, error: { code: 'export_failed' } });
-    expect(done!.emailAttempt).toBeUndefined();
-    expect(done!.delivery).toBeUndefined();
-    // The only email is the failure notice.
-    const [notice, ...more] = await env.waitForEmails(user.email, 1, job.id);
-    expect(more).toEqual([]);
-    expect(notice!.subject).toMatch(/did not complete$/);
-    expect(urlsIn(notice!.body.text)).toEqual([]);
   });
 });
