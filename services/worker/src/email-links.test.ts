@@ -10,7 +10,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { clientOptions } from '@memberships/core/config';
-import { isFinal, scheduledJobId, verifyLink, type LinkKeyring, type LinkPurpose } from '@memberships/core/contract';
+import { isFinal, PAUSE_LINK_DAYS, scheduledJobId, verifyLink, type LinkKeyring, type LinkPurpose } from '@memberships/core/contract';
 import { LinkKeySource, UserStore } from '@memberships/core/dynamodb';
 import { seedMemberships, spawnService, type SesEmail, waitFor } from '@memberships/local-platform';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -57,10 +57,15 @@ async function verified(env: WorkerTestEnvironment, url: string, purpose: LinkPu
   const token = new URL(url).searchParams.get('token');
   expect(token).toBeTruthy();
   const keyring = await keyringOf(env);
-  const check = verifyLink(token!, { purpose, subject }, keyring, new Date());
+  // The longest either kind lives (its own lifetime is asserted by the caller).
+  const maxLifetimeSeconds = PAUSE_LINK_DAYS * 86_400;
+  const check = verifyLink(token!, { purpose, subject, maxLifetimeSeconds }, keyring, new Date());
   if (!check.valid) throw new Error(`the ${purpose} token of ${url} does not verify: ${check.reason}`);
   // Bound to its subject: the same token names nothing else.
-  expect(verifyLink(token!, { purpose, subject: `${subject}-other` }, keyring, new Date())).toEqual({ valid: false, reason: 'other_link' });
+  expect(verifyLink(token!, { purpose, subject: `${subject}-other`, maxLifetimeSeconds }, keyring, new Date())).toEqual({
+    valid: false,
+    reason: 'other_link',
+  });
   return check.link;
 }
 

@@ -1,4 +1,4 @@
-import { signLink } from '@memberships/core/contract';
+import { PAUSE_LINK_DAYS, signLink } from '@memberships/core/contract';
 import type { LinkKeySource } from '@memberships/core/dynamodb';
 
 /**
@@ -8,9 +8,6 @@ import type { LinkKeySource } from '@memberships/core/dynamodb';
  * whole retention, long after this task's credentials (which would sign an
  * S3 URL) have expired. Tokens: core's links/signed-link.ts.
  */
-
-/** How long a monthly email's pause link works: past the next month's email, which brings a new one. */
-export const PAUSE_LINK_DAYS = 62;
 
 const DAY_MS = 86_400_000;
 

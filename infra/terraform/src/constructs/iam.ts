@@ -104,7 +104,8 @@ export type DynamoDbAction =
  *   and guard items: IAM authorises each item as PutItem), get/getForUser,
  *   listForUser (Query on the `byUser` index), fail after a failed enqueue
  *   and cancel (UpdateItem + deleting the active guard), readiness (DescribeTable);
- *   UserStore.findByEmail/get for login.
+ *   UserStore.findByEmail/get for login, setEmailedDownloadLinks (UpdateItem);
+ *   the emailed links' download records and revocation (JobStore.recordDownload/revokeLinks, UpdateItem).
  * - Worker: JobStore.claim/heartbeat/complete/fail/release (UpdateItem),
  *   get and isCanceled (GetItem), clearing the active guard on complete/fail (DeleteItem);
  *   UserStore.get for the recipient address.
@@ -115,8 +116,9 @@ export const TABLE_ACCESS: Readonly<Record<'api' | 'worker', Readonly<Record<Tab
   api: {
     exportJobs: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'DescribeTable'],
     exportGuards: ['GetItem', 'PutItem', 'DeleteItem'],
-    // Login and /me read users; the admin route creates them (user item + email claim).
-    users: ['GetItem', 'PutItem'],
+    // Login and /me read users; the admin route creates them (user item + email claim);
+    // PATCH /v1/me sets the account's emailed-links switch (a conditional UpdateItem).
+    users: ['GetItem', 'PutItem', 'UpdateItem'],
     // Issue, rotate (conditional update + put + family check in one transaction), revoke.
     refreshTokens: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'],
     // Fixed-window counters per account and per client address: a conditional Put opens a

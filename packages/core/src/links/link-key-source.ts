@@ -12,7 +12,7 @@ import { InvalidLinkKeyError, linkKeyId, signingKey, type LinkKeyring, type Sign
  *
  * Read at run time rather than injected by ECS at task start, so a rotation
  * reaches running tasks, and an API task that meets a token signed with a
- * key newer than its cache refreshes at once (at most every 30 s) instead
+ * key newer than its cache refreshes at once (at most every 5 s) instead
  * of refusing a valid link for minutes.
  */
 
@@ -21,7 +21,7 @@ export interface LinkKeySourceOptions {
   readonly secretId: string;
   /** How long keys are used before they are read again. Default 5 minutes. */
   readonly refreshMs?: number;
-  /** Least time between two reads forced by an unknown key id. Default 30 s. */
+  /** Least time between two reads forced by an unknown key id. Default 5 s. */
   readonly forcedRefreshMs?: number;
   readonly now?: () => Date;
 }
@@ -52,13 +52,15 @@ export class LinkKeySource {
   /**
    * The keys to verify `token` with: when it names a key the cache does not
    * hold (the secret was rotated since the last read), the secret is read
-   * again first, unless that happened within the last 30 s.
+   * again first, unless that happened within the last 5 s (so a flood of
+   * forged key ids costs one read per 5 s, and a link signed with a key
+   * rotated in moments ago is refused for at most that long).
    */
   async keyringFor(token: string): Promise<LinkKeyring> {
     const keyring = await this.keyring();
     const keyId = linkKeyId(token);
     const known = keyId === undefined || keyId === keyring.current.id || keyId === keyring.previous?.id;
-    if (known || !this.cached || this.age(this.cached) < (this.options.forcedRefreshMs ?? 30_000)) return keyring;
+    if (known || !this.cached || this.age(this.cached) < (this.options.forcedRefreshMs ?? 5000)) return keyring;
     return this.read();
   }
 

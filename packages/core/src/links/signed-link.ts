@@ -63,6 +63,9 @@ export type LinkRefusal =
 
 export type LinkCheck = { readonly valid: true; readonly link: VerifiedLink } | { readonly valid: false; readonly reason: LinkRefusal };
 
+/** How long a monthly email's pause link works: past the next month's email, which brings a new one. */
+export const PAUSE_LINK_DAYS = 62;
+
 /** The least length of a signing key's secret: 32 characters (≥ 190 bits from Terraform's random_password). */
 export const MIN_LINK_KEY_LENGTH = 32;
 /** Longest token accepted; real ones are about 250 characters. */
@@ -111,7 +114,18 @@ export function signLink(grant: LinkGrant, key: SigningKey, now: Date): string {
  */
 export function verifyLink(
   token: string,
-  expected: { readonly purpose: LinkPurpose; readonly subject: string },
+  expected: {
+    readonly purpose: LinkPurpose;
+    readonly subject: string;
+    /**
+     * The longest life a token of this purpose is ever issued with (a download link: the file
+     * retention; a pause link: PAUSE_LINK_DAYS). A token claiming more is refused: the previous
+     * key is trusted for tokens issued before the rotation, and a token states its own issue
+     * date, so without this bound a leaked previous key could mint a backdated link that never
+     * expires; with it, such a link dies at most one lifetime after the rotation.
+     */
+    readonly maxLifetimeSeconds: number;
+  },
   keyring: LinkKeyring,
   now: Date,
 ): LinkCheck {
@@ -125,6 +139,8 @@ export function verifyLink(
   if (key !== keyring.current && currentSince && issuedAt.getTime() >= currentSince.getTime()) return refused('signature');
   const expectedMac = mac(key, claims.payload);
   if (claims.mac.length !== expectedMac.length || !timingSafeEqual(claims.mac, expectedMac)) return refused('signature');
+  // Signed by us, but not as we issue them: longer-lived than any link of its kind, or ending before it begins.
+  if (claims.exp <= claims.iat || claims.exp - claims.iat > expected.maxLifetimeSeconds) return refused('signature');
   if (claims.p !== expected.purpose || claims.s !== expected.subject) return refused('other_link');
   if (now.getTime() >= claims.exp * 1000) return refused('expired');
   return {

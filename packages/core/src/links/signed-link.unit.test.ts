@@ -6,7 +6,8 @@ const current = signingKey('c'.repeat(40), new Date('2026-11-20T00:00:00Z'));
 const previous = signingKey('p'.repeat(40), new Date('2026-10-01T00:00:00Z'));
 const keyring: LinkKeyring = { current, previous };
 const grant: LinkGrant = { purpose: 'download', subject: 'job-1', userId: 'user-1', expiresAt: new Date(now.getTime() + 7 * day) };
-const expected = { purpose: 'download', subject: 'job-1' } as const;
+const WEEK = 7 * 86_400;
+const expected = { purpose: 'download', subject: 'job-1', maxLifetimeSeconds: WEEK } as const;
 
 describe('signed links', () => {
   it('verifies a token it signed, with what it grants', () => {
@@ -25,8 +26,14 @@ describe('signed links', () => {
 
   it('refuses a token for another job, another purpose', () => {
     const token = signLink(grant, current, now);
-    expect(verifyLink(token, { purpose: 'download', subject: 'job-2' }, keyring, now)).toEqual({ valid: false, reason: 'other_link' });
-    expect(verifyLink(token, { purpose: 'pause', subject: 'job-1' }, keyring, now)).toEqual({ valid: false, reason: 'other_link' });
+    expect(verifyLink(token, { purpose: 'download', subject: 'job-2', maxLifetimeSeconds: WEEK }, keyring, now)).toEqual({
+      valid: false,
+      reason: 'other_link',
+    });
+    expect(verifyLink(token, { purpose: 'pause', subject: 'job-1', maxLifetimeSeconds: WEEK }, keyring, now)).toEqual({
+      valid: false,
+      reason: 'other_link',
+    });
   });
 
   it('refuses any altered character of the claims or the signature', () => {
@@ -35,10 +42,12 @@ describe('signed links', () => {
     // Claims that say another job, re-encoded: the MAC no longer matches.
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
     const forged = Buffer.from(JSON.stringify({ ...claims, s: 'job-2' })).toString('base64url');
-    expect(verifyLink(`${forged}.${signature}`, { purpose: 'download', subject: 'job-2' }, keyring, now)).toEqual({
-      valid: false,
-      reason: 'signature',
-    });
+    expect(verifyLink(`${forged}.${signature}`, { purpose: 'download', subject: 'job-2', maxLifetimeSeconds: WEEK }, keyring, now)).toEqual(
+      {
+        valid: false,
+        reason: 'signature',
+      },
+    );
     const longer = Buffer.from(JSON.stringify({ ...claims, exp: (claims.exp as number) + 86_400 })).toString('base64url');
     expect(verifyLink(`${longer}.${signature}`, expected, keyring, now).valid).toBe(false);
     for (let index = 0; index < token.length; index += 7) {
@@ -73,6 +82,17 @@ describe('signed links', () => {
     expect(verifyLink(signLink(grant, previous, now), expected, keyring, now)).toEqual({ valid: false, reason: 'signature' });
     // After the next rotation the key is gone altogether.
     expect(verifyLink(old, expected, { current }, new Date('2026-11-25T00:00:00Z'))).toEqual({ valid: false, reason: 'signature' });
+  });
+
+  it('refuses a token signed by us but living longer than its kind is issued for, or ending before it begins', () => {
+    const longer = signLink({ ...grant, expiresAt: new Date(now.getTime() + 8 * day) }, current, now);
+    expect(verifyLink(longer, expected, keyring, now)).toEqual({ valid: false, reason: 'signature' });
+    // A leaked previous key cannot backdate a link that never expires: at most one lifetime after the rotation.
+    const backdated = new Date('2026-11-19T00:00:00Z');
+    const forever = signLink({ ...grant, expiresAt: new Date('2036-01-01T00:00:00Z') }, previous, backdated);
+    expect(verifyLink(forever, expected, keyring, now)).toEqual({ valid: false, reason: 'signature' });
+    const reversed = signLink({ ...grant, expiresAt: new Date(now.getTime() - 1000) }, current, now);
+    expect(verifyLink(reversed, expected, keyring, new Date(now.getTime() - 5000))).toEqual({ valid: false, reason: 'signature' });
   });
 
   it('names the key that signed a token, and none for garbage', () => {

@@ -1,6 +1,6 @@
 // Types of app.rateLimit (the plugin is registered in app.ts).
 import type {} from '@fastify/rate-limit';
-import { emailsDownloadLinks, verifyLink, type LinkPurpose, type VerifiedLink } from '@memberships/core/contract';
+import { emailsDownloadLinks, PAUSE_LINK_DAYS, verifyLink, type LinkPurpose, type VerifiedLink } from '@memberships/core/contract';
 import type { FastifyPluginAsync } from 'fastify';
 import { ExportNotFoundError, ScheduleNotFoundProblem } from '../../errors';
 import { problemFor } from '../../plugins/problem-details';
@@ -52,13 +52,10 @@ const linkRoutes: FastifyPluginAsync = async (app) => {
   /** The token's grant for this URL, or the problem that says why not (keys re-read once if it names a newer key). */
   async function verified(token: string, purpose: LinkPurpose, subject: string): Promise<VerifiedLink> {
     const keyring = await app.linkKeys.keyringFor(token);
-    const check = verifyLink(token, { purpose, subject }, keyring, app.clock.now());
+    // No link lives longer than its kind is issued for: a download link the file retention, a pause link 62 days.
+    const maxLifetimeSeconds = (purpose === 'download' ? app.config.fileRetentionDays : PAUSE_LINK_DAYS) * DAY_SECONDS;
+    const check = verifyLink(token, { purpose, subject, maxLifetimeSeconds }, keyring, app.clock.now());
     if (!check.valid) throw new LinkRefusedProblem(check.reason, purpose);
-    // The previous key is trusted for tokens issued before the rotation, and a token says itself when
-    // it was issued: without this bound, a leaked previous key could mint a backdated link that never
-    // expires. No download link is issued for longer than the file is kept.
-    const lifetimeMs = check.link.expiresAt.getTime() - check.link.issuedAt.getTime();
-    if (purpose === 'download' && lifetimeMs > app.config.fileRetentionDays * DAY_MS) throw new LinkRefusedProblem('signature', purpose);
     return check.link;
   }
 
@@ -122,7 +119,7 @@ const linkRoutes: FastifyPluginAsync = async (app) => {
   }
 };
 
-const DAY_MS = 86_400_000;
+const DAY_SECONDS = 86_400;
 
 function pausedPage(id: string) {
   return {
