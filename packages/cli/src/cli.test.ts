@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeTerminals, runCli, runCliInBash, runCliInPty, runCliWithClosedStdout, type CliResult } from './testing/cli-runner.js';
 import {
+  createUser,
   decodeJwt,
   EXPECTED_HEADER,
   expectedRow,
@@ -429,6 +430,111 @@ describe('memberships CLI against the real platform', () => {
     const after = await cli(['whoami'], configDir);
     expect(after.code).toBe(1);
     expect(after.stderr).toContain('hint: Run: memberships login');
+  });
+
+  it('exports show and exports downloads tell who downloaded the file, and when it expires (text and --json)', async () => {
+    const configDir = await loggedIn();
+    const { id } = JSON.parse((await cli(['export', '--json'], configDir)).stdout) as { id: string };
+
+    const fresh = await cli(['exports', 'show', id], configDir);
+    expect(fresh.stdout).toMatch(/^Expires {3}\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/m);
+    expect(fresh.stdout).toMatch(/^Downloads none yet$/m);
+    expect(await cli(['exports', 'downloads', id], configDir)).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: `Export ${id} has not been downloaded yet.\n`,
+    });
+
+    expect((await cli(['exports', 'download', id, '--output', join(work, `counted-${id}.csv`)], configDir)).code).toBe(0);
+
+    const shown = await cli(['exports', 'show', id], configDir);
+    expect(shown.stdout).toMatch(/^Downloads 1, last \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/m);
+    const job = JSON.parse((await cli(['exports', 'show', id, '--json'], configDir)).stdout) as Record<string, unknown>;
+    expect(job).toMatchObject({ download_count: 1, last_downloaded_at: expect.any(String), expires_at: expect.any(String) });
+
+    const table = await cli(['exports', 'downloads', id], configDir);
+    expect(table.code).toBe(0);
+    const [header, row, ...rest] = table.stdout.split('\n');
+    expect(header).toMatch(/^WHEN\s+VIA\s+ADDRESS\s+USER AGENT$/);
+    expect(row).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC {2}cli +(::ffff:)?127\.0\.0\.1 {2}memberships-cli\/\S+ node\//);
+    expect(rest).toEqual(['']);
+    expect(table.stderr).toMatch(/^Downloaded 1, last \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\.\n$/);
+
+    const json = JSON.parse((await cli(['exports', 'downloads', id, '--json'], configDir)).stdout) as Record<string, unknown>;
+    expect(json).toEqual({
+      download_count: 1,
+      last_downloaded_at: job.last_downloaded_at,
+      items: [
+        {
+          at: job.last_downloaded_at,
+          via: 'cli',
+          client_address: expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$/),
+          user_agent: expect.stringMatching(/^memberships-cli\//),
+        },
+      ],
+    });
+
+    const unknown = await cli(['exports', 'downloads', '00000000-0000-4000-8000-000000000000'], configDir);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('hint: List your exports with: memberships exports list');
+  });
+
+  it('exports revoke-link confirms the emailed link is stopped and that the CLI can still download the file', async () => {
+    const configDir = await loggedIn();
+    const { id } = JSON.parse((await cli(['export', '--json'], configDir)).stdout) as { id: string };
+
+    const revoked = await cli(['exports', 'revoke-link', id], configDir);
+    expect(revoked).toMatchObject({
+      code: 0,
+      stdout: `The download link emailed for export ${id} no longer works.\n`,
+      stderr: `You can still download the file with: memberships exports download ${id} --output FILE\n`,
+    });
+    const file = join(work, `after-revoke-${id}.csv`);
+    expect((await cli(['exports', 'download', id, '--output', file], configDir)).code).toBe(0);
+    expect((await stat(file)).size).toBeGreaterThan(0);
+
+    const unknown = await cli(['exports', 'revoke-link', '00000000-0000-4000-8000-000000000000'], configDir);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('hint: List your exports with: memberships exports list');
+  });
+
+  it('settings emailed-links says how it is set, turns it off and on (text and --json), and whoami shows it', async () => {
+    const configDir = await freshConfig();
+    const user = await createUser({ aws: platform.resources.aws, table: platform.resources.names.tables.users });
+    expect((await cli(['login', '--email', user.email, '--password-stdin'], configDir, { input: user.password })).code).toBe(0);
+
+    expect(await cli(['settings', 'emailed-links'], configDir)).toMatchObject({ code: 0, stdout: 'Emailed download links are on.\n' });
+
+    const off = await cli(['settings', 'emailed-links', 'off'], configDir);
+    expect(off).toMatchObject({ code: 0, stdout: 'Emailed download links are off.\n' });
+    expect(off.stderr).toContain('download them with: memberships exports download ID --output FILE');
+    expect((await cli(['settings', 'emailed-links'], configDir)).stdout).toBe('Emailed download links are off.\n');
+    expect((await cli(['whoami'], configDir)).stdout).toMatch(/^emailed links {2}off$/m);
+    expect(JSON.parse((await cli(['whoami', '--json'], configDir)).stdout)).toMatchObject({ emailed_download_links: false });
+
+    const on = await cli(['settings', 'emailed-links', 'on', '--json'], configDir);
+    expect(on).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(on.stdout)).toMatchObject({ id: user.id, emailed_download_links: true });
+    expect((await cli(['whoami'], configDir)).stdout).toMatch(/^emailed links {2}on$/m);
+
+    const typo = await cli(['settings', 'emailed-links', 'of'], configDir);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^error: .*'of'.*on, off/m);
+  });
+
+  it('settings emailed-links off without the exports:write scope explains it changed nothing (exit 1)', async () => {
+    const configDir = await freshConfig();
+    const reader = await createUser({
+      aws: platform.resources.aws,
+      table: platform.resources.names.tables.users,
+      scopes: ['exports:read'],
+    });
+    expect((await cli(['login', '--email', reader.email, '--password-stdin'], configDir, { input: reader.password })).code).toBe(0);
+
+    const refused = await cli(['settings', 'emailed-links', 'off'], configDir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('hint: Your account is not allowed to do this; ask an administrator for access.');
+    expect((await cli(['settings', 'emailed-links'], configDir)).stdout).toBe('Emailed download links are on.\n');
   });
 
   // Last: it stops the worker, so the export it requests never finishes.

@@ -59,13 +59,17 @@ describe('memberships completion', () => {
 
   it('completes every command and subcommand the help lists, aliases included', async () => {
     const top = await helpCommands([]);
-    expect(top).toEqual(expect.arrayContaining(['login', 'export', 'exports', 'schedule', 'schedules', 'version', 'completion']));
+    expect(top).toEqual(
+      expect.arrayContaining(['login', 'export', 'exports', 'schedule', 'schedules', 'settings', 'version', 'completion']),
+    );
     expect(await complete('memberships ')).toEqual([...top].sort());
-    for (const group of ['exports', 'schedule']) {
+    for (const group of ['exports', 'schedule', 'settings']) {
       expect(await complete(`memberships ${group} `)).toEqual((await helpCommands([group])).sort());
     }
     expect(await complete('memberships exp')).toEqual(['export', 'exports']);
     expect(await complete('memberships schedules p')).toEqual(['pause']);
+    expect(await complete('memberships exports d')).toEqual(['download', 'downloads']);
+    expect(await complete('memberships exports r')).toEqual(['revoke-link']);
   });
 
   it('completes options, inherited ones too, and skips option values on the way', async () => {
@@ -84,6 +88,7 @@ describe('memberships completion', () => {
       'notes.txt',
     ]);
     expect(await complete('memberships completion ')).toEqual(['bash', 'fish', 'zsh']);
+    expect(await complete('memberships settings emailed-links ')).toEqual(['off', 'on']);
     // An id is not something it can guess: nothing rather than file names.
     expect(await complete('memberships exports show ')).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { wallClockFields } from '@memberships/core/contract';
-import type { CurrentUser, ExportJob, ExportSchedule } from '@memberships/sdk';
+import type { CurrentUser, ExportDownload, ExportJob, ExportSchedule } from '@memberships/sdk';
 import type { Style } from './output.js';
 
 const integer = new Intl.NumberFormat('en-US');
@@ -69,13 +69,38 @@ export function describeJob(job: ExportJob, style: Style): string[] {
     lines.push(`File      ${formatCount(job.file.rows)} rows, ${formatBytes(job.file.bytes)}, ${job.file.content_type}`);
     lines.push(`SHA-256   ${job.file.sha256}`);
   }
-  if (job.delivery) {
-    const how = job.delivery.method === 'attachment' ? 'as an attachment' : 'as a download link';
-    lines.push(`Emailed   to ${job.delivery.to} ${how}, ${formatTime(job.delivery.emailed_at)}`);
-  }
+  if (job.delivery)
+    lines.push(`Emailed   to ${job.delivery.to} ${deliveryMethod(job.delivery.method)}, ${formatTime(job.delivery.emailed_at)}`);
   if (job.expires_at) lines.push(`${job.state === 'expired' ? 'Expired' : 'Expires'}   ${formatTime(job.expires_at)}`);
+  if (job.download_count !== undefined) lines.push(`Downloads ${formatDownloads(job)}`);
   if (job.error) lines.push(`Error     ${style.red(job.error.message)} (${job.error.code})`);
   return lines;
+}
+
+function deliveryMethod(method: NonNullable<ExportJob['delivery']>['method']): string {
+  switch (method) {
+    case 'attachment':
+      return 'as an attachment';
+    case 'link':
+      return 'as a download link';
+    // The account turned emailed links off: the email says to download it here.
+    default:
+      return 'without a link (emailed links are off)';
+  }
+}
+
+/** `2, last 2026-12-01 09:30 UTC`, or `none yet`. */
+export function formatDownloads(downloads: { download_count?: number | undefined; last_downloaded_at?: string | undefined }): string {
+  const count = downloads.download_count ?? 0;
+  if (count === 0) return 'none yet';
+  return `${formatCount(count)}${downloads.last_downloaded_at ? `, last ${formatTime(downloads.last_downloaded_at)}` : ''}`;
+}
+
+/** The table of `exports downloads`, newest first as the API lists them. */
+export function downloadTable(items: readonly ExportDownload[], style: Style): string[] {
+  const header = ['WHEN', 'VIA', 'ADDRESS', 'USER AGENT'];
+  const rows = items.map((item) => [formatTime(item.at), item.via, item.client_address, item.user_agent ?? '-']);
+  return columns(header, rows, style, (cell) => cell);
 }
 
 /** The table of `exports list`. */
@@ -105,7 +130,17 @@ export function jobTable(jobs: readonly ExportJob[], style: Style): string[] {
 }
 
 export function describeUser(user: CurrentUser): string[] {
-  return [`${user.email}`, `id      ${user.id}`, `scopes  ${user.scopes.join(' ') || '-'}`];
+  return [
+    `${user.email}`,
+    `id             ${user.id}`,
+    `scopes         ${user.scopes.join(' ') || '-'}`,
+    `emailed links  ${onOff(user.emailed_download_links)}`,
+  ];
+}
+
+/** How `settings emailed-links` and `whoami` say the setting; an API that does not send it yet has them on. */
+export function onOff(enabled: boolean | undefined): 'on' | 'off' {
+  return enabled === false ? 'off' : 'on';
 }
 
 /** `2025-12-01 06:00`: the wall-clock time of `iso` in `timeZone`, read as the API computes schedules' times. */

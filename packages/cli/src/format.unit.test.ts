@@ -1,7 +1,11 @@
-import type { ExportJob, ExportSchedule } from '@memberships/sdk';
+import type { CurrentUser, ExportJob, ExportSchedule } from '@memberships/sdk';
 import {
+  describeJob,
   describeSchedule,
+  describeUser,
+  downloadTable,
   formatBytes,
+  formatDownloads,
   formatNextRun,
   formatProgress,
   formatTime,
@@ -56,6 +60,69 @@ describe('formatting', () => {
       'a-long-job-id  succeeded  2025-11-25 11:41 UTC  1,500  api',
       'short          running    2025-11-25 11:41 UTC     20  api',
     ]);
+  });
+});
+
+describe('downloads and delivery', () => {
+  const file = { rows: 1500, bytes: 2048, sha256: 'a'.repeat(64), content_type: 'text/csv; charset=utf-8' };
+  const succeeded = (overrides: Partial<ExportJob>) =>
+    job({ file, finished_at: '2025-11-25T11:41:09.000Z', expires_at: '2025-12-02T11:41:09.000Z', download_count: 0, ...overrides });
+
+  it('shows how often the file was downloaded and when last, after when it expires', () => {
+    const lines = describeJob(succeeded({ download_count: 1234, last_downloaded_at: '2025-11-26T08:05:00.000Z' }), plain);
+    expect(lines.slice(-2)).toEqual(['Expires   2025-12-02 11:41 UTC', 'Downloads 1,234, last 2025-11-26 08:05 UTC']);
+    expect(describeJob(succeeded({}), plain)).toContain('Downloads none yet');
+    // A job without a file has nothing to download: no line rather than "none yet".
+    expect(describeJob(job({ state: 'running' }), plain).some((line) => line.startsWith('Downloads'))).toBe(false);
+  });
+
+  it('says how the file was emailed, without a link when emailed links are off', () => {
+    const emailed = (method: 'attachment' | 'link' | 'app') =>
+      describeJob(succeeded({ delivery: { method, to: 'ann@example.test', emailed_at: '2025-11-25T11:41:09.000Z' } }), plain).find((line) =>
+        line.startsWith('Emailed'),
+      );
+    expect(emailed('attachment')).toBe('Emailed   to ann@example.test as an attachment, 2025-11-25 11:41 UTC');
+    expect(emailed('link')).toBe('Emailed   to ann@example.test as a download link, 2025-11-25 11:41 UTC');
+    expect(emailed('app')).toBe('Emailed   to ann@example.test without a link (emailed links are off), 2025-11-25 11:41 UTC');
+  });
+
+  it('counts downloads in words', () => {
+    expect(formatDownloads({ download_count: 0 })).toBe('none yet');
+    expect(formatDownloads({})).toBe('none yet');
+    expect(formatDownloads({ download_count: 2, last_downloaded_at: '2025-11-26T08:05:59.000Z' })).toBe('2, last 2025-11-26 08:05 UTC');
+  });
+
+  it('lines the download table up, a dash for a missing user agent', () => {
+    expect(
+      downloadTable(
+        [
+          { at: '2025-11-26T08:05:00.000Z', via: 'email_link', client_address: '2001:db8::7', user_agent: 'Mozilla/5.0' },
+          { at: '2025-11-25T12:00:00.000Z', via: 'cli', client_address: '203.0.113.9' },
+        ],
+        plain,
+      ),
+    ).toEqual([
+      'WHEN                  VIA         ADDRESS      USER AGENT',
+      '2025-11-26 08:05 UTC  email_link  2001:db8::7  Mozilla/5.0',
+      '2025-11-25 12:00 UTC  cli         203.0.113.9  -',
+    ]);
+  });
+
+  it('shows whether emailed links are on for the account', () => {
+    const user: Omit<CurrentUser, 'emailed_download_links'> = {
+      id: 'user-1',
+      email: 'ann@example.test',
+      scopes: ['exports:read', 'exports:write'],
+      profile: {},
+      created_at: '2025-01-01T00:00:00.000Z',
+    };
+    expect(describeUser({ ...user, emailed_download_links: false })).toEqual([
+      'ann@example.test',
+      'id             user-1',
+      'scopes         exports:read exports:write',
+      'emailed links  off',
+    ]);
+    expect(describeUser({ ...user, emailed_download_links: true }).at(-1)).toBe('emailed links  on');
   });
 });
 

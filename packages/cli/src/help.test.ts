@@ -22,6 +22,8 @@ describe('memberships help', () => {
       ['exports', 'show'],
       ['exports', 'download'],
       ['exports', 'cancel'],
+      ['exports', 'downloads'],
+      ['exports', 'revoke-link'],
       ['exports'],
       ['schedule', 'show'],
       ['schedule'],

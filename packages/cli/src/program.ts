@@ -5,6 +5,7 @@ import { exportsCommand } from './commands/exports.js';
 import { loginCommand } from './commands/login.js';
 import { logoutCommand } from './commands/logout.js';
 import { scheduleCommand } from './commands/schedule.js';
+import { settingsCommand } from './commands/settings.js';
 import { versionCommand } from './commands/version.js';
 import { whoamiCommand } from './commands/whoami.js';
 import { DEFAULT_API_URL, type CliEnvironment } from './config.js';
@@ -74,6 +75,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl+C).`,
     exportCommand(ctx),
     exportsCommand(ctx),
     scheduleCommand(ctx),
+    settingsCommand(ctx),
     ...offline,
   ]) {
     program.addCommand(command);

@@ -5,7 +5,7 @@ import { signedInClient } from '../session.js';
 
 export function exportsShowCommand(ctx: CommandContext): Command {
   return new Command('show')
-    .description('Show one export: state, progress, file and delivery.')
+    .description('Show one export: state, progress, file, delivery, downloads and when its file expires.')
     .argument('<id>', 'export id (see: memberships exports list)')
     .option('--json', 'print the export as JSON')
     .addHelpText(
