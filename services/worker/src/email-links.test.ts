@@ -335,24 +335,24 @@ describe('when the link signing key cannot be read', () => {
         logs.records.find((record) => record.jobId === job.id && /failed on its last attempt/.test(record.msg)),
       );
 
-      // What happens today: the missing key is not recognised as the link stage's failure (LinkKeySecretError is
-      // neither an AWS nor a network error), so it is retried as `unknown` and ends as export_failed.
+      // A secret without a value is an operator's fix: retried as `unknown` (a deployment may be writing it just
+      // now), under the code that says what failed.
       expect(failedAttempts(logs.records, job.id)).toEqual([
         {
-          failureCode: 'export_failed',
+          failureCode: 'links_unavailable',
           failureKind: 'unknown',
           stage: 'links',
           msg: 'export attempt failed; job released, retry scheduled',
         },
         {
-          failureCode: 'export_failed',
+          failureCode: 'links_unavailable',
           failureKind: 'unknown',
           stage: 'links',
           msg: 'export failed on its last attempt; job failed, message sent to the dead-letter queue',
         },
       ]);
       const done = await env.jobs.get(job.id);
-      expect(done).toMatchObject({ state: 'failed', attempts: 2, error: { code: 'export_failed' } });
+      expect(done).toMatchObject({ state: 'failed', attempts: 2, error: { code: 'links_unavailable' } });
       expect(done!.emailAttempt).toBeUndefined();
       expect(done!.delivery).toBeUndefined();
       // The only email is the failure notice.

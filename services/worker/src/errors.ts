@@ -1,5 +1,5 @@
 import { DomainError } from '@memberships/core/contract';
-import { LeaseLostError } from '@memberships/core/dynamodb';
+import { LeaseLostError, LinkKeySecretError } from '@memberships/core/dynamodb';
 
 /** The account that owns the job no longer exists: nobody to send the export to. */
 export class UserNotFoundError extends DomainError {
@@ -133,11 +133,16 @@ export function classifyFailure(error: unknown): FailureClassification {
   // A count that does not match may come from a connection cut mid-stream: worth one more try.
   if (error instanceof ExportIntegrityError) return classification('unknown', error.code);
   const stage = error instanceof StageError ? error.stage : undefined;
+  // The link signing secret is missing, empty or malformed: an operator's fix, not the data's. Retried like
+  // an unknown failure (a deployment may be writing the secret just now), under a code that says what it is.
+  if (stage === 'links' && (error as StageError).cause instanceof LinkKeySecretError) return classification('unknown', 'links_unavailable');
   const kind = failureKind(error);
   if (kind === 'transient') return classification('transient', stage ? `${stage}_unavailable` : 'export_failed');
   if (kind === 'permanent') {
     if (stage === 'database') return classification('permanent', 'invalid_data');
     if (stage === 'email' || stage === 'storage') return classification('permanent', `${stage}_rejected`);
+    // Secrets Manager refused (no such secret, access denied): the same operator's fix, and the same code.
+    if (stage === 'links') return classification('permanent', 'links_unavailable');
     return classification('permanent', 'export_failed');
   }
   return classification('unknown', 'export_failed');

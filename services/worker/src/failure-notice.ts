@@ -54,6 +54,7 @@ const WHAT_HAPPENED: Record<string, string> = {
   jobs_unavailable: 'the record of the export could not be updated.',
   users_unavailable: 'your account could not be read.',
   schedules_unavailable: 'the monthly export schedule could not be read.',
+  links_unavailable: 'the download link for the file could not be made.',
   invalid_data: 'some of your membership data could not be written to the file.',
   job_user_mismatch: 'the export request did not match your account, so nothing was exported.',
   export_integrity: 'the file did not match the data read, so it was not sent.',

@@ -6,6 +6,7 @@
  * the email, the file, the job record, the dead-letter queue.
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { contentDisposition, isFinal } from '@memberships/core/contract';
 import { csvObjects, expectedRecord, readMemberships, seedMemberships, TRICKY_MEMBERSHIPS, waitFor } from '@memberships/local-platform';
 import { CSV_CONTENT_TYPE } from './csv-export';
@@ -80,7 +81,7 @@ describe('export worker', () => {
     expect(done.delivery).toMatchObject({ method: 'attachment', to: user.email });
   });
 
-  it('sends a download link instead when the file is over the attachment limit, and the link downloads the file', async () => {
+  it('sends a download link to the API instead when the file is over the attachment limit, and stores the file it names', async () => {
     const user = await env.createUser();
     const seeded = await seedMemberships(env.database.url, user.id, 2000, { tricky: true });
     await startWorker(env, { ATTACHMENT_LIMIT_BYTES: '4096' });
@@ -96,10 +97,12 @@ describe('export worker', () => {
     const link = /https?:\/\/\S+/.exec(email!.body.text ?? '')?.[0];
     expect(link).toBeDefined();
     expect(email!.body.html).toContain('href=');
+    // The API's link (clicking it is the e2e suite's email-links.test.ts: no API runs beside this worker).
+    expect(new URL(link!).pathname).toBe(`/v1/exports/${job.id}/file`);
 
-    const response = await fetch(link!);
-    expect(response.status).toBe(200);
-    const downloaded = Buffer.from(await response.arrayBuffer());
+    // The file the link hands out is the one stored.
+    const stored = await env.s3.send(new GetObjectCommand({ Bucket: env.names.buckets.exportFiles, Key: done.file!.key }));
+    const downloaded = Buffer.from(await stored.Body!.transformToByteArray());
     expect(sha256(downloaded)).toBe(done.file!.sha256);
     expect(csvObjects(downloaded.toString('utf8'))).toHaveLength(seeded.inserted);
   });
