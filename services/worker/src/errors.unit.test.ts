@@ -1,4 +1,4 @@
-import { LeaseLostError } from '@memberships/core/dynamodb';
+import { LeaseLostError, LinkKeySecretError } from '@memberships/core/dynamodb';
 import { classifyFailure, ExportIntegrityError, isLeaseLost, JobUserMismatchError, StageError, UserNotFoundError } from './errors';
 
 /** Errors shaped the way node-postgres, Node's sockets and the AWS SDK v3 shape them. */
@@ -68,6 +68,22 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new StageError('storage', awsError('AccessDenied', 403, 'client')))).toMatchObject({
       kind: 'permanent',
       code: 'storage_rejected',
+    });
+  });
+
+  it('names a link signing key that cannot be used: retried when the secret is empty or malformed, final when refused', () => {
+    expect(classifyFailure(new StageError('links', new LinkKeySecretError('no AWSCURRENT version')))).toMatchObject({
+      kind: 'unknown',
+      code: 'links_unavailable',
+    });
+    expect(classifyFailure(new StageError('links', awsError('AccessDeniedException', 400, 'client')))).toMatchObject({
+      kind: 'permanent',
+      code: 'links_unavailable',
+    });
+    expect(
+      classifyFailure(new StageError('links', awsError('ThrottlingException', 400, 'client', { $retryable: { throttling: true } }))),
+    ).toMatchObject({
+      code: 'links_unavailable',
     });
   });
 
