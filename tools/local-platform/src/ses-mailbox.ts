@@ -2,9 +2,11 @@ import { LocalPlatformError } from './errors';
 import { waitFor } from './testing/wait';
 
 /**
- * Reading what was "sent" through aws-ses-v2-local. Its mailbox is shared by
- * every test of a run, so tests pick their emails by recipient (each test
- * user has a unique address): `waitForEmails(ses, (e) => isAddressedTo(e, user.email))`.
+ * Reading what was "sent" through the SES stand-in (aws-ses-v2-local behind
+ * ses-front.ts, which keeps the headers of raw emails, so a test sees
+ * List-Unsubscribe as a mailbox would). Its mailbox is shared by every test
+ * of a run, so tests pick their emails by recipient (each test user has a
+ * unique address): `waitForEmails(ses, (e) => isAddressedTo(e, user.email))`.
  */
 
 /** One stored email as aws-ses-v2-local reports it (`GET /store`). */
@@ -17,6 +19,10 @@ export interface SesEmail {
   readonly subject: string;
   readonly body: { readonly text?: string; readonly html?: string };
   readonly attachments: readonly SesAttachment[];
+  /**
+   * Simple and Template emails: the `Headers` of the request. Raw emails: every header line of the
+   * message, in order, with its name as written and its value unfolded (encoded words not decoded).
+   */
   readonly headers?: readonly { readonly name: string; readonly value: string }[];
   /** Epoch seconds when it was received. */
   readonly at: number;

@@ -1,19 +1,30 @@
 /**
- * Child process running aws-ses-v2-local (SES v1/v2 API + a mailbox) on
- * 127.0.0.1. Usage: `node ses-runner.js <port|0>`; prints `listening <port> node=<version>`,
- * exits on SIGTERM/SIGINT or when stdin closes (the parent died).
+ * Child process running the SES stand-in on 127.0.0.1: aws-ses-v2-local (SES
+ * v1/v2 API + a mailbox) on an internal loopback port, behind ses-front.ts on
+ * the port asked for, which keeps the headers of raw emails in `GET /store`.
+ * Usage: `node ses-runner.js <port|0>`; prints `listening <port> node=<version>`
+ * (the front's port), exits on SIGTERM/SIGINT or when stdin closes (the parent died).
  */
+import type { AddressInfo } from 'node:net';
 import startSesLocal from 'aws-ses-v2-local';
 import { runUntilParentExits } from './runner-lifecycle';
+import { createSesFront } from './ses-front';
 
 async function main(): Promise<void> {
   // Never relay mail anywhere: the mailbox is the only destination.
   delete process.env.SMTP_TRANSPORT;
   const port = Number(process.argv[2] ?? '0');
-  const server = await startSesLocal({ host: '127.0.0.1', port });
+  const upstream = await startSesLocal({ host: '127.0.0.1', port: 0 });
   // It resolves even when listening failed (its listen callback swallows the error).
-  if (!server.listening) throw new Error(`cannot listen on 127.0.0.1:${port} (address already in use?)`);
-  runUntilParentExits(server);
+  if (!upstream.listening) throw new Error('aws-ses-v2-local cannot listen on 127.0.0.1');
+  const front = createSesFront((upstream.address() as AddressInfo).port);
+  await new Promise<void>((resolve, reject) => {
+    front.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`cannot listen on 127.0.0.1:${port} (address already in use)`) : error),
+    );
+    front.listen(port, '127.0.0.1', resolve);
+  });
+  runUntilParentExits(front);
 }
 
 main().catch((error: unknown) => {
