@@ -135,4 +135,54 @@ describe('monthly export subscription, end to end', () => {
     expect((await api(schedule.links.self, { method: 'DELETE' })).status).toBe(204);
     expect(await local.setTime('2027-07-01T06:00:00Z')).toEqual([]);
   });
+  it('says in its email that it is monthly, and the email’s one-click pause link pauses it: the Scheduler’s schedule is DISABLED', async () => {
+    // From a known day on (the test above leaves the clock on 1 July; alone, it starts in February).
+    expect(await local.setTime('2027-07-09T00:00:00Z')).toEqual([]);
+    const created = await api('/v1/export-schedules', {
+      method: 'POST',
+      body: JSON.stringify({ day_of_month: 10, time_of_day: '06:00', time_zone: 'UTC' }),
+    });
+    expect(created.status).toBe(201);
+    const schedule = (await created.json()) as { id: string };
+    const name = `export-${schedule.id}`;
+    const before = await emailsToUser();
+    // Past the flexible window (60 minutes) after 06:00: it has fired by then.
+    const fired = await local.setTime('2027-07-10T07:01:00Z');
+    expect(fired.map((firing) => [firing.scheduledTime, firing.status])).toEqual([['2027-07-10T06:00:00Z', 'sent']]);
+    const job = await waitForFinalJob(platform.apiUrl, `/v1/exports/sched-${schedule.id}-20270710T0600Z`, token);
+    const emails = await waitForEmails(platform.sesEndpoint, (email) => isAddressedTo(email, platform.user.email), { count: before + 1 });
+    const email = emails.at(-1)!;
+
+    // The subject and the body say it is the monthly export, and the body names the subscription.
+    expect(email.subject).toMatch(new RegExp(`^Your monthly memberships export of \\d{1,2} \\w+ \\d{4}: ${job.file!.rows} memberships$`));
+    expect(email.body.text).toContain('This is your monthly export');
+    expect(email.body.text).toContain(`memberships schedule pause ${schedule.id}`);
+    // RFC 8058: the pause URL in List-Unsubscribe, and the one-click marker beside it.
+    const header = (wanted: string) => email.headers?.find((h) => h.name.toLowerCase() === wanted.toLowerCase())?.value;
+    expect(header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+    const pauseUrl = /^<(https?:\/\/[^>]+)>$/.exec(header('List-Unsubscribe') ?? '')?.[1];
+    expect(pauseUrl).toBeDefined();
+    expect(new URL(pauseUrl!).pathname).toBe(`/v1/export-schedules/${schedule.id}/pause-link`);
+    // The link in the body is the same one.
+    expect(email.body.text).toContain(pauseUrl);
+
+    // Opening the link (a person, or a mail scanner) only shows the question: nothing is paused by a GET.
+    const page = await fetch(pauseUrl!, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Pause monthly exports');
+    expect((await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }))).State).toBe('ENABLED');
+
+    // The mail client's one-click POST, as RFC 8058 §3.2 has it: no cookie, no sign-in, the fixed body.
+    const oneClick = await fetch(pauseUrl!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(oneClick.status).toBe(200);
+    expect(await oneClick.json()).toEqual({ id: schedule.id, state: 'paused' });
+    expect((await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }))).State).toBe('DISABLED');
+    expect(await (await api(`/v1/export-schedules/${schedule.id}`)).json()).toMatchObject({ state: 'paused', next_run_at: null });
+    // And August brings nothing.
+    expect(await local.setTime('2027-08-10T07:00:00Z')).toEqual([]);
+  });
 });
