@@ -18,3 +18,4 @@ export * from './table-environment';
 export * from './users/password-policy';
 export * from './users/user';
 export * from './links/signed-link';
+export * from './exports/export-options';

@@ -1,7 +1,9 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export const MEMBERSHIP_STATUSES = ['active', 'paused', 'cancelled', 'expired'] as const;
-export type MembershipStatus = (typeof MEMBERSHIP_STATUSES)[number];
+import type { MembershipStatus } from '../exports/export-options';
+
+// The statuses are part of the contract (export filters name them); the entity stores one of them.
+export { MEMBERSHIP_STATUSES, type MembershipStatus } from '../exports/export-options';
 
 /**
  * One membership of a user in a club. The integer id orders exports; the UUID

@@ -67,6 +67,8 @@ describe('create-user script', () => {
       scopes: ['users:admin', 'exports:read'],
       profile: { displayName: 'Ops' },
       created_at: expect.any(String),
+      // New accounts get download links by email until they turn them off (PATCH /v1/me).
+      emailed_download_links: true,
     });
     expect(result.stdout + result.stderr).not.toContain(PASSWORD);
 

@@ -36,6 +36,8 @@ describe('GET /v1/me', () => {
       scopes: [...user.scopes],
       profile: { displayName: 'Ada', locale: 'en-GB' },
       created_at: user.createdAt,
+      // New accounts get download links by email until they turn them off (PATCH /v1/me).
+      emailed_download_links: true,
     });
     expect(response.body).not.toMatch(/scrypt|password/i);
   });
@@ -63,6 +65,8 @@ describe('POST /v1/admin/users', () => {
       scopes: ['exports:read'],
       profile: { displayName: 'New' },
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      // New accounts get download links by email until they turn them off (PATCH /v1/me).
+      emailed_download_links: true,
     });
     expect(response.body).not.toMatch(/scrypt|passwordHash|password_hash/);
 
