@@ -19,3 +19,4 @@ export * from './users/password-policy';
 export * from './users/user';
 export * from './links/signed-link';
 export * from './exports/export-options';
+export * from './exports/export-options-input';

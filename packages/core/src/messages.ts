@@ -1,7 +1,16 @@
+import { readExportOptions, type ExportOptionsResource } from './exports/export-options-input';
+import { DEFAULT_EXPORT_OPTIONS, exportOptionsResource, type ExportOptions } from './exports/export-options';
+
 /**
  * The SQS message contract between the API (producer), EventBridge Scheduler
  * (producer, issue 5) and the worker (consumer). Every message carries `type`
  * and `version`; a consumer rejects what it does not know instead of guessing.
+ *
+ * Versions in use: the API sends `export.requested` version 2 (with the
+ * export's options); workers read versions 1 and 2, since version 1 messages
+ * sent before a deploy may still be queued. Deploy the workers before the
+ * API: an older worker rejects version 2 (`unsupported_version`). The
+ * Scheduler sends `export.scheduled` version 1 (scheduleTargetInput).
  */
 
 export const EXPORT_REQUESTED = 'export.requested';
@@ -17,13 +26,37 @@ export interface ExportRequestedV1 {
   readonly requestedAt: string;
 }
 
-/** The message that asks the worker to run an on-demand export job (what POST /v1/exports sends). */
+/**
+ * Version 2: version 1 and the job's options, complete, in the API's
+ * spelling (as the job resource shows them), read by the same validator as a
+ * request body. The job record's options decide what the worker makes;
+ * these are for its logs and a consistency check. A version 1 message means
+ * the defaults (DEFAULT_EXPORT_OPTIONS).
+ */
+export interface ExportRequestedV2 extends Omit<ExportRequestedV1, 'version'> {
+  readonly version: 2;
+  readonly options: ExportOptionsResource;
+}
+
+export type ExportRequested = ExportRequestedV1 | ExportRequestedV2;
+
+/** The message that asks the worker to run an on-demand export job (what POST /v1/exports sends): version 2. */
 export function exportRequestedMessage(job: {
   readonly id: string;
   readonly userId: string;
   readonly createdAt: string;
-}): ExportRequestedV1 {
-  return { type: EXPORT_REQUESTED, version: 1, jobId: job.id, userId: job.userId, trigger: 'api', requestedAt: job.createdAt };
+  /** Absent on a job created before options existed: the defaults. */
+  readonly options?: ExportOptions | undefined;
+}): ExportRequestedV2 {
+  return {
+    type: EXPORT_REQUESTED,
+    version: 2,
+    jobId: job.id,
+    userId: job.userId,
+    trigger: 'api',
+    requestedAt: job.createdAt,
+    options: exportOptionsResource(job.options ?? DEFAULT_EXPORT_OPTIONS),
+  };
 }
 
 /**
@@ -44,7 +77,7 @@ export interface ExportScheduledV1 {
 }
 
 /** Every message on the export queue; `type` tells them apart. */
-export type ExportMessage = ExportRequestedV1 | ExportScheduledV1;
+export type ExportMessage = ExportRequested | ExportScheduledV1;
 export type ExportMessageType = ExportMessage['type'];
 
 export type ParseResult =
@@ -86,6 +119,8 @@ export function isIsoDateTime(value: unknown): value is string {
 }
 
 const KNOWN_TYPES: readonly string[] = [EXPORT_REQUESTED, EXPORT_SCHEDULED];
+/** The versions this worker reads, per type. */
+const KNOWN_VERSIONS: Readonly<Record<string, readonly number[]>> = { [EXPORT_REQUESTED]: [1, 2], [EXPORT_SCHEDULED]: [1] };
 
 type Failure = Extract<ParseResult, { ok: false }>;
 
@@ -108,11 +143,12 @@ export function parseMessage(body: string | undefined): ParseResult {
   if (typeof record.type !== 'string' || !KNOWN_TYPES.includes(record.type)) {
     return { ok: false, code: 'unknown_type', reason: `unknown message type ${JSON.stringify(record.type)}`, ...ids };
   }
-  if (record.version !== 1) {
+  const versions = KNOWN_VERSIONS[record.type] ?? [];
+  if (typeof record.version !== 'number' || !versions.includes(record.version)) {
     return {
       ok: false,
       code: 'unsupported_version',
-      reason: `unsupported version ${JSON.stringify(record.version)} of ${record.type} (this worker understands 1)`,
+      reason: `unsupported version ${JSON.stringify(record.version)} of ${record.type} (this worker understands ${versions.join(' and ')})`,
       ...ids,
     };
   }
@@ -127,17 +163,20 @@ function parseRequested(record: Record<string, unknown>, ids: { jobId?: string; 
   if (typeof record.requestedAt !== 'string' || Number.isNaN(Date.parse(record.requestedAt))) {
     return invalid('requestedAt must be an ISO 8601 timestamp');
   }
-  return {
-    ok: true,
-    message: {
-      type: EXPORT_REQUESTED,
-      version: 1,
-      jobId: ids.jobId,
-      userId: ids.userId,
-      trigger: record.trigger,
-      requestedAt: record.requestedAt,
-    },
+  const common: Omit<ExportRequestedV1, 'version'> = {
+    type: EXPORT_REQUESTED,
+    jobId: ids.jobId,
+    userId: ids.userId,
+    trigger: record.trigger,
+    requestedAt: record.requestedAt,
   };
+  if (record.version === 1) return { ok: true, message: { ...common, version: 1 } };
+  if (record.options === undefined) return invalid('options are missing (version 2 carries them)');
+  const options = readExportOptions(record.options, 'options.');
+  if (!options.ok)
+    return invalid(`invalid options: ${options.problems.map((problem) => `${problem.field} ${problem.message}`).join('; ')}`);
+  // Normalised, so that a consumer compares like with like (the job's options, through exportOptionsResource).
+  return { ok: true, message: { ...common, version: 2, options: exportOptionsResource(options.options) } };
 }
 
 function parseScheduled(record: Record<string, unknown>, ids: { jobId?: string; userId?: string; scheduleId?: string }): ParseResult {

@@ -1,4 +1,12 @@
-import { encodeMessage, exportRequestedMessage, parseMessage, type ExportRequestedV1, type ExportScheduledV1 } from './messages';
+import { DEFAULT_EXPORT_OPTIONS, exportOptionsResource, parseExportOptions, type ExportOptions } from './exports/export-options';
+import {
+  encodeMessage,
+  exportRequestedMessage,
+  parseMessage,
+  type ExportRequestedV1,
+  type ExportRequestedV2,
+  type ExportScheduledV1,
+} from './messages';
 
 const valid: ExportRequestedV1 = {
   type: 'export.requested',
@@ -28,10 +36,10 @@ describe('parseMessage', () => {
     expect(result).toMatchObject({ ok: false, code: 'unknown_type', jobId: valid.jobId, userId: valid.userId });
   });
 
-  it('rejects a version it does not understand and says which it does', () => {
-    const result = parseMessage(JSON.stringify({ ...valid, version: 2 }));
+  it.each([3, 0, '2', null])('rejects version %j, which it does not understand, and says which it does', (version) => {
+    const result = parseMessage(JSON.stringify({ ...valid, version }));
     expect(result).toMatchObject({ ok: false, code: 'unsupported_version', jobId: valid.jobId });
-    expect(!result.ok && result.reason).toContain('understands 1');
+    expect(!result.ok && result.reason).toContain('understands 1 and 2');
   });
 
   it.each([
@@ -43,6 +51,60 @@ describe('parseMessage', () => {
     const result = parseMessage(JSON.stringify({ ...valid, ...patch }));
     expect(result).toMatchObject({ ok: false, code: 'invalid_field' });
     expect(!result.ok && result.reason).toContain(field);
+  });
+});
+
+/** Options unlike the defaults in every part, as the API would have validated them. */
+function someOptions(): ExportOptions {
+  const parsed = parseExportOptions({
+    columns: ['club_name', 'id', 'price'],
+    filters: { status: ['active', 'paused'], club_name: "O'Neill's", started_on: { from: '2026-01-01' }, active_on: '2026-06-30' },
+    preset: 'excel',
+    locale: 'de-DE',
+    time_zone: 'Europe/Berlin',
+    compression: 'gzip',
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return parsed.options;
+}
+
+describe('parseMessage for export.requested version 2', () => {
+  const v2: ExportRequestedV2 = { ...valid, version: 2, options: exportOptionsResource(someOptions()) };
+
+  it('accepts what encodeMessage produces, options and all', () => {
+    expect(parseMessage(encodeMessage(v2))).toEqual({ ok: true, message: v2 });
+  });
+
+  it('normalises the options it reads: a preset becomes the dialect it stands for, a zone its canonical spelling', () => {
+    const result = parseMessage(JSON.stringify({ ...v2, options: { preset: 'excel', locale: 'de-DE', time_zone: 'europe/berlin' } }));
+    expect(result).toMatchObject({
+      ok: true,
+      message: { version: 2, options: { format: 'csv', delimiter: ';', bom: true, line_ending: 'crlf', time_zone: 'Europe/Berlin' } },
+    });
+  });
+
+  it.each([
+    ['options are missing', { options: undefined }, 'options are missing'],
+    ['options are not an object', { options: 'xlsx' }, 'options must be a JSON object'],
+    ['an unknown column', { options: { columns: ['id', 'password'] } }, 'options.columns.1'],
+    ['a field of the wrong type', { options: { bom: 'yes' } }, 'options.bom must be true or false'],
+    ['an unknown field', { options: { sheet: 'x' } }, 'options.sheet is not an allowed field'],
+    ['a bad date', { options: { filters: { active_on: '2026-02-30' } } }, 'options.filters.active_on'],
+  ])('rejects %s as invalid_field, keeping the job id so the job can be failed', (_case, patch, reason) => {
+    const result = parseMessage(JSON.stringify({ ...v2, ...patch }));
+    expect(result).toMatchObject({ ok: false, code: 'invalid_field', jobId: v2.jobId, userId: v2.userId });
+    expect(!result.ok && result.reason).toContain(reason);
+  });
+
+  it('rejects what it rejects in version 1 too', () => {
+    const result = parseMessage(JSON.stringify({ ...v2, trigger: 'cron' }));
+    expect(result).toMatchObject({ ok: false, code: 'invalid_field' });
+  });
+
+  it('still reads version 1 (sent before the deploy), which has no options: the defaults', () => {
+    const result = parseMessage(JSON.stringify({ ...valid, options: { format: 'xlsx' } }));
+    // Version 1 knows no options: anything there is not read, so the job's record alone decides.
+    expect(result).toEqual({ ok: true, message: valid });
   });
 });
 
@@ -93,10 +155,16 @@ describe('parseMessage for export.scheduled', () => {
 });
 
 describe('exportRequestedMessage', () => {
-  it('builds the v1 message of an on-demand job that parseMessage accepts', () => {
-    const job = { id: valid.jobId, userId: valid.userId, createdAt: valid.requestedAt };
-    const message = exportRequestedMessage(job);
-    expect(message).toEqual(valid);
-    expect(parseMessage(encodeMessage(message))).toEqual({ ok: true, message: valid });
+  it('builds the version 2 message of an on-demand job, with its options, that parseMessage accepts', () => {
+    const options = someOptions();
+    const message = exportRequestedMessage({ id: valid.jobId, userId: valid.userId, createdAt: valid.requestedAt, options });
+    expect(message).toEqual({ ...valid, version: 2, options: exportOptionsResource(options) });
+    expect(message.options).toMatchObject({ columns: ['club_name', 'id', 'price'], delimiter: ';', compression: 'gzip' });
+    expect(parseMessage(encodeMessage(message))).toEqual({ ok: true, message });
+  });
+
+  it('gives a job without options (created before they existed) the defaults', () => {
+    const message = exportRequestedMessage({ id: valid.jobId, userId: valid.userId, createdAt: valid.requestedAt });
+    expect(message.options).toEqual(exportOptionsResource(DEFAULT_EXPORT_OPTIONS));
   });
 });

@@ -10,9 +10,11 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../errors';
+import { DEFAULT_EXPORT_OPTIONS, type ExportOptions } from '../exports/export-options';
 import { IDEMPOTENCY_KEY_RETENTION_HOURS, JOB_RETENTION_DAYS } from '../resources';
 import {
   DOWNLOAD_RECORDS_KEPT,
+  exportOptionsOf,
   isFinal,
   JOB_ID_PATTERN,
   type DownloadRecord,
@@ -22,6 +24,7 @@ import {
   type ExportJob,
   type JobTrigger,
 } from './job';
+import { exportOptionsFingerprint } from './idempotency-key';
 
 export interface JobStoreOptions {
   readonly client: DynamoDBClient;
@@ -34,8 +37,10 @@ export interface JobStoreOptions {
 export interface CreateJobInput {
   readonly userId: string;
   readonly trigger: JobTrigger;
-  /** Client-chosen key; the same key from the same user returns the same job. */
+  /** Client-chosen key; the same key from the same user with the same options returns the same job. */
   readonly idempotencyKey?: string | undefined;
+  /** Complete options of the export (parseExportOptions); default DEFAULT_EXPORT_OPTIONS. Stored on the job. */
+  readonly options?: ExportOptions | undefined;
   /** Fixed id (scheduled exports derive it from schedule + time, so a duplicate tick creates nothing). */
   readonly jobId?: string | undefined;
   readonly scheduleId?: string | undefined;
@@ -89,6 +94,17 @@ export class LeaseLostError extends DomainError {
   }
 }
 
+/**
+ * The Idempotency-Key was used before with other options: answering with the
+ * export the first request created would hand back a file the client did not
+ * ask for, and creating another would make the key mean two things.
+ */
+export class IdempotencyKeyReusedError extends DomainError {
+  constructor(readonly jobId: string) {
+    super('idempotency_key_reused', 'This Idempotency-Key was used with other options; use a new key for other options.');
+  }
+}
+
 /** The job was canceled (POST /v1/exports/{id}/cancel) while this worker ran it: stop, send nothing, do not retry. */
 export class JobCanceledError extends LeaseLostError {
   constructor(jobId: string) {
@@ -137,10 +153,12 @@ export class JobStore {
    * The job, the active-export guard and the idempotency guard are written in
    * one transaction, so two concurrent requests cannot both create a job.
    * With `skipActiveGuard` the active export is neither checked nor taken.
+   * A known idempotency key with other options throws IdempotencyKeyReusedError.
    */
   async create(input: CreateJobInput): Promise<CreateJobResult> {
+    const fingerprint = exportOptionsFingerprint(input.options ?? DEFAULT_EXPORT_OPTIONS);
     if (input.idempotencyKey) {
-      const replay = await this.jobFromGuard(idempotencyGuardKey(input.userId, input.idempotencyKey));
+      const replay = await this.replayOf(idempotencyGuardKey(input.userId, input.idempotencyKey), fingerprint);
       if (replay) return { job: replay, created: false, reason: 'idempotent_replay' };
     }
     for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -165,6 +183,7 @@ export class JobStore {
             Item: {
               key: idempotencyGuardKey(input.userId, input.idempotencyKey),
               jobId: job.id,
+              optionsFingerprint: fingerprint,
               expiresAt: Math.floor(this.now().getTime() / 1000) + IDEMPOTENCY_KEY_RETENTION_HOURS * 3600,
             },
             ConditionExpression: 'attribute_not_exists(#key)',
@@ -187,7 +206,7 @@ export class JobStore {
           if (existing) return { job: existing, created: false, reason: 'duplicate_id' };
         }
         if (idemReason === 'ConditionalCheckFailed' && input.idempotencyKey) {
-          const replay = await this.jobFromGuard(idempotencyGuardKey(input.userId, input.idempotencyKey));
+          const replay = await this.replayOf(idempotencyGuardKey(input.userId, input.idempotencyKey), fingerprint);
           if (replay) return { job: replay, created: false, reason: 'idempotent_replay' };
         }
         if (activeReason === 'ConditionalCheckFailed') {
@@ -493,6 +512,7 @@ export class JobStore {
       updatedAt: now.toISOString(),
       attempts: 0,
       progress: { rowsExported: 0, rowsTotal: null },
+      options: input.options ?? DEFAULT_EXPORT_OPTIONS,
       scheduleId: input.scheduleId,
       scheduledAt: input.scheduledAt,
       expiresAt: Math.floor(now.getTime() / 1000) + JOB_RETENTION_DAYS * 86400,
@@ -500,8 +520,27 @@ export class JobStore {
   }
 
   private async jobFromGuard(key: string): Promise<ExportJob | undefined> {
+    return (await this.guardedJob(key))?.job;
+  }
+
+  private async guardedJob(key: string): Promise<{ job: ExportJob; fingerprint?: string } | undefined> {
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.options.guardsTable, Key: { key }, ConsistentRead: true }));
-    return typeof Item?.jobId === 'string' ? this.get(Item.jobId) : undefined;
+    const job = typeof Item?.jobId === 'string' ? await this.get(Item.jobId) : undefined;
+    if (!job) return undefined;
+    return { job, ...(typeof Item?.optionsFingerprint === 'string' ? { fingerprint: Item.optionsFingerprint } : {}) };
+  }
+
+  /**
+   * The job an idempotency key created, when `fingerprint` is that request's;
+   * IdempotencyKeyReusedError when not. A guard written before options
+   * existed has no fingerprint: its job's options (the defaults) stand in.
+   */
+  private async replayOf(key: string, fingerprint: string): Promise<ExportJob | undefined> {
+    const guarded = await this.guardedJob(key);
+    if (!guarded) return undefined;
+    const first = guarded.fingerprint ?? exportOptionsFingerprint(exportOptionsOf(guarded.job));
+    if (first !== fingerprint) throw new IdempotencyKeyReusedError(guarded.job.id);
+    return guarded.job;
   }
 
   private async clearActiveGuard(jobId: string): Promise<void> {

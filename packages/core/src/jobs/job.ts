@@ -1,3 +1,4 @@
+import { DEFAULT_EXPORT_OPTIONS, type ExportOptions } from '../exports/export-options';
 import { buckets } from '../resources';
 
 /**
@@ -84,6 +85,12 @@ export interface ExportJob {
   /** Times a worker has claimed the job (1 on the first run). */
   readonly attempts: number;
   readonly progress: { readonly rowsExported: number; readonly rowsTotal: number | null };
+  /**
+   * What the file holds and how it is written, complete (the API validated and
+   * filled in the defaults). Absent on jobs created before options existed:
+   * read it with exportOptionsOf, which gives those the defaults.
+   */
+  readonly options?: ExportOptions | undefined;
   readonly file?: ExportFileFacts | undefined;
   readonly delivery?: ExportDelivery | undefined;
   readonly error?: { readonly code: string; readonly message: string } | undefined;
@@ -128,6 +135,14 @@ export interface DownloadRecord {
  * towards DynamoDB's 400 KB item limit.
  */
 export const DOWNLOAD_RECORDS_KEPT = 50;
+
+/**
+ * The options of a job or a schedule; DEFAULT_EXPORT_OPTIONS (the file of
+ * before options existed) for one created without.
+ */
+export function exportOptionsOf(record: { readonly options?: ExportOptions | undefined }): ExportOptions {
+  return record.options ?? DEFAULT_EXPORT_OPTIONS;
+}
 
 export function isFinal(state: JobState): boolean {
   return state === 'succeeded' || state === 'failed' || state === 'canceled' || state === 'expired';

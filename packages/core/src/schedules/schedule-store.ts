@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../errors';
+import { DEFAULT_EXPORT_OPTIONS, type ExportOptions } from '../exports/export-options';
 import { isUuid } from '../messages';
 import {
   applyScheduleChanges,
@@ -31,6 +32,8 @@ export interface ScheduleStoreOptions {
 
 export interface CreateScheduleInput extends Partial<ScheduleTiming> {
   readonly userId: string;
+  /** Complete options of the exports it starts (parseExportOptions); default DEFAULT_EXPORT_OPTIONS. */
+  readonly options?: ExportOptions | undefined;
 }
 
 export interface UpdateScheduleInput {
@@ -114,6 +117,7 @@ export class ScheduleStore {
       createdAt: now,
       updatedAt: now,
       version: 1,
+      options: input.options ?? DEFAULT_EXPORT_OPTIONS,
     };
     for (let attempt = 0; attempt < CONCURRENCY_RETRIES; attempt += 1) {
       try {
@@ -213,7 +217,8 @@ export class ScheduleStore {
           TableName: this.options.table,
           Key: { id: input.id },
           // Every name aliased: several (such as timeZone) are DynamoDB reserved words.
-          UpdateExpression: 'SET #day = :day, #time = :time, #zone = :zone, #state = :state, #updatedAt = :now, #version = :next',
+          UpdateExpression:
+            'SET #day = :day, #time = :time, #zone = :zone, #state = :state, #options = :options, #updatedAt = :now, #version = :next',
           ConditionExpression: 'attribute_exists(#id) AND #userId = :userId AND #version = :expected',
           ExpressionAttributeNames: {
             '#id': 'id',
@@ -222,6 +227,7 @@ export class ScheduleStore {
             '#time': 'timeOfDay',
             '#zone': 'timeZone',
             '#state': 'state',
+            '#options': 'options',
             '#updatedAt': 'updatedAt',
             '#version': 'version',
           },
@@ -230,6 +236,7 @@ export class ScheduleStore {
             ':time': next.timeOfDay,
             ':zone': next.timeZone,
             ':state': next.state,
+            ':options': next.options ?? DEFAULT_EXPORT_OPTIONS,
             ':now': next.updatedAt,
             ':next': next.version,
             ':userId': input.userId,
@@ -360,5 +367,6 @@ function fromItem(item: Record<string, unknown>): ExportSchedule {
     updatedAt: item.updatedAt as string,
     ...(typeof item.lastFiredAt === 'string' ? { lastFiredAt: item.lastFiredAt } : {}),
     version: typeof item.version === 'number' ? item.version : 1,
+    ...(typeof item.options === 'object' && item.options !== null ? { options: item.options as ExportOptions } : {}),
   };
 }

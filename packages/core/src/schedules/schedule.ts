@@ -1,4 +1,5 @@
 import { DomainError } from '../errors';
+import type { ExportOptions } from '../exports/export-options';
 
 /**
  * A monthly export subscription: on `dayOfMonth` at `timeOfDay` in
@@ -31,6 +32,12 @@ export interface ExportSchedule extends ScheduleTiming {
   readonly lastFiredAt?: string | undefined;
   /** 1 on creation, incremented by every change the user makes (optimistic concurrency). */
   readonly version: number;
+  /**
+   * The options of every export it starts, complete (parseExportOptions).
+   * Absent on schedules made before options existed: the defaults
+   * (exportOptionsOf reads it for both).
+   */
+  readonly options?: ExportOptions | undefined;
 }
 
 /** What a user expects when they only say "monthly": the 1st, early morning, UTC. */
@@ -115,12 +122,13 @@ export function validateScheduleTiming(input: Partial<Record<keyof ScheduleTimin
   return { dayOfMonth: dayOfMonth as number, timeOfDay: timeOfDay as string, timeZone: timeZone! };
 }
 
-/** A user's change to a schedule: any of the timing fields, and/or pause (`paused`) or resume (`active`). */
+/** A user's change to a schedule: any of the timing fields, the export options (replaced whole), and/or pause (`paused`) or resume (`active`). */
 export interface ScheduleChanges {
   readonly dayOfMonth?: number | undefined;
   readonly timeOfDay?: string | undefined;
   readonly timeZone?: string | undefined;
   readonly state?: ScheduleState | undefined;
+  readonly options?: ExportOptions | undefined;
 }
 
 /**
@@ -138,7 +146,8 @@ export function applyScheduleChanges(schedule: ExportSchedule, changes: Schedule
   if (!SCHEDULE_STATES.includes(state)) {
     throw new InvalidScheduleError([{ field: 'state', message: `must be one of ${SCHEDULE_STATES.join(', ')}` }]);
   }
-  return { ...schedule, ...timing, state, updatedAt: now.toISOString(), version: schedule.version + 1 };
+  const options = changes.options ?? schedule.options;
+  return { ...schedule, ...timing, state, ...(options ? { options } : {}), updatedAt: now.toISOString(), version: schedule.version + 1 };
 }
 
 /** EventBridge Scheduler expression: `cron(minutes hours day-of-month month day-of-week year)`, evaluated in the schedule's zone. */
