@@ -1,59 +1,298 @@
+import { DomainError } from '../errors';
+import {
+  type CSV_DELIMITERS,
+  type ColumnType,
+  DEFAULT_EXPORT_OPTIONS,
+  EXPORT_COLUMNS,
+  type ExportColumnName,
+  type ExportFilters,
+  type ExportOptions,
+  isIsoDate,
+  MAX_CLUB_NAME_LENGTH,
+  MEMBERSHIP_STATUSES,
+} from '../exports/export-options';
 import { isUuid } from '../messages';
+import { normalizeTimeZone } from '../schedules/schedule';
 
 /**
- * Columns of the export file, in order. `free` marks user-entered text that a
- * spreadsheet could run as a formula; those values are neutralised.
+ * The SQL of an export, built from ExportOptions: the COPY statement of a
+ * CSV or JSONL file, the typed SELECT the XLSX writer reads through a
+ * cursor, the count, and the session settings (time zone) they rely on.
+ *
+ * COPY takes no bind parameters, so nothing a person typed is concatenated
+ * as it came: columns come from EXPORT_COLUMNS (a name → expression map),
+ * statuses from MEMBERSHIP_STATUSES, dates only after isIsoDate, the user id
+ * only as a UUID, and the club name and the zone as escaped literals. Every
+ * value is re-checked here, whoever validated it before (the options are
+ * read back from the job record).
  */
-export const EXPORT_COLUMNS = [
-  { header: 'id', sql: 'id' },
-  { header: 'uuid', sql: 'uuid' },
-  { header: 'club_name', sql: 'club_name', free: true },
-  { header: 'club_city', sql: 'club_city', free: true },
-  { header: 'plan', sql: 'plan', free: true },
-  { header: 'status', sql: 'status' },
-  { header: 'started_on', sql: 'started_on' },
-  { header: 'ends_on', sql: 'ends_on' },
-  { header: 'price', sql: 'price' },
-  { header: 'currency', sql: 'currency' },
-  { header: 'auto_renew', sql: 'auto_renew', boolean: true },
-  { header: 'notes', sql: 'notes', free: true },
-  { header: 'created_at', sql: 'created_at', timestamp: true },
-  { header: 'updated_at', sql: 'updated_at', timestamp: true },
-] as const satisfies readonly { header: string; sql: string; free?: boolean; boolean?: boolean; timestamp?: boolean }[];
 
-/** Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection). */
-export const FORMULA_PREFIX = /^[=+\-@\t\r]/;
+/** Options this module cannot turn into SQL: a bug or a tampered job record, never retried. */
+export class ExportQueryError extends DomainError {
+  constructor(message: string) {
+    super('export_options_invalid', message);
+  }
+}
 
-function selectExpression(column: (typeof EXPORT_COLUMNS)[number]): string {
-  if ('free' in column) {
-    // A leading apostrophe makes spreadsheets show the text instead of running it.
-    return `CASE WHEN ${column.sql} ~ '^[-=+@\\t\\r]' THEN '''' || ${column.sql} ELSE ${column.sql} END AS ${column.header}`;
+/** Characters that make a spreadsheet run a cell as a formula (OWASP CSV injection), with their full-width look-alikes. */
+export const FORMULA_TRIGGERS: readonly string[] = ['=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20'];
+
+/**
+ * What a spreadsheet may skip before it finds the trigger: whitespace
+ * (ASCII, no-break and the Unicode spaces) and invisible characters
+ * (zero-width space, joiners, word joiner, byte order mark, soft hyphen).
+ */
+export const FORMULA_SKIPPED: readonly string[] = [
+  ...' \t\n\v\f\r',
+  '\u00A0',
+  '\u00AD',
+  '\u1680',
+  '\u180E',
+  ...Array.from({ length: 11 }, (_, i) => String.fromCharCode(0x2000 + i)),
+  '\u200B',
+  '\u200C',
+  '\u200D',
+  '\u2028',
+  '\u2029',
+  '\u202F',
+  '\u205F',
+  '\u2060',
+  '\u3000',
+  '\uFEFF',
+];
+
+// Every character as \uXXXX: the same spelling means the same set in JavaScript and in PostgreSQL's
+// regular expressions, and no character is special inside the brackets (an escaped `-` is no range).
+const bracket = (characters: readonly string[]) =>
+  `[${characters.map((c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`).join('')}]`;
+const FORMULA_PREFIX_SOURCE = `^${bracket(FORMULA_SKIPPED)}*${bracket(FORMULA_TRIGGERS)}`;
+
+/** The rule, for JavaScript: text matching it gets a leading apostrophe in CSV. */
+export const FORMULA_PREFIX = new RegExp(FORMULA_PREFIX_SOURCE, 'u');
+
+/** The same rule as a PostgreSQL regular expression literal. */
+const FORMULA_PREFIX_SQL = escapeLiteral(FORMULA_PREFIX_SOURCE);
+
+/**
+ * `value` as an SQL string literal, the way node-postgres's escapeLiteral
+ * writes it: quotes doubled, and when there is a backslash an E'' literal
+ * with backslashes doubled, so it means the same whatever
+ * standard_conforming_strings says. NUL and unpaired surrogates are
+ * refused (PostgreSQL text cannot hold NUL; a lone surrogate would be sent
+ * as U+FFFD and match something else).
+ */
+export function escapeLiteral(value: string): string {
+  if (/[\0\p{Cs}]/u.test(value)) throw new ExportQueryError('A literal must not contain NUL or unpaired surrogates');
+  const quoted = `'${value.replaceAll("'", "''").replaceAll('\\', '\\\\')}'`;
+  return value.includes('\\') ? `E${quoted}` : quoted;
+}
+
+/** How a column's values look in a file; `sql` is the column (or expression) of the memberships table. */
+const COLUMN_SQL: Readonly<Record<ExportColumnName, string>> = {
+  id: 'id',
+  uuid: 'uuid',
+  club_name: 'club_name',
+  club_city: 'club_city',
+  plan: 'plan',
+  status: 'status',
+  started_on: 'started_on',
+  ends_on: 'ends_on',
+  price: 'price',
+  currency: 'currency',
+  auto_renew: 'auto_renew',
+  notes: 'notes',
+  created_at: 'created_at',
+  updated_at: 'updated_at',
+};
+
+const COLUMN_TYPES: ReadonlyMap<string, ColumnType> = new Map(EXPORT_COLUMNS.map((column) => [column.name, column.type]));
+
+/**
+ * An instant as ISO 8601 with milliseconds: `...Z` in UTC (the file of
+ * before options, and independent of the session), otherwise with the
+ * offset the zone had at that instant (`+02:00`), which needs the
+ * session's TimeZone (exportSessionSettings).
+ */
+function timestampText(sql: string, timeZone: string): string {
+  return timeZone === 'UTC'
+    ? `to_char(${sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+    : `to_char(${sql}, 'YYYY-MM-DD"T"HH24:MI:SS.MSTZH:TZM')`;
+}
+
+/** A column's value in a CSV file: text, formatted, free text neutralised. */
+function csvExpression(name: ExportColumnName, timeZone: string): string {
+  const sql = COLUMN_SQL[name];
+  switch (COLUMN_TYPES.get(name)) {
+    case 'text':
+      // A leading apostrophe makes spreadsheets show the text instead of running it.
+      return `CASE WHEN ${sql} ~ ${FORMULA_PREFIX_SQL} THEN '''' || ${sql} ELSE ${sql} END`;
+    case 'timestamp':
+      return timestampText(sql, timeZone);
+    case 'boolean':
+      return `CASE WHEN ${sql} THEN 'true' ELSE 'false' END`;
+    default:
+      // Dates in the session's DateStyle, ISO (YYYY-MM-DD) on every server we run; a calendar day, never shifted.
+      return sql;
   }
-  if ('timestamp' in column) {
-    return `to_char(${column.sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column.header}`;
-  }
-  if ('boolean' in column) return `CASE WHEN ${column.sql} THEN 'true' ELSE 'false' END AS ${column.header}`;
-  return `${column.sql} AS ${column.header}`;
+}
+
+/** A column's value as JSON text: raw typed values (numbers, booleans, null, ISO dates), text exactly as stored. */
+function jsonExpression(name: ExportColumnName, timeZone: string): string {
+  const sql = COLUMN_SQL[name];
+  const value = COLUMN_TYPES.get(name) === 'timestamp' ? timestampText(sql, timeZone) : sql;
+  // to_json: numeric's exact digits as a JSON number, dates as "YYYY-MM-DD", control characters escaped.
+  return `'${JSON.stringify(name)}:' || COALESCE(to_json(${value})::text, 'null')`;
 }
 
 /**
- * The SELECT behind an export: all memberships of one user in id order, every
- * value already formatted for the file (ISO 8601 UTC timestamps, ISO dates,
- * plain decimals, true/false, neutralised free text). PostgreSQL's COPY ...
- * CSV HEADER then does RFC 4180 quoting. COPY takes no bind parameters, so
- * the user id is validated as a UUID before it is placed in the statement.
+ * A column's value for the XLSX writer, which writes typed cells: text as
+ * string cells, so nothing runs and it needs no neutralisation (a formula
+ * cell is only ever written on purpose); id as bigint (node-postgres gives
+ * its text); dates as 'YYYY-MM-DD' text; price as the exact numeric's
+ * text; booleans; instants as ISO text in the zone.
  */
-export function exportSelect(userId: string): string {
-  if (!isUuid(userId)) throw new Error(`Refusing to build an export query for a non-UUID user id: ${JSON.stringify(userId)}`);
-  return `SELECT ${EXPORT_COLUMNS.map(selectExpression).join(', ')} FROM memberships WHERE user_id = '${userId.toLowerCase()}' ORDER BY id`;
+function rowExpression(name: ExportColumnName, timeZone: string): string {
+  const sql = COLUMN_SQL[name];
+  switch (COLUMN_TYPES.get(name)) {
+    case 'date':
+      return `to_char(${sql}, 'YYYY-MM-DD')`;
+    case 'decimal':
+      return `${sql}::text`;
+    case 'timestamp':
+      return timestampText(sql, timeZone);
+    default:
+      return sql;
+  }
 }
 
-/** The COPY statement the worker streams; the benchmark runs the same SELECT through psql's \copy. */
-export function exportCopyStatement(userId: string): string {
-  return `COPY (${exportSelect(userId)}) TO STDOUT WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')`;
+/** The export's rows: one user's memberships under the filters. */
+function whereClause(userId: string, filters: ExportFilters): string {
+  if (!isUuid(userId)) throw new ExportQueryError(`Refusing to build an export query for a non-UUID user id: ${JSON.stringify(userId)}`);
+  const conditions = [`user_id = '${userId.toLowerCase()}'`];
+  const date = (value: unknown, field: string) => {
+    if (!isIsoDate(value)) throw new ExportQueryError(`filters.${field} must be a date, YYYY-MM-DD`);
+    return `DATE '${value}'`;
+  };
+  if (filters.status !== undefined) {
+    if (filters.status.length === 0) throw new ExportQueryError('filters.status must name at least one status');
+    for (const status of filters.status) {
+      if (!(MEMBERSHIP_STATUSES as readonly string[]).includes(status))
+        throw new ExportQueryError(`filters.status: ${JSON.stringify(status)}`);
+    }
+    conditions.push(`status IN (${filters.status.map((status) => `'${status}'`).join(', ')})`);
+  }
+  if (filters.clubName !== undefined) {
+    if (typeof filters.clubName !== 'string' || filters.clubName.length === 0 || filters.clubName.length > MAX_CLUB_NAME_LENGTH) {
+      throw new ExportQueryError(`filters.club_name must be 1-${MAX_CLUB_NAME_LENGTH} characters`);
+    }
+    conditions.push(`club_name = ${escapeLiteral(filters.clubName)}`);
+  }
+  for (const [key, column] of [
+    ['startedOn', 'started_on'],
+    ['endsOn', 'ends_on'],
+  ] as const) {
+    const range = filters[key];
+    if (range === undefined) continue;
+    if (range.from === undefined && range.to === undefined) throw new ExportQueryError(`filters.${column} needs from, to or both`);
+    // Inclusive; an open-ended membership (ends_on NULL) ends in no range.
+    if (range.from !== undefined) conditions.push(`${column} >= ${date(range.from, `${column}.from`)}`);
+    if (range.to !== undefined) conditions.push(`${column} <= ${date(range.to, `${column}.to`)}`);
+  }
+  if (filters.activeOn !== undefined) {
+    const day = date(filters.activeOn, 'active_on');
+    conditions.push(`started_on <= ${day} AND (ends_on IS NULL OR ends_on >= ${day})`);
+  }
+  return `WHERE ${conditions.join(' AND ')}`;
 }
 
-export function countSelect(userId: string): string {
-  if (!isUuid(userId)) throw new Error('userId must be a UUID');
-  return `SELECT count(*)::bigint AS count FROM memberships WHERE user_id = '${userId.toLowerCase()}'`;
+/** The asked columns, checked: known names, each once, at least one. */
+function checkedColumns(options: ExportOptions): readonly ExportColumnName[] {
+  const { columns } = options;
+  if (columns.length === 0) throw new ExportQueryError('columns must name at least one column');
+  if (new Set(columns).size !== columns.length) throw new ExportQueryError('columns must not name a column twice');
+  for (const name of columns) if (!COLUMN_TYPES.has(name)) throw new ExportQueryError(`columns: ${JSON.stringify(name)} is not a column`);
+  return columns;
+}
+
+/** The zone, checked to be one this runtime knows (the session setting quotes it as a literal as well). */
+function checkedTimeZone(options: ExportOptions): string {
+  if (options.timeZone !== 'UTC' && normalizeTimeZone(options.timeZone) === undefined) {
+    throw new ExportQueryError(`time_zone: ${JSON.stringify(options.timeZone)} is not an IANA time zone`);
+  }
+  return options.timeZone;
+}
+
+function from(userId: string, options: ExportOptions): string {
+  return `FROM memberships ${whereClause(userId, options.filters)} ORDER BY id`;
+}
+
+/**
+ * The SELECT a CSV or JSONL COPY wraps (the benchmark runs the same one
+ * through psql's \copy with exportCopyOptions). CSV: the asked columns in
+ * their order, every value formatted for the file (ISO dates, plain
+ * decimals, true/false, neutralised free text, ISO instants in the zone).
+ * JSONL: one column, `line`, a compact JSON object per membership.
+ */
+export function exportSelect(userId: string, options: ExportOptions = DEFAULT_EXPORT_OPTIONS): string {
+  const columns = checkedColumns(options);
+  const timeZone = checkedTimeZone(options);
+  if (options.format === 'jsonl') {
+    const fields = columns.map((name) => jsonExpression(name, timeZone)).join(" || ',' || ");
+    return `SELECT '{' || ${fields} || '}' AS line ${from(userId, options)}`;
+  }
+  if (options.format !== 'csv') throw new ExportQueryError(`format ${JSON.stringify(options.format)} is not written by COPY`);
+  return `SELECT ${columns.map((name) => `${csvExpression(name, timeZone)} AS ${name}`).join(', ')} ${from(userId, options)}`;
+}
+
+const DELIMITER_SQL: Readonly<Record<(typeof CSV_DELIMITERS)[number], string>> = { ',': "','", ';': "';'", '\t': "E'\\t'" };
+
+/**
+ * COPY's options for the format. CSV: header, the dialect's delimiter, text
+ * columns always quoted (a `;` or a leading `=` inside a value never reaches
+ * a spreadsheet unquoted). JSONL: CSV mode with a quote and a delimiter that
+ * JSON text never holds raw (to_json escapes control characters), so each
+ * line passes through unquoted and unescaped; no header.
+ */
+export function exportCopyOptions(options: ExportOptions = DEFAULT_EXPORT_OPTIONS): string {
+  if (options.format === 'jsonl') return "(FORMAT csv, HEADER false, QUOTE E'\\x01', DELIMITER E'\\x02', ENCODING 'UTF8')";
+  const delimiter = DELIMITER_SQL[options.csv.delimiter];
+  if (delimiter === undefined) throw new ExportQueryError(`delimiter ${JSON.stringify(options.csv.delimiter)} is not a CSV delimiter`);
+  const text = checkedColumns(options).filter((name) => COLUMN_TYPES.get(name) === 'text');
+  return `(FORMAT csv, HEADER true${options.csv.delimiter === ',' ? '' : `, DELIMITER ${delimiter}`}${
+    text.length > 0 ? `, FORCE_QUOTE (${text.join(', ')})` : ''
+  }, ENCODING 'UTF8')`;
+}
+
+/** The COPY statement the worker streams for a CSV or JSONL file (run exportSessionSettings first, in the same transaction). */
+export function exportCopyStatement(userId: string, options: ExportOptions = DEFAULT_EXPORT_OPTIONS): string {
+  return `COPY (${exportSelect(userId, options)}) TO STDOUT WITH ${exportCopyOptions(options)}`;
+}
+
+/**
+ * The typed SELECT the XLSX writer reads through a cursor, columns named
+ * and ordered as asked (see rowExpression for each type's value).
+ */
+export function exportRowsQuery(userId: string, options: ExportOptions = DEFAULT_EXPORT_OPTIONS): string {
+  const timeZone = checkedTimeZone(options);
+  return `SELECT ${checkedColumns(options)
+    .map((name) => `${rowExpression(name, timeZone)} AS ${name}`)
+    .join(', ')} ${from(userId, options)}`;
+}
+
+/** How many rows the export holds: the same user and filters. */
+export function countSelect(userId: string, options: Pick<ExportOptions, 'filters'> = DEFAULT_EXPORT_OPTIONS): string {
+  return `SELECT count(*)::bigint AS count FROM memberships ${whereClause(userId, options.filters)}`;
+}
+
+/**
+ * Statements to run in the export's transaction before the count and the
+ * COPY (or the cursor): the zone of the timestamps, as SET LOCAL so it ends
+ * with the transaction and never leaks to the pooled connection. None for
+ * UTC, whose statements name the zone themselves. A zone this Node.js knows
+ * but the server's time zone data does not fails here, with PostgreSQL's
+ * `invalid value for parameter "TimeZone"` (SQLSTATE 22023), before a byte is written.
+ */
+export function exportSessionSettings(options: Pick<ExportOptions, 'timeZone'>): string[] {
+  const timeZone = checkedTimeZone(options as ExportOptions);
+  return timeZone === 'UTC' ? [] : [`SET LOCAL TIME ZONE ${escapeLiteral(timeZone)}`];
 }
