@@ -13,13 +13,13 @@ import { Writable } from 'node:stream';
 import { createTestDatabase, csvObjects, seedMemberships, type TestDatabase } from '@memberships/local-platform';
 import { Pool } from 'pg';
 import { fileSink } from './bench/file-sink';
-import { exportMembershipsCsv, type CsvExportProgress, type CsvSink } from './csv-export';
+import { exportMemberships, type ExportProgress, type ExportSink } from './csv-export';
 import { ExportAbortedError, StageError } from './errors';
 import { sha256 } from './testing/worker-environment';
 
 jest.setTimeout(120_000);
 
-describe('exportMembershipsCsv', () => {
+describe('exportMemberships', () => {
   let database: TestDatabase;
   let pool: Pool;
   let dir: string;
@@ -48,10 +48,10 @@ describe('exportMembershipsCsv', () => {
     await writeFile(
       script,
       `const { Pool } = require(${JSON.stringify(require.resolve('pg'))});
-       const { exportMembershipsCsv } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist', 'csv-export.js'))});
+       const { exportMemberships } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist', 'csv-export.js'))});
        const { fileSink } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist', 'bench', 'file-sink.js'))});
        const pool = new Pool({ connectionString: process.argv[2], max: 1, query_timeout: 600000 });
-       exportMembershipsCsv({ pool, userId: process.argv[3], sink: fileSink(process.argv[4]), keepInMemoryUpToBytes: 0 })
+       exportMemberships({ pool, userId: process.argv[3], sink: fileSink(process.argv[4]), keepInMemoryUpToBytes: 0 })
          .then((result) => { console.log(JSON.stringify({ rows: result.rows })); return pool.end(); })
          .catch((error) => { console.error(error); process.exit(1); });`,
     );
@@ -72,9 +72,9 @@ describe('exportMembershipsCsv', () => {
 
   it('writes the user’s rows to the sink and reports rows, bytes and SHA-256 of exactly what was written', async () => {
     const file = path.join(dir, 'full.csv');
-    const updates: CsvExportProgress[] = [];
+    const updates: ExportProgress[] = [];
 
-    const result = await exportMembershipsCsv({
+    const result = await exportMemberships({
       pool,
       userId,
       sink: fileSink(file),
@@ -93,13 +93,13 @@ describe('exportMembershipsCsv', () => {
 
   it('keeps the file in memory when it is within the limit, for the attachment', async () => {
     const file = path.join(dir, 'small.csv');
-    const result = await exportMembershipsCsv({ pool, userId, sink: fileSink(file), keepInMemoryUpToBytes: 64 * 1024 * 1024 });
+    const result = await exportMemberships({ pool, userId, sink: fileSink(file), keepInMemoryUpToBytes: 64 * 1024 * 1024 });
     expect(result.content?.equals(await readFile(file))).toBe(true);
   });
 
   it('exports a header only for a user without memberships', async () => {
     const file = path.join(dir, 'empty.csv');
-    const result = await exportMembershipsCsv({ pool, userId: randomUUID(), sink: fileSink(file), keepInMemoryUpToBytes: 1024 });
+    const result = await exportMemberships({ pool, userId: randomUUID(), sink: fileSink(file), keepInMemoryUpToBytes: 1024 });
     expect(result.rows).toBe(0);
     expect(result.content?.toString('utf8')).toBe(
       'id,uuid,club_name,club_city,plan,status,started_on,ends_on,price,currency,auto_renew,notes,created_at,updated_at\n',
@@ -110,7 +110,7 @@ describe('exportMembershipsCsv', () => {
     const file = path.join(dir, 'aborted.csv');
     const controller = new AbortController();
     const reason = new ExportAbortedError('test stop');
-    const exporting = exportMembershipsCsv({
+    const exporting = exportMemberships({
       pool,
       userId,
       sink: fileSink(file),
@@ -124,7 +124,7 @@ describe('exportMembershipsCsv', () => {
     await expect(exporting).rejects.toBe(reason);
     await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
     // The connection left mid-COPY was closed, not reused: the next export on the same one-connection pool works.
-    const next = await exportMembershipsCsv({ pool, userId, sink: fileSink(path.join(dir, 'after-abort.csv')), keepInMemoryUpToBytes: 0 });
+    const next = await exportMemberships({ pool, userId, sink: fileSink(path.join(dir, 'after-abort.csv')), keepInMemoryUpToBytes: 0 });
     expect(next.rows).toBe(rows);
   });
 
@@ -137,7 +137,7 @@ describe('exportMembershipsCsv', () => {
       },
     });
     let rejectDone!: (error: unknown) => void;
-    const sink: CsvSink = {
+    const sink: ExportSink = {
       stream: broken,
       done: new Promise<void>((_resolve, reject) => {
         rejectDone = reject;
@@ -146,11 +146,11 @@ describe('exportMembershipsCsv', () => {
       abort: async (error) => rejectDone(error),
     };
 
-    const failure = await exportMembershipsCsv({ pool, userId, sink, keepInMemoryUpToBytes: 0 }).catch((error: unknown) => error);
+    const failure = await exportMemberships({ pool, userId, sink, keepInMemoryUpToBytes: 0 }).catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(StageError);
     expect(failure).toMatchObject({ stage: 'storage' });
-    const next = await exportMembershipsCsv({
+    const next = await exportMemberships({
       pool,
       userId,
       sink: fileSink(path.join(dir, 'after-failure.csv')),

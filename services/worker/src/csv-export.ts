@@ -1,16 +1,26 @@
-import { createHash } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
+import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { countSelect, exportCopyStatement } from '@memberships/core/postgres';
+import { createGzip } from 'node:zlib';
+import { DEFAULT_EXPORT_OPTIONS, exportContentType, type ExportOptions } from '@memberships/core/contract';
+import { countSelect, exportCopyStatement, exportRowsQuery, exportSessionSettings } from '@memberships/core/postgres';
 import type { Pool, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { CsvRecordCounter } from './csv-record-counter';
+import { CrlfRecordEnds } from './crlf-record-ends';
 import { ExportIntegrityError, StageError } from './errors';
+import { FileMeter, RecordCountingStream } from './export-meter';
+import { LineCounter } from './line-counter';
+import { RowCursorStream } from './row-cursor';
+import { Utf8BomPrefix } from './utf8-bom';
+import { XlsxWriter } from './xlsx-writer';
 
-export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
+/** The default file's media type (exportContentType gives every format's). */
+export const CSV_CONTENT_TYPE = exportContentType(DEFAULT_EXPORT_OPTIONS);
+/** gzip level 6 (gzip's own default): most of level 9's size at a fraction of its time. */
+const GZIP_LEVEL = 6;
 
-/** Where the CSV bytes go: an S3 upload in the worker, a file in the benchmark. */
-export interface CsvSink {
+/** Where the file's bytes go: an S3 upload in the worker, a file in the benchmark. */
+export interface ExportSink {
   /** Receives the bytes, with backpressure. */
   readonly stream: Writable;
   /** Resolves once the bytes are stored; rejects when storing failed. */
@@ -19,103 +29,68 @@ export interface CsvSink {
   abort(reason: unknown): Promise<void>;
 }
 
-export interface CsvExportProgress {
+export interface ExportProgress {
   readonly rowsExported: number;
   /** Rows the export will hold, known once counted. */
   readonly rowsTotal: number | null;
 }
 
-export interface CsvExportOptions {
+export interface MembershipExportOptions {
   readonly pool: Pool;
   readonly userId: string;
-  readonly sink: CsvSink;
+  readonly sink: ExportSink;
+  /** Columns, filters, format, dialect, zone, compression. Default: today's CSV. */
+  readonly export?: ExportOptions | undefined;
   /** The file's bytes are also kept in memory while it is at most this big (for an email attachment). */
   readonly keepInMemoryUpToBytes: number;
   /** Stops the export; the promise then rejects with the signal's reason. */
   readonly signal?: AbortSignal | undefined;
   /** Called with the row count first, then after every chunk; keep it cheap. */
-  readonly onProgress?: ((progress: CsvExportProgress) => void) | undefined;
+  readonly onProgress?: ((progress: ExportProgress) => void) | undefined;
+  /** XLSX rows per sheet, header included (tests); default Excel's 1,048,576. */
+  readonly xlsxMaxRowsPerSheet?: number | undefined;
 }
 
-export interface CsvExportResult {
-  /** Data rows (the header line is not counted). */
+export interface ExportFileResult {
+  /** Data rows (header lines are not counted). */
   readonly rows: number;
+  /** Size of the stored file (compressed, when it is). */
   readonly bytes: number;
-  /** Hex SHA-256 of the file. */
+  /** Hex SHA-256 of the stored file. */
   readonly sha256: string;
-  /** The whole file, when it is no bigger than `keepInMemoryUpToBytes`. */
+  /** The whole stored file, when it is no bigger than `keepInMemoryUpToBytes`. */
   readonly content: Buffer | undefined;
 }
 
-/**
- * Passes the CSV bytes through unchanged while counting records, hashing and
- * measuring them in the same pass, and keeping them in memory only as long as
- * the file stays small enough to attach.
- */
-export class CsvMeter extends Transform {
-  private readonly counter = new CsvRecordCounter();
-  private readonly hash = createHash('sha256');
-  private total = 0;
-  private kept: Buffer[] | undefined = [];
-
-  constructor(
-    private readonly keepUpToBytes: number,
-    private readonly onChunk?: (meter: CsvMeter) => void,
-  ) {
-    // 256 KiB between COPY and the sink: enough to smooth bursts, small enough to keep memory flat.
-    super({ highWaterMark: 256 * 1024 });
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.counter.push(chunk);
-    this.hash.update(chunk);
-    this.total += chunk.length;
-    if (this.kept) {
-      if (this.total <= this.keepUpToBytes) this.kept.push(chunk);
-      else this.kept = undefined; // too big to attach: let the memory go at once
-    }
-    this.onChunk?.(this);
-    callback(null, chunk);
-  }
-
-  /** Data rows so far: records minus the header line. */
-  get rows(): number {
-    return Math.max(0, this.counter.records - 1);
-  }
-
-  get bytes(): number {
-    return this.total;
-  }
-
-  /** True when the input so far ends in the middle of a quoted field (an incomplete file). */
-  get endsInsideQuotes(): boolean {
-    return this.counter.insideQuotes;
-  }
-
-  /** Call once, after the stream ended. */
-  result(): CsvExportResult {
-    return {
-      rows: this.rows,
-      bytes: this.total,
-      sha256: this.hash.digest('hex'),
-      content: this.kept ? Buffer.concat(this.kept, this.total) : undefined,
-    };
-  }
+/** How one format's rows become bytes: a source of the database's output, and the stages that make the file. */
+interface FormatBody {
+  readonly source: Readable;
+  readonly stages: readonly Transform[];
+  /** Rows that reached the file so far. */
+  rows(): number;
+  /** After the stream: PostgreSQL's own row count, and whether the bytes end between records. */
+  check(): { sent: number; complete: boolean };
+  settle(): void;
 }
 
 /**
- * Streams one user's memberships out of PostgreSQL as CSV into `sink`.
+ * Streams one user's memberships out of PostgreSQL into `sink`, as the job's
+ * options say: CSV (any delimiter, BOM, CRLF) and JSON Lines straight from
+ * `COPY ... TO STDOUT` (PostgreSQL formats, quotes and neutralises every
+ * value; pg-copy-streams hands the bytes over with backpressure), XLSX from
+ * the typed SELECT through a cursor; then gzip when asked. Memory stays flat
+ * however many rows there are.
  *
- * PostgreSQL does the work: `COPY (SELECT ...) TO STDOUT WITH CSV HEADER`
- * formats and quotes every value, and pg-copy-streams hands the bytes over
- * with backpressure, so memory stays flat however many rows there are. The
- * count and the COPY run in one REPEATABLE READ READ ONLY transaction, so the
- * progress total and the file describe the same snapshot.
+ * The session settings (the time zone), the count and the rows run in one
+ * REPEATABLE READ READ ONLY transaction, so the progress total and the file
+ * describe the same snapshot; the rows that reached the file (counted before
+ * compression) must equal both that count and PostgreSQL's own.
  *
  * Failures are tagged with the stage that failed (`database` or `storage`).
  */
-export async function exportMembershipsCsv(options: CsvExportOptions): Promise<CsvExportResult> {
+export async function exportMemberships(options: MembershipExportOptions): Promise<ExportFileResult> {
   const { pool, userId, sink, signal } = options;
+  const exportOptions = options.export ?? DEFAULT_EXPORT_OPTIONS;
   // Awaited later; marked handled now so a sink given up before streaming starts is no unhandled rejection.
   sink.done.catch(() => undefined);
   let client: PoolClient;
@@ -136,25 +111,34 @@ export async function exportMembershipsCsv(options: CsvExportOptions): Promise<C
   try {
     const rowsTotal = await database(async () => {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const { rows } = await client.query<{ count: string }>(countSelect(userId));
+      for (const statement of exportSessionSettings(exportOptions)) await client.query(statement);
+      const { rows } = await client.query<{ count: string }>(countSelect(userId, exportOptions));
       return Number(rows[0]?.count ?? 0);
     });
     options.onProgress?.({ rowsExported: 0, rowsTotal });
     signal?.throwIfAborted();
 
-    const meter = new CsvMeter(options.keepInMemoryUpToBytes, (m) => options.onProgress?.({ rowsExported: m.rows, rowsTotal }));
-    const copy = client.query(copyTo(exportCopyStatement(userId)));
+    const onRows = (rowsExported: number) => options.onProgress?.({ rowsExported, rowsTotal });
+    const body =
+      exportOptions.format === 'xlsx'
+        ? xlsxBody(client, userId, exportOptions, onRows, options.xlsxMaxRowsPerSheet)
+        : copyBody(client, userId, exportOptions, onRows);
+    const meter = new FileMeter(options.keepInMemoryUpToBytes);
+    // zlib compresses on libuv's threadpool, off the event loop; large chunks keep the pushes few.
+    const compression = exportOptions.compression === 'gzip' ? [createGzip({ level: GZIP_LEVEL, chunkSize: 128 * 1024 })] : [];
     try {
-      await streamToSink(copy, meter, sink, signal);
+      await streamToSink(body.source, [...body.stages, ...compression, meter], sink, signal);
     } finally {
-      settleQueryDeadline(copy);
+      body.settle();
     }
 
     await database(() => client.query('COMMIT'));
     healthy = true;
-    // PostgreSQL's own row count (from COPY's command tag) must match what reached the sink.
-    if (copy.rowCount !== meter.rows || meter.endsInsideQuotes) throw new ExportIntegrityError(copy.rowCount, meter.rows);
-    return meter.result();
+    const rows = body.rows();
+    const { sent, complete } = body.check();
+    // PostgreSQL's own row count and the snapshot's count must both match what reached the file.
+    if (sent !== rows || rowsTotal !== rows || !complete) throw new ExportIntegrityError(sent !== rows ? sent : rowsTotal, rows);
+    return { rows, ...meter.facts() };
   } catch (error) {
     await sink.abort(error);
     if (signal?.aborted) throw signal.reason;
@@ -162,9 +146,50 @@ export async function exportMembershipsCsv(options: CsvExportOptions): Promise<C
     throw error;
   } finally {
     client.off('error', onClientError);
-    // A connection that broke, or was left mid-COPY, is closed rather than returned to the pool.
+    // A connection that broke, or was left mid-COPY or mid-cursor, is closed rather than returned to the pool.
     client.release(healthy ? undefined : true);
   }
+}
+
+/** CSV and JSON Lines: COPY's bytes, the dialect's BOM and CRLF, counted as the reader will count them. */
+function copyBody(client: PoolClient, userId: string, options: ExportOptions, onRows: (rows: number) => void): FormatBody {
+  const copy = client.query(copyTo(exportCopyStatement(userId, options)));
+  const csv = options.format === 'csv';
+  const stages: Transform[] = [];
+  if (csv && options.csv.bom) stages.push(new Utf8BomPrefix());
+  if (csv && options.csv.lineEnding === 'crlf') stages.push(new CrlfRecordEnds());
+  // A CSV file has one header line; JSON Lines has none (every line is a row).
+  const counting = csv
+    ? new RecordCountingStream(new CsvRecordCounter(), 1, onRows)
+    : new RecordCountingStream(new LineCounter(), 0, onRows);
+  stages.push(counting);
+  return {
+    source: copy,
+    stages,
+    rows: () => counting.rows,
+    check: () => ({ sent: copy.rowCount, complete: counting.complete }),
+    settle: () => settleQueryDeadline(copy),
+  };
+}
+
+/** XLSX: the typed rows through a cursor into the workbook writer. */
+function xlsxBody(
+  client: PoolClient,
+  userId: string,
+  options: ExportOptions,
+  onRows: (rows: number) => void,
+  maxRowsPerSheet: number | undefined,
+): FormatBody {
+  const cursor = new RowCursorStream(client, exportRowsQuery(userId, options));
+  const writer = new XlsxWriter({ columns: options.columns, onRows, ...(maxRowsPerSheet ? { maxRowsPerSheet } : {}) });
+  return {
+    source: cursor,
+    stages: [writer],
+    rows: () => writer.rows,
+    // The writer only finishes the archive after the last row, so a finished stream is a complete file.
+    check: () => ({ sent: cursor.fetched, complete: true }),
+    settle: () => undefined,
+  };
 }
 
 /**
@@ -191,14 +216,19 @@ async function database<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs COPY → meter → sink and waits until the sink has stored everything; on any failure stops all three. */
-async function streamToSink(copy: Readable, meter: CsvMeter, sink: CsvSink, signal: AbortSignal | undefined): Promise<void> {
+/** Runs source → stages → sink and waits until the sink has stored everything; on any failure stops them all. */
+async function streamToSink(
+  source: Readable,
+  stages: readonly Transform[],
+  sink: ExportSink,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   // The first failure names the stage; the ones that follow are its echoes through the pipeline.
   let failure: StageError | undefined;
   const fail = (stage: 'database' | 'storage') => (error: unknown) => {
     failure ??= new StageError(stage, error);
   };
-  copy.once('error', fail('database'));
+  source.once('error', fail('database'));
   sink.stream.once('error', fail('storage'));
   const stored = sink.done.catch((error: unknown) => {
     fail('storage')(error);
@@ -208,7 +238,7 @@ async function streamToSink(copy: Readable, meter: CsvMeter, sink: CsvSink, sign
   const stop = new AbortController();
   const onAbort = () => stop.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
-  const piped = pipeline(copy, meter, sink.stream, { signal: stop.signal }).catch((error: unknown) => {
+  const piped = pipeline([source, ...stages, sink.stream], { signal: stop.signal }).catch((error: unknown) => {
     throw failure ?? (signal?.aborted ? signal.reason : new StageError('database', error));
   });
   try {

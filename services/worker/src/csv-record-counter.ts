@@ -10,7 +10,8 @@ const NEWLINE = 0x0a; // \n
  * counter only alternates native Buffer.indexOf searches for '"' and '\n',
  * which keeps it close to memchr speed; the state carries over chunk
  * boundaries, so a chunk may end anywhere (inside a field, between the two
- * quotes of an escape, between \r and \n).
+ * quotes of an escape, between \r and \n). The delimiter does not matter
+ * (`,` `;` or tab), and CRLF record ends count once (at their \n).
  */
 export class CsvRecordCounter {
   private quoted = false;
@@ -24,6 +25,11 @@ export class CsvRecordCounter {
   /** True while the input ends inside a quoted field. */
   get insideQuotes(): boolean {
     return this.quoted;
+  }
+
+  /** True when the input so far ends outside quotes: no field was cut off. */
+  get complete(): boolean {
+    return !this.quoted;
   }
 
   push(chunk: Uint8Array): void {

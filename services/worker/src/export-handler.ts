@@ -1,6 +1,8 @@
 import {
   emailsDownloadLinks,
+  exportContentType,
   exportFileName,
+  exportOptionsOf,
   type DeliveryMethod,
   type EmailAttempt,
   type ExportDelivery,
@@ -11,7 +13,7 @@ import {
 import { JobCanceledError, type ClaimResult, type JobStore, type UserStore } from '@memberships/core/dynamodb';
 import type { Pool } from 'pg';
 import type { HandleOutcome } from './consumer';
-import { CSV_CONTENT_TYPE, exportMembershipsCsv, type CsvExportProgress } from './csv-export';
+import { exportMemberships, type ExportProgress } from './csv-export';
 import type { EmailLinks } from './email-links';
 import { inStage, isLeaseLost, JobUserMismatchError, sendCertainlyFailed, UserNotFoundError } from './errors';
 import type { AttemptState, FailureHandler } from './failure-handler';
@@ -173,8 +175,11 @@ export class ExportHandler {
       const user = await inStage('users', () => this.deps.users.get(job.userId));
       if (!user) throw new UserNotFoundError(job.userId);
 
+      // The job record's options are authoritative (the message's are for logs); old jobs get the defaults.
+      const options = exportOptionsOf(job);
       const fileName = exportFileName(job);
-      const key = exportFileKey(user.id, job.id);
+      const key = exportFileKey(user.id, job.id, options);
+      const contentType = exportContentType(options);
       const watchdog = watchForStall(progress, stall, this.settings.exportStallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
       // Progress between heartbeats, so a poller sees the count move; fire-and-forget, never slows the stream.
       const reporter = jobProgressReporter({
@@ -185,18 +190,19 @@ export class ExportHandler {
         intervalMs: this.settings.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
         log,
       });
-      let result: Awaited<ReturnType<typeof exportMembershipsCsv>>;
+      let result: Awaited<ReturnType<typeof exportMemberships>>;
       try {
         // Raced with the stop signal: a call stuck where the export cannot observe the signal (a hung
         // query) must not keep this attempt, and its heartbeats, alive.
         result = await untilAborted(
-          exportMembershipsCsv({
+          exportMemberships({
             pool: this.deps.pool,
             userId: user.id,
-            sink: this.deps.files.openUpload(key, fileName),
+            export: options,
+            sink: this.deps.files.openUpload(key, fileName, contentType),
             keepInMemoryUpToBytes: this.settings.attachmentLimitBytes,
             signal: stop,
-            onProgress: (update: CsvExportProgress) => {
+            onProgress: (update: ExportProgress) => {
               progress.rowsExported = update.rowsExported;
               progress.rowsTotal = update.rowsTotal;
               reporter.report(update);
@@ -214,7 +220,7 @@ export class ExportHandler {
         rows: result.rows,
         bytes: result.bytes,
         sha256: result.sha256,
-        contentType: CSV_CONTENT_TYPE,
+        contentType,
       };
       log.info({ rows: file.rows, bytes: file.bytes }, 'export file stored');
       // Still ours? A worker that stalled past its lease must not email a job another worker now runs.

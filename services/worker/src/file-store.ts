@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { contentDisposition } from '@memberships/core/contract';
-import { CSV_CONTENT_TYPE, type CsvSink } from './csv-export';
+import { contentDisposition, DEFAULT_EXPORT_OPTIONS, type ExportOptions, exportFileExtension } from '@memberships/core/contract';
+import type { ExportSink } from './csv-export';
 
 export interface ExportFileStoreOptions {
   readonly bucket: string;
@@ -14,9 +14,17 @@ export interface ExportFileStoreOptions {
   readonly queueSize?: number;
 }
 
-/** The S3 key of a job's file; one file per job, so a retried export overwrites its own earlier attempt. */
-export function exportFileKey(userId: string, jobId: string): string {
-  return `exports/${userId}/${jobId}.csv`;
+/**
+ * The S3 key of a job's file, `exports/<user>/<job>` and the extension of its
+ * format (`.csv`, `.xlsx.gz`, ...); one file per job, so a retried export
+ * overwrites its own earlier attempt.
+ */
+export function exportFileKey(
+  userId: string,
+  jobId: string,
+  options: Pick<ExportOptions, 'format' | 'compression'> = DEFAULT_EXPORT_OPTIONS,
+): string {
+  return `exports/${userId}/${jobId}${exportFileExtension(options)}`;
 }
 
 /**
@@ -38,8 +46,8 @@ export class ExportFileStore {
     this.queueSize = options.queueSize ?? 3;
   }
 
-  /** Opens an upload to `key`; write the CSV into `stream` and await `done`. */
-  openUpload(key: string, fileName: string): CsvSink {
+  /** Opens an upload to `key` of a file of `contentType` (exportContentType); write it into `stream` and await `done`. */
+  openUpload(key: string, fileName: string, contentType: string): ExportSink {
     // Small buffer: lib-storage gathers the bytes into parts itself.
     const body = new PassThrough({ highWaterMark: 1024 * 1024 });
     const encryption: { ServerSideEncryption: ServerSideEncryption; SSEKMSKeyId?: string } = this.options.kmsKeyId
@@ -55,7 +63,7 @@ export class ExportFileStore {
         Bucket: this.options.bucket,
         Key: key,
         Body: body,
-        ContentType: CSV_CONTENT_TYPE,
+        ContentType: contentType,
         ContentDisposition: contentDisposition(fileName),
         ...encryption,
       },

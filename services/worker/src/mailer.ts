@@ -1,7 +1,6 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { ExportFileFacts } from '@memberships/core/contract';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { CSV_CONTENT_TYPE } from './csv-export';
 import { renderBody, membershipCount, requestedOn, type Block } from './email-body';
 
 /**
@@ -87,7 +86,7 @@ export class ExportMailer {
       text: body.text,
       html: body.html,
       ...(email.method === 'attachment'
-        ? { attachments: [{ filename: email.fileName, content: email.content, contentType: CSV_CONTENT_TYPE }] }
+        ? { attachments: [{ filename: email.fileName, content: email.content, contentType: email.file.contentType }] }
         : {}),
       // RFC 8058: a mail client offers "unsubscribe" and POSTs `List-Unsubscribe=One-Click` to the HTTPS URL.
       // Both headers must be covered by the DKIM signature, which SES's Easy DKIM signs.

@@ -1,3 +1,5 @@
+import { DEFAULT_EXPORT_OPTIONS, type ExportOptions, exportFileExtension } from '../exports/export-options';
+
 /**
  * What a user's export file is called and how it is offered for download,
  * wherever they get it: attached to the email, behind the email's link, or
@@ -11,18 +13,22 @@ export interface NamedExportJob {
   readonly id: string;
   /** ISO 8601 date-time: the day the user asked for the export. */
   readonly createdAt: string;
+  /** The job's format and compression (its extension); absent on jobs from before options: `.csv`. */
+  readonly options?: Pick<ExportOptions, 'format' | 'compression'> | undefined;
 }
 
 /**
- * `memberships-<YYYY-MM-DD>-<job id>.csv`: the day the export was requested
- * (UTC), so that the name does not change between the email and a later
- * download, and the job id, so that two exports of one day do not overwrite
- * each other in a downloads folder.
+ * `memberships-<YYYY-MM-DD>-<job id>.csv` (`.xlsx`, `.jsonl`, `.csv.gz`, ...
+ * as the job's options say): the day the export was requested (UTC), so
+ * that the name does not change between the email and a later download, and
+ * the job id, so that two exports of one day do not overwrite each other in
+ * a downloads folder. It reads the options from the job itself, so every
+ * caller names a job's file alike.
  */
 export function exportFileName(job: NamedExportJob): string {
   const created = new Date(job.createdAt);
   if (Number.isNaN(created.getTime())) throw new RangeError(`createdAt is not a valid time: ${job.createdAt}`);
-  return `memberships-${created.toISOString().slice(0, 10)}-${job.id}.csv`;
+  return `memberships-${created.toISOString().slice(0, 10)}-${job.id}${exportFileExtension(job.options ?? DEFAULT_EXPORT_OPTIONS)}`;
 }
 
 /** Characters RFC 5987's attr-char allows unescaped that encodeURIComponent would leave as they are. */

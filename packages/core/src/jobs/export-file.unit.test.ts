@@ -18,6 +18,16 @@ describe('exportFileName', () => {
     expect(exportFileName({ id, createdAt })).toBe(expected);
   });
 
+  it.each([
+    [{ format: 'csv', compression: 'none' }, '.csv'],
+    [{ format: 'csv', compression: 'gzip' }, '.csv.gz'],
+    [{ format: 'xlsx', compression: 'none' }, '.xlsx'],
+    [{ format: 'jsonl', compression: 'gzip' }, '.jsonl.gz'],
+  ] as const)('ends the name in the extension of the job’s options %o: %s', (options, extension) => {
+    const createdAt = '2025-11-25T09:15:00.000Z';
+    expect(exportFileName({ id: JOB_ID, createdAt, options })).toBe(`memberships-2025-11-25-${JOB_ID}${extension}`);
+  });
+
   it('gives two exports of one day two names', () => {
     const createdAt = '2025-11-25T09:15:00.000Z';
     expect(exportFileName({ id: 'job-1', createdAt })).not.toBe(exportFileName({ id: 'job-2', createdAt }));

@@ -31,7 +31,7 @@
  * export's duration, the share of the export the writes could take even if
  * every millisecond of it held up the stream.
  *
- * Each worker run is a child process (the same exportMembershipsCsv the
+ * Each worker run is a child process (the same exportMemberships the
  * handler uses: COPY → record counter + SHA-256 → file), so its peak RSS is
  * its own, reported by process.resourceUsage().maxRSS; `peakRssMb` is the
  * largest of them.
@@ -60,7 +60,7 @@ import {
 } from '@memberships/local-platform';
 import { Pool } from 'pg';
 import pino from 'pino';
-import { exportMembershipsCsv, type CsvExportProgress } from '../csv-export';
+import { exportMemberships, type ExportProgress } from '../csv-export';
 import { DEFAULT_PROGRESS_INTERVAL_MS, jobProgressReporter, type ProgressReporter } from '../progress-reporter';
 import { fileSink } from './file-sink';
 import { benchJobTables, createJobTables } from './job-tables';
@@ -366,7 +366,7 @@ async function runBenchmark(): Promise<number> {
   }
 }
 
-/** The child: one export through exportMembershipsCsv into a file, timed, with its own peak RSS. */
+/** The child: one export through exportMemberships into a file, timed, with its own peak RSS. */
 async function runChild(request: ChildRequest): Promise<void> {
   const pool = new Pool({ connectionString: request.url, max: 1, application_name: 'export-bench' });
   let dynamodb: DynamoDBClient | undefined;
@@ -389,13 +389,13 @@ async function runChild(request: ChildRequest): Promise<void> {
     // What the handler keeps for its heartbeat, in both modes; the reporter is the only difference.
     const latest: { rowsExported: number; rowsTotal: number | null } = { rowsExported: 0, rowsTotal: null };
     const started = performance.now();
-    const result = await exportMembershipsCsv({
+    const result = await exportMemberships({
       pool,
       userId: request.userId,
       sink: fileSink(request.out),
       // The worker's default attachment limit: the bench pays for keeping small files too.
       keepInMemoryUpToBytes: 5 * 1024 * 1024,
-      onProgress: (update: CsvExportProgress) => {
+      onProgress: (update: ExportProgress) => {
         latest.rowsExported = update.rowsExported;
         latest.rowsTotal = update.rowsTotal;
         reporter?.report(update);

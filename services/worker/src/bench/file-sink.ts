@@ -1,10 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
-import type { CsvSink } from '../csv-export';
+import type { ExportSink } from '../csv-export';
 
-/** A CsvSink writing to a local file (the benchmark's stand-in for the S3 upload). */
-export function fileSink(path: string): CsvSink {
+/** An ExportSink writing to a local file (the benchmark's stand-in for the S3 upload). */
+export function fileSink(path: string): ExportSink {
   const stream = createWriteStream(path);
   return {
     stream,
