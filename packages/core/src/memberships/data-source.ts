@@ -5,10 +5,11 @@ import { DEFAULT_DATABASE_ROLES, type DatabaseRoleNames } from './database-roles
 import { Membership } from './membership.entity';
 import { CreateMemberships1764000000000 } from './migrations/1764000000000-create-memberships';
 import { createServiceRolesMigration } from './migrations/1764100000000-create-service-roles';
+import { FiniteValues1764200000000 } from './migrations/1764200000000-finite-values';
 
 /** Every migration, in order; the roles migration creates and grants to these role names. */
 export function migrationsFor(roles: DatabaseRoleNames = DEFAULT_DATABASE_ROLES) {
-  return [CreateMemberships1764000000000, createServiceRolesMigration(roles)];
+  return [CreateMemberships1764000000000, createServiceRolesMigration(roles), FiniteValues1764200000000];
 }
 
 export interface DatabaseOptions {

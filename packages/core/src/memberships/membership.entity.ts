@@ -7,7 +7,10 @@ export { MEMBERSHIP_STATUSES, type MembershipStatus } from '../exports/export-op
 
 /**
  * One membership of a user in a club. The integer id orders exports; the UUID
- * is the stable external reference (replication, other systems).
+ * is the stable external reference (replication, other systems). Days and
+ * instants are finite and the price is a number (never `infinity` or `NaN`:
+ * CHECKs of migration FiniteValues1764200000000), so every export format can
+ * write every value.
  */
 @Entity({ name: 'memberships' })
 @Index('memberships_user_id_id_idx', ['userId', 'id'])
@@ -39,7 +42,7 @@ export class Membership {
   @Column({ name: 'ends_on', type: 'date', nullable: true })
   endsOn!: string | null;
 
-  /** Price per billing period, exact decimal. */
+  /** Price per billing period, exact decimal, not negative, not NaN. */
   @Column({ type: 'numeric', precision: 10, scale: 2 })
   price!: string;
 
