@@ -97,6 +97,19 @@ describe('CsvRecordCounter', () => {
     }
   });
 
+  it.each([
+    ['semicolon', ';', '\n'],
+    ['tab', '\t', '\n'],
+    ['comma, CRLF record ends', ',', '\r\n'],
+    ['semicolon, CRLF record ends, BOM', ';', '\r\n'],
+  ])('counts every dialect alike: %s', (name, delimiter, recordEnd) => {
+    const field = (value: string | null) =>
+      value === null ? '' : value === '' || /["\r\n;,\t]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+    const text = TRICKY_ROWS.map((row) => row.map(field).join(delimiter) + recordEnd).join('');
+    const bytes = Buffer.concat([name.includes('BOM') ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(text)]);
+    for (let cut = 0; cut <= bytes.length; cut += 1) expect(countInChunks(bytes, [cut])).toBe(TRICKY_ROWS.length);
+  });
+
   it('accepts Uint8Array chunks that are views into a larger buffer', () => {
     const bytes = csv(TRICKY_ROWS);
     const backing = new Uint8Array(bytes.length + 20);
