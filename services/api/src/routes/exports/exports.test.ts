@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { EXPORT_REQUESTED, parseMessage, type ExportRequestedV1 } from '@memberships/core/contract';
+import { EXPORT_COLUMN_NAMES, EXPORT_REQUESTED, parseMessage, type ExportRequested } from '@memberships/core/contract';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { acknowledgeIamDenials, drainQueue } from '@memberships/local-platform';
 import { bearer, startTestApp, type Member, type TestApp } from '../../testing/test-app';
 
@@ -27,7 +28,7 @@ const requestExport = (who: Member, headers: Record<string, string> = {}, payloa
 const get = (who: Member, url: string) => t.request({ method: 'GET', url, headers: bearer(who.token) });
 
 /** The export.requested messages on the queue for this user (taken off the queue). */
-async function messagesFor(who: Member): Promise<ExportRequestedV1[]> {
+async function messagesFor(who: Member): Promise<ExportRequested[]> {
   const messages = await drainQueue(t.harness.sqs, t.platform.exportQueueUrl, { waitSeconds: 1 });
   return messages.flatMap(({ Body }) => {
     const parsed = parseMessage(Body ?? '');
@@ -58,6 +59,33 @@ async function completeJob(who: Member, jobId: string, csv: string): Promise<{ k
   return { key, sha256 };
 }
 
+/** The defaults as a job shows them, written out here rather than by production's exportOptionsResource. */
+const DEFAULT_OPTIONS_RESOURCE = {
+  columns: [
+    'id',
+    'uuid',
+    'club_name',
+    'club_city',
+    'plan',
+    'status',
+    'started_on',
+    'ends_on',
+    'price',
+    'currency',
+    'auto_renew',
+    'notes',
+    'created_at',
+    'updated_at',
+  ],
+  filters: {},
+  format: 'csv',
+  delimiter: ',',
+  bom: false,
+  line_ending: 'lf',
+  time_zone: 'UTC',
+  compression: 'none',
+};
+
 const PUBLIC_JOB_FIELDS = [
   'id',
   'state',
@@ -68,6 +96,7 @@ const PUBLIC_JOB_FIELDS = [
   'finished_at',
   'attempts',
   'progress',
+  'options',
   'file',
   'delivery',
   'error',
@@ -92,12 +121,21 @@ describe('POST /v1/exports', () => {
       updated_at: job.created_at,
       attempts: 0,
       progress: { rows_exported: 0, rows_total: null },
+      options: DEFAULT_OPTIONS_RESOURCE,
       links: { self: `/v1/exports/${job.id}` },
     });
     expect(response.body).not.toContain(alice.user.id);
 
     expect(await messagesFor(alice)).toEqual([
-      { type: 'export.requested', version: 1, jobId: job.id, userId: alice.user.id, trigger: 'api', requestedAt: job.created_at },
+      {
+        type: 'export.requested',
+        version: 2,
+        jobId: job.id,
+        userId: alice.user.id,
+        trigger: 'api',
+        requestedAt: job.created_at,
+        options: DEFAULT_OPTIONS_RESOURCE,
+      },
     ]);
 
     const polled = await get(alice, response.headers.location as string);
@@ -163,15 +201,12 @@ describe('POST /v1/exports', () => {
     expect(await messagesFor(erin)).toEqual([]);
   });
 
-  it('accepts an empty JSON object as body but rejects unknown fields', async () => {
+  it('takes an empty JSON object as the defaults, like no body', async () => {
     const frank = await member();
-    const unknown = await requestExport(frank, {}, { format: 'xlsx' });
-    expect(unknown.statusCode).toBe(400);
-    expect(unknown.json()).toMatchObject({ code: 'validation_failed', errors: [{ in: 'body', field: 'format' }] });
-
     const empty = await requestExport(frank, {}, {});
     expect(empty.statusCode).toBe(202);
-    expect(await messagesFor(frank)).toHaveLength(1);
+    expect(empty.json().options).toEqual(DEFAULT_OPTIONS_RESOURCE);
+    expect(await messagesFor(frank)).toMatchObject([{ version: 2, options: DEFAULT_OPTIONS_RESOURCE }]);
   });
 
   it('marks the export failed and answers 503 when the queue cannot take the message, so nothing stays queued', async () => {
@@ -205,6 +240,225 @@ describe('POST /v1/exports', () => {
     } finally {
       await broken.close();
     }
+  });
+});
+
+describe('POST /v1/exports with options', () => {
+  it('stores the complete options on the job, shows them on it, and sends them in the version 2 message', async () => {
+    const gina = await member();
+    const response = await requestExport(
+      gina,
+      {},
+      {
+        columns: ['club_name', 'id', 'price', 'created_at'],
+        filters: {
+          status: ['paused', 'active'],
+          club_name: "Zürich O'Neill;=1+1",
+          started_on: { from: '2026-01-01' },
+          active_on: '2026-06-30',
+        },
+        preset: 'excel',
+        locale: 'de-DE',
+        time_zone: 'europe/berlin',
+        compression: 'gzip',
+      },
+    );
+    expect(response.statusCode).toBe(202);
+    const options = {
+      columns: ['club_name', 'id', 'price', 'created_at'],
+      filters: {
+        status: ['paused', 'active'],
+        club_name: "Zürich O'Neill;=1+1",
+        started_on: { from: '2026-01-01' },
+        active_on: '2026-06-30',
+      },
+      format: 'csv',
+      delimiter: ';',
+      bom: true,
+      line_ending: 'crlf',
+      time_zone: 'Europe/Berlin',
+      compression: 'gzip',
+    };
+    expect(response.json().options).toEqual(options);
+
+    // Stored on the job record as the worker reads it (the record decides what the file is).
+    const stored = await t.app.jobStore.get(response.json().id);
+    expect(stored?.options).toEqual({
+      columns: ['club_name', 'id', 'price', 'created_at'],
+      filters: { status: ['paused', 'active'], clubName: "Zürich O'Neill;=1+1", startedOn: { from: '2026-01-01' }, activeOn: '2026-06-30' },
+      format: 'csv',
+      csv: { delimiter: ';', bom: true, lineEnding: 'crlf' },
+      timeZone: 'Europe/Berlin',
+      compression: 'gzip',
+    });
+    expect((await get(gina, response.headers.location as string)).json().options).toEqual(options);
+    expect(await messagesFor(gina)).toEqual([expect.objectContaining({ version: 2, jobId: response.json().id, options })]);
+  });
+
+  it('shows no CSV dialect on an xlsx or jsonl export', async () => {
+    const hugo = await member();
+    const response = await requestExport(hugo, {}, { format: 'xlsx', columns: ['notes'] });
+    expect(response.statusCode).toBe(202);
+    expect(response.json().options).toEqual({ columns: ['notes'], filters: {}, format: 'xlsx', time_zone: 'UTC', compression: 'none' });
+    await failJob(response.json().id);
+    const jsonl = await requestExport(hugo, {}, { format: 'jsonl' });
+    expect(jsonl.json().options).toEqual({
+      columns: EXPORT_COLUMN_NAMES,
+      filters: {},
+      format: 'jsonl',
+      time_zone: 'UTC',
+      compression: 'none',
+    });
+  });
+
+  it('lists every bad field of the body in one validation_failed problem, and creates nothing', async () => {
+    const ivan = await member();
+    const response = await requestExport(
+      ivan,
+      {},
+      {
+        columns: ['id', 'password', 'id'],
+        filters: { status: ['active', 'gone'], started_on: { from: '2026-03-01', to: '2026-02-01' }, ends_on: { to: 20261231 }, club: 'x' },
+        format: 'pdf',
+        delimiter: '|',
+        bom: 'yes',
+        line_ending: 'cr',
+        locale: 'de-DE',
+        time_zone: 'Mars/Olympus_Mons',
+        compression: 'zip',
+        sheet_name: 'x',
+      },
+    );
+    expect(response.statusCode).toBe(400);
+    const problem = response.json();
+    expect(problem.code).toBe('validation_failed');
+    expect(problem.errors.every((error: { in: string }) => error.in === 'body')).toBe(true);
+    expect(problem.errors.map((error: { field: string }) => error.field).sort()).toEqual(
+      [
+        'columns.1',
+        'columns.2',
+        'filters.status.1',
+        'filters.started_on',
+        'filters.ends_on.to',
+        'filters.club',
+        'format',
+        'delimiter',
+        'bom',
+        'line_ending',
+        'locale',
+        'time_zone',
+        'compression',
+        'sheet_name',
+      ].sort(),
+    );
+    expect(problem.errors).toContainEqual({ in: 'body', field: 'filters.started_on', message: 'from is after to' });
+    expect(await messagesFor(ivan)).toEqual([]);
+    expect((await get(ivan, '/v1/exports')).json().items).toEqual([]);
+  });
+
+  it.each([
+    ['an array', ['csv'], ''],
+    ['CSV fields on another format', { format: 'jsonl', bom: true }, 'bom'],
+    ['no columns', { columns: [] }, 'columns'],
+    ['a club name of control characters', { filters: { club_name: 'a\u0000b' } }, 'filters.club_name'],
+  ])('rejects %s with validation_failed naming the field', async (_case, payload, field) => {
+    const june = await member();
+    const response = await requestExport(june, {}, payload);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ in: 'body', field }] });
+  });
+
+  it('replays an Idempotency-Key with the same options (spelled otherwise too); another body under it is a 422', async () => {
+    const kim = await member();
+    const key = `options-${randomUUID()}`;
+    const first = await requestExport(kim, { 'idempotency-key': key }, { format: 'jsonl', filters: { status: ['active', 'paused'] } });
+    expect(first.statusCode).toBe(202);
+
+    const same = await requestExport(kim, { 'idempotency-key': key }, { filters: { status: ['paused', 'active'] }, format: 'jsonl' });
+    expect(same.statusCode).toBe(202);
+    expect(same.headers['export-request']).toBe('existing');
+    expect(same.json().id).toBe(first.json().id);
+
+    for (const other of [{}, { format: 'jsonl' }, { format: 'jsonl', filters: { status: ['active'] } }, { format: 'xlsx' }]) {
+      const reused = await requestExport(kim, { 'idempotency-key': key }, other);
+      expect(reused.statusCode).toBe(422);
+      expect(reused.headers['content-type']).toContain('application/problem+json');
+      expect(reused.json()).toMatchObject({ code: 'idempotency_key_reused', status: 422, export_id: first.json().id });
+    }
+    // Still after the first export finished: the key stays bound to its options.
+    await failJob(first.json().id);
+    expect((await requestExport(kim, { 'idempotency-key': key })).statusCode).toBe(422);
+    expect(
+      (await requestExport(kim, { 'idempotency-key': key }, { format: 'jsonl', filters: { status: ['active', 'paused'] } })).json(),
+    ).toMatchObject({
+      id: first.json().id,
+      state: 'failed',
+    });
+    expect((await messagesFor(kim)).map((message) => message.jobId)).toEqual([first.json().id]);
+  });
+
+  it('refuses with 422 a reused key whose concurrent first request is still being written', async () => {
+    const lee = await member();
+    const key = `race-${randomUUID()}`;
+    const responses = await Promise.all([
+      requestExport(lee, { 'idempotency-key': key }, { format: 'xlsx' }),
+      requestExport(lee, { 'idempotency-key': key }, { format: 'jsonl' }),
+    ]);
+    // One wins; the other is the same key with another body, whichever way the race goes (or a conflict to retry).
+    const codes = responses.map((response) => response.statusCode).sort();
+    expect([
+      [202, 422],
+      [202, 409],
+    ]).toContainEqual(codes);
+    const created = responses.find((response) => response.statusCode === 202)!;
+    const retried = await requestExport(
+      lee,
+      { 'idempotency-key': key },
+      { format: created.json().options.format === 'xlsx' ? 'jsonl' : 'xlsx' },
+    );
+    expect(retried.statusCode).toBe(422);
+  });
+
+  it('shows the defaults on a job stored before options existed, and a key of before options replays only the defaults', async () => {
+    const mia = await member();
+    const jobId = randomUUID();
+    const now = t.clock.now().toISOString();
+    // As JobStore wrote jobs and their idempotency guards before options: no options, no fingerprint.
+    const expiresAt = { N: String(Math.floor(Date.now() / 1000) + 86400) };
+    await t.harness.dynamodb.send(
+      new PutItemCommand({
+        TableName: t.config.tables.jobs,
+        Item: {
+          id: { S: jobId },
+          userId: { S: mia.user.id },
+          state: { S: 'failed' },
+          trigger: { S: 'api' },
+          createdAt: { S: now },
+          updatedAt: { S: now },
+          finishedAt: { S: now },
+          attempts: { N: '1' },
+          rowsExported: { N: '0' },
+          rowsTotal: { NULL: true },
+          error: { M: { code: { S: 'export_query_failed' }, message: { S: 'The export query failed.' } } },
+          expiresAt,
+        },
+      }),
+    );
+    const key = `old-${randomUUID()}`;
+    await t.harness.dynamodb.send(
+      new PutItemCommand({
+        TableName: t.config.tables.guards,
+        Item: { key: { S: `idem#${mia.user.id}#${key}` }, jobId: { S: jobId }, expiresAt },
+      }),
+    );
+
+    const shown = await get(mia, `/v1/exports/${jobId}`);
+    expect(shown.statusCode).toBe(200);
+    expect(shown.json().options).toEqual(DEFAULT_OPTIONS_RESOURCE);
+    expect((await get(mia, '/v1/exports')).json().items[0].options).toEqual(DEFAULT_OPTIONS_RESOURCE);
+
+    expect((await requestExport(mia, { 'idempotency-key': key })).json()).toMatchObject({ id: jobId });
+    expect((await requestExport(mia, { 'idempotency-key': key }, { format: 'xlsx' })).statusCode).toBe(422);
   });
 });
 
@@ -493,11 +747,12 @@ describe('a queued export whose message was never sent (the API died in between)
       expect(more).toEqual([]);
       expect(message).toEqual({
         type: 'export.requested',
-        version: 1,
+        version: 2,
         jobId,
         userId: henry.user.id,
         trigger: 'api',
         requestedAt: late.json().created_at,
+        options: DEFAULT_OPTIONS_RESOURCE,
       });
 
       // Asking again at once sends nothing more; after another interval, once more.

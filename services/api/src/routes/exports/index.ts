@@ -1,16 +1,11 @@
 // Types of app.rateLimit (the plugin is registered in app.ts).
 import type {} from '@fastify/rate-limit';
-import { DomainError, readState, exportRequestedMessage, type ExportJob } from '@memberships/core/contract';
-import { InvalidCursorError, type JobStore } from '@memberships/core/dynamodb';
+import { DomainError, readState, exportRequestedMessage, type ExportJob, type ExportOptions } from '@memberships/core/contract';
+import { IdempotencyKeyReusedError, InvalidCursorError, type JobStore } from '@memberships/core/dynamodb';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import {
-  EnqueueFailedError,
-  ExportCreateConflictError,
-  ExportNotFoundError,
-  InvalidCursorProblem,
-  ValidationFailedError,
-} from '../../errors';
+import { EnqueueFailedError, ExportCreateConflictError, ExportNotFoundError, InvalidCursorProblem } from '../../errors';
 import { ExportAlreadyFinishedError } from './cancel-problems';
+import { IdempotencyKeyReusedProblem, optionsFromBody } from './create-problems';
 import { downloadChannel, sendFile, toDownloadResource } from './file-delivery';
 import { exportPath, toJobResource, type ExportJobResource } from './job-resource';
 import {
@@ -56,13 +51,14 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
 
   app.post<{ Headers: CreateExportHeaders; Reply: ExportJobResource }>(
     '',
-    { schema: createExportSchema, config: { access: 'exports:write' }, onRequest: [writeLimit], preValidation: rejectBodyContent },
+    { schema: createExportSchema, config: { access: 'exports:write' }, onRequest: [writeLimit], preValidation: readOptions },
     async (request, reply) => {
       const userId = request.user.userId;
       const result = await createJob(app.jobStore, {
         userId,
         trigger: 'api',
         idempotencyKey: request.headers['idempotency-key'],
+        options: requestOptions.get(request) ?? optionsFromBody(request.body),
       });
       const job = result.job;
       const log = request.log.child({ jobId: job.id });
@@ -76,7 +72,7 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
           await failUnqueuedJob(app.jobStore, job.id, log);
           throw new EnqueueFailedError(error);
         }
-        log.info('export requested');
+        log.info({ format: job.options?.format, compression: job.options?.compression }, 'export requested');
       } else {
         log.info({ reason: result.reason }, 'existing export returned');
         await requeueIfStalled(app, job, requeueAfterSeconds, log);
@@ -149,21 +145,18 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
 
 export default exportRoutes;
 
+/** The options read from each create request's body, before the schema's validator sees (and might change) it. */
+const requestOptions = new WeakMap<FastifyRequest, ExportOptions>();
+
 /**
- * POST /v1/exports takes no options yet. A body is tolerated when empty (`{}`)
- * but anything in it is rejected, like an unknown field anywhere else: a client
- * sending options this version does not know must not think they were applied.
+ * Reads the export options of POST /v1/exports before schema validation:
+ * core's reader lists every bad field in one problem, where the validator
+ * would stop at the first. No body stands for `{}` (the defaults), so the
+ * body schema, which wants an object, holds for it too.
  */
-async function rejectBodyContent(request: FastifyRequest): Promise<void> {
-  const body: unknown = request.body;
-  if (body === undefined || body === null) return;
-  const fields = typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : undefined;
-  if (fields?.length === 0) return;
-  throw new ValidationFailedError(
-    fields
-      ? fields.map((field) => ({ in: 'body', field, message: 'is not an allowed field' }))
-      : [{ in: 'body', field: '', message: 'must be empty or {}' }],
-  );
+async function readOptions(request: FastifyRequest): Promise<void> {
+  requestOptions.set(request, optionsFromBody(request.body));
+  if (request.body === undefined || request.body === null) request.body = {};
 }
 
 async function ownJob(store: JobStore, id: string, userId: string): Promise<ExportJob> {
@@ -176,6 +169,7 @@ async function createJob(store: JobStore, input: Parameters<JobStore['create']>[
   try {
     return await store.create(input);
   } catch (error) {
+    if (error instanceof IdempotencyKeyReusedError) throw new IdempotencyKeyReusedProblem(error.jobId);
     if (error instanceof DomainError && error.code === 'job_create_conflict') {
       throw new ExportCreateConflictError(error);
     }

@@ -1,4 +1,14 @@
-import { fileExpiresAt, readState, type DeliveryMethod, type ExportJob, type JobState, type JobTrigger } from '@memberships/core/contract';
+import {
+  exportOptionsOf,
+  exportOptionsResource,
+  fileExpiresAt,
+  readState,
+  type DeliveryMethod,
+  type ExportJob,
+  type ExportOptionsResource,
+  type JobState,
+  type JobTrigger,
+} from '@memberships/core/contract';
 
 /** The public JSON of an export job; see schemas/export-job.ts. */
 export interface ExportJobResource {
@@ -11,6 +21,7 @@ export interface ExportJobResource {
   readonly finished_at?: string;
   readonly attempts: number;
   readonly progress: { readonly rows_exported: number; readonly rows_total: number | null };
+  readonly options: ExportOptionsResource;
   readonly file?: { readonly rows: number; readonly bytes: number; readonly sha256: string; readonly content_type: string };
   readonly delivery?: { readonly method: DeliveryMethod; readonly to: string; readonly emailed_at: string };
   readonly error?: { readonly code: string; readonly message: string };
@@ -50,6 +61,8 @@ export function toJobResource(job: ExportJob, now: Date, retentionDays: number):
     ...(job.finishedAt ? { finished_at: job.finishedAt } : {}),
     attempts: job.attempts,
     progress: { rows_exported: job.progress.rowsExported, rows_total: job.progress.rowsTotal },
+    // On every job: one made before options existed made the default file, and says so.
+    options: exportOptionsResource(exportOptionsOf(job)),
     ...(job.file
       ? { file: { rows: job.file.rows, bytes: job.file.bytes, sha256: job.file.sha256, content_type: job.file.contentType } }
       : {}),

@@ -6,6 +6,7 @@ import {
   rateLimitProblemResponse,
   retryAfterHeader,
 } from '../../schemas/problem';
+import { exportOptionsBodySchema } from '../../schemas/export-job';
 
 export const EXPORT_REQUEST_HEADER = 'export-request';
 
@@ -37,13 +38,16 @@ export interface ListExportsQuery {
 export const createExportSchema = {
   tags: ['exports'],
   operationId: 'createExport',
-  summary: 'Request an export of all of your memberships',
+  summary: 'Request an export of your memberships',
   description:
-    'Accepts the request at once: a worker builds the CSV file and emails it to the account address. ' +
+    'Accepts the request at once: a worker builds the file the options in the body ask for and emails it to the account ' +
+    'address. The body is optional: none, or `{}`, gives the file of before options existed (every column and row, CSV). ' +
+    'Every bad field of the body is listed in one `validation_failed` problem. ' +
     'While an export of yours is queued or running, a new request returns that export instead of starting another ' +
-    '(`Export-Request: existing`). With an `Idempotency-Key`, a retried request returns the export the first one ' +
-    'created (remembered for 24 hours). If the export returned has been waiting for a worker for a while without ' +
-    'being started, its request is sent to the workers again.',
+    '(`Export-Request: existing`; its `options` say what it makes, which may differ from those asked for). With an ' +
+    '`Idempotency-Key`, a retried request with the same options returns the export the first one created (remembered ' +
+    'for 24 hours); the same key with other options is refused (422 `idempotency_key_reused`). If the export returned ' +
+    'has been waiting for a worker for a while without being started, its request is sent to the workers again.',
   headers: {
     type: 'object',
     properties: {
@@ -54,8 +58,9 @@ export const createExportSchema = {
       },
     },
   },
-  // No request body: the route accepts none or `{}` and rejects anything in it (see index.ts).
-  // Not declared as a schema because OpenAPI generation would then mark a body as required.
+  // Documents the body; core's readExportOptions decides, before this applies (index.ts readOptions), and lets
+  // a request without a body through as `{}` (the generator marks every declared body as required).
+  body: exportOptionsBodySchema,
   response: {
     202: {
       description:
@@ -75,6 +80,10 @@ export const createExportSchema = {
     ...rateLimitProblemResponse(),
     ...bodyProblemResponses(),
     409: problemResponse('Simultaneous requests of the same user collided (`job_create_conflict`); retry.', retryAfterHeader),
+    422: problemResponse(
+      'The `Idempotency-Key` was used before with other options (`idempotency_key_reused`, with `export_id`): send the ' +
+        'same body to retry that request, or use a new key.',
+    ),
     503: problemResponse('The export could not be queued and was marked failed (`enqueue_failed`); retry later.', retryAfterHeader),
   },
 } as const;
@@ -114,13 +123,13 @@ export const listExportsSchema = {
 export const downloadExportSchema = {
   tags: ['exports'],
   operationId: 'downloadExport',
-  summary: 'Download the CSV file of a finished export',
+  summary: 'Download the file of a finished export',
   description: 'Redirects to a short-lived, pre-signed URL of the file (valid for a few minutes: follow it at once).',
   params: jobIdParams,
   response: {
     302: {
       description: 'Redirect to the file.',
-      headers: { location: { type: 'string', description: 'Short-lived URL of the CSV file.' } },
+      headers: { location: { type: 'string', description: 'Short-lived URL of the file.' } },
       type: 'null',
     },
     ...commonProblemResponses(),
