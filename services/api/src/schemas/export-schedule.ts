@@ -1,4 +1,5 @@
 import { DEFAULT_SCHEDULES_PER_USER, SCHEDULE_DEFAULTS, SCHEDULE_STATES } from '@memberships/core/contract';
+import { exportOptionsBodySchema, exportOptionsSchema } from './export-job';
 
 /**
  * The public shape of an export schedule (snake_case), a projection of the
@@ -23,18 +24,37 @@ export const scheduleTimingProperties = {
   },
 } as const;
 
+/**
+ * The options of the exports a schedule starts, in a create or change body:
+ * the body of POST /v1/exports, under `export` (beside the schedule's own
+ * `time_zone`, which says when it runs, not how timestamps are written).
+ */
+export const scheduleExportProperty = {
+  export: {
+    ...exportOptionsBodySchema,
+    description:
+      'The options of every export this schedule starts: the same fields, defaults and checks as the body of ' +
+      '`POST /v1/exports` (`{}`: the default file). On a change, `export` replaces the options as a whole; left out, ' +
+      'they are kept. Every bad field is listed in one `invalid_schedule` problem, as `export.<field>`.',
+  },
+} as const;
+
 export const exportScheduleSchema = {
   $id: 'ExportSchedule',
   type: 'object',
   description:
-    'A monthly export subscription: on `day_of_month` at `time_of_day` in `time_zone` an export of all of your ' +
-    'memberships starts and is emailed to you (within a flexible window of up to an hour after that time). ' +
+    'A monthly export subscription: on `day_of_month` at `time_of_day` in `time_zone` an export of your memberships ' +
+    'with the options in `export` starts and is emailed to you (within a flexible window of up to an hour after that time). ' +
     `At most ${DEFAULT_SCHEDULES_PER_USER} per account by default.`,
   additionalProperties: false,
-  required: ['id', 'day_of_month', 'time_of_day', 'time_zone', 'state', 'created_at', 'updated_at', 'next_run_at', 'links'],
+  required: ['id', 'day_of_month', 'time_of_day', 'time_zone', 'export', 'state', 'created_at', 'updated_at', 'next_run_at', 'links'],
   properties: {
     id: { type: 'string', format: 'uuid', description: 'Schedule id.' },
     ...scheduleTimingProperties,
+    export: {
+      ...exportOptionsSchema,
+      description: `The options of every export this schedule starts. ${exportOptionsSchema.description}`,
+    },
     state: { type: 'string', enum: [...SCHEDULE_STATES], description: '`active` runs every month; `paused` runs no export until resumed.' },
     created_at: timestamp,
     updated_at: { ...timestamp, description: 'Last change made by you.' },

@@ -1,3 +1,4 @@
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
 import { API_SDK_ATTEMPTS, startSchedulerStandIn, type SchedulerStandIn } from '../../testing/scheduler-stand-in';
 import { bearer, provisionTestPlatform, startTestApp, TEST_SCHEDULER_ROLE_ARN, type Member, type TestApp } from '../../testing/test-app';
@@ -46,6 +47,128 @@ async function created(who: Member, payload: object = {}): Promise<Record<string
   return response.json();
 }
 
+/** The default export options as a schedule shows them, written out here rather than by production's code. */
+const DEFAULT_EXPORT = {
+  columns: [
+    'id',
+    'uuid',
+    'club_name',
+    'club_city',
+    'plan',
+    'status',
+    'started_on',
+    'ends_on',
+    'price',
+    'currency',
+    'auto_renew',
+    'notes',
+    'created_at',
+    'updated_at',
+  ],
+  filters: {},
+  format: 'csv',
+  delimiter: ',',
+  bom: false,
+  line_ending: 'lf',
+  time_zone: 'UTC',
+  compression: 'none',
+};
+
+describe('export options of a schedule', () => {
+  it('are taken on create, stored, shown on the schedule and its list, and the Scheduler target stays the v1 tick', async () => {
+    const who = await member();
+    const body = await created(who, {
+      time_zone: 'Europe/Berlin',
+      export: { format: 'xlsx', columns: ['club_name', 'price'], filters: { status: ['active'] }, time_zone: 'America/New_York' },
+    });
+    const shown = {
+      columns: ['club_name', 'price'],
+      filters: { status: ['active'] },
+      format: 'xlsx',
+      time_zone: 'America/New_York',
+      compression: 'none',
+    };
+    expect(body).toMatchObject({ time_zone: 'Europe/Berlin', export: shown });
+    expect((await get(who, body.links.self)).json().export).toEqual(shown);
+    expect((await get(who, '/v1/export-schedules')).json().items).toEqual([body]);
+    expect((await t.app.scheduleStore.get(body.id))?.options).toEqual({
+      columns: ['club_name', 'price'],
+      filters: { status: ['active'] },
+      format: 'xlsx',
+      csv: { delimiter: ',', bom: false, lineEnding: 'lf' },
+      timeZone: 'America/New_York',
+      compression: 'none',
+    });
+    // The worker reads the options from the record at each tick: the Scheduler's message names the schedule only.
+    expect(JSON.parse((await scheduler.getSchedule(body.id))!.Target!.Input!)).not.toHaveProperty('options');
+  });
+
+  it('PATCH replaces them whole, keeps them when left out, and a change of options alone leaves the Scheduler alone', async () => {
+    const who = await member();
+    const schedule = await created(who, { export: { preset: 'excel', locale: 'fr-FR' } });
+    expect(schedule.export).toMatchObject({ delimiter: ';', bom: true, line_ending: 'crlf' });
+    const before = await scheduler.getSchedule(schedule.id);
+
+    // Options only: no UpdateSchedule needed (and none made: it would fail here).
+    scheduler.fail('UpdateSchedule');
+    const changed = await patch(who, schedule.id, { export: { compression: 'gzip' } });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json().export).toEqual({ ...DEFAULT_EXPORT, compression: 'gzip' });
+    scheduler.local.clearFaults();
+    expect((await scheduler.getSchedule(schedule.id))?.ScheduleExpression).toBe(before?.ScheduleExpression);
+
+    const timing = await patch(who, schedule.id, { day_of_month: 9 });
+    expect(timing.json()).toMatchObject({ day_of_month: 9, export: { ...DEFAULT_EXPORT, compression: 'gzip' } });
+    // Pausing keeps them too.
+    expect((await action(who, schedule.id, 'pause')).json().export).toEqual({ ...DEFAULT_EXPORT, compression: 'gzip' });
+
+    const reset = await patch(who, schedule.id, { export: {} });
+    expect(reset.json().export).toEqual(DEFAULT_EXPORT);
+    // The same options again change nothing (no new version).
+    const again = await patch(who, schedule.id, { export: { format: 'csv' } });
+    expect(again.json()).toEqual(reset.json());
+  });
+
+  it('lists every bad field of export, and the timing problems with them, in one invalid_schedule problem; nothing changes', async () => {
+    const who = await member();
+    const response = await create(who, {
+      day_of_month: 30,
+      export: { format: 'pdf', columns: ['id', 'nope'], filters: { active_on: '2026-13-01' }, bom: 1, extra: true },
+    });
+    expect(response.statusCode).toBe(400);
+    const problem = response.json();
+    expect(problem.code).toBe('invalid_schedule');
+    expect(problem.errors.map((error: { field: string }) => error.field).sort()).toEqual(
+      ['day_of_month', 'export.format', 'export.columns.1', 'export.filters.active_on', 'export.bom', 'export.extra'].sort(),
+    );
+    expect(problem.errors.every((error: { in: string }) => error.in === 'body')).toBe(true);
+    expect((await get(who, '/v1/export-schedules')).json()).toEqual({ items: [] });
+
+    const schedule = await created(who);
+    const bad = await patch(who, schedule.id, { export: { format: 'jsonl', delimiter: ';' } });
+    expect(bad.json()).toMatchObject({ status: 400, code: 'invalid_schedule', errors: [{ in: 'body', field: 'export.delimiter' }] });
+    expect((await get(who, schedule.links.self)).json()).toEqual(schedule);
+  });
+
+  it('are the defaults on a schedule stored before options existed', async () => {
+    const who = await member();
+    const schedule = await created(who);
+    // As ScheduleStore wrote records before options: take the attribute away again.
+    await t.harness.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: t.config.tables.schedules,
+        Key: { id: { S: schedule.id } },
+        UpdateExpression: 'REMOVE #options',
+        ExpressionAttributeNames: { '#options': 'options' },
+      }),
+    );
+    expect((await t.app.scheduleStore.get(schedule.id))?.options).toBeUndefined();
+    expect((await get(who, schedule.links.self)).json().export).toEqual(DEFAULT_EXPORT);
+    // Setting defaults on it changes nothing a user would see.
+    expect((await patch(who, schedule.id, { export: {} })).json()).toEqual(schedule);
+  });
+});
+
 describe('creating a schedule', () => {
   it('with the defaults: the 1st at 06:00 UTC, active, and an ENABLED Scheduler schedule that targets the export queue', async () => {
     const who = await member();
@@ -58,6 +181,7 @@ describe('creating a schedule', () => {
       day_of_month: 1,
       time_of_day: '06:00',
       time_zone: 'UTC',
+      export: DEFAULT_EXPORT,
       state: 'active',
       // The test clock runs on from 2026-11-20T00:00:00Z.
       created_at: expect.stringMatching(/^2026-11-20T00:0\d:\d\d\.\d{3}Z$/),

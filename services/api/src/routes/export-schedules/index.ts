@@ -1,12 +1,17 @@
 import {
   InvalidScheduleError,
   applyScheduleChanges,
+  exportOptionsFingerprint,
+  exportOptionsOf,
+  readExportOptions,
+  validateScheduleTiming,
+  type ExportOptions,
   type ExportSchedule,
   type ScheduleChanges,
   type ScheduleProblem,
 } from '@memberships/core/contract';
 import { ScheduleLimitReachedError, ScheduleNotFoundError, ScheduleVersionConflictError } from '@memberships/core/dynamodb';
-import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import {
   InvalidScheduleProblem,
   ScheduleChangedProblem,
@@ -49,15 +54,19 @@ const exportScheduleRoutes: FastifyPluginAsync = async (app) => {
   const read = { config: { access: 'schedules:read' as const } };
   const write = { config: { access: 'schedules:write' as const } };
 
-  app.post<{ Body: ScheduleTimingBody | undefined }>('', { schema: createScheduleSchema, ...write }, async (request, reply) => {
+  const withOptions = { ...write, preValidation: readScheduleOptions };
+
+  app.post<{ Body: ScheduleTimingBody | undefined }>('', { schema: createScheduleSchema, ...withOptions }, async (request, reply) => {
     const userId = request.user.userId;
     const body = request.body ?? {};
+    const options = scheduleOptions.get(request);
     const schedule = await storeCall(() =>
       app.scheduleStore.create({
         userId,
         ...(body.day_of_month !== undefined ? { dayOfMonth: body.day_of_month } : {}),
         ...(body.time_of_day !== undefined ? { timeOfDay: body.time_of_day } : {}),
         ...(body.time_zone !== undefined ? { timeZone: body.time_zone } : {}),
+        ...(options ? { options } : {}),
       }),
     );
     const log = request.log.child({ scheduleId: schedule.id });
@@ -86,13 +95,14 @@ const exportScheduleRoutes: FastifyPluginAsync = async (app) => {
 
   app.patch<{ Params: ScheduleIdParams; Body: ScheduleTimingBody | undefined }>(
     '/:id',
-    { schema: updateScheduleSchema, ...write },
+    { schema: updateScheduleSchema, ...withOptions },
     async (request) => {
       const body = request.body ?? {};
       const changed = await changeSchedule(app, request.params.id, request.user.userId, request.log, {
         dayOfMonth: body.day_of_month,
         timeOfDay: body.time_of_day,
         timeZone: body.time_zone,
+        options: scheduleOptions.get(request),
       });
       return toScheduleResource(changed, app.clock.now());
     },
@@ -151,12 +161,16 @@ export async function changeSchedule(
   const current = await ownSchedule(app, id, userId);
   const log = requestLog.child({ scheduleId: id });
   const next = await storeCall(async () => applyScheduleChanges(current, changes, app.clock.now()));
-  if (sameDefinition(current, next)) return current;
+  // The Scheduler's schedule holds the timing and state only: new export options are the record's alone.
+  const schedulerChanges = !sameDefinition(current, next);
+  if (!schedulerChanges && sameOptions(current, next)) return current;
 
-  try {
-    await app.exportScheduler.update(next);
-  } catch (error) {
-    throw new SchedulerUnavailableProblem('The schedule could not be changed; it is unchanged. Retry in a moment.', error);
+  if (schedulerChanges) {
+    try {
+      await app.exportScheduler.update(next);
+    } catch (error) {
+      throw new SchedulerUnavailableProblem('The schedule could not be changed; it is unchanged. Retry in a moment.', error);
+    }
   }
   try {
     const saved = await app.scheduleStore.update({ id, userId, expectedVersion: current.version, changes });
@@ -167,7 +181,7 @@ export async function changeSchedule(
     return saved;
   } catch (error) {
     // The Scheduler has a definition the record does not: give it the record's back.
-    await restoreScheduler(app, id, log);
+    if (schedulerChanges) await restoreScheduler(app, id, log);
     if (error instanceof ScheduleNotFoundError) throw new ScheduleNotFoundProblem(id);
     if (error instanceof ScheduleVersionConflictError) throw new ScheduleChangedProblem(id);
     throw error;
@@ -219,9 +233,43 @@ async function undoCreate(app: FastifyInstance, schedule: ExportSchedule, log: F
   log.warn('export schedule not created: the Scheduler did not take it');
 }
 
-/** Whether a change would change nothing that matters (the user's timing and the state). */
+/** Whether a change would change nothing the Scheduler holds (the user's timing and the state). */
 function sameDefinition(a: ExportSchedule, b: ExportSchedule): boolean {
   return a.dayOfMonth === b.dayOfMonth && a.timeOfDay === b.timeOfDay && a.timeZone === b.timeZone && a.state === b.state;
+}
+
+/** Whether two schedules start the same exports (a schedule without options starts default ones). */
+function sameOptions(a: ExportSchedule, b: ExportSchedule): boolean {
+  return exportOptionsFingerprint(exportOptionsOf(a)) === exportOptionsFingerprint(exportOptionsOf(b));
+}
+
+/** The export options read from each create or change body that has `export`, before the schema's validator sees it. */
+const scheduleOptions = new WeakMap<FastifyRequest, ExportOptions>();
+
+/**
+ * Reads `export` of a create or change body before schema validation, with
+ * core's reader, which lists every bad field at once (the validator would
+ * stop at the first). When they are bad, the timing's problems are listed
+ * too, so one answer names everything to fix.
+ */
+async function readScheduleOptions(request: FastifyRequest): Promise<void> {
+  const body = request.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('export' in body)) return;
+  const { export: value, day_of_month, time_of_day, time_zone } = body as Record<string, unknown>;
+  const result = readExportOptions(value, 'export.');
+  if (result.ok) {
+    scheduleOptions.set(request, result.options);
+    return;
+  }
+  const errors: FieldError[] = [];
+  try {
+    validateScheduleTiming({ dayOfMonth: day_of_month, timeOfDay: time_of_day, timeZone: time_zone });
+  } catch (error) {
+    if (!(error instanceof InvalidScheduleError)) throw error;
+    errors.push(...error.problems.map(fieldError));
+  }
+  errors.push(...result.problems.map((problem) => ({ in: 'body', field: problem.field, message: problem.message })));
+  throw new InvalidScheduleProblem(errors);
 }
 
 /** Turns the store's domain errors into the API's problems. */

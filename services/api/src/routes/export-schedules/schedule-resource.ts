@@ -1,4 +1,11 @@
-import { nextRunAt, type ExportSchedule, type ScheduleState } from '@memberships/core/contract';
+import {
+  exportOptionsOf,
+  exportOptionsResource,
+  nextRunAt,
+  type ExportOptionsResource,
+  type ExportSchedule,
+  type ScheduleState,
+} from '@memberships/core/contract';
 
 /** The public JSON of an export schedule; see schemas/export-schedule.ts. */
 export interface ExportScheduleResource {
@@ -6,6 +13,7 @@ export interface ExportScheduleResource {
   readonly day_of_month: number;
   readonly time_of_day: string;
   readonly time_zone: string;
+  readonly export: ExportOptionsResource;
   readonly state: ScheduleState;
   readonly created_at: string;
   readonly updated_at: string;
@@ -31,6 +39,8 @@ export function toScheduleResource(schedule: ExportSchedule, now: Date): ExportS
     day_of_month: schedule.dayOfMonth,
     time_of_day: schedule.timeOfDay,
     time_zone: schedule.timeZone,
+    // On every schedule: one made before options existed starts default exports, and says so.
+    export: exportOptionsResource(exportOptionsOf(schedule)),
     state: schedule.state,
     created_at: schedule.createdAt,
     updated_at: schedule.updatedAt,

@@ -1,5 +1,5 @@
 import { bodyProblemResponses, commonProblemResponses, problemResponse, retryAfterHeader } from '../../schemas/problem';
-import { scheduleTimingProperties } from '../../schemas/export-schedule';
+import { scheduleExportProperty, scheduleTimingProperties } from '../../schemas/export-schedule';
 
 export interface ScheduleIdParams {
   readonly id: string;
@@ -10,6 +10,8 @@ export interface ScheduleTimingBody {
   readonly day_of_month?: number;
   readonly time_of_day?: string;
   readonly time_zone?: string;
+  /** The exports' options (core's readExportOptions reads them, before the schema applies). */
+  readonly export?: unknown;
 }
 
 const TAGS = ['schedules'];
@@ -26,14 +28,15 @@ const timingBody = (description: string) =>
     type: 'object',
     additionalProperties: false,
     description,
-    properties: scheduleTimingProperties,
+    properties: { ...scheduleTimingProperties, ...scheduleExportProperty },
   }) as const;
 
 const notFound = { 404: problemResponse('No schedule with this id belongs to you (`schedule_not_found`).') } as const;
 const invalid = {
   400: problemResponse(
-    'The timing is not a valid schedule (`invalid_schedule`, `errors` names the field: day 1-28, `HH:MM`, an IANA time zone), ' +
-      'or the request is malformed (`validation_failed`, `malformed_json`...).',
+    'The timing or the export options are not a valid schedule (`invalid_schedule`, `errors` names each bad field: ' +
+      'day 1-28, `HH:MM`, an IANA time zone, `export.<field>` as for `POST /v1/exports`), or the request is malformed ' +
+      '(`validation_failed`, `malformed_json`...).',
   ),
 } as const;
 const unavailable = {
@@ -54,9 +57,10 @@ export const createScheduleSchema = {
   operationId: 'createExportSchedule',
   summary: 'Subscribe to a monthly export',
   description:
-    'Every month on `day_of_month` at `time_of_day` in `time_zone` (defaults: the 1st, 06:00, UTC) an export of all of ' +
-    'your memberships starts, within a flexible window of up to an hour, and is emailed to you like any export.',
-  body: timingBody('The timing; every field is optional.'),
+    'Every month on `day_of_month` at `time_of_day` in `time_zone` (defaults: the 1st, 06:00, UTC) an export of your ' +
+    'memberships with the options in `export` (default: the default file) starts, within a flexible window of up to an ' +
+    'hour, and is emailed to you like any export.',
+  body: timingBody('The timing and the export options; every field is optional.'),
   response: {
     201: {
       description: 'Created and active. `Location` is the schedule.',
@@ -98,8 +102,10 @@ export const getScheduleSchema = {
 export const updateScheduleSchema = {
   tags: TAGS,
   operationId: 'updateExportSchedule',
-  summary: 'Change the timing of an export schedule',
-  description: 'Fields left out keep their value. Takes effect from the next run on; the state (active or paused) is kept.',
+  summary: 'Change the timing or the export options of an export schedule',
+  description:
+    'Fields left out keep their value; `export`, when given, replaces the options as a whole. Takes effect from the next ' +
+    'run on; the state (active or paused) is kept.',
   params: scheduleIdParams,
   body: timingBody('The fields to change.'),
   response: {
