@@ -97,3 +97,14 @@ export {
 export { documentedDefault, tableDrift, variableRows, type VariableRow } from './testing/variable-tables';
 export { decodeJwt, recordingFetch, startTestPlatform, unreachableUrl, type TestPlatform, type TestPlatformOptions } from './test-platform';
 export { REPO_ROOT } from './package-paths';
+export {
+  csvImportFilter,
+  DEFAULT_SOFFICE_PATH,
+  readSpreadsheet,
+  sofficePath,
+  type CellKind,
+  type CsvImportOptions,
+  type ReadSpreadsheetOptions,
+  type SpreadsheetCell,
+  type SpreadsheetReading,
+} from './testing/spreadsheet';

@@ -12,6 +12,7 @@ import { DEFAULT_EMAIL_DOMAIN, startLocalAws, stopAll } from '../local-aws';
 import { startPostgres } from '../postgres';
 import { LOCAL_CREDENTIALS } from '../aws-clients';
 import { ensureChromium } from './ensure-chromium';
+import { ensureLibreOffice } from './ensure-libreoffice';
 import { setRunningPlatform } from './running-platform';
 
 export default async function globalSetup(): Promise<void> {
@@ -23,6 +24,8 @@ export default async function globalSetup(): Promise<void> {
     startPostgres(),
     // The browser tests' Chromium, installed meanwhile when the machine lacks it (ensure-chromium.ts).
     ensureChromium(),
+    // The spreadsheet tests' LibreOffice Calc, likewise; never fatal: only those tests need it (ensure-libreoffice.ts).
+    ensureLibreOffice(),
   ]);
   if (aws.status === 'rejected' || postgres.status === 'rejected' || browser.status === 'rejected') {
     await stopAll([aws, postgres].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
