@@ -10,8 +10,11 @@ import type { RunExport, ScheduleTickHandler } from './schedule-tick';
 /**
  * Which path a message takes, and nothing more: an unreadable one is
  * rejected, a schedule tick goes to schedule-tick.ts, an `export.requested`
- * straight to the export pipeline (export-handler.ts). The consumer receives
- * this as its handler (wired in worker.ts).
+ * (version 1 from before options, or 2 with them) straight to the export
+ * pipeline (export-handler.ts), which makes the file the job record's options
+ * say. A version 2 message's options are logged once with the job: what the
+ * API asked for, to hold against the record when the two seem to disagree.
+ * The consumer receives this as its handler (wired in worker.ts).
  */
 
 export interface MessageRouterDependencies {
@@ -32,8 +35,10 @@ export function messageRouter(deps: MessageRouterDependencies): MessageHandler {
     const parsed = parseMessage(message.Body);
     if (!parsed.ok) return deps.failures.unreadable(context, parsed);
     if (parsed.message.type === EXPORT_SCHEDULED) return deps.ticks.handle(context, parsed.message, shutdown);
-    const { jobId, userId } = parsed.message;
-    const log = context.log.child({ jobId, userId, trigger: parsed.message.trigger });
+    const { jobId, userId, version } = parsed.message;
+    const log = context.log.child({ jobId, userId, trigger: parsed.message.trigger, messageVersion: version });
+    // Once, not on every line of the job: what the API asked for, to hold against what the record made.
+    if (parsed.message.version === 2) log.info({ requestedOptions: parsed.message.options }, 'export requested with options');
     return deps.runExport({ ...context, log }, jobId, userId, shutdown);
   };
 }

@@ -1,4 +1,4 @@
-import { scheduledJobId, type ExportJob, type ExportSchedule, type ExportScheduledV1 } from '@memberships/core/contract';
+import { exportOptionsOf, scheduledJobId, type ExportJob, type ExportSchedule, type ExportScheduledV1 } from '@memberships/core/contract';
 import type { JobStore, ScheduleStore } from '@memberships/core/dynamodb';
 import type { HandleOutcome } from './consumer';
 import { inStage } from './errors';
@@ -50,8 +50,9 @@ export class ScheduleTickHandler {
    * still exist, be active and belong to the user the message names; if
    * not, the tick is skipped and acknowledged (a Scheduler schedule can
    * outlive its record for a moment, and a pause reaches the Scheduler
-   * before the record). Else the job is created, without the user's
-   * active-export guard so that a tick and an on-demand export never
+   * before the record). Else the job is created with the schedule's export
+   * options as they are now (the tick's message carries none), without the
+   * user's active-export guard so that a tick and an on-demand export never
    * swallow each other.
    */
   async handle(context: ReceivedMessage, tick: ExportScheduledV1, shutdown: AbortSignal): Promise<HandleOutcome> {
@@ -89,6 +90,8 @@ export class ScheduleTickHandler {
             jobId,
             scheduleId: tick.scheduleId,
             scheduledAt,
+            // A schedule made before options existed has none: its exports are the default file, as before.
+            options: exportOptionsOf(schedule!),
             skipActiveGuard: true,
           }),
         );

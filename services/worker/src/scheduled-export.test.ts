@@ -5,7 +5,9 @@
  * notices: one email per tick, whatever SQS or the Scheduler deliver twice;
  * nothing once the schedule is paused or deleted.
  */
-import { isFinal, scheduledJobId } from '@memberships/core/contract';
+import { isFinal, parseExportOptions, scheduledJobId } from '@memberships/core/contract';
+import { gunzipSync } from 'node:zlib';
+import { Client } from 'pg';
 import { seedMemberships, waitFor } from '@memberships/local-platform';
 import { DEAD_LETTER_ATTRIBUTES } from './message-actions';
 import { inProcessWorkers, SHORT_WAITS } from './testing/in-process-workers';
@@ -59,6 +61,40 @@ describe('scheduled exports', () => {
     // The record's version is the user's: recording a tick does not move it.
     expect(await env.schedules.get(schedule.id)).toMatchObject({ version: 1 });
     expect(logs.find({ jobId, scheduleId: schedule.id, msg: 'export succeeded' })).toHaveLength(1);
+    await allAcknowledged(env);
+  });
+
+  it("makes the scheduled job with the schedule's export options, and the file they ask for", async () => {
+    const user = await env.createUser();
+    await seedMemberships(env.database.url, user.id, 40);
+    const parsed = parseExportOptions({ columns: ['id', 'status'], format: 'jsonl', compression: 'gzip', filters: { status: ['active'] } });
+    if (!parsed.ok) throw new Error('test options invalid');
+    const schedule = await env.schedules.create({ userId: user.id, options: parsed.options });
+    await startWorker(env);
+
+    await env.sendTick(schedule, '2027-03-01T06:00:00Z');
+    const jobId = scheduledJobId(schedule.id, '2027-03-01T06:00:00Z');
+    const done = await env.waitForJob(jobId, (j) => isFinal(j.state));
+    expect(done).toMatchObject({
+      state: 'succeeded',
+      trigger: 'schedule',
+      options: parsed.options,
+      file: { contentType: 'application/gzip' },
+    });
+    expect(done.file?.key).toMatch(/\.jsonl\.gz$/);
+    const rows = gunzipSync((await env.getObject(done.file!.key)).body)
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const db = new Client({ connectionString: env.database.url });
+    await db.connect();
+    const active = await db
+      .query<{ id: string }>("SELECT id FROM memberships WHERE user_id = $1 AND status = 'active' ORDER BY id", [user.id])
+      .finally(() => db.end());
+    expect(active.rows.length).toBeGreaterThan(0);
+    expect(rows.map((row) => row.id)).toEqual(active.rows.map((row) => Number(row.id)));
+    expect(rows.every((row) => Object.keys(row).join() === 'id,status' && row.status === 'active')).toBe(true);
     await allAcknowledged(env);
   });
 
