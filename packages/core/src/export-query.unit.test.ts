@@ -118,9 +118,9 @@ describe('export query', () => {
   it('writes JSONL as one compact JSON object per line through COPY, raw values, no header', () => {
     const sql = exportCopyStatement(userId, options({ format: 'jsonl', columns: ['id', 'notes', 'created_at'] }));
     expect(sql).toBe(
-      `COPY (SELECT '{' || '"id":' || COALESCE(to_json(id)::text, 'null') || ',' || '"notes":' || COALESCE(to_json(notes)::text, 'null')` +
-        ` || ',' || '"created_at":' || COALESCE(to_json(to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text, 'null')` +
-        ` || '}' AS line FROM memberships WHERE user_id = '0b7a3a52-8f0e-4a0b-a2c5-5f4f1b6f9d20' ORDER BY id)` +
+      `COPY (SELECT row_to_json(r)::text AS line FROM memberships CROSS JOIN LATERAL (SELECT id AS id, notes AS notes,` +
+        ` to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at) AS r` +
+        ` WHERE memberships.user_id = '0b7a3a52-8f0e-4a0b-a2c5-5f4f1b6f9d20' ORDER BY memberships.id)` +
         ` TO STDOUT WITH (FORMAT csv, HEADER false, QUOTE E'\\x01', DELIMITER E'\\x02', ENCODING 'UTF8')`,
     );
   });

@@ -136,12 +136,10 @@ function csvExpression(name: ExportColumnName, timeZone: string): string {
   }
 }
 
-/** A column's value as JSON text: raw typed values (numbers, booleans, null, ISO dates), text exactly as stored. */
+/** A column's value for JSON: raw typed values (row_to_json writes numbers, booleans, null, ISO dates), text exactly as stored. */
 function jsonExpression(name: ExportColumnName, timeZone: string): string {
   const sql = COLUMN_SQL[name];
-  const value = COLUMN_TYPES.get(name) === 'timestamp' ? timestampText(sql, timeZone) : sql;
-  // to_json: numeric's exact digits as a JSON number, dates as "YYYY-MM-DD", control characters escaped.
-  return `'${JSON.stringify(name)}:' || COALESCE(to_json(${value})::text, 'null')`;
+  return COLUMN_TYPES.get(name) === 'timestamp' ? timestampText(sql, timeZone) : sql;
 }
 
 /**
@@ -165,10 +163,11 @@ function rowExpression(name: ExportColumnName, timeZone: string): string {
   }
 }
 
-/** The export's rows: one user's memberships under the filters. */
-function whereClause(userId: string, filters: ExportFilters): string {
+/** The export's rows: one user's memberships under the filters; `table` qualifies the columns where names are ambiguous. */
+function whereClause(userId: string, filters: ExportFilters, table = ''): string {
   if (!isUuid(userId)) throw new ExportQueryError(`Refusing to build an export query for a non-UUID user id: ${JSON.stringify(userId)}`);
-  const conditions = [`user_id = '${userId.toLowerCase()}'`];
+  const column = (name: string) => `${table}${name}`;
+  const conditions = [`${column('user_id')} = '${userId.toLowerCase()}'`];
   const date = (value: unknown, field: string) => {
     if (!isIsoDate(value)) throw new ExportQueryError(`filters.${field} must be a date, YYYY-MM-DD`);
     return `DATE '${value}'`;
@@ -179,28 +178,28 @@ function whereClause(userId: string, filters: ExportFilters): string {
       if (!(MEMBERSHIP_STATUSES as readonly string[]).includes(status))
         throw new ExportQueryError(`filters.status: ${JSON.stringify(status)}`);
     }
-    conditions.push(`status IN (${filters.status.map((status) => `'${status}'`).join(', ')})`);
+    conditions.push(`${column('status')} IN (${filters.status.map((status) => `'${status}'`).join(', ')})`);
   }
   if (filters.clubName !== undefined) {
     if (typeof filters.clubName !== 'string' || filters.clubName.length === 0 || filters.clubName.length > MAX_CLUB_NAME_LENGTH) {
       throw new ExportQueryError(`filters.club_name must be 1-${MAX_CLUB_NAME_LENGTH} characters`);
     }
-    conditions.push(`club_name = ${escapeLiteral(filters.clubName)}`);
+    conditions.push(`${column('club_name')} = ${escapeLiteral(filters.clubName)}`);
   }
-  for (const [key, column] of [
+  for (const [key, field] of [
     ['startedOn', 'started_on'],
     ['endsOn', 'ends_on'],
   ] as const) {
     const range = filters[key];
     if (range === undefined) continue;
-    if (range.from === undefined && range.to === undefined) throw new ExportQueryError(`filters.${column} needs from, to or both`);
+    if (range.from === undefined && range.to === undefined) throw new ExportQueryError(`filters.${field} needs from, to or both`);
     // Inclusive; an open-ended membership (ends_on NULL) ends in no range.
-    if (range.from !== undefined) conditions.push(`${column} >= ${date(range.from, `${column}.from`)}`);
-    if (range.to !== undefined) conditions.push(`${column} <= ${date(range.to, `${column}.to`)}`);
+    if (range.from !== undefined) conditions.push(`${column(field)} >= ${date(range.from, `${field}.from`)}`);
+    if (range.to !== undefined) conditions.push(`${column(field)} <= ${date(range.to, `${field}.to`)}`);
   }
   if (filters.activeOn !== undefined) {
     const day = date(filters.activeOn, 'active_on');
-    conditions.push(`started_on <= ${day} AND (ends_on IS NULL OR ends_on >= ${day})`);
+    conditions.push(`${column('started_on')} <= ${day} AND (${column('ends_on')} IS NULL OR ${column('ends_on')} >= ${day})`);
   }
   return `WHERE ${conditions.join(' AND ')}`;
 }
@@ -227,6 +226,20 @@ function from(userId: string, options: ExportOptions): string {
 }
 
 /**
+ * JSONL's SELECT: row_to_json writes a compact object (no spaces) keyed by
+ * the aliases, in column order. The values are a LATERAL row of the table's
+ * (PostgreSQL flattens it into the one index scan), so the ORDER BY is the
+ * query's own; its names would shadow the table's, hence the qualified filters.
+ */
+function jsonLinesSelect(userId: string, options: ExportOptions, columns: readonly ExportColumnName[], timeZone: string): string {
+  const values = columns.map((name) => `${jsonExpression(name, timeZone)} AS ${name}`).join(', ');
+  return (
+    `SELECT row_to_json(r)::text AS line FROM memberships CROSS JOIN LATERAL (SELECT ${values}) AS r ` +
+    `${whereClause(userId, options.filters, 'memberships.')} ORDER BY memberships.id`
+  );
+}
+
+/**
  * The SELECT a CSV or JSONL COPY wraps (the benchmark runs the same one
  * through psql's \copy with exportCopyOptions). CSV: the asked columns in
  * their order, every value formatted for the file (ISO dates, plain
@@ -236,10 +249,7 @@ function from(userId: string, options: ExportOptions): string {
 export function exportSelect(userId: string, options: ExportOptions = DEFAULT_EXPORT_OPTIONS): string {
   const columns = checkedColumns(options);
   const timeZone = checkedTimeZone(options);
-  if (options.format === 'jsonl') {
-    const fields = columns.map((name) => jsonExpression(name, timeZone)).join(" || ',' || ");
-    return `SELECT '{' || ${fields} || '}' AS line ${from(userId, options)}`;
-  }
+  if (options.format === 'jsonl') return jsonLinesSelect(userId, options, columns, timeZone);
   if (options.format !== 'csv') throw new ExportQueryError(`format ${JSON.stringify(options.format)} is not written by COPY`);
   return `SELECT ${columns.map((name) => `${csvExpression(name, timeZone)} AS ${name}`).join(', ')} ${from(userId, options)}`;
 }
@@ -250,7 +260,7 @@ const DELIMITER_SQL: Readonly<Record<(typeof CSV_DELIMITERS)[number], string>> =
  * COPY's options for the format. CSV: header, the dialect's delimiter, text
  * columns always quoted (a `;` or a leading `=` inside a value never reaches
  * a spreadsheet unquoted). JSONL: CSV mode with a quote and a delimiter that
- * JSON text never holds raw (to_json escapes control characters), so each
+ * JSON text never holds raw (row_to_json escapes control characters), so each
  * line passes through unquoted and unescaped; no header.
  */
 export function exportCopyOptions(options: ExportOptions = DEFAULT_EXPORT_OPTIONS): string {
