@@ -214,7 +214,7 @@ function checkedColumns(options: ExportOptions): readonly ExportColumnName[] {
 }
 
 /** The zone, checked to be one this runtime knows (the session setting quotes it as a literal as well). */
-function checkedTimeZone(options: ExportOptions): string {
+function checkedTimeZone(options: Pick<ExportOptions, 'timeZone'>): string {
   if (options.timeZone !== 'UTC' && normalizeTimeZone(options.timeZone) === undefined) {
     throw new ExportQueryError(`time_zone: ${JSON.stringify(options.timeZone)} is not an IANA time zone`);
   }
@@ -303,6 +303,6 @@ export function countSelect(userId: string, options: Pick<ExportOptions, 'filter
  * `invalid value for parameter "TimeZone"` (SQLSTATE 22023), before a byte is written.
  */
 export function exportSessionSettings(options: Pick<ExportOptions, 'timeZone'>): string[] {
-  const timeZone = checkedTimeZone(options as ExportOptions);
+  const timeZone = checkedTimeZone(options);
   return timeZone === 'UTC' ? [] : [`SET LOCAL TIME ZONE ${escapeLiteral(timeZone)}`];
 }
