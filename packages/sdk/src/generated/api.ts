@@ -156,7 +156,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe to a monthly export
-         * @description Every month on `day_of_month` at `time_of_day` in `time_zone` (defaults: the 1st, 06:00, UTC) an export of all of your memberships starts, within a flexible window of up to an hour, and is emailed to you like any export.
+         * @description Every month on `day_of_month` at `time_of_day` in `time_zone` (defaults: the 1st, 06:00, UTC) an export of your memberships with the options in `export` (default: the default file) starts, within a flexible window of up to an hour, and is emailed to you like any export.
          */
         post: operations["createExportSchedule"];
         delete?: never;
@@ -184,8 +184,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change the timing of an export schedule
-         * @description Fields left out keep their value. Takes effect from the next run on; the state (active or paused) is kept.
+         * Change the timing or the export options of an export schedule
+         * @description Fields left out keep their value; `export`, when given, replaces the options as a whole. Takes effect from the next run on; the state (active or paused) is kept.
          */
         patch: operations["updateExportSchedule"];
         trace?: never;
@@ -265,8 +265,8 @@ export interface paths {
         get: operations["listExports"];
         put?: never;
         /**
-         * Request an export of all of your memberships
-         * @description Accepts the request at once: a worker builds the CSV file and emails it to the account address. While an export of yours is queued or running, a new request returns that export instead of starting another (`Export-Request: existing`). With an `Idempotency-Key`, a retried request returns the export the first one created (remembered for 24 hours). If the export returned has been waiting for a worker for a while without being started, its request is sent to the workers again.
+         * Request an export of your memberships
+         * @description Accepts the request at once: a worker builds the file the options in the body ask for and emails it to the account address. The body is optional: none, or `{}`, gives the file of before options existed (every column and row, CSV). Every bad field of the body is listed in one `validation_failed` problem. While an export of yours is queued or running, a new request returns that export instead of starting another (`Export-Request: existing`; its `options` say what it makes, which may differ from those asked for). With an `Idempotency-Key`, a retried request with the same options returns the export the first one created (remembered for 24 hours); the same key with other options is refused (422 `idempotency_key_reused`). If the export returned has been waiting for a worker for a while without being started, its request is sent to the workers again.
          */
         post: operations["createExport"];
         delete?: never;
@@ -320,7 +320,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download the CSV file of a finished export
+         * Download the file of a finished export
          * @description Redirects to a short-lived, pre-signed URL of the file (valid for a few minutes: follow it at once).
          */
         get: operations["downloadExport"];
@@ -420,7 +420,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description An asynchronous export of all of your memberships as CSV. */
+        /** @description An asynchronous export of your memberships, as a file in the format and with the columns and rows its `options` say. */
         ExportJob: {
             /** @description Export id. */
             id: string;
@@ -466,7 +466,74 @@ export interface components {
                 /** @description null until the worker has counted the rows. */
                 rows_total: number | null;
             };
-            /** @description The finished CSV file (when `succeeded`). */
+            /** @description The export's options. What the file holds and how it is written, complete (defaults filled in, a preset resolved into its dialect). `delimiter`, `bom` and `line_ending` are present for `csv` only. */
+            options: {
+                /** @description The columns, in this order, each at most once. Default: all, in the documented order: `id` (integer), `uuid` (uuid), `club_name` (text), `club_city` (text), `plan` (text), `status` (code), `started_on` (date), `ends_on` (date), `price` (decimal), `currency` (code), `auto_renew` (boolean), `notes` (text), `created_at` (timestamp), `updated_at` (timestamp). `text` columns are what people typed: in CSV always quoted, and a leading formula character (`=`, `+`, `-`, `@`, tab, CR, also after leading spaces or invisible characters, and the full-width `＝＋－＠`) gets an apostrophe first. */
+                columns: ("id" | "uuid" | "club_name" | "club_city" | "plan" | "status" | "started_on" | "ends_on" | "price" | "currency" | "auto_renew" | "notes" | "created_at" | "updated_at")[];
+                /** @description Which memberships: all of the given filters apply (AND). Default: none, every membership of yours. */
+                filters: {
+                    /** @description Only memberships in one of these states. */
+                    status?: ("active" | "paused" | "cancelled" | "expired")[];
+                    /** @description Only memberships of the club of exactly this name (as stored, case-sensitive). */
+                    club_name?: string;
+                    /** @description Only memberships whose `started_on` is in this inclusive range; either end may be left out (open). */
+                    started_on?: {
+                        /**
+                         * Format: date
+                         * @description First day (inclusive).
+                         */
+                        from?: string;
+                        /**
+                         * Format: date
+                         * @description Last day (inclusive).
+                         */
+                        to?: string;
+                    };
+                    /** @description Only memberships whose `ends_on` is in this inclusive range; either end may be left out (open). */
+                    ends_on?: {
+                        /**
+                         * Format: date
+                         * @description First day (inclusive).
+                         */
+                        from?: string;
+                        /**
+                         * Format: date
+                         * @description Last day (inclusive).
+                         */
+                        to?: string;
+                    };
+                    /**
+                     * Format: date
+                     * @description Only memberships running on this day: started on or before it, not ended before it.
+                     */
+                    active_on?: string;
+                };
+                /**
+                 * @description Default `csv`. `xlsx`: a spreadsheet with typed cells (text as text, numbers as numbers, dates as dates), a frozen, filtered header row, continued on further sheets past 1,048,576 rows. `jsonl`: one JSON object per line, raw typed values.
+                 * @enum {string}
+                 */
+                format: "csv" | "xlsx" | "jsonl";
+                /**
+                 * @description CSV only: the field separator, `,` `;` or a tab. Default `,` (with `preset: excel`, the locale's).
+                 * @enum {string}
+                 */
+                delimiter?: "," | ";" | "\t";
+                /** @description CSV only: start the file with a UTF-8 byte order mark, so spreadsheets read it as UTF-8. Default false (with `preset: excel`, true). */
+                bom?: boolean;
+                /**
+                 * @description CSV only: `lf` or `crlf` between records (line breaks inside a field are kept). Default `lf` (with `preset: excel`, `crlf`).
+                 * @enum {string}
+                 */
+                line_ending?: "lf" | "crlf";
+                /** @description IANA time zone of the timestamp columns (`created_at`, `updated_at`): ISO 8601 with that zone's offset. Date columns are calendar days and never shifted. Default `UTC` (`...Z`). */
+                time_zone: string;
+                /**
+                 * @description Default `none`. `gzip`: the file is gzip-compressed (`.csv.gz`, `.xlsx.gz`, `.jsonl.gz`).
+                 * @enum {string}
+                 */
+                compression: "none" | "gzip";
+            };
+            /** @description The finished file (when `succeeded`). */
             file?: {
                 /** @description Data rows (the header line not counted). */
                 rows: number;
@@ -515,7 +582,7 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; absent on the last page. */
             next_cursor?: string;
         };
-        /** @description A monthly export subscription: on `day_of_month` at `time_of_day` in `time_zone` an export of all of your memberships starts and is emailed to you (within a flexible window of up to an hour after that time). At most 5 per account by default. */
+        /** @description A monthly export subscription: on `day_of_month` at `time_of_day` in `time_zone` an export of your memberships with the options in `export` starts and is emailed to you (within a flexible window of up to an hour after that time). At most 5 per account by default. */
         ExportSchedule: {
             /**
              * Format: uuid
@@ -528,6 +595,73 @@ export interface components {
             time_of_day: string;
             /** @description IANA time zone name, e.g. `Europe/Berlin` (matched case-insensitively). Default `UTC`. */
             time_zone: string;
+            /** @description The options of every export this schedule starts. What the file holds and how it is written, complete (defaults filled in, a preset resolved into its dialect). `delimiter`, `bom` and `line_ending` are present for `csv` only. */
+            export: {
+                /** @description The columns, in this order, each at most once. Default: all, in the documented order: `id` (integer), `uuid` (uuid), `club_name` (text), `club_city` (text), `plan` (text), `status` (code), `started_on` (date), `ends_on` (date), `price` (decimal), `currency` (code), `auto_renew` (boolean), `notes` (text), `created_at` (timestamp), `updated_at` (timestamp). `text` columns are what people typed: in CSV always quoted, and a leading formula character (`=`, `+`, `-`, `@`, tab, CR, also after leading spaces or invisible characters, and the full-width `＝＋－＠`) gets an apostrophe first. */
+                columns: ("id" | "uuid" | "club_name" | "club_city" | "plan" | "status" | "started_on" | "ends_on" | "price" | "currency" | "auto_renew" | "notes" | "created_at" | "updated_at")[];
+                /** @description Which memberships: all of the given filters apply (AND). Default: none, every membership of yours. */
+                filters: {
+                    /** @description Only memberships in one of these states. */
+                    status?: ("active" | "paused" | "cancelled" | "expired")[];
+                    /** @description Only memberships of the club of exactly this name (as stored, case-sensitive). */
+                    club_name?: string;
+                    /** @description Only memberships whose `started_on` is in this inclusive range; either end may be left out (open). */
+                    started_on?: {
+                        /**
+                         * Format: date
+                         * @description First day (inclusive).
+                         */
+                        from?: string;
+                        /**
+                         * Format: date
+                         * @description Last day (inclusive).
+                         */
+                        to?: string;
+                    };
+                    /** @description Only memberships whose `ends_on` is in this inclusive range; either end may be left out (open). */
+                    ends_on?: {
+                        /**
+                         * Format: date
+                         * @description First day (inclusive).
+                         */
+                        from?: string;
+                        /**
+                         * Format: date
+                         * @description Last day (inclusive).
+                         */
+                        to?: string;
+                    };
+                    /**
+                     * Format: date
+                     * @description Only memberships running on this day: started on or before it, not ended before it.
+                     */
+                    active_on?: string;
+                };
+                /**
+                 * @description Default `csv`. `xlsx`: a spreadsheet with typed cells (text as text, numbers as numbers, dates as dates), a frozen, filtered header row, continued on further sheets past 1,048,576 rows. `jsonl`: one JSON object per line, raw typed values.
+                 * @enum {string}
+                 */
+                format: "csv" | "xlsx" | "jsonl";
+                /**
+                 * @description CSV only: the field separator, `,` `;` or a tab. Default `,` (with `preset: excel`, the locale's).
+                 * @enum {string}
+                 */
+                delimiter?: "," | ";" | "\t";
+                /** @description CSV only: start the file with a UTF-8 byte order mark, so spreadsheets read it as UTF-8. Default false (with `preset: excel`, true). */
+                bom?: boolean;
+                /**
+                 * @description CSV only: `lf` or `crlf` between records (line breaks inside a field are kept). Default `lf` (with `preset: excel`, `crlf`).
+                 * @enum {string}
+                 */
+                line_ending?: "lf" | "crlf";
+                /** @description IANA time zone of the timestamp columns (`created_at`, `updated_at`): ISO 8601 with that zone's offset. Date columns are calendar days and never shifted. Default `UTC` (`...Z`). */
+                time_zone: string;
+                /**
+                 * @description Default `none`. `gzip`: the file is gzip-compressed (`.csv.gz`, `.xlsx.gz`, `.jsonl.gz`).
+                 * @enum {string}
+                 */
+                compression: "none" | "gzip";
+            };
             /**
              * @description `active` runs every month; `paused` runs no export until resumed.
              * @enum {string}
@@ -1138,7 +1272,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The timing; every field is optional. */
+        /** @description The timing and the export options; every field is optional. */
         requestBody: {
             content: {
                 "application/json": {
@@ -1148,6 +1282,80 @@ export interface operations {
                     time_of_day?: string;
                     /** @description IANA time zone name, e.g. `Europe/Berlin` (matched case-insensitively). Default `UTC`. */
                     time_zone?: string;
+                    /** @description The options of every export this schedule starts: the same fields, defaults and checks as the body of `POST /v1/exports` (`{}`: the default file). On a change, `export` replaces the options as a whole; left out, they are kept. Every bad field is listed in one `invalid_schedule` problem, as `export.<field>`. */
+                    export?: {
+                        /** @description The columns, in this order, each at most once. Default: all, in the documented order: `id` (integer), `uuid` (uuid), `club_name` (text), `club_city` (text), `plan` (text), `status` (code), `started_on` (date), `ends_on` (date), `price` (decimal), `currency` (code), `auto_renew` (boolean), `notes` (text), `created_at` (timestamp), `updated_at` (timestamp). `text` columns are what people typed: in CSV always quoted, and a leading formula character (`=`, `+`, `-`, `@`, tab, CR, also after leading spaces or invisible characters, and the full-width `＝＋－＠`) gets an apostrophe first. */
+                        columns?: ("id" | "uuid" | "club_name" | "club_city" | "plan" | "status" | "started_on" | "ends_on" | "price" | "currency" | "auto_renew" | "notes" | "created_at" | "updated_at")[];
+                        /** @description Which memberships: all of the given filters apply (AND). Default: none, every membership of yours. */
+                        filters?: {
+                            /** @description Only memberships in one of these states. */
+                            status?: ("active" | "paused" | "cancelled" | "expired")[];
+                            /** @description Only memberships of the club of exactly this name (as stored, case-sensitive). */
+                            club_name?: string;
+                            /** @description Only memberships whose `started_on` is in this inclusive range; either end may be left out (open). */
+                            started_on?: {
+                                /**
+                                 * Format: date
+                                 * @description First day (inclusive).
+                                 */
+                                from?: string;
+                                /**
+                                 * Format: date
+                                 * @description Last day (inclusive).
+                                 */
+                                to?: string;
+                            };
+                            /** @description Only memberships whose `ends_on` is in this inclusive range; either end may be left out (open). */
+                            ends_on?: {
+                                /**
+                                 * Format: date
+                                 * @description First day (inclusive).
+                                 */
+                                from?: string;
+                                /**
+                                 * Format: date
+                                 * @description Last day (inclusive).
+                                 */
+                                to?: string;
+                            };
+                            /**
+                             * Format: date
+                             * @description Only memberships running on this day: started on or before it, not ended before it.
+                             */
+                            active_on?: string;
+                        };
+                        /**
+                         * @description Default `csv`. `xlsx`: a spreadsheet with typed cells (text as text, numbers as numbers, dates as dates), a frozen, filtered header row, continued on further sheets past 1,048,576 rows. `jsonl`: one JSON object per line, raw typed values.
+                         * @enum {string}
+                         */
+                        format?: "csv" | "xlsx" | "jsonl";
+                        /**
+                         * @description CSV only: the field separator, `,` `;` or a tab. Default `,` (with `preset: excel`, the locale's).
+                         * @enum {string}
+                         */
+                        delimiter?: "," | ";" | "\t";
+                        /** @description CSV only: start the file with a UTF-8 byte order mark, so spreadsheets read it as UTF-8. Default false (with `preset: excel`, true). */
+                        bom?: boolean;
+                        /**
+                         * @description CSV only: `lf` or `crlf` between records (line breaks inside a field are kept). Default `lf` (with `preset: excel`, `crlf`).
+                         * @enum {string}
+                         */
+                        line_ending?: "lf" | "crlf";
+                        /** @description IANA time zone of the timestamp columns (`created_at`, `updated_at`): ISO 8601 with that zone's offset. Date columns are calendar days and never shifted. Default `UTC` (`...Z`). */
+                        time_zone?: string;
+                        /**
+                         * @description Default `none`. `gzip`: the file is gzip-compressed (`.csv.gz`, `.xlsx.gz`, `.jsonl.gz`).
+                         * @enum {string}
+                         */
+                        compression?: "none" | "gzip";
+                        /**
+                         * @description CSV only. `excel`: a BOM, CRLF and the delimiter a spreadsheet expects under `locale` (`;` where the decimal separator is a comma, so prices import as numbers). `delimiter`, `bom` and `line_ending` given as well win over it.
+                         * @enum {string}
+                         */
+                        preset?: "excel";
+                        /** @description With `preset: excel` only: a BCP 47 locale such as `de-DE` or `en-GB`, for its delimiter. Default `en`. */
+                        locale?: string;
+                    };
                 };
             };
         };
@@ -1163,7 +1371,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExportSchedule"];
                 };
             };
-            /** @description The timing is not a valid schedule (`invalid_schedule`, `errors` names the field: day 1-28, `HH:MM`, an IANA time zone), or the request is malformed (`validation_failed`, `malformed_json`...). */
+            /** @description The timing or the export options are not a valid schedule (`invalid_schedule`, `errors` names each bad field: day 1-28, `HH:MM`, an IANA time zone, `export.<field>` as for `POST /v1/exports`), or the request is malformed (`validation_failed`, `malformed_json`...). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1404,6 +1612,80 @@ export interface operations {
                     time_of_day?: string;
                     /** @description IANA time zone name, e.g. `Europe/Berlin` (matched case-insensitively). Default `UTC`. */
                     time_zone?: string;
+                    /** @description The options of every export this schedule starts: the same fields, defaults and checks as the body of `POST /v1/exports` (`{}`: the default file). On a change, `export` replaces the options as a whole; left out, they are kept. Every bad field is listed in one `invalid_schedule` problem, as `export.<field>`. */
+                    export?: {
+                        /** @description The columns, in this order, each at most once. Default: all, in the documented order: `id` (integer), `uuid` (uuid), `club_name` (text), `club_city` (text), `plan` (text), `status` (code), `started_on` (date), `ends_on` (date), `price` (decimal), `currency` (code), `auto_renew` (boolean), `notes` (text), `created_at` (timestamp), `updated_at` (timestamp). `text` columns are what people typed: in CSV always quoted, and a leading formula character (`=`, `+`, `-`, `@`, tab, CR, also after leading spaces or invisible characters, and the full-width `＝＋－＠`) gets an apostrophe first. */
+                        columns?: ("id" | "uuid" | "club_name" | "club_city" | "plan" | "status" | "started_on" | "ends_on" | "price" | "currency" | "auto_renew" | "notes" | "created_at" | "updated_at")[];
+                        /** @description Which memberships: all of the given filters apply (AND). Default: none, every membership of yours. */
+                        filters?: {
+                            /** @description Only memberships in one of these states. */
+                            status?: ("active" | "paused" | "cancelled" | "expired")[];
+                            /** @description Only memberships of the club of exactly this name (as stored, case-sensitive). */
+                            club_name?: string;
+                            /** @description Only memberships whose `started_on` is in this inclusive range; either end may be left out (open). */
+                            started_on?: {
+                                /**
+                                 * Format: date
+                                 * @description First day (inclusive).
+                                 */
+                                from?: string;
+                                /**
+                                 * Format: date
+                                 * @description Last day (inclusive).
+                                 */
+                                to?: string;
+                            };
+                            /** @description Only memberships whose `ends_on` is in this inclusive range; either end may be left out (open). */
+                            ends_on?: {
+                                /**
+                                 * Format: date
+                                 * @description First day (inclusive).
+                                 */
+                                from?: string;
+                                /**
+                                 * Format: date
+                                 * @description Last day (inclusive).
+                                 */
+                                to?: string;
+                            };
+                            /**
+                             * Format: date
+                             * @description Only memberships running on this day: started on or before it, not ended before it.
+                             */
+                            active_on?: string;
+                        };
+                        /**
+                         * @description Default `csv`. `xlsx`: a spreadsheet with typed cells (text as text, numbers as numbers, dates as dates), a frozen, filtered header row, continued on further sheets past 1,048,576 rows. `jsonl`: one JSON object per line, raw typed values.
+                         * @enum {string}
+                         */
+                        format?: "csv" | "xlsx" | "jsonl";
+                        /**
+                         * @description CSV only: the field separator, `,` `;` or a tab. Default `,` (with `preset: excel`, the locale's).
+                         * @enum {string}
+                         */
+                        delimiter?: "," | ";" | "\t";
+                        /** @description CSV only: start the file with a UTF-8 byte order mark, so spreadsheets read it as UTF-8. Default false (with `preset: excel`, true). */
+                        bom?: boolean;
+                        /**
+                         * @description CSV only: `lf` or `crlf` between records (line breaks inside a field are kept). Default `lf` (with `preset: excel`, `crlf`).
+                         * @enum {string}
+                         */
+                        line_ending?: "lf" | "crlf";
+                        /** @description IANA time zone of the timestamp columns (`created_at`, `updated_at`): ISO 8601 with that zone's offset. Date columns are calendar days and never shifted. Default `UTC` (`...Z`). */
+                        time_zone?: string;
+                        /**
+                         * @description Default `none`. `gzip`: the file is gzip-compressed (`.csv.gz`, `.xlsx.gz`, `.jsonl.gz`).
+                         * @enum {string}
+                         */
+                        compression?: "none" | "gzip";
+                        /**
+                         * @description CSV only. `excel`: a BOM, CRLF and the delimiter a spreadsheet expects under `locale` (`;` where the decimal separator is a comma, so prices import as numbers). `delimiter`, `bom` and `line_ending` given as well win over it.
+                         * @enum {string}
+                         */
+                        preset?: "excel";
+                        /** @description With `preset: excel` only: a BCP 47 locale such as `de-DE` or `en-GB`, for its delimiter. Default `en`. */
+                        locale?: string;
+                    };
                 };
             };
         };
@@ -1417,7 +1699,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExportSchedule"];
                 };
             };
-            /** @description The timing is not a valid schedule (`invalid_schedule`, `errors` names the field: day 1-28, `HH:MM`, an IANA time zone), or the request is malformed (`validation_failed`, `malformed_json`...). */
+            /** @description The timing or the export options are not a valid schedule (`invalid_schedule`, `errors` names each bad field: day 1-28, `HH:MM`, an IANA time zone, `export.<field>` as for `POST /v1/exports`), or the request is malformed (`validation_failed`, `malformed_json`...). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1953,7 +2235,84 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description What the export file holds and how it is written; every field is optional, and `{}` (or no body) gives the file of before options existed: all columns, all rows, comma-separated UTF-8 CSV without BOM, LF, UTC. Every bad field is listed in one `validation_failed` problem. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The columns, in this order, each at most once. Default: all, in the documented order: `id` (integer), `uuid` (uuid), `club_name` (text), `club_city` (text), `plan` (text), `status` (code), `started_on` (date), `ends_on` (date), `price` (decimal), `currency` (code), `auto_renew` (boolean), `notes` (text), `created_at` (timestamp), `updated_at` (timestamp). `text` columns are what people typed: in CSV always quoted, and a leading formula character (`=`, `+`, `-`, `@`, tab, CR, also after leading spaces or invisible characters, and the full-width `＝＋－＠`) gets an apostrophe first. */
+                    columns?: ("id" | "uuid" | "club_name" | "club_city" | "plan" | "status" | "started_on" | "ends_on" | "price" | "currency" | "auto_renew" | "notes" | "created_at" | "updated_at")[];
+                    /** @description Which memberships: all of the given filters apply (AND). Default: none, every membership of yours. */
+                    filters?: {
+                        /** @description Only memberships in one of these states. */
+                        status?: ("active" | "paused" | "cancelled" | "expired")[];
+                        /** @description Only memberships of the club of exactly this name (as stored, case-sensitive). */
+                        club_name?: string;
+                        /** @description Only memberships whose `started_on` is in this inclusive range; either end may be left out (open). */
+                        started_on?: {
+                            /**
+                             * Format: date
+                             * @description First day (inclusive).
+                             */
+                            from?: string;
+                            /**
+                             * Format: date
+                             * @description Last day (inclusive).
+                             */
+                            to?: string;
+                        };
+                        /** @description Only memberships whose `ends_on` is in this inclusive range; either end may be left out (open). */
+                        ends_on?: {
+                            /**
+                             * Format: date
+                             * @description First day (inclusive).
+                             */
+                            from?: string;
+                            /**
+                             * Format: date
+                             * @description Last day (inclusive).
+                             */
+                            to?: string;
+                        };
+                        /**
+                         * Format: date
+                         * @description Only memberships running on this day: started on or before it, not ended before it.
+                         */
+                        active_on?: string;
+                    };
+                    /**
+                     * @description Default `csv`. `xlsx`: a spreadsheet with typed cells (text as text, numbers as numbers, dates as dates), a frozen, filtered header row, continued on further sheets past 1,048,576 rows. `jsonl`: one JSON object per line, raw typed values.
+                     * @enum {string}
+                     */
+                    format?: "csv" | "xlsx" | "jsonl";
+                    /**
+                     * @description CSV only: the field separator, `,` `;` or a tab. Default `,` (with `preset: excel`, the locale's).
+                     * @enum {string}
+                     */
+                    delimiter?: "," | ";" | "\t";
+                    /** @description CSV only: start the file with a UTF-8 byte order mark, so spreadsheets read it as UTF-8. Default false (with `preset: excel`, true). */
+                    bom?: boolean;
+                    /**
+                     * @description CSV only: `lf` or `crlf` between records (line breaks inside a field are kept). Default `lf` (with `preset: excel`, `crlf`).
+                     * @enum {string}
+                     */
+                    line_ending?: "lf" | "crlf";
+                    /** @description IANA time zone of the timestamp columns (`created_at`, `updated_at`): ISO 8601 with that zone's offset. Date columns are calendar days and never shifted. Default `UTC` (`...Z`). */
+                    time_zone?: string;
+                    /**
+                     * @description Default `none`. `gzip`: the file is gzip-compressed (`.csv.gz`, `.xlsx.gz`, `.jsonl.gz`).
+                     * @enum {string}
+                     */
+                    compression?: "none" | "gzip";
+                    /**
+                     * @description CSV only. `excel`: a BOM, CRLF and the delimiter a spreadsheet expects under `locale` (`;` where the decimal separator is a comma, so prices import as numbers). `delimiter`, `bom` and `line_ending` given as well win over it.
+                     * @enum {string}
+                     */
+                    preset?: "excel";
+                    /** @description With `preset: excel` only: a BCP 47 locale such as `de-DE` or `en-GB`, for its delimiter. Default `en`. */
+                    locale?: string;
+                };
+            };
+        };
         responses: {
             /** @description Accepted: the export that will run. Poll `Location` for its state. `Export-Request: existing` when this is an export that already existed (one already queued or running, or an idempotent retry). */
             202: {
@@ -2017,6 +2376,15 @@ export interface operations {
             };
             /** @description The body is not `application/json` (`unsupported_media_type`). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used before with other options (`idempotency_key_reused`, with `export_id`): send the same body to retry that request, or use a new key. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2239,7 +2607,7 @@ export interface operations {
             /** @description Redirect to the file. */
             302: {
                 headers: {
-                    /** @description Short-lived URL of the CSV file. */
+                    /** @description Short-lived URL of the file. */
                     location?: string;
                     [name: string]: unknown;
                 };
