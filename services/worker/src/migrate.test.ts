@@ -171,7 +171,7 @@ describe('migrate entry point, then the worker as its role through a rotation', 
     expect({ code: run.code, output: run.code === 0 ? '' : run.output }).toEqual({ code: 0, output: '' });
     expect(run.logs.find((line) => line.msg === 'migrate finished')).toMatchObject({
       service: 'migrate',
-      migrations: ['CreateMemberships1764000000000', 'CreateServiceRoles1764100000000'],
+      migrations: ['CreateMemberships1764000000000', 'CreateServiceRoles1764100000000', 'FiniteValues1764200000000'],
       passwords: { api: 'generated', worker: 'generated' },
     });
     // The passwords are in the secrets only, never in the task's log.
