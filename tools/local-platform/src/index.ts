@@ -108,3 +108,4 @@ export {
   type SpreadsheetCell,
   type SpreadsheetReading,
 } from './testing/spreadsheet';
+export { parseCsvDialect, type CsvDialectShape } from './testing/csv-dialect';
