@@ -8,7 +8,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { CsvRecordCounter } from './csv-record-counter';
 import { CrlfRecordEnds } from './crlf-record-ends';
 import { ExportIntegrityError, StageError } from './errors';
-import { FileMeter, RecordCountingStream } from './export-meter';
+import { FileMeter, type RecordCounter, RecordCountingStream } from './export-meter';
 import { LineCounter } from './line-counter';
 import { RowCursorStream } from './row-cursor';
 import { Utf8BomPrefix } from './utf8-bom';
@@ -157,17 +157,24 @@ function copyBody(client: PoolClient, userId: string, options: ExportOptions, on
   const csv = options.format === 'csv';
   const stages: Transform[] = [];
   if (csv && options.csv.bom) stages.push(new Utf8BomPrefix());
-  if (csv && options.csv.lineEnding === 'crlf') stages.push(new CrlfRecordEnds());
   // A CSV file has one header line; JSON Lines has none (every line is a row).
-  const counting = csv
-    ? new RecordCountingStream(new CsvRecordCounter(), 1, onRows)
-    : new RecordCountingStream(new LineCounter(), 0, onRows);
-  stages.push(counting);
+  const header = csv ? 1 : 0;
+  // What counts the records that reach the file: the CRLF stage itself when there is one (no second scan).
+  let counter: Pick<RecordCounter, 'records' | 'complete'>;
+  if (csv && options.csv.lineEnding === 'crlf') {
+    const crlf = new CrlfRecordEnds((records) => onRows(Math.max(0, records - header)));
+    stages.push(crlf);
+    counter = crlf;
+  } else {
+    const records = csv ? new CsvRecordCounter() : new LineCounter();
+    stages.push(new RecordCountingStream(records, header, onRows));
+    counter = records;
+  }
   return {
     source: copy,
     stages,
-    rows: () => counting.rows,
-    check: () => ({ sent: copy.rowCount, complete: counting.complete }),
+    rows: () => Math.max(0, counter.records - header),
+    check: () => ({ sent: copy.rowCount, complete: counter.complete }),
     settle: () => settleQueryDeadline(copy),
   };
 }

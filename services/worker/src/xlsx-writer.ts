@@ -25,6 +25,10 @@ import { ZipWriter } from './zip-writer';
 export const XLSX_MAX_ROWS_PER_SHEET = 1_048_576;
 export const XLSX_SHEET_NAME = 'memberships';
 
+/** Rows of XML built before they go to zlib (about 650 KB). */
+const XML_ROWS_PER_WRITE = 1000;
+/** zlib level of the entries: 3 measured twice as fast as 6 on sheet XML for a file about 10% bigger. */
+const DEFAULT_LEVEL = 3;
 const STYLE_HEADER = 1;
 const STYLE_DATE = 2;
 const STYLE_TIMESTAMP = 3;
@@ -43,9 +47,9 @@ const WIDTHS: Readonly<Record<ColumnType, number>> = {
 const EXCEL_EPOCH_DAYS = 25_569;
 const DAY_MS = 86_400_000;
 const NUMBER = /^-?\d+(\.\d+)?$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** The wall clock part of an ISO 8601 timestamp (the offset after it is the zone's, already applied). */
-const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?/;
+const WALL_CLOCK = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}/;
 /** Characters XML 1.0 cannot hold; Excel spells them _xHHHH_. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters to escape
 const XML_INVALID = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g;
@@ -56,7 +60,7 @@ export interface XlsxWriterOptions {
   readonly columns: readonly ExportColumnName[];
   /** Rows per sheet, header included (a test sets a small one to see sheets continue). */
   readonly maxRowsPerSheet?: number;
-  /** zlib level of the ZIP entries. Default 6. */
+  /** zlib level of the ZIP entries. Default 3. */
   readonly level?: number;
   /** Called after every batch with the rows written so far. */
   readonly onRows?: (rows: number) => void;
@@ -75,7 +79,7 @@ export class XlsxWriter extends Transform {
 
   constructor(private readonly options: XlsxWriterOptions) {
     super({ writableObjectMode: true, writableHighWaterMark: 2, readableHighWaterMark: 256 * 1024 });
-    this.zip = new ZipWriter((chunk) => this.push(chunk), options.level ?? 6);
+    this.zip = new ZipWriter((chunk) => this.push(chunk), options.level ?? DEFAULT_LEVEL);
     const byName = new Map(EXPORT_COLUMNS.map((column) => [column.name as ExportColumnName, column.type as ColumnType]));
     this.types = options.columns.map((name) => {
       const type = byName.get(name);
@@ -107,18 +111,26 @@ export class XlsxWriter extends Transform {
   private async writeBatch(batch: readonly (readonly unknown[])[]): Promise<void> {
     if (this.sheets === 0) await this.startSheet();
     let xml = '';
+    let pending = 0;
     for (const row of batch) {
       if (this.sheetRow - 1 >= this.maxDataRows) {
         await this.zip.write(Buffer.from(xml, 'utf8'));
         xml = '';
+        pending = 0;
         await this.endSheet();
         await this.startSheet();
       }
       this.sheetRow += 1;
       xml += this.rowXml(row, this.sheetRow);
       this.written += 1;
+      // Handed to zlib every XML_ROWS_PER_WRITE rows: short-lived strings keep the heap small.
+      if (++pending === XML_ROWS_PER_WRITE) {
+        await this.zip.write(Buffer.from(xml, 'utf8'));
+        xml = '';
+        pending = 0;
+      }
     }
-    await this.zip.write(Buffer.from(xml, 'utf8'));
+    if (xml !== '') await this.zip.write(Buffer.from(xml, 'utf8'));
     this.options.onRows?.(this.written);
   }
 
@@ -126,8 +138,9 @@ export class XlsxWriter extends Transform {
     let xml = `<row r="${r}">`;
     for (let index = 0; index < this.types.length; index += 1) {
       const value = row[index];
+      // NULL: no cell at all (an empty cell in every spreadsheet).
       if (value === null || value === undefined) continue;
-      xml += cellXml(`${this.letters[index]}${r}`, this.types[index]!, value);
+      xml += `<c r="${this.letters[index]}${r}"${cellXml(this.types[index]!, value, this.letters[index]!, r)}`;
     }
     return `${xml}</row>`;
   }
@@ -236,44 +249,79 @@ const STYLES =
   '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>' +
   '</styleSheet>';
 
-function cellXml(ref: string, type: ColumnType, value: unknown): string {
+/** A cell after its reference: type, style and value. `column` and `row` only name a bad value. */
+function cellXml(type: ColumnType, value: unknown, column: string, row: number): string {
   switch (type) {
     case 'integer':
     case 'decimal': {
       // PostgreSQL's own text of the number (int8 and numeric come as strings): written as is, exactly.
-      const text = String(value);
-      if (!NUMBER.test(text)) throw new TypeError(`${ref}: ${type} value is not a number: ${text}`);
-      return `<c r="${ref}"><v>${text}</v></c>`;
+      const text = typeof value === 'string' ? value : String(value);
+      if (!NUMBER.test(text)) throw new TypeError(`${column}${row}: ${type} value is not a number: ${text}`);
+      return `><v>${text}</v></c>`;
     }
     case 'boolean':
-      return `<c r="${ref}" t="b"><v>${value === true || value === 't' || value === 'true' ? 1 : 0}</v></c>`;
+      return ` t="b"><v>${value === true || value === 't' || value === 'true' ? 1 : 0}</v></c>`;
     case 'date':
-      return `<c r="${ref}" s="${STYLE_DATE}"><v>${dateSerial(value, ref)}</v></c>`;
+      return ` s="${STYLE_DATE}"><v>${dateSerial(value, `${column}${row}`)}</v></c>`;
     case 'timestamp':
-      return `<c r="${ref}" s="${STYLE_TIMESTAMP}"><v>${timestampSerial(value, ref)}</v></c>`;
-    default:
+      return ` s="${STYLE_TIMESTAMP}"><v>${timestampSerial(value, `${column}${row}`)}</v></c>`;
+    default: {
       // text, code, uuid: a string cell is never evaluated, so no formula neutralisation is needed here.
-      return `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${escapeXml(String(value))}</t></is></c>`;
+      const raw = typeof value === 'string' ? value : String(value);
+      // xml:space="preserve" only where it matters (a reader may trim leading or trailing whitespace).
+      const preserve = raw.length > 0 && (isSpace(raw.charCodeAt(0)) || isSpace(raw.charCodeAt(raw.length - 1)));
+      return ` t="inlineStr"><is>${preserve ? '<t xml:space="preserve">' : '<t>'}${escapeXml(raw)}</t></is></c>`;
+    }
   }
+}
+
+/** Whitespace a reader may trim at the ends of a string: space, tab, LF, CR, NBSP. */
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d || code === 0xa0;
 }
 
 /** The Excel serial of a calendar day, from its YYYY-MM-DD text (no time zone is involved). */
 export function dateSerial(value: unknown, ref = 'date'): number {
-  const match = typeof value === 'string' ? DATE.exec(value) : null;
-  if (!match) throw new TypeError(`${ref}: not a YYYY-MM-DD date: ${String(value)}`);
-  return Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) / DAY_MS + EXCEL_EPOCH_DAYS;
+  if (typeof value !== 'string' || value.length !== 10 || !DATE.test(value))
+    throw new TypeError(`${ref}: not a YYYY-MM-DD date: ${String(value)}`);
+  return Date.UTC(digits(value, 0, 4), digits(value, 5, 7) - 1, digits(value, 8, 10)) / DAY_MS + EXCEL_EPOCH_DAYS;
 }
 
 /** The Excel serial of a timestamp's wall-clock time as written (ISO 8601 in the export's zone; its offset is dropped). */
 export function timestampSerial(value: unknown, ref = 'timestamp'): number {
-  const match = typeof value === 'string' ? WALL_CLOCK.exec(value) : null;
-  if (!match) throw new TypeError(`${ref}: not an ISO 8601 timestamp: ${String(value)}`);
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const millis = Number((match[7] ?? '0').padEnd(3, '0').slice(0, 3));
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis) / DAY_MS + EXCEL_EPOCH_DAYS;
+  if (typeof value !== 'string' || !WALL_CLOCK.test(value)) throw new TypeError(`${ref}: not an ISO 8601 timestamp: ${String(value)}`);
+  // Fixed positions once the shape is checked: cheaper than the regular expression's groups.
+  let millis = 0;
+  if (value.charCodeAt(19) === 0x2e) {
+    // Up to three digits of the fraction: .5 is 500 ms, .123456 is 123 ms.
+    for (let i = 20, scale = 100; i < 23; i += 1, scale /= 10) {
+      const digit = value.charCodeAt(i) - 48;
+      if (!(digit >= 0 && digit <= 9)) break;
+      millis += digit * scale;
+    }
+  }
+  const wall = Date.UTC(
+    digits(value, 0, 4),
+    digits(value, 5, 7) - 1,
+    digits(value, 8, 10),
+    digits(value, 11, 13),
+    digits(value, 14, 16),
+    digits(value, 17, 19),
+    millis,
+  );
+  return wall / DAY_MS + EXCEL_EPOCH_DAYS;
+}
+
+/** The decimal number written in `text` from `start` to `end` (digits only: the caller checked the shape). */
+function digits(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i += 1) n = n * 10 + text.charCodeAt(i) - 48;
+  return n;
 }
 
 export function escapeXml(text: string): string {
+  // Most text needs nothing: one pass over its characters, and the text goes out as it is.
+  if (!needsEscape(text)) return text;
   return (
     text
       .replace(ESCAPE_LOOKALIKE, '_x005F_$1')
@@ -284,6 +332,20 @@ export function escapeXml(text: string): string {
       .replace(/\r/g, '&#13;')
       .replace(XML_INVALID, (c) => `_x${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`)
   );
+}
+
+/**
+ * Whether escapeXml would change `text`: &, <, >, control characters (CR
+ * among them), U+FFFE/U+FFFF, or `_` (a possible _xHHHH_ look-alike). A
+ * character loop: measured several times faster here than a regular
+ * expression's test on the export's short strings.
+ */
+function needsEscape(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x3f ? code < 0x20 || code === 0x26 || code === 0x3c || code === 0x3e : code === 0x5f || code >= 0xfffe) return true;
+  }
+  return false;
 }
 
 /** A, B, ..., Z, AA, ... */

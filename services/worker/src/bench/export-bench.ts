@@ -9,12 +9,14 @@
  * PostgreSQL: DATABASE_URL's server when set, else an embedded one (as the
  * tests do); a fresh database is created and dropped. DynamoDB: a DynamoDB
  * Local of its own (the local platform's), with the job tables created from
- * core's definitions. Progress goes to stderr; stdout gets exactly one JSON line:
+ * core's definitions. Progress goes to stderr; stdout gets one JSON line for today's CSV:
  *   {"rows":…,"psqlRowsPerSec":…,"workerRowsPerSec":…,"ratio":…,"workerNoProgressRowsPerSec":…,
  *    "progressOverhead":…,"progressWrites":…,"progressWriteCpuMs":…,"progressCpuShare":…,
  *    "progressIntervalMs":…,"rounds":…,"peakRssMb":…,"identical":true}
- * Exit code 1 when a file differs from psql's (or the job does not end up
- * with the exact row count), 2 when the benchmark cannot run.
+ * then one line per format and option set (format-bench.ts: csv-excel,
+ * csv-gzip, jsonl, xlsx). Exit code 1 when a file differs from psql's (or the
+ * job does not end up with the exact row count, or a format's file is not
+ * what it should be), 2 when the benchmark cannot run.
  *
  * After an untimed psql run (so every timed run finds the table cached),
  * each round times psql, the worker path with progress writes off and the
@@ -46,7 +48,8 @@ import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsClientSettings } from '@memberships/core/config';
 import { JobStore } from '@memberships/core/dynamodb';
-import { exportSelect } from '@memberships/core/postgres';
+import type { ExportOptions } from '@memberships/core/contract';
+import { exportCopyOptions, exportSelect } from '@memberships/core/postgres';
 import {
   createTestDatabase,
   dynamoDbClient,
@@ -63,6 +66,7 @@ import pino from 'pino';
 import { exportMemberships, type ExportProgress } from '../csv-export';
 import { DEFAULT_PROGRESS_INTERVAL_MS, jobProgressReporter, type ProgressReporter } from '../progress-reporter';
 import { fileSink } from './file-sink';
+import { runFormatBenchmarks } from './format-bench';
 import { benchJobTables, createJobTables } from './job-tables';
 
 const DEFAULT_ROWS = 1_000_000;
@@ -89,15 +93,17 @@ interface ChildProgress {
   readonly probeAttempt: number;
 }
 
-interface ChildRequest {
+export interface ChildRequest {
   readonly url: string;
   readonly userId: string;
   readonly out: string;
+  /** The export's options; the defaults (today's CSV) when absent. */
+  readonly export?: ExportOptions;
   /** Progress writes on (to this job); off when absent. */
   readonly progress?: ChildProgress;
 }
 
-interface ChildReport {
+export interface ChildReport {
   readonly rows: number;
   readonly bytes: number;
   readonly sha256: string;
@@ -125,7 +131,7 @@ function integerArgument(argv: readonly string[], name: string, fallback: number
   return value;
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
@@ -143,7 +149,8 @@ function checkPsql(): void {
 
 /** Runs psql's \copy of the export SELECT into `out`; resolves with the elapsed seconds. */
 function psqlCopy(url: string, userId: string, out: string): Promise<number> {
-  const command = `\\copy (${exportSelect(userId)}) TO '${out.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`;
+  // The worker's own COPY options (text columns always quoted), so the two files must be byte for byte equal.
+  const command = `\\copy (${exportSelect(userId)}) TO '${out.replace(/'/g, "''")}' WITH ${exportCopyOptions()}`;
   return new Promise((resolve, reject) => {
     const started = performance.now();
     // UTF8 client encoding, like the worker's COPY ... ENCODING 'UTF8': the bytes must be the same.
@@ -162,7 +169,7 @@ function psqlCopy(url: string, userId: string, out: string): Promise<number> {
 }
 
 /** Runs the worker's export path in a child process and returns its report. */
-function workerCopy(request: ChildRequest): Promise<ChildReport> {
+export function workerCopy(request: ChildRequest): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [__filename, '--child', JSON.stringify(request)], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -181,7 +188,7 @@ function workerCopy(request: ChildRequest): Promise<ChildReport> {
   });
 }
 
-async function sha256OfFile(file: string): Promise<string> {
+export async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
@@ -355,7 +362,20 @@ async function runBenchmark(): Promise<number> {
         `file ${psqlSize} bytes; medians: psql ${median(seconds.psql).toFixed(2)} s, worker ${median(seconds.on).toFixed(2)} s (progress on), ${median(seconds.off).toFixed(2)} s (off)`,
       );
       process.stdout.write(`${JSON.stringify(report)}\n`);
-      return report.identical ? 0 : 1;
+      // One line per format and option set, on the same user and table.
+      const formats = await runFormatBenchmarks({
+        url: database.url,
+        userId,
+        rows: seeded.inserted,
+        rounds: Math.min(rounds, 3),
+        workDir,
+        csvRowsPerSec: workerNoProgressRowsPerSec,
+        log: progress,
+        workerCopy,
+        sha256OfFile,
+      });
+      for (const line of formats) process.stdout.write(`${JSON.stringify(line)}\n`);
+      return report.identical && formats.every((line) => line.identical) ? 0 : 1;
     } finally {
       await database.drop();
     }
@@ -392,6 +412,7 @@ async function runChild(request: ChildRequest): Promise<void> {
     const result = await exportMemberships({
       pool,
       userId: request.userId,
+      export: request.export,
       sink: fileSink(request.out),
       // The worker's default attachment limit: the bench pays for keeping small files too.
       keepInMemoryUpToBytes: 5 * 1024 * 1024,
