@@ -178,7 +178,7 @@ describe('messages the worker cannot act on', () => {
     const user = await env.createUser();
     const other = await env.createUser();
     const { job: unknownTypeJob } = await env.jobs.create({ userId: user.id, trigger: 'api' });
-    const { job: version2Job } = await env.jobs.create({ userId: other.id, trigger: 'api' });
+    const { job: version3Job } = await env.jobs.create({ userId: other.id, trigger: 'api' });
     const requestedAt = new Date().toISOString();
     const bodies = {
       malformed_json: '{"type":"export.requested","version":1,',
@@ -192,8 +192,8 @@ describe('messages the worker cannot act on', () => {
       }),
       unsupported_version: JSON.stringify({
         type: 'export.requested',
-        version: 2,
-        jobId: version2Job.id,
+        version: 3,
+        jobId: version3Job.id,
         userId: other.id,
         trigger: 'api',
         requestedAt,
@@ -209,7 +209,7 @@ describe('messages the worker cannot act on', () => {
       expect(logs.find({ reasonCode: reason, level: 50 }).some((record) => typeof record.messageId === 'string')).toBe(true);
     }
     expect(await env.jobs.get(unknownTypeJob.id)).toMatchObject({ state: 'failed', error: { code: 'unknown_type' } });
-    expect(await env.jobs.get(version2Job.id)).toMatchObject({ state: 'failed', error: { code: 'unsupported_version' } });
+    expect(await env.jobs.get(version3Job.id)).toMatchObject({ state: 'failed', error: { code: 'unsupported_version' } });
     expect(await env.emailsTo(user.email)).toHaveLength(0);
   });
 
