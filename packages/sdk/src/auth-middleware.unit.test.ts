@@ -73,7 +73,11 @@ describe('bearer token middleware', () => {
       fetch: api.fetch,
     });
 
-    const [created] = await Promise.all([client.exports.create({ idempotencyKey: 'key-1' }), client.exports.list(), client.exports.list()]);
+    const [created] = await Promise.all([
+      client.exports.create({}, { idempotencyKey: 'key-1' }),
+      client.exports.list(),
+      client.exports.list(),
+    ]);
 
     expect(created.job.id).toBe('job-1');
     expect(api.requests.filter((request) => request.path === '/v1/auth/refresh')).toHaveLength(1);

@@ -59,8 +59,8 @@ describe('SDK against the real platform', () => {
   it('returns the same export for the same idempotency key, and says so', async () => {
     const client = passwordClient();
     const key = `sdk-test-${Date.now()}`;
-    const first = await client.exports.create({ idempotencyKey: key });
-    const again = await client.exports.create({ idempotencyKey: key });
+    const first = await client.exports.create({}, { idempotencyKey: key });
+    const again = await client.exports.create({}, { idempotencyKey: key });
     expect(again.job.id).toBe(first.job.id);
     expect(again.existing).toBe(true);
     await client.exports.wait(first.job.id, { timeoutMs: 60_000 });

@@ -10,8 +10,18 @@ type JsonBody<Response> = Response extends { content: { 'application/json': infe
 /** The JSON request body of an operation, e.g. `JsonRequestBody<paths['/v1/export-schedules']['post']>`. */
 export type JsonRequestBody<Operation> = Operation extends { requestBody: { content: { 'application/json': infer Body } } } ? Body : never;
 
+/**
+ * What an export is to make, the body of `POST /v1/exports`: `columns`,
+ * `filters`, `format`, the CSV dialect (`delimiter`, `bom`, `line_ending`, or
+ * `preset: 'excel'` with a `locale`), `time_zone`, `compression`. Every field
+ * is optional; `{}` gives every column and row as comma-separated UTF-8 CSV.
+ */
+export type ExportRequest = Readonly<JsonRequestBody<paths['/v1/exports']['post']>>;
+
 /** An export job as the API returns it. */
 export type ExportJob = JsonBody<paths['/v1/exports/{id}']['get']['responses'][200]>;
+/** The options a job makes its file with, complete (defaults filled in, a preset resolved); the dialect fields for `csv` only. */
+export type ExportJobOptions = ExportJob['options'];
 /** `queued` | `running` | `succeeded` | `failed` | `canceled` | `expired` (a succeeded export whose file retention has passed). */
 export type ExportState = ExportJob['state'];
 

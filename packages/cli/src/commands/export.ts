@@ -71,7 +71,7 @@ the request. Each of these exits with code 130.`,
       if (ctx.signal.aborted) throw interruptedRequest(false, options.idempotencyKey);
       let created: CreatedExport;
       try {
-        created = await client.exports.create({ idempotencyKey: options.idempotencyKey, signal: ctx.signal });
+        created = await client.exports.create({}, { idempotencyKey: options.idempotencyKey, signal: ctx.signal });
       } catch (error) {
         if (ctx.signal.aborted) throw interruptedRequest(true, options.idempotencyKey);
         throw error;

@@ -12,7 +12,7 @@ import {
 } from '../errors.js';
 import { isFailedExport, isSucceededExport, missingSuccessFacts } from '../export-outcome.js';
 import { writeDownload, type DownloadTarget, type WrittenFile } from '../file-download.js';
-import type { ExportDownloads, ExportJob, ExportPage, SucceededExportJob } from '../types.js';
+import type { ExportDownloads, ExportJob, ExportPage, ExportRequest, SucceededExportJob } from '../types.js';
 import type { CallOptions, ResourceContext } from './context.js';
 
 export interface CreateExportOptions extends CallOptions {
@@ -54,8 +54,15 @@ export interface DownloadResult extends WrittenFile {
 }
 
 export interface ExportsResource {
-  /** Requests an export of all your memberships (202 Accepted). */
-  create(options?: CreateExportOptions): Promise<CreatedExport>;
+  /**
+   * Requests an export (202 Accepted): all your memberships as CSV, or the
+   * columns, rows, format and dialect `request` asks for (the API's field
+   * names: `{ format: 'xlsx', columns: ['id', 'club_name'], filters: { status: ['active'] } }`).
+   * ApiError `validation_failed` (400) lists every bad field in
+   * `problem.errors`; `idempotency_key_reused` (422) when the key was used
+   * before with other options.
+   */
+  create(request?: ExportRequest, options?: CreateExportOptions): Promise<CreatedExport>;
   /** One job. ApiError `export_not_found` (404) for unknown ids and other users' jobs. */
   get(id: string, options?: CallOptions): Promise<ExportJob>;
   /** One page of your jobs, newest first. */
@@ -136,8 +143,10 @@ export function createExportsResource(ctx: ResourceContext): ExportsResource {
   };
 
   return {
-    async create(options = {}) {
+    async create(request = {}, options = {}) {
       const { data, error, response } = await ctx.raw.POST('/v1/exports', {
+        // `{}` when nothing is asked: the API takes it as it takes no body, the defaults.
+        body: request,
         headers: options.idempotencyKey === undefined ? {} : { 'Idempotency-Key': options.idempotencyKey },
         signal: options.signal,
       });
