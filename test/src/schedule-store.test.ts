@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { InvalidScheduleError, scheduledJobId } from '@memberships/core/contract';
+import { DEFAULT_EXPORT_OPTIONS, InvalidScheduleError, scheduledJobId } from '@memberships/core/contract';
 import { clientOptions } from '@memberships/core/config';
 import {
   JobStore,
@@ -48,6 +48,8 @@ describe('ScheduleStore (DynamoDB Local)', () => {
       createdAt: clock.toISOString(),
       updatedAt: clock.toISOString(),
       version: 1,
+      // A schedule made without export options starts default exports.
+      options: DEFAULT_EXPORT_OPTIONS,
     });
     expect(await store.get(created.id)).toEqual(created);
     expect(await store.getForUser(created.id, userId)).toEqual(created);
