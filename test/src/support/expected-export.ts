@@ -177,7 +177,17 @@ export function xlsxCell(m: SeededMembership, column: Column, timeZone = 'UTC'):
   if (DATES.has(column)) return { value, kind: 'value' };
   if (TIMESTAMPS.has(column)) return { value: wallClockIn(value, timeZone), kind: 'value' };
   // An empty text: Calc may keep an empty string cell or none; either shows nothing.
-  return { value, kind: value === '' ? 'empty' : 'text' };
+  return { value: calcText(value, 'xlsx'), kind: value === '' ? 'empty' : 'text' };
+}
+
+/**
+ * A text as Calc holds it: a line break in a cell is one LF there, so a CR before an LF is
+ * dropped (an XLSX's `&#13;` and a CSV's alike); a lone CR stays from an XLSX, and is a line
+ * break (an LF) to Calc's CSV import. Calc's doing, not the file's: the file has every CR.
+ */
+export function calcText(text: string, from: 'xlsx' | 'csv'): string {
+  const lines = text.replaceAll('\r\n', '\n');
+  return from === 'csv' ? lines.replaceAll('\r', '\n') : lines;
 }
 
 export interface Filters {
