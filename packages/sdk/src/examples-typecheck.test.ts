@@ -4,7 +4,7 @@ import ts from 'typescript';
 
 /**
  * The SDK examples users copy (the block in the repository README's SDK
- * section, and examples/*.mjs) must compile under `strict` against what the
+ * section, this package README's blocks marked `typechecked`, and examples/*.mjs) must compile under `strict` against what the
  * package ships: its built declaration files, reached as `@memberships/sdk`
  * the way a user's project reaches them (package.json `exports` → dist/*.d.ts).
  * Each one is checked twice: as the JavaScript it is (checkJs) and as
@@ -99,6 +99,17 @@ describe('the SDK examples type-check under strict against the built declaration
     // Checked against what is shipped, not against the sources.
     expect(files).toContain(declarations);
     expect(files.filter((file) => file.startsWith(join(packageDir, 'src')))).toEqual([]);
+  });
+
+  it("this package README's blocks marked typechecked (the export options)", () => {
+    const readme = readFileSync(join(packageDir, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/<!-- typechecked[^>]*-->\n```js\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(blocks.join('\n')).toContain("format: 'xlsx'");
+
+    const { diagnostics } = compile(blocks.flatMap((text, index) => asJsAndTs(join(packageDir, `README.typechecked-${index + 1}`), text)));
+
+    expect(diagnostics).toBe('');
   });
 
   const examples = readdirSync(join(packageDir, 'examples')).filter((name) => name.endsWith('.mjs'));

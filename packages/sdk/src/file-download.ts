@@ -15,6 +15,12 @@ export type DownloadTarget =
    */
   | { readonly path: string }
   /**
+   * A folder: the file is saved in it under its own name,
+   * `memberships-<day>-<id>.csv` (`.xlsx`, `.jsonl`, `.csv.gz`, ... by the
+   * job's options), as a path target (a file of that name is replaced).
+   */
+  | { readonly directory: string }
+  /**
    * A writable stream (a socket, `process.stdout`, an upload). It is ended when
    * the file is complete unless `end: false`. The checksum can only be checked
    * after the bytes went out: an IntegrityError then tells the consumer to
@@ -35,11 +41,11 @@ export interface WrittenFile {
   readonly path?: string;
 }
 
-/** Streams `body` into the target, hashing and counting on the way, in bounded memory. */
+/** Streams `body` into the target (a folder already resolved to a path), hashing and counting on the way, in bounded memory. */
 export async function writeDownload(
   jobId: string,
   body: ReadableStream<Uint8Array>,
-  target: DownloadTarget,
+  target: Exclude<DownloadTarget, { readonly directory: string }>,
   expected: ExpectedFile,
   signal?: AbortSignal,
 ): Promise<WrittenFile> {

@@ -21,6 +21,7 @@ export {
   UnexpectedResponseError,
   WaitTimeoutError,
 } from './errors.js';
+export { exportFileExtension, exportFileName } from './export-file-name.js';
 export { isFailedExport, isSucceededExport } from './export-outcome.js';
 export type { BackoffOptions } from './backoff.js';
 export type { DownloadTarget } from './file-download.js';

@@ -10,6 +10,8 @@ import {
   UnexpectedResponseError,
   WaitTimeoutError,
 } from '../errors.js';
+import { join } from 'node:path';
+import { exportFileName } from '../export-file-name.js';
 import { isFailedExport, isSucceededExport, missingSuccessFacts } from '../export-outcome.js';
 import { writeDownload, type DownloadTarget, type WrittenFile } from '../file-download.js';
 import type { ExportDownloads, ExportJob, ExportPage, ExportRequest, SucceededExportJob } from '../types.js';
@@ -103,8 +105,10 @@ export interface ExportsResource {
   /** The short-lived URL of the finished file (valid for minutes; do not store it). */
   downloadUrl(id: string, options?: CallOptions): Promise<string>;
   /**
-   * Downloads the finished file to a path or stream and checks its SHA-256 and
-   * size against the job. ApiError `export_not_ready` (409) while it is not finished.
+   * Downloads the finished file to a path, a folder (saved under its own name,
+   * with the extension of its format: `.csv`, `.xlsx`, `.jsonl`, `.csv.gz`...)
+   * or a stream, and checks its SHA-256 and size against the job.
+   * ApiError `export_not_ready` (409) while it is not finished.
    */
   download(id: string, target: DownloadTarget, options?: CallOptions): Promise<DownloadResult>;
 }
@@ -254,7 +258,8 @@ export function createExportsResource(ctx: ResourceContext): ExportsResource {
         }
       }
       if (!response.body) throw new DownloadError(id, response.status, `The download of export ${id} had no content.`);
-      const written = await writeDownload(id, response.body, target, { sha256: job.file?.sha256, bytes: job.file?.bytes }, signal);
+      const resolved = 'directory' in target ? { path: join(target.directory, exportFileName(job)) } : target;
+      const written = await writeDownload(id, response.body, resolved, { sha256: job.file?.sha256, bytes: job.file?.bytes }, signal);
       return { ...written, job };
     },
   };
