@@ -244,6 +244,22 @@ describe('export email as sent', () => {
     expect(attachment!.content.equals(email.content)).toBe(true);
   });
 
+  it('attaches a gzipped file as what it is: its own name and content type', async () => {
+    const gzipFile = { ...file, key: 'exports/u/j.xlsx.gz', contentType: 'application/gzip' };
+    const content = Buffer.from([0x1f, 0x8b, 0x08, 0x00]);
+    const email: ExportEmail = {
+      ...common,
+      file: gzipFile,
+      fileName: 'memberships-2025-11-25-job-1.xlsx.gz',
+      method: 'attachment',
+      content,
+    };
+    const [attachment] = (await sent(email)).mail.attachments;
+    expect(attachment!.filename).toBe('memberships-2025-11-25-job-1.xlsx.gz');
+    expect(attachment!.contentType).toBe('application/gzip');
+    expect(attachment!.content.equals(content)).toBe(true);
+  });
+
   it('with emailed links turned off, has no address anywhere in the message', async () => {
     const { mail, raw } = await sent(appEmail);
     expect(raw).not.toMatch(/https?:|X-Amz-/i);
@@ -307,5 +323,11 @@ describe('failure notice', () => {
 describe('export file keys', () => {
   it('keys files by user and job', () => {
     expect(exportFileKey('u-1', 'j-1')).toBe('exports/u-1/j-1.csv');
+  });
+
+  it('ends the key in the extension of the job’s format and compression', () => {
+    expect(exportFileKey('u-1', 'j-1', { format: 'xlsx', compression: 'none' })).toBe('exports/u-1/j-1.xlsx');
+    expect(exportFileKey('u-1', 'j-1', { format: 'jsonl', compression: 'gzip' })).toBe('exports/u-1/j-1.jsonl.gz');
+    expect(exportFileKey('u-1', 'j-1', { format: 'csv', compression: 'gzip' })).toBe('exports/u-1/j-1.csv.gz');
   });
 });
