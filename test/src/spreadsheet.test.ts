@@ -17,6 +17,9 @@ import { login, waitForFinalJob } from './support/http';
 // formulas evaluated, and once more with formulas shown, so any formula cell is found). Every
 // cell must hold the database's value, none may be a formula, accents must survive.
 describe('export files read back by LibreOffice Calc', () => {
+  // Each reading starts soffice twice with a fresh profile: seconds alone, more beside other suites.
+  jest.setTimeout(180_000);
+
   let platform: TestPlatform;
   let token: string;
   let rows: SeededMembership[];

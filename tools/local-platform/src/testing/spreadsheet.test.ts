@@ -7,6 +7,9 @@ import { csvImportFilter, readSpreadsheet, sofficePath } from './spreadsheet';
 // formula where Calc makes one (or the e2e "no cell is a formula" could never fail), and tell
 // text from values under the import options a person picks.
 describe('readSpreadsheet (LibreOffice Calc headless)', () => {
+  // Each reading starts soffice twice with a fresh profile: seconds alone, more beside other suites.
+  jest.setTimeout(180_000);
+
   let directory: string;
 
   beforeAll(() => {
