@@ -15,6 +15,18 @@ import type { Deployment } from './deployment';
  */
 export const WORKER_HEALTH_CHECK_COMMAND = ['CMD', 'node', '/app/services/worker/dist/health-check.js'] as const;
 
+/**
+ * How long an apply waits for the worker's rollout (the provider's default
+ * is 20 minutes). A good rollout takes minutes: new tasks start and pass
+ * their health check (30 s start period), old ones get up to 120 s to hand
+ * back their job. A bad one should end with ECS's verdict, not Terraform's
+ * timer: the circuit breaker needs at least 3 failed tasks (half the desired
+ * count, at most 200), then rolls back, and the provider fails the apply with
+ * ECS's reason. 30 minutes leaves room for both, and for Fargate Spot being
+ * short of capacity in staging.
+ */
+export const WORKER_ROLLOUT_TIMEOUT = '30m';
+
 export interface WorkerServiceProps {
   readonly deployment: Deployment;
   readonly clusterArn: string;
@@ -94,6 +106,11 @@ export class WorkerService extends Construct {
       enableEcsManagedTags: true,
       propagateTags: 'SERVICE',
       lifecycle: { ignoreChanges: ['desired_count'] },
+      // The apply waits until the new tasks run and the deployment has completed, and fails if ECS rolls it
+      // back: the platform stack rolls the API out after this, so a new message version always has its
+      // reader running before anything sends it (README: "Deploy order").
+      waitForSteadyState: true,
+      timeouts: { create: WORKER_ROLLOUT_TIMEOUT, update: WORKER_ROLLOUT_TIMEOUT },
       dependsOn: props.dependsOn,
     });
 

@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AUTH_REQUESTS_PER_IP_PER_FIVE_MINUTES } from '../constructs/web-acl';
+import { WORKER_ROLLOUT_TIMEOUT } from '../constructs/worker-service';
 import { environments } from '../environments';
-import { ref, resourceAt, resourcesOf, synthesize, type Block } from '../testing/terraform-json';
+import { dependenciesOf, ref, resourceAt, resourcesOf, synthesize, type Block } from '../testing/terraform-json';
 
 /**
  * The one deploy order of the runbook (infra/terraform/README.md), where the
  * synthesized JSON can show it: state bucket and ECR before the apply (the
  * backend and the image variables), the JWT key written before the API
- * service, and every `terraform output` the later steps (migrate, first
- * administrator, first export) read.
+ * service, the workers rolled out before the API, and every `terraform
+ * output` the later steps (migrate, first administrator, first export) read.
  */
 const README = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
 
@@ -50,6 +51,32 @@ describe.each(environments.map((env) => [env.name, env] as const))('%s deploy or
 
     const api = resourceAt(synth, 'aws_ecs_service', 'api-service/service').body;
     expect(api.depends_on).toContain(`aws_secretsmanager_secret_version.${version.name}`);
+  });
+
+  // Message versions: the workers consume what the API produces, so the consumer is deployed before the
+  // producer. An old worker rejects a version it does not know (`unsupported_version`) and fails the job;
+  // so one apply rolls the workers out, waits until their deployment has completed, then updates the API.
+  it('rolls the workers out first and the API after they are steady: a message version is read before it is sent', () => {
+    const worker = resourceAt(synth, 'aws_ecs_service', 'worker-service/service');
+    const api = resourceAt(synth, 'aws_ecs_service', 'api-service/service');
+    const workerAddress = `aws_ecs_service.${worker.name}`;
+    const apiAddress = `aws_ecs_service.${api.name}`;
+
+    expect(worker.body.wait_for_steady_state).toBe(true);
+    // Longer than the provider's default 20m, so a bad rollout ends with the circuit breaker's rollback
+    // (which fails the wait, and so the apply, before the API is touched) rather than with Terraform's timer.
+    expect(worker.body.timeouts).toEqual({ create: WORKER_ROLLOUT_TIMEOUT, update: WORKER_ROLLOUT_TIMEOUT });
+    expect(WORKER_ROLLOUT_TIMEOUT).toMatch(/^\d+m$/);
+    expect(Number.parseInt(WORKER_ROLLOUT_TIMEOUT, 10)).toBeGreaterThan(20);
+    expect(worker.body.deployment_circuit_breaker).toEqual({ enable: true, rollback: true });
+
+    expect(api.body.depends_on).toContain(workerAddress);
+    expect(dependenciesOf(synth, apiAddress)).toContain(workerAddress);
+    // No cycle: nothing the worker waits for leads back to the API service (plan would refuse the stack),
+    // and the first apply needs no API for the worker to turn steady.
+    const workerNeeds = dependenciesOf(synth, workerAddress);
+    expect(workerNeeds).not.toContain(apiAddress);
+    expect([...workerNeeds].filter((address) => synth.paths.get(address.split('.').pop()!)?.includes('/api-service/'))).toEqual([]);
   });
 
   it('outputs everything the runbook reads after the apply', () => {

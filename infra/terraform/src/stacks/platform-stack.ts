@@ -196,6 +196,32 @@ export class PlatformStack extends TerraformStack {
       this.secrets.linkSigningKeyVersion,
     ];
 
+    this.workerService = new WorkerService(this, 'worker-service', {
+      deployment,
+      clusterArn: cluster.cluster.arn,
+      clusterName: cluster.cluster.name,
+      privateSubnetIds: this.network.privateSubnetIds,
+      serviceSecurityGroupId: this.network.securityGroups.worker.id,
+      image: this.inputs.workerImage,
+      taskRoleArn: this.iam.workerTaskRole.arn,
+      executionRoleArn: this.iam.workerExecutionRole.arn,
+      logGroupName: this.observability.workerLogGroup.name,
+      queueName: this.exportQueue.queue.name,
+      environment: {
+        ...environment,
+        SES_FROM_ADDRESS: this.inputs.sesFromAddress,
+        SES_CONFIGURATION_SET: this.email.configurationSet.configurationSetName,
+        // Where the emailed download links point: the API's public name, as its certificate and alias record have it.
+        PUBLIC_API_URL: apiUrl(this.inputs.apiDomainName),
+        // Stated, not defaulted: the queue is configured from the same core values.
+        VISIBILITY_TIMEOUT_SECONDS: String(queues.exportRequests.visibilityTimeoutSeconds),
+        MAX_ATTEMPTS: String(queues.exportRequests.maxAttempts),
+        ...databaseLogin('worker'),
+      },
+      secrets: {},
+      dependsOn: [...prerequisites, this.email.identity, ...this.iam.policies('worker')],
+    });
+
     this.apiService = new ApiService(this, 'api-service', {
       deployment,
       clusterArn: cluster.cluster.arn,
@@ -229,33 +255,9 @@ export class PlatformStack extends TerraformStack {
         JWT_PUBLIC_KEY: secretKey(this.secrets.jwtSigningKey.arn, JWT_SECRET_KEYS.publicKey),
       },
       // The signing key's value, not just its secret: a task started before it exists cannot read JWT_PRIVATE_KEY.
-      dependsOn: [...prerequisites, this.secrets.jwtSigningKeyVersion, ...this.iam.policies('api')],
-    });
-
-    this.workerService = new WorkerService(this, 'worker-service', {
-      deployment,
-      clusterArn: cluster.cluster.arn,
-      clusterName: cluster.cluster.name,
-      privateSubnetIds: this.network.privateSubnetIds,
-      serviceSecurityGroupId: this.network.securityGroups.worker.id,
-      image: this.inputs.workerImage,
-      taskRoleArn: this.iam.workerTaskRole.arn,
-      executionRoleArn: this.iam.workerExecutionRole.arn,
-      logGroupName: this.observability.workerLogGroup.name,
-      queueName: this.exportQueue.queue.name,
-      environment: {
-        ...environment,
-        SES_FROM_ADDRESS: this.inputs.sesFromAddress,
-        SES_CONFIGURATION_SET: this.email.configurationSet.configurationSetName,
-        // Where the emailed download links point: the API's public name, as its certificate and alias record have it.
-        PUBLIC_API_URL: apiUrl(this.inputs.apiDomainName),
-        // Stated, not defaulted: the queue is configured from the same core values.
-        VISIBILITY_TIMEOUT_SECONDS: String(queues.exportRequests.visibilityTimeoutSeconds),
-        MAX_ATTEMPTS: String(queues.exportRequests.maxAttempts),
-        ...databaseLogin('worker'),
-      },
-      secrets: {},
-      dependsOn: [...prerequisites, this.email.identity, ...this.iam.policies('worker')],
+      // The workers first: the API is updated only once the new workers are steady (the worker service waits
+      // for it), so every message version the new API sends already has its reader running (README: "Deploy order").
+      dependsOn: [...prerequisites, this.secrets.jwtSigningKeyVersion, ...this.iam.policies('api'), this.workerService.service],
     });
 
     // Run before the services roll (README: "Migrate the database"); no service depends on it in Terraform.

@@ -63,3 +63,32 @@ export function containerOf(taskDefinition: Block): ContainerJson {
 export function environmentOf(container: ContainerJson): Record<string, string> {
   return Object.fromEntries(container.environment.map(({ name, value }) => [name, value]));
 }
+
+/**
+ * Every resource, data source and local that `address` (`aws_ecs_service.<name>`) reaches through
+ * its references and `depends_on`, transitively: what Terraform orders before it. An address in
+ * its own answer is a cycle, which `terraform plan` refuses.
+ */
+export function dependenciesOf(synth: SynthesizedStack, address: string): Set<string> {
+  const nodes = new Map<string, unknown>();
+  for (const [type, byName] of Object.entries(synth.json.resource)) {
+    for (const [name, body] of Object.entries(byName)) nodes.set(`${type}.${name}`, body);
+  }
+  for (const [type, byName] of Object.entries(synth.json.data)) {
+    for (const [name, body] of Object.entries(byName)) nodes.set(`data.${type}.${name}`, body);
+  }
+  for (const [name, value] of Object.entries(synth.json.locals ?? {})) nodes.set(`local.${name}`, value);
+  if (!nodes.has(address)) throw new Error(`no ${address} in the synthesized JSON`);
+
+  const reached = new Set<string>();
+  const pending = [address];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    for (const [candidate] of JSON.stringify(nodes.get(next)).matchAll(/(?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+/g)) {
+      if (nodes.has(candidate) && !reached.has(candidate)) {
+        reached.add(candidate);
+        pending.push(candidate);
+      }
+    }
+  }
+  return reached;
+}
