@@ -58,7 +58,7 @@ export function describeError(error: unknown, context: { apiUrl: string }): Erro
       suggestion: `Download it again with: memberships exports download ${error.jobId} --output FILE`,
     };
   }
-  if (error instanceof ApiError) return { exitCode: EXIT.failure, message: error.message, suggestion: apiHint(error, context.apiUrl) };
+  if (error instanceof ApiError) return { exitCode: EXIT.failure, message: apiMessage(error), suggestion: apiHint(error, context.apiUrl) };
   if (isNodeError(error) && ['EACCES', 'EPERM', 'ENOENT', 'EISDIR', 'ENOTDIR', 'ENOSPC', 'EROFS'].includes(error.code ?? '')) {
     return { exitCode: EXIT.failure, message: error.message, suggestion: 'Check the path and its permissions.' };
   }
@@ -68,6 +68,24 @@ export function describeError(error: unknown, context: { apiUrl: string }): Erro
     message: `Unexpected error: ${message}`,
     suggestion: 'Run again with MEMBERSHIPS_DEBUG=1 for details, and report it if it persists.',
   };
+}
+
+/**
+ * The API's message; for a refused request body (`validation_failed`,
+ * `invalid_schedule`), every bad field on a line of its own, since the API
+ * lists them all at once and fixing them one run at a time is tedious.
+ */
+function apiMessage(error: ApiError): string {
+  const fields = Array.isArray(error.problem.errors) ? (error.problem.errors as unknown[]).filter(isFieldError) : [];
+  if (fields.length === 0) return error.message;
+  const lines = fields.map((field) => `  ${field.field ? `${field.field}: ` : ''}${field.message}`);
+  return [`The API refused ${fields.length === 1 ? 'a value' : `${fields.length} values`}:`, ...lines].join('\n');
+}
+
+function isFieldError(value: unknown): value is { field?: string; message: string } {
+  if (typeof value !== 'object' || value === null) return false;
+  const { field, message } = value as { field?: unknown; message?: unknown };
+  return typeof message === 'string' && (field === undefined || typeof field === 'string');
 }
 
 function apiHint(error: ApiError, apiUrl: string): string | undefined {
@@ -96,7 +114,11 @@ function apiHint(error: ApiError, apiUrl: string): string | undefined {
     case 'schedule_changed':
       return 'It was changed at the same moment by another request; check it with memberships schedule show ID, then try again.';
     case 'invalid_schedule':
-      return 'Days run from 1 to 28, times are HH:MM on a 24-hour clock, time zones are IANA names such as Europe/Berlin.';
+      return 'Days run from 1 to 28, times are HH:MM on a 24-hour clock, time zones are IANA names such as Europe/Berlin; export.<option> is one of the export flags.';
+    case 'validation_failed':
+      return "Check the values against the command's --help.";
+    case 'idempotency_key_reused':
+      return 'That key was used before for an export with other options: use a new --idempotency-key, or the same flags as then.';
     default:
       if (error.status === 401) return `Run: ${loginCommandFor(apiUrl)}`;
       if (error.status === 403) return 'Your account is not allowed to do this; ask an administrator for access.';

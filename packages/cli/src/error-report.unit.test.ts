@@ -34,6 +34,36 @@ describe('describeError', () => {
     );
   });
 
+  it('lists every bad field of a refused request on a line of its own', () => {
+    const errors = [
+      { in: 'body', field: 'columns', message: 'unknown column "name"' },
+      { in: 'body', field: 'filters.started_on.from', message: 'must be a day YYYY-MM-DD' },
+      { in: 'body', field: 'time_zone', message: 'is not an IANA time zone' },
+    ];
+    const problem = {
+      type: 'about:blank',
+      title: 'Validation failed',
+      status: 400,
+      code: 'validation_failed',
+      detail: 'first only',
+      errors,
+    };
+    expect(describeError(new ApiError(problem), context)).toEqual({
+      exitCode: EXIT.failure,
+      message: [
+        'The API refused 3 values:',
+        '  columns: unknown column "name"',
+        '  filters.started_on.from: must be a day YYYY-MM-DD',
+        '  time_zone: is not an IANA time zone',
+      ].join('\n'),
+      suggestion: "Check the values against the command's --help.",
+    });
+    // Without a list, the API's own message.
+    expect(describeError(new ApiError({ ...problem, errors: undefined }), context).message).toBe('first only');
+    const reused = { type: 'about:blank', title: 'Idempotency-Key reused', status: 422, code: 'idempotency_key_reused', detail: 'reused' };
+    expect(describeError(new ApiError(reused), context).suggestion).toMatch(/new --idempotency-key/);
+  });
+
   it('marks an exit the command has already explained, so nothing more is printed', () => {
     expect(describeError(new ReportedExit(EXIT.interrupted, 'export canceled at Ctrl+C'), context)).toMatchObject({
       exitCode: 130,

@@ -1,5 +1,5 @@
-import { wallClockFields } from '@memberships/core/contract';
-import type { CurrentUser, ExportDownload, ExportJob, ExportSchedule } from '@memberships/sdk';
+import { EXPORT_COLUMN_NAMES, wallClockFields } from '@memberships/core/contract';
+import type { CurrentUser, ExportDownload, ExportJob, ExportJobOptions, ExportSchedule } from '@memberships/sdk';
 import type { Style } from './output.js';
 
 const integer = new Intl.NumberFormat('en-US');
@@ -54,6 +54,48 @@ export function styleState(state: ExportJob['state'], style: Style): string {
   }
 }
 
+const DELIMITER_NAMES: Readonly<Record<string, string>> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
+
+/**
+ * An export's options, compact, as label and value: `csv (semicolon, BOM,
+ * CRLF), gzip`, `all 14` or the columns in order, the filters, the zone.
+ * An API from before options sends none: the file of then, every column as CSV.
+ */
+export function exportOptionLines(options: ExportJobOptions | undefined): [label: string, value: string][] {
+  if (!options) return [['Format', 'csv']];
+  const dialect =
+    options.format === 'csv'
+      ? ` (${[
+          DELIMITER_NAMES[options.delimiter ?? ','] ?? options.delimiter,
+          options.bom ? 'BOM' : '',
+          options.line_ending === 'crlf' ? 'CRLF' : '',
+        ]
+          .filter(Boolean)
+          .join(', ')})`
+      : '';
+  const all = options.columns.length === EXPORT_COLUMN_NAMES.length && options.columns.every((name, i) => name === EXPORT_COLUMN_NAMES[i]);
+  const { status, club_name, started_on, ends_on, active_on } = options.filters;
+  const range = (label: string, r: { from?: string; to?: string } | undefined) => (r ? `${label} ${r.from ?? '…'} to ${r.to ?? '…'}` : '');
+  const filters = [
+    status ? `status ${status.join(',')}` : '',
+    club_name !== undefined ? `club ${JSON.stringify(club_name)}` : '',
+    range('started', started_on),
+    range('ends', ends_on),
+    active_on ? `active on ${active_on}` : '',
+  ].filter(Boolean);
+  return [
+    ['Format', `${options.format}${dialect}${options.compression === 'gzip' ? ', gzip' : ''}`],
+    ['Columns', all ? `all ${options.columns.length}` : options.columns.join(',')],
+    ['Filters', filters.length > 0 ? filters.join('; ') : 'none'],
+    ['Zone', options.time_zone],
+  ];
+}
+
+/** The options in one line each, for notes: `Format csv (comma)`. */
+export function describeExportOptions(options: ExportJobOptions | undefined): string[] {
+  return exportOptionLines(options).map(([label, value]) => `${label.toLowerCase()} ${value}`);
+}
+
 /** The detail view of `exports show`. */
 export function describeJob(job: ExportJob, style: Style): string[] {
   const lines = [
@@ -65,6 +107,7 @@ export function describeJob(job: ExportJob, style: Style): string[] {
   if (job.started_at) lines.push(`Started   ${formatTime(job.started_at)}`);
   if (job.finished_at) lines.push(`Finished  ${formatTime(job.finished_at)}`);
   lines.push(`Attempts  ${job.attempts}`, `Progress  ${formatProgress(job.progress)}`);
+  for (const [label, value] of exportOptionLines(job.options)) lines.push(`${label.padEnd(9)} ${value}`);
   if (job.file) {
     lines.push(`File      ${formatCount(job.file.rows)} rows, ${formatBytes(job.file.bytes)}, ${job.file.content_type}`);
     lines.push(`SHA-256   ${job.file.sha256}`);
@@ -214,6 +257,8 @@ export function describeSchedule(schedule: ExportSchedule, style: Style, localZo
     ...(schedule.last_run_at ? [`Last run  ${formatTime(schedule.last_run_at)}`] : []),
     `Created   ${formatTime(schedule.created_at)}`,
     `Updated   ${formatTime(schedule.updated_at)}`,
+    // What every monthly file holds; `Zone` is its timestamps' zone, `Runs` says when it runs.
+    ...exportOptionLines(schedule.export).map(([label, value]) => `${label.padEnd(9)} ${value}`),
   ];
 }
 

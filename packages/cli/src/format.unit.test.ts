@@ -1,6 +1,7 @@
-import type { CurrentUser, ExportJob, ExportSchedule } from '@memberships/sdk';
+import type { CurrentUser, ExportJob, ExportJobOptions, ExportSchedule } from '@memberships/sdk';
 import {
   describeJob,
+  exportOptionLines,
   describeSchedule,
   describeUser,
   downloadTable,
@@ -203,6 +204,40 @@ describe('schedule formatting', () => {
     expect(formatNextRun(schedule({ state: 'paused', next_run_at: null }), 'UTC')).toBe('none while paused');
   });
 
+  it("shows a job's options compact: format and dialect, columns, filters, zone", () => {
+    const options: ExportJobOptions = {
+      columns: ['id', 'club_name', 'status'],
+      filters: {
+        status: ['active', 'paused'],
+        club_name: 'Zürich "Nord"',
+        started_on: { from: '2025-01-01' },
+        ends_on: { from: '2026-01-01', to: '2026-12-31' },
+        active_on: '2026-06-30',
+      },
+      format: 'csv',
+      delimiter: ';',
+      bom: true,
+      line_ending: 'crlf',
+      time_zone: 'Europe/Berlin',
+      compression: 'gzip',
+    };
+    expect(exportOptionLines(options)).toEqual([
+      ['Format', 'csv (semicolon, BOM, CRLF), gzip'],
+      ['Columns', 'id,club_name,status'],
+      [
+        'Filters',
+        'status active,paused; club "Zürich \\"Nord\\""; started 2025-01-01 to …; ends 2026-01-01 to 2026-12-31; active on 2026-06-30',
+      ],
+      ['Zone', 'Europe/Berlin'],
+    ]);
+    expect(exportOptionLines({ ...options, format: 'xlsx', compression: 'none', filters: {} })[0]).toEqual(['Format', 'xlsx']);
+    expect(describeJob({ ...job({}), options: { ...options, format: 'jsonl', filters: {} } }, plain)).toEqual(
+      expect.arrayContaining(['Format    jsonl, gzip', 'Columns   id,club_name,status', 'Filters   none', 'Zone      Europe/Berlin']),
+    );
+    // An API from before options: its files were CSV.
+    expect(exportOptionLines(undefined)).toEqual([['Format', 'csv']]);
+  });
+
   it('describes a schedule for a person, saying how to resume a paused one', () => {
     expect(describeSchedule(schedule({}), plain, 'America/New_York')).toEqual([
       'Schedule  6f1c2d9e-8a4b-4c3d-9e2f-1a2b3c4d5e6f',
@@ -211,6 +246,10 @@ describe('schedule formatting', () => {
       'Next run  2025-12-01 00:00 your time (America/New_York) = 2025-12-01 06:00 Europe/Berlin',
       'Created   2025-11-25 11:41 UTC',
       'Updated   2025-11-25 11:41 UTC',
+      'Format    csv (comma)',
+      'Columns   all 14',
+      'Filters   none',
+      'Zone      UTC',
     ]);
     const ran = describeSchedule(schedule({ last_run_at: '2025-11-01T05:00:00Z' }), plain, 'UTC');
     expect(ran[4]).toBe('Last run  2025-11-01 05:00 UTC');

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, link, lstat, rename, rm, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CliError, EXIT } from './errors.js';
 
 /**
@@ -19,13 +19,19 @@ export class OutputPathError extends CliError {
  * Checks that the CSV can be written to `output` (`-` is stdout): its folder
  * exists and is writable, and it is not a folder, not a device or pipe (the
  * file is renamed into place, which would replace those), and not an existing
- * file unless `force`. Run before requesting or downloading, so a typo costs
- * nothing; placeFile checks again when the file is ready.
+ * file unless `force`. With `folder`, an existing folder is fine too (the
+ * file is then saved in it under its own name): says which it is. Run before
+ * requesting or downloading, so a typo costs nothing; placeFile checks again
+ * when the file is ready.
  */
-export async function checkOutputPath(output: string, options: { force: boolean }): Promise<void> {
-  if (output === '-') return;
+export async function checkOutputPath(output: string, options: { force: boolean; folder?: boolean }): Promise<'file' | 'folder'> {
+  if (output === '-') return 'file';
   const path = resolve(output);
   const target = await statOrUndefined(() => stat(path));
+  if (target?.isDirectory() && options.folder) {
+    await checkWritableFolder(path);
+    return 'folder';
+  }
   if (target?.isDirectory()) {
     throw new OutputPathError(
       'output_is_directory',
@@ -44,7 +50,11 @@ export async function checkOutputPath(output: string, options: { force: boolean 
   if (entry && !options.force) {
     throw new OutputPathError('output_exists', `${output} already exists.`, 'Pass --force to replace it, or choose another file.');
   }
-  const folder = dirname(path);
+  await checkWritableFolder(dirname(path));
+  return 'file';
+}
+
+async function checkWritableFolder(folder: string): Promise<void> {
   const parent = await statOrUndefined(() => stat(folder));
   if (!parent) {
     throw new OutputPathError(
@@ -102,4 +112,24 @@ async function statOrUndefined(read: () => Promise<Stats>): Promise<Stats | unde
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw error;
   }
+}
+
+/** The extensions of export files: a name ending in one of them says which file it expects. */
+const EXPORT_EXTENSIONS = ['.csv.gz', '.xlsx.gz', '.jsonl.gz', '.csv', '.xlsx', '.jsonl', '.gz'];
+
+/**
+ * Refuses `--output report.csv` for a file that is something else (an
+ * `.xlsx`, a `.csv.gz`): saved under that name it would open in the wrong
+ * program, or not at all. Names without such an extension are taken as given.
+ */
+export function checkOutputExtension(output: string, extension: string, flags: string): void {
+  const name = basename(output).toLowerCase();
+  const claimed = EXPORT_EXTENSIONS.find((candidate) => name.endsWith(candidate));
+  if (!claimed || name.endsWith(extension)) return;
+  const stem = basename(output).slice(0, -claimed.length);
+  throw new OutputPathError(
+    'output_extension_mismatch',
+    `${output} ends in ${claimed}, but ${flags} makes a ${extension} file.`,
+    `Name it ${stem}${extension}, or give a folder (--output .) to save it under its own name.`,
+  );
 }

@@ -161,7 +161,7 @@ describe('memberships schedule against the real platform', () => {
     expect(wall(updated.next_run_at ?? '', 'UTC')).toMatch(/-20 21:15$/);
     const nothing = await me.run(['schedule', 'update', created.id]);
     expect(nothing.code).toBe(2);
-    expect(nothing.stderr).toContain('hint: Pass at least one of --day, --time, --time-zone.');
+    expect(nothing.stderr).toContain('hint: Pass at least one of --day, --time, --time-zone, or export flags such as --format.');
   });
 
   it('rejects --day 31 as a usage error (exit 2) before calling the API', async () => {

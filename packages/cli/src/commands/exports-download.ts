@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
-import type { DownloadResult, MembershipsClient } from '@memberships/sdk';
+import { type DownloadResult, exportFileName, type MembershipsClient } from '@memberships/sdk';
 import type { CommandContext } from '../context.js';
 import { InterruptedError } from '../errors.js';
 import { formatBytes, formatCount } from '../format.js';
@@ -53,9 +53,13 @@ export async function saveFile(
 
 export function exportsDownloadCommand(ctx: CommandContext): Command {
   return new Command('download')
-    .description('Download the CSV of a finished export (checked against its SHA-256; written atomically).')
+    .description('Download the file of a finished export (checked against its SHA-256; written atomically).')
     .argument('<id>', 'export id (see: memberships exports list)')
-    .requiredOption('-o, --output <file>', 'where to write the CSV ("-" for stdout)', outputPath)
+    .requiredOption(
+      '-o, --output <file>',
+      'where to write the file, or a folder to save it in under its own name with its extension ("-" for stdout)',
+      outputPath,
+    )
     .option('-f, --force', 'replace the file if it exists')
     .addHelpText(
       'after',
@@ -64,6 +68,7 @@ Examples:
   $ memberships exports download 3f9c2e71-8b4d-4a6e-9d15-7c2b0e4a9f38 --output memberships.csv
   $ memberships exports download 3f9c2e71-8b4d-4a6e-9d15-7c2b0e4a9f38 --output memberships.csv --force   # replace it
   $ memberships exports download 3f9c2e71-8b4d-4a6e-9d15-7c2b0e4a9f38 --output - | head
+  $ memberships exports download 3f9c2e71-8b4d-4a6e-9d15-7c2b0e4a9f38 --output .   # ./memberships-<day>-<id>.xlsx, .csv.gz...
   $ memberships exports download sched-6f1c2d9e-8a4b-4c3d-9e2f-1a2b3c4d5e6f-20261201T0500Z -o december.csv
 
 An existing file is left alone unless you pass --force. Monthly exports have ids of the form
@@ -71,9 +76,15 @@ sched-<schedule id>-<time it ran>.`,
     )
     .action(async (id: string, options: { output: string; force?: boolean }) => {
       const force = Boolean(options.force);
-      await checkOutputPath(options.output, { force });
+      const into = await checkOutputPath(options.output, { force, folder: true });
       const client = await signedInClient(ctx);
-      const saved = await saveFile(ctx, client, id, options.output, {
+      let output = options.output;
+      if (into === 'folder') {
+        // Its own name, with the extension its format and compression give it.
+        output = join(options.output, exportFileName(await client.exports.get(id, { signal: ctx.signal })));
+        await checkOutputPath(output, { force });
+      }
+      const saved = await saveFile(ctx, client, id, output, {
         force,
         retry: `memberships exports download ${id} --output ${options.output}`,
       });
