@@ -9,6 +9,7 @@ import {
   EXPECTED_HEADER,
   expectedRow,
   parseCsv,
+  parseCsvDialect,
   readMemberships,
   startTestPlatform,
   unreachableUrl,
@@ -224,6 +225,67 @@ describe('memberships CLI against the real platform', () => {
     expect(records).toEqual(stored.map(expectedRow));
   });
 
+  it('export --format jsonl --columns --status into a folder: the job keeps the options, the file is .jsonl with those columns and rows', async () => {
+    const configDir = await loggedIn();
+    const folder = await mkdtemp(join(work, 'jsonl-'));
+
+    const result = await cli(
+      ['export', '--format', 'jsonl', '--columns', 'id,club_name', '--status', 'active', '--output', folder, '--json'],
+      configDir,
+    );
+
+    expect(result).toMatchObject({ code: 0 });
+    const job = JSON.parse(result.stdout) as { id: string; created_at: string; options: Record<string, unknown> };
+    expect(job.options).toMatchObject({
+      format: 'jsonl',
+      columns: ['id', 'club_name'],
+      filters: { status: ['active'] },
+      compression: 'none',
+    });
+    const name = `memberships-${job.created_at.slice(0, 10)}-${job.id}.jsonl`;
+    expect(await readdir(folder)).toEqual([name]);
+    const lines = (await readFile(join(folder, name), 'utf8')).split('\n');
+    const active = (await readMemberships(platform.database.url, platform.user.id)).filter((row) => row.status === 'active');
+    const first = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+    expect(Object.keys(first)).toEqual(['id', 'club_name']);
+    expect({ id: String(first.id), club_name: first.club_name }).toEqual({ id: active[0]?.id, club_name: active[0]?.clubName });
+    expect(lines.filter(Boolean)).toHaveLength(active.length);
+
+    const shown = await cli(['exports', 'show', job.id], configDir);
+    expect(shown.stdout).toContain('Format    jsonl\n');
+    expect(shown.stdout).toContain('Columns   id,club_name\n');
+    expect(shown.stdout).toContain('Filters   status active\n');
+  });
+
+  it('export --excel --locale de-DE: a CSV with the BOM, ; between fields and CRLF records', async () => {
+    const configDir = await loggedIn();
+    const file = join(work, 'mitglieder.csv');
+
+    const result = await cli(
+      ['export', '--excel', '--locale', 'de-DE', '--columns', 'id,club_name,price', '--output', file, '--json'],
+      configDir,
+    );
+
+    expect(result).toMatchObject({ code: 0 });
+    const job = JSON.parse(result.stdout) as { options: Record<string, unknown> };
+    expect(job.options).toMatchObject({ format: 'csv', delimiter: ';', bom: true, line_ending: 'crlf' });
+    const bytes = await readFile(file);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.subarray(3).toString('utf8');
+    expect(text.slice(0, text.indexOf('\r\n')).replaceAll('"', '')).toBe('id;club_name;price');
+    const [header, ...records] = parseCsvDialect(bytes, { delimiter: ';', bom: true, lineEnding: 'crlf' });
+    expect(header).toEqual(['id', 'club_name', 'price']);
+    expect(records).toHaveLength((await readMemberships(platform.database.url, platform.user.id)).length);
+  });
+
+  it('export prints each value the API refuses with its field (exit 1), and requests nothing', async () => {
+    const configDir = await loggedIn();
+    // A control character passes the flag's own check; the API's rules refuse it.
+    const result = await cli(['export', '--club', 'Ruder\u0001club', '--no-wait'], configDir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: The API refused a value:\n {2}filters\.club_name: .+\n/);
+  });
+
   it('prints JSON that parses with --json, and the id alone with --no-wait', async () => {
     const configDir = await loggedIn();
 
@@ -321,7 +383,16 @@ describe('memberships CLI against the real platform', () => {
           [join(work, 'no-such-folder', 'memberships.csv')],
           /^error: The folder \S+no-such-folder does not exist\.\nhint: Create it first \(mkdir -p \S+\) or choose another folder\.\n$/,
         ],
-        [[work], /^error: \S+ is a folder\.\nhint: Name a file in it: --output \S+memberships\.csv\n$/],
+        // An .xlsx is not saved under a .csv name.
+        [
+          [join(work, 'report.csv'), '--format', 'xlsx'],
+          /^error: \S+report\.csv ends in \.csv, but --format xlsx makes a \.xlsx file\.\nhint: Name it report\.xlsx, or give a folder/,
+        ],
+        [[join(work, 'm.csv'), '--format', 'jsonl', '--bom'], /^error: --bom is for CSV files, not --format jsonl\.\n/],
+        [
+          [join(work, 'm.csv'), '--columns', 'id,name'],
+          /^error: option '--columns <list>' argument 'id,name' is invalid\. Unknown column "name"/,
+        ],
         [[existing], /^error: \S+last-month\.csv already exists\.\nhint: Pass --force to replace it, or choose another file\.\n$/],
         [
           [join(locked, 'memberships.csv')],
