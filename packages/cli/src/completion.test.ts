@@ -73,9 +73,20 @@ describe('memberships completion', () => {
   });
 
   it('completes options, inherited ones too, and skips option values on the way', async () => {
+    const exportFlags = ['--columns', '--status', '--club', '--started-from', '--started-to', '--ends-from', '--ends-to', '--active-on'];
+    const fileFlags = ['--format', '--delimiter', '--bom', '--crlf', '--excel', '--locale', '--gzip'];
     expect(await complete('memberships export --')).toEqual(
-      ['--api-url', '--force', '--help', '--idempotency-key', '--json', '--no-wait', '--output', '--timeout', '--version'].sort(),
+      [
+        ...['--api-url', '--force', '--help', '--idempotency-key', '--json', '--no-wait', '--output', '--timeout', '--version'],
+        ...exportFlags,
+        ...fileFlags,
+        '--time-zone',
+      ].sort(),
     );
+    // A schedule's own --time-zone says when it runs; the file's zone has its own flag there.
+    expect(await complete('memberships schedule create --ex')).toEqual(['--excel', '--export-time-zone']);
+    expect(await complete('memberships schedule update 6f1c2d9e-8a4b-4c3d-9e2f-1a2b3c4d5e6f --g')).toEqual(['--gzip']);
+    expect(await complete('memberships export --columns id,club_name --st')).toEqual(['--started-from', '--started-to', '--status']);
     expect(await complete('memberships exports list --l')).toEqual(['--limit']);
     expect(await complete('memberships --api-url https://api.memberships.example exports s')).toEqual(['show']);
     expect(await complete('memberships exports list --limit 5 --c')).toEqual(['--cursor']);
