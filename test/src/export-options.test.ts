@@ -142,11 +142,12 @@ describe('export options, end to end', () => {
   it('writes the excel preset for de-DE: a BOM, `;`, CRLF record ends, text quoted and neutralised', async () => {
     const { job, file, fileName } = await exportWith({ preset: 'excel', locale: 'de-DE' });
     expect(fileName).toMatch(/\.csv$/);
-    expect(job.options).toMatchObject({ delimiter: ';', bom: true, line_ending: 'crlf' });
+    expect(job.options).toMatchObject({ delimiter: ';', bom: true, line_ending: 'crlf', decimal_separator: ',' });
     expect(file.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const [header, ...records] = parseCsvDialect(file, { delimiter: ';', bom: true, lineEnding: 'crlf' });
     expect(header).toEqual(ALL_COLUMNS);
-    expect(records).toEqual(rows.map((m) => csvRecord(m)));
+    // Prices with the decimal comma: what a German spreadsheet reads as a number.
+    expect(records).toEqual(rows.map((m) => csvRecord(m, ALL_COLUMNS, 'UTC', true)));
     // Every record ends in CRLF: the lines between record ends never end in a bare LF (LF inside quoted text stays).
     const text = file.toString('utf8');
     expect(text.split('\r\n').length - 1).toBeGreaterThanOrEqual(rows.length + 1);
@@ -214,7 +215,7 @@ describe('export options, end to end', () => {
     expect(file.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
     const [header, ...records] = parseCsvDialect(gunzipSync(file), { delimiter: ';', bom: true, lineEnding: 'crlf' });
     expect(header).toEqual(columns);
-    expect(records).toEqual(rows.map((m) => csvRecord(m, columns)));
+    expect(records).toEqual(rows.map((m) => csvRecord(m, columns, 'UTC', true)));
   });
 
   it('emails the file as it downloads: the attachment of an XLSX export is the same bytes, under the same name', async () => {

@@ -115,6 +115,13 @@ describe('export query', () => {
     );
   });
 
+  it('writes prices with the decimal comma when the dialect asks for it, and only prices', () => {
+    const comma = exportSelect(userId, options({ csv: { delimiter: ';', bom: true, lineEnding: 'crlf', decimalSeparator: ',' } }));
+    expect(comma).toContain("replace(price::text, '.', ',') AS price");
+    expect(comma).toContain('started_on AS started_on');
+    expect(exportSelect(userId, options({}))).toContain('price AS price');
+  });
+
   it('writes JSONL as one compact JSON object per line through COPY, raw values, no header', () => {
     const sql = exportCopyStatement(userId, options({ format: 'jsonl', columns: ['id', 'notes', 'created_at'] }));
     expect(sql).toBe(

@@ -132,17 +132,19 @@ function wallClockParts(utcIso: string, timeZone: string): Record<string, string
 }
 
 /** The CSV field of `column` for a stored row: empty for NULL, text neutralised, instants in the zone, dates as stored. */
-export function csvField(m: SeededMembership, column: Column, timeZone = 'UTC'): string {
+/** `decimalComma`: the price as a comma-decimal locale's spreadsheet reads it (`1234,56`), as the excel preset writes it there. */
+export function csvField(m: SeededMembership, column: Column, timeZone = 'UTC', decimalComma = false): string {
   const value = stored(m, column);
   if (value === null) return '';
   if (typeof value === 'boolean') return String(value);
   if (TEXT.has(column)) return neutralised(value);
   if (TIMESTAMPS.has(column)) return instantIn(value, timeZone);
+  if (column === 'price' && decimalComma) return value.replace('.', ',');
   return value;
 }
 
-export function csvRecord(m: SeededMembership, columns: readonly Column[] = ALL_COLUMNS, timeZone = 'UTC'): string[] {
-  return columns.map((column) => csvField(m, column, timeZone));
+export function csvRecord(m: SeededMembership, columns: readonly Column[] = ALL_COLUMNS, timeZone = 'UTC', decimalComma = false): string[] {
+  return columns.map((column) => csvField(m, column, timeZone, decimalComma));
 }
 
 /** A JSON Lines object: raw typed values (numbers, booleans, null), text exactly as stored, instants in the zone. */

@@ -28,6 +28,7 @@ const FIELDS: Readonly<Record<keyof ExportOptionsBody, Kind>> = {
   delimiter: 'string',
   bom: 'boolean',
   line_ending: 'string',
+  decimal_separator: 'string',
   preset: 'string',
   locale: 'string',
   time_zone: 'string',

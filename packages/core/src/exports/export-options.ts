@@ -47,6 +47,8 @@ export const CSV_DELIMITERS = [',', ';', '\t'] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 export const LINE_ENDINGS = ['lf', 'crlf'] as const;
 export type LineEnding = (typeof LINE_ENDINGS)[number];
+export const DECIMAL_SEPARATORS = ['.', ','] as const;
+export type DecimalSeparator = (typeof DECIMAL_SEPARATORS)[number];
 export const COMPRESSIONS = ['none', 'gzip'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
 
@@ -72,6 +74,12 @@ export interface CsvDialect {
   /** A UTF-8 byte order mark first, so spreadsheets read the file as UTF-8 (`Zürich`, not `ZÃ¼rich`). */
   readonly bom: boolean;
   readonly lineEnding: LineEnding;
+  /**
+   * Of the decimal column (price): `,` where the spreadsheet's locale writes
+   * decimals with a comma, so `12,50` imports as a number there; never with
+   * the `,` delimiter. Absent: `.`.
+   */
+  readonly decimalSeparator?: DecimalSeparator | undefined;
 }
 
 /** Options of one export, complete (every default filled in): what is stored on the job and sent to the worker. */
@@ -109,7 +117,8 @@ export interface ExportOptionsBody {
   readonly delimiter?: string;
   readonly bom?: boolean;
   readonly line_ending?: string;
-  /** `excel`: BOM + CRLF + the delimiter spreadsheets use under `locale`. Explicit fields win over it. */
+  readonly decimal_separator?: string;
+  /** `excel`: BOM + CRLF + the delimiter and decimal separator spreadsheets use under `locale`. Explicit fields win over it. */
   readonly preset?: string;
   /** BCP 47 locale for the `excel` preset's delimiter (default `en`): `;` where the decimal separator is a comma. */
   readonly locale?: string;
@@ -168,14 +177,20 @@ export function parseExportOptions(body: ExportOptionsBody = {}): OptionsResult 
   if (body.preset !== undefined) {
     if (!(EXPORT_PRESETS as readonly string[]).includes(body.preset)) problem('preset', `must be one of ${EXPORT_PRESETS.join(', ')}`);
     else if (body.locale !== undefined && !isLocale(body.locale)) problem('locale', 'is not a BCP 47 locale such as de-DE or en-GB');
-    else preset = { delimiter: excelDelimiter(body.locale ?? 'en'), bom: true, lineEnding: 'crlf' };
+    else {
+      const delimiter = excelDelimiter(body.locale ?? 'en');
+      // Where the decimal separator is a comma, the delimiter is `;` and prices import as numbers only as `12,50`.
+      preset = { delimiter, bom: true, lineEnding: 'crlf', decimalSeparator: delimiter === ';' ? ',' : '.' };
+    }
   } else if (body.locale !== undefined) {
     problem('locale', 'is only used with preset: excel');
   }
   const delimiter = pick(body.delimiter, CSV_DELIMITERS, 'delimiter', preset.delimiter, problem);
   const lineEnding = pick(body.line_ending, LINE_ENDINGS, 'line_ending', preset.lineEnding, problem);
   const bom = body.bom ?? preset.bom;
-  const csvFields = ['delimiter', 'bom', 'line_ending', 'preset', 'locale'] as const;
+  const decimalSeparator = pick(body.decimal_separator, DECIMAL_SEPARATORS, 'decimal_separator', preset.decimalSeparator ?? '.', problem);
+  if (decimalSeparator === ',' && delimiter === ',') problem('decimal_separator', 'cannot be `,` with the `,` delimiter');
+  const csvFields = ['delimiter', 'bom', 'line_ending', 'decimal_separator', 'preset', 'locale'] as const;
   if (format !== 'csv') {
     for (const field of csvFields) if (body[field] !== undefined) problem(field, `applies to format csv only, not ${format}`);
   }
@@ -194,7 +209,10 @@ export function parseExportOptions(body: ExportOptionsBody = {}): OptionsResult 
       columns,
       filters,
       format,
-      csv: format === 'csv' ? { delimiter, bom, lineEnding } : DEFAULT_EXPORT_OPTIONS.csv,
+      csv:
+        format === 'csv'
+          ? { delimiter, bom, lineEnding, ...(decimalSeparator === ',' ? { decimalSeparator } : {}) }
+          : DEFAULT_EXPORT_OPTIONS.csv,
       timeZone,
       compression,
     },
@@ -214,7 +232,14 @@ export function exportOptionsResource(options: ExportOptions) {
       ...(filters.activeOn ? { active_on: filters.activeOn } : {}),
     },
     format: options.format,
-    ...(options.format === 'csv' ? { delimiter: options.csv.delimiter, bom: options.csv.bom, line_ending: options.csv.lineEnding } : {}),
+    ...(options.format === 'csv'
+      ? {
+          delimiter: options.csv.delimiter,
+          bom: options.csv.bom,
+          line_ending: options.csv.lineEnding,
+          decimal_separator: options.csv.decimalSeparator ?? '.',
+        }
+      : {}),
     time_zone: options.timeZone,
     compression: options.compression,
   };

@@ -70,6 +70,7 @@ describe('export options', () => {
       delimiter: '\t',
       bom: true,
       line_ending: 'crlf',
+      decimal_separator: '.',
       time_zone: 'Europe/Berlin',
       compression: 'gzip',
     });
@@ -77,11 +78,16 @@ describe('export options', () => {
 
   it('makes the excel preset a BOM, CRLF and the delimiter of the locale, explicit fields winning', () => {
     const german = parseExportOptions({ preset: 'excel', locale: 'de-DE' });
-    expect(german.ok && german.options.csv).toEqual({ delimiter: ';', bom: true, lineEnding: 'crlf' });
+    // And the decimal comma, so a German spreadsheet reads `12,50` as a number.
+    expect(german.ok && german.options.csv).toEqual({ delimiter: ';', bom: true, lineEnding: 'crlf', decimalSeparator: ',' });
     const english = parseExportOptions({ preset: 'excel' });
     expect(english.ok && english.options.csv).toEqual({ delimiter: ',', bom: true, lineEnding: 'crlf' });
     const tabbed = parseExportOptions({ preset: 'excel', locale: 'fr', delimiter: '\t' });
-    expect(tabbed.ok && tabbed.options.csv.delimiter).toBe('\t');
+    expect(tabbed.ok && tabbed.options.csv).toMatchObject({ delimiter: '\t', decimalSeparator: ',' });
+    const point = parseExportOptions({ preset: 'excel', locale: 'de', decimal_separator: '.' });
+    expect(point.ok && point.options.csv.decimalSeparator).toBeUndefined();
+    const clash = parseExportOptions({ preset: 'excel', locale: 'de', delimiter: ',' });
+    expect(clash.ok ? [] : clash.problems.map((problem) => problem.field)).toEqual(['decimal_separator']);
     expect(excelDelimiter('en-US')).toBe(',');
     expect(excelDelimiter('nl-NL')).toBe(';');
   });

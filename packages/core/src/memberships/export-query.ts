@@ -2,6 +2,7 @@ import { DomainError } from '../errors';
 import {
   type CSV_DELIMITERS,
   type ColumnType,
+  type DecimalSeparator,
   DEFAULT_EXPORT_OPTIONS,
   EXPORT_COLUMNS,
   type ExportColumnName,
@@ -120,7 +121,7 @@ function timestampText(sql: string, timeZone: string): string {
 }
 
 /** A column's value in a CSV file: text, formatted, free text neutralised. */
-function csvExpression(name: ExportColumnName, timeZone: string): string {
+function csvExpression(name: ExportColumnName, timeZone: string, decimalSeparator: DecimalSeparator = '.'): string {
   const sql = COLUMN_SQL[name];
   switch (COLUMN_TYPES.get(name)) {
     case 'text':
@@ -130,6 +131,9 @@ function csvExpression(name: ExportColumnName, timeZone: string): string {
       return timestampText(sql, timeZone);
     case 'boolean':
       return `CASE WHEN ${sql} THEN 'true' ELSE 'false' END`;
+    case 'decimal':
+      // The exact numeric's text, with the spreadsheet's decimal comma when asked (never with a `,` delimiter).
+      return decimalSeparator === ',' ? `replace(${sql}::text, '.', ',')` : sql;
     default:
       // Dates in the session's DateStyle, ISO (YYYY-MM-DD) on every server we run; a calendar day, never shifted.
       return sql;
@@ -251,7 +255,7 @@ export function exportSelect(userId: string, options: ExportOptions = DEFAULT_EX
   const timeZone = checkedTimeZone(options);
   if (options.format === 'jsonl') return jsonLinesSelect(userId, options, columns, timeZone);
   if (options.format !== 'csv') throw new ExportQueryError(`format ${JSON.stringify(options.format)} is not written by COPY`);
-  return `SELECT ${columns.map((name) => `${csvExpression(name, timeZone)} AS ${name}`).join(', ')} ${from(userId, options)}`;
+  return `SELECT ${columns.map((name) => `${csvExpression(name, timeZone, options.csv.decimalSeparator)} AS ${name}`).join(', ')} ${from(userId, options)}`;
 }
 
 const DELIMITER_SQL: Readonly<Record<(typeof CSV_DELIMITERS)[number], string>> = { ',': "','", ';': "';'", '\t': "E'\\t'" };

@@ -6,6 +6,7 @@ import {
   EXPORT_FORMATS,
   EXPORT_PRESETS,
   JOB_STATES,
+  DECIMAL_SEPARATORS,
   LINE_ENDINGS,
   MAX_CLUB_NAME_LENGTH,
   MEMBERSHIP_STATUSES,
@@ -85,6 +86,13 @@ const optionProperties = {
     description:
       'CSV only: `lf` or `crlf` between records (line breaks inside a field are kept). Default `lf` (with `preset: excel`, `crlf`).',
   },
+  decimal_separator: {
+    type: 'string',
+    enum: [...DECIMAL_SEPARATORS],
+    description:
+      'CSV only: of the decimal column (`price`): `.` or `,` (not with the `,` delimiter), so a spreadsheet whose locale writes ' +
+      "decimals with a comma reads prices as numbers. Default `.` (with `preset: excel`, the locale's).",
+  },
   time_zone: {
     type: 'string',
     description:
@@ -117,8 +125,9 @@ export const exportOptionsBodySchema = {
       type: 'string',
       enum: [...EXPORT_PRESETS],
       description:
-        'CSV only. `excel`: a BOM, CRLF and the delimiter a spreadsheet expects under `locale` (`;` where the decimal ' +
-        'separator is a comma, so prices import as numbers). `delimiter`, `bom` and `line_ending` given as well win over it.',
+        'CSV only. `excel`: a BOM, CRLF and the delimiter and decimal separator a spreadsheet expects under `locale` (`;` and ' +
+        '`12,50` where the decimal separator is a comma, so prices import as numbers). `delimiter`, `bom`, `line_ending` and ' +
+        '`decimal_separator` given as well win over it.',
     },
     locale: {
       type: 'string',
@@ -133,7 +142,7 @@ export const exportOptionsSchema = {
   additionalProperties: false,
   description:
     'What the file holds and how it is written, complete (defaults filled in, a preset resolved into its dialect). ' +
-    '`delimiter`, `bom` and `line_ending` are present for `csv` only.',
+    '`delimiter`, `bom`, `line_ending` and `decimal_separator` are present for `csv` only.',
   required: ['columns', 'filters', 'format', 'time_zone', 'compression'],
   properties: optionProperties,
 } as const;

@@ -70,6 +70,7 @@ const DEFAULT_EXPORT = {
   delimiter: ',',
   bom: false,
   line_ending: 'lf',
+  decimal_separator: '.',
   time_zone: 'UTC',
   compression: 'none',
 };

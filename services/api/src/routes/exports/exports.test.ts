@@ -82,6 +82,7 @@ const DEFAULT_OPTIONS_RESOURCE = {
   delimiter: ',',
   bom: false,
   line_ending: 'lf',
+  decimal_separator: '.',
   time_zone: 'UTC',
   compression: 'none',
 };
@@ -276,6 +277,7 @@ describe('POST /v1/exports with options', () => {
       delimiter: ';',
       bom: true,
       line_ending: 'crlf',
+      decimal_separator: ',',
       time_zone: 'Europe/Berlin',
       compression: 'gzip',
     };
@@ -287,7 +289,7 @@ describe('POST /v1/exports with options', () => {
       columns: ['club_name', 'id', 'price', 'created_at'],
       filters: { status: ['paused', 'active'], clubName: "Zürich O'Neill;=1+1", startedOn: { from: '2026-01-01' }, activeOn: '2026-06-30' },
       format: 'csv',
-      csv: { delimiter: ';', bom: true, lineEnding: 'crlf' },
+      csv: { delimiter: ';', bom: true, lineEnding: 'crlf', decimalSeparator: ',' },
       timeZone: 'Europe/Berlin',
       compression: 'gzip',
     });
