@@ -89,6 +89,7 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 CMD ["node", "services/api/dist/server.js"]
 
 FROM runtime AS runtime-worker
-CMD ["node", "services/worker/dist/main.js"]
+# The V8 flags of services/worker/src/node-flags.ts (a test keeps the two the same).
+CMD ["node", "--max-semi-space-size=8", "services/worker/dist/main.js"]
 
 FROM runtime-${SERVICE} AS image

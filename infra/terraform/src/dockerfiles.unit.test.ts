@@ -191,9 +191,18 @@ async function dryRunInstall(stage: Stage, dir: string, cache: string): Promise<
   return new Set([...stdout.matchAll(/^add (\S+) \S+$/gm)].map((match) => match[1]!));
 }
 
+/** WORKER_NODE_FLAGS as the worker's source declares them (infra does not load the worker's code). */
+function workerNodeFlags(): readonly string[] {
+  const source = readFileSync(path.join(repoRoot, 'services', 'worker', 'src', 'node-flags.ts'), 'utf8');
+  const list = /WORKER_NODE_FLAGS = \[([^\]]*)\]/.exec(source)?.[1];
+  if (list === undefined) throw new Error('services/worker/src/node-flags.ts declares no WORKER_NODE_FLAGS');
+  return [...list.matchAll(/'([^']+)'/g)].map((match) => match[1]!);
+}
+
 const services = [
-  { name: 'api', workspace: 'services/api', entry: 'server', healthCheck: true },
-  { name: 'worker', workspace: 'services/worker', entry: 'main', healthCheck: false },
+  { name: 'api', workspace: 'services/api', entry: 'server', healthCheck: true, nodeFlags: [] as readonly string[] },
+  // The worker's V8 flags, services/worker/src/node-flags.ts WORKER_NODE_FLAGS (read from the source below).
+  { name: 'worker', workspace: 'services/worker', entry: 'main', healthCheck: false, nodeFlags: workerNodeFlags() },
 ] as const;
 
 const root = readJson('package.json') as { workspaces: string[]; devDependencies: Record<string, string> };
@@ -330,7 +339,8 @@ describe.each(services)('the $name image (Dockerfile with SERVICE=$name)', (serv
   });
 
   it(`starts ${service.workspace}/dist/${service.entry}.js, which the build config emits from a source file that exists`, () => {
-    expect(runtimeArgs('CMD')).toEqual([`["node", "${service.workspace}/dist/${service.entry}.js"]`]);
+    const flags = service.nodeFlags.map((flag) => `"${flag}", `).join('');
+    expect(runtimeArgs('CMD')).toEqual([`["node", ${flags}"${service.workspace}/dist/${service.entry}.js"]`]);
     expect(existsSync(path.join(repoRoot, service.workspace, 'src', `${service.entry}.ts`))).toBe(true);
     expect(emitted).toContain(`${service.workspace}/dist/${service.entry}.js`);
   });

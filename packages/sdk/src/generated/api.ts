@@ -466,7 +466,7 @@ export interface components {
                 /** @description null until the worker has counted the rows. */
                 rows_total: number | null;
             };
-            /** @description The export's options. What the file holds and how it is written, complete (defaults filled in, a preset resolved into its dialect). `delimiter`, `bom` and `line_ending` are present for `csv` only. */
+            /** @description The export's options. What the file holds and how it is written, complete (defaults filled in, a preset resolved into its dialect). `delimiter`, `bom`, `line_ending` and `decimal_separator` are present for `csv` only. */
             options: {
                 /** @description The columns, in this order, each at most once. Default: all, in the documented order: `id` (integer), `uuid` (uuid), `club_name` (text), `club_city` (text), `plan` (text), `status` (code), `started_on` (date), `ends_on` (date), `price` (decimal), `currency` (code), `auto_renew` (boolean), `notes` (text), `created_at` (timestamp), `updated_at` (timestamp). `text` columns are what people typed: in CSV always quoted, and a leading formula character (`=`, `+`, `-`, `@`, tab, CR, also after leading spaces or invisible characters, and the full-width `＝＋－＠`) gets an apostrophe first. */
                 columns: ("id" | "uuid" | "club_name" | "club_city" | "plan" | "status" | "started_on" | "ends_on" | "price" | "currency" | "auto_renew" | "notes" | "created_at" | "updated_at")[];
@@ -525,6 +525,11 @@ export interface components {
                  * @enum {string}
                  */
                 line_ending?: "lf" | "crlf";
+                /**
+                 * @description CSV only: of the decimal column (`price`): `.` or `,` (not with the `,` delimiter), so a spreadsheet whose locale writes decimals with a comma reads prices as numbers. Default `.` (with `preset: excel`, the locale's).
+                 * @enum {string}
+                 */
+                decimal_separator?: "." | ",";
                 /** @description IANA time zone of the timestamp columns (`created_at`, `updated_at`): ISO 8601 with that zone's offset. Date columns are calendar days and never shifted. Default `UTC` (`...Z`). */
                 time_zone: string;
                 /**
@@ -595,7 +600,7 @@ export interface components {
             time_of_day: string;
             /** @description IANA time zone name, e.g. `Europe/Berlin` (matched case-insensitively). Default `UTC`. */
             time_zone: string;
-            /** @description The options of every export this schedule starts. What the file holds and how it is written, complete (defaults filled in, a preset resolved into its dialect). `delimiter`, `bom` and `line_ending` are present for `csv` only. */
+            /** @description The options of every export this schedule starts. What the file holds and how it is written, complete (defaults filled in, a preset resolved into its dialect). `delimiter`, `bom`, `line_ending` and `decimal_separator` are present for `csv` only. */
             export: {
                 /** @description The columns, in this order, each at most once. Default: all, in the documented order: `id` (integer), `uuid` (uuid), `club_name` (text), `club_city` (text), `plan` (text), `status` (code), `started_on` (date), `ends_on` (date), `price` (decimal), `currency` (code), `auto_renew` (boolean), `notes` (text), `created_at` (timestamp), `updated_at` (timestamp). `text` columns are what people typed: in CSV always quoted, and a leading formula character (`=`, `+`, `-`, `@`, tab, CR, also after leading spaces or invisible characters, and the full-width `＝＋－＠`) gets an apostrophe first. */
                 columns: ("id" | "uuid" | "club_name" | "club_city" | "plan" | "status" | "started_on" | "ends_on" | "price" | "currency" | "auto_renew" | "notes" | "created_at" | "updated_at")[];
@@ -654,6 +659,11 @@ export interface components {
                  * @enum {string}
                  */
                 line_ending?: "lf" | "crlf";
+                /**
+                 * @description CSV only: of the decimal column (`price`): `.` or `,` (not with the `,` delimiter), so a spreadsheet whose locale writes decimals with a comma reads prices as numbers. Default `.` (with `preset: excel`, the locale's).
+                 * @enum {string}
+                 */
+                decimal_separator?: "." | ",";
                 /** @description IANA time zone of the timestamp columns (`created_at`, `updated_at`): ISO 8601 with that zone's offset. Date columns are calendar days and never shifted. Default `UTC` (`...Z`). */
                 time_zone: string;
                 /**
@@ -1341,6 +1351,11 @@ export interface operations {
                          * @enum {string}
                          */
                         line_ending?: "lf" | "crlf";
+                        /**
+                         * @description CSV only: of the decimal column (`price`): `.` or `,` (not with the `,` delimiter), so a spreadsheet whose locale writes decimals with a comma reads prices as numbers. Default `.` (with `preset: excel`, the locale's).
+                         * @enum {string}
+                         */
+                        decimal_separator?: "." | ",";
                         /** @description IANA time zone of the timestamp columns (`created_at`, `updated_at`): ISO 8601 with that zone's offset. Date columns are calendar days and never shifted. Default `UTC` (`...Z`). */
                         time_zone?: string;
                         /**
@@ -1349,7 +1364,7 @@ export interface operations {
                          */
                         compression?: "none" | "gzip";
                         /**
-                         * @description CSV only. `excel`: a BOM, CRLF and the delimiter a spreadsheet expects under `locale` (`;` where the decimal separator is a comma, so prices import as numbers). `delimiter`, `bom` and `line_ending` given as well win over it.
+                         * @description CSV only. `excel`: a BOM, CRLF and the delimiter and decimal separator a spreadsheet expects under `locale` (`;` and `12,50` where the decimal separator is a comma, so prices import as numbers). `delimiter`, `bom`, `line_ending` and `decimal_separator` given as well win over it.
                          * @enum {string}
                          */
                         preset?: "excel";
@@ -1671,6 +1686,11 @@ export interface operations {
                          * @enum {string}
                          */
                         line_ending?: "lf" | "crlf";
+                        /**
+                         * @description CSV only: of the decimal column (`price`): `.` or `,` (not with the `,` delimiter), so a spreadsheet whose locale writes decimals with a comma reads prices as numbers. Default `.` (with `preset: excel`, the locale's).
+                         * @enum {string}
+                         */
+                        decimal_separator?: "." | ",";
                         /** @description IANA time zone of the timestamp columns (`created_at`, `updated_at`): ISO 8601 with that zone's offset. Date columns are calendar days and never shifted. Default `UTC` (`...Z`). */
                         time_zone?: string;
                         /**
@@ -1679,7 +1699,7 @@ export interface operations {
                          */
                         compression?: "none" | "gzip";
                         /**
-                         * @description CSV only. `excel`: a BOM, CRLF and the delimiter a spreadsheet expects under `locale` (`;` where the decimal separator is a comma, so prices import as numbers). `delimiter`, `bom` and `line_ending` given as well win over it.
+                         * @description CSV only. `excel`: a BOM, CRLF and the delimiter and decimal separator a spreadsheet expects under `locale` (`;` and `12,50` where the decimal separator is a comma, so prices import as numbers). `delimiter`, `bom`, `line_ending` and `decimal_separator` given as well win over it.
                          * @enum {string}
                          */
                         preset?: "excel";
@@ -2296,6 +2316,11 @@ export interface operations {
                      * @enum {string}
                      */
                     line_ending?: "lf" | "crlf";
+                    /**
+                     * @description CSV only: of the decimal column (`price`): `.` or `,` (not with the `,` delimiter), so a spreadsheet whose locale writes decimals with a comma reads prices as numbers. Default `.` (with `preset: excel`, the locale's).
+                     * @enum {string}
+                     */
+                    decimal_separator?: "." | ",";
                     /** @description IANA time zone of the timestamp columns (`created_at`, `updated_at`): ISO 8601 with that zone's offset. Date columns are calendar days and never shifted. Default `UTC` (`...Z`). */
                     time_zone?: string;
                     /**
@@ -2304,7 +2329,7 @@ export interface operations {
                      */
                     compression?: "none" | "gzip";
                     /**
-                     * @description CSV only. `excel`: a BOM, CRLF and the delimiter a spreadsheet expects under `locale` (`;` where the decimal separator is a comma, so prices import as numbers). `delimiter`, `bom` and `line_ending` given as well win over it.
+                     * @description CSV only. `excel`: a BOM, CRLF and the delimiter and decimal separator a spreadsheet expects under `locale` (`;` and `12,50` where the decimal separator is a comma, so prices import as numbers). `delimiter`, `bom`, `line_ending` and `decimal_separator` given as well win over it.
                      * @enum {string}
                      */
                     preset?: "excel";

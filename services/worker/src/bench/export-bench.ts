@@ -68,6 +68,7 @@ import { DEFAULT_PROGRESS_INTERVAL_MS, jobProgressReporter, type ProgressReporte
 import { fileSink } from './file-sink';
 import { runFormatBenchmarks } from './format-bench';
 import { benchJobTables, createJobTables } from './job-tables';
+import { WORKER_NODE_FLAGS } from '../node-flags';
 
 const DEFAULT_ROWS = 1_000_000;
 /** Rows of another user in the same table, so the export has to use the (user_id, id) index as in production. */
@@ -171,7 +172,8 @@ function psqlCopy(url: string, userId: string, out: string): Promise<number> {
 /** Runs the worker's export path in a child process and returns its report. */
 export function workerCopy(request: ChildRequest): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [__filename, '--child', JSON.stringify(request)], {
+    // With the V8 flags the worker's image runs it with, so the peak RSS measured is the one that ships.
+    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, __filename, '--child', JSON.stringify(request)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let stdout = '';
