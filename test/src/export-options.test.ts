@@ -27,7 +27,7 @@ import { login, waitForFinalJob, type JobBody } from './support/http';
 // file they asked for: the columns in their order, the rows their filters select, the format,
 // CSV dialect, time zone and compression. Every field of every file is compared with the rows
 // in PostgreSQL (expected-export.ts, written without production's code), on the tricky rows and
-// issue 13's: a formula after a leading space or an invisible character, full-width look-alikes,
+// the hostile ones: a formula after a leading space or an invisible character, full-width look-alikes,
 // `Berlin;=1+1`, leading zeros, instants either side of both DST changes in Berlin.
 describe('export options, end to end', () => {
   let platform: TestPlatform;
@@ -83,7 +83,7 @@ describe('export options, end to end', () => {
 
   const selected = (filters: Filters = {}) => rows.filter((m) => passes(m, filters));
 
-  it('has the rows issue 13 is about, and PostgreSQL refuses the infinite and NaN values that used to export wrong', async () => {
+  it('has the hostile rows (formulas behind spaces, look-alikes, delimiters, leading zeros), and PostgreSQL refuses the infinite and NaN values that used to export wrong', async () => {
     // Infinity and NaN can no longer be stored (the finite-values migration's CHECKs, SQLSTATE 23514), so no export
     // meets one: that is the assertion this end-to-end suite can make; the migration's own tests cover the rest.
     expect(await refusedValues(platform.database.url, platform.user.id)).toEqual({
@@ -103,7 +103,7 @@ describe('export options, end to end', () => {
     const [header, ...records] = parseCsv(file);
     expect(header).toEqual(ALL_COLUMNS);
     expect(records).toEqual(rows.map((m) => csvRecord(m)));
-    // Spelled out for issue 13's cases, the first of them a leading space before =.
+    // Spelled out for the hostile cases, the first of them a leading space before =.
     const issue = records.find((record) => record[2] === "' =1+1")!;
     expect(issue.slice(2, 5)).toEqual(["' =1+1", '007', "'\uFF1D1+1"]);
     expect(issue[11]).toBe("'\u200B=1+1");

@@ -89,7 +89,7 @@ describe('export files read back by LibreOffice Calc', () => {
       );
     });
 
-    it('runs nothing and keeps issue 13’s text as typed, without an apostrophe', () => {
+    it('runs nothing and keeps the hostile text as typed, without an apostrophe', () => {
       const issue = cells.find((cell) => cell.club_name?.value === ' =1+1')!;
       expect(issue.club_city).toEqual({ value: '007', kind: 'text' });
       expect(issue.plan).toEqual({ value: '\uFF1D1+1', kind: 'text' });

@@ -130,7 +130,7 @@ export interface EnvironmentConfig {
  * `email` is the SES API; `ecr.api` + `ecr.dkr` (with the S3 gateway for
  * layers) let Fargate pull images; `logs` carries the awslogs driver;
  * `secretsmanager` serves the task definitions' `secrets`; `scheduler` is
- * for the export schedules (issue 5).
+ * for the export schedules.
  */
 export const DEFAULT_INTERFACE_ENDPOINTS = ['sqs', 'email', 'secretsmanager', 'ecr.api', 'ecr.dkr', 'logs', 'scheduler'] as const;
 

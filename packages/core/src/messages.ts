@@ -3,7 +3,7 @@ import { DEFAULT_EXPORT_OPTIONS, exportOptionsResource, type ExportOptions } fro
 
 /**
  * The SQS message contract between the API (producer), EventBridge Scheduler
- * (producer, issue 5) and the worker (consumer). Every message carries `type`
+ * (producer, monthly subscriptions) and the worker (consumer). Every message carries `type`
  * and `version`; a consumer rejects what it does not know instead of guessing.
  *
  * Versions in use: the API sends `export.requested` version 2 (with the

@@ -5,7 +5,7 @@ import { Client } from 'pg';
  * What an export with options must hold, derived from the rows in PostgreSQL without
  * production's code: its formula rule, its filters, its time zone rendering and its value
  * formats are written out again here, so a change in production shows up as a failing test,
- * not a moved target. Also issue 13's rows (a formula after a leading space or an invisible
+ * not a moved target. Also the hostile rows (a formula after a leading space or an invisible
  * character, full-width look-alikes, a delimiter inside text, leading zeros, instants either
  * side of both DST changes in Berlin) and the rows PostgreSQL must refuse.
  */
@@ -223,7 +223,7 @@ const row = (values: Partial<MembershipValues> & Pick<MembershipValues, 'clubNam
   ...values,
 });
 
-/** Issue 13's cases, each with the instants it is stored with (UTC). */
+/** The hostile cases, each with the instants it is stored with (UTC). */
 export const ISSUE_13_ROWS: readonly { readonly values: MembershipValues; readonly createdAt: string; readonly updatedAt: string }[] = [
   {
     // The last millisecond of winter time in Berlin and the first of summer time (28 March 2021, 02:00 → 03:00).
@@ -282,7 +282,7 @@ export async function insertIssue13Rows(databaseUrl: string, userId: string): Pr
 }
 
 /**
- * Tries to store the values issue 13 found exported wrong (an `infinity` instant or day, a NaN
+ * Tries to store the values that used to export wrong (an `infinity` instant or day, a NaN
  * price) and returns PostgreSQL's SQLSTATE for each: the table's CHECKs refuse them, so no
  * export ever meets one.
  */

@@ -17,7 +17,7 @@ import { createTestQueue, testSqsClient, testSqsSettings, type TestQueue } from 
 import type { SchedulerLocalOptions } from './types';
 
 const ROLE_ARN = 'arn:aws:iam::000000000000:role/scheduler-local';
-/** The Target Input the platform sends (issue 5 contract), with every context attribute. */
+/** The Target Input the platform sends (the schedule message contract), with every context attribute. */
 const PLATFORM_INPUT = JSON.stringify({
   type: 'export.scheduled',
   version: 1,

@@ -11,7 +11,7 @@ export interface SchedulerProps {
 }
 
 /**
- * Monthly export subscriptions (issue 5): one EventBridge Scheduler schedule
+ * Monthly export subscriptions: one EventBridge Scheduler schedule
  * per subscription lives in this group and targets the export queue through
  * this role. The role can do exactly one thing, send messages to the export
  * queue (and its dead-letter queue), and only schedules of this group in this

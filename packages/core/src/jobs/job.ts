@@ -96,7 +96,7 @@ export interface ExportJob {
   readonly error?: { readonly code: string; readonly message: string } | undefined;
   /** The export email's send state while the job is not final (kept afterwards for the record). */
   readonly emailAttempt?: EmailAttempt | undefined;
-  /** Set for scheduled exports (issue 5). */
+  /** Set for scheduled exports (a subscription's tick). */
   readonly scheduleId?: string | undefined;
   readonly scheduledAt?: string | undefined;
   /** When the API last re-sent the message of this never-started job (JobStore.markRequeued). */

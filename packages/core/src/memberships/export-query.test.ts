@@ -21,7 +21,7 @@ import {
  * Expected values are written out here from the inserted rows, not derived
  * from the statements. (Core cannot load the local platform, which depends on
  * it: the tricky rows below are the local platform's TRICKY_MEMBERSHIPS plus
- * the cases of issue 13.)
+ * the spreadsheet-injection cases.)
  */
 
 interface Row {
@@ -76,7 +76,7 @@ const TRICKY: readonly Row[] = [
   row({ clubName: 'Long notes club', clubCity: 'Reykjavík', plan: 'Annual', notes: 'All work and no play, "dull"; '.repeat(200) }),
 ];
 
-/** Issue 13's cases, each with the text the CSV must hold for it. */
+/** The spreadsheet-injection and delimiter cases, each with the text the CSV must hold for it. */
 const NEW_CASES: readonly (readonly [stored: string, inCsv: string])[] = [
   [' =1+1', "' =1+1"],
   ['＝1+1', "'＝1+1"],
