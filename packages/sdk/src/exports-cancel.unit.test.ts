@@ -1,4 +1,5 @@
 import { ApiError, createClient, type ExportJob } from './index.js';
+import { DEFAULT_JOB_OPTIONS } from './testing/job-fixtures.js';
 
 /**
  * exports.cancel() against a scripted API (fetch is the stubbed collaborator):
@@ -14,31 +15,7 @@ const canceled = {
   finished_at: '2025-01-01T00:00:05.000Z',
   attempts: 1,
   progress: { rows_exported: 10, rows_total: 100 },
-  options: {
-    columns: [
-      'id',
-      'uuid',
-      'club_name',
-      'club_city',
-      'plan',
-      'status',
-      'started_on',
-      'ends_on',
-      'price',
-      'currency',
-      'auto_renew',
-      'notes',
-      'created_at',
-      'updated_at',
-    ],
-    filters: {},
-    format: 'csv',
-    delimiter: ',',
-    bom: false,
-    line_ending: 'lf',
-    time_zone: 'UTC',
-    compression: 'none',
-  },
+  options: DEFAULT_JOB_OPTIONS,
   links: { self: '/v1/exports/job-1' },
 } satisfies ExportJob;
 

@@ -3,37 +3,14 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, createClient, type ExportJob, type ExportJobOptions, exportFileName, type ExportRequest } from './index.js';
+import { DEFAULT_JOB_OPTIONS } from './testing/job-fixtures.js';
 
 /**
  * exports.create() with export options, and the name a downloaded file gets,
  * against a scripted API (fetch is the stubbed collaborator). The route is
  * tested in the API's exports.test.ts, the whole path in client.test.ts.
  */
-const defaults: ExportJobOptions = {
-  columns: [
-    'id',
-    'uuid',
-    'club_name',
-    'club_city',
-    'plan',
-    'status',
-    'started_on',
-    'ends_on',
-    'price',
-    'currency',
-    'auto_renew',
-    'notes',
-    'created_at',
-    'updated_at',
-  ],
-  filters: {},
-  format: 'csv',
-  delimiter: ',',
-  bom: false,
-  line_ending: 'lf',
-  time_zone: 'UTC',
-  compression: 'none',
-};
+const defaults = DEFAULT_JOB_OPTIONS;
 
 const queued = (options: ExportJobOptions = defaults): ExportJob => ({
   id: 'job-1',

@@ -1,4 +1,5 @@
 import { ApiError, createClient, type ExportDownloads, type ExportJob } from './index.js';
+import { DEFAULT_JOB_OPTIONS } from './testing/job-fixtures.js';
 
 /**
  * exports.downloads() and exports.revokeLink() against a scripted API (fetch
@@ -97,31 +98,7 @@ describe('jobs with a file', () => {
       expires_at: '2026-12-08T06:01:00.000Z',
       attempts: 1,
       progress: { rows_exported: 3, rows_total: 3 },
-      options: {
-        columns: [
-          'id',
-          'uuid',
-          'club_name',
-          'club_city',
-          'plan',
-          'status',
-          'started_on',
-          'ends_on',
-          'price',
-          'currency',
-          'auto_renew',
-          'notes',
-          'created_at',
-          'updated_at',
-        ],
-        filters: {},
-        format: 'csv',
-        delimiter: ',',
-        bom: false,
-        line_ending: 'lf',
-        time_zone: 'UTC',
-        compression: 'none',
-      },
+      options: DEFAULT_JOB_OPTIONS,
       file: { rows: 3, bytes: 120, sha256: 'a'.repeat(64), content_type: 'text/csv; charset=utf-8' },
       delivery: { method: 'app', to: 'ann@example.test', emailed_at: '2026-12-01T06:01:00.000Z' },
       download_count: 2,

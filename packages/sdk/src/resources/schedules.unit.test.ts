@@ -1,4 +1,5 @@
 import { ApiError, createClient, type ExportSchedule, type ScheduleTiming } from '../index.js';
+import { DEFAULT_JOB_OPTIONS } from '../testing/job-fixtures.js';
 
 /**
  * client.schedules against a scripted API (fetch is the stubbed collaborator):
@@ -10,31 +11,7 @@ const schedule: ExportSchedule = {
   day_of_month: 1,
   time_of_day: '06:00',
   time_zone: 'Europe/Berlin',
-  export: {
-    columns: [
-      'id',
-      'uuid',
-      'club_name',
-      'club_city',
-      'plan',
-      'status',
-      'started_on',
-      'ends_on',
-      'price',
-      'currency',
-      'auto_renew',
-      'notes',
-      'created_at',
-      'updated_at',
-    ],
-    filters: {},
-    format: 'csv',
-    delimiter: ',',
-    bom: false,
-    line_ending: 'lf',
-    time_zone: 'UTC',
-    compression: 'none',
-  },
+  export: DEFAULT_JOB_OPTIONS,
   state: 'active',
   created_at: '2025-11-25T11:41:07.123Z',
   updated_at: '2025-11-25T11:41:07.123Z',

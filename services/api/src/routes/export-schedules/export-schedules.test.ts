@@ -2,6 +2,7 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
 import { API_SDK_ATTEMPTS, startSchedulerStandIn, type SchedulerStandIn } from '../../testing/scheduler-stand-in';
 import { bearer, provisionTestPlatform, startTestApp, TEST_SCHEDULER_ROLE_ARN, type Member, type TestApp } from '../../testing/test-app';
+import { DEFAULT_OPTIONS_RESOURCE } from '../../testing/default-options';
 
 /**
  * The export-schedule routes against DynamoDB Local and a Scheduler stand-in
@@ -47,34 +48,6 @@ async function created(who: Member, payload: object = {}): Promise<Record<string
   return response.json();
 }
 
-/** The default export options as a schedule shows them, written out here rather than by production's code. */
-const DEFAULT_EXPORT = {
-  columns: [
-    'id',
-    'uuid',
-    'club_name',
-    'club_city',
-    'plan',
-    'status',
-    'started_on',
-    'ends_on',
-    'price',
-    'currency',
-    'auto_renew',
-    'notes',
-    'created_at',
-    'updated_at',
-  ],
-  filters: {},
-  format: 'csv',
-  delimiter: ',',
-  bom: false,
-  line_ending: 'lf',
-  decimal_separator: '.',
-  time_zone: 'UTC',
-  compression: 'none',
-};
-
 describe('export options of a schedule', () => {
   it('are taken on create, stored, shown on the schedule and its list, and the Scheduler target stays the v1 tick', async () => {
     const who = await member();
@@ -114,17 +87,17 @@ describe('export options of a schedule', () => {
     scheduler.fail('UpdateSchedule');
     const changed = await patch(who, schedule.id, { export: { compression: 'gzip' } });
     expect(changed.statusCode).toBe(200);
-    expect(changed.json().export).toEqual({ ...DEFAULT_EXPORT, compression: 'gzip' });
+    expect(changed.json().export).toEqual({ ...DEFAULT_OPTIONS_RESOURCE, compression: 'gzip' });
     scheduler.local.clearFaults();
     expect((await scheduler.getSchedule(schedule.id))?.ScheduleExpression).toBe(before?.ScheduleExpression);
 
     const timing = await patch(who, schedule.id, { day_of_month: 9 });
-    expect(timing.json()).toMatchObject({ day_of_month: 9, export: { ...DEFAULT_EXPORT, compression: 'gzip' } });
+    expect(timing.json()).toMatchObject({ day_of_month: 9, export: { ...DEFAULT_OPTIONS_RESOURCE, compression: 'gzip' } });
     // Pausing keeps them too.
-    expect((await action(who, schedule.id, 'pause')).json().export).toEqual({ ...DEFAULT_EXPORT, compression: 'gzip' });
+    expect((await action(who, schedule.id, 'pause')).json().export).toEqual({ ...DEFAULT_OPTIONS_RESOURCE, compression: 'gzip' });
 
     const reset = await patch(who, schedule.id, { export: {} });
-    expect(reset.json().export).toEqual(DEFAULT_EXPORT);
+    expect(reset.json().export).toEqual(DEFAULT_OPTIONS_RESOURCE);
     // The same options again change nothing (no new version).
     const again = await patch(who, schedule.id, { export: { format: 'csv' } });
     expect(again.json()).toEqual(reset.json());
@@ -164,7 +137,7 @@ describe('export options of a schedule', () => {
       }),
     );
     expect((await t.app.scheduleStore.get(schedule.id))?.options).toBeUndefined();
-    expect((await get(who, schedule.links.self)).json().export).toEqual(DEFAULT_EXPORT);
+    expect((await get(who, schedule.links.self)).json().export).toEqual(DEFAULT_OPTIONS_RESOURCE);
     // Setting defaults on it changes nothing a user would see.
     expect((await patch(who, schedule.id, { export: {} })).json()).toEqual(schedule);
   });
@@ -182,7 +155,7 @@ describe('creating a schedule', () => {
       day_of_month: 1,
       time_of_day: '06:00',
       time_zone: 'UTC',
-      export: DEFAULT_EXPORT,
+      export: DEFAULT_OPTIONS_RESOURCE,
       state: 'active',
       // The test clock runs on from 2026-11-20T00:00:00Z.
       created_at: expect.stringMatching(/^2026-11-20T00:0\d:\d\d\.\d{3}Z$/),

@@ -4,6 +4,7 @@ import { EXPORT_COLUMN_NAMES, EXPORT_REQUESTED, parseMessage, type ExportRequest
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { acknowledgeIamDenials, drainQueue } from '@memberships/local-platform';
 import { bearer, startTestApp, type Member, type TestApp } from '../../testing/test-app';
+import { DEFAULT_OPTIONS_RESOURCE } from '../../testing/default-options';
 
 let t: TestApp;
 
@@ -58,34 +59,6 @@ async function completeJob(who: Member, jobId: string, csv: string): Promise<{ k
   );
   return { key, sha256 };
 }
-
-/** The defaults as a job shows them, written out here rather than by production's exportOptionsResource. */
-const DEFAULT_OPTIONS_RESOURCE = {
-  columns: [
-    'id',
-    'uuid',
-    'club_name',
-    'club_city',
-    'plan',
-    'status',
-    'started_on',
-    'ends_on',
-    'price',
-    'currency',
-    'auto_renew',
-    'notes',
-    'created_at',
-    'updated_at',
-  ],
-  filters: {},
-  format: 'csv',
-  delimiter: ',',
-  bom: false,
-  line_ending: 'lf',
-  decimal_separator: '.',
-  time_zone: 'UTC',
-  compression: 'none',
-};
 
 const PUBLIC_JOB_FIELDS = [
   'id',
