@@ -94,6 +94,7 @@ describe('monthly export subscription with options, end to end', () => {
       delimiter: ';',
       bom: true,
       line_ending: 'crlf',
+      decimal_separator: ',',
       compression: 'gzip',
     });
 
@@ -109,7 +110,8 @@ describe('monthly export subscription with options, end to end', () => {
     expect(expected.length).toBeLessThan(rows.length);
     const [header, ...records] = parseCsvDialect(gunzipSync(marchFile.content), { delimiter: ';', bom: true, lineEnding: 'crlf' });
     expect(header).toEqual(columns);
-    expect(records).toEqual(expected.map((m) => csvRecord(m, columns, 'Europe/Berlin')));
+    // The de-DE dialect writes prices with the decimal comma.
+    expect(records).toEqual(expected.map((m) => csvRecord(m, columns, 'Europe/Berlin', true)));
 
     // New options from April on: JSON Lines of every row, in UTC. The timing, and so the Scheduler's schedule, stay.
     const changed = await api(`/v1/export-schedules/${schedule.id}`, {
