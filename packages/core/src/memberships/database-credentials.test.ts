@@ -156,11 +156,11 @@ describe('database credentials that survive rotation', () => {
     try {
       await expect(pool.query('SELECT 1')).rejects.toThrow('secret has no value yet');
       // The server notices a closed socket at once; DROP DATABASE ... WITH (FORCE) waits for backends still authenticating
-      // (up to authentication_timeout, 60 s). 30 s tells the two apart even when a busy server is slow to drop (the full
-      // suite creates and drops databases concurrently; 10 s was once not enough there).
+      // (up to authentication_timeout, 60 s). 50 s tells the two apart even when a busy server is slow to drop: the full
+      // suite creates and drops databases concurrently, and seeds a million rows, and a DROP then took over 30 s once.
       const dropped = Promise.race([
         asAdmin(`DROP DATABASE ${database} WITH (FORCE)`).then(() => 'dropped'),
-        new Promise((resolve) => setTimeout(() => resolve('still waiting for the half-open connection'), 30_000)),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting for the half-open connection'), 50_000)),
       ]);
       expect(await dropped).toBe('dropped');
     } finally {
