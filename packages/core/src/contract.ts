@@ -7,6 +7,7 @@
  * A test (src/entry-points.unit.test.ts) counts the modules it loads.
  */
 export * from './errors';
+export * from './html';
 export * from './jobs/export-file';
 export * from './jobs/idempotency-key';
 export * from './jobs/job';

@@ -1,3 +1,5 @@
+import { escapeHtml } from '@memberships/core/contract';
+
 /**
  * One description of an email's body, rendered twice: as the text part and
  * as the HTML part. Both parts come from the same paragraphs, so they cannot
@@ -57,10 +59,6 @@ function inlineHtml(part: Inline): string {
   if ('strong' in part) return `<strong>${escapeHtml(part.strong)}</strong>`;
   const href = escapeHtml(part.link);
   return `<a href="${href}" style="${WRAP_ANYWHERE}">${href}</a>`;
-}
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });

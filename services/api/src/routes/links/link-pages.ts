@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { escapeHtml } from '@memberships/core/contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_TITLE } from '../../plugins/openapi';
 
@@ -83,8 +84,4 @@ export function sendPage(reply: FastifyReply, status: number, page: Page): Fasti
 
 function renderPart(part: PagePart): string {
   return typeof part === 'string' ? escapeHtml(part) : `<code>${escapeHtml(part.code)}</code>`;
-}
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
