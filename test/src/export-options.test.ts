@@ -14,7 +14,7 @@ import {
 import {
   ALL_COLUMNS,
   csvRecord,
-  insertIssue13Rows,
+  insertHostileRows,
   jsonObject,
   passes,
   refusedValues,
@@ -36,7 +36,7 @@ describe('export options, end to end', () => {
 
   beforeAll(async () => {
     platform = await startTestPlatform({ memberships: 40 });
-    await insertIssue13Rows(platform.database.url, platform.user.id);
+    await insertHostileRows(platform.database.url, platform.user.id);
     rows = await readMemberships(platform.database.url, platform.user.id);
     token = await login(platform.apiUrl, platform.user.email, platform.user.password);
   });

@@ -1,54 +1,37 @@
-import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import {
   attachmentContent,
   isAddressedTo,
-  localCredentials,
   parseCsvDialect,
   readMemberships,
-  startTestIamGate,
-  startTestPlatform,
   waitForEmails,
   type RunningIamGate,
   type TestPlatform,
 } from '@memberships/local-platform';
-import { startSchedulerLocal, type SchedulerLocal } from '@memberships/scheduler-local';
-import { csvRecord, insertIssue13Rows, jsonObject, passes, type Column } from './support/expected-export';
+import type { SchedulerLocal } from '@memberships/scheduler-local';
+import { csvRecord, insertHostileRows, jsonObject, passes, type Column } from './support/expected-export';
+import { startScheduledPlatform, type ScheduledPlatform } from './support/scheduled-platform';
 import { login, waitForFinalJob, type JobBody } from './support/http';
 
 // A monthly subscription with export options makes, every month, the file those options ask
 // for: the API, the worker, the Scheduler stand-in (its clock moved by the test) and the
 // emulators, as in schedules.test.ts. Every field is compared with PostgreSQL.
 describe('monthly export subscription with options, end to end', () => {
+  let env: ScheduledPlatform;
   let local: SchedulerLocal;
-  let scheduler: SchedulerClient;
   let gate: RunningIamGate;
   let platform: TestPlatform;
   let token: string;
-  const group = `test-${randomBytes(4).toString('hex')}-exports`;
 
   beforeAll(async () => {
-    const region = process.env.AWS_REGION ?? 'us-east-1';
-    local = await startSchedulerLocal({
-      sqs: { endpoint: process.env.AWS_ENDPOINT_URL_SQS!, region, credentials: localCredentials('scheduler') },
-      clock: 'manual',
-      startTime: '2027-02-15T00:00:00Z',
-    });
-    scheduler = new SchedulerClient({ endpoint: local.endpoint, region, maxAttempts: 1 });
-    await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
-    gate = await startTestIamGate({ scheduler: local.endpoint });
-    const schedulerEnv = { AWS_ENDPOINT_URL_SCHEDULER: gate.endpoint, SCHEDULER_GROUP_NAME: group };
-    platform = await startTestPlatform({ memberships: 20, apiEnv: schedulerEnv, workerEnv: schedulerEnv });
-    await insertIssue13Rows(platform.database.url, platform.user.id);
+    env = await startScheduledPlatform({ memberships: 20, startTime: '2027-02-15T00:00:00Z' });
+    ({ local, gate, platform } = env);
+    await insertHostileRows(platform.database.url, platform.user.id);
     token = await login(platform.apiUrl, platform.user.email, platform.user.password);
   });
 
   afterAll(async () => {
-    await platform?.stop();
-    scheduler?.destroy();
-    await local?.stop();
-    await gate?.stop();
+    await env?.stop();
     expect(gate?.unacknowledged()).toEqual([]);
   });
 

@@ -1,16 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { CreateScheduleGroupCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import {
-  isAddressedTo,
-  listEmails,
-  localCredentials,
-  startTestIamGate,
-  startTestPlatform,
-  waitForEmails,
-  type RunningIamGate,
-  type TestPlatform,
-} from '@memberships/local-platform';
-import { startSchedulerLocal, type SchedulerLocal } from '@memberships/scheduler-local';
+import { GetScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { isAddressedTo, listEmails, waitForEmails, type RunningIamGate, type TestPlatform } from '@memberships/local-platform';
+import type { SchedulerLocal } from '@memberships/scheduler-local';
+import { startScheduledPlatform, type ScheduledPlatform } from './support/scheduled-platform';
 import { getJson, login, waitForFinalJob, type JobBody } from './support/http';
 
 // A user subscribes to a monthly export over HTTP and, every month, finds the
@@ -18,37 +9,22 @@ import { getJson, login, waitForFinalJob, type JobBody } from './support/http';
 // S3, SES and PostgreSQL as emulators, and the Scheduler stand-in with a clock
 // the test moves (no waiting for the 1st of the month).
 describe('monthly export subscription, end to end', () => {
+  let env: ScheduledPlatform;
   let local: SchedulerLocal;
   let scheduler: SchedulerClient;
-  let platform: TestPlatform;
-  let token: string;
   let gate: RunningIamGate;
-  // The suite's own group in its own stand-in (named like a suite's resources, which the IAM gate
-  // maps to the environment's group): nothing else fires into this platform's queue.
-  const group = `test-${randomBytes(4).toString('hex')}-exports`;
+  let platform: TestPlatform;
+  let group: string;
+  let token: string;
 
   beforeAll(async () => {
-    const region = process.env.AWS_REGION ?? 'us-east-1';
-    local = await startSchedulerLocal({
-      // It delivers as the schedule role, through the IAM gate, as Scheduler does in AWS.
-      sqs: { endpoint: process.env.AWS_ENDPOINT_URL_SQS!, region, credentials: localCredentials('scheduler') },
-      clock: 'manual',
-      startTime: '2027-02-15T00:00:00Z',
-    });
-    scheduler = new SchedulerClient({ endpoint: local.endpoint, region, maxAttempts: 1 });
-    await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
-    // The services reach this stand-in through an IAM gate of the suite's own, as every other AWS API.
-    gate = await startTestIamGate({ scheduler: local.endpoint });
-    const schedulerEnv = { AWS_ENDPOINT_URL_SCHEDULER: gate.endpoint, SCHEDULER_GROUP_NAME: group };
-    platform = await startTestPlatform({ memberships: 12, apiEnv: schedulerEnv, workerEnv: schedulerEnv });
+    env = await startScheduledPlatform({ memberships: 12, startTime: '2027-02-15T00:00:00Z' });
+    ({ local, scheduler, gate, platform, group } = env);
     token = await login(platform.apiUrl, platform.user.email, platform.user.password);
   });
 
   afterAll(async () => {
-    await platform?.stop();
-    scheduler?.destroy();
-    await local?.stop();
-    await gate?.stop();
+    await env?.stop();
     expect(gate?.unacknowledged()).toEqual([]);
   });
 

@@ -9,7 +9,7 @@ import {
   type SpreadsheetCell,
   type TestPlatform,
 } from '@memberships/local-platform';
-import { ALL_COLUMNS, calcText, csvField, insertIssue13Rows, isText, xlsxCell, type Column } from './support/expected-export';
+import { ALL_COLUMNS, calcText, csvField, insertHostileRows, isText, xlsxCell, type Column } from './support/expected-export';
 import { login, waitForFinalJob } from './support/http';
 
 // The files as a spreadsheet program nobody here wrote reads them: LibreOffice Calc headless
@@ -27,7 +27,7 @@ describe('export files read back by LibreOffice Calc', () => {
 
   beforeAll(async () => {
     platform = await startTestPlatform({ memberships: 25 });
-    await insertIssue13Rows(platform.database.url, platform.user.id);
+    await insertHostileRows(platform.database.url, platform.user.id);
     rows = await readMemberships(platform.database.url, platform.user.id);
     token = await login(platform.apiUrl, platform.user.email, platform.user.password);
     directory = mkdtempSync(path.join(os.tmpdir(), 'spreadsheet-e2e-'));

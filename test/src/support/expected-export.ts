@@ -263,7 +263,7 @@ export const ISSUE_13_ROWS: readonly { readonly values: MembershipValues; readon
 ];
 
 /** Inserts ISSUE_13_ROWS for the user, with their instants. */
-export async function insertIssue13Rows(databaseUrl: string, userId: string): Promise<void> {
+export async function insertHostileRows(databaseUrl: string, userId: string): Promise<void> {
   const client = new Client({ connectionString: databaseUrl, application_name: 'e2e-export-options' });
   await client.connect();
   try {
