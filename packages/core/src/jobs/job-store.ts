@@ -8,6 +8,8 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type TransactWriteCommandInput,
+  type UpdateCommandInput,
+  type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../errors';
 import { DEFAULT_EXPORT_OPTIONS, type ExportOptions } from '../exports/export-options';
@@ -350,30 +352,21 @@ export class JobStore {
    */
   async fail(jobId: string, error: { code: string; message: string }, owner?: string): Promise<boolean> {
     const now = this.now().toISOString();
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.options.jobsTable,
-          Key: { id: jobId },
-          UpdateExpression:
-            'SET #state = :failed, #error = :error, finishedAt = :now, updatedAt = :now REMOVE leaseOwner, leaseExpiresAt, leaseAttempt',
-          ConditionExpression: owner
-            ? '#state = :running AND leaseOwner = :owner'
-            : 'attribute_exists(id) AND #state IN (:queued, :running)',
-          ExpressionAttributeNames: { '#state': 'state', '#error': 'error' },
-          ExpressionAttributeValues: {
-            ':failed': 'failed',
-            ':error': { code: error.code, message: error.message },
-            ':now': now,
-            ':running': 'running',
-            ...(owner ? { ':owner': owner } : { ':queued': 'queued' }),
-          },
-        }),
-      );
-    } catch (caught) {
-      if (caught instanceof ConditionalCheckFailedException) return false;
-      throw caught;
-    }
+    const written = await this.updateJobIf({
+      Key: { id: jobId },
+      UpdateExpression:
+        'SET #state = :failed, #error = :error, finishedAt = :now, updatedAt = :now REMOVE leaseOwner, leaseExpiresAt, leaseAttempt',
+      ConditionExpression: owner ? '#state = :running AND leaseOwner = :owner' : 'attribute_exists(id) AND #state IN (:queued, :running)',
+      ExpressionAttributeNames: { '#state': 'state', '#error': 'error' },
+      ExpressionAttributeValues: {
+        ':failed': 'failed',
+        ':error': { code: error.code, message: error.message },
+        ':now': now,
+        ':running': 'running',
+        ...(owner ? { ':owner': owner } : { ':queued': 'queued' }),
+      },
+    });
+    if (!written) return false;
     await this.clearActiveGuard(jobId);
     return true;
   }
@@ -387,29 +380,22 @@ export class JobStore {
    * re-sends keeps a slow queue from filling with copies.
    */
   async markRequeued(jobId: string, staleBefore: Date): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.options.jobsTable,
-          Key: { id: jobId },
-          UpdateExpression: 'SET requeuedAt = :now',
-          ConditionExpression:
-            '#state = :queued AND attempts = :zero AND createdAt <= :stale AND ' +
-            '(attribute_not_exists(requeuedAt) OR requeuedAt <= :stale)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':now': this.now().toISOString(),
-            ':queued': 'queued',
-            ':zero': 0,
-            ':stale': staleBefore.toISOString(),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return (
+      (await this.updateJobIf({
+        Key: { id: jobId },
+        UpdateExpression: 'SET requeuedAt = :now',
+        ConditionExpression:
+          '#state = :queued AND attempts = :zero AND createdAt <= :stale AND ' +
+          '(attribute_not_exists(requeuedAt) OR requeuedAt <= :stale)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':now': this.now().toISOString(),
+          ':queued': 'queued',
+          ':zero': 0,
+          ':stale': staleBefore.toISOString(),
+        },
+      })) !== undefined
+    );
   }
 
   /**
@@ -477,6 +463,19 @@ export class JobStore {
     return Item?.state === 'canceled';
   }
 
+  /**
+   * A conditional update of a job item: its output, or undefined when the
+   * condition did not hold (the one answer every caller here expects).
+   */
+  private async updateJobIf(input: Omit<UpdateCommandInput, 'TableName'>): Promise<UpdateCommandOutput | undefined> {
+    try {
+      return await this.doc.send(new UpdateCommand({ TableName: this.options.jobsTable, ...input }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
   private async ownedUpdate(
     jobId: string,
     owner: string,
@@ -484,21 +483,14 @@ export class JobStore {
     values: Record<string, unknown>,
     names: Record<string, string> = {},
   ): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.options.jobsTable,
-          Key: { id: jobId },
-          UpdateExpression: updateExpression,
-          ConditionExpression: '#state = :isRunning AND leaseOwner = :owner',
-          ExpressionAttributeNames: { '#state': 'state', ...names },
-          ExpressionAttributeValues: { ...values, ':isRunning': 'running', ':owner': owner },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new LeaseLostError(jobId);
-      throw error;
-    }
+    const written = await this.updateJobIf({
+      Key: { id: jobId },
+      UpdateExpression: updateExpression,
+      ConditionExpression: '#state = :isRunning AND leaseOwner = :owner',
+      ExpressionAttributeNames: { '#state': 'state', ...names },
+      ExpressionAttributeValues: { ...values, ':isRunning': 'running', ':owner': owner },
+    });
+    if (!written) throw new LeaseLostError(jobId);
   }
 
   private newJob(input: CreateJobInput): ExportJob {
@@ -579,31 +571,24 @@ export class JobStore {
     progress: { readonly rowsExported: number; readonly rowsTotal: number | null },
   ): Promise<boolean> {
     const total = progress.rowsTotal === null ? {} : { ':total': progress.rowsTotal };
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.options.jobsTable,
-          Key: { id: jobId },
-          UpdateExpression: `SET rowsExported = :rows, updatedAt = :now${progress.rowsTotal === null ? '' : ', rowsTotal = :total'}`,
-          ConditionExpression:
-            '#state = :running AND leaseOwner = :owner AND attempts = :attempt AND ' +
-            '(attribute_not_exists(rowsExported) OR rowsExported < :rows)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':rows': progress.rowsExported,
-            ':now': this.now().toISOString(),
-            ':running': 'running',
-            ':owner': lease.owner,
-            ':attempt': lease.attempt,
-            ...total,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return (
+      (await this.updateJobIf({
+        Key: { id: jobId },
+        UpdateExpression: `SET rowsExported = :rows, updatedAt = :now${progress.rowsTotal === null ? '' : ', rowsTotal = :total'}`,
+        ConditionExpression:
+          '#state = :running AND leaseOwner = :owner AND attempts = :attempt AND ' +
+          '(attribute_not_exists(rowsExported) OR rowsExported < :rows)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':rows': progress.rowsExported,
+          ':now': this.now().toISOString(),
+          ':running': 'running',
+          ':owner': lease.owner,
+          ':attempt': lease.attempt,
+          ...total,
+        },
+      })) !== undefined
+    );
   }
 
   /**
@@ -614,42 +599,27 @@ export class JobStore {
    * expire with it. Returns false when the job is not (or no longer) succeeded.
    */
   async recordDownload(jobId: string, record: DownloadRecord): Promise<boolean> {
-    let length: number;
-    try {
-      const { Attributes } = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.options.jobsTable,
-          Key: { id: jobId },
-          UpdateExpression:
-            'SET downloads = list_append(if_not_exists(downloads, :none), :record), lastDownloadedAt = :at ADD downloadCount :one',
-          ConditionExpression: '#state = :succeeded',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':none': [], ':record': [record], ':at': record.at, ':one': 1, ':succeeded': 'succeeded' },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      length = Array.isArray(Attributes?.downloads) ? Attributes.downloads.length : 0;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    const appended = await this.updateJobIf({
+      Key: { id: jobId },
+      UpdateExpression:
+        'SET downloads = list_append(if_not_exists(downloads, :none), :record), lastDownloadedAt = :at ADD downloadCount :one',
+      ConditionExpression: '#state = :succeeded',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':none': [], ':record': [record], ':at': record.at, ':one': 1, ':succeeded': 'succeeded' },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    if (!appended) return false;
+    const length = Array.isArray(appended.Attributes?.downloads) ? appended.Attributes.downloads.length : 0;
     const excess = length - DOWNLOAD_RECORDS_KEPT;
     if (excess > 0) {
-      try {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.options.jobsTable,
-            Key: { id: jobId },
-            UpdateExpression: `REMOVE ${Array.from({ length: excess }, (_, index) => `downloads[${index}]`).join(', ')}`,
-            // Only the list this write saw: a concurrent download's trim must not remove records twice.
-            ConditionExpression: 'size(downloads) = :length',
-            ExpressionAttributeValues: { ':length': length },
-          }),
-        );
-      } catch (error) {
-        // Another download changed the list first; the next one trims it.
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+      // Refused when another download changed the list first; the next one trims it.
+      await this.updateJobIf({
+        Key: { id: jobId },
+        UpdateExpression: `REMOVE ${Array.from({ length: excess }, (_, index) => `downloads[${index}]`).join(', ')}`,
+        // Only the list this write saw: a concurrent download's trim must not remove records twice.
+        ConditionExpression: 'size(downloads) = :length',
+        ExpressionAttributeValues: { ':length': length },
+      });
     }
     return true;
   }
@@ -660,21 +630,14 @@ export class JobStore {
    * for a job that is not the user's.
    */
   async revokeLinks(jobId: string, userId: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.options.jobsTable,
-          Key: { id: jobId },
-          UpdateExpression: 'SET linksRevokedAt = :now',
-          ConditionExpression: 'userId = :user',
-          ExpressionAttributeValues: { ':now': this.now().toISOString(), ':user': userId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return (
+      (await this.updateJobIf({
+        Key: { id: jobId },
+        UpdateExpression: 'SET linksRevokedAt = :now',
+        ConditionExpression: 'userId = :user',
+        ExpressionAttributeValues: { ':now': this.now().toISOString(), ':user': userId },
+      })) !== undefined
+    );
   }
 
   /**
@@ -686,23 +649,15 @@ export class JobStore {
    * before sending: a notice is sent at most once.
    */
   async claimFailureNotice(jobId: string, notice: { readonly at: string; readonly by: string }): Promise<ExportJob | undefined> {
-    try {
-      const { Attributes } = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.options.jobsTable,
-          Key: { id: jobId },
-          UpdateExpression: 'SET failureNotice = :notice',
-          ConditionExpression: '#state = :failed AND attribute_not_exists(failureNotice)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':notice': { at: notice.at, by: notice.by }, ':failed': 'failed' },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return Attributes ? fromItem(Attributes) : undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    const written = await this.updateJobIf({
+      Key: { id: jobId },
+      UpdateExpression: 'SET failureNotice = :notice',
+      ConditionExpression: '#state = :failed AND attribute_not_exists(failureNotice)',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':notice': { at: notice.at, by: notice.by }, ':failed': 'failed' },
+      ReturnValues: 'ALL_NEW',
+    });
+    return written?.Attributes ? fromItem(written.Attributes) : undefined;
   }
 }
 
