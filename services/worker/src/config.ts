@@ -87,7 +87,21 @@ export interface WorkerConfig {
    * 2 = it is repeated once (a possible duplicate rather than a possible miss).
    */
   readonly emailMaxSends: number;
+  /**
+   * WORKER_CONCURRENCY: exports one worker process handles at once. Memory
+   * is bounded by about this × the per-export bound (docs/scale.md), and the
+   * PostgreSQL pool holds one connection per export plus one spare.
+   */
+  readonly concurrency: number;
 }
+
+/**
+ * Exports per worker process at once, by default. Most exports are small, and
+ * a small export is round trips (claim, count, COPY, upload, email,
+ * complete): one at a time, a task waits nearly all the time. Chosen with
+ * `npm run bench:peak` (README, docs/scale.md).
+ */
+export const DEFAULT_WORKER_CONCURRENCY = 8;
 
 /** Added to SHUTDOWN_GRACE_SECONDS: time for giving the job and message back once the grace is over. */
 export const SHUTDOWN_MARGIN_SECONDS = 5;
@@ -185,6 +199,12 @@ export const workerVariables = {
   EXPORT_STALL_TIMEOUT_SECONDS: integer({ default: 60, min: 1, max: 3600, doc: 'an export without progress this long is abandoned' }),
   FINISH_RETRY_SECONDS: integer({ default: 120, min: 0, max: 3600, doc: 'how long recording a sent export is retried' }),
   EMAIL_MAX_SENDS: integer({ default: 1, min: 1, max: 2, doc: 'SendEmail calls per job that may have delivered' }),
+  WORKER_CONCURRENCY: integer({
+    default: DEFAULT_WORKER_CONCURRENCY,
+    min: 1,
+    max: 64,
+    doc: 'exports one worker process handles at once (a PostgreSQL connection each)',
+  }),
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -228,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     exportStallTimeoutSeconds: values.EXPORT_STALL_TIMEOUT_SECONDS,
     finishRetrySeconds: values.FINISH_RETRY_SECONDS,
     emailMaxSends: values.EMAIL_MAX_SENDS,
+    concurrency: values.WORKER_CONCURRENCY,
   });
 }
 

@@ -36,6 +36,12 @@ export interface ExportConsumerOptions {
   /** Receives after which the handler treats a failure as final; compared with the queue's redrive policy at start. */
   readonly maxAttempts: number;
   /**
+   * Messages handled at once (WORKER_CONCURRENCY). Each is a lane of its own:
+   * one sqs-consumer polling one message at a time, so a long export holds
+   * one lane and the others keep taking messages. Default 1.
+   */
+  readonly concurrency?: number;
+  /**
    * On stop, how long after the grace period (when the export in hand is
    * aborted) the handler may take to give the job back. If it is still stuck
    * then (in a call that does not return), the consumer makes the message
@@ -45,66 +51,44 @@ export interface ExportConsumerOptions {
 }
 
 /**
- * The SQS side of the worker: polls one message at a time with sqs-consumer,
- * asks for ApproximateReceiveCount (the handler's attempt number), keeps the
- * message hidden while a long export runs, and stops cleanly.
+ * The SQS side of the worker: `concurrency` lanes, each an sqs-consumer that
+ * receives one message at a time (batchSize 1) and handles it to the end
+ * before it polls again. Lanes rather than one consumer with a larger batch:
+ * sqs-consumer polls again only when every message of a batch is done, so one
+ * 200,000-row export in a batch of ten would hold nine free slots idle.
+ * Per message everything is as with a single lane: its own visibility
+ * heartbeat, its own ApproximateReceiveCount (the handler's attempt number),
+ * its own deletion. An idle lane costs one long poll per `waitTimeSeconds`.
  *
  * Returning `ack` from the handler deletes the message; `leave` or a throw
  * keeps it (a throw is logged as a processing error; the handler has already
  * set the retry delay on the message).
  */
 export class ExportConsumer {
-  private readonly consumer: Consumer;
+  private readonly lanes: readonly Lane[];
   private readonly shutdown = new AbortController();
-  /** Messages received and not yet deleted or given up (0 or 1 with batch size 1). */
-  private inHand = 0;
-  /** The message being handled, so a stop that cannot wait for the handler can still give it back. */
-  private current: Message | undefined;
   private stopping = false;
 
   constructor(private readonly options: ExportConsumerOptions) {
-    const log = options.logger;
-    this.consumer = Consumer.create({
-      queueUrl: options.queueUrl,
-      sqs: options.sqs,
-      batchSize: 1,
-      waitTimeSeconds: options.waitTimeSeconds ?? 10,
-      visibilityTimeout: options.visibilityTimeoutSeconds,
-      heartbeatInterval: options.heartbeatIntervalSeconds,
-      messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
-      handleMessage: (message) => this.handleMessage(message),
-    });
-    // From receipt until sqs-consumer is done with the batch, deletion included.
-    this.consumer.on('message_received', (message) => {
-      this.inHand += 1;
-      this.current = message;
-    });
-    this.consumer.on('response_processed', () => {
-      this.inHand = 0;
-      this.current = undefined;
-    });
-    this.consumer.on('error', (error, message) => {
-      log.error({ err: error, messageId: messageIdOf(message) }, 'SQS error');
-    });
-    this.consumer.on('processing_error', (wrapped, message) => {
-      // The handler has logged the details with the job's context; this line records the outcome.
-      // sqs-consumer wraps what the handler threw in a StandardError whose cause is the original.
-      const error = wrapped.cause instanceof Error ? wrapped.cause : wrapped;
-      const messageId = message.MessageId;
-      if (error instanceof RetryScheduledError) {
-        log.info({ messageId, retryInSeconds: error.retryInSeconds, failureCode: error.failure.code }, 'message left for retry');
-      } else {
-        log.error({ err: error, messageId, detail: describe(error) }, 'message processing failed; it will be retried');
-      }
-    });
-    this.consumer.on('timeout_error', (error, message) => {
-      log.error({ err: error, messageId: message.MessageId }, 'message handling timed out');
-    });
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new RangeError(`concurrency must be a whole number >= 1, got ${concurrency}`);
+    this.lanes = Array.from({ length: concurrency }, (_, index) => this.createLane(index));
   }
 
-  /** True from the receipt of a message until it is deleted or left on the queue. */
+  /** Lanes: how many messages this consumer handles at once. */
+  get concurrency(): number {
+    return this.lanes.length;
+  }
+
+  /** True from the receipt of a message until it is deleted or left on the queue, in any lane. */
   get busy(): boolean {
-    return this.inHand > 0;
+    return this.lanes.some((lane) => lane.current !== undefined);
+  }
+
+  /** Messages received and not yet deleted or left on the queue. */
+  get inHand(): number {
+    return this.lanes.filter((lane) => lane.current !== undefined).length;
   }
 
   /**
@@ -129,37 +113,38 @@ export class ExportConsumer {
   }
 
   start(): void {
-    this.consumer.start();
+    for (const lane of this.lanes) lane.consumer.start();
   }
 
   /**
-   * Stops taking messages. The poll in progress is allowed to finish rather
+   * Stops taking messages. The polls in progress are allowed to finish rather
    * than aborted: SQS may still hand a message to an abandoned receive, and
    * that message would then stay hidden for a whole visibility timeout. A
-   * message received while stopping is given back at once. A message in hand
-   * may run on for up to `graceMs` (0: stop it now); then its export is
-   * aborted and the handler gives the job back and makes the message visible
-   * for another worker. Resolves when the last poll is over and nothing is in
-   * hand any more (its deletion included) — or, when the handler is stuck in
-   * a call that never returns, `giveBackAfterGraceMs` after the grace period,
-   * once the consumer has made the message visible itself (the job's lease
-   * then runs out on its own; the next claim waits for that).
+   * message received while stopping is given back at once. The messages in
+   * hand may run on for up to `graceMs` (0: stop them now); then their
+   * exports are aborted and the handler gives each job back and makes its
+   * message visible for another worker. Resolves when the last poll is over
+   * and nothing is in hand any more (deletions included) — or, when a handler
+   * is stuck in a call that never returns, `giveBackAfterGraceMs` after the
+   * grace period, once the consumer has made each stuck message visible
+   * itself (the job's lease then runs out on its own; the next claim waits
+   * for that).
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    this.consumer.stop();
+    for (const lane of this.lanes) lane.consumer.stop();
     const timer = setTimeout(() => this.abortInFlight(), graceMs);
     const deadline = Date.now() + graceMs + (this.options.giveBackAfterGraceMs ?? 5000);
     try {
-      while (this.busy || this.consumer.status.isPolling) {
+      while (this.busy || this.lanes.some((lane) => lane.consumer.status.isPolling)) {
         if (Date.now() >= deadline) {
-          const stuck = this.current;
+          const stuck = this.lanes.flatMap((lane) => (lane.current ? [lane.current] : []));
           this.options.logger.error(
-            { messageId: stuck?.MessageId },
-            'the message in hand did not finish after the shutdown grace period; giving it back and stopping anyway',
+            { messageIds: stuck.map((message) => message.MessageId) },
+            'messages in hand did not finish after the shutdown grace period; giving them back and stopping anyway',
           );
-          // Handed back now; anything the stuck handler does later is conditional on the job's lease.
-          if (stuck) await this.giveBack(stuck);
+          // Handed back now; anything a stuck handler does later is conditional on the job's lease.
+          await Promise.all(stuck.map((message) => this.giveBack(message)));
           return;
         }
         await sleep(25);
@@ -169,9 +154,52 @@ export class ExportConsumer {
     }
   }
 
-  /** Stops the message in hand at once (a second signal). */
+  /** Stops every message in hand at once (a second signal). */
   abortInFlight(): void {
     if (!this.shutdown.signal.aborted) this.shutdown.abort(shutdownReason());
+  }
+
+  private createLane(index: number): Lane {
+    const { options } = this;
+    const log = options.concurrency && options.concurrency > 1 ? options.logger.child({ lane: index }) : options.logger;
+    const lane: Lane = {
+      current: undefined,
+      consumer: Consumer.create({
+        queueUrl: options.queueUrl,
+        sqs: options.sqs,
+        batchSize: 1,
+        waitTimeSeconds: options.waitTimeSeconds ?? 10,
+        visibilityTimeout: options.visibilityTimeoutSeconds,
+        heartbeatInterval: options.heartbeatIntervalSeconds,
+        messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+        handleMessage: (message) => this.handleMessage(message),
+      }),
+    };
+    // From receipt until sqs-consumer is done with the message, deletion included.
+    lane.consumer.on('message_received', (message) => {
+      lane.current = message;
+    });
+    lane.consumer.on('response_processed', () => {
+      lane.current = undefined;
+    });
+    lane.consumer.on('error', (error, message) => {
+      log.error({ err: error, messageId: messageIdOf(message) }, 'SQS error');
+    });
+    lane.consumer.on('processing_error', (wrapped, message) => {
+      // The handler has logged the details with the job's context; this line records the outcome.
+      // sqs-consumer wraps what the handler threw in a StandardError whose cause is the original.
+      const error = wrapped.cause instanceof Error ? wrapped.cause : wrapped;
+      const messageId = message.MessageId;
+      if (error instanceof RetryScheduledError) {
+        log.info({ messageId, retryInSeconds: error.retryInSeconds, failureCode: error.failure.code }, 'message left for retry');
+      } else {
+        log.error({ err: error, messageId, detail: describe(error) }, 'message processing failed; it will be retried');
+      }
+    });
+    lane.consumer.on('timeout_error', (error, message) => {
+      log.error({ err: error, messageId: message.MessageId }, 'message handling timed out');
+    });
+    return lane;
   }
 
   private async handleMessage(message: Message): Promise<Message | undefined> {
@@ -182,7 +210,7 @@ export class ExportConsumer {
     return (await this.options.handler(message, this.shutdown.signal)) === 'ack' ? message : undefined;
   }
 
-  /** A message that arrived after stop(): visible again at once, for a worker that is not shutting down. */
+  /** A message that arrived after stop(), or one a stuck handler holds: visible again at once, for a worker that is not shutting down. */
   private async giveBack(message: Message): Promise<void> {
     await this.options.actions.changeVisibility(
       message,
@@ -191,6 +219,12 @@ export class ExportConsumer {
       'could not give back a message received while stopping',
     );
   }
+}
+
+/** One sqs-consumer and the message it handles (at most one: batch size 1). */
+interface Lane {
+  current: Message | undefined;
+  readonly consumer: Consumer;
 }
 
 function sleep(ms: number): Promise<void> {

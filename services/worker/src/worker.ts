@@ -62,7 +62,7 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
   // SendEmail is not idempotent: the SDK's own retry of a request whose answer was lost sends a second
   // email. One try per attempt; retry-policy.ts decides about a retry knowing what was recorded on the job.
   const ses = new SESv2Client({ ...clientOptions(config.aws, 'ses', config.awsTimeouts), maxAttempts: 1 });
-  // One export at a time per worker: the COPY's connection plus one spare.
+  // One connection per export in hand (the COPY's) plus one spare.
   // With DATABASE_SECRET_ARN the password comes from the role's secret, read at the first connection
   // (not at start-up: the secret may still be empty) and re-read when a rotation made it stale.
   const rotatingPassword = serviceRotatingPassword({
@@ -74,7 +74,7 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
   const pool = new CredentialPool({
     rotatingPassword,
     connectionString: config.databaseUrl,
-    max: 2,
+    max: config.concurrency + 1,
     connectionTimeoutMillis: config.database.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
@@ -138,6 +138,7 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
     heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
     waitTimeSeconds: config.receiveWaitSeconds,
     maxAttempts: config.maxAttempts,
+    concurrency: config.concurrency,
     giveBackAfterGraceMs: SHUTDOWN_MARGIN_SECONDS * 1000,
   });
 
@@ -149,7 +150,7 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
     async start() {
       await consumer.verifyQueue();
       consumer.start();
-      log.info({ queueUrl: config.exportQueueUrl, node: process.version }, 'worker started');
+      log.info({ queueUrl: config.exportQueueUrl, concurrency: consumer.concurrency, node: process.version }, 'worker started');
     },
     stop(graceMs = config.shutdownGraceSeconds * 1000) {
       stopped ??= (async () => {
