@@ -19,13 +19,16 @@ export default async function globalSetup(): Promise<void> {
   // The IAM gate prints each denial as it happens, with the caller, the call and the reason.
   const onDenial = (denial: DenialRecord) =>
     process.stderr.write(`iam-gate: denied ${denial.identity} ${denial.operation}: ${denial.reason}\n`);
+  // The browser tests' Chromium, installed meanwhile when the machine lacks it (ensure-chromium.ts); then
+  // the spreadsheet tests' LibreOffice Calc, likewise, never fatal: only those tests need it
+  // (ensure-libreoffice.ts). One after the other: two apt-get runs at once fail on dpkg's lock.
+  const browserInstall = ensureChromium();
+  const officeInstall = browserInstall.catch(() => undefined).then(() => ensureLibreOffice());
   const [aws, postgres, browser] = await Promise.allSettled([
     startLocalAws({ iamGate: { emailDomain: DEFAULT_EMAIL_DOMAIN, onDenial } }),
     startPostgres(),
-    // The browser tests' Chromium, installed meanwhile when the machine lacks it (ensure-chromium.ts).
-    ensureChromium(),
-    // The spreadsheet tests' LibreOffice Calc, likewise; never fatal: only those tests need it (ensure-libreoffice.ts).
-    ensureLibreOffice(),
+    browserInstall,
+    officeInstall,
   ]);
   if (aws.status === 'rejected' || postgres.status === 'rejected' || browser.status === 'rejected') {
     await stopAll([aws, postgres].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
