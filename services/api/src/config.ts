@@ -173,6 +173,12 @@ export interface JwtConfig {
   readonly audience: string;
   /** Access token lifetime (ACCESS_TOKEN_TTL_SECONDS, default 300). */
   readonly accessTokenTtlSeconds: number;
+  /**
+   * Verified access tokens kept in memory until they expire, so a client's
+   * next request skips the signature check (JWT_VERIFY_CACHE_SIZE, default
+   * 10000, 0: verify every request). Absent: the default.
+   */
+  readonly verifiedTokenCacheSize?: number;
   /** Refresh token lifetime, renewed by each rotation (REFRESH_TOKEN_TTL_SECONDS, default 30 days). */
   readonly refreshTokenTtlSeconds: number;
 }
@@ -182,6 +188,8 @@ export { verificationKeys } from './jwt-keys';
 
 export const DEFAULT_JWT_ISSUER = 'memberships-api';
 export const DEFAULT_JWT_AUDIENCE = 'memberships-api';
+/** JWT_VERIFY_CACHE_SIZE's default: some minutes of distinct active clients of one instance. */
+export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 /**
  * Tables (and the schedule group) added after the first deployment default
@@ -281,6 +289,12 @@ export const apiVariables = {
   JWT_ISSUER: string({ default: DEFAULT_JWT_ISSUER, doc: '`iss` issued and required' }),
   JWT_AUDIENCE: string({ default: DEFAULT_JWT_AUDIENCE, doc: '`aud` issued and required' }),
   ACCESS_TOKEN_TTL_SECONDS: integer({ default: 300, min: 30, max: 3600, doc: 'access token lifetime' }),
+  JWT_VERIFY_CACHE_SIZE: integer({
+    default: DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
+    min: 0,
+    max: 1_000_000,
+    doc: 'verified access tokens kept until they expire (skips the signature check); 0: verify every request',
+  }),
   REFRESH_TOKEN_TTL_SECONDS: integer({
     default: REFRESH_TOKEN_TTL_DAYS * 86_400,
     min: 3600,
@@ -395,6 +409,7 @@ type JwtValues = Pick<
   | 'JWT_ISSUER'
   | 'JWT_AUDIENCE'
   | 'ACCESS_TOKEN_TTL_SECONDS'
+  | 'JWT_VERIFY_CACHE_SIZE'
   | 'REFRESH_TOKEN_TTL_SECONDS'
 >;
 
@@ -406,6 +421,7 @@ function jwtConfig(values: JwtValues): JwtConfig {
     issuer: values.JWT_ISSUER,
     audience: values.JWT_AUDIENCE,
     accessTokenTtlSeconds: values.ACCESS_TOKEN_TTL_SECONDS,
+    verifiedTokenCacheSize: values.JWT_VERIFY_CACHE_SIZE,
     refreshTokenTtlSeconds: values.REFRESH_TOKEN_TTL_SECONDS,
     ...(values.JWT_PUBLIC_KEYS ? { additionalPublicKeys: values.JWT_PUBLIC_KEYS } : {}),
   };

@@ -4,9 +4,10 @@ import { SCOPES, type Scope, type User } from '@memberships/core/contract';
 import { verifyPassword } from '@memberships/core/dynamodb';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { verificationKeys } from '../config';
+import { DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, verificationKeys } from '../config';
 import { AuthenticationRequiredError, InsufficientScopeError, InvalidTokenError } from '../errors';
 import { authProblemResponses } from '../schemas/problem';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 /**
  * Stateless bearer authentication with short-lived ES256 access tokens, and
@@ -22,6 +23,12 @@ import { authProblemResponses } from '../schemas/problem';
  *   claim, checks expiry against the app clock, and picks the public key by
  *   the token's `kid` among the configured ones (the current key plus
  *   JWT_PUBLIC_KEYS), so signing keys can rotate without logging anyone out.
+ * - A token that verified is remembered until it expires
+ *   (verified-token-cache.ts, JWT_VERIFY_CACHE_SIZE): its client's next
+ *   requests skip the signature check, which bounds the API's request rate
+ *   otherwise. Expiry is still checked per request against the app clock, and
+ *   everything after authentication (scopes, the account's existence where a
+ *   route reads it) runs as before.
  */
 
 /** Claims of an access token. `iss`, `aud` and `exp` are added by the signer's options. */
@@ -147,17 +154,38 @@ export default fp<AuthOptions>(
 
     app.decorate('passwords', { verify: options.verifyPassword ?? verifyPassword });
 
+    const verified = new VerifiedTokenCache<Principal>(jwt.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE);
+
     app.decorate<RequestHook>('authenticate', async (request) => {
-      if (!request.headers.authorization) throw new AuthenticationRequiredError();
-      try {
-        await request.jwtVerify({ clockTimestamp: app.clock.now().getTime() });
-      } catch (error) {
-        request.log.info({ reason: (error as Error).message }, 'access token rejected');
-        throw new InvalidTokenError(error);
+      const { authorization } = request.headers;
+      if (!authorization) throw new AuthenticationRequiredError();
+      const now = app.clock.now().getTime();
+      const cached = verified.get(authorization, now);
+      if (cached) {
+        request.user = cached;
+      } else {
+        try {
+          await request.jwtVerify({ clockTimestamp: now });
+        } catch (error) {
+          request.log.info({ reason: (error as Error).message }, 'access token rejected');
+          throw new InvalidTokenError(error);
+        }
+        if (!request.user.userId || !request.user.tokenId) throw new InvalidTokenError();
+        remember(authorization, request.user);
       }
-      if (!request.user.userId || !request.user.tokenId) throw new InvalidTokenError();
       request.log = request.log.child({ userId: request.user.userId });
     });
+
+    /** Keeps a principal that just verified for its token's window (`nbf`, if any, to `exp`, as the verifier checks them). */
+    function remember(authorization: string, principal: Principal): void {
+      const token = authorization.slice(authorization.indexOf(' ') + 1);
+      const payload = app.jwt.decode<{ payload: { nbf?: unknown; exp?: unknown } }>(token)?.payload;
+      if (typeof payload?.exp !== 'number') return;
+      const validFrom = typeof payload.nbf === 'number' ? payload.nbf * 1000 : 0;
+      // Frozen: every later request with this token gets the same object.
+      const frozen = Object.freeze({ ...principal, scopes: Object.freeze([...principal.scopes]) });
+      verified.set(authorization, frozen, validFrom, payload.exp * 1000);
+    }
 
     app.decorate('requireScope', scopeCheck);
   },
