@@ -29,11 +29,18 @@ export interface ApiSize extends ServiceSize {
 
 export interface WorkerSize extends ServiceSize {
   /**
-   * Target visible messages per running worker task. A task handles one export
-   * at a time, so this is roughly "exports waiting per task": lower means
-   * faster delivery at the 1st-of-month peak, higher means fewer tasks.
+   * Exports one task handles at once (the worker's WORKER_CONCURRENCY), each
+   * with a PostgreSQL connection of its own. Memory must hold them:
+   * `workerMemoryNeedMiB` (checked by the stack's tests).
    */
-  readonly targetBacklogPerTask: number;
+  readonly concurrency: number;
+  /**
+   * Target visible messages per busy lane: the scaling target per task is
+   * `concurrency` × this (`workerBacklogTarget`), so "exports waiting per
+   * export slot". Lower means faster delivery at the 1st-of-month peak,
+   * higher means fewer tasks.
+   */
+  readonly targetBacklogPerLane: number;
   /** FARGATE_SPOT is fine for the worker: on interruption it gets SIGTERM and releases its job. */
   readonly capacityProvider: FargateCapacityProvider;
 }
@@ -151,7 +158,8 @@ export const staging: EnvironmentConfig = {
     memoryMiB: 1024,
     minTasks: 1,
     maxTasks: 4,
-    targetBacklogPerTask: 20,
+    concurrency: 8,
+    targetBacklogPerLane: 2,
     capacityProvider: 'FARGATE_SPOT',
   },
   database: {
@@ -202,7 +210,8 @@ export const production: EnvironmentConfig = {
     memoryMiB: 2048,
     minTasks: 2,
     maxTasks: 50,
-    targetBacklogPerTask: 10,
+    concurrency: 16,
+    targetBacklogPerLane: 1,
     capacityProvider: 'FARGATE',
   },
   database: {
@@ -238,3 +247,21 @@ export const production: EnvironmentConfig = {
 
 /** Every environment `npm run synth` writes a stack for. */
 export const environments: readonly EnvironmentConfig[] = [staging, production];
+
+/** The backlog-per-task target of the worker's scaling policy: one task's lanes times the backlog per lane. */
+export function workerBacklogTarget(size: Pick<WorkerSize, 'concurrency' | 'targetBacklogPerLane'>): number {
+  return size.concurrency * size.targetBacklogPerLane;
+}
+
+/**
+ * MiB a worker task needs: the process itself (Node, the SDK clients, the
+ * pool; measured peak RSS of an idle-to-busy worker in `npm run bench:peak`
+ * stays under it) plus, per lane, the larger of an attachment being encoded
+ * (5 MiB kept, about three times that while the MIME message is built) and
+ * the upload's parts in flight (4 × 8 MiB).
+ */
+export function workerMemoryNeedMiB(size: Pick<WorkerSize, 'concurrency'>): number {
+  const processMiB = 256;
+  const perLaneMiB = 32;
+  return processMiB + size.concurrency * perLaneMiB;
+}

@@ -6,6 +6,7 @@ import type { ITerraformDependable } from 'cdktn';
 import { Construct } from 'constructs';
 import { containerDefinitions, FARGATE_MAX_STOP_TIMEOUT_SECONDS, TMP_VOLUME } from './container-definition';
 import type { Deployment } from './deployment';
+import { workerBacklogTarget } from '../environments';
 
 /**
  * The worker's liveness probe (services/worker/src/health-check.ts): exit 0
@@ -48,10 +49,11 @@ export interface WorkerServiceProps {
  * The export worker on Fargate. No load balancer: it pulls from SQS. It
  * scales on backlog per task (visible messages ÷ running tasks, metric math
  * in a target tracking policy), which is what "exports waiting for a worker"
- * means. On scale-in, deployment or Spot interruption ECS sends SIGTERM and
- * waits the longest Fargate allows (120 s) before SIGKILL: the worker stops
- * receiving, finishes or releases the job in hand, and the message comes back
- * for another task.
+ * means; the target is the task's lanes (WORKER_CONCURRENCY) times the
+ * backlog per lane (workerBacklogTarget). On scale-in, deployment or Spot
+ * interruption ECS sends SIGTERM and waits the longest Fargate allows (120 s)
+ * before SIGKILL: the worker stops receiving, finishes or releases the jobs
+ * in hand, and their messages come back for another task.
  */
 export class WorkerService extends Construct {
   readonly service: EcsService;
@@ -129,7 +131,7 @@ export class WorkerService extends Construct {
       scalableDimension: target.scalableDimension,
       resourceId: target.resourceId,
       targetTrackingScalingPolicyConfiguration: {
-        targetValue: size.targetBacklogPerTask,
+        targetValue: workerBacklogTarget(size),
         customizedMetricSpecification: {
           metrics: [
             {

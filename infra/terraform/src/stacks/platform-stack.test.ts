@@ -1,5 +1,5 @@
 import { buckets, queues, resourceNames, tables, type TableDefinition, type TableKey } from '@memberships/core/contract';
-import { environments, production, staging, type EnvironmentConfig } from '../environments';
+import { environments, production, staging, workerMemoryNeedMiB, type EnvironmentConfig } from '../environments';
 import {
   containerOf,
   documentName,
@@ -157,10 +157,18 @@ describe.each(cases)('%s stack', (_name, env) => {
       expect(container.stopTimeout).toBe(120);
     });
 
-    it('scales on export requests waiting per running task', () => {
+    it('runs as many lanes as the scaling target counts on, with the memory they need', () => {
+      const container = containerOf(resourceAt(synth, 'aws_ecs_task_definition', 'worker-service/task-definition').body);
+      const environment = Object.fromEntries((container.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+      expect(environment.WORKER_CONCURRENCY).toBe(String(env.worker.concurrency));
+      const task = resourceAt(synth, 'aws_ecs_task_definition', 'worker-service/task-definition').body;
+      expect(Number(task.memory)).toBeGreaterThanOrEqual(workerMemoryNeedMiB(env.worker));
+    });
+
+    it('scales on export requests waiting per running task, its lanes times the backlog per lane', () => {
       const policy = resourceAt(synth, 'aws_appautoscaling_policy', 'worker-service/backlog-scaling').body;
       const config = policy.target_tracking_scaling_policy_configuration as Block;
-      expect(config.target_value).toBe(env.worker.targetBacklogPerTask);
+      expect(config.target_value).toBe(env.worker.concurrency * env.worker.targetBacklogPerLane);
       const metrics = (config.customized_metric_specification as Block).metrics as Block[];
       const byId = Object.fromEntries(metrics.map((m) => [m.id, m]));
       const queue = resourceAt(synth, 'aws_sqs_queue', 'export-queue/queue');

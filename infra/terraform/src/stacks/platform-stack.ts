@@ -216,6 +216,8 @@ export class PlatformStack extends TerraformStack {
         // Stated, not defaulted: the queue is configured from the same core values.
         VISIBILITY_TIMEOUT_SECONDS: String(queues.exportRequests.visibilityTimeoutSeconds),
         MAX_ATTEMPTS: String(queues.exportRequests.maxAttempts),
+        // The lanes the scaling target counts on (workerBacklogTarget): from the same number.
+        WORKER_CONCURRENCY: String(deployment.environment.worker.concurrency),
         ...databaseLogin('worker'),
       },
       secrets: {},
