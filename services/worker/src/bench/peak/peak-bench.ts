@@ -1,0 +1,135 @@
+/**
+ * Peak-day benchmark: the first of the month, when every user wants their
+ * export at once. It runs the real API and worker processes on the local
+ * platform (emulators behind the IAM gate, PostgreSQL) against U seeded
+ * users of a realistic mix of sizes, in four phases:
+ *
+ *   1. baseline: every user POSTs /v1/exports at once; the worker handles one export at a time (WORKER_CONCURRENCY=1)
+ *   2. api:      the same, WORKER_CONCURRENCY=N
+ *   3. schedule: every user's monthly schedule fires in one move of the Scheduler stand-in's clock, at N
+ *   4. floor:    the same AWS and PostgreSQL calls per export made bare from this process, N at a time (floor.ts)
+ *
+ *   npm run bench:peak                  (root; builds first)
+ *   node services/worker/dist/bench/peak/peak-bench.js [--users 300] [--large-users 3] [--large-rows 100000]
+ *     [--medium-share 0.1] [--concurrency 8] [--workers 1] [--seed 1] [--timeout-seconds 900]
+ *
+ * Progress goes to stderr; stdout gets one JSON line:
+ *   {"users":…,"mix":{…},"concurrency":…,"workers":…,"baseline":{…},"api":{…},"schedule":{…},
+ *    "floor":{"exportsPerSec":…},"speedup":…,"ratio":…}
+ * where each phase has exportsPerSecPerWorker (jobs ÷ (last email − first request) ÷ workers),
+ * requestToInboxMs p50/p95/p99/max (email arrival − the POST or the clock move), workerCpuSecondsPer1000
+ * (/proc utime + stime of the workers during the phase), peakRssMbPerWorker (VmHWM), emailsPerJob {min,max};
+ * speedup = api ÷ baseline exports/s per worker, ratio = api exports/s (all workers) ÷ the floor's.
+ * Exit code 1 when a job did not succeed or got other than exactly one email, 2 when the benchmark cannot run.
+ */
+import { startBenchPlatform, type BenchPlatform } from './bench-platform';
+import { runFloor } from './floor';
+import type { PhaseMetrics } from './phase-metrics';
+import { runApiPhase, runSchedulePhase, type PhaseOptions } from './phases';
+import { userMix } from './user-mix';
+
+class BenchmarkError extends Error {}
+
+function progress(message: string): void {
+  process.stderr.write(`[bench:peak ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function numberArgument(argv: readonly string[], name: string, fallback: number, check: (value: number) => boolean, what: string): number {
+  const index = argv.indexOf(name);
+  if (index === -1) return fallback;
+  const value = Number(argv[index + 1]);
+  if (!check(value)) throw new BenchmarkError(`${name} needs ${what}, got ${argv[index + 1]}`);
+  return value;
+}
+
+const positive = (value: number) => Number.isInteger(value) && value >= 1;
+const nonNegative = (value: number) => Number.isInteger(value) && value >= 0;
+
+/** What a phase must show for the run to pass: every job succeeded with exactly one email, and nothing else arrived. */
+function phaseProblems(name: string, metrics: PhaseMetrics, expected: number): string[] {
+  const problems: string[] = [];
+  if (metrics.exports !== expected) problems.push(`${name}: ${metrics.exports} of ${expected} jobs emailed`);
+  if (metrics.emailsPerJob.min !== 1 || metrics.emailsPerJob.max !== 1)
+    problems.push(`${name}: emails per job ${metrics.emailsPerJob.min}..${metrics.emailsPerJob.max}, not exactly 1`);
+  if (metrics.notSucceeded > 0) problems.push(`${name}: ${metrics.notSucceeded} jobs did not succeed`);
+  if (metrics.strayEmails > 0) problems.push(`${name}: ${metrics.strayEmails} emails named no job of the phase`);
+  return problems;
+}
+
+async function runBenchmark(argv: readonly string[]): Promise<number> {
+  const users = numberArgument(argv, '--users', 300, positive, 'a positive integer');
+  const settings = {
+    users,
+    largeUsers: numberArgument(argv, '--large-users', Math.min(3, users), nonNegative, 'a non-negative integer'),
+    largeRows: numberArgument(argv, '--large-rows', 100_000, positive, 'a positive integer'),
+    mediumShare: numberArgument(argv, '--medium-share', 0.1, (value) => value >= 0 && value <= 1, 'a share between 0 and 1'),
+    seed: numberArgument(argv, '--seed', 1, nonNegative, 'a non-negative integer'),
+  };
+  const concurrency = numberArgument(argv, '--concurrency', 8, positive, 'a positive integer');
+  const workers = numberArgument(argv, '--workers', 1, positive, 'a positive integer');
+  const timeoutMs = numberArgument(argv, '--timeout-seconds', 900, positive, 'a positive integer') * 1000;
+  const mix = userMix(settings);
+
+  let platform: BenchPlatform | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress(`${signal}: stopping`);
+    void (platform?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    platform = await startBenchPlatform(mix.sizes, progress);
+    const phase = (phaseConcurrency: number): PhaseOptions => ({ concurrency: phaseConcurrency, workers, timeoutMs, progress });
+
+    progress(`baseline: ${users} users via the API, WORKER_CONCURRENCY=1, ${workers} worker process(es)`);
+    const baseline = await runApiPhase(platform, phase(1));
+    progress(`baseline: ${baseline.exportsPerSecPerWorker} exports/s per worker`);
+    progress(`api: ${users} users via the API, WORKER_CONCURRENCY=${concurrency}`);
+    const api = await runApiPhase(platform, phase(concurrency));
+    progress(`api: ${api.exportsPerSecPerWorker} exports/s per worker`);
+    progress(`schedule: ${users} schedule ticks fired together, WORKER_CONCURRENCY=${concurrency}`);
+    const schedule = await runSchedulePhase(platform, phase(concurrency));
+    progress(`schedule: ${schedule.exportsPerSecPerWorker} exports/s per worker`);
+    progress(`floor: the bare calls, ${concurrency * workers} at a time`);
+    const floor = await runFloor(platform.resources, platform.database.url, platform.users, concurrency * workers);
+    progress(`floor: ${floor.exportsPerSec.toFixed(2)} exports/s`);
+
+    const line = {
+      users,
+      mix: { ...mix.summary, largeRows: settings.largeRows, mediumShare: settings.mediumShare, seed: settings.seed },
+      concurrency,
+      workers,
+      baseline,
+      api,
+      schedule,
+      floor: {
+        exportsPerSec: Number(floor.exportsPerSec.toFixed(2)),
+        seconds: Number(floor.seconds.toFixed(2)),
+        concurrency: concurrency * workers,
+      },
+      speedup: Number((api.exportsPerSecPerWorker / baseline.exportsPerSecPerWorker).toFixed(2)),
+      ratio: Number(((api.exportsPerSecPerWorker * workers) / floor.exportsPerSec).toFixed(2)),
+    };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+    const problems = [
+      ...phaseProblems('baseline', baseline, users),
+      ...phaseProblems('api', api, users),
+      ...phaseProblems('schedule', schedule, users),
+    ];
+    for (const problem of problems) progress(problem);
+    return problems.length > 0 ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    progress('stopping the platform');
+    await platform?.stop();
+  }
+}
+
+runBenchmark(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`[bench:peak] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,80 @@
+import type { ArrivedEmail } from './mailbox-watch';
+
+/**
+ * The figures of one phase, from when each job was asked for, the emails
+ * that arrived, and the worker processes' CPU and memory.
+ */
+
+export interface PhaseMetrics {
+  readonly exports: number;
+  readonly seconds: number;
+  readonly exportsPerSecPerWorker: number;
+  readonly requestToInboxMs: { readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number };
+  readonly workerCpuSecondsPer1000: number;
+  readonly peakRssMbPerWorker: number;
+  readonly emailsPerJob: { readonly min: number; readonly max: number };
+  /** Jobs whose final state was not `succeeded` (each one fails the run). */
+  readonly notSucceeded: number;
+  /** Emails that named no job of this phase (each one fails the run). */
+  readonly strayEmails: number;
+}
+
+export interface PhaseObservations {
+  /** Epoch ms at which each job was asked for (its POST, or the tick that fired it). */
+  readonly requestedAtMs: ReadonlyMap<string, number>;
+  readonly emails: readonly ArrivedEmail[];
+  readonly workers: number;
+  /** Sum over the worker processes of their CPU seconds during the phase. */
+  readonly workerCpuSeconds: number;
+  /** Largest VmHWM among the worker processes. */
+  readonly peakRssMb: number;
+  readonly notSucceeded: number;
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: readonly number[], share: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(share * sorted.length) - 1))]!;
+}
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+export function phaseMetrics(observed: PhaseObservations): PhaseMetrics {
+  const perJob = new Map<string, ArrivedEmail[]>();
+  for (const jobId of observed.requestedAtMs.keys()) perJob.set(jobId, []);
+  let strayEmails = 0;
+  for (const email of observed.emails) {
+    const list = email.jobId === undefined ? undefined : perJob.get(email.jobId);
+    if (list) list.push(email);
+    else strayEmails += 1;
+  }
+  const counts = [...perJob.values()].map((list) => list.length);
+  const latencies: number[] = [];
+  let lastArrival = Number.NEGATIVE_INFINITY;
+  for (const [jobId, list] of perJob) {
+    const first = Math.min(...list.map((email) => email.arrivedAtMs));
+    if (!Number.isFinite(first)) continue;
+    latencies.push(first - observed.requestedAtMs.get(jobId)!);
+    lastArrival = Math.max(lastArrival, first);
+  }
+  latencies.sort((a, b) => a - b);
+  const firstRequest = Math.min(...observed.requestedAtMs.values());
+  const exports = latencies.length;
+  const seconds = (lastArrival - firstRequest) / 1000;
+  return {
+    exports,
+    seconds: round(seconds, 2),
+    exportsPerSecPerWorker: round(exports / seconds / observed.workers, 2),
+    requestToInboxMs: {
+      p50: Math.round(percentile(latencies, 0.5)),
+      p95: Math.round(percentile(latencies, 0.95)),
+      p99: Math.round(percentile(latencies, 0.99)),
+      max: Math.round(latencies.at(-1) ?? Number.NaN),
+    },
+    workerCpuSecondsPer1000: round((observed.workerCpuSeconds / Math.max(exports, 1)) * 1000, 1),
+    peakRssMbPerWorker: round(observed.peakRssMb, 1),
+    emailsPerJob: { min: Math.min(...counts), max: Math.max(...counts) },
+    notSucceeded: observed.notSucceeded,
+    strayEmails,
+  };
+}
