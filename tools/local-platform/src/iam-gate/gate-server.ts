@@ -50,6 +50,12 @@ export interface RunningIamGate {
   denials(): readonly DenialRecord[];
   /** The denials no test has acknowledged: calls production would refuse that nobody meant to make. */
   unacknowledged(): readonly DenialRecord[];
+  /**
+   * The calls let through so far, counted by caller and operation
+   * (`worker dynamodb:UpdateItem`, `api sqs:SendMessage`, ...): what a
+   * benchmark turns into requests per export and their price.
+   */
+  calls(): Readonly<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +79,7 @@ const MAX_PRESIGNED_EXPIRY_SECONDS = 7 * 24 * 3600;
 
 export async function startIamGate(options: IamGateOptions): Promise<RunningIamGate> {
   let denials: DenialRecord[] = [];
+  const calls = new Map<string, number>();
   const now = options.now ?? (() => new Date());
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -172,6 +179,9 @@ export async function startIamGate(options: IamGateOptions): Promise<RunningIamG
       deny(response, service, { ...record, reason });
       return;
     }
+    // S3's operation names the object; its price depends only on the method (PUT/POST/LIST vs GET).
+    const call = `${record.identity} ${service === 's3' ? `S3 ${request.method}` : parsed.operation}`;
+    calls.set(call, (calls.get(call) ?? 0) + 1);
     forward(request, response, upstream, body);
   }
 
@@ -232,6 +242,7 @@ export async function startIamGate(options: IamGateOptions): Promise<RunningIamG
     endpoint: `http://127.0.0.1:${port}`,
     denials: () => [...denials],
     unacknowledged: () => denials.filter((denial) => !denial.acknowledged),
+    calls: () => Object.fromEntries(calls),
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -88,6 +88,10 @@ describe('the IAM gate', () => {
     const admission = await throttle(as('api', running)).admit({ email: 'member@example.com', address: '203.0.113.7' });
     expect(admission.admitted).toBe(true);
     expect(running.denials()).toEqual([]);
+    // Every call let through is counted by caller and operation (what the peak benchmark prices).
+    const calls = running.calls();
+    expect(Object.keys(calls).length).toBeGreaterThan(0);
+    expect(Object.keys(calls).every((call) => call.startsWith('api DynamoDB '))).toBe(true);
   });
 
   it('denies the call a policy with one action removed needs, naming the call, the action and the resource', async () => {
