@@ -23,6 +23,12 @@ export interface ProgressReporterOptions {
   readonly write: (progress: ExportProgress) => Promise<unknown>;
   /** Minimum time between the starts of two writes. */
   readonly intervalMs: number;
+  /**
+   * The first write, too, waits one interval from the reporter's creation:
+   * an export that is done sooner writes no progress at all (its completion
+   * records the totals). Default false: the first count is written at once.
+   */
+  readonly deferFirstWrite?: boolean;
   /** Told about a failed write; the reporter carries on (the next write carries a newer count anyway). */
   readonly onError: (error: unknown) => void;
   readonly clock?: ProgressClock;
@@ -62,6 +68,7 @@ export class ProgressReporter {
 
   constructor(private readonly options: ProgressReporterOptions) {
     this.clock = options.clock ?? systemClock;
+    if (options.deferFirstWrite) this.lastStartAt = this.clock.now();
   }
 
   /** Writes started so far. */
@@ -169,6 +176,8 @@ export function jobProgressReporter(options: JobProgressReporterOptions): Progre
     write: (progress) => options.jobs.recordProgress(options.jobId, lease, progress),
     intervalMs: options.intervalMs,
     clock: options.clock,
+    // Most exports are done within the first interval: they cost no progress write.
+    deferFirstWrite: true,
     onError: (error) => {
       failures += 1;
       options.log[failures === 1 ? 'warn' : 'debug']({ err: error, failures }, 'could not record export progress; the export goes on');

@@ -106,6 +106,41 @@ describe('ProgressReporter', () => {
     reporter = new ProgressReporter({ write: writes.write, intervalMs: 1000, onError: (error) => errors.push(error), clock });
   });
 
+  it('with deferFirstWrite, writes nothing for an export done within the first interval, and the latest count after it', async () => {
+    const deferred = new ProgressReporter({
+      write: writes.write,
+      intervalMs: 1000,
+      onError: (error) => errors.push(error),
+      clock,
+      deferFirstWrite: true,
+    });
+    deferred.report(rows(10));
+    clock.advance(400);
+    deferred.report(rows(20));
+    await flush();
+    expect(writes.calls).toHaveLength(0);
+
+    clock.advance(600);
+    await flush();
+    expect(writes.calls.map((call) => call.progress.rowsExported)).toEqual([20]);
+    await writes.completeNext();
+
+    // An export done early: stop() before the first interval leaves no write behind.
+    const quick = new ProgressReporter({
+      write: writes.write,
+      intervalMs: 1000,
+      onError: (error) => errors.push(error),
+      clock,
+      deferFirstWrite: true,
+    });
+    quick.report(rows(5));
+    await quick.stop();
+    clock.advance(5000);
+    await flush();
+    expect(writes.calls).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
   it('writes the first count at once, then at most one per interval, always the latest count', async () => {
     reporter.report(rows(10));
     expect(writes.calls.map((call) => call.progress.rowsExported)).toEqual([10]);

@@ -296,12 +296,21 @@ export class JobStore {
    * Records the state of the export email on a job this worker holds
    * (`sending` before SendEmail, then what came of it). Throws
    * LeaseLostError when the job is no longer ours: then nothing is sent.
+   * With `renewLeaseMs` the same write renews the lease (the confirmation
+   * before the email, without a request of its own).
    */
-  async recordEmailAttempt(jobId: string, owner: string, attempt: EmailAttempt): Promise<void> {
-    await this.ownedUpdate(jobId, owner, 'SET emailAttempt = :attempt, updatedAt = :now', {
-      ':attempt': attempt,
-      ':now': this.now().toISOString(),
-    });
+  async recordEmailAttempt(jobId: string, owner: string, attempt: EmailAttempt, renewLeaseMs?: number): Promise<void> {
+    const now = this.now();
+    await this.ownedUpdate(
+      jobId,
+      owner,
+      `SET emailAttempt = :attempt, updatedAt = :now${renewLeaseMs === undefined ? '' : ', leaseExpiresAt = :lease'}`,
+      {
+        ':attempt': attempt,
+        ':now': now.toISOString(),
+        ...(renewLeaseMs === undefined ? {} : { ':lease': now.getTime() + renewLeaseMs }),
+      },
+    );
   }
 
   /**
