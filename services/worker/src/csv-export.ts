@@ -3,13 +3,15 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { DEFAULT_EXPORT_OPTIONS, exportContentType, type ExportOptions } from '@memberships/core/contract';
 import { countSelect, exportCopyStatement, exportRowsQuery, exportSessionSettings } from '@memberships/core/postgres';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { settleQueryDeadline } from './copy-deadline';
 import { CsvRecordCounter } from './csv-record-counter';
 import { CrlfRecordEnds } from './crlf-record-ends';
 import { ExportIntegrityError, StageError } from './errors';
 import { FileMeter, type RecordCounter, RecordCountingStream } from './export-meter';
 import { LineCounter } from './line-counter';
+import { exportRanges } from './range-export';
 import { RowCursorStream } from './row-cursor';
 import { Utf8BomPrefix } from './utf8-bom';
 import { XlsxWriter } from './xlsx-writer';
@@ -27,6 +29,37 @@ export interface ExportSink {
   readonly done: Promise<void>;
   /** Gives up storing (the export failed or was stopped); resolves once nothing half-written is left. Never rejects. */
   abort(reason: unknown): Promise<void>;
+  /**
+   * Stores the file as numbered parts instead (an export written in parallel
+   * ranges). Once `create` was called, `stream` is never written and `done`
+   * settles with the parts' upload; `abort` also drops the parts.
+   */
+  readonly multipart?: MultipartSink | undefined;
+}
+
+/** A sink's multipart capability: S3's CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload. */
+export interface MultipartSink {
+  /** The smallest part but the last that the store accepts (S3: 5 MiB). */
+  readonly minPartBytes: number;
+  /** The size to cut parts at (at least minPartBytes). */
+  readonly partBytes: number;
+  /** Starts the upload; rejects when it cannot (the sink is then unused). */
+  create(): Promise<PartUpload>;
+}
+
+export interface PartUpload {
+  /** Stores one part (numbers 1-10,000, in any order, not necessarily consecutive). */
+  uploadPart(partNumber: number, body: Buffer): Promise<void>;
+  /** Joins the uploaded parts in number order into the file. */
+  complete(): Promise<void>;
+  /** Drops the upload and its parts (nothing is billed). Never rejects. */
+  abort(reason: unknown): Promise<void>;
+}
+
+/** An export of at least `minRows` rows COPYs `ranges` id ranges in parallel (exportRanges); undefined or ranges <= 1: one stream. */
+export interface ParallelRanges {
+  readonly ranges: number;
+  readonly minRows: number;
 }
 
 export interface ExportProgress {
@@ -49,6 +82,13 @@ export interface MembershipExportOptions {
   readonly onProgress?: ((progress: ExportProgress) => void) | undefined;
   /** XLSX rows per sheet, header included (tests); default Excel's 1,048,576. */
   readonly xlsxMaxRowsPerSheet?: number | undefined;
+  /**
+   * Large uncompressed CSV and JSONL exports in parallel id ranges, each on a
+   * connection of its own (the pool needs ranges - 1 more), into the sink's
+   * parts; XLSX and gzip are one stream whatever their size (a workbook and a
+   * gzip member cannot be cut and joined). Default: one stream.
+   */
+  readonly parallel?: ParallelRanges | undefined;
 }
 
 export interface ExportFileResult {
@@ -109,14 +149,30 @@ export async function exportMemberships(options: MembershipExportOptions): Promi
   client.on('error', onClientError);
   let healthy = false;
   try {
-    const rowsTotal = await database(async () => {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      for (const statement of exportSessionSettings(exportOptions)) await client.query(statement);
-      const { rows } = await client.query<{ count: string }>(countSelect(userId, exportOptions));
-      return Number(rows[0]?.count ?? 0);
-    });
+    const rowsTotal = await database(() => beginAndCount(client, userId, exportOptions));
     options.onProgress?.({ rowsExported: 0, rowsTotal });
     signal?.throwIfAborted();
+
+    if (sink.multipart && rangesApply(options.parallel, exportOptions, rowsTotal)) {
+      const ranged = await exportRanges({
+        pool,
+        client,
+        userId,
+        options: exportOptions,
+        multipart: sink.multipart,
+        ranges: options.parallel.ranges,
+        rowsTotal,
+        keepInMemoryUpToBytes: options.keepInMemoryUpToBytes,
+        signal,
+        onProgress: options.onProgress,
+      });
+      if (ranged) {
+        await database(() => client.query('COMMIT'));
+        healthy = true;
+        return ranged;
+      }
+      // No second connection to be had at once, or another parallel export runs: the same snapshot in one stream.
+    }
 
     const onRows = (rowsExported: number) => options.onProgress?.({ rowsExported, rowsTotal });
     const body =
@@ -149,6 +205,34 @@ export async function exportMemberships(options: MembershipExportOptions): Promi
     // A connection that broke, or was left mid-COPY or mid-cursor, is closed rather than returned to the pool.
     client.release(healthy ? undefined : true);
   }
+}
+
+/**
+ * Opens the export's transaction, applies the session settings and counts,
+ * in one round trip: a simple-query string of several statements runs in
+ * order and stops at the first error (every statement is built from checked
+ * values and escaped literals, none takes a parameter).
+ */
+async function beginAndCount(client: PoolClient, userId: string, options: ExportOptions): Promise<number> {
+  const statements = ['BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', ...exportSessionSettings(options), countSelect(userId, options)];
+  const results = (await client.query(statements.join('; '))) as unknown as QueryResult<{ count: string }>[];
+  return Number(results.at(-1)?.rows[0]?.count ?? 0);
+}
+
+/**
+ * Whether this export is written in parallel ranges: asked for, large
+ * enough, and a format whose bytes can be cut at record ends and joined:
+ * uncompressed CSV or JSONL (an XLSX workbook and a gzip member are one
+ * stream each, so those keep the single stream whatever their size).
+ */
+function rangesApply(parallel: ParallelRanges | undefined, options: ExportOptions, rowsTotal: number): parallel is ParallelRanges {
+  return (
+    parallel !== undefined &&
+    parallel.ranges > 1 &&
+    rowsTotal >= parallel.minRows &&
+    (options.format === 'csv' || options.format === 'jsonl') &&
+    options.compression === 'none'
+  );
 }
 
 /** CSV and JSON Lines: COPY's bytes, the dialect's BOM and CRLF, counted as the reader will count them. */
@@ -197,18 +281,6 @@ function xlsxBody(
     check: () => ({ sent: cursor.fetched, complete: true }),
     settle: () => undefined,
   };
-}
-
-/**
- * node-postgres arms a timer per query when `query_timeout` is set and clears
- * it in the query's callback, which pg-copy-streams never calls. Without this
- * the timer outlives the COPY (holding the process open for the whole
- * deadline) and then fires on a finished query. While the COPY runs, the timer
- * is the deadline that ends a server that stopped answering.
- */
-function settleQueryDeadline(copy: object): void {
-  const settle = (copy as { callback?: unknown }).callback;
-  if (typeof settle === 'function') (settle as () => void)();
 }
 
 async function connect(pool: Pool): Promise<PoolClient> {

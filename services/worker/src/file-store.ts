@@ -1,8 +1,18 @@
-import { PassThrough } from 'node:stream';
-import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
+import { Transform } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  type S3Client,
+  type ServerSideEncryption,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { contentDisposition, DEFAULT_EXPORT_OPTIONS, type ExportOptions, exportFileExtension } from '@memberships/core/contract';
-import type { ExportSink } from './csv-export';
+import type { ExportSink, PartUpload } from './csv-export';
+
+/** S3's smallest part but the last (UploadPart). */
+const S3_MIN_PART_BYTES = 5 * 1024 * 1024;
 
 export interface ExportFileStoreOptions {
   readonly bucket: string;
@@ -46,38 +56,116 @@ export class ExportFileStore {
     this.queueSize = options.queueSize ?? 3;
   }
 
-  /** Opens an upload to `key` of a file of `contentType` (exportContentType); write it into `stream` and await `done`. */
+  /**
+   * Opens an upload to `key` of a file of `contentType` (exportContentType):
+   * either write it into `stream` (lib-storage's Upload, started by the first
+   * byte or the end) or send it as numbered parts through `multipart`
+   * (an export in parallel ranges); then await `done`.
+   */
   openUpload(key: string, fileName: string, contentType: string): ExportSink {
+    const params = {
+      Bucket: this.options.bucket,
+      Key: key,
+      ContentType: contentType,
+      ContentDisposition: contentDisposition(fileName),
+      ...this.encryption(),
+    };
+    let settle!: { resolve: () => void; reject: (error: unknown) => void };
+    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    let upload: Upload | undefined;
+    let parts: PartUpload | undefined;
+    // The stream's first byte (or its end) starts the Upload: a sink sent as parts never starts one.
+    const start = () => {
+      if (upload || parts) return;
+      upload = new Upload({
+        client: this.s3,
+        partSize: this.partSize,
+        queueSize: this.queueSize,
+        // A failed multipart upload is aborted, so no orphaned parts are billed.
+        leavePartsOnError: false,
+        params: { ...params, Body: body },
+      });
+      upload.done().then(() => settle.resolve(), settle.reject);
+    };
     // Small buffer: lib-storage gathers the bytes into parts itself.
-    const body = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const encryption: { ServerSideEncryption: ServerSideEncryption; SSEKMSKeyId?: string } = this.options.kmsKeyId
-      ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.options.kmsKeyId }
-      : { ServerSideEncryption: 'AES256' };
-    const upload = new Upload({
-      client: this.s3,
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      // A failed multipart upload is aborted, so no orphaned parts are billed.
-      leavePartsOnError: false,
-      params: {
-        Bucket: this.options.bucket,
-        Key: key,
-        Body: body,
-        ContentType: contentType,
-        ContentDisposition: contentDisposition(fileName),
-        ...encryption,
+    const body = new Transform({
+      highWaterMark: 1024 * 1024,
+      transform(chunk, _encoding, callback) {
+        start();
+        callback(null, chunk);
+      },
+      flush(callback) {
+        start();
+        callback();
       },
     });
-    const done = upload.done().then(() => undefined);
     return {
       stream: body,
       done,
       abort: async (reason: unknown) => {
-        body.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+        const error = reason instanceof Error ? reason : new Error(String(reason));
+        body.destroy(error);
         // Aborts the multipart upload (if one was started), so no parts are left behind.
-        await upload.abort().catch(() => undefined);
+        await Promise.all([upload?.abort().catch(() => undefined), parts?.abort(error)]);
+        if (!upload) settle.reject(error);
         await done.catch(() => undefined);
       },
+      multipart: {
+        minPartBytes: S3_MIN_PART_BYTES,
+        partBytes: this.partSize,
+        create: async () => {
+          if (upload || parts) throw new Error('this upload has already started');
+          parts = await this.createPartUpload(params);
+          const created = parts;
+          return {
+            uploadPart: (partNumber, part) => created.uploadPart(partNumber, part),
+            complete: () => created.complete().then(() => settle.resolve()),
+            abort: (error) => created.abort(error).finally(() => settle.reject(error)),
+          };
+        },
+      },
+    };
+  }
+
+  private encryption(): { ServerSideEncryption: ServerSideEncryption; SSEKMSKeyId?: string } {
+    return this.options.kmsKeyId
+      ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.options.kmsKeyId }
+      : { ServerSideEncryption: 'AES256' };
+  }
+
+  /**
+   * A multipart upload driven part by part (CreateMultipartUpload, UploadPart,
+   * CompleteMultipartUpload with the parts in number order); aborted
+   * (AbortMultipartUpload) on any failure, so no parts are billed.
+   */
+  private async createPartUpload(params: {
+    Bucket: string;
+    Key: string;
+    ContentType: string;
+    ContentDisposition: string;
+    ServerSideEncryption: ServerSideEncryption;
+    SSEKMSKeyId?: string;
+  }): Promise<PartUpload> {
+    const { UploadId } = await this.s3.send(new CreateMultipartUploadCommand(params));
+    if (!UploadId) throw new Error('S3 answered CreateMultipartUpload without an UploadId');
+    const target = { Bucket: params.Bucket, Key: params.Key, UploadId };
+    const stored: { PartNumber: number; ETag: string }[] = [];
+    let aborted: Promise<void> | undefined;
+    return {
+      uploadPart: async (partNumber, body) => {
+        const { ETag } = await this.s3.send(new UploadPartCommand({ ...target, PartNumber: partNumber, Body: body }));
+        if (!ETag) throw new Error(`S3 answered UploadPart ${partNumber} without an ETag`);
+        stored.push({ PartNumber: partNumber, ETag });
+      },
+      complete: async () => {
+        const Parts = [...stored].sort((a, b) => a.PartNumber - b.PartNumber);
+        await this.s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts } }));
+      },
+      abort: () =>
+        (aborted ??= this.s3
+          .send(new AbortMultipartUploadCommand(target))
+          .then(() => undefined)
+          .catch(() => undefined)),
     };
   }
 }

@@ -167,8 +167,24 @@ function rowExpression(name: ExportColumnName, timeZone: string): string {
   }
 }
 
-/** The export's rows: one user's memberships under the filters; `table` qualifies the columns where names are ambiguous. */
-function whereClause(userId: string, filters: ExportFilters, table = ''): string {
+/**
+ * One slice of an export's rows in the export's own order (by id): from
+ * `fromId` (inclusive) to `toId` (exclusive), either end open when absent.
+ * The ids are the decimal text PostgreSQL gave for the bigint column.
+ */
+export interface ExportIdRange {
+  readonly fromId?: string | undefined;
+  readonly toId?: string | undefined;
+}
+
+/** A bigint's decimal text, checked: the only form an id is ever put into a range's SQL. */
+function checkedId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !/^-?[0-9]{1,19}$/.test(value)) throw new ExportQueryError(`${field} must be a bigint's decimal text`);
+  return value;
+}
+
+/** The export's rows: one user's memberships under the filters (within `range`); `table` qualifies the columns where names are ambiguous. */
+function whereClause(userId: string, filters: ExportFilters, table = '', range: ExportIdRange = {}): string {
   if (!isUuid(userId)) throw new ExportQueryError(`Refusing to build an export query for a non-UUID user id: ${JSON.stringify(userId)}`);
   const column = (name: string) => `${table}${name}`;
   const conditions = [`${column('user_id')} = '${userId.toLowerCase()}'`];
@@ -205,6 +221,8 @@ function whereClause(userId: string, filters: ExportFilters, table = ''): string
     const day = date(filters.activeOn, 'active_on');
     conditions.push(`${column('started_on')} <= ${day} AND (${column('ends_on')} IS NULL OR ${column('ends_on')} >= ${day})`);
   }
+  if (range.fromId !== undefined) conditions.push(`${column('id')} >= ${checkedId(range.fromId, 'range.fromId')}`);
+  if (range.toId !== undefined) conditions.push(`${column('id')} < ${checkedId(range.toId, 'range.toId')}`);
   return `WHERE ${conditions.join(' AND ')}`;
 }
 
@@ -225,8 +243,8 @@ function checkedTimeZone(options: Pick<ExportOptions, 'timeZone'>): string {
   return options.timeZone;
 }
 
-function from(userId: string, options: ExportOptions): string {
-  return `FROM memberships ${whereClause(userId, options.filters)} ORDER BY id`;
+function from(userId: string, options: ExportOptions, range?: ExportIdRange): string {
+  return `FROM memberships ${whereClause(userId, options.filters, '', range)} ORDER BY id`;
 }
 
 /**
@@ -235,11 +253,17 @@ function from(userId: string, options: ExportOptions): string {
  * (PostgreSQL flattens it into the one index scan), so the ORDER BY is the
  * query's own; its names would shadow the table's, hence the qualified filters.
  */
-function jsonLinesSelect(userId: string, options: ExportOptions, columns: readonly ExportColumnName[], timeZone: string): string {
+function jsonLinesSelect(
+  userId: string,
+  options: ExportOptions,
+  columns: readonly ExportColumnName[],
+  timeZone: string,
+  range?: ExportIdRange,
+): string {
   const values = columns.map((name) => `${jsonExpression(name, timeZone)} AS ${name}`).join(', ');
   return (
     `SELECT row_to_json(r)::text AS line FROM memberships CROSS JOIN LATERAL (SELECT ${values}) AS r ` +
-    `${whereClause(userId, options.filters, 'memberships.')} ORDER BY memberships.id`
+    `${whereClause(userId, options.filters, 'memberships.', range)} ORDER BY memberships.id`
   );
 }
 
@@ -250,12 +274,12 @@ function jsonLinesSelect(userId: string, options: ExportOptions, columns: readon
  * decimals, true/false, neutralised free text, ISO instants in the zone).
  * JSONL: one column, `line`, a compact JSON object per membership.
  */
-export function exportSelect(userId: string, options: ExportOptions = DEFAULT_EXPORT_OPTIONS): string {
+export function exportSelect(userId: string, options: ExportOptions = DEFAULT_EXPORT_OPTIONS, range?: ExportIdRange): string {
   const columns = checkedColumns(options);
   const timeZone = checkedTimeZone(options);
-  if (options.format === 'jsonl') return jsonLinesSelect(userId, options, columns, timeZone);
+  if (options.format === 'jsonl') return jsonLinesSelect(userId, options, columns, timeZone, range);
   if (options.format !== 'csv') throw new ExportQueryError(`format ${JSON.stringify(options.format)} is not written by COPY`);
-  return `SELECT ${columns.map((name) => `${csvExpression(name, timeZone, options.csv.decimalSeparator)} AS ${name}`).join(', ')} ${from(userId, options)}`;
+  return `SELECT ${columns.map((name) => `${csvExpression(name, timeZone, options.csv.decimalSeparator)} AS ${name}`).join(', ')} ${from(userId, options, range)}`;
 }
 
 const DELIMITER_SQL: Readonly<Record<(typeof CSV_DELIMITERS)[number], string>> = { ',': "','", ';': "';'", '\t': "E'\\t'" };
@@ -267,12 +291,12 @@ const DELIMITER_SQL: Readonly<Record<(typeof CSV_DELIMITERS)[number], string>> =
  * JSON text never holds raw (row_to_json escapes control characters), so each
  * line passes through unquoted and unescaped; no header.
  */
-export function exportCopyOptions(options: ExportOptions = DEFAULT_EXPORT_OPTIONS): string {
+export function exportCopyOptions(options: ExportOptions = DEFAULT_EXPORT_OPTIONS, header = true): string {
   if (options.format === 'jsonl') return "(FORMAT csv, HEADER false, QUOTE E'\\x01', DELIMITER E'\\x02', ENCODING 'UTF8')";
   const delimiter = DELIMITER_SQL[options.csv.delimiter];
   if (delimiter === undefined) throw new ExportQueryError(`delimiter ${JSON.stringify(options.csv.delimiter)} is not a CSV delimiter`);
   const text = checkedColumns(options).filter((name) => COLUMN_TYPES.get(name) === 'text');
-  return `(FORMAT csv, HEADER true${options.csv.delimiter === ',' ? '' : `, DELIMITER ${delimiter}`}${
+  return `(FORMAT csv, HEADER ${header}${options.csv.delimiter === ',' ? '' : `, DELIMITER ${delimiter}`}${
     text.length > 0 ? `, FORCE_QUOTE (${text.join(', ')})` : ''
   }, ENCODING 'UTF8')`;
 }
@@ -280,6 +304,35 @@ export function exportCopyOptions(options: ExportOptions = DEFAULT_EXPORT_OPTION
 /** The COPY statement the worker streams for a CSV or JSONL file (run exportSessionSettings first, in the same transaction). */
 export function exportCopyStatement(userId: string, options: ExportOptions = DEFAULT_EXPORT_OPTIONS): string {
   return `COPY (${exportSelect(userId, options)}) TO STDOUT WITH ${exportCopyOptions(options)}`;
+}
+
+/**
+ * The COPY of one slice of a CSV or JSONL file, for an export written in
+ * parallel ranges: the same SELECT and options as exportCopyStatement within
+ * `range`, and the CSV header only when `header` (the file's first range).
+ * The slices' bytes, one after the other in id order, are exportCopyStatement's.
+ */
+export function exportRangeCopyStatement(userId: string, options: ExportOptions, range: ExportIdRange, header: boolean): string {
+  return `COPY (${exportSelect(userId, options, range)}) TO STDOUT WITH ${exportCopyOptions(options, header)}`;
+}
+
+/**
+ * The ids that start the slices of an export cut at the given row
+ * positions (1-based, ascending, in id order), from one pass over the
+ * user's rows in the (user_id, id) index's order: no sort, no OFFSET probes.
+ * Run it in the export's snapshot, after the count that the positions come from.
+ */
+export function rangeStartsSelect(userId: string, options: Pick<ExportOptions, 'filters'>, positions: readonly number[]): string {
+  if (
+    positions.length === 0 ||
+    positions.some((position, i) => !Number.isSafeInteger(position) || position < 1 || position <= (positions[i - 1] ?? 0))
+  ) {
+    throw new ExportQueryError('range positions must be ascending positive integers');
+  }
+  return (
+    `SELECT id::text AS id FROM (SELECT id, row_number() OVER (ORDER BY id) AS position FROM memberships ${whereClause(userId, options.filters)}) AS numbered ` +
+    `WHERE position IN (${positions.join(', ')}) ORDER BY position`
+  );
 }
 
 /**
