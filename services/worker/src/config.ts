@@ -93,6 +93,13 @@ export interface WorkerConfig {
    * PostgreSQL pool holds one connection per export plus one spare.
    */
   readonly concurrency: number;
+  /**
+   * Large uncompressed CSV and JSON Lines exports are COPYed in this many id
+   * ranges at once (EXPORT_PARALLEL_RANGES; 1 = one stream), when they have
+   * at least `minRows` rows (EXPORT_PARALLEL_MIN_ROWS). One such export runs
+   * at a time per process; it takes ranges − 1 connections more.
+   */
+  readonly parallelRanges: { readonly ranges: number; readonly minRows: number };
 }
 
 /**
@@ -102,6 +109,15 @@ export interface WorkerConfig {
  * `npm run bench:peak` (README, docs/scale.md).
  */
 export const DEFAULT_WORKER_CONCURRENCY = 8;
+
+/**
+ * Id ranges of a large export, and the size from which it is cut into them:
+ * `npm run bench` (README) measures the rate per range count; below the
+ * threshold the extra connections and the snapshot export cost more than
+ * they save.
+ */
+export const DEFAULT_PARALLEL_RANGES = 2;
+export const DEFAULT_PARALLEL_MIN_ROWS = 200_000;
 
 /** Added to SHUTDOWN_GRACE_SECONDS: time for giving the job and message back once the grace is over. */
 export const SHUTDOWN_MARGIN_SECONDS = 5;
@@ -205,6 +221,18 @@ export const workerVariables = {
     max: 64,
     doc: 'exports one worker process handles at once (a PostgreSQL connection each)',
   }),
+  EXPORT_PARALLEL_RANGES: integer({
+    default: DEFAULT_PARALLEL_RANGES,
+    min: 1,
+    max: 8,
+    doc: 'id ranges a large CSV/JSONL export is COPYed in at once (1: one stream)',
+  }),
+  EXPORT_PARALLEL_MIN_ROWS: integer({
+    default: DEFAULT_PARALLEL_MIN_ROWS,
+    min: 1,
+    max: 1_000_000_000,
+    doc: 'rows from which an export is COPYed in parallel ranges',
+  }),
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -249,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     finishRetrySeconds: values.FINISH_RETRY_SECONDS,
     emailMaxSends: values.EMAIL_MAX_SENDS,
     concurrency: values.WORKER_CONCURRENCY,
+    parallelRanges: { ranges: values.EXPORT_PARALLEL_RANGES, minRows: values.EXPORT_PARALLEL_MIN_ROWS },
   });
 }
 

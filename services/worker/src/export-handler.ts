@@ -13,7 +13,7 @@ import {
 import { JobCanceledError, type ClaimResult, type JobStore, type UserStore } from '@memberships/core/dynamodb';
 import type { Pool } from 'pg';
 import type { HandleOutcome } from './consumer';
-import { exportMemberships, type ExportProgress } from './csv-export';
+import { exportMemberships, type ExportProgress, type ParallelRanges } from './csv-export';
 import type { EmailLinks } from './email-links';
 import { inStage, isLeaseLost, JobUserMismatchError, sendCertainlyFailed, UserNotFoundError } from './errors';
 import type { AttemptState, FailureHandler } from './failure-handler';
@@ -51,6 +51,8 @@ export interface ExportHandlerSettings {
   readonly exportStallTimeoutMs?: number;
   /** SendEmail calls that may have delivered, per job (retry-policy.ts RetrySettings). Default 1. */
   readonly maxEmailSends?: number;
+  /** Large CSV/JSONL exports in parallel id ranges (csv-export.ts); unset: one stream. */
+  readonly parallelRanges?: ParallelRanges | undefined;
   /** How often a running export checks whether its job was canceled (lease-heartbeat.ts). Default 1000 ms. */
   readonly cancelCheckIntervalMs?: number;
 }
@@ -207,6 +209,7 @@ export class ExportHandler {
             export: options,
             sink: this.deps.files.openUpload(key, fileName, contentType),
             keepInMemoryUpToBytes: this.settings.attachmentLimitBytes,
+            parallel: this.settings.parallelRanges,
             signal: stop,
             onProgress: (update: ExportProgress) => {
               progress.rowsExported = update.rowsExported;

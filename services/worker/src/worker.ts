@@ -62,7 +62,8 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
   // SendEmail is not idempotent: the SDK's own retry of a request whose answer was lost sends a second
   // email. One try per attempt; retry-policy.ts decides about a retry knowing what was recorded on the job.
   const ses = new SESv2Client({ ...clientOptions(config.aws, 'ses', config.awsTimeouts), maxAttempts: 1 });
-  // One connection per export in hand (the COPY's) plus one spare.
+  // One connection per export in hand (the COPY's), the extra ranges of the one parallel export a process
+  // runs at a time, and one spare.
   // With DATABASE_SECRET_ARN the password comes from the role's secret, read at the first connection
   // (not at start-up: the secret may still be empty) and re-read when a rotation made it stale.
   const rotatingPassword = serviceRotatingPassword({
@@ -74,7 +75,7 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
   const pool = new CredentialPool({
     rotatingPassword,
     connectionString: config.databaseUrl,
-    max: config.concurrency + 1,
+    max: config.concurrency + (config.parallelRanges.ranges - 1) + 1,
     connectionTimeoutMillis: config.database.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
@@ -106,6 +107,7 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
       exportStallTimeoutMs: config.exportStallTimeoutSeconds * 1000,
       progressIntervalMs: config.progressIntervalMs,
       maxEmailSends: retrySettings.maxEmailSends,
+      parallelRanges: config.parallelRanges,
     },
     jobs,
     users,
