@@ -18,6 +18,12 @@ export interface LocalAwsOptions {
     readonly scheduler?: number;
     readonly secretsManager?: number;
   };
+  /**
+   * The SES stand-in's maximum send rate, emails (recipients) per second, as
+   * an account's GetAccount SendQuota.MaxSendRate: sends over it get SES's
+   * throttling error. Default: SES_LOCAL_MAX_SEND_RATE of the environment, else 0 (no rate).
+   */
+  readonly sesMaxSendRate?: number;
   /** Per-emulator start timeout. Default 60 s. */
   readonly startTimeoutMs?: number;
   /** Receives every line an emulator prints, with the emulator's name. */
@@ -75,7 +81,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const results = await Promise.allSettled([
     startDynamoDbLocal({ ...common('dynamodb-local'), port: options.ports?.dynamodb }),
     startFauxqs({ ...common('fauxqs'), port: options.ports?.fauxqs }),
-    startSesLocal({ ...common('ses-local'), port: options.ports?.ses }),
+    startSesLocal({
+      ...common('ses-local'),
+      port: options.ports?.ses,
+      ...(options.sesMaxSendRate !== undefined ? { maxSendRate: options.sesMaxSendRate } : {}),
+    }),
     startSecretsManagerLocal({ ...common('secrets-manager-local'), port: options.ports?.secretsManager, region }),
   ]);
   const started: { stop(): Promise<void> }[] = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));

@@ -1,5 +1,18 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server } from 'node:http';
 import { type EmailHeader, messageIdOfResponse, rawEmailHeaders, rawMessageOfRequest, storeWithRawHeaders } from './ses-raw-headers';
+import { type SendOperation, SendRateLimiter, sendOfRequest, throttledAnswer } from './ses-send-rate';
+
+export interface SesFrontOptions {
+  /**
+   * The account's maximum send rate, emails (recipients) per second, held
+   * to as SES holds to it (ses-send-rate.ts): a send over it is answered
+   * with SES's throttling error and never reaches the mailbox. 0 or unset:
+   * no rate (the rate is the account's, not a constant of SES).
+   */
+  readonly maxSendRate?: number;
+  /** Called for every send refused over the rate. */
+  readonly onThrottled?: (operation: SendOperation, recipients: number) => void;
+}
 
 /**
  * The SES stand-in's front door: an HTTP proxy on the port services and tests
@@ -8,11 +21,13 @@ import { type EmailHeader, messageIdOfResponse, rawEmailHeaders, rawMessageOfReq
  * It exists because aws-ses-v2-local drops the headers of raw emails, which
  * a real mailbox shows (List-Unsubscribe of the monthly exports): after a raw
  * send succeeds it remembers the message's headers by MessageId, and
- * `GET /store` gets them back. Everything else passes through as sent.
+ * `GET /store` gets them back. With a maximum send rate, it also refuses
+ * the sends over it, as SES does. Everything else passes through as sent.
  */
-export function createSesFront(upstreamPort: number): Server {
+export function createSesFront(upstreamPort: number, options: SesFrontOptions = {}): Server {
   const sentHeaders = new Map<string, readonly EmailHeader[]>();
   const agent = new http.Agent({ keepAlive: true });
+  const rate = options.maxSendRate ? new SendRateLimiter(options.maxSendRate) : undefined;
 
   return http.createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://front.invalid').pathname;
@@ -33,48 +48,73 @@ export function createSesFront(upstreamPort: number): Server {
       response.end(`ses-local front: ${error.message}\n`);
     };
 
-    const upstream = http.request(
-      {
-        host: '127.0.0.1',
-        port: upstreamPort,
-        method: request.method,
-        path: request.url,
-        headers: forwardedHeaders(request.headers, reading),
-        agent,
-      },
-      (answer) => {
-        const status = answer.statusCode ?? 502;
-        if (!sending && !reading) {
-          if (clearing && status === 200) sentHeaders.clear();
-          response.writeHead(status, relayedHeaders(answer.headers));
-          answer.pipe(response);
-          return;
-        }
-        // Upstream's own answers here are small JSON or XML: read whole, so the
-        // headers are remembered before the sender can ask for the store.
-        readAll(answer)
-          .then(async (body) => {
-            if (status === 200 && sending) await remember(path, request.headers['content-type'], Buffer.concat(requestChunks), body);
-            const rewritten = status === 200 && reading ? storeWithRawHeaders(body, sentHeaders) : undefined;
-            const headers = relayedHeaders(answer.headers);
-            if (rewritten !== undefined) {
-              // Upstream's ETag is of the body it sent, not of this one.
-              delete headers.etag;
-              delete headers['transfer-encoding'];
-              headers['content-length'] = String(rewritten.length);
-            }
-            response.writeHead(status, headers);
-            response.end(rewritten ?? body);
-          })
-          .catch(fail);
-      },
-    );
-    upstream.on('error', fail);
-    request.on('error', (error) => upstream.destroy(error));
-    response.on('close', () => {
-      if (!response.writableFinished) upstream.destroy();
+    const relay = (body?: Buffer) => {
+      const upstream = http.request(
+        {
+          host: '127.0.0.1',
+          port: upstreamPort,
+          method: request.method,
+          path: request.url,
+          headers: forwardedHeaders(request.headers, reading),
+          agent,
+        },
+        (answer) => {
+          const status = answer.statusCode ?? 502;
+          if (!sending && !reading) {
+            if (clearing && status === 200) sentHeaders.clear();
+            response.writeHead(status, relayedHeaders(answer.headers));
+            answer.pipe(response);
+            return;
+          }
+          // Upstream's own answers here are small JSON or XML: read whole, so the
+          // headers are remembered before the sender can ask for the store.
+          readAll(answer)
+            .then(async (body) => {
+              if (status === 200 && sending) await remember(path, request.headers['content-type'], Buffer.concat(requestChunks), body);
+              const rewritten = status === 200 && reading ? storeWithRawHeaders(body, sentHeaders) : undefined;
+              const headers = relayedHeaders(answer.headers);
+              if (rewritten !== undefined) {
+                // Upstream's ETag is of the body it sent, not of this one.
+                delete headers.etag;
+                delete headers['transfer-encoding'];
+                headers['content-length'] = String(rewritten.length);
+              }
+              response.writeHead(status, headers);
+              response.end(rewritten ?? body);
+            })
+            .catch(fail);
+        },
+      );
+      upstream.on('error', fail);
+      response.on('close', () => {
+        if (!response.writableFinished) upstream.destroy();
+      });
+      if (body) {
+        upstream.end(body);
+        return;
+      }
+      request.on('error', (error) => upstream.destroy(error));
+      request.pipe(upstream);
+    };
+
+    if (!(sending && rate)) {
+      relay();
+      return;
+    }
+    // The rate counts recipients, which are in the body: read it whole before deciding (sends are at most 40 MB).
+    request.on('error', fail);
+    request.on('end', () => {
+      const body = Buffer.concat(requestChunks);
+      const send = sendOfRequest(path, request.headers['content-type'], body);
+      if (!send || rate.tryTake(send.recipients)) {
+        relay(body);
+        return;
+      }
+      options.onThrottled?.(send.operation, send.recipients);
+      const answer = throttledAnswer(send.operation);
+      response.writeHead(answer.status, answer.headers);
+      response.end(answer.body);
     });
-    request.pipe(upstream);
   });
 
   async function remember(path: string, contentType: string | undefined, requestBody: Buffer, responseBody: Buffer): Promise<void> {
