@@ -287,6 +287,32 @@ export function sendCertainlyFailed(error: unknown): boolean {
   return false;
 }
 
+/** Exception names SES gives a send over the account's sending limits (v2, the developer guide's name, v1). */
+const SES_SEND_LIMIT_NAMES = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling']);
+
+/** SES's message when the 24-hour quota, not the rate, is used up: the same exception, but no wait of seconds ends it. */
+const DAILY_QUOTA_MESSAGE = /daily (message|sending) quota/i;
+
+/**
+ * True when SES refused a send over the account's maximum send rate: SES v2
+ * answers 429 TooManyRequestsException "Maximum sending rate exceeded."
+ * (v1: 400 Throttling). SES answered, so nothing was sent (it drops the
+ * email: https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas-errors.html),
+ * and the same send a moment later gets through. False for the daily quota,
+ * and for a failure without SES's answer, which may have been sent.
+ */
+export function sendRateExceeded(error: unknown): boolean {
+  for (const link of causeChain(error)) {
+    if (typeof link !== 'object' || link === null) continue;
+    const record = link as Record<string, unknown>;
+    const status = (record.$metadata as { httpStatusCode?: number } | undefined)?.httpStatusCode;
+    if (typeof status !== 'number' || status < 400) continue;
+    if (typeof record.message === 'string' && DAILY_QUOTA_MESSAGE.test(record.message)) return false;
+    if (status === 429 || (typeof record.name === 'string' && SES_SEND_LIMIT_NAMES.has(record.name))) return true;
+  }
+  return false;
+}
+
 /** True when the failure, or anything it wraps, is a lost lease. */
 export function isLeaseLost(error: unknown): boolean {
   for (const link of causeChain(error)) if (link instanceof LeaseLostError) return true;

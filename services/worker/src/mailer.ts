@@ -1,7 +1,9 @@
-import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { SendEmailCommand, type SendEmailCommandInput, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { ExportFileFacts } from '@memberships/core/contract';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import type { Logger } from 'pino';
 import { renderBody, membershipCount, requestedOn, type Block } from './email-body';
+import { sendRateExceeded } from './errors';
 
 /**
  * The success email's subject: the day the export was requested (UTC) and
@@ -13,11 +15,45 @@ export function exportEmailSubject(requestedAt: string | Date, rows: number, mon
   return `Your ${monthly ? 'monthly ' : ''}memberships export of ${requestedOn(requestedAt)}: ${membershipCount(rows)}`;
 }
 
+/** How a send refused over SES's maximum send rate is sent again within the same attempt. */
+export interface SendRateRetry {
+  /** SendEmail calls in all, the first one included. */
+  readonly tries: number;
+  /** Longest wait before the second call; it doubles for each call after. Each wait is drawn between half of it and all of it. */
+  readonly firstDelayMs: number;
+}
+
+/**
+ * At the 1st-of-month peak many lanes send at once and SES refuses what goes
+ * over the account's maximum send rate (errors.ts sendRateExceeded). Such an
+ * email was certainly not sent, and a moment later it gets through: 5 calls,
+ * waiting 0.3–0.6, 0.6–1.2, 1.2–2.4 and 2.4–4.8 s between them (4.5–9 s in
+ * all), instead of failing the attempt and running the whole export (COPY,
+ * upload) again after RETRY_BASE_DELAY_SECONDS. The jitter spreads lanes
+ * refused in the same second over the next ones. Still refused after that,
+ * the attempt fails as before. AWS's advice (exponential backoff):
+ * https://aws.amazon.com/blogs/messaging-and-targeting/how-to-handle-a-throttling-maximum-sending-rate-exceeded-error/
+ */
+export const SEND_RATE_RETRY: SendRateRetry = Object.freeze({ tries: 5, firstDelayMs: 600 });
+
+/** The wait before SendEmail call `call` (2, 3, …) of one email; `random` in [0, 1). */
+export function sendRateRetryDelayMs(call: number, retry: SendRateRetry = SEND_RATE_RETRY, random: () => number = Math.random): number {
+  const longest = retry.firstDelayMs * 2 ** (call - 2);
+  return Math.round(longest / 2 + random() * (longest / 2));
+}
+
 export interface ExportMailerOptions {
   /** Verified SES identity the email comes from. */
   readonly from: string;
   /** SES configuration set (event publishing, dedicated IPs); optional. */
   readonly configurationSet?: string | undefined;
+  /** Where a send refused over the maximum send rate, and sent again, is logged (warn). Default: not logged. */
+  readonly log?: Pick<Logger, 'warn'> | undefined;
+  /** Default SEND_RATE_RETRY. */
+  readonly sendRateRetry?: SendRateRetry | undefined;
+  /** How the mailer waits between calls, and draws the jitter (tests replace them). Default setTimeout, Math.random. */
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+  readonly random?: (() => number) | undefined;
 }
 
 /** A monthly subscription's export: the email says so and carries the one-click pause link. */
@@ -69,7 +105,9 @@ export interface SentEmail {
  * Sends the "export ready" email through SES v2 as a raw MIME message (built
  * by nodemailer's MailComposer): a small file attached, a large one as a
  * signed link; a monthly export's message carries the RFC 8058 one-click
- * unsubscribe headers, which pause the subscription.
+ * unsubscribe headers, which pause the subscription. A send refused over
+ * SES's maximum send rate is sent again (SEND_RATE_RETRY); no other failure
+ * is: one whose answer was lost may have been delivered.
  */
 export class ExportMailer {
   constructor(
@@ -96,16 +134,16 @@ export class ExportMailer {
     })
       .compile()
       .build();
-    const result = await this.ses.send(
-      new SendEmailCommand({
+    return this.sendEmail(
+      {
         FromEmailAddress: this.options.from,
         Destination: { ToAddresses: [email.to] },
         ...(this.options.configurationSet ? { ConfigurationSetName: this.options.configurationSet } : {}),
         EmailTags: [{ Name: 'kind', Value: 'export-ready' }],
         Content: { Raw: { Data: mime } },
-      }),
+      },
+      { jobId: email.jobId, kind: 'export-ready' },
     );
-    return { messageId: result.MessageId };
   }
 
   /**
@@ -113,8 +151,8 @@ export class ExportMailer {
    * notice, failure-notice.ts), tagged with its `kind`.
    */
   async sendNotice(email: { to: string; subject: string; text: string; html: string; kind: string }): Promise<SentEmail> {
-    const result = await this.ses.send(
-      new SendEmailCommand({
+    return this.sendEmail(
+      {
         FromEmailAddress: this.options.from,
         Destination: { ToAddresses: [email.to] },
         ...(this.options.configurationSet ? { ConfigurationSetName: this.options.configurationSet } : {}),
@@ -125,10 +163,33 @@ export class ExportMailer {
             Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
           },
         },
-      }),
+      },
+      { kind: email.kind },
     );
-    return { messageId: result.MessageId };
   }
+
+  /** One email: SendEmail, called again only while SES refuses it over the maximum send rate (so it was not sent). */
+  private async sendEmail(input: SendEmailCommandInput, about: { jobId?: string; kind: string }): Promise<SentEmail> {
+    const retry = this.options.sendRateRetry ?? SEND_RATE_RETRY;
+    for (let call = 1; ; call += 1) {
+      try {
+        const result = await this.ses.send(new SendEmailCommand(input));
+        return { messageId: result.MessageId };
+      } catch (error) {
+        if (call >= retry.tries || !sendRateExceeded(error)) throw error;
+        const retryInMs = sendRateRetryDelayMs(call + 1, retry, this.options.random);
+        this.options.log?.warn(
+          { ...about, call, retryInMs, err: error },
+          'SES refused the email over the maximum send rate (not sent); sending it again',
+        );
+        await (this.options.sleep ?? sleep)(retryInMs);
+      }
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export interface RenderedEmail {

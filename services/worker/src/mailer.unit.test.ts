@@ -1,9 +1,18 @@
-import type { SendEmailCommandInput, SESv2Client } from '@aws-sdk/client-sesv2';
+import { MessageRejected, TooManyRequestsException, type SendEmailCommandInput, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import type { Logger } from 'pino';
 import { membershipCount, requestedOn } from './email-body';
 import { failureNoticeSubject, renderFailureNotice } from './failure-notice';
 import { exportFileKey } from './file-store';
-import { ExportMailer, exportEmailSubject, renderExportEmail, type ExportEmail, type MonthlyExport } from './mailer';
+import {
+  ExportMailer,
+  exportEmailSubject,
+  renderExportEmail,
+  SEND_RATE_RETRY,
+  sendRateRetryDelayMs,
+  type ExportEmail,
+  type MonthlyExport,
+} from './mailer';
 
 const file = { key: 'exports/u/j.csv', rows: 1234, bytes: 2048, sha256: 'ab'.repeat(32), contentType: 'text/csv; charset=utf-8' };
 const requestedAt = '2025-11-25T09:30:00.000Z';
@@ -270,6 +279,106 @@ describe('export email as sent', () => {
     const { mail, raw } = await sent(linkEmail);
     expect(urlsIn(mail.text!)).toEqual([downloadUrl]);
     expect(raw).not.toMatch(/X-Amz-|amazonaws\.com/i);
+  });
+});
+
+/**
+ * The mailer against a stand-in SES client that answers each SendEmail call
+ * with the next of `answers` (an error is thrown), then accepts: the real
+ * SDK's exceptions, as it raises them for SES's answers.
+ */
+describe('a send refused over the maximum send rate', () => {
+  const FROM = 'exports@memberships.test';
+  const overRate = () => new TooManyRequestsException({ message: 'Maximum sending rate exceeded.', $metadata: { httpStatusCode: 429 } });
+
+  function mailerAnswering(answers: readonly Error[], random = () => 0.5) {
+    const calls: SendEmailCommandInput[] = [];
+    const waits: number[] = [];
+    const warnings: Record<string, unknown>[] = [];
+    const ses = {
+      send: async (command: { input: SendEmailCommandInput }) => {
+        calls.push(command.input);
+        const answer = answers[calls.length - 1];
+        if (answer) throw answer;
+        return { MessageId: `ses-${calls.length}`, $metadata: { httpStatusCode: 200 } };
+      },
+    } as unknown as SESv2Client;
+    const mailer = new ExportMailer(ses, {
+      from: FROM,
+      log: { warn: (fields: Record<string, unknown>) => warnings.push(fields) } as unknown as Pick<Logger, 'warn'>,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+      random,
+    });
+    return { mailer, calls, waits, warnings };
+  }
+
+  it('is sent again after jittered, doubling waits, within the same call of send()', async () => {
+    const { mailer, calls, waits, warnings } = mailerAnswering([overRate(), overRate()]);
+
+    await expect(mailer.send(attachmentEmail)).resolves.toEqual({ messageId: 'ses-3' });
+
+    expect(calls).toHaveLength(3);
+    // The same email every time.
+    expect(calls[2]).toEqual(calls[0]);
+    // Halfway between half and all of 0.6 s, then of 1.2 s.
+    expect(waits).toEqual([450, 900]);
+    expect(warnings.map(({ jobId, call, retryInMs }) => ({ jobId, call, retryInMs }))).toEqual([
+      { jobId: 'job-1', call: 1, retryInMs: 450 },
+      { jobId: 'job-1', call: 2, retryInMs: 900 },
+    ]);
+  });
+
+  it('fails as before once its tries are spent, having waited 4.5 to 9 s in all', async () => {
+    for (const [random, total] of [
+      [() => 0, 4500],
+      [() => 0.999_999, 9000],
+    ] as const) {
+      const { mailer, calls, waits } = mailerAnswering(Array.from({ length: 10 }, overRate), random);
+
+      await expect(mailer.send(linkEmail)).rejects.toBeInstanceOf(TooManyRequestsException);
+
+      expect(calls).toHaveLength(SEND_RATE_RETRY.tries);
+      expect(waits).toHaveLength(SEND_RATE_RETRY.tries - 1);
+      expect(waits.reduce((sum, ms) => sum + ms, 0)).toBe(total);
+    }
+  });
+
+  it('draws each wait between half and all of a doubling ceiling', () => {
+    expect([2, 3, 4, 5].map((call) => sendRateRetryDelayMs(call, SEND_RATE_RETRY, () => 0))).toEqual([300, 600, 1200, 2400]);
+    expect([2, 3, 4, 5].map((call) => sendRateRetryDelayMs(call, SEND_RATE_RETRY, () => 0.999_999))).toEqual([600, 1200, 2400, 4800]);
+  });
+
+  it.each([
+    ['a lost answer (the email may be on its way)', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    ['a timeout waiting for the answer', Object.assign(new Error('Connection timed out after 6000 ms'), { name: 'TimeoutError' })],
+    [
+      'the daily quota, which no wait of seconds ends',
+      new TooManyRequestsException({ message: 'Daily message quota exceeded.', $metadata: { httpStatusCode: 429 } }),
+    ],
+    ['a rejected email', new MessageRejected({ message: 'Email address is not verified.', $metadata: { httpStatusCode: 400 } })],
+  ])('is never sent again after %s', async (_, error) => {
+    const { mailer, calls, waits, warnings } = mailerAnswering([error]);
+
+    await expect(mailer.send(appEmail)).rejects.toBe(error);
+
+    expect(calls).toHaveLength(1);
+    expect(waits).toEqual([]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('is sent again for the failure notice too', async () => {
+    const { mailer, calls, warnings } = mailerAnswering([overRate()]);
+
+    await expect(
+      mailer.sendNotice({ to: 'member@example.com', subject: 's', text: 't', html: '<p>t</p>', kind: 'export-failed' }),
+    ).resolves.toEqual({
+      messageId: 'ses-2',
+    });
+
+    expect(calls).toHaveLength(2);
+    expect(warnings).toEqual([expect.objectContaining({ kind: 'export-failed', call: 1 })]);
   });
 });
 
