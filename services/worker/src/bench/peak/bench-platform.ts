@@ -65,8 +65,8 @@ const KEY_ID = 'peak-bench';
 const TOKEN_AUDIENCE = 'memberships-api';
 /** Users created at once: each is a scrypt hash in this process and a conditional write. */
 const CREATE_PARALLEL = 8;
-/** Log lines each service keeps: a phase prints a few per export, none of which the bench reads back. */
-const KEEP_LINES = 2_000;
+/** Log lines each service keeps: a phase prints a few per export; read back only about jobs that got no email. */
+const KEEP_LINES = 50_000;
 
 type Stoppable = { stop(): Promise<unknown> };
 
@@ -225,7 +225,18 @@ export async function startBenchPlatform(sizes: readonly number[], progress: (me
           ),
         );
         own.push(...running);
-        return { apiUrl, workers: running, stop: stopOwn };
+        // A stop of the whole platform (an interrupted run) stops this phase's services first.
+        const services: Stoppable = { stop: stopOwn };
+        started.push(services);
+        return {
+          apiUrl,
+          workers: running,
+          stop: async () => {
+            const index = started.indexOf(services);
+            if (index !== -1) started.splice(index, 1);
+            await stopOwn();
+          },
+        };
       } catch (error) {
         await stopOwn();
         throw error;

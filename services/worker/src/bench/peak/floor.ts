@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Upload } from '@aws-sdk/lib-storage';
 import { clientOptions, type AwsClientSettings } from '@memberships/core/config';
 import {
+  contentDisposition,
   DEFAULT_EXPORT_OPTIONS,
   encodeMessage,
   exportContentType,
@@ -29,7 +31,8 @@ import { mapLimit, type BenchUser } from './bench-platform';
  * TransactWriteItems (guard + job, JobStore.create as the export route does),
  * SendMessage; ReceiveMessage, UpdateItem (claim), GetItem (user), the
  * count and the COPY of the user's rows into memory in one read-only
- * transaction (core's statements), PutObject, UpdateItem (email attempt),
+ * transaction (core's statements), PutObject (a multipart upload above 8 MB, as the worker's lib-storage
+ * Upload does), UpdateItem (email attempt),
  * SendEmail of a raw MIME message with the file attached (or a link above
  * the attachment limit), UpdateItem (complete), DeleteMessage. No progress
  * writes, no lease renewals, no HTTP layer, no retries: a bound the platform
@@ -44,6 +47,8 @@ export interface FloorResult {
 
 /** The worker's default ATTACHMENT_LIMIT_BYTES: larger files are linked. */
 const ATTACHMENT_LIMIT_BYTES = 5 * 1024 * 1024;
+/** The worker's upload part size (file-store.ts). */
+const PART_SIZE_BYTES = 8 * 1024 * 1024;
 const OWNER = 'peak-bench-floor';
 const LEASE_MS = 15 * 60_000;
 
@@ -108,15 +113,21 @@ export async function runFloor(
 
     const key = exportFileKey(userId, jobId, DEFAULT_EXPORT_OPTIONS);
     const contentType = exportContentType(DEFAULT_EXPORT_OPTIONS);
-    await s3.send(
-      new PutObjectCommand({
+    const fileName = exportFileName(claim.job);
+    // As file-store.ts uploads: lib-storage in 8 MB parts, 3 at a time (one PutObject for a file below a part).
+    await new Upload({
+      client: s3,
+      partSize: PART_SIZE_BYTES,
+      queueSize: 3,
+      params: {
         Bucket: resources.names.buckets.exportFiles,
         Key: key,
         Body: content,
         ContentType: contentType,
+        ContentDisposition: contentDisposition(fileName),
         ServerSideEncryption: 'AES256',
-      }),
-    );
+      },
+    }).done();
     const file = { key, rows, bytes: content.length, sha256: '', contentType };
     const attached = content.length <= ATTACHMENT_LIMIT_BYTES;
     const sending: EmailAttempt = {
@@ -128,7 +139,6 @@ export async function runFloor(
       at: new Date().toISOString(),
     };
     await workerJobs.recordEmailAttempt(jobId, OWNER, sending);
-    const fileName = exportFileName(claim.job);
     const mime = await new MailComposer({
       from: TEST_SES_FROM_ADDRESS,
       to: owner.email,

@@ -83,13 +83,13 @@ async function runBenchmark(argv: readonly string[]): Promise<number> {
 
     progress(`baseline: ${users} users via the API, WORKER_CONCURRENCY=1, ${workers} worker process(es)`);
     const baseline = await runApiPhase(platform, phase(1));
-    progress(`baseline: ${baseline.exportsPerSecPerWorker} exports/s per worker`);
+    progress(`baseline: ${JSON.stringify(baseline)}`);
     progress(`api: ${users} users via the API, WORKER_CONCURRENCY=${concurrency}`);
     const api = await runApiPhase(platform, phase(concurrency));
-    progress(`api: ${api.exportsPerSecPerWorker} exports/s per worker`);
+    progress(`api: ${JSON.stringify(api)}`);
     progress(`schedule: ${users} schedule ticks fired together, WORKER_CONCURRENCY=${concurrency}`);
     const schedule = await runSchedulePhase(platform, phase(concurrency));
-    progress(`schedule: ${schedule.exportsPerSecPerWorker} exports/s per worker`);
+    progress(`schedule: ${JSON.stringify(schedule)}`);
     progress(`floor: the bare calls, ${concurrency * workers} at a time`);
     const floor = await runFloor(platform.resources, platform.database.url, platform.users, concurrency * workers);
     progress(`floor: ${floor.exportsPerSec.toFixed(2)} exports/s`);

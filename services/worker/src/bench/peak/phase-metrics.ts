@@ -13,6 +13,13 @@ export interface PhaseMetrics {
   readonly workerCpuSecondsPer1000: number;
   readonly peakRssMbPerWorker: number;
   readonly emailsPerJob: { readonly min: number; readonly max: number };
+  /**
+   * Share of the machine's CPU (all cores) busy during the phase, 0–1: near 1, the
+   * emulators, the gate, PostgreSQL and the services together are what limits the rate.
+   */
+  readonly machineCpuBusy: number;
+  /** CPU seconds of this process per 1,000 exports: the IAM gate (in this process) and the harness. */
+  readonly benchProcessCpuSecondsPer1000: number;
   /** Jobs whose final state was not `succeeded` (each one fails the run). */
   readonly notSucceeded: number;
   /** Emails that named no job of this phase (each one fails the run). */
@@ -29,6 +36,8 @@ export interface PhaseObservations {
   /** Largest VmHWM among the worker processes. */
   readonly peakRssMb: number;
   readonly notSucceeded: number;
+  readonly machineCpuBusy: number;
+  readonly benchProcessCpuSeconds: number;
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -74,6 +83,8 @@ export function phaseMetrics(observed: PhaseObservations): PhaseMetrics {
     workerCpuSecondsPer1000: round((observed.workerCpuSeconds / Math.max(exports, 1)) * 1000, 1),
     peakRssMbPerWorker: round(observed.peakRssMb, 1),
     emailsPerJob: { min: Math.min(...counts), max: Math.max(...counts) },
+    machineCpuBusy: round(observed.machineCpuBusy, 2),
+    benchProcessCpuSecondsPer1000: round((observed.benchProcessCpuSeconds / Math.max(exports, 1)) * 1000, 1),
     notSucceeded: observed.notSucceeded,
     strayEmails,
   };

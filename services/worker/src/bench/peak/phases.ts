@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { clearEmails, type RunningService } from '@memberships/local-platform';
 import { mapLimit, type BenchPlatform, type BenchUser, type PhaseServices } from './bench-platform';
 import { watchMailbox, type ArrivedEmail } from './mailbox-watch';
 import { phaseMetrics, type PhaseMetrics } from './phase-metrics';
-import { cpuSeconds, peakRssMb } from './process-meter';
+import { cpuSeconds, machineCpuTicks, peakRssMb } from './process-meter';
 
 /**
  * The two ways the peak arrives, each on freshly started API and worker
@@ -30,14 +31,39 @@ async function apiJson(
   method: string,
   path: string,
   body?: unknown,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<{ status: number; json: Record<string, unknown> | undefined }> {
   const response = await fetch(`${apiUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${user.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { authorization: `Bearer ${user.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
   return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+}
+
+/** Lines of a worker's log shown per job that got no email. */
+const MISSING_LOG_LINES = 8;
+
+/** For a phase that timed out: each job without an email, its state as the API tells it, and what the workers logged about it. */
+async function reportMissing(
+  services: PhaseServices,
+  jobs: ReadonlyMap<string, { user: BenchUser; atMs: number }>,
+  emails: readonly ArrivedEmail[],
+  progress: (message: string) => void,
+): Promise<void> {
+  const emailed = new Set(emails.map((email) => email.jobId));
+  for (const [jobId, { user }] of jobs) {
+    if (emailed.has(jobId)) continue;
+    const { status, json } = await apiJson(services.apiUrl, user, 'GET', `/v1/exports/${encodeURIComponent(jobId)}`).catch(
+      (error: unknown) => ({ status: 0, json: { error: String(error) } as Record<string, unknown> }),
+    );
+    progress(`no email for ${jobId} (user ${user.id}, ${user.memberships} memberships): GET answered ${status} ${JSON.stringify(json)}`);
+    for (const worker of services.workers) {
+      const lines = worker.logs.filter((line) => line.includes(jobId) || line.includes(user.id)).slice(-MISSING_LOG_LINES);
+      for (const line of lines) progress(`  ${worker.name}: ${line.slice(0, 600)}`);
+    }
+  }
 }
 
 /** Runs `trigger` (which asks for every job and says when it asked for each) with the workers measured around it. */
@@ -50,6 +76,8 @@ async function measured(
   await clearEmails(platform.sesEndpoint);
   const pids = services.workers.map((worker: RunningService) => worker.process.pid!);
   const cpuBefore = pids.map(cpuSeconds);
+  const machineBefore = machineCpuTicks();
+  const benchBefore = process.cpuUsage();
   const watch = watchMailbox(platform.sesEndpoint, Date.now() - 1000);
   let emails: readonly ArrivedEmail[];
   let jobs: Map<string, { user: BenchUser; atMs: number }>;
@@ -59,6 +87,9 @@ async function measured(
     const reporter = setInterval(() => options.progress(`${watch.emails().length}/${jobs.size} emails`), 10_000);
     try {
       await watch.waitForCount(jobs.size, options.timeoutMs);
+    } catch (error) {
+      await reportMissing(services, jobs, watch.emails(), options.progress);
+      throw error;
     } finally {
       clearInterval(reporter);
     }
@@ -68,6 +99,8 @@ async function measured(
     emails = watch.emails();
   }
   const cpuAfter = pids.map(cpuSeconds);
+  const machineAfter = machineCpuTicks();
+  const bench = process.cpuUsage(benchBefore);
   const rss = Math.max(...pids.map(peakRssMb));
   const states = await mapLimit([...jobs], SETUP_PARALLEL, async ([jobId, { user }]) => {
     const { json } = await apiJson(services.apiUrl, user, 'GET', `/v1/exports/${encodeURIComponent(jobId)}`);
@@ -79,27 +112,49 @@ async function measured(
     workers: services.workers.length,
     workerCpuSeconds: cpuAfter.reduce((sum, after, index) => sum + after - cpuBefore[index]!, 0),
     peakRssMb: rss,
+    machineCpuBusy: (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total),
+    benchProcessCpuSeconds: (bench.user + bench.system) / 1e6,
     notSucceeded: states.filter((state) => state !== 'succeeded').length,
   });
 }
 
-/** Every user POSTs /v1/exports at the same moment. */
-export async function runApiPhase(platform: BenchPlatform, options: PhaseOptions): Promise<PhaseMetrics> {
+/** Tries of one user's POST: a 5xx or a dropped connection is tried again with the same Idempotency-Key, as the SDK does. */
+const POST_TRIES = 3;
+
+/**
+ * Every user POSTs /v1/exports at the same moment. The job's request time is
+ * that of the first try; tries beyond the first are counted (`retries` on the phase).
+ */
+export async function runApiPhase(platform: BenchPlatform, options: PhaseOptions): Promise<PhaseMetrics & { readonly retries: number }> {
   const services = await platform.startServices(options);
+  let retries = 0;
   try {
-    return await measured(platform, services, options, async () => {
+    const metrics = await measured(platform, services, options, async () => {
       const jobs = new Map<string, { user: BenchUser; atMs: number }>();
       await Promise.all(
         platform.users.map(async (user) => {
           const atMs = Date.now();
-          const { status, json } = await apiJson(services.apiUrl, user, 'POST', '/v1/exports', {});
-          if (status !== 202 || typeof json?.id !== 'string')
-            throw new Error(`POST /v1/exports answered ${status}: ${JSON.stringify(json)}`);
-          jobs.set(json.id, { user, atMs });
+          const key = randomUUID();
+          for (let attempt = 1; ; attempt += 1) {
+            const answer = await apiJson(services.apiUrl, user, 'POST', '/v1/exports', {}, { 'idempotency-key': key }).catch(
+              (error: unknown) => ({ status: 0, json: { error: String(error) } as Record<string, unknown> }),
+            );
+            if (answer.status === 202 && typeof answer.json?.id === 'string') {
+              jobs.set(answer.json.id, { user, atMs });
+              return;
+            }
+            if ((answer.status === 0 || answer.status >= 500) && attempt < POST_TRIES) {
+              retries += 1;
+              await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+              continue;
+            }
+            throw new Error(`POST /v1/exports answered ${answer.status}: ${JSON.stringify(answer.json)}`);
+          }
         }),
       );
       return jobs;
     });
+    return { ...metrics, retries };
   } finally {
     await services.stop();
   }

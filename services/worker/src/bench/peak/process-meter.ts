@@ -27,3 +27,12 @@ export function peakRssMb(pid: number): number {
   if (kb === undefined) throw new Error(`no VmHWM in /proc/${pid}/status`);
   return Number(kb) / 1024;
 }
+
+/** Jiffies since boot of the whole machine (every core), busy and in all, from the first line of /proc/stat. */
+export function machineCpuTicks(): { readonly busy: number; readonly total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already counted in user).
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
