@@ -48,7 +48,7 @@ export interface MultipartSink {
 }
 
 export interface PartUpload {
-  /** Stores one part (numbers 1-10,000, in any order, not necessarily consecutive). */
+  /** Stores one part (numbers 1-10,000, in any order, not necessarily consecutive); `body` is reused once this settles. */
   uploadPart(partNumber: number, body: Buffer): Promise<void>;
   /** Joins the uploaded parts in number order into the file. */
   complete(): Promise<void>;

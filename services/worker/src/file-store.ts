@@ -104,7 +104,8 @@ export class ExportFileStore {
       done,
       abort: async (reason: unknown) => {
         const error = reason instanceof Error ? reason : new Error(String(reason));
-        body.destroy(error);
+        // Without an Upload reading it (nothing started, or the parts were used) nobody listens for the body's error.
+        body.destroy(upload ? error : undefined);
         // Aborts the multipart upload (if one was started), so no parts are left behind.
         await Promise.all([upload?.abort().catch(() => undefined), parts?.abort(error)]);
         if (!upload) settle.reject(error);

@@ -13,32 +13,38 @@
  * - whatever is left after the last range is the file's final part, the only
  *   one allowed to be short.
  *
- * Pure bookkeeping: callers pass the bytes and upload the parts it returns.
+ * Pure bookkeeping: callers pass the bytes (or where to read them: a
+ * `Chunk` is anything with a length) and upload the parts it returns.
  */
 
 /** S3's highest part number. */
 export const MAX_PART_NUMBER = 10_000;
 
-/** A part ready to upload: its number and its bytes in order. */
-export interface PlannedPart {
-  readonly partNumber: number;
-  readonly chunks: readonly Buffer[];
+/** What a part's bytes are made of: a Buffer, or a slice of a file they were kept in. */
+export interface Chunk {
+  readonly length: number;
 }
 
-interface RangeState {
+/** A part ready to upload: its number and its bytes in order. */
+export interface PlannedPart<C extends Chunk = Buffer> {
+  readonly partNumber: number;
+  readonly chunks: readonly C[];
+}
+
+interface RangeState<C extends Chunk> {
   /** The first `partBytes` of a range known to be longer. */
-  head: Buffer | undefined;
+  head: C | undefined;
   headPlanned: boolean;
   /** What the range left after its last full part (or all of it, for a short range); set once it ended. */
-  rest: readonly Buffer[] | undefined;
+  rest: readonly C[] | undefined;
 }
 
-export class PartSequencer {
+export class PartSequencer<C extends Chunk = Buffer> {
   /** Part numbers each range owns: its head's, then its full parts'. */
   private readonly block: number;
-  private readonly states: RangeState[];
+  private readonly states: RangeState<C>[];
   /** Bytes after the last planned part, from ranges that have ended. */
-  private carry: Buffer[] = [];
+  private carry: C[] = [];
   /** The first range whose bytes are not all planned yet. */
   private next = 0;
   private planned = 0;
@@ -63,7 +69,7 @@ export class PartSequencer {
   }
 
   /** Range `range` filled its first part and has more bytes: the head waits for the ranges before it. */
-  long(range: number, head: Buffer): PlannedPart[] {
+  long(range: number, head: C): PlannedPart<C>[] {
     const state = this.state(range);
     if (state.head || state.rest) throw new Error(`range ${range} reported its head twice or after its end`);
     state.head = head;
@@ -71,7 +77,7 @@ export class PartSequencer {
   }
 
   /** Range `range` ended; `rest` is what followed its last full part (all of its bytes when it never filled a part). */
-  finish(range: number, rest: readonly Buffer[]): PlannedPart[] {
+  finish(range: number, rest: readonly C[]): PlannedPart<C>[] {
     const state = this.state(range);
     if (state.rest) throw new Error(`range ${range} ended twice`);
     state.rest = rest;
@@ -83,14 +89,14 @@ export class PartSequencer {
     return this.planned;
   }
 
-  private state(range: number): RangeState {
+  private state(range: number): RangeState<C> {
     const state = this.states[range];
     if (!state) throw new RangeError(`no range ${range}`);
     return state;
   }
 
-  private advance(): PlannedPart[] {
-    const ready: PlannedPart[] = [];
+  private advance(): PlannedPart<C>[] {
+    const ready: PlannedPart<C>[] = [];
     while (this.next < this.ranges) {
       const state = this.states[this.next]!;
       if (state.head && !state.headPlanned) {
@@ -111,7 +117,7 @@ export class PartSequencer {
     return ready;
   }
 
-  private plan(partNumber: number, chunks: readonly Buffer[]): PlannedPart {
+  private plan(partNumber: number, chunks: readonly C[]): PlannedPart<C> {
     this.planned += 1;
     return { partNumber, chunks };
   }

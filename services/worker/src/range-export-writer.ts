@@ -2,11 +2,22 @@ import type { Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 
+/** Bytes kept in a range's spool file: read back when their part is uploaded. */
+export interface SpoolSlice {
+  readonly spool: FileHandle;
+  readonly position: number;
+  readonly length: number;
+}
+
 export interface RangePartWriterOptions {
   /** Size of every full part. */
   readonly partBytes: number;
-  /** The range's first full part, once a byte after it shows the range is longer (the head waits for the ranges before it). */
-  readonly onHead: (head: Buffer) => void;
+  /**
+   * The range's first full part, once a byte after it shows the range is
+   * longer (the head waits for the ranges before it): as a slice of the spool
+   * when there is one, so the wait holds no memory.
+   */
+  readonly onHead: (head: Buffer | SpoolSlice) => void;
   /** Number of the range's `index`-th full part after its head. */
   readonly partNumber: (index: number) => number;
   /** Stores one full part. */
@@ -24,8 +35,9 @@ export interface RangePartWriterOptions {
 /**
  * The end of one range's pipeline: cuts the range's bytes into parts of
  * `partBytes`, uploading each full one while the next fills (one upload in
- * flight per range, so memory is about three parts per range: the head, the
- * part filling, the part uploading). A full part is only sent once a byte
+ * flight per range, so memory is about two parts per range: the part
+ * filling, the part uploading; range 0's head, which has no spool, is
+ * uploaded at once). A full part is only sent once a byte
  * after it arrives, so the range's tail is never a full part that could have
  * been a middle one, and a range of exactly one part stays a short range.
  */
@@ -35,6 +47,8 @@ export class RangePartWriter extends Writable {
   private fullParts = 0;
   private headSent = false;
   private uploading: Promise<void> = Promise.resolve();
+  /** The part being uploaded; it fills again once stored (no new 8 MiB buffer per part). */
+  private uploadingPart: Buffer | undefined;
   /** Bytes written so far. */
   bytes = 0;
   /** The range's bytes while within keepUpToBytes; undefined once over. */
@@ -78,14 +92,19 @@ export class RangePartWriter extends Writable {
       this.fullParts += 1;
       // One upload in flight: the previous must be stored before this one starts.
       await this.uploading;
+      const stored = this.uploadingPart;
+      this.uploadingPart = full;
       this.uploading = this.options.uploadPart(partNumber, full);
       // Marked handled here; awaited (and its failure surfaced) before the next part or at the end.
       this.uploading.catch(() => undefined);
+      this.part = stored ?? Buffer.allocUnsafe(this.options.partBytes);
     } else {
       this.headSent = true;
-      this.options.onHead(full);
+      const { spool } = this.options;
+      // With a spool the head is read back from it when its turn comes, and its buffer fills again now.
+      this.options.onHead(spool ? { spool, position: 0, length: full.length } : full);
+      this.part = spool ? full : Buffer.allocUnsafe(this.options.partBytes);
     }
-    this.part = Buffer.allocUnsafe(this.options.partBytes);
     this.filled = 0;
   }
 

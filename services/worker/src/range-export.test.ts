@@ -11,11 +11,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { DEFAULT_EXPORT_OPTIONS, type ExportOptions } from '@memberships/core/contract';
-import { createTestDatabase, seedMemberships, type TestDatabase } from '@memberships/local-platform';
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { createTestDatabase, s3Client, seedMemberships, testAwsSettings, type TestDatabase } from '@memberships/local-platform';
 import { Client, Pool } from 'pg';
 import { fileSink } from './bench/file-sink';
 import { exportMemberships, type ExportSink, type PartUpload } from './csv-export';
 import { ExportAbortedError, StageError } from './errors';
+import { ExportFileStore } from './file-store';
 import { sha256 } from './testing/worker-environment';
 
 jest.setTimeout(120_000);
@@ -278,6 +286,68 @@ describe('exportMemberships in parallel ranges', () => {
     expect(
       (await exportMemberships({ pool, userId, sink: partsSink(), keepInMemoryUpToBytes: 0, parallel: { ranges: 4, minRows: 1 } })).rows,
     ).toBe(rows);
+  });
+
+  describe('into S3 (the local S3 stand-in)', () => {
+    let s3: S3Client;
+    const bucket = `range-export-${randomUUID()}`;
+    beforeAll(async () => {
+      s3 = s3Client(testAwsSettings());
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    });
+    afterAll(() => s3?.destroy());
+
+    it('stores the single stream’s bytes through CreateMultipartUpload, UploadPart and CompleteMultipartUpload, with the file’s metadata', async () => {
+      // Big enough for several 5 MiB parts per range.
+      const user = randomUUID();
+      await seedMemberships(database.url, user, 120_000, { seed: 5 });
+      const expected = await singleStream(user, excel);
+      const store = new ExportFileStore(s3, { bucket, partSizeBytes: 5 * 1024 * 1024 });
+      const key = `exports/${user}/parts.csv`;
+      const result = await exportMemberships({
+        pool,
+        userId: user,
+        export: excel,
+        sink: store.openUpload(key, 'memberships.csv', 'text/csv; charset=utf-8'),
+        keepInMemoryUpToBytes: 0,
+        parallel: { ranges: 3, minRows: 1 },
+      });
+      // Every range is longer than one part: heads, full parts and tails all go through S3.
+      expect(expected.length).toBeGreaterThan(3 * 5 * 1024 * 1024 + 3 * 1024 * 1024);
+      const stored = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const body = Buffer.from(await stored.Body!.transformToByteArray());
+      expect(body.equals(expected)).toBe(true);
+      expect(result.sha256).toBe(sha256(expected));
+      expect(stored.ContentType).toBe('text/csv; charset=utf-8');
+      expect(stored.ContentDisposition).toContain('memberships.csv');
+      const pending = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+      expect(pending.Uploads ?? []).toEqual([]);
+    });
+
+    it('aborts the multipart upload when the export fails, leaving no parts behind', async () => {
+      const store = new ExportFileStore(s3, { bucket, partSizeBytes: 5 * 1024 * 1024 });
+      const key = `exports/${userId}/failed.csv`;
+      const sink = store.openUpload(key, 'memberships.csv', 'text/csv; charset=utf-8');
+      const controller = new AbortController();
+      const reason = new ExportAbortedError('test stop');
+      const exporting = exportMemberships({
+        pool,
+        userId,
+        sink,
+        keepInMemoryUpToBytes: 0,
+        signal: controller.signal,
+        parallel: { ranges: 2, minRows: 1 },
+        onProgress: (progress) => {
+          if (progress.rowsExported > 1000) controller.abort(reason);
+        },
+      });
+      await expect(exporting).rejects.toBe(reason);
+      const pending = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+      for (const upload of pending.Uploads ?? [])
+        await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key!, UploadId: upload.UploadId! }));
+      expect((pending.Uploads ?? []).filter((upload) => upload.Key === key)).toEqual([]);
+      await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+    });
   });
 
   /** True once no other backend of the test database runs a query (a stopped COPY's backend goes idle or away). */

@@ -22,7 +22,7 @@ import { ExportIntegrityError, StageError } from './errors';
 import { type RecordCounter, RecordCountingStream } from './export-meter';
 import { LineCounter } from './line-counter';
 import { PartSequencer, type PlannedPart } from './range-export-parts';
-import { RangePartWriter } from './range-export-writer';
+import { RangePartWriter, type SpoolSlice } from './range-export-writer';
 import { Utf8BomPrefix } from './utf8-bom';
 
 /** How long a range may wait for a connection of its own before the export takes the single stream instead. */
@@ -176,7 +176,7 @@ async function streamRanges(work: {
   const { request, upload, connections, idRanges } = work;
   const { options, signal } = request;
   const partBytes = Math.max(request.multipart.partBytes, request.multipart.minPartBytes);
-  const sequencer = new PartSequencer(idRanges.length);
+  const sequencer = new PartSequencer<Buffer | SpoolSlice>(idRanges.length);
   const stop = new AbortController();
   // The first failure names the stage; the ones that follow are its echoes.
   let failure: unknown;
@@ -187,8 +187,13 @@ async function streamRanges(work: {
   const onAbort = () => stop.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   const seams: Promise<void>[] = [];
-  const uploadPlanned = (parts: readonly PlannedPart[]) => {
-    for (const part of parts) seams.push(upload.uploadPart(part.partNumber, Buffer.concat(part.chunks)).catch(fail('storage')));
+  const uploadPlanned = (parts: readonly PlannedPart<Buffer | SpoolSlice>[]) => {
+    for (const part of parts)
+      seams.push(
+        partBody(part.chunks)
+          .then((body) => upload.uploadPart(part.partNumber, body))
+          .catch(fail('storage')),
+      );
   };
   const rowsByRange = idRanges.map(() => 0);
   const onRows = (range: number) => (rows: number) => {
@@ -236,6 +241,19 @@ async function streamRanges(work: {
   }
   if (rows !== request.rowsTotal) throw new ExportIntegrityError(request.rowsTotal, rows);
   return { rows, bytes: bodies.reduce((sum, range) => sum + range.writer.bytes, 0), kept: bodies[0]!.writer.kept };
+}
+
+/** A planned part's bytes: spooled heads read back; a lone Buffer (range 0's head) as it is, no copy. */
+async function partBody(chunks: readonly (Buffer | SpoolSlice)[]): Promise<Buffer> {
+  const buffers = await Promise.all(
+    chunks.map(async (chunk) => {
+      if (Buffer.isBuffer(chunk)) return chunk;
+      const { buffer, bytesRead } = await chunk.spool.read(Buffer.allocUnsafe(chunk.length), 0, chunk.length, chunk.position);
+      if (bytesRead !== chunk.length) throw new Error(`read ${bytesRead} of a spooled head's ${chunk.length} bytes`);
+      return buffer;
+    }),
+  );
+  return buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers);
 }
 
 /** One range's COPY and the dialect's stages: the BOM and the header only in the first range. */

@@ -4,7 +4,7 @@
  * 1,000,000-row user.
  *
  *   npm run bench                      (root; builds first)
- *   node services/worker/dist/bench/export-bench.js [--rows N] [--rounds N] [--progress-interval-ms N]
+ *   node services/worker/dist/bench/export-bench.js [--rows N] [--rounds N] [--progress-interval-ms N] [--ranges-only]
  *
  * PostgreSQL: DATABASE_URL's server when set, else an embedded one (as the
  * tests do); a fresh database is created and dropped. DynamoDB: a DynamoDB
@@ -14,7 +14,8 @@
  *    "progressOverhead":…,"progressWrites":…,"progressWriteCpuMs":…,"progressCpuShare":…,
  *    "progressIntervalMs":…,"rounds":…,"peakRssMb":…,"identical":true}
  * then one line per format and option set (format-bench.ts: csv-excel,
- * csv-gzip, jsonl, xlsx). Exit code 1 when a file differs from psql's (or the
+ * csv-gzip, jsonl, xlsx), then one per number of parallel id ranges
+ * (range-bench.ts: 1-4; `--ranges-only` prints just those). Exit code 1 when a file differs from psql's (or the
  * job does not end up with the exact row count, or a format's file is not
  * what it should be), 2 when the benchmark cannot run.
  *
@@ -63,17 +64,21 @@ import {
 } from '@memberships/local-platform';
 import { Pool } from 'pg';
 import pino from 'pino';
-import { exportMemberships, type ExportProgress } from '../csv-export';
+import { exportMemberships, type ExportProgress, type ParallelRanges } from '../csv-export';
 import { DEFAULT_PROGRESS_INTERVAL_MS, jobProgressReporter, type ProgressReporter } from '../progress-reporter';
 import { fileSink } from './file-sink';
 import { runFormatBenchmarks } from './format-bench';
 import { benchJobTables, createJobTables } from './job-tables';
+import { multipartFileSink } from './multipart-file-sink';
+import { runRangeBenchmarks } from './range-bench';
 import { WORKER_NODE_FLAGS } from '../node-flags';
 
 const DEFAULT_ROWS = 1_000_000;
 /** Rows of another user in the same table, so the export has to use the (user_id, id) index as in production. */
 const OTHER_USER_ROWS = 100_000;
 const DEFAULT_ROUNDS = 5;
+/** The range counts of the parallel-range lines (range-bench.ts); 1 is the single stream. */
+const RANGE_COUNTS = [1, 2, 3, 4];
 const PSQL = '/usr/bin/psql';
 const REGION = 'us-east-1';
 /** The lease the benchmark's jobs are claimed under: long enough for any run. */
@@ -102,6 +107,8 @@ export interface ChildRequest {
   readonly export?: ExportOptions;
   /** Progress writes on (to this job); off when absent. */
   readonly progress?: ChildProgress;
+  /** Parallel id ranges into a multipart file sink (range-bench.ts); the single stream into a file when absent. */
+  readonly parallel?: ParallelRanges;
 }
 
 export interface ChildReport {
@@ -245,6 +252,8 @@ async function runBenchmark(): Promise<number> {
   const rows = integerArgument(process.argv, '--rows', DEFAULT_ROWS);
   const rounds = integerArgument(process.argv, '--rounds', DEFAULT_ROUNDS);
   const intervalMs = integerArgument(process.argv, '--progress-interval-ms', DEFAULT_PROGRESS_INTERVAL_MS);
+  // Only the parallel-range lines (while working on them).
+  const rangesOnly = process.argv.includes('--ranges-only');
   checkPsql();
   progress('starting PostgreSQL (DATABASE_URL when set, else embedded) and DynamoDB Local');
   const { postgres: server, dynamodb: dynamoDbLocal, secretsManager } = await startServers();
@@ -270,6 +279,28 @@ async function runBenchmark(): Promise<number> {
       await psqlCopy(database.url, userId, psqlFile);
       const psqlSha = await sha256OfFile(psqlFile);
       const psqlSize = (await stat(psqlFile)).size;
+
+      const ranges = () =>
+        runRangeBenchmarks({
+          url: database.url,
+          userId,
+          rows: seeded.inserted,
+          rounds: Math.min(rounds, 3),
+          workDir,
+          psqlSha256: psqlSha,
+          psqlBytes: psqlSize,
+          rangeCounts: RANGE_COUNTS,
+          log: progress,
+          psqlCopy: (out) => psqlCopy(database.url, userId, out),
+          workerCopy,
+          sha256OfFile,
+          median,
+        });
+      if (rangesOnly) {
+        const lines = await ranges();
+        for (const line of lines) process.stdout.write(`${JSON.stringify(line)}\n`);
+        return lines.every((line) => line.identical) ? 0 : 1;
+      }
 
       const seconds: Record<RunKind, number[]> = { psql: [], off: [], on: [] };
       const writes: number[] = [];
@@ -377,7 +408,10 @@ async function runBenchmark(): Promise<number> {
         sha256OfFile,
       });
       for (const line of formats) process.stdout.write(`${JSON.stringify(line)}\n`);
-      return report.identical && formats.every((line) => line.identical) ? 0 : 1;
+      // One line per range count, the same user and SELECT, against psql timed in the same rounds.
+      const rangeLines = await ranges();
+      for (const line of rangeLines) process.stdout.write(`${JSON.stringify(line)}\n`);
+      return report.identical && formats.every((line) => line.identical) && rangeLines.every((line) => line.identical) ? 0 : 1;
     } finally {
       await database.drop();
     }
@@ -390,7 +424,8 @@ async function runBenchmark(): Promise<number> {
 
 /** The child: one export through exportMemberships into a file, timed, with its own peak RSS. */
 async function runChild(request: ChildRequest): Promise<void> {
-  const pool = new Pool({ connectionString: request.url, max: 1, application_name: 'export-bench' });
+  // One connection per range, as the worker's pool gives a parallel export.
+  const pool = new Pool({ connectionString: request.url, max: request.parallel?.ranges ?? 1, application_name: 'export-bench' });
   let dynamodb: DynamoDBClient | undefined;
   let reporter: ProgressReporter | undefined;
   let jobs: JobStore | undefined;
@@ -415,7 +450,8 @@ async function runChild(request: ChildRequest): Promise<void> {
       pool,
       userId: request.userId,
       export: request.export,
-      sink: fileSink(request.out),
+      sink: request.parallel ? multipartFileSink(request.out) : fileSink(request.out),
+      parallel: request.parallel,
       // The worker's default attachment limit: the bench pays for keeping small files too.
       keepInMemoryUpToBytes: 5 * 1024 * 1024,
       onProgress: (update: ExportProgress) => {

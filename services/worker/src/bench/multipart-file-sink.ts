@@ -1,6 +1,6 @@
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import type { ExportSink, PartUpload } from '../csv-export';
 import { fileSink } from './file-sink';
 
@@ -34,7 +34,9 @@ export function multipartFileSink(path: string, partBytes = 8 * 1024 * 1024): Ex
       for (const [number, part] of ordered.slice(0, -1)) {
         if (part.bytes < MIN_PART_BYTES) throw new Error(`part ${number} is ${part.bytes} bytes, under S3's 5 MiB for a part but the last`);
       }
-      for (const [, part] of ordered) await pipeline(createReadStream(part.file), sink.stream, { end: false });
+      for (const [, part] of ordered) {
+        for await (const chunk of createReadStream(part.file)) if (!sink.stream.write(chunk)) await once(sink.stream, 'drain');
+      }
       sink.stream.end();
       await sink.done;
       await dropParts();
