@@ -37,7 +37,12 @@
  * Progress goes to stderr; stdout gets one JSON line:
  *   {"users":…,"concurrency":…,"routes":{"getExport":{"reqPerSec":…,"p99Ms":…,"bareReqPerSec":…,
  *    "bareP99Ms":…,"ratio":…,"noCacheReqPerSec":…,"noCacheP99Ms":…,"noCacheRatio":…,"tokenCacheGain":…,
- *    "requests":…,"failed":0},…},"tokenCacheGain":{…},"minRatio":…,"valid":true}
+ *    "apiCpuMsPerRequest":…,"noCacheApiCpuMsPerRequest":…,"requests":…,"failed":0},…},
+ *    "tokenCacheGain":{…},"minRatio":…,"valid":true}
+ * `apiCpuMsPerRequest` is the API process's CPU time (/proc/<pid>/stat) over
+ * the phase divided by its requests: unlike the rates it hardly moves with
+ * the load of whatever else shares the machine, so the cache's saving shows
+ * in it even where the emulators, not the API, bound the rate.
  * Exit code 0 when it ran (whatever the ratios), 2 when it could not.
  */
 import { randomUUID } from 'node:crypto';
@@ -48,6 +53,7 @@ import { EXPORT_REQUEST_HEADER } from '../routes/exports/schemas';
 import { apiCredentials, mapLimit, startApiBenchPlatform } from './api-platform';
 import { bareCalls, type BareCalls } from './bare-calls';
 import { benchHttpClient, type BenchHttpClient } from './http-load';
+import { processCpuSeconds } from './process-cpu';
 import { runLoad, summarize, type LoadCall, type LoadRun, type LoadSummary } from './load-runner';
 
 const DEFAULT_USERS = 80;
@@ -66,7 +72,9 @@ const SETUP_PARALLEL = 16;
 
 type Route = 'getExport' | 'listExports' | 'createExport';
 const ROUTES: readonly Route[] = ['getExport', 'listExports', 'createExport'];
-type ModeResult = Record<Route, LoadSummary>;
+/** A route's figures in one mode; `cpuMsPerRequest`: the API process's CPU per request (null for the bare calls). */
+type RouteMeasure = LoadSummary & { readonly cpuMsPerRequest: number | null };
+type ModeResult = Record<Route, RouteMeasure>;
 
 class BenchmarkError extends Error {}
 
@@ -123,15 +131,18 @@ interface Fixture {
 /** How one mode makes each route's call; `create` also reports the job it created, for the cancel between rounds. */
 interface ModeCalls {
   readonly label: string;
+  /** CPU seconds the serving process has used so far (the API child); absent for the bare calls. */
+  readonly cpuSeconds?: () => number;
   readonly getExport: LoadCall;
   readonly listExports: LoadCall;
   create(user: number): Promise<{ ok: boolean; jobId?: string; userId: string }>;
 }
 
-function apiCalls(http: BenchHttpClient, fixture: Fixture, label: string): ModeCalls {
+function apiCalls(http: BenchHttpClient, fixture: Fixture, label: string, pid: number): ModeCalls {
   const users = fixture.userIds.length;
   return {
     label,
+    cpuSeconds: () => processCpuSeconds(pid),
     getExport: async (index) => {
       const user = index % users;
       const job = fixture.jobIds[user]![Math.floor(index / users) % JOBS_PER_USER]!;
@@ -169,26 +180,26 @@ function bareModeCalls(bare: BareCalls, fixture: Fixture): ModeCalls {
 const isSuccess = (status: number) => status >= 200 && status < 300;
 
 /** One route's timed phase in one mode: `--requests` calls (for POST: `--post-rounds` rounds of one per user). */
-async function measureRoute(route: Route, calls: ModeCalls, fixture: Fixture, settings: Settings): Promise<LoadSummary> {
-  const users = fixture.userIds.length;
-  if (route !== 'createExport') {
+async function measureRoute(route: Route, calls: ModeCalls, fixture: Fixture, settings: Settings): Promise<RouteMeasure> {
+  const cpuBefore = calls.cpuSeconds?.();
+  const runs: LoadRun[] = [];
+  if (route === 'createExport') {
+    for (let round = 0; round < settings.postRounds; round += 1) runs.push(await createRound(calls, fixture, settings));
+  } else {
     const call = route === 'getExport' ? calls.getExport : calls.listExports;
-    const run = await runLoad({
-      concurrency: settings.concurrency,
-      requests: settings.readRequests,
-      durationMs: settings.durationMs,
-      call,
-    });
-    const summary = summarize([run]);
-    progress(`${calls.label}: ${route} ${describe(summary)}`);
-    return summary;
+    runs.push(await runLoad({ concurrency: settings.concurrency, requests: settings.readRequests, durationMs: settings.durationMs, call }));
   }
-  const rounds: LoadRun[] = [];
-  for (let round = 0; round < settings.postRounds; round += 1) rounds.push(await createRound(calls, fixture, settings));
-  const summary = summarize(rounds);
-  progress(`${calls.label}: createExport ${describe(summary)} (${settings.postRounds} rounds of ${users})`);
-  return summary;
+  const summary = summarize(runs);
+  // The POST rounds' untimed cancels go to DynamoDB from this process, not through the API: its CPU is the requests'.
+  const cpuMsPerRequest =
+    cpuBefore === undefined || summary.requests === 0 ? null : round3(((calls.cpuSeconds!() - cpuBefore) * 1000) / summary.requests);
+  const cpu = cpuMsPerRequest === null ? '' : `, API CPU ${cpuMsPerRequest} ms per request`;
+  const roundsNote = route === 'createExport' ? ` (${settings.postRounds} rounds of ${fixture.userIds.length})` : '';
+  progress(`${calls.label}: ${route} ${describe(summary)}${cpu}${roundsNote}`);
+  return { ...summary, cpuMsPerRequest };
 }
+
+const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
 /** One POST per user, then (untimed) each export canceled: a user may have one in progress, and canceling frees its guard. */
 async function createRound(calls: ModeCalls, fixture: Fixture, settings: Settings): Promise<LoadRun> {
@@ -294,8 +305,8 @@ async function runBenchmark(): Promise<void> {
       measured = await measureAll(
         [
           bareModeCalls(bare, fixture),
-          apiCalls(cachedHttp, fixture, `api (token cache ${DEFAULT_VERIFIED_TOKEN_CACHE_SIZE})`),
-          apiCalls(uncachedHttp, fixture, 'api (token cache off)'),
+          apiCalls(cachedHttp, fixture, `api (token cache ${DEFAULT_VERIFIED_TOKEN_CACHE_SIZE})`, cachedApi.service.process.pid!),
+          apiCalls(uncachedHttp, fixture, 'api (token cache off)', uncachedApi.service.process.pid!),
         ],
         fixture,
         settings,
@@ -321,6 +332,8 @@ async function runBenchmark(): Promise<void> {
         noCacheP99Ms: off.p99Ms,
         noCacheRatio: ratio(off.requestsPerSec, base.requestsPerSec),
         tokenCacheGain: ratio(on.requestsPerSec, off.requestsPerSec),
+        apiCpuMsPerRequest: on.cpuMsPerRequest,
+        noCacheApiCpuMsPerRequest: off.cpuMsPerRequest,
         requests: on.requests,
         failed: on.failed + on.errors + off.failed + off.errors + base.failed + base.errors,
       };
