@@ -113,7 +113,9 @@ export class ExportFileStore {
       },
       multipart: {
         minPartBytes: S3_MIN_PART_BYTES,
-        partBytes: this.partSize,
+        // Parallel ranges hold about two parts each: the smallest S3 takes keeps their memory low
+        // (and still leaves each of 4 ranges about 2,500 parts, over 12 GiB).
+        partBytes: S3_MIN_PART_BYTES,
         create: async () => {
           if (upload || parts) throw new Error('this upload has already started');
           parts = await this.createPartUpload(params);

@@ -12,9 +12,10 @@ const MIN_PART_BYTES = 5 * 1024 * 1024;
  * each part is a file of its own beside `path`, and completing joins them in
  * part-number order into `path` (S3 does that join itself; here it is paid
  * for inside the timed export). Refuses what S3 refuses: a part number out of
- * 1-10,000, a number twice, a middle part under 5 MiB.
+ * 1-10,000, a number twice, a middle part under 5 MiB. Parts are cut at
+ * 5 MiB by default, as ExportFileStore cuts them for parallel ranges.
  */
-export function multipartFileSink(path: string, partBytes = 8 * 1024 * 1024): ExportSink {
+export function multipartFileSink(path: string, partBytes = MIN_PART_BYTES): ExportSink {
   const sink = fileSink(path);
   const parts = new Map<number, { file: string; bytes: number }>();
   let dropped: Promise<void> | undefined;
