@@ -10,6 +10,8 @@ import { isFinal } from '@memberships/core/contract';
 import {
   isAddressedTo,
   listEmails,
+  startTestIamGate,
+  type RunningIamGate,
   seedMemberships,
   startSesLocal,
   type CreatedUser,
@@ -30,17 +32,20 @@ const startWorker = inProcessWorkers({ defaults: SHORT_WAITS });
 
 describe('SES refusing sends over the maximum send rate', () => {
   const env = WorkerTestEnvironment.forSuite();
-  // A stand-in of its own, reached directly rather than through the IAM gate: the gate's SES is the
-  // whole jest run's, and a rate there would throttle every other suite's emails. The gate only
-  // checks the worker's policy, which other suites cover; the rate and its answers are the stand-in's.
+  // A stand-in of its own: the suite-wide one is the whole jest run's, and a rate there would throttle
+  // every other suite's emails. An IAM gate of the test's own in front of it, so the worker's SendEmail
+  // is still held to its task role's policy, and the refusals reach it through the gate as in AWS.
   let ses: RunningEmulator;
+  let gate: RunningIamGate;
   const sesLines: string[] = [];
 
   beforeAll(async () => {
     ses = await startSesLocal({ maxSendRate: MAX_SEND_RATE, onLine: (line) => sesLines.push(line) });
+    gate = await startTestIamGate({ ses: ses.endpoint });
   });
 
   afterAll(async () => {
+    await gate?.stop();
     await ses?.stop();
   });
 
@@ -51,7 +56,7 @@ describe('SES refusing sends over the maximum send rate', () => {
       await seedMemberships(env.database.url, user.id, 20, { seed: i + 1 });
       users.push(user);
     }
-    const { logs } = await startWorker(env, { WORKER_CONCURRENCY: String(LANES), AWS_ENDPOINT_URL_SESV2: ses.endpoint });
+    const { logs } = await startWorker(env, { WORKER_CONCURRENCY: String(LANES), AWS_ENDPOINT_URL_SESV2: gate.endpoint });
 
     const jobs = await Promise.all(users.map(async (user) => (await env.requestExport(user.id)).job));
     const done = await Promise.all(jobs.map((job) => env.waitForJob(job.id, (candidate) => isFinal(candidate.state), 120_000)));
@@ -63,9 +68,15 @@ describe('SES refusing sends over the maximum send rate', () => {
       const received = mailbox.filter((email) => isAddressedTo(email, user.email) && (email.body.text ?? '').includes(jobId)).length;
       expect({ jobId, received }).toEqual({ jobId, received: 1 });
     }
+    expect(gate.unacknowledged()).toEqual([]);
     // SES did refuse sends of this burst: the rate was really reached.
     const throttled = sesLines.filter((line) => line.startsWith('throttled v2:SendEmail')).length;
     expect(throttled).toBeGreaterThanOrEqual(3);
+    // One accepted call per email, and one more call for each refusal: every refused send was sent again.
+    const sendCalls = Object.entries(gate.calls())
+      .filter(([call]) => call.startsWith('worker ') && call.endsWith('SendEmail'))
+      .reduce((sum, [, count]) => sum + count, 0);
+    expect(sendCalls).toBe(EXPORTS + throttled);
     // Each was sent again inside its attempt: the exports were not run again for it (with one call per
     // email, each refusal fails an attempt, and as many jobs need a second one).
     const firstAttempt = done.filter((job) => job.attempts === 1).length;
@@ -75,7 +86,7 @@ describe('SES refusing sends over the maximum send rate', () => {
     );
     expect(emailRetries.length).toBeLessThanOrEqual(2);
     process.stdout.write(
-      `${JSON.stringify({ test: 'ses-rate', exports: EXPORTS, lanes: LANES, maxSendRate: MAX_SEND_RATE, throttledSends: throttled, firstAttempt, attemptsRetriedForEmail: emailRetries.length })}\n`,
+      `${JSON.stringify({ test: 'ses-rate', exports: EXPORTS, lanes: LANES, maxSendRate: MAX_SEND_RATE, throttledSends: throttled, sendEmailCalls: sendCalls, firstAttempt, attemptsRetriedForEmail: emailRetries.length })}\n`,
     );
   });
 });
