@@ -42,6 +42,7 @@ export interface BenchUser {
 
 export interface PhaseServices {
   readonly apiUrl: string;
+  readonly api: RunningService;
   readonly workers: readonly RunningService[];
   stop(): Promise<void>;
 }
@@ -230,6 +231,7 @@ export async function startBenchPlatform(sizes: readonly number[], progress: (me
         started.push(services);
         return {
           apiUrl,
+          api,
           workers: running,
           stop: async () => {
             const index = started.indexOf(services);

@@ -154,6 +154,15 @@ export async function runApiPhase(platform: BenchPlatform, options: PhaseOptions
       );
       return jobs;
     });
+    if (retries > 0) {
+      // What the API logged for the answers that were tried again (pino: level 50 is error).
+      const errors = services.api.jsonLogs().filter((entry) => typeof entry.level === 'number' && entry.level >= 50);
+      const first = errors[0];
+      const why = first
+        ? JSON.stringify({ msg: first.msg, err: (first.err as { message?: unknown } | undefined)?.message })
+        : 'none logged';
+      options.progress(`${retries} POSTs tried again; the API logged ${errors.length} errors, the first: ${why.slice(0, 600)}`);
+    }
     return { ...metrics, retries };
   } finally {
     await services.stop();
