@@ -95,7 +95,7 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
   };
   const complete = jobCompletion({ jobs, workerId, finishRetryMs: config.finishRetrySeconds * 1000 });
   const users = new UserStore({ client: dynamodb, table: config.usersTable });
-  const mailer = new ExportMailer(ses, { from: config.sesFromAddress, configurationSet: config.sesConfigurationSet });
+  const mailer = new ExportMailer(ses, { from: config.sesFromAddress, configurationSet: config.sesConfigurationSet, log });
   const notices = new FailureNotifier({ jobs, users, mailer, workerId });
   const failures = new FailureHandler({ settings: retrySettings, jobs, actions, workerId, complete, notices });
   const pipeline = new ExportHandler({
