@@ -20,6 +20,11 @@ export interface PhaseMetrics {
   readonly machineCpuBusy: number;
   /** CPU seconds of this process per 1,000 exports: the IAM gate (in this process) and the harness. */
   readonly benchProcessCpuSecondsPer1000: number;
+  /**
+   * AWS requests per 1,000 exports, by caller and operation (`worker DynamoDB UpdateItem`), as the IAM
+   * gate let them through during the phase: idle long polls included, the bench's own reads not.
+   */
+  readonly requestsPer1000: Readonly<Record<string, number>>;
   /** Jobs whose final state was not `succeeded` (each one fails the run). */
   readonly notSucceeded: number;
   /** Emails that named no job of this phase (each one fails the run). */
@@ -38,6 +43,8 @@ export interface PhaseObservations {
   readonly notSucceeded: number;
   readonly machineCpuBusy: number;
   readonly benchProcessCpuSeconds: number;
+  /** Requests the IAM gate let through during the phase, by caller and operation. */
+  readonly calls: Readonly<Record<string, number>>;
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -85,6 +92,12 @@ export function phaseMetrics(observed: PhaseObservations): PhaseMetrics {
     emailsPerJob: { min: Math.min(...counts), max: Math.max(...counts) },
     machineCpuBusy: round(observed.machineCpuBusy, 2),
     benchProcessCpuSecondsPer1000: round((observed.benchProcessCpuSeconds / Math.max(exports, 1)) * 1000, 1),
+    requestsPer1000: Object.fromEntries(
+      Object.entries(observed.calls)
+        .filter(([, count]) => count > 0)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([call, count]) => [call, Math.round((count / Math.max(exports, 1)) * 1000)]),
+    ),
     notSucceeded: observed.notSucceeded,
     strayEmails,
   };

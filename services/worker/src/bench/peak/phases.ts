@@ -78,6 +78,7 @@ async function measured(
   const cpuBefore = pids.map(cpuSeconds);
   const machineBefore = machineCpuTicks();
   const benchBefore = process.cpuUsage();
+  const callsBefore = platform.aws.iamGate?.calls() ?? {};
   const watch = watchMailbox(platform.sesEndpoint, Date.now() - 1000);
   let emails: readonly ArrivedEmail[];
   let jobs: Map<string, { user: BenchUser; atMs: number }>;
@@ -102,6 +103,8 @@ async function measured(
   const machineAfter = machineCpuTicks();
   const bench = process.cpuUsage(benchBefore);
   const rss = Math.max(...pids.map(peakRssMb));
+  // Before the state reads below, which are the bench's own.
+  const callsAfter = platform.aws.iamGate?.calls() ?? {};
   const states = await mapLimit([...jobs], SETUP_PARALLEL, async ([jobId, { user }]) => {
     const { json } = await apiJson(services.apiUrl, user, 'GET', `/v1/exports/${encodeURIComponent(jobId)}`);
     return json?.state as string | undefined;
@@ -115,6 +118,7 @@ async function measured(
     machineCpuBusy: (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total),
     benchProcessCpuSeconds: (bench.user + bench.system) / 1e6,
     notSucceeded: states.filter((state) => state !== 'succeeded').length,
+    calls: Object.fromEntries(Object.entries(callsAfter).map(([call, count]) => [call, count - (callsBefore[call] ?? 0)])),
   });
 }
 
