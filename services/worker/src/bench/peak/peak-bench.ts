@@ -12,7 +12,10 @@
  *
  *   npm run bench:peak                  (root; builds first)
  *   node services/worker/dist/bench/peak/peak-bench.js [--users 300] [--large-users 3] [--large-rows 100000]
- *     [--medium-share 0.1] [--concurrency 8] [--workers 1] [--seed 1] [--timeout-seconds 900]
+ *     [--medium-share 0.1] [--concurrency 8] [--workers 1] [--seed 1] [--timeout-seconds 900] [--no-iam-gate]
+ *
+ * --no-iam-gate: the emulators without the IAM gate in front (which evaluates every call's policy and
+ * proxies it: CPU that IAM does not cost in AWS); no request counts then.
  *
  * Progress goes to stderr; stdout gets one JSON line:
  *   {"users":…,"mix":{…},"concurrency":…,"workers":…,"baseline":{…},"api":{…},"schedule":{…},
@@ -71,6 +74,7 @@ async function runBenchmark(argv: readonly string[]): Promise<number> {
   const workers = numberArgument(argv, '--workers', 1, positive, 'a positive integer');
   const timeoutMs = numberArgument(argv, '--timeout-seconds', 900, positive, 'a positive integer') * 1000;
   const mix = userMix(settings);
+  const iamGate = !argv.includes('--no-iam-gate');
 
   let platform: BenchPlatform | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -80,7 +84,7 @@ async function runBenchmark(argv: readonly string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    platform = await startBenchPlatform(mix.sizes, progress);
+    platform = await startBenchPlatform(mix.sizes, progress, { iamGate });
     const phase = (phaseConcurrency: number): PhaseOptions => ({ concurrency: phaseConcurrency, workers, timeoutMs, progress });
 
     // The concurrent phase first: it meets the cold caches (JIT, DynamoDB Local, PostgreSQL's buffers), so the
@@ -103,6 +107,7 @@ async function runBenchmark(argv: readonly string[]): Promise<number> {
       mix: { ...mix.summary, largeRows: settings.largeRows, mediumShare: settings.mediumShare, seed: settings.seed },
       concurrency,
       workers,
+      iamGate,
       baseline,
       api,
       schedule,
