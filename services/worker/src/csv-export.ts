@@ -6,14 +6,11 @@ import { countSelect, exportCopyStatement, exportRowsQuery, exportSessionSetting
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { settleQueryDeadline } from './copy-deadline';
-import { CsvRecordCounter } from './csv-record-counter';
-import { CrlfRecordEnds } from './crlf-record-ends';
 import { ExportIntegrityError, StageError } from './errors';
-import { FileMeter, type RecordCounter, RecordCountingStream } from './export-meter';
-import { LineCounter } from './line-counter';
+import { FileMeter } from './export-meter';
 import { exportRanges } from './range-export';
+import { recordStages } from './record-stages';
 import { RowCursorStream } from './row-cursor';
-import { Utf8BomPrefix } from './utf8-bom';
 import { XlsxWriter } from './xlsx-writer';
 
 /** The default file's media type (exportContentType gives every format's). */
@@ -238,26 +235,12 @@ function rangesApply(parallel: ParallelRanges | undefined, options: ExportOption
 /** CSV and JSON Lines: COPY's bytes, the dialect's BOM and CRLF, counted as the reader will count them. */
 function copyBody(client: PoolClient, userId: string, options: ExportOptions, onRows: (rows: number) => void): FormatBody {
   const copy = client.query(copyTo(exportCopyStatement(userId, options)));
-  const csv = options.format === 'csv';
-  const stages: Transform[] = [];
-  if (csv && options.csv.bom) stages.push(new Utf8BomPrefix());
   // A CSV file has one header line; JSON Lines has none (every line is a row).
-  const header = csv ? 1 : 0;
-  // What counts the records that reach the file: the CRLF stage itself when there is one (no second scan).
-  let counter: Pick<RecordCounter, 'records' | 'complete'>;
-  if (csv && options.csv.lineEnding === 'crlf') {
-    const crlf = new CrlfRecordEnds((records) => onRows(Math.max(0, records - header)));
-    stages.push(crlf);
-    counter = crlf;
-  } else {
-    const records = csv ? new CsvRecordCounter() : new LineCounter();
-    stages.push(new RecordCountingStream(records, header, onRows));
-    counter = records;
-  }
+  const { stages, counter, rows } = recordStages(options, options.format === 'csv' ? 1 : 0, true, onRows);
   return {
     source: copy,
     stages,
-    rows: () => Math.max(0, counter.records - header),
+    rows,
     check: () => ({ sent: copy.rowCount, complete: counter.complete }),
     settle: () => settleQueryDeadline(copy),
   };

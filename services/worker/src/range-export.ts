@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ExportOptions } from '@memberships/core/contract';
 import {
@@ -15,15 +14,11 @@ import {
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { settleQueryDeadline } from './copy-deadline';
-import { CrlfRecordEnds } from './crlf-record-ends';
 import type { ExportFileResult, ExportProgress, MultipartSink, PartUpload } from './csv-export';
-import { CsvRecordCounter } from './csv-record-counter';
 import { ExportIntegrityError, StageError } from './errors';
-import { type RecordCounter, RecordCountingStream } from './export-meter';
-import { LineCounter } from './line-counter';
 import { PartSequencer, type PlannedPart } from './range-export-parts';
+import { recordStages } from './record-stages';
 import { RangePartWriter, type SpoolSlice } from './range-export-writer';
-import { Utf8BomPrefix } from './utf8-bom';
 
 /** How long a range may wait for a connection of its own before the export takes the single stream instead. */
 const CONNECT_WAIT_MS = 1000;
@@ -265,22 +260,10 @@ function rangeBody(
   first: boolean,
   onRows: (rows: number) => void,
 ) {
-  const csv = options.format === 'csv';
-  const header = csv && first ? 1 : 0;
+  const header = options.format === 'csv' && first ? 1 : 0;
   const copy = client.query(copyTo(exportRangeCopyStatement(userId, options, idRange, header === 1)));
-  const stages: Transform[] = [];
-  if (csv && first && options.csv.bom) stages.push(new Utf8BomPrefix());
-  let counter: Pick<RecordCounter, 'records' | 'complete'>;
-  if (csv && options.csv.lineEnding === 'crlf') {
-    const crlf = new CrlfRecordEnds((records) => onRows(Math.max(0, records - header)));
-    stages.push(crlf);
-    counter = crlf;
-  } else {
-    const records = csv ? new CsvRecordCounter() : new LineCounter();
-    stages.push(new RecordCountingStream(records, header, onRows));
-    counter = records;
-  }
-  return { source: copy, copy, stages, counter, rows: () => Math.max(0, counter.records - header) };
+  const { stages, counter, rows } = recordStages(options, header, first, onRows);
+  return { source: copy, copy, stages, counter, rows };
 }
 
 /** `count` more connections, each within CONNECT_WAIT_MS; rejects (having released those it got) when one is not had in time. */

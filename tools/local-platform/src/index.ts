@@ -82,6 +82,7 @@ export { acknowledgeIamDenials, provisionTestResources, startTestIamGate, type T
 export { csvObjects, parseCsv } from './testing/csv';
 export { EXPECTED_HEADER, expectedRecord, expectedRow } from './testing/expected-csv';
 export { drainQueue, jsonBodies, type DrainQueueOptions } from './testing/sqs';
+export { mapLimit } from './testing/map-limit';
 export { waitFor, type WaitForOptions } from './testing/wait';
 export {
   artefactsDirectory,

@@ -14,6 +14,7 @@ import {
   type LocalAws,
   type RunningService,
   type TestResources,
+  mapLimit,
 } from '@memberships/local-platform';
 
 /**
@@ -57,19 +58,7 @@ const KEEP_LINES = 200;
 
 type Stoppable = { stop(): Promise<unknown> };
 
-/** Runs `work` over `items` with at most `parallel` at a time, results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], parallel: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, lane));
-  return results;
-}
+export { mapLimit };
 
 export async function startApiBenchPlatform(userCount: number, progress: (message: string) => void): Promise<ApiBenchPlatform> {
   const started: Stoppable[] = [];

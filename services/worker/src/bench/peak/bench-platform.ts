@@ -18,6 +18,7 @@ import {
   type RunningService,
   type TestDatabase,
   type TestResources,
+  mapLimit,
 } from '@memberships/local-platform';
 import { WORKER_NODE_FLAGS } from '../../node-flags';
 
@@ -71,19 +72,7 @@ const KEEP_LINES = 50_000;
 
 type Stoppable = { stop(): Promise<unknown> };
 
-/** Runs `work` over `items` with at most `parallel` at a time, results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], parallel: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, lane));
-  return results;
-}
+export { mapLimit };
 
 /**
  * `iamGate: false` runs the emulators without the IAM gate in front: IAM costs a caller nothing in AWS,
