@@ -429,7 +429,9 @@ describe('the builds', () => {
       .filter((w) => existsSync(path.join(repoRoot, w, 'tsconfig.build.json')))
       .map((w) => `${w}/tsconfig.build.json`);
     expect(buildConfigs.length).toBe(root.workspaces.length - 1); // all but test/, which ships nothing
-    expect(references('tsconfig.build.json').sort()).toEqual([...buildConfigs, 'services/worker/tsconfig.bench.json', 'services/api/tsconfig.bench.json'].sort());
+    expect(references('tsconfig.build.json').sort()).toEqual(
+      [...buildConfigs, 'services/worker/tsconfig.bench.json', 'services/api/tsconfig.bench.json'].sort(),
+    );
     expect(references('tsconfig.json').sort()).toEqual([...root.workspaces].sort());
     const scripts = readJson('package.json').scripts as Record<string, string>;
     expect(scripts.build).toBe('tsc --build tsconfig.build.json');
