@@ -154,21 +154,33 @@ export class ExportFileStore {
     const target = { Bucket: params.Bucket, Key: params.Key, UploadId };
     const stored: { PartNumber: number; ETag: string }[] = [];
     let aborted: Promise<void> | undefined;
+    // Parts on their way, so an abort can stop them and wait for them before AbortMultipartUpload: S3
+    // frees a part uploaded after the abort only if the abort is repeated (AbortMultipartUpload docs).
+    const inFlight = new Set<Promise<unknown>>();
+    const stop = new AbortController();
     return {
       uploadPart: async (partNumber, body) => {
-        const { ETag } = await this.s3.send(new UploadPartCommand({ ...target, PartNumber: partNumber, Body: body }));
-        if (!ETag) throw new Error(`S3 answered UploadPart ${partNumber} without an ETag`);
-        stored.push({ PartNumber: partNumber, ETag });
+        if (aborted) throw new Error(`the upload was aborted; part ${partNumber} is not sent`);
+        const sent = this.s3.send(new UploadPartCommand({ ...target, PartNumber: partNumber, Body: body }), { abortSignal: stop.signal });
+        inFlight.add(sent);
+        try {
+          const { ETag } = await sent;
+          if (!ETag) throw new Error(`S3 answered UploadPart ${partNumber} without an ETag`);
+          stored.push({ PartNumber: partNumber, ETag });
+        } finally {
+          inFlight.delete(sent);
+        }
       },
       complete: async () => {
         const Parts = [...stored].sort((a, b) => a.PartNumber - b.PartNumber);
         await this.s3.send(new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts } }));
       },
       abort: () =>
-        (aborted ??= this.s3
-          .send(new AbortMultipartUploadCommand(target))
-          .then(() => undefined)
-          .catch(() => undefined)),
+        (aborted ??= (async () => {
+          stop.abort();
+          await Promise.allSettled([...inFlight]);
+          await this.s3.send(new AbortMultipartUploadCommand(target)).catch(() => undefined);
+        })()),
     };
   }
 }

@@ -122,6 +122,8 @@ describe('spawnService', () => {
     } finally {
       delete process.env.LEAK_CHECK;
     }
+    // stdout and stderr are two pipes: the stderr line written before the ready line may be read after it.
+    await expect(service.waitForLine((line) => line === 'a line on stderr', 5000)).resolves.toBe('a line on stderr');
     expect(service.logs).toEqual(expect.arrayContaining(['a line on stderr']));
     expect(service.jsonLogs()).toEqual(
       expect.arrayContaining([
