@@ -273,7 +273,8 @@ describe('when the link signing key cannot be read', () => {
           ...SHORT_WAITS,
           ...LINK_SETTINGS,
           AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${proxy.port}`,
-          RETRY_BASE_DELAY_SECONDS: '2',
+          // Long enough that the test has Secrets Manager back before the retry, even on a loaded machine.
+          RETRY_BASE_DELAY_SECONDS: '5',
           LOG_LEVEL: 'info',
         }),
         { name: 'worker', readyLine: (line) => line.includes('"msg":"worker started"') },
