@@ -15,7 +15,7 @@ import type { Pool, PoolClient, QueryResult } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { settleQueryDeadline } from './copy-deadline';
 import type { ExportFileResult, ExportProgress, MultipartSink, PartUpload } from './csv-export';
-import { ExportIntegrityError, StageError } from './errors';
+import { ExportIntegrityError, inStage, StageError } from './errors';
 import { PartSequencer, type PlannedPart } from './range-export-parts';
 import { recordStages } from './record-stages';
 import { RangePartWriter, type SpoolSlice } from './range-export-writer';
@@ -83,7 +83,7 @@ async function exportRangesOnce(request: RangeExportOptions, ranges: number): Pr
   // The position of each later range's first row: about rowsTotal / ranges rows per range.
   const positions = Array.from({ length: ranges - 1 }, (_, i) => Math.floor(((i + 1) * rowsTotal) / ranges) + 1);
   const [bounds, extras] = await Promise.allSettled([
-    database(async () => {
+    inStage('database', async () => {
       const [snapshot, starts] = (await client.query(
         `SELECT pg_export_snapshot() AS snapshot; ${rangeStartsSelect(userId, options, positions)}`,
       )) as unknown as [QueryResult<{ snapshot: string }>, QueryResult<{ id: string }>];
@@ -116,15 +116,15 @@ async function exportRangesOnce(request: RangeExportOptions, ranges: number): Pr
       `SET TRANSACTION SNAPSHOT ${escapeLiteral(snapshot)}`,
       ...exportSessionSettings(options),
     ].join('; ');
-    await database(() => Promise.all(extras.value.map((extra) => extra.query(imported))));
+    await inStage('database', () => Promise.all(extras.value.map((extra) => extra.query(imported))));
     request.signal?.throwIfAborted();
-    upload = await storage(() => request.multipart.create());
+    upload = await inStage('storage', () => request.multipart.create());
     spoolDir = await mkdtemp(path.join(tmpdir(), 'range-export-'));
     for (let i = 1; i < ranges; i += 1) spools.push(await open(path.join(spoolDir, `range-${i}`), 'w+'));
 
     const hash = createHash('sha256');
     const result = await streamRanges({ request, upload, connections, idRanges, hash, spools });
-    await database(() => Promise.all(extras.value.map((extra) => extra.query('COMMIT'))));
+    await inStage('database', () => Promise.all(extras.value.map((extra) => extra.query('COMMIT'))));
     healthy = true;
 
     // The later ranges' bytes, hashed in the file's order after range 0's.
@@ -135,7 +135,7 @@ async function exportRangesOnce(request: RangeExportOptions, ranges: number): Pr
         content?.push(chunk as Buffer);
       }
     }
-    await storage(() => upload!.complete());
+    await inStage('storage', () => upload!.complete());
     return { rows: result.rows, bytes: result.bytes, sha256: hash.digest('hex'), content: content && Buffer.concat(content) };
   } catch (error) {
     await upload?.abort(error);
@@ -287,20 +287,4 @@ function connectWithin(pool: Pool, ms: number): Promise<PoolClient> {
     }, ms);
   });
   return Promise.race([connecting, late]).finally(() => clearTimeout(timer));
-}
-
-async function database<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw new StageError('database', error);
-  }
-}
-
-async function storage<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw new StageError('storage', error);
-  }
 }
