@@ -27,3 +27,27 @@ export function localClientConfig(settings: AwsClientSettings, service: Service)
 export const dynamoDbClient = (settings: AwsClientSettings) => new DynamoDBClient(localClientConfig(settings, 'dynamodb'));
 export const sqsClient = (settings: AwsClientSettings) => new SQSClient(localClientConfig(settings, 'sqs'));
 export const s3Client = (settings: AwsClientSettings) => new S3Client(localClientConfig(settings, 's3'));
+
+/**
+ * Puts the operator's keys and the local endpoints into `env` (process.env by
+ * default) and drops a session token or profile from the developer's shell,
+ * which would be sent along with the local keys: what the jest global setup
+ * hands to the test workers (testAwsSettings reads it back), and what a
+ * benchmark sets before it provisions resources the way the tests do.
+ */
+export function useLocalAwsEnvironment(settings: AwsClientSettings, env: NodeJS.ProcessEnv = process.env): void {
+  const { endpoints } = settings;
+  Object.assign(env, {
+    AWS_REGION: settings.region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_SESV2: endpoints.ses,
+    AWS_ENDPOINT_URL_SCHEDULER: endpoints.scheduler,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
+  });
+  delete env.AWS_SESSION_TOKEN;
+  delete env.AWS_PROFILE;
+}

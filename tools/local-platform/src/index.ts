@@ -2,7 +2,7 @@
  * @memberships/local-platform: local stand-ins for AWS and PostgreSQL, for
  * tests and `npm start`. Development and test infrastructure, never deployed.
  */
-export { dynamoDbClient, LOCAL_CREDENTIALS, localClientConfig, s3Client, sqsClient } from './aws-clients';
+export { dynamoDbClient, LOCAL_CREDENTIALS, localClientConfig, s3Client, sqsClient, useLocalAwsEnvironment } from './aws-clients';
 export { DEMO_EMAIL, DEMO_MEMBERSHIPS, DEMO_PASSWORD, ensureDemoData, type DemoData, type DemoDataOptions } from './demo-data';
 export { startDynamoDbLocal, type DynamoDbLocalOptions } from './emulators/dynamodb-local';
 export type { EmulatorOptions, RunningEmulator } from './emulators/emulator';

@@ -4,7 +4,7 @@ import {
   createUser,
   DEFAULT_EMAIL_DOMAIN,
   findFreePort,
-  LOCAL_CREDENTIALS,
+  useLocalAwsEnvironment,
   localCredentials,
   provisionTestResources,
   REPO_ROOT,
@@ -76,19 +76,7 @@ export async function startApiBenchPlatform(userCount: number, progress: (messag
     });
     started.push(aws);
     // provisionTestResources reads these, as in a jest run.
-    Object.assign(process.env, {
-      AWS_REGION: aws.region,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: aws.endpoints.dynamodb,
-      AWS_ENDPOINT_URL_SQS: aws.endpoints.sqs,
-      AWS_ENDPOINT_URL_S3: aws.endpoints.s3,
-      AWS_ENDPOINT_URL_SESV2: aws.endpoints.ses,
-      AWS_ENDPOINT_URL_SCHEDULER: aws.endpoints.scheduler,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoints.secretsManager,
-    });
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
+    useLocalAwsEnvironment(aws);
     const resources = await provisionTestResources();
 
     progress(`creating ${userCount} users`);

@@ -10,7 +10,7 @@
 import type { DenialRecord } from '../iam-gate';
 import { DEFAULT_EMAIL_DOMAIN, startLocalAws, stopAll } from '../local-aws';
 import { startPostgres } from '../postgres';
-import { LOCAL_CREDENTIALS } from '../aws-clients';
+import { useLocalAwsEnvironment } from '../aws-clients';
 import { ensureChromium } from './ensure-chromium';
 import { ensureLibreOffice } from './ensure-libreoffice';
 import { setRunningPlatform } from './running-platform';
@@ -36,22 +36,11 @@ export default async function globalSetup(): Promise<void> {
   }
   setRunningPlatform({ aws: aws.value, postgres: postgres.value });
 
+  useLocalAwsEnvironment(aws.value);
   Object.assign(process.env, {
-    AWS_REGION: aws.value.region,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: aws.value.endpoints.dynamodb,
-    AWS_ENDPOINT_URL_SQS: aws.value.endpoints.sqs,
-    AWS_ENDPOINT_URL_S3: aws.value.endpoints.s3,
-    AWS_ENDPOINT_URL_SESV2: aws.value.endpoints.ses,
-    AWS_ENDPOINT_URL_SCHEDULER: aws.value.endpoints.scheduler,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.value.endpoints.secretsManager,
     // The emulators behind the gate, for tests that must reach one directly (e.g. a gate test of its own).
     LOCAL_EMULATOR_ENDPOINTS: JSON.stringify(aws.value.emulatorEndpoints),
     LOCAL_IAM_GATE_ENDPOINT: aws.value.iamGate?.endpoint ?? '',
     DATABASE_URL: postgres.value.url,
   });
-  // A session token or profile from the developer's shell would be sent along with the local keys.
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
 }

@@ -4,7 +4,7 @@ import {
   createTestDatabase,
   createUser,
   DEFAULT_EMAIL_DOMAIN,
-  LOCAL_CREDENTIALS,
+  useLocalAwsEnvironment,
   provisionTestResources,
   REPO_ROOT,
   seedMemberships,
@@ -107,20 +107,8 @@ export async function startBenchPlatform(
     const aws: LocalAws = awsResult.value;
     const postgres: RunningPostgres = postgresResult.value;
     // provisionTestResources and createTestDatabase read these, as in a jest run.
-    Object.assign(process.env, {
-      AWS_REGION: aws.region,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: aws.endpoints.dynamodb,
-      AWS_ENDPOINT_URL_SQS: aws.endpoints.sqs,
-      AWS_ENDPOINT_URL_S3: aws.endpoints.s3,
-      AWS_ENDPOINT_URL_SESV2: aws.endpoints.ses,
-      AWS_ENDPOINT_URL_SCHEDULER: aws.endpoints.scheduler,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoints.secretsManager,
-      DATABASE_URL: postgres.url,
-    });
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
+    useLocalAwsEnvironment(aws);
+    process.env.DATABASE_URL = postgres.url;
 
     const resources = await provisionTestResources();
     const database = await createTestDatabase(postgres.url, resources.aws);
