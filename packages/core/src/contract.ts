@@ -21,3 +21,4 @@ export * from './users/user';
 export * from './links/signed-link';
 export * from './exports/export-options';
 export * from './exports/export-options-input';
+export * from './webhooks/webhook';

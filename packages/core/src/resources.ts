@@ -90,6 +90,25 @@ export const tables = {
     attributes: { id: 'S', userId: 'S', createdAt: 'S' },
     globalIndexes: [{ name: 'byUser', partitionKey: 'userId', sortKey: 'createdAt' }],
   },
+  /**
+   * Webhook endpoints and their deliveries (webhooks/webhook-store.ts):
+   * `id` = `we_…` an endpoint (with `ownerId`, so `byOwner` lists a user's
+   * endpoints oldest first), `count#<userId>` the user's endpoint count
+   * (written in the same transaction as each create and delete, as for
+   * schedules), `wd_…` a delivery (with `endpointId`, so `byEndpoint` lists an
+   * endpoint's deliveries newest first). TTL removes deliveries after
+   * DELIVERY_RETENTION_DAYS; endpoints live until deleted.
+   */
+  webhooks: {
+    logicalName: 'webhooks',
+    partitionKey: 'id',
+    attributes: { id: 'S', ownerId: 'S', endpointId: 'S', createdAt: 'S' },
+    globalIndexes: [
+      { name: 'byOwner', partitionKey: 'ownerId', sortKey: 'createdAt' },
+      { name: 'byEndpoint', partitionKey: 'endpointId', sortKey: 'createdAt' },
+    ],
+    ttlAttribute: 'expiresAt',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof tables;
@@ -118,6 +137,34 @@ export const queues = {
     logicalName: 'export-requests-dlq',
     messageRetentionSeconds: 14 * 24 * 3600,
   },
+  /**
+   * Completion events and webhook deliveries (webhooks/webhook.ts messages),
+   * consumed by the worker's webhook lanes, apart from the exports so a slow
+   * receiver never holds an export. A failed delivery stays on the queue,
+   * hidden for its backoff (ChangeMessageVisibility, at most 12 hours per
+   * receive), and is retried for the retry window (24 hours): the redrive
+   * count is above the attempts that window holds at the backoff's cap.
+   */
+  webhookEvents: {
+    logicalName: 'webhook-events',
+    visibilityTimeoutSeconds: 60,
+    maxReceiveCount: 100,
+    messageRetentionSeconds: 4 * 24 * 3600,
+  },
+  webhookEventsDeadLetter: {
+    logicalName: 'webhook-events-dlq',
+    messageRetentionSeconds: 14 * 24 * 3600,
+  },
+} as const;
+
+/**
+ * The platform's EventBridge bus: every completion event is put on it
+ * (source EVENT_SOURCE, detail-type the event type, detail the event), for
+ * operators to route to targets of their own. An archive keeps them.
+ */
+export const eventBus = {
+  logicalName: 'events',
+  archiveRetentionDays: 30,
 } as const;
 
 export const buckets = {
@@ -137,7 +184,14 @@ export const REFRESH_TOKEN_TTL_DAYS = 30;
 
 export interface ResourceNames {
   readonly tables: Readonly<Record<TableKey, string>>;
-  readonly queues: { readonly exportRequests: string; readonly exportRequestsDeadLetter: string };
+  readonly queues: {
+    readonly exportRequests: string;
+    readonly exportRequestsDeadLetter: string;
+    readonly webhookEvents: string;
+    readonly webhookEventsDeadLetter: string;
+  };
+  /** The EventBridge bus of completion events. */
+  readonly eventBus: string;
   readonly buckets: { readonly exportFiles: string };
   /** EventBridge Scheduler schedule group of the export subscriptions. */
   readonly scheduleGroup: string;
@@ -161,7 +215,10 @@ export function resourceNames(prefix: string): ResourceNames {
     queues: {
       exportRequests: name(queues.exportRequests.logicalName),
       exportRequestsDeadLetter: name(queues.exportRequestsDeadLetter.logicalName),
+      webhookEvents: name(queues.webhookEvents.logicalName),
+      webhookEventsDeadLetter: name(queues.webhookEventsDeadLetter.logicalName),
     },
+    eventBus: name(eventBus.logicalName),
     buckets: { exportFiles: name(buckets.exportFiles.logicalName) },
     scheduleGroup: name(EXPORT_SCHEDULE_GROUP_LOGICAL),
   };

@@ -14,6 +14,7 @@ export const TABLE_ENVIRONMENT_VARIABLES: Readonly<Record<TableKey, string>> = {
   refreshTokens: 'REFRESH_TOKENS_TABLE',
   loginAttempts: 'LOGIN_ATTEMPTS_TABLE',
   exportSchedules: 'SCHEDULES_TABLE',
+  webhooks: 'WEBHOOKS_TABLE',
 };
 
 /** `{ JOBS_TABLE: 'memberships-production-export-jobs', ... }` for one deployment. */

@@ -127,6 +127,9 @@ export const TABLE_ACCESS: Readonly<Record<'api' | 'worker', Readonly<Record<Tab
     // Schedule CRUD, with the per-user count item written in the same transaction.
     // The reconciler scans the table for records whose Scheduler schedule is missing.
     exportSchedules: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'ConditionCheckItem'],
+    // Webhook endpoint CRUD with the per-user count item in the same transaction (as schedules),
+    // the deliveries list (Query on `byEndpoint`) and a re-send by hand (UpdateItem).
+    webhooks: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'],
   },
   worker: {
     // Scheduled exports create their job (deterministic id) before running it.
@@ -137,6 +140,9 @@ export const TABLE_ACCESS: Readonly<Record<'api' | 'worker', Readonly<Record<Tab
     loginAttempts: [],
     // Reads the schedule behind a tick; records when it last fired.
     exportSchedules: ['GetItem', 'UpdateItem'],
+    // The fan-out lists the user's endpoints (Query on `byOwner`) and writes each delivery once
+    // (conditional PutItem); each attempt updates the delivery and the endpoint (UpdateItem).
+    webhooks: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
   },
 };
 
