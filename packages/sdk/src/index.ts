@@ -37,6 +37,15 @@ export type {
 } from './resources/exports.js';
 export type { ScheduleTiming, SchedulesResource } from './resources/schedules.js';
 export { decodeJwtExpiry } from './token-expiry.js';
+export {
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  verifyWebhookSignature,
+  WEBHOOK_SIGNATURE_HEADER,
+  WebhookSignatureError,
+  type SignatureHeader,
+  type VerifyWebhookOptions,
+  type WebhookSignatureErrorCode,
+} from './webhook-signature.js';
 export type {
   AccountSettings,
   CurrentUser,
@@ -55,6 +64,8 @@ export type {
   ScheduleState,
   SucceededExportJob,
   TokenResponse,
+  WebhookEvent,
+  WebhookEventType,
 } from './types.js';
 export type { paths } from './generated/api.js';
 export { SDK_VERSION } from './version.js';

@@ -72,6 +72,28 @@ export type ScheduleState = ExportSchedule['state'];
 /** `GET /v1/export-schedules`: all of your schedules (a handful at most), oldest first. */
 export type ExportScheduleList = JsonBody<paths['/v1/export-schedules']['get']['responses'][200]>;
 
+/** What a webhook endpoint can subscribe to: an export reaching a final state. */
+export type WebhookEventType = 'export.succeeded' | 'export.failed' | 'export.canceled' | 'export.expired';
+
+/**
+ * A completion event: the body of a webhook delivery (and the Detail of the
+ * platform's EventBridge event). Returned by verifyWebhookSignature().
+ */
+export interface WebhookEvent {
+  /** `evt_…`: the same for every delivery (and re-send) of one event, so it makes handling idempotent. */
+  readonly id: string;
+  readonly object: 'event';
+  readonly type: WebhookEventType;
+  /** When the export reached its state (ISO 8601), not when this delivery was sent. */
+  readonly created_at: string;
+  readonly data: {
+    /** The export job as `GET /v1/exports/{id}` returned it when the event occurred. */
+    readonly object: ExportJob;
+    /** For `export.succeeded` with a file: a signed API link that downloads it (valid for the link's lifetime, not for ever). */
+    readonly download_url?: string;
+  };
+}
+
 /** An RFC 9457 problem document; every API error has one. */
 export interface Problem {
   readonly type: string;
