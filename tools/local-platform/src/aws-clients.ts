@@ -37,7 +37,7 @@ export const s3Client = (settings: AwsClientSettings) => new S3Client(localClien
  */
 export function useLocalAwsEnvironment(settings: AwsClientSettings, env: NodeJS.ProcessEnv = process.env): void {
   const { endpoints } = settings;
-  Object.assign(env, {
+  const variables: Record<string, string | undefined> = {
     AWS_REGION: settings.region,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -47,7 +47,13 @@ export function useLocalAwsEnvironment(settings: AwsClientSettings, env: NodeJS.
     AWS_ENDPOINT_URL_SESV2: endpoints.ses,
     AWS_ENDPOINT_URL_SCHEDULER: endpoints.scheduler,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
-  });
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.events,
+  };
+  // process.env turns undefined into the string "undefined": an endpoint the settings lack is removed instead.
+  for (const [name, value] of Object.entries(variables)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
   delete env.AWS_SESSION_TOKEN;
   delete env.AWS_PROFILE;
 }

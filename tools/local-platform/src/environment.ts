@@ -18,7 +18,7 @@ import { TestEnvironmentError } from './errors';
  * | PORT | start (API) | 3000 (0: any free port) |
  * | LOG_LEVEL | start (passed to the services; debug also shows emulator output) | info |
  * | LOCAL_DATA_DIR | start (embedded PostgreSQL data, demo user state) | <repo>/.local |
- * | AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB/_SQS/_S3/_SESV2/_SCHEDULER/_SECRETS_MANAGER | tests (set by the jest global setup) | none |
+ * | AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB/_SQS/_S3/_SESV2/_SCHEDULER/_SECRETS_MANAGER/_EVENTBRIDGE | tests (set by the jest global setup) | none |
  * | CHROMIUM_PATH | browser tests (testing/browser.ts) | /usr/bin/chromium (Debian's package) |
  * | ARTEFACTS_DIR | browser tests: where screenshots go (never inside the repository) | <os.tmpdir()>/memberships-artefacts/<run id> |
  */
@@ -109,6 +109,7 @@ export function testAwsSettings(env: NodeJS.ProcessEnv = process.env): AwsClient
       ses: value('AWS_ENDPOINT_URL_SESV2'),
       scheduler: env.AWS_ENDPOINT_URL_SCHEDULER?.trim() || undefined,
       secretsManager: env.AWS_ENDPOINT_URL_SECRETS_MANAGER?.trim() || undefined,
+      events: env.AWS_ENDPOINT_URL_EVENTBRIDGE?.trim() || undefined,
     },
   };
 }

@@ -67,6 +67,21 @@ describe('provisionResources', () => {
     expect(dlq.Attributes?.MessageRetentionPeriod).toBe(String(queues.exportRequestsDeadLetter.messageRetentionSeconds));
   });
 
+  it('gives the webhook queue its own dead-letter queue and the redrive count of its definition', async () => {
+    const { webhookQueueUrl, webhookDlqUrl } = resources.queueUrls;
+    const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: webhookDlqUrl, AttributeNames: ['All'] }));
+    const queue = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: webhookQueueUrl, AttributeNames: ['All'] }));
+    expect(queue.Attributes?.QueueArn).toMatch(new RegExp(`:${resources.names.queues.webhookEvents}$`));
+    expect(queue.Attributes?.VisibilityTimeout).toBe(String(queues.webhookEvents.visibilityTimeoutSeconds));
+    expect(queue.Attributes?.MessageRetentionPeriod).toBe(String(queues.webhookEvents.messageRetentionSeconds));
+    expect(JSON.parse(queue.Attributes?.RedrivePolicy ?? '{}')).toEqual({
+      deadLetterTargetArn: dlq.Attributes?.QueueArn,
+      maxReceiveCount: queues.webhookEvents.maxReceiveCount,
+    });
+    expect(dlq.Attributes?.QueueArn).toMatch(new RegExp(`:${resources.names.queues.webhookEventsDeadLetter}$`));
+    expect(dlq.Attributes?.MessageRetentionPeriod).toBe(String(queues.webhookEventsDeadLetter.messageRetentionSeconds));
+  });
+
   it('returns queue URLs that the SDK can send to and receive from', async () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: resources.queueUrls.exportQueueUrl, MessageBody: '{"hello":"queue"}' }));
     const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: resources.queueUrls.exportQueueUrl, WaitTimeSeconds: 5 }));

@@ -11,6 +11,7 @@ import {
   type KeySchemaElement,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   CreateSecretCommand,
@@ -37,6 +38,9 @@ export interface ProvisionedQueues {
   /** ARNs, for EventBridge Scheduler targets (the schedule fires into the queue, failures go to the DLQ). */
   readonly exportQueueArn: string;
   readonly exportDlqArn: string;
+  /** The webhook queue (completion events and deliveries; API and worker) and its dead-letter queue (worker). */
+  readonly webhookQueueUrl: string;
+  readonly webhookDlqUrl: string;
 }
 
 export interface ProvisionOptions {
@@ -46,13 +50,17 @@ export interface ProvisionOptions {
    * `queues.exportRequests` of @memberships/core.
    */
   readonly exportQueue?: { readonly visibilityTimeoutSeconds?: number; readonly maxReceiveCount?: number };
+  /** Likewise for the webhook queue (`queues.webhookEvents`). */
+  readonly webhookQueue?: { readonly visibilityTimeoutSeconds?: number; readonly maxReceiveCount?: number };
 }
 
 /**
  * Creates the platform's AWS resources from their definitions in
  * @memberships/core (resources.ts) for a local or test environment: the
- * DynamoDB tables (on-demand, with their GSIs and TTL), the export queue with
- * its dead-letter queue and redrive policy, and the export bucket. Idempotent:
+ * DynamoDB tables (on-demand, with their GSIs and TTL), the export and webhook
+ * queues with their dead-letter queues and redrive policies, the export bucket,
+ * and, where their stand-ins run, the Scheduler group and the EventBridge bus
+ * of completion events. Idempotent:
  * existing resources are kept (queue attributes are brought up to date), and
  * an existing table whose keys differ from the definition is an error rather
  * than silently used. Real deployments get the same definitions through
@@ -75,6 +83,7 @@ export async function provisionResources(
       ...(Object.keys(tables) as TableKey[]).map((key) => ensureTable(dynamodb, tables[key], names.tables[key])),
       ensureBucket(s3, names.buckets.exportFiles, settings.region),
       settings.endpoints.scheduler ? ensureScheduleGroup(settings, names.scheduleGroup) : undefined,
+      settings.endpoints.events ? ensureEventBus(settings, names.eventBus) : undefined,
     ]);
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
@@ -168,26 +177,85 @@ async function ensureTimeToLive(client: DynamoDBClient, name: string, attribute:
 }
 
 async function provisionQueues(client: SQSClient, names: ResourceNames, options: ProvisionOptions): Promise<ProvisionedQueues> {
-  const exportDlqUrl = await ensureQueue(client, names.queues.exportRequestsDeadLetter, {
-    MessageRetentionPeriod: String(queues.exportRequestsDeadLetter.messageRetentionSeconds),
+  const [exports, webhooks] = await Promise.all([
+    ensureQueueWithDeadLetter(client, {
+      name: names.queues.exportRequests,
+      deadLetterName: names.queues.exportRequestsDeadLetter,
+      definition: queues.exportRequests,
+      deadLetterDefinition: queues.exportRequestsDeadLetter,
+      ...(options.exportQueue ? { overrides: options.exportQueue } : {}),
+    }),
+    ensureQueueWithDeadLetter(client, {
+      name: names.queues.webhookEvents,
+      deadLetterName: names.queues.webhookEventsDeadLetter,
+      definition: queues.webhookEvents,
+      deadLetterDefinition: queues.webhookEventsDeadLetter,
+      ...(options.webhookQueue ? { overrides: options.webhookQueue } : {}),
+    }),
+  ]);
+  return {
+    exportQueueUrl: exports.queueUrl,
+    exportDlqUrl: exports.deadLetterUrl,
+    exportQueueArn: exports.queueArn,
+    exportDlqArn: exports.deadLetterArn,
+    webhookQueueUrl: webhooks.queueUrl,
+    webhookDlqUrl: webhooks.deadLetterUrl,
+  };
+}
+
+interface QueueDefinition {
+  readonly visibilityTimeoutSeconds: number;
+  readonly maxReceiveCount: number;
+  readonly messageRetentionSeconds: number;
+}
+
+/** A queue and its dead-letter queue, with the redrive policy between them (the DLQ first: the policy names its ARN). */
+async function ensureQueueWithDeadLetter(
+  client: SQSClient,
+  queue: {
+    readonly name: string;
+    readonly deadLetterName: string;
+    readonly definition: QueueDefinition;
+    readonly deadLetterDefinition: { readonly messageRetentionSeconds: number };
+    readonly overrides?: { readonly visibilityTimeoutSeconds?: number; readonly maxReceiveCount?: number };
+  },
+): Promise<{ queueUrl: string; queueArn: string; deadLetterUrl: string; deadLetterArn: string }> {
+  const deadLetterUrl = await ensureQueue(client, queue.deadLetterName, {
+    MessageRetentionPeriod: String(queue.deadLetterDefinition.messageRetentionSeconds),
   });
-  const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: exportDlqUrl, AttributeNames: ['QueueArn'] }));
-  const deadLetterTargetArn = Attributes?.QueueArn;
-  if (!deadLetterTargetArn)
-    throw new ProvisioningConflictError(`Queue ${names.queues.exportRequestsDeadLetter} has no QueueArn attribute.`);
-  const definition = queues.exportRequests;
-  const exportQueueUrl = await ensureQueue(client, names.queues.exportRequests, {
-    VisibilityTimeout: String(options.exportQueue?.visibilityTimeoutSeconds ?? definition.visibilityTimeoutSeconds),
+  const deadLetterArn = await queueArn(client, deadLetterUrl, queue.deadLetterName);
+  const { definition, overrides } = queue;
+  const queueUrl = await ensureQueue(client, queue.name, {
+    VisibilityTimeout: String(overrides?.visibilityTimeoutSeconds ?? definition.visibilityTimeoutSeconds),
     MessageRetentionPeriod: String(definition.messageRetentionSeconds),
     RedrivePolicy: JSON.stringify({
-      deadLetterTargetArn,
-      maxReceiveCount: options.exportQueue?.maxReceiveCount ?? definition.maxReceiveCount,
+      deadLetterTargetArn: deadLetterArn,
+      maxReceiveCount: overrides?.maxReceiveCount ?? definition.maxReceiveCount,
     }),
   });
-  const queueArn = await client.send(new GetQueueAttributesCommand({ QueueUrl: exportQueueUrl, AttributeNames: ['QueueArn'] }));
-  const exportQueueArn = queueArn.Attributes?.QueueArn;
-  if (!exportQueueArn) throw new ProvisioningConflictError(`Queue ${names.queues.exportRequests} has no QueueArn attribute.`);
-  return { exportQueueUrl, exportDlqUrl, exportQueueArn, exportDlqArn: deadLetterTargetArn };
+  return { queueUrl, queueArn: await queueArn(client, queueUrl, queue.name), deadLetterUrl, deadLetterArn };
+}
+
+async function queueArn(client: SQSClient, queueUrl: string, name: string): Promise<string> {
+  const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const arn = Attributes?.QueueArn;
+  if (!arn) throw new ProvisioningConflictError(`Queue ${name} has no QueueArn attribute.`);
+  return arn;
+}
+
+/**
+ * The EventBridge bus of completion events (only where an EventBridge endpoint is configured: the
+ * local stand-in). In AWS, infra/terraform creates it, with its archive and the operators' rules.
+ */
+async function ensureEventBus(settings: AwsClientSettings, name: string): Promise<void> {
+  const client = new EventBridgeClient(localClientConfig(settings, 'events'));
+  try {
+    await client.send(new CreateEventBusCommand({ Name: name }));
+  } catch (error) {
+    if (!isErrorNamed(error, 'ResourceAlreadyExistsException')) throw error;
+  } finally {
+    client.destroy();
+  }
 }
 
 /** The EventBridge Scheduler group of the export subscriptions (only where a Scheduler endpoint is configured). */

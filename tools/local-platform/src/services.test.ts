@@ -52,6 +52,7 @@ describe('serviceEnv', () => {
           s3: 'http://127.0.0.1:2',
           ses: 'http://127.0.0.1:3',
           scheduler: 'http://127.0.0.1:4',
+          events: 'http://127.0.0.1:5',
         },
       },
       names,
@@ -60,6 +61,8 @@ describe('serviceEnv', () => {
         exportDlqUrl: 'http://q/dlq',
         exportQueueArn: 'arn:aws:sqs:eu-west-1:000000000000:export',
         exportDlqArn: 'arn:aws:sqs:eu-west-1:000000000000:dlq',
+        webhookQueueUrl: 'http://q/webhooks',
+        webhookDlqUrl: 'http://q/webhooks-dlq',
       },
       databaseUrl: 'postgres://u:p@127.0.0.1:5/db',
       extra: { PORT: '0', LOG_LEVEL: 'debug', UNSET: undefined },
@@ -74,11 +77,16 @@ describe('serviceEnv', () => {
       AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:2',
       AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:3',
       AWS_ENDPOINT_URL_SCHEDULER: 'http://127.0.0.1:4',
+      AWS_ENDPOINT_URL_EVENTBRIDGE: 'http://127.0.0.1:5',
       ...tableEnvironment(names),
       EXPORT_QUEUE_URL: 'http://q/export',
       EXPORT_DLQ_URL: 'http://q/dlq',
       EXPORT_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:000000000000:export',
       EXPORT_DLQ_ARN: 'arn:aws:sqs:eu-west-1:000000000000:dlq',
+      WEBHOOK_QUEUE_URL: 'http://q/webhooks',
+      WEBHOOK_DLQ_URL: 'http://q/webhooks-dlq',
+      EVENT_BUS_NAME: 'demo-events',
+      WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
       SCHEDULER_GROUP_NAME: 'demo-exports',
       SCHEDULER_ROLE_ARN: LOCAL_SCHEDULER_ROLE_ARN,
       EXPORT_BUCKET: 'demo-export-files',
@@ -93,10 +101,19 @@ describe('serviceEnv', () => {
       identity: 'worker',
       aws: { region: 'eu-west-1', endpoints: {} },
       names: resourceNames('prod'),
-      queueUrls: { exportQueueUrl: 'https://sqs/export', exportDlqUrl: 'https://sqs/dlq', exportQueueArn: 'arn:q', exportDlqArn: 'arn:d' },
+      queueUrls: {
+        exportQueueUrl: 'https://sqs/export',
+        exportDlqUrl: 'https://sqs/dlq',
+        exportQueueArn: 'arn:q',
+        exportDlqArn: 'arn:d',
+        webhookQueueUrl: 'https://sqs/webhooks',
+        webhookDlqUrl: 'https://sqs/webhooks-dlq',
+      },
       databaseUrl: 'postgres://db',
     });
     expect(Object.keys(env).filter((name) => name.startsWith('AWS_'))).toEqual(['AWS_REGION']);
+    // Loopback receivers are a local allowance only.
+    expect(env.WEBHOOK_ALLOW_LOOPBACK_HTTP).toBeUndefined();
   });
 });
 

@@ -34,7 +34,9 @@ export interface ServiceEnvOptions {
  * The environment the API and the worker read in their config.ts, for a
  * local or test deployment: AWS region, emulator endpoints and local
  * credentials, table names (core's tableEnvironment), queue URLs, bucket,
- * DATABASE_URL, the secrets' ARNs, LOG_LEVEL, plus `extra`. Variables whose value is undefined
+ * the event bus, DATABASE_URL, the secrets' ARNs, LOG_LEVEL, plus `extra`
+ * (both services get the same set; each reads the variables it knows, and
+ * the IAM gate holds it to its role whatever it is given). Variables whose value is undefined
  * are left out.
  */
 export function serviceEnv(options: ServiceEnvOptions): Record<string, string> {
@@ -48,11 +50,17 @@ export function serviceEnv(options: ServiceEnvOptions): Record<string, string> {
     AWS_ENDPOINT_URL_S3: aws.endpoints.s3,
     AWS_ENDPOINT_URL_SESV2: aws.endpoints.ses,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoints.secretsManager,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoints.events,
     ...tableEnvironment(names),
     EXPORT_QUEUE_URL: queueUrls.exportQueueUrl,
     EXPORT_DLQ_URL: queueUrls.exportDlqUrl,
     EXPORT_QUEUE_ARN: queueUrls.exportQueueArn,
     EXPORT_DLQ_ARN: queueUrls.exportDlqArn,
+    WEBHOOK_QUEUE_URL: queueUrls.webhookQueueUrl,
+    WEBHOOK_DLQ_URL: queueUrls.webhookDlqUrl,
+    EVENT_BUS_NAME: names.eventBus,
+    // Local receivers listen on loopback over http, which the address policy refuses in AWS; not against real AWS.
+    WEBHOOK_ALLOW_LOOPBACK_HTTP: usesEmulators ? 'true' : undefined,
     AWS_ENDPOINT_URL_SCHEDULER: aws.endpoints.scheduler,
     SCHEDULER_GROUP_NAME: names.scheduleGroup,
     SCHEDULER_ROLE_ARN: LOCAL_SCHEDULER_ROLE_ARN,

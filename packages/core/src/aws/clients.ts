@@ -13,6 +13,8 @@ export interface AwsClientSettings {
     readonly ses?: string | undefined;
     readonly scheduler?: string | undefined;
     readonly secretsManager?: string | undefined;
+    /** EventBridge (PutEvents on the bus of completion events); the SDK's own variable is AWS_ENDPOINT_URL_EVENTBRIDGE. */
+    readonly events?: string | undefined;
   };
   /**
    * Static keys from the service's own configuration (AWS_ACCESS_KEY_ID and

@@ -18,6 +18,7 @@ export const awsVariables = {
   AWS_ENDPOINT_URL_SESV2: url({ optional: true, doc: 'custom SES v2 endpoint; unset: AWS' }),
   AWS_ENDPOINT_URL_SCHEDULER: url({ optional: true, doc: 'custom EventBridge Scheduler endpoint; unset: AWS' }),
   AWS_ENDPOINT_URL_SECRETS_MANAGER: url({ optional: true, doc: 'custom Secrets Manager endpoint; unset: AWS' }),
+  AWS_ENDPOINT_URL_EVENTBRIDGE: url({ optional: true, doc: 'custom EventBridge endpoint (the bus of completion events); unset: AWS' }),
   AWS_ACCESS_KEY_ID: string({ optional: true, doc: 'static access key, set with AWS_SECRET_ACCESS_KEY; unset: the task role' }),
   AWS_SECRET_ACCESS_KEY: string({ optional: true, doc: 'secret of AWS_ACCESS_KEY_ID' }),
   AWS_SESSION_TOKEN: string({ optional: true, doc: 'session token of temporary static keys' }),
@@ -44,6 +45,7 @@ export function awsSettings(values: ConfigValues<AwsVariables>): AwsClientSettin
       ses: values.AWS_ENDPOINT_URL_SESV2,
       scheduler: values.AWS_ENDPOINT_URL_SCHEDULER,
       secretsManager: values.AWS_ENDPOINT_URL_SECRETS_MANAGER,
+      events: values.AWS_ENDPOINT_URL_EVENTBRIDGE,
     },
     ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
   };

@@ -200,7 +200,15 @@ describe('the shared variables', () => {
     const read = (env: NodeJS.ProcessEnv) => awsSettings(readConfig(awsVariables, env, [awsKeysSetTogether]));
     expect(read({ AWS_REGION: 'eu-west-1' })).toEqual({
       region: 'eu-west-1',
-      endpoints: { dynamodb: undefined, sqs: undefined, s3: undefined, ses: undefined, scheduler: undefined, secretsManager: undefined },
+      endpoints: {
+        dynamodb: undefined,
+        sqs: undefined,
+        s3: undefined,
+        ses: undefined,
+        scheduler: undefined,
+        secretsManager: undefined,
+        events: undefined,
+      },
     });
     expect(
       read({
@@ -211,6 +219,7 @@ describe('the shared variables', () => {
         AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:4',
         AWS_ENDPOINT_URL_SCHEDULER: 'http://127.0.0.1:5',
         AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:6',
+        AWS_ENDPOINT_URL_EVENTBRIDGE: 'http://127.0.0.1:7',
         AWS_ACCESS_KEY_ID: 'AKID',
         AWS_SECRET_ACCESS_KEY: 'secret',
         AWS_SESSION_TOKEN: 'token',
@@ -224,6 +233,7 @@ describe('the shared variables', () => {
         ses: 'http://127.0.0.1:4',
         scheduler: 'http://127.0.0.1:5',
         secretsManager: 'http://127.0.0.1:6',
+        events: 'http://127.0.0.1:7',
       },
       credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken: 'token' },
     });
