@@ -4,3 +4,5 @@
  * every other part (event types, ids, queue messages) are in `/contract`.
  */
 export * from './webhooks/webhook-store';
+export * from './webhooks/address-policy';
+export * from './webhooks/signature';
