@@ -11,6 +11,7 @@ export * from './html';
 export * from './jobs/export-file';
 export * from './jobs/idempotency-key';
 export * from './jobs/job';
+export * from './jobs/job-resource';
 export * from './memberships/database-roles';
 export * from './messages';
 export * from './resources';
