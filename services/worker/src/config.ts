@@ -1,11 +1,21 @@
-import { buckets, checkDatabaseRoleNames, DEFAULT_DATABASE_ROLES, queues } from '@memberships/core/contract';
+import {
+  buckets,
+  checkDatabaseRoleNames,
+  ConfigError,
+  DEFAULT_DATABASE_ROLES,
+  DEFAULT_WEBHOOK_RETRY_WINDOW_SECONDS,
+  queues,
+} from '@memberships/core/contract';
+import { isIP } from 'node:net';
 import {
   awsKeysSetTogether,
   awsSettings,
   awsTimeouts,
   awsVariables,
   integer,
+  list,
   logLevelVariable,
+  oneOf,
   readConfig,
   string,
   url,
@@ -100,6 +110,30 @@ export interface WorkerConfig {
    * at a time per process; it takes ranges − 1 connections more.
    */
   readonly parallelRanges: { readonly ranges: number; readonly minRows: number };
+  /** Completion events and webhooks (README "Completion events and webhooks"). */
+  readonly webhooks: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  /** WEBHOOKS_TABLE: endpoints and deliveries. */
+  readonly table: string;
+  /** WEBHOOK_QUEUE_URL: event.occurred and webhook.delivery messages; this worker consumes it and sends to it. */
+  readonly queueUrl: string;
+  readonly dlqUrl: string;
+  /** EVENT_BUS_NAME: every event is put on this EventBridge bus too. */
+  readonly eventBusName: string;
+  /** WEBHOOK_CONCURRENCY: webhook lanes, apart from the export lanes. */
+  readonly concurrency: number;
+  /** One attempt's deadline: connect, headers and (at most 4 KB of) the body. */
+  readonly timeoutMs: number;
+  /** Attempts go on until the delivery is this old; an endpoint failing this long is disabled. */
+  readonly retryWindowSeconds: number;
+  readonly retryBaseSeconds: number;
+  readonly retryMaxSeconds: number;
+  /** Local platform only: http:// and loopback receivers (address-policy.ts). */
+  readonly allowLoopbackHttp: boolean;
+  /** `host:port` of the DNS servers that resolve receivers' names; empty: the system's. */
+  readonly dnsServers: readonly string[];
 }
 
 /**
@@ -233,7 +267,51 @@ export const workerVariables = {
     max: 1_000_000_000,
     doc: 'rows from which an export is COPYed in parallel ranges',
   }),
+  WEBHOOKS_TABLE: string({ doc: 'webhook endpoints and deliveries table' }),
+  WEBHOOK_QUEUE_URL: url({ doc: 'queue of completion events and webhook deliveries (consumed and sent to)' }),
+  WEBHOOK_DLQ_URL: url({ doc: 'dead-letter queue of unreadable webhook queue messages' }),
+  EVENT_BUS_NAME: string({ doc: 'EventBridge bus every completion event is put on' }),
+  WEBHOOK_CONCURRENCY: integer({ default: 4, min: 1, max: 64, doc: 'webhook messages one worker process handles at once' }),
+  WEBHOOK_TIMEOUT_MS: integer({ default: 5000, min: 100, max: 30_000, doc: 'deadline of one webhook attempt' }),
+  WEBHOOK_RETRY_WINDOW_SECONDS: integer({
+    default: DEFAULT_WEBHOOK_RETRY_WINDOW_SECONDS,
+    min: 1,
+    // The webhook queue keeps a message 4 days; a retry must be received before then.
+    max: queues.webhookEvents.messageRetentionSeconds - 3600,
+    doc: 'how long a delivery is retried, and an endpoint may fail before it is disabled',
+  }),
+  WEBHOOK_RETRY_BASE_SECONDS: integer({ default: 30, min: 0, max: SQS_MAX_VISIBILITY_SECONDS, doc: 'first webhook retry delay' }),
+  WEBHOOK_RETRY_MAX_SECONDS: integer({
+    default: 3600,
+    min: (values) => Number(values.WEBHOOK_RETRY_BASE_SECONDS),
+    max: SQS_MAX_VISIBILITY_SECONDS,
+    doc: 'cap of the webhook retry delay',
+  }),
+  WEBHOOK_ALLOW_LOOPBACK_HTTP: oneOf(['true', 'false'], {
+    default: 'false',
+    doc: 'local platform only: http:// and loopback receivers allowed',
+  }),
+  WEBHOOK_DNS_SERVERS: list({
+    default: [],
+    defaultDoc: 'unset',
+    doc: "DNS servers (`ip` or `ip:port`, comma-separated) that resolve receivers' names; unset: the system's",
+    item: dnsServer,
+  }),
 };
+
+/** An entry of WEBHOOK_DNS_SERVERS as node:dns setServers takes it: `1.2.3.4`, `1.2.3.4:53`, `::1`, `[::1]:53`. */
+function dnsServer(entry: string, name: string): string {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  const [host, port] = bracketed
+    ? [bracketed[1] as string, bracketed[2]]
+    : isIP(entry) === 6
+      ? [entry, undefined]
+      : (entry.split(':') as [string, string | undefined]);
+  if (isIP(host) === 0 || (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65_535))) {
+    throw new ConfigError(`${name} must list IP addresses with an optional port (1.2.3.4:53, [::1]:53), got "${entry}"`);
+  }
+  return entry;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const values = readConfig(workerVariables, env, [awsKeysSetTogether]);
@@ -278,6 +356,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     emailMaxSends: values.EMAIL_MAX_SENDS,
     concurrency: values.WORKER_CONCURRENCY,
     parallelRanges: { ranges: values.EXPORT_PARALLEL_RANGES, minRows: values.EXPORT_PARALLEL_MIN_ROWS },
+    webhooks: Object.freeze({
+      table: values.WEBHOOKS_TABLE,
+      queueUrl: values.WEBHOOK_QUEUE_URL,
+      dlqUrl: values.WEBHOOK_DLQ_URL,
+      eventBusName: values.EVENT_BUS_NAME,
+      concurrency: values.WEBHOOK_CONCURRENCY,
+      timeoutMs: values.WEBHOOK_TIMEOUT_MS,
+      retryWindowSeconds: values.WEBHOOK_RETRY_WINDOW_SECONDS,
+      retryBaseSeconds: values.WEBHOOK_RETRY_BASE_SECONDS,
+      retryMaxSeconds: values.WEBHOOK_RETRY_MAX_SECONDS,
+      allowLoopbackHttp: values.WEBHOOK_ALLOW_LOOPBACK_HTTP === 'true',
+      dnsServers: values.WEBHOOK_DNS_SERVERS,
+    }),
   });
 }
 

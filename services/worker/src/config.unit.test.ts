@@ -15,9 +15,53 @@ const REQUIRED = {
   SES_FROM_ADDRESS: 'exports@example.com',
   LINK_SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/link-signing-key-AbCdEf',
   PUBLIC_API_URL: 'https://api.example.com/',
+  WEBHOOKS_TABLE: 'p-webhooks',
+  WEBHOOK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/p-webhook-events',
+  WEBHOOK_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/p-webhook-events-dlq',
+  EVENT_BUS_NAME: 'p-events',
 };
 
 describe('loadConfig', () => {
+  it('reads the webhook settings, with their defaults', () => {
+    expect(loadConfig(REQUIRED).webhooks).toEqual({
+      table: 'p-webhooks',
+      queueUrl: REQUIRED.WEBHOOK_QUEUE_URL,
+      dlqUrl: REQUIRED.WEBHOOK_DLQ_URL,
+      eventBusName: 'p-events',
+      concurrency: 4,
+      timeoutMs: 5000,
+      retryWindowSeconds: 86_400,
+      retryBaseSeconds: 30,
+      retryMaxSeconds: 3600,
+      allowLoopbackHttp: false,
+      dnsServers: [],
+    });
+    const local = loadConfig({
+      ...REQUIRED,
+      WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
+      WEBHOOK_DNS_SERVERS: '127.0.0.1:5353, [::1]:53,10.0.0.2',
+      WEBHOOK_RETRY_WINDOW_SECONDS: '20',
+      WEBHOOK_RETRY_BASE_SECONDS: '1',
+      WEBHOOK_RETRY_MAX_SECONDS: '4',
+    }).webhooks;
+    expect(local).toMatchObject({
+      allowLoopbackHttp: true,
+      dnsServers: ['127.0.0.1:5353', '[::1]:53', '10.0.0.2'],
+      retryWindowSeconds: 20,
+      retryBaseSeconds: 1,
+      retryMaxSeconds: 4,
+    });
+  });
+
+  it.each([
+    ['WEBHOOK_DNS_SERVERS', 'dns.example.com:53'],
+    ['WEBHOOK_DNS_SERVERS', '127.0.0.1:99999'],
+    ['WEBHOOK_ALLOW_LOOPBACK_HTTP', 'yes'],
+    ['WEBHOOK_RETRY_MAX_SECONDS', '10'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(() => loadConfig({ ...REQUIRED, WEBHOOK_RETRY_BASE_SECONDS: '30', [name]: value })).toThrow(new RegExp(name));
+  });
+
   it('applies the documented defaults', () => {
     const config = loadConfig(REQUIRED);
     expect(config).toMatchObject({
