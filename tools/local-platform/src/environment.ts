@@ -13,6 +13,7 @@ import { TestEnvironmentError } from './errors';
  * | FAUXQS_PORT | start (SQS + S3) | 4566 (0: any free port) |
  * | SES_PORT | start | 8005 (0: any free port) |
  * | SCHEDULER_PORT | start (EventBridge Scheduler stand-in) | 8010 (0: any free port) |
+ * | EVENTBRIDGE_PORT | start (EventBridge stand-in, the bus of completion events) | 8015 (0: any free port) |
  * | IAM_GATE_PORT | start (the IAM gate every AWS call goes through) | 4510 (0: any free port) |
  * | POSTGRES_PORT | start (embedded PostgreSQL) | a free port chosen at run time |
  * | PORT | start (API) | 3000 (0: any free port) |
@@ -30,6 +31,7 @@ export interface StartSettings {
     readonly fauxqs: number;
     readonly ses: number;
     readonly scheduler: number;
+    readonly eventBridge: number;
     readonly iamGate: number;
     readonly postgres: number | undefined;
     readonly api: number;
@@ -54,6 +56,7 @@ export const startVariables = {
   FAUXQS_PORT: port({ default: 4566, doc: 'fauxqs (SQS + S3)' }),
   SES_PORT: port({ default: 8005, doc: 'the SES emulator' }),
   SCHEDULER_PORT: port({ default: 8010, doc: 'the EventBridge Scheduler stand-in' }),
+  EVENTBRIDGE_PORT: port({ default: 8015, doc: 'the EventBridge stand-in (the bus of completion events)' }),
   IAM_GATE_PORT: port({ default: 4510, doc: 'the IAM gate every AWS call goes through' }),
   PORT: port({ default: 3000, doc: 'the API' }),
   // Passed on to the services, which check it.
@@ -71,6 +74,7 @@ export function startSettings(env: NodeJS.ProcessEnv = process.env): StartSettin
       fauxqs: values.FAUXQS_PORT,
       ses: values.SES_PORT,
       scheduler: values.SCHEDULER_PORT,
+      eventBridge: values.EVENTBRIDGE_PORT,
       iamGate: values.IAM_GATE_PORT,
       postgres: values.POSTGRES_PORT === 0 ? undefined : values.POSTGRES_PORT,
       api: values.PORT,

@@ -6,6 +6,7 @@ export { dynamoDbClient, LOCAL_CREDENTIALS, localClientConfig, s3Client, sqsClie
 export { DEMO_EMAIL, DEMO_MEMBERSHIPS, DEMO_PASSWORD, ensureDemoData, type DemoData, type DemoDataOptions } from './demo-data';
 export { startDynamoDbLocal, type DynamoDbLocalOptions } from './emulators/dynamodb-local';
 export type { EmulatorOptions, RunningEmulator } from './emulators/emulator';
+export { busEvents, startEventBridgeLocal, type StoredEvent } from './emulators/eventbridge-local';
 export { startFauxqs } from './emulators/fauxqs';
 export { startSecretsManagerLocal } from './emulators/secrets-manager-local';
 export { startSesLocal } from './emulators/ses-local';

@@ -1,6 +1,7 @@
 import type { AwsClientSettings } from '@memberships/core/config';
 import { startDynamoDbLocal } from './emulators/dynamodb-local';
 import type { RunningEmulator } from './emulators/emulator';
+import { startEventBridgeLocal } from './emulators/eventbridge-local';
 import { startFauxqs } from './emulators/fauxqs';
 import { startSchedulerStandIn } from './emulators/scheduler-local';
 import { startSecretsManagerLocal } from './emulators/secrets-manager-local';
@@ -17,6 +18,7 @@ export interface LocalAwsOptions {
     readonly ses?: number;
     readonly scheduler?: number;
     readonly secretsManager?: number;
+    readonly eventBridge?: number;
   };
   /**
    * The SES stand-in's maximum send rate, emails (recipients) per second, as
@@ -44,6 +46,7 @@ type LocalEndpoints = {
   readonly ses: string;
   readonly scheduler: string;
   readonly secretsManager: string;
+  readonly events: string;
 };
 
 /** The local AWS stand-ins; `region` + `endpoints` are AwsClientSettings for core's clientOptions(). */
@@ -66,7 +69,7 @@ export const TEST_SES_FROM_ADDRESS = `exports@${DEFAULT_EMAIL_DOMAIN}`;
 
 /**
  * Starts DynamoDB Local, fauxqs (SQS + S3 on one endpoint), aws-ses-v2-local
- * and the Secrets Manager stand-in in parallel, then the IAM gate in front of
+ * and the Secrets Manager and EventBridge stand-ins in parallel, then the IAM gate in front of
  * them (this process), then the EventBridge Scheduler stand-in (real clock),
  * which delivers through the gate with the schedule role's credentials. Each
  * emulator runs in its own child process on 127.0.0.1. If one fails to start,
@@ -87,6 +90,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       ...(options.sesMaxSendRate !== undefined ? { maxSendRate: options.sesMaxSendRate } : {}),
     }),
     startSecretsManagerLocal({ ...common('secrets-manager-local'), port: options.ports?.secretsManager, region }),
+    startEventBridgeLocal({ ...common('eventbridge-local'), port: options.ports?.eventBridge, region }),
   ]);
   const started: { stop(): Promise<void> }[] = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
@@ -94,14 +98,21 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     await Promise.allSettled(started.map((emulator) => emulator.stop()));
     throw failures[0];
   }
-  const [dynamodb, fauxqs, ses, secretsManager] = started as [RunningEmulator, RunningEmulator, RunningEmulator, RunningEmulator];
+  const [dynamodb, fauxqs, ses, secretsManager, eventBridge] = started as [
+    RunningEmulator,
+    RunningEmulator,
+    RunningEmulator,
+    RunningEmulator,
+    RunningEmulator,
+  ];
   // Read by the gate at each request: the Scheduler's upstream is filled in once it runs.
-  const upstreams: Partial<Record<'dynamodb' | 'sqs' | 's3' | 'ses' | 'scheduler' | 'secretsmanager', string>> = {
+  const upstreams: Partial<Record<'dynamodb' | 'sqs' | 's3' | 'ses' | 'scheduler' | 'secretsmanager' | 'events', string>> = {
     dynamodb: dynamodb.endpoint,
     sqs: fauxqs.endpoint,
     s3: fauxqs.endpoint,
     ses: ses.endpoint,
     secretsmanager: secretsManager.endpoint,
+    events: eventBridge.endpoint,
   };
   try {
     let iamGate: RunningIamGate | undefined;
@@ -131,12 +142,15 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       ses: ses.endpoint,
       scheduler: scheduler.endpoint,
       secretsManager: secretsManager.endpoint,
+      events: eventBridge.endpoint,
     };
     const gate = iamGate?.endpoint;
     let stopping: Promise<void> | undefined;
     return {
       region,
-      endpoints: gate ? { dynamodb: gate, sqs: gate, s3: gate, ses: gate, scheduler: gate, secretsManager: gate } : emulatorEndpoints,
+      endpoints: gate
+        ? { dynamodb: gate, sqs: gate, s3: gate, ses: gate, scheduler: gate, secretsManager: gate, events: gate }
+        : emulatorEndpoints,
       emulatorEndpoints,
       iamGate,
       stop() {

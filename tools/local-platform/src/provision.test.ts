@@ -3,6 +3,7 @@ import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { queues, resourceNames } from '@memberships/core/contract';
 import { GetScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DescribeEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { dynamoDbClient, localClientConfig, s3Client, sqsClient } from './aws-clients';
 import { testAwsSettings } from './environment';
 import { ProvisioningConflictError } from './errors';
@@ -106,6 +107,16 @@ describe('provisionResources', () => {
     }
     expect(resources.queueUrls.exportQueueArn).toMatch(new RegExp(`^arn:aws:sqs:[\\w-]+:\\d+:${resources.names.queues.exportRequests}$`));
     expect(resources.queueUrls.exportDlqArn).toMatch(new RegExp(`:${resources.names.queues.exportRequestsDeadLetter}$`));
+  });
+
+  it('creates the bus of completion events in the EventBridge stand-in', async () => {
+    const events = new EventBridgeClient(localClientConfig(resources.aws, 'events'));
+    try {
+      const bus = await events.send(new DescribeEventBusCommand({ Name: resources.names.eventBus }));
+      expect(bus).toMatchObject({ Name: resources.names.eventBus, Arn: expect.stringMatching(/:event-bus\/test-[0-9a-f]{8}-events$/) });
+    } finally {
+      events.destroy();
+    }
   });
 
   it('can run again over existing resources, returning the same queue URLs', async () => {

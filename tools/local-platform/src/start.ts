@@ -2,7 +2,7 @@
  * `npm start`: the whole platform on this machine, against local stand-ins.
  *
  * Starts DynamoDB Local, fauxqs (SQS + S3), aws-ses-v2-local, the Secrets
- * Manager and Scheduler stand-ins and the IAM gate in front of them on fixed
+ * Manager, Scheduler and EventBridge stand-ins and the IAM gate in front of them on fixed
  * loopback ports, PostgreSQL (DATABASE_URL, else an embedded server whose data
  * lives in .local/postgres), provisions the `local-*` resources, migrates the
  * database, makes sure the demo user and their memberships exist, then runs
@@ -113,7 +113,7 @@ async function startPlatform(settings: StartSettings, platform: Platform, stoppe
   // process.execPath is the pinned `node` devDependency under `npm start`; every Node child below runs on it.
   say(`Node.js ${process.version} runs the API, the worker and the Node emulators.`);
   say(
-    'Starting DynamoDB Local, fauxqs (SQS + S3), aws-ses-v2-local, the Secrets Manager and Scheduler stand-ins, the IAM gate and PostgreSQL...',
+    'Starting DynamoDB Local, fauxqs (SQS + S3), aws-ses-v2-local, the Secrets Manager, Scheduler and EventBridge stand-ins, the IAM gate and PostgreSQL...',
   );
   const debug = settings.logLevel === 'debug' || settings.logLevel === 'trace';
   const [aws, postgres] = await Promise.allSettled([
@@ -209,7 +209,7 @@ async function startPlatform(settings: StartSettings, platform: Platform, stoppe
   if (worker.status === 'rejected') throw worker.reason;
 
   const shownDatabaseUrl = postgres.value.external ? redactUrl(databaseUrl) : databaseUrl;
-  say(instructions({ apiUrl, aws: awsValue, databaseUrl: shownDatabaseUrl, memberships, queueUrls }));
+  say(instructions({ apiUrl, aws: awsValue, databaseUrl: shownDatabaseUrl, memberships, queueUrls, eventBus: names.eventBus }));
 }
 
 /** Creates the database on the server if it is missing; returns its URL. */
@@ -229,7 +229,7 @@ function withPortHint(error: unknown): unknown {
   if (!(error instanceof Error) || !/address already in use|EADDRINUSE|BindException|could not bind/i.test(error.message)) return error;
   return new LocalPlatformError(
     'port_in_use',
-    `${error.message}\n\nA port is already in use (another \`npm start\`?). Stop it, or choose other ports with DYNAMODB_PORT, FAUXQS_PORT, SES_PORT, SCHEDULER_PORT, POSTGRES_PORT, PORT.`,
+    `${error.message}\n\nA port is already in use (another \`npm start\`?). Stop it, or choose other ports with DYNAMODB_PORT, FAUXQS_PORT, SES_PORT, SCHEDULER_PORT, EVENTBRIDGE_PORT, IAM_GATE_PORT, POSTGRES_PORT, PORT.`,
     { cause: error },
   );
 }
@@ -240,6 +240,7 @@ function instructions(facts: {
   databaseUrl: string;
   memberships: number;
   queueUrls: ProvisionedQueues;
+  eventBus: string;
 }): string {
   const { apiUrl, aws } = facts;
   const json = (field: string) => `node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).${field}'`;
@@ -262,8 +263,10 @@ function instructions(facts: {
  Sent emails    ${aws.emulatorEndpoints.ses}/   (web UI; JSON: ${aws.emulatorEndpoints.ses}/store)
  AWS APIs       ${aws.endpoints.dynamodb}   (the IAM gate: every service's calls, held to its role's synthesized policy)
  behind it      DynamoDB ${aws.emulatorEndpoints.dynamodb}, SQS + S3 ${aws.emulatorEndpoints.sqs}, Scheduler ${aws.emulatorEndpoints.scheduler} (real clock),
-                Secrets Manager ${aws.emulatorEndpoints.secretsManager}
+                Secrets Manager ${aws.emulatorEndpoints.secretsManager}, EventBridge ${aws.emulatorEndpoints.events}
  Export queue   ${facts.queueUrls.exportQueueUrl}
+ Webhook queue  ${facts.queueUrls.webhookQueueUrl}
+ Event bus      ${facts.eventBus}   (events put on it: ${aws.emulatorEndpoints.events}/_local/events?bus=${facts.eventBus})
  PostgreSQL     ${facts.databaseUrl}
 
  Ctrl+C to stop.

@@ -1,6 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { busEvents, type StoredEvent } from './emulators/eventbridge-local';
 import { TEST_SES_FROM_ADDRESS } from './local-aws';
 import { createTestDatabase, type TestDatabase } from './postgres';
 import { REPO_ROOT } from './package-paths';
@@ -24,6 +25,11 @@ export interface TestPlatform {
    */
   readonly apiEnv: NodeJS.ProcessEnv;
   readonly worker: RunningService;
+  /**
+   * The events put on a bus of the EventBridge stand-in, oldest first (`detail` parsed): by
+   * default the platform's own bus (EVENT_BUS_NAME of the worker).
+   */
+  events(bus?: string): Promise<StoredEvent[]>;
   /** Signs a JWT with the API's key, for tokens the API would have issued (e.g. expired ones). */
   signAccessToken(claims: Record<string, unknown>, header: Record<string, unknown>): string;
   stop(): Promise<void>;
@@ -128,6 +134,11 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       api,
       apiEnv,
       worker,
+      events(bus = resources.names.eventBus) {
+        const endpoint = resources.aws.endpoints.events;
+        if (!endpoint) throw new Error('no EventBridge endpoint: the jest global setup sets AWS_ENDPOINT_URL_EVENTBRIDGE');
+        return busEvents(endpoint, bus);
+      },
       signAccessToken(claims, header) {
         const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
         const input = `${encode(header)}.${encode(claims)}`;

@@ -23,9 +23,13 @@
  *   role, with iam:PassedToService = scheduler.amazonaws.com; ListSchedules
  *   has no resource type ("*").
  *   https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
+ * - EventBridge PutEvents is authorised against each entry's bus
+ *   (EventBusName, a name or an ARN; none: the account's `default` bus),
+ *   Create/DescribeEventBus against the bus they name.
+ *   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html
  */
 
-export type AwsService = 'dynamodb' | 'sqs' | 's3' | 'ses' | 'scheduler' | 'secretsmanager';
+export type AwsService = 'dynamodb' | 'sqs' | 's3' | 'ses' | 'scheduler' | 'secretsmanager' | 'events';
 
 /** A resource in the caller's naming; translated to each environment's ARN before evaluation. */
 export type LocalResource =
@@ -39,6 +43,7 @@ export type LocalResource =
   | { readonly kind: 'scheduleGroup'; readonly name: string }
   | { readonly kind: 'role'; readonly arn: string }
   | { readonly kind: 'secret'; readonly id: string }
+  | { readonly kind: 'eventBus'; readonly name: string }
   | { readonly kind: 'any' }
   /** An ARN the gate cannot place (kept as sent, so no policy matches it by accident). */
   | { readonly kind: 'unrecognised'; readonly arn: string };
@@ -61,7 +66,7 @@ export interface WireRequest {
   /** Path and query as sent. */
   readonly url: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** The body for JSON protocols (DynamoDB, SQS, SES, Scheduler, Secrets Manager); empty for S3. */
+  /** The body for JSON protocols (DynamoDB, SQS, SES, Scheduler, Secrets Manager, EventBridge); empty for S3. */
   readonly body: Buffer;
 }
 
@@ -123,6 +128,8 @@ export function parseRequest(service: string, request: WireRequest): ParsedReque
       return scheduler(request);
     case 'secretsmanager':
       return secretsManager(request);
+    case 'events':
+      return eventBridge(request);
     default:
       return {
         operation: `${service} ${request.method} ${request.url}`,
@@ -323,4 +330,31 @@ function secretsManager(request: WireRequest): ParsedRequest {
     operation: `SecretsManager ${op}`,
     checks: [{ action: `secretsmanager:${op || 'Unknown'}`, resource: id ? { kind: 'secret', id } : { kind: 'any' } }],
   };
+}
+
+/** A bus by name or ARN (`arn:aws:events:<region>:<account>:event-bus/<name>`); none is the account's `default` bus. */
+function eventBusOf(nameOrArn: unknown): LocalResource {
+  const value = str(nameOrArn);
+  if (!value) return { kind: 'eventBus', name: 'default' };
+  if (!value.startsWith('arn:')) return { kind: 'eventBus', name: value };
+  const name = /^arn:aws[\w-]*:events:[^:]*:\d{12}:event-bus\/(.+)$/.exec(value)?.[1];
+  return name ? { kind: 'eventBus', name } : { kind: 'unrecognised', arn: value };
+}
+
+function eventBridge(request: WireRequest): ParsedRequest {
+  const op = target(request);
+  const body = jsonBody(request);
+  const action = `events:${op || 'Unknown'}`;
+  if (op === 'PutEvents') {
+    const entries = Array.isArray(body.Entries) ? (body.Entries as Json[]) : [];
+    const buses = new Map<string, LocalResource>();
+    for (const entry of entries) {
+      const bus = eventBusOf(entry.EventBusName);
+      buses.set(JSON.stringify(bus), bus);
+    }
+    // No entries: the stand-in refuses the call itself; still a check, so no role calls it for free.
+    const resources = buses.size > 0 ? [...buses.values()] : [eventBusOf(undefined)];
+    return { operation: 'EventBridge PutEvents', checks: resources.map((resource) => ({ action, resource })) };
+  }
+  return { operation: `EventBridge ${op}`, checks: [{ action, resource: eventBusOf(body.Name) }] };
 }

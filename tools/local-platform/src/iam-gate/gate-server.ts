@@ -19,7 +19,8 @@ import type { PolicyEvaluator } from './policy-evaluator';
  *
  * Unsigned requests are denied (AWS denies anonymous calls to these APIs),
  * except the emulators' own non-AWS endpoints the test harness reads
- * (aws-ses-v2-local's mailbox, the Scheduler stand-in's `/_test` controls).
+ * (aws-ses-v2-local's mailbox, the Scheduler stand-in's `/_test` controls,
+ * the EventBridge stand-in's `/_local/events`).
  */
 
 export interface DenialRecord {
@@ -73,6 +74,7 @@ const EMULATOR_PATHS: readonly (readonly [string, AwsService])[] = [
   ['/store', 'ses'],
   ['/clear-store', 'ses'],
   ['/_test/', 'scheduler'],
+  ['/_local/events', 'events'],
 ];
 
 const MAX_PRESIGNED_EXPIRY_SECONDS = 7 * 24 * 3600;

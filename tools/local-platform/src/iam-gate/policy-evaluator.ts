@@ -156,6 +156,9 @@ export function translate(resource: LocalResource, environment: EnvironmentRoles
       const secretName = resource.id.startsWith('arn:') ? resource.id.split(':secret:')[1]!.replace(/-[A-Za-z0-9]{6}$/, '') : resource.id;
       return `arn:aws:secretsmanager:${region}:${account}:secret:${name(secretName)}-${SECRET_ARN_SUFFIX}`;
     }
+    case 'eventBus':
+      // The account's default bus keeps its name in every environment.
+      return `arn:aws:events:${region}:${account}:event-bus/${name(resource.name)}`;
     case 'any':
       return '*';
     case 'unrecognised':
