@@ -8,6 +8,7 @@ import { createAuthResource, type AuthResource } from './resources/auth.js';
 import type { ResourceContext } from './resources/context.js';
 import { createExportsResource, type ExportsResource } from './resources/exports.js';
 import { createSchedulesResource, type SchedulesResource } from './resources/schedules.js';
+import { createWebhooksResource, type WebhooksResource } from './resources/webhooks.js';
 import { DEFAULT_REFRESH_LEEWAY_MS } from './token-expiry.js';
 import { SDK_VERSION } from './version.js';
 
@@ -46,6 +47,8 @@ export interface MembershipsClient {
   readonly exports: ExportsResource;
   /** Monthly export subscriptions: create, list, change, pause, resume, delete. */
   readonly schedules: SchedulesResource;
+  /** Webhook endpoints: URLs sent a signed POST when an export finishes (verify them with verifyWebhookSignature). */
+  readonly webhooks: WebhooksResource;
   /**
    * The typed openapi-fetch client underneath, for endpoints without a helper.
    * It shares the session (bearer token, refresh) but, being openapi-fetch,
@@ -101,6 +104,7 @@ export function createClient(options: ClientOptions): MembershipsClient {
     auth: createAuthResource(ctx),
     exports: createExportsResource(ctx),
     schedules: createSchedulesResource(ctx),
+    webhooks: createWebhooksResource(ctx),
     raw,
   };
 }

@@ -36,6 +36,7 @@ export type {
   WaitOptions,
 } from './resources/exports.js';
 export type { ScheduleTiming, SchedulesResource } from './resources/schedules.js';
+export type { ListDeliveriesOptions, WebhooksResource } from './resources/webhooks.js';
 export { decodeJwtExpiry } from './token-expiry.js';
 export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
@@ -48,6 +49,7 @@ export {
 } from './webhook-signature.js';
 export type {
   AccountSettings,
+  CreatedWebhookEndpoint,
   CurrentUser,
   DownloadChannel,
   ExportDownload,
@@ -60,10 +62,16 @@ export type {
   ExportScheduleList,
   ExportState,
   FailedExportJob,
+  NewWebhookEndpoint,
   Problem,
   ScheduleState,
   SucceededExportJob,
   TokenResponse,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookEndpoint,
+  WebhookEndpointChanges,
+  WebhookEndpointList,
   WebhookEvent,
   WebhookEventType,
 } from './types.js';

@@ -72,6 +72,30 @@ export type ScheduleState = ExportSchedule['state'];
 /** `GET /v1/export-schedules`: all of your schedules (a handful at most), oldest first. */
 export type ExportScheduleList = JsonBody<paths['/v1/export-schedules']['get']['responses'][200]>;
 
+/**
+ * A URL that is sent completion events, as the API returns it: `url`,
+ * `events`, `status` (`enabled`, or `disabled` with `disabled_at` and
+ * `disabled_reason` after failing for too long), `failing_since` while
+ * deliveries fail. Never its secret: that comes once, from create and rotateSecret.
+ */
+export type WebhookEndpoint = JsonBody<paths['/v1/webhook-endpoints/{id}']['get']['responses'][200]>;
+/** What `webhooks.create()` and `webhooks.rotateSecret()` return: the endpoint and its signing `secret` (`whsec_…`), shown only then. */
+export type CreatedWebhookEndpoint = JsonBody<paths['/v1/webhook-endpoints']['post']['responses'][201]>;
+/** `GET /v1/webhook-endpoints`: all of your endpoints (a handful at most), oldest first. */
+export type WebhookEndpointList = JsonBody<paths['/v1/webhook-endpoints']['get']['responses'][200]>;
+/** The body of `POST /v1/webhook-endpoints`: `{ url, events, description? }`. */
+export type NewWebhookEndpoint = Readonly<JsonRequestBody<paths['/v1/webhook-endpoints']['post']>>;
+/** The body of `PATCH /v1/webhook-endpoints/{id}`: any of `url`, `events`, `description` (null removes it), `enabled`. */
+export type WebhookEndpointChanges = Readonly<JsonRequestBody<paths['/v1/webhook-endpoints/{id}']['patch']>>;
+/** One page of an endpoint's deliveries, newest first, `next_cursor` when there is more. */
+export type WebhookDeliveryPage = JsonBody<paths['/v1/webhook-endpoints/{id}/deliveries']['get']['responses'][200]>;
+/**
+ * One event sent to one endpoint: `status` `pending` (retried with backoff),
+ * `succeeded` (a 2xx answer) or `failed` (given up), and its attempts
+ * (`at`, `response_status` or null when nothing answered, `duration_ms`, `error?`, `trigger`).
+ */
+export type WebhookDelivery = WebhookDeliveryPage['items'][number];
+
 /** What a webhook endpoint can subscribe to: an export reaching a final state. */
 export type WebhookEventType = 'export.succeeded' | 'export.failed' | 'export.canceled' | 'export.expired';
 
