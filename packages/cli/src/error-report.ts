@@ -115,6 +115,14 @@ function apiHint(error: ApiError, apiUrl: string): string | undefined {
       return 'It was changed at the same moment by another request; check it with memberships schedule show ID, then try again.';
     case 'invalid_schedule':
       return 'Days run from 1 to 28, times are HH:MM on a 24-hour clock, time zones are IANA names such as Europe/Berlin; export.<option> is one of the export flags.';
+    case 'webhook_endpoint_not_found':
+      return 'List your webhook endpoints with: memberships webhooks list';
+    case 'webhook_delivery_not_found':
+      return 'List the deliveries of the endpoint with: memberships webhooks deliveries ID';
+    case 'webhook_endpoint_limit_reached':
+      return 'Delete one you no longer need (memberships webhooks list, then memberships webhooks delete ID).';
+    case 'webhook_url_refused':
+      return 'Webhook URLs must be https:// on a public address. To receive events on this machine, use the local platform or a tunnel: memberships webhooks listen --url https://<your tunnel>';
     case 'validation_failed':
       return "Check the values against the command's --help.";
     case 'idempotency_key_reused':

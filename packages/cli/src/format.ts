@@ -280,7 +280,7 @@ export function scheduleTable(schedules: readonly ExportSchedule[], style: Style
 }
 
 /** Left-aligned columns two spaces apart; `paint` colours a cell without upsetting the widths. */
-function columns(
+export function columns(
   header: readonly string[],
   rows: readonly (readonly string[])[],
   style: Style,

@@ -31,3 +31,4 @@ export const clubName = parser(values.clubName);
 /** Repeatable: commander passes the list so far, and each use adds to it. */
 export const columnList = parser(values.columnList);
 export const statusList = parser(values.statusList);
+export const eventTypeList = parser(values.eventTypeList);

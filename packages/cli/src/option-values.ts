@@ -16,6 +16,7 @@ import {
   MAX_CLUB_NAME_LENGTH,
   MEMBERSHIP_STATUSES,
   normalizeTimeZone,
+  WEBHOOK_EVENT_TYPES,
 } from '@memberships/core/contract';
 
 /** A value an option does not accept; the message says what it does accept. */
@@ -101,6 +102,8 @@ function listOf<T extends string>(allowed: readonly T[], what: string): (value: 
 export const columnList = listOf(EXPORT_COLUMN_NAMES, 'column');
 /** --status: membership states. */
 export const statusList = listOf(MEMBERSHIP_STATUSES, 'status');
+/** --events: completion event types (`export.succeeded,export.failed`). */
+export const eventTypeList = listOf(WEBHOOK_EVENT_TYPES, 'event type');
 
 /** A calendar day YYYY-MM-DD, the contract's check (no 2026-02-30). */
 export function isoDate(value: string): string {

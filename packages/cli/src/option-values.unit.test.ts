@@ -1,4 +1,4 @@
-import { dayOfMonth, idempotencyKey, integerBetween, InvalidValueError, timeOfDay, timeZone } from './option-values.js';
+import { dayOfMonth, eventTypeList, idempotencyKey, integerBetween, InvalidValueError, timeOfDay, timeZone } from './option-values.js';
 import { passwordFromStdin, readAll } from './stdin.js';
 import { PassThrough } from 'node:stream';
 
@@ -53,5 +53,15 @@ describe('schedule option parsers', () => {
     expect(timeZone('UTC')).toBe('UTC');
     expect(timeZone('America/Argentina/Buenos_Aires')).toBe('America/Argentina/Buenos_Aires');
     for (const bad of ['Mars/Olympus_Mons', '+01:00', 'CET+1', '', 'Europe/']) expect(() => timeZone(bad)).toThrow(/IANA time zone/);
+  });
+});
+
+describe('webhook option parsers', () => {
+  it('takes event types comma-separated or over repeated flags, each once', () => {
+    expect(eventTypeList('export.succeeded,export.failed')).toEqual(['export.succeeded', 'export.failed']);
+    expect(eventTypeList('export.expired', ['export.canceled'])).toEqual(['export.canceled', 'export.expired']);
+    expect(() => eventTypeList('export.done')).toThrow(/Unknown event type "export.done"; choose from export.succeeded, export.failed/);
+    expect(() => eventTypeList('export.failed,')).toThrow(/an empty item/);
+    expect(() => eventTypeList('export.failed', ['export.failed'])).toThrow(/more than once/);
   });
 });

@@ -7,6 +7,7 @@ import { logoutCommand } from './commands/logout.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { settingsCommand } from './commands/settings.js';
 import { versionCommand } from './commands/version.js';
+import { webhooksCommand } from './commands/webhooks.js';
 import { whoamiCommand } from './commands/whoami.js';
 import { DEFAULT_API_URL, type CliEnvironment } from './config.js';
 import { ConfigStore } from './config-store.js';
@@ -52,6 +53,7 @@ Examples:
   $ memberships exports list
   $ memberships exports show 3f9c2e71-8b4d-4a6e-9d15-7c2b0e4a9f38
   $ memberships schedule create --day 1 --time 06:00
+  $ memberships webhooks listen
   $ memberships login --api-url https://api.memberships.example   # later commands use the API you logged in to
   $ source <(memberships completion bash)
 
@@ -76,6 +78,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl+C).`,
     exportsCommand(ctx),
     scheduleCommand(ctx),
     settingsCommand(ctx),
+    webhooksCommand(ctx),
     ...offline,
   ]) {
     program.addCommand(command);
