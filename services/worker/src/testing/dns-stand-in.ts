@@ -90,6 +90,6 @@ function ipv6Bytes(address: string): Buffer {
   const right = tail === undefined ? [] : groups(tail);
   const all = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
   const bytes = Buffer.alloc(16);
-  all.forEach((group, index) => bytes.writeUInt16BE(group, index * 2));
+  for (const [index, group] of all.entries()) bytes.writeUInt16BE(group, index * 2);
   return bytes;
 }
