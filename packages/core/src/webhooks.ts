@@ -1,8 +1,9 @@
 /**
  * Completion events' webhooks: the store of endpoints and deliveries (loads
- * the AWS SDK's DynamoDB client, not TypeORM). The shapes they share with
- * every other part (event types, ids, queue messages) are in `/contract`.
+ * the AWS SDK's DynamoDB client, not TypeORM), the rules of the URLs they may
+ * be sent to, and their signature. The shapes they share with every other
+ * part (event types, ids, queue messages) are in `/contract`.
  */
-export * from './webhooks/webhook-store';
 export * from './webhooks/address-policy';
 export * from './webhooks/signature';
+export * from './webhooks/webhook-store';

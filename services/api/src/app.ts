@@ -21,6 +21,7 @@ import queryIntegers from './plugins/query-integers';
 import schemas from './plugins/schemas';
 import sessions from './plugins/sessions';
 import stores from './plugins/stores';
+import webhookQueue from './plugins/webhook-queue';
 import authRoutes from './routes/auth';
 import docsRoutes from './routes/docs';
 import exportScheduleRoutes from './routes/export-schedules';
@@ -28,6 +29,7 @@ import exportRoutes from './routes/exports';
 import healthRoutes from './routes/health';
 import linkRoutes from './routes/links';
 import userRoutes from './routes/users';
+import webhookEndpointRoutes from './routes/webhook-endpoints';
 
 /** Largest request body accepted; the API's bodies are a few hundred bytes. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -118,6 +120,7 @@ export const serviceApp: FastifyPluginAsync<ServiceAppOptions> = async (app, { c
   await app.register(auth, { verifyPassword });
   await app.register(sessions);
   await app.register(exportQueue);
+  await app.register(webhookQueue);
   await app.register(exportFiles);
   await app.register(exportScheduler);
   await app.register(linkKeys);
@@ -139,6 +142,7 @@ export const serviceApp: FastifyPluginAsync<ServiceAppOptions> = async (app, { c
   await app.register(userRoutes, { prefix: '/v1' });
   await app.register(exportRoutes, { prefix: '/v1/exports' });
   await app.register(exportScheduleRoutes, { prefix: '/v1/export-schedules' });
+  await app.register(webhookEndpointRoutes, { prefix: '/v1/webhook-endpoints' });
   // The emailed links' own routes (no access token: the link's signed token is the credential).
   await app.register(linkRoutes, { prefix: '/v1' });
 };

@@ -2,6 +2,7 @@ import {
   buckets,
   ConfigError,
   DEFAULT_SCHEDULES_PER_USER,
+  DEFAULT_WEBHOOK_ENDPOINTS_PER_USER,
   EXPORT_SCHEDULE_GROUP_LOGICAL,
   REFRESH_TOKEN_TTL_DAYS,
   tables as tableDefinitions,
@@ -15,6 +16,7 @@ import {
   integer,
   list,
   logLevelVariable,
+  oneOf,
   pick,
   readConfig,
   string,
@@ -27,6 +29,7 @@ import {
   type ReadValues,
 } from '@memberships/core/config';
 import { DEFAULT_ACCOUNT_LIMIT, DEFAULT_ADDRESS_LIMIT, type AttemptLimit } from '@memberships/core/dynamodb';
+import { isIP } from 'node:net';
 import { checkJwtKeys, parsePublicKeys, unescapePem } from './jwt-keys';
 
 const awsVariableNames = Object.keys(awsVariables) as (keyof typeof awsVariables)[];
@@ -67,9 +70,13 @@ export interface ApiConfig {
     readonly loginAttempts: string;
     /** SCHEDULES_TABLE; default derived from USERS_TABLE (`<prefix>-export-schedules`). */
     readonly schedules: string;
+    /** WEBHOOKS_TABLE: webhook endpoints and their deliveries. */
+    readonly webhooks: string;
   };
   /** Monthly export subscriptions and their EventBridge Scheduler schedules. */
   readonly schedules: ScheduleSettings;
+  /** Webhook endpoints (routes/webhook-endpoints) and the completion events the API emits (cancel). */
+  readonly webhooks: WebhookSettings;
   readonly exportQueueUrl: string;
   readonly exportBucket: string;
   /** PostgreSQL URL (user = the API's role); the API only uses it for the readiness check. */
@@ -151,6 +158,17 @@ export interface ScheduleSettings {
   readonly flexibleWindowMinutes: number;
   /** Most schedules one user may have (SCHEDULES_PER_USER, default 5). */
   readonly perUser: number;
+}
+
+export interface WebhookSettings {
+  /** WEBHOOK_QUEUE_URL: where the cancel's `event.occurred` and a re-send's `webhook.delivery` go (the worker consumes it). */
+  readonly queueUrl: string;
+  /** Most endpoints one user may have (WEBHOOK_MAX_ENDPOINTS, default 5). */
+  readonly perUser: number;
+  /** Local platform only (WEBHOOK_ALLOW_LOOPBACK_HTTP, default false): http:// and loopback receiver URLs accepted. */
+  readonly allowLoopbackHttp: boolean;
+  /** DNS servers that resolve a receiver's name when it is checked (WEBHOOK_DNS_SERVERS, `ip[:port]`); empty: the system's. */
+  readonly dnsServers: readonly string[];
 }
 
 export interface JwtConfig {
@@ -273,6 +291,24 @@ export const apiVariables = {
     doc: 'failed-login counters; default when USERS_TABLE is `<prefix>-users`, else required',
   }),
   ...scheduleVariables,
+  WEBHOOKS_TABLE: string({ doc: 'webhook endpoints and deliveries table' }),
+  WEBHOOK_QUEUE_URL: url({ doc: 'queue of completion events and webhook deliveries (the cancel and a re-send send to it)' }),
+  WEBHOOK_ALLOW_LOOPBACK_HTTP: oneOf(['true', 'false'], {
+    default: 'false',
+    doc: 'local platform only: http:// and loopback receiver URLs accepted',
+  }),
+  WEBHOOK_DNS_SERVERS: list({
+    default: [],
+    defaultDoc: 'unset',
+    doc: "DNS servers (`ip` or `ip:port`, comma-separated) that resolve receivers' names when an endpoint is checked; unset: the system's",
+    item: dnsServer,
+  }),
+  WEBHOOK_MAX_ENDPOINTS: integer({
+    default: DEFAULT_WEBHOOK_ENDPOINTS_PER_USER,
+    min: 1,
+    max: 100,
+    doc: 'most webhook endpoints one user may have',
+  }),
   EXPORT_QUEUE_URL: url({ doc: 'SQS queue the export requests go to' }),
   EXPORT_BUCKET: string({ doc: 'S3 bucket of the export files' }),
   DATABASE_URL: url({ doc: "PostgreSQL URL, user = the API's role (readiness check only)" }),
@@ -364,8 +400,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       refreshTokens: values.REFRESH_TOKENS_TABLE,
       loginAttempts: values.LOGIN_ATTEMPTS_TABLE,
       schedules: values.SCHEDULES_TABLE,
+      webhooks: values.WEBHOOKS_TABLE,
     },
     schedules: scheduleSettings(values),
+    webhooks: {
+      queueUrl: values.WEBHOOK_QUEUE_URL,
+      perUser: values.WEBHOOK_MAX_ENDPOINTS,
+      allowLoopbackHttp: values.WEBHOOK_ALLOW_LOOPBACK_HTTP === 'true',
+      dnsServers: [...values.WEBHOOK_DNS_SERVERS],
+    },
     exportQueueUrl: values.EXPORT_QUEUE_URL,
     exportBucket: values.EXPORT_BUCKET,
     databaseUrl: values.DATABASE_URL,
@@ -464,6 +507,20 @@ function checkOrigin(origin: string): string {
     throw new ConfigError(`CORS_ORIGINS entries must be origins like https://app.example.com (no path, no wildcard), got "${origin}"`);
   }
   return origin;
+}
+
+/** An entry of WEBHOOK_DNS_SERVERS as node:dns setServers takes it (as the worker reads it): `1.2.3.4`, `1.2.3.4:53`, `::1`, `[::1]:53`. */
+function dnsServer(entry: string, name: string): string {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  const [host, port] = bracketed
+    ? [bracketed[1] as string, bracketed[2]]
+    : isIP(entry) === 6
+      ? [entry, undefined]
+      : (entry.split(':') as [string, string | undefined]);
+  if (isIP(host) === 0 || (port !== undefined && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65_535))) {
+    throw new ConfigError(`${name} must list IP addresses with an optional port (1.2.3.4:53, [::1]:53), got "${entry}"`);
+  }
+  return entry;
 }
 
 /** TRUST_PROXY: `true`, `false`, a hop count, or a comma-separated list of addresses/CIDRs. */

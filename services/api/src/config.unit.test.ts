@@ -13,6 +13,8 @@ function env(overrides: Record<string, string | undefined> = {}): NodeJS.Process
     GUARDS_TABLE: 'p-export-guards',
     EXPORT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/p-export-requests',
     EXPORT_BUCKET: 'p-export-files',
+    WEBHOOKS_TABLE: 'p-webhooks',
+    WEBHOOK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/p-webhook-events',
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/p-export-scheduler',
     EXPORT_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:p-export-requests',
     EXPORT_DLQ_ARN: 'arn:aws:sqs:eu-west-1:123456789012:p-export-requests-dlq',
@@ -59,6 +61,46 @@ describe('loadConfig: export schedules', () => {
     expect(() => loadConfig(env({ USERS_TABLE: 'members', REFRESH_TOKENS_TABLE: 'rt', LOGIN_ATTEMPTS_TABLE: 'la' }))).toThrow(
       /SCHEDULES_TABLE is required[\s\S]*SCHEDULER_GROUP_NAME is required/,
     );
+  });
+});
+
+describe('loadConfig: webhooks', () => {
+  it('reads the table and queue, and defaults to https-only receivers, the system DNS and 5 endpoints per user', () => {
+    const config = loadConfig(env());
+    expect(config.tables.webhooks).toBe('p-webhooks');
+    expect(config.webhooks).toEqual({
+      queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/p-webhook-events',
+      perUser: 5,
+      allowLoopbackHttp: false,
+      dnsServers: [],
+    });
+  });
+
+  it('reads the local allowance, the DNS servers and the limit when set', () => {
+    const config = loadConfig(
+      env({ WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true', WEBHOOK_DNS_SERVERS: '10.0.0.2, 1.1.1.1:53,[::1]:5353', WEBHOOK_MAX_ENDPOINTS: '2' }),
+    );
+    expect(config.webhooks).toMatchObject({ allowLoopbackHttp: true, dnsServers: ['10.0.0.2', '1.1.1.1:53', '[::1]:5353'], perUser: 2 });
+  });
+
+  it('needs WEBHOOKS_TABLE and WEBHOOK_QUEUE_URL, and names every bad webhook setting at once', () => {
+    const attempt = () =>
+      loadConfig(
+        env({
+          WEBHOOKS_TABLE: undefined,
+          WEBHOOK_QUEUE_URL: undefined,
+          WEBHOOK_ALLOW_LOOPBACK_HTTP: 'yes',
+          WEBHOOK_DNS_SERVERS: 'dns.example.com',
+          WEBHOOK_MAX_ENDPOINTS: '0',
+        }),
+      );
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/WEBHOOKS_TABLE is required/);
+    expect(attempt).toThrow(/WEBHOOK_QUEUE_URL is required/);
+    expect(attempt).toThrow(/WEBHOOK_ALLOW_LOOPBACK_HTTP must be one of true, false/);
+    expect(attempt).toThrow(/WEBHOOK_DNS_SERVERS must list IP addresses/);
+    expect(attempt).toThrow(/WEBHOOK_MAX_ENDPOINTS must be an integer between 1 and 100/);
+    expect(() => loadConfig(env({ WEBHOOK_DNS_SERVERS: '1.1.1.1:70000' }))).toThrow(/WEBHOOK_DNS_SERVERS must list IP addresses/);
   });
 });
 

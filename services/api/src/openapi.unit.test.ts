@@ -50,6 +50,8 @@ beforeAll(async () => {
     GUARDS_TABLE: 'doc-export-guards',
     EXPORT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/doc-export-requests',
     EXPORT_BUCKET: 'doc-export-files',
+    WEBHOOKS_TABLE: 'doc-webhooks',
+    WEBHOOK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/doc-webhook-events',
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/doc-export-scheduler',
     EXPORT_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:doc-export-requests',
     EXPORT_DLQ_ARN: 'arn:aws:sqs:us-east-1:000000000000:doc-export-requests-dlq',
@@ -116,34 +118,44 @@ describe('OpenAPI document', () => {
       .map(([name]) => name)
       .sort();
     expect(documented).toEqual([...new Set(servedRoutes)].sort());
-    expect(documented).toEqual([
-      'DELETE /v1/export-schedules/{id}',
-      'DELETE /v1/exports/{id}/link',
-      'GET /healthz',
-      'GET /openapi.json',
-      'GET /readyz',
-      'GET /v1/export-schedules',
-      'GET /v1/export-schedules/{id}',
-      'GET /v1/export-schedules/{id}/pause-link',
-      'GET /v1/exports',
-      'GET /v1/exports/{id}',
-      'GET /v1/exports/{id}/download',
-      'GET /v1/exports/{id}/downloads',
-      'GET /v1/exports/{id}/file',
-      'GET /v1/me',
-      'PATCH /v1/export-schedules/{id}',
-      'PATCH /v1/me',
-      'POST /v1/admin/users',
-      'POST /v1/auth/logout',
-      'POST /v1/auth/refresh',
-      'POST /v1/auth/token',
-      'POST /v1/export-schedules',
-      'POST /v1/export-schedules/{id}/pause',
-      'POST /v1/export-schedules/{id}/pause-link',
-      'POST /v1/export-schedules/{id}/resume',
-      'POST /v1/exports',
-      'POST /v1/exports/{id}/cancel',
-    ]);
+    expect(documented).toEqual(
+      [
+        'DELETE /v1/export-schedules/{id}',
+        'DELETE /v1/exports/{id}/link',
+        'GET /healthz',
+        'GET /openapi.json',
+        'GET /readyz',
+        'GET /v1/export-schedules',
+        'GET /v1/export-schedules/{id}',
+        'GET /v1/export-schedules/{id}/pause-link',
+        'GET /v1/exports',
+        'GET /v1/exports/{id}',
+        'GET /v1/exports/{id}/download',
+        'GET /v1/exports/{id}/downloads',
+        'GET /v1/exports/{id}/file',
+        'GET /v1/me',
+        'PATCH /v1/export-schedules/{id}',
+        'PATCH /v1/me',
+        'POST /v1/admin/users',
+        'POST /v1/auth/logout',
+        'POST /v1/auth/refresh',
+        'POST /v1/auth/token',
+        'POST /v1/export-schedules',
+        'POST /v1/export-schedules/{id}/pause',
+        'POST /v1/export-schedules/{id}/pause-link',
+        'POST /v1/export-schedules/{id}/resume',
+        'POST /v1/exports',
+        'POST /v1/exports/{id}/cancel',
+        'DELETE /v1/webhook-endpoints/{id}',
+        'GET /v1/webhook-endpoints',
+        'GET /v1/webhook-endpoints/{id}',
+        'GET /v1/webhook-endpoints/{id}/deliveries',
+        'PATCH /v1/webhook-endpoints/{id}',
+        'POST /v1/webhook-endpoints',
+        'POST /v1/webhook-endpoints/{id}/deliveries/{delivery_id}/resend',
+        'POST /v1/webhook-endpoints/{id}/rotate-secret',
+      ].sort(),
+    );
   });
 
   it('gives every operation a unique operationId, one declared tag and a summary', () => {
@@ -205,6 +217,14 @@ describe('OpenAPI document', () => {
       'DELETE /v1/export-schedules/{id}': [{ bearerAuth: ['schedules:write'] }],
       'POST /v1/export-schedules/{id}/pause': [{ bearerAuth: ['schedules:write'] }],
       'POST /v1/export-schedules/{id}/resume': [{ bearerAuth: ['schedules:write'] }],
+      'GET /v1/webhook-endpoints': [{ bearerAuth: ['webhooks:read'] }],
+      'GET /v1/webhook-endpoints/{id}': [{ bearerAuth: ['webhooks:read'] }],
+      'GET /v1/webhook-endpoints/{id}/deliveries': [{ bearerAuth: ['webhooks:read'] }],
+      'POST /v1/webhook-endpoints': [{ bearerAuth: ['webhooks:write'] }],
+      'PATCH /v1/webhook-endpoints/{id}': [{ bearerAuth: ['webhooks:write'] }],
+      'DELETE /v1/webhook-endpoints/{id}': [{ bearerAuth: ['webhooks:write'] }],
+      'POST /v1/webhook-endpoints/{id}/rotate-secret': [{ bearerAuth: ['webhooks:write'] }],
+      'POST /v1/webhook-endpoints/{id}/deliveries/{delivery_id}/resend': [{ bearerAuth: ['webhooks:write'] }],
     });
     for (const [name, operation] of operations()) {
       const required = operation.security?.[0]?.bearerAuth;
@@ -227,6 +247,21 @@ describe('OpenAPI document', () => {
     for (const [name, operation] of operations().filter(([name]) => name.includes('/v1/exports') || name === 'POST /v1/auth/token')) {
       expect({ name, statuses: Object.keys(operation.responses) }).toEqual({ name, statuses: expect.arrayContaining(['429']) });
     }
+  });
+
+  it('shows a webhook secret only in the create and rotate-secret answers, and no owner or payload anywhere', () => {
+    const properties = (name: string) => Object.keys((document.components.schemas[name] as { properties: object }).properties);
+    for (const name of ['WebhookEndpoint', 'WebhookEndpointWithSecret', 'WebhookDelivery']) {
+      for (const internal of ['previous_secret', 'previousSecret', 'owner_id', 'ownerId', 'user_id', 'userId', 'payload', 'expires_at']) {
+        expect({ name, internal, shown: properties(name).includes(internal) }).toEqual({ name, internal, shown: false });
+      }
+    }
+    expect(properties('WebhookEndpoint')).not.toContain('secret');
+    expect(properties('WebhookEndpointWithSecret')).toContain('secret');
+    const withSecret = operations()
+      .filter(([, operation]) => JSON.stringify(operation.responses).includes('WebhookEndpointWithSecret'))
+      .map(([name]) => name);
+    expect(withSecret.sort()).toEqual(['POST /v1/webhook-endpoints', 'POST /v1/webhook-endpoints/{id}/rotate-secret']);
   });
 
   it('never exposes internal job or user fields', () => {

@@ -1,8 +1,23 @@
-export const SCOPES = ['exports:read', 'exports:write', 'schedules:read', 'schedules:write', 'users:admin'] as const;
+export const SCOPES = [
+  'exports:read',
+  'exports:write',
+  'schedules:read',
+  'schedules:write',
+  'webhooks:read',
+  'webhooks:write',
+  'users:admin',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Scopes a newly created member account gets. */
-export const DEFAULT_SCOPES: readonly Scope[] = ['exports:read', 'exports:write', 'schedules:read', 'schedules:write'];
+export const DEFAULT_SCOPES: readonly Scope[] = [
+  'exports:read',
+  'exports:write',
+  'schedules:read',
+  'schedules:write',
+  'webhooks:read',
+  'webhooks:write',
+];
 
 export interface User {
   readonly id: string;

@@ -75,14 +75,14 @@ export class WebhookEndpointLimitError extends DomainError {
 
 /** No endpoint with that id for that user (another user's endpoint is reported the same way). */
 export class WebhookEndpointNotFoundError extends DomainError {
-  constructor(id: string) {
+  constructor(readonly id: string) {
     super('webhook_endpoint_not_found', `Webhook endpoint ${id} does not exist.`);
   }
 }
 
 /** No delivery with that id on that endpoint. */
 export class WebhookDeliveryNotFoundError extends DomainError {
-  constructor(id: string) {
+  constructor(readonly id: string) {
     super('webhook_delivery_not_found', `Webhook delivery ${id} does not exist.`);
   }
 }

@@ -35,6 +35,10 @@ export default fp(
           { name: 'exports', description: 'Request, follow and download exports of your memberships.' },
           { name: 'schedules', description: 'Monthly export subscriptions: an export emailed to you every month.' },
           {
+            name: 'webhooks',
+            description: 'Webhook endpoints: signed POSTs to your URLs when an export succeeds, fails, is canceled or expires.',
+          },
+          {
             name: 'links',
             description: 'The links in the emails: download a file, pause a monthly export. No access token: the link is signed.',
           },

@@ -4,6 +4,13 @@ import { exportScheduleListSchema, exportScheduleSchema } from '../schemas/expor
 import { problemSchema } from '../schemas/problem';
 import { tokenSetSchema } from '../schemas/token-set';
 import { userSchema } from '../schemas/user';
+import {
+  webhookDeliveryListSchema,
+  webhookDeliverySchema,
+  webhookEndpointListSchema,
+  webhookEndpointSchema,
+  webhookEndpointWithSecretSchema,
+} from '../schemas/webhook-endpoint';
 
 /**
  * Schemas that several routes reference by `$ref` (`Problem#`, `ExportJob#`...).
@@ -19,6 +26,11 @@ export default fp(
     app.addSchema(exportScheduleListSchema);
     app.addSchema(tokenSetSchema);
     app.addSchema(userSchema);
+    app.addSchema(webhookEndpointSchema);
+    app.addSchema(webhookEndpointWithSecretSchema);
+    app.addSchema(webhookEndpointListSchema);
+    app.addSchema(webhookDeliverySchema);
+    app.addSchema(webhookDeliveryListSchema);
   },
   { name: 'schemas' },
 );

@@ -1,4 +1,5 @@
 import { JobStore, LoginThrottle, RefreshTokenStore, ScheduleStore, UserStore } from '@memberships/core/dynamodb';
+import { WebhookStore } from '@memberships/core/webhooks';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {
@@ -8,6 +9,7 @@ declare module 'fastify' {
     refreshTokenStore: RefreshTokenStore;
     loginThrottle: LoginThrottle;
     scheduleStore: ScheduleStore;
+    webhookStore: WebhookStore;
   }
 }
 
@@ -27,6 +29,7 @@ export default fp(
       'scheduleStore',
       new ScheduleStore({ client, table: config.tables.schedules, limitPerUser: config.schedules.perUser, now }),
     );
+    app.decorate('webhookStore', new WebhookStore({ client, table: config.tables.webhooks, limitPerUser: config.webhooks.perUser, now }));
     app.decorate(
       'loginThrottle',
       new LoginThrottle({

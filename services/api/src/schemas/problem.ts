@@ -56,6 +56,11 @@ export const problemSchema = {
       },
     },
     state: { type: 'string', description: 'For `export_not_ready` and `export_failed`: the export state.' },
+    reason: {
+      type: 'string',
+      enum: ['invalid_url', 'scheme_not_allowed', 'credentials_in_url', 'port_not_allowed', 'address_refused', 'dns_failed'],
+      description: 'For `webhook_url_refused`: which rule the URL broke (`detail` explains it).',
+    },
     retry_after: { type: 'integer', description: 'For 429 problems: seconds to wait before trying again (also in `Retry-After`).' },
     checks: {
       type: 'object',

@@ -86,7 +86,14 @@ describe('create-user script', () => {
   it('gives the default member scopes without --scopes', async () => {
     const result = await run(['--email', `member-${randomUUID()}@example.test`, '--password-stdin'], PASSWORD);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout).scopes).toEqual(['exports:read', 'exports:write', 'schedules:read', 'schedules:write']);
+    expect(JSON.parse(result.stdout).scopes).toEqual([
+      'exports:read',
+      'exports:write',
+      'schedules:read',
+      'schedules:write',
+      'webhooks:read',
+      'webhooks:write',
+    ]);
   });
 
   it('refuses a taken email and a weak password with exit code 1 and the error code', async () => {

@@ -42,6 +42,8 @@ export async function generateOpenApiDocument(): Promise<OpenApiDocument> {
     GUARDS_TABLE: 'openapi-export-guards',
     EXPORT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/openapi-export-requests',
     EXPORT_BUCKET: 'openapi-export-files',
+    WEBHOOKS_TABLE: 'openapi-webhooks',
+    WEBHOOK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/openapi-webhook-events',
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/openapi-export-scheduler',
     EXPORT_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:openapi-export-requests',
     EXPORT_DLQ_ARN: 'arn:aws:sqs:us-east-1:000000000000:openapi-export-requests-dlq',

@@ -48,6 +48,8 @@ export interface TestPlatform {
   /** ARNs of the export queue and its dead-letter queue: the Scheduler targets. */
   readonly exportQueueArn: string;
   readonly exportDlqArn: string;
+  /** The webhook queue: the API sends completion events (cancel) and re-sends to it. */
+  readonly webhookQueueUrl: string;
   readonly databaseUrl: string;
   /** LINK_SIGNING_SECRET_ARN: this suite's link signing key secret, which the API's role may read. */
   readonly linkSigningSecretArn: string;
@@ -62,6 +64,7 @@ export async function provisionTestPlatform(): Promise<TestPlatform> {
     exportQueueUrl: queueUrls.exportQueueUrl,
     exportQueueArn: queueUrls.exportQueueArn,
     exportDlqArn: queueUrls.exportDlqArn,
+    webhookQueueUrl: queueUrls.webhookQueueUrl,
     databaseUrl: testDatabaseServerUrl(),
     linkSigningSecretArn,
   };
@@ -101,6 +104,8 @@ export function apiEnvironment(
     REFRESH_TOKENS_TABLE: platform.names.tables.refreshTokens,
     LOGIN_ATTEMPTS_TABLE: platform.names.tables.loginAttempts,
     EXPORT_QUEUE_URL: platform.exportQueueUrl,
+    WEBHOOKS_TABLE: platform.names.tables.webhooks,
+    WEBHOOK_QUEUE_URL: platform.webhookQueueUrl,
     EXPORT_BUCKET: platform.names.buckets.exportFiles,
     DATABASE_URL: platform.databaseUrl,
     LINK_SIGNING_SECRET_ARN: platform.linkSigningSecretArn,
