@@ -121,6 +121,8 @@ function apiHint(error: ApiError, apiUrl: string): string | undefined {
       return 'List the deliveries of the endpoint with: memberships webhooks deliveries ID';
     case 'webhook_endpoint_limit_reached':
       return 'Delete one you no longer need (memberships webhooks list, then memberships webhooks delete ID).';
+    case 'webhook_endpoint_disabled':
+      return 'Enable it first: memberships webhooks enable ID';
     case 'webhook_url_refused':
       return 'Webhook URLs must be https:// on a public address. To receive events on this machine, use the local platform or a tunnel: memberships webhooks listen --url https://<your tunnel>';
     case 'validation_failed':

@@ -53,7 +53,8 @@ export interface WebhooksResource {
   /**
    * Sends a delivery again, with the same event (same id and body, newly
    * signed): the answer is the delivery, `pending` again. ApiError
-   * `webhook_delivery_not_found` (404).
+   * `webhook_delivery_not_found` (404); `webhook_endpoint_disabled` (409):
+   * enable the endpoint first.
    */
   resend(id: string, deliveryId: string, options?: CallOptions): Promise<WebhookDelivery>;
 }
