@@ -75,7 +75,7 @@ export interface paths {
         put?: never;
         /**
          * Create a user (administrators)
-         * @description Creates an account. The password must have 12 to 256 characters. Without `scopes` the account gets `exports:read`, `exports:write`, `schedules:read`, `schedules:write`.
+         * @description Creates an account. The password must have 12 to 256 characters. Without `scopes` the account gets `exports:read`, `exports:write`, `schedules:read`, `schedules:write`, `webhooks:read`, `webhooks:write`.
          */
         post: operations["createUser"];
         delete?: never;
@@ -416,6 +416,109 @@ export interface paths {
         patch: operations["updateMe"];
         trace?: never;
     };
+    "/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List your webhook endpoints, oldest first */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description From now on, each of your exports reaching a final state that `events` names is POSTed to `url` as a signed event (`Memberships-Signature: t=…,v1=…`, HMAC-SHA256 with `secret`). The answer is the only one that shows `secret`: store it.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one of your webhook endpoints */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Nothing more is sent to it, retries included.
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint, or enable or disable it
+         * @description Fields left out keep their value; `description: null` removes it. `enabled: true` turns a disabled endpoint back on (and forgets the failures that disabled it); `enabled: false` stops deliveries to it. A new `url` is checked like on create.
+         */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a webhook endpoint's deliveries, newest first */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again
+         * @description Queues the delivery again, with the same event (id and body) newly signed: the attempt is recorded with `trigger: manual`. Any delivery can be re-sent, a succeeded one too.
+         */
+        post: operations["resendWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a webhook endpoint a new signing secret
+         * @description The answer shows the new `secret` (only this once). For 24 hours (`previous_secret_expires_at`) deliveries are signed with the old secret too, a second `v1` in the header, so receivers can switch without dropping one.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -731,6 +834,11 @@ export interface components {
             }[];
             /** @description For `export_not_ready` and `export_failed`: the export state. */
             state?: string;
+            /**
+             * @description For `webhook_url_refused`: which rule the URL broke (`detail` explains it).
+             * @enum {string}
+             */
+            reason?: "invalid_url" | "scheme_not_allowed" | "credentials_in_url" | "port_not_allowed" | "address_refused" | "dns_failed";
             /** @description For 429 problems: seconds to wait before trying again (also in `Retry-After`). */
             retry_after?: number;
             /** @description For `not_ready`: the outcome of each readiness check. */
@@ -760,7 +868,7 @@ export interface components {
             /** @description Lower-cased email address; unique. Exports are only ever sent here. */
             email: string;
             /** @description What the user may do; access tokens carry these. */
-            scopes: ("exports:read" | "exports:write" | "schedules:read" | "schedules:write" | "users:admin")[];
+            scopes: ("exports:read" | "exports:write" | "schedules:read" | "schedules:write" | "webhooks:read" | "webhooks:write" | "users:admin")[];
             /** @description Free-form profile (display name, locale...). */
             profile: {
                 [key: string]: unknown;
@@ -769,6 +877,146 @@ export interface components {
             created_at: string;
             /** @description Whether an export too large to attach is emailed as a download link (default true). When false the email only says the export is ready and to download it in the app, CLI or SDK, and links emailed before stop working. */
             emailed_download_links: boolean;
+        };
+        /** @description One event sent to one endpoint, retried with backoff for 24 hours until a 2xx answer. Kept 30 days. */
+        WebhookDelivery: {
+            /** @description Delivery id (`Memberships-Delivery-Id`). */
+            id: string;
+            /** @description The event (`Memberships-Event-Id`): the same for every endpoint and every attempt. */
+            event_id: string;
+            /** @enum {string} */
+            event_type: "export.succeeded" | "export.failed" | "export.canceled" | "export.expired";
+            /** @description The export the event is about. */
+            job_id: string;
+            /**
+             * @description `pending`: on its way or waiting for a retry; `succeeded`: a 2xx answer; `failed`: given up.
+             * @enum {string}
+             */
+            status: "pending" | "succeeded" | "failed";
+            /** @description Attempts made, all of them. */
+            attempt_count: number;
+            /** @description The latest 50 attempts, oldest first. */
+            attempts: {
+                /** Format: date-time */
+                at: string;
+                /** @description The receiver's HTTP status; null when nothing answered. */
+                response_status: number | null;
+                duration_ms: number;
+                /** @description Why it failed: `timeout`, `connection_failed`, `http_500`... */
+                error?: string;
+                /**
+                 * @description `manual`: a re-send you asked for.
+                 * @enum {string}
+                 */
+                trigger: "automatic" | "manual";
+            }[];
+            /**
+             * Format: date-time
+             * @description When the next attempt is due, while pending.
+             */
+            next_retry_at?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A page of the endpoint's deliveries, newest first. */
+        WebhookDeliveryList: {
+            items: components["schemas"]["WebhookDelivery"][];
+            /** @description Pass as `cursor` for the next page; absent on the last one. */
+            next_cursor?: string;
+        };
+        /** @description A URL of yours that is sent completion events as signed POSTs (`Memberships-Signature`). At most 5 per account by default. Never shows its secret. */
+        WebhookEndpoint: {
+            /** @description Endpoint id. */
+            id: string;
+            /** @description Where events are POSTed (as accepted: normalised). */
+            url: string;
+            /** @description The events sent to this endpoint: an export reaching a final state. */
+            events: ("export.succeeded" | "export.failed" | "export.canceled" | "export.expired")[];
+            /** @description A note of yours, e.g. what receives the events. */
+            description?: string;
+            /**
+             * @description `enabled` is sent events; `disabled` (by you, or after failing for 24 hours) is not, until enabled again.
+             * @enum {string}
+             */
+            status: "enabled" | "disabled";
+            /**
+             * Format: date-time
+             * @description When it was disabled.
+             */
+            disabled_at?: string;
+            /** @description Why: `disabled_by_user`, or the failures that disabled it. */
+            disabled_reason?: string;
+            /**
+             * Format: date-time
+             * @description Start of the current run of failed deliveries; absent while they succeed.
+             */
+            failing_since?: string;
+            /**
+             * Format: date-time
+             * @description After a rotation: until then deliveries are signed with the previous secret too (a second `v1`).
+             */
+            previous_secret_expires_at?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            links: {
+                /** @description This endpoint. */
+                self: string;
+                /** @description Its deliveries, newest first. */
+                deliveries: string;
+            };
+        };
+        /** @description Your webhook endpoints, oldest first (all of them: there are only a few). */
+        WebhookEndpointList: {
+            items: components["schemas"]["WebhookEndpoint"][];
+        };
+        /** @description The endpoint and its signing secret, shown only in this answer (create, rotate-secret): store it now. */
+        WebhookEndpointWithSecret: {
+            /** @description Endpoint id. */
+            id: string;
+            /** @description Where events are POSTed (as accepted: normalised). */
+            url: string;
+            /** @description The events sent to this endpoint: an export reaching a final state. */
+            events: ("export.succeeded" | "export.failed" | "export.canceled" | "export.expired")[];
+            /** @description A note of yours, e.g. what receives the events. */
+            description?: string;
+            /**
+             * @description `enabled` is sent events; `disabled` (by you, or after failing for 24 hours) is not, until enabled again.
+             * @enum {string}
+             */
+            status: "enabled" | "disabled";
+            /**
+             * Format: date-time
+             * @description When it was disabled.
+             */
+            disabled_at?: string;
+            /** @description Why: `disabled_by_user`, or the failures that disabled it. */
+            disabled_reason?: string;
+            /**
+             * Format: date-time
+             * @description Start of the current run of failed deliveries; absent while they succeed.
+             */
+            failing_since?: string;
+            /**
+             * Format: date-time
+             * @description After a rotation: until then deliveries are signed with the previous secret too (a second `v1`).
+             */
+            previous_secret_expires_at?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            links: {
+                /** @description This endpoint. */
+                self: string;
+                /** @description Its deliveries, newest first. */
+                deliveries: string;
+            };
+            /** @description The HMAC-SHA256 key of the signatures (the whole string, as UTF-8). */
+            secret: string;
         };
     };
     responses: never;
@@ -915,7 +1163,7 @@ export interface operations {
                      */
                     email: string;
                     password: string;
-                    scopes?: ("exports:read" | "exports:write" | "schedules:read" | "schedules:write" | "users:admin")[];
+                    scopes?: ("exports:read" | "exports:write" | "schedules:read" | "schedules:write" | "webhooks:read" | "webhooks:write" | "users:admin")[];
                     /** @description Free-form profile document (display name, locale...). */
                     profile?: {
                         [key: string]: unknown;
@@ -3092,6 +3340,640 @@ export interface operations {
             };
             /** @description The body is not `application/json` (`unsupported_media_type`). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); details are logged, not returned. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All of your endpoints. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointList"];
+                };
+            };
+            /** @description The request is malformed or fails validation (`validation_failed`, `malformed_json`...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or foreign access token (`authentication_required`, `invalid_token`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope `webhooks:read` (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); details are logged, not returned. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Where events are POSTed: `https://`, no user name or password in it, on a host whose every address is public (private, loopback, link-local and cloud metadata addresses are refused). */
+                    url: string;
+                    /** @description The events sent to this endpoint: an export reaching a final state. */
+                    events: ("export.succeeded" | "export.failed" | "export.canceled" | "export.expired")[];
+                    /** @description A note of yours, e.g. what receives the events. */
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created and enabled. `Location` is the endpoint. */
+            201: {
+                headers: {
+                    /** @description Path of the endpoint: `/v1/webhook-endpoints/{id}`. */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description The request is malformed or fails validation (`validation_failed`, `malformed_json`...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or foreign access token (`authentication_required`, `invalid_token`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope `webhooks:write` (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You already have as many webhook endpoints as allowed (`webhook_endpoint_limit_reached`); delete one first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL is not one events are sent to (`webhook_url_refused`; `reason`: `scheme_not_allowed` (https only), `credentials_in_url`, `port_not_allowed` (443, 8443 or 1024 up), `address_refused` (a private, loopback, link-local or metadata address), `dns_failed`, `invalid_url`; `detail` explains it). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); details are logged, not returned. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook endpoint id (`we_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description The request is malformed or fails validation (`validation_failed`, `malformed_json`...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or foreign access token (`authentication_required`, `invalid_token`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope `webhooks:read` (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No webhook endpoint with this id belongs to you (`webhook_endpoint_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); details are logged, not returned. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook endpoint id (`we_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or fails validation (`validation_failed`, `malformed_json`...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or foreign access token (`authentication_required`, `invalid_token`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope `webhooks:write` (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No webhook endpoint with this id belongs to you (`webhook_endpoint_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); details are logged, not returned. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook endpoint id (`we_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Where events are POSTed: `https://`, no user name or password in it, on a host whose every address is public (private, loopback, link-local and cloud metadata addresses are refused). */
+                    url?: string;
+                    /** @description The events sent to this endpoint: an export reaching a final state. */
+                    events?: ("export.succeeded" | "export.failed" | "export.canceled" | "export.expired")[];
+                    /** @description A note of yours, e.g. what receives the events. */
+                    description?: string | null;
+                    /** @description true: enabled, sent events; false: disabled. */
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The changed endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description The request is malformed or fails validation (`validation_failed`, `malformed_json`...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or foreign access token (`authentication_required`, `invalid_token`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope `webhooks:write` (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No webhook endpoint with this id belongs to you (`webhook_endpoint_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL is not one events are sent to (`webhook_url_refused`; `reason`: `scheme_not_allowed` (https only), `credentials_in_url`, `port_not_allowed` (443, 8443 or 1024 up), `address_refused` (a private, loopback, link-local or metadata address), `dns_failed`, `invalid_url`; `detail` explains it). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); details are logged, not returned. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Webhook endpoint id (`we_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            /** @description The request is malformed (`validation_failed`), or the cursor is not a `next_cursor` of this listing (`invalid_cursor`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or foreign access token (`authentication_required`, `invalid_token`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope `webhooks:read` (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No webhook endpoint with this id belongs to you (`webhook_endpoint_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); details are logged, not returned. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook endpoint id (`we_…`). */
+                id: string;
+                /** @description Delivery id (`wd_…`). */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued again: `pending`, due now. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description The request is malformed or fails validation (`validation_failed`, `malformed_json`...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or foreign access token (`authentication_required`, `invalid_token`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope `webhooks:write` (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint of yours (`webhook_endpoint_not_found`), or no such delivery of it (`webhook_delivery_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The endpoint is disabled (`webhook_endpoint_disabled`); enable it first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); details are logged, not returned. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The re-send could not be queued (`webhook_queue_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook endpoint id (`we_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint and its new secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description The request is malformed or fails validation (`validation_failed`, `malformed_json`...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or foreign access token (`authentication_required`, `invalid_token`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope `webhooks:write` (`insufficient_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No webhook endpoint with this id belongs to you (`webhook_endpoint_not_found`). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
