@@ -1,6 +1,13 @@
 // Types of app.rateLimit (the plugin is registered in app.ts).
 import type {} from '@fastify/rate-limit';
-import { DomainError, readState, exportRequestedMessage, type ExportJob, type ExportOptions } from '@memberships/core/contract';
+import {
+  DomainError,
+  eventOccurredMessage,
+  readState,
+  exportRequestedMessage,
+  type ExportJob,
+  type ExportOptions,
+} from '@memberships/core/contract';
 import { IdempotencyKeyReusedError, InvalidCursorError, type JobStore } from '@memberships/core/dynamodb';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { EnqueueFailedError, ExportCreateConflictError, ExportNotFoundError, InvalidCursorProblem } from '../../errors';
@@ -112,7 +119,14 @@ const exportRoutes: FastifyPluginAsync = async (app) => {
         throw new ExportAlreadyFinishedError(id, readState(result.job, app.clock.now(), app.config.fileRetentionDays));
       }
       request.log.info({ jobId: id, was: result.was }, 'export canceled');
-      return resource(result.job);
+      // The transition emits the completion event (a cancel of a canceled export is a 409 above, and
+      // emits nothing). A send that keeps failing is logged: the cancel stands either way.
+      const job = result.job;
+      await app.webhookQueue.emitEvent(
+        eventOccurredMessage(job.id, job.userId, 'export.canceled', job.finishedAt ?? app.clock.now().toISOString()),
+        request.log.child({ jobId: id }),
+      );
+      return resource(job);
     },
   );
 
