@@ -14,6 +14,7 @@ import { JobCanceledError, type ClaimResult, type JobStore, type UserStore } fro
 import type { Pool } from 'pg';
 import type { HandleOutcome } from './consumer';
 import { exportMemberships, type ExportProgress, type ParallelRanges } from './csv-export';
+import type { CompletionEvents } from './completion-events';
 import type { EmailLinks } from './email-links';
 import { inStage, isLeaseLost, JobUserMismatchError, sendCertainlyFailed, UserNotFoundError } from './errors';
 import type { AttemptState, FailureHandler } from './failure-handler';
@@ -70,6 +71,8 @@ export interface ExportHandlerDependencies {
   readonly failures: FailureHandler;
   /** Records a job as succeeded (job-completion.ts). */
   readonly complete: CompleteJob;
+  /** The job's completion event, sent before the message is acknowledged (completion-events.ts). */
+  readonly events: Pick<CompletionEvents, 'emitThenAck' | 'emitAgainFor'>;
   /** Identifies this worker process as the owner of the jobs it claims. */
   readonly workerId: string;
   readonly now?: () => Date;
@@ -108,7 +111,7 @@ export class ExportHandler {
         this.deps.jobs.claim(jobId, this.deps.workerId, this.settings.leaseMs, withJob.message.MessageId),
       );
     } catch (error) {
-      return this.deps.failures.failed(withJob, jobId, false, error);
+      return this.deps.failures.failed(withJob, jobId, false, error, { userId });
     }
     if (!claim.claimed) {
       switch (claim.reason) {
@@ -120,7 +123,8 @@ export class ExportHandler {
               ? 'job canceled before it ran; message acknowledged'
               : 'job already finished; duplicate message acknowledged',
           );
-          return 'ack';
+          // Its event again: this may be the retry of a delivery that recorded the job but could not send it.
+          return this.deps.events.emitAgainFor(withJob, claim.job);
         case 'leased':
           // This very message's earlier attempt holds the lease: it failed without releasing the job (or hangs).
           if (claim.lease.attemptId !== undefined && claim.lease.attemptId === withJob.message.MessageId) {
@@ -239,7 +243,7 @@ export class ExportHandler {
       await this.deps.complete(log, job.id, file, delivery, emailAttempt);
       log.info({ rows: file.rows, bytes: file.bytes, delivery: delivery.method }, 'export succeeded');
       await onSucceeded?.();
-      return 'ack';
+      return await this.deps.events.emitThenAck(ctx, job, 'succeeded');
     } catch (error) {
       await heartbeat.stop();
       if ((lease.signal.aborted || isLeaseLost(error)) && (await this.wasCanceled(job.id, lease.signal.reason, error))) {
@@ -254,7 +258,12 @@ export class ExportHandler {
         log.warn({ err: error }, 'lost the job to another worker; export abandoned');
         return 'leave';
       }
-      const state: AttemptState = { emailAttempt, leaseExpiresAt: heartbeat.leaseExpiresAt(), attempts: job.attempts };
+      const state: AttemptState = {
+        emailAttempt,
+        leaseExpiresAt: heartbeat.leaseExpiresAt(),
+        attempts: job.attempts,
+        userId: job.userId,
+      };
       if (shutdown.aborted && !stall.signal.aborted) {
         await this.deps.failures.giveBack(ctx, job.id, state);
         return 'leave';
@@ -289,7 +298,7 @@ export class ExportHandler {
         : 'export succeeded; its email may have been delivered and is not sent again (delivery unconfirmed)',
     );
     await onSucceeded?.();
-    return 'ack';
+    return this.deps.events.emitThenAck(context, job, 'succeeded');
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { EmailAttempt, ParseResult } from '@memberships/core/contract';
 import type { JobStore } from '@memberships/core/dynamodb';
+import type { CompletionEvents } from './completion-events';
 import type { HandleOutcome } from './consumer';
 import type { FailureNotifier } from './failure-notice';
 import { classifyFailure, describe, isLeaseLost, RetryScheduledError } from './errors';
@@ -24,6 +25,8 @@ export interface AttemptState {
   readonly leaseExpiresAt?: number | undefined;
   /** Times the job was claimed. */
   readonly attempts?: number | undefined;
+  /** The job's owner (the message's, when the job was never read): its completion event names them. */
+  readonly userId?: string | undefined;
 }
 
 export interface FailureHandlerDependencies {
@@ -36,6 +39,8 @@ export interface FailureHandlerDependencies {
   readonly complete: CompleteJob;
   /** Tells the owner of a job failed for good; never throws. */
   readonly notices: Pick<FailureNotifier, 'notify'>;
+  /** The completion event of a job this path makes final (completion-events.ts). */
+  readonly events: Pick<CompletionEvents, 'emit' | 'emitThenAck'>;
 }
 
 export class FailureHandler {
@@ -49,12 +54,19 @@ export class FailureHandler {
       ...(parsed.jobId ? { jobId: parsed.jobId } : {}),
       ...(parsed.userId ? { userId: parsed.userId } : {}),
     });
+    let failed = false;
     if (parsed.jobId && decision.jobError) {
-      const failed = await this.deps.jobs.fail(parsed.jobId, decision.jobError);
+      failed = await this.deps.jobs.fail(parsed.jobId, decision.jobError);
       log.info({ jobFailed: failed }, failed ? 'job named by the message marked failed' : 'job named by the message is final or unknown');
     }
     await this.deps.actions.deadLetter(context, decision.reasonCode, parsed.reason, { jobId: parsed.jobId });
     log.error({ reason: parsed.reason }, 'unreadable message sent to the dead-letter queue');
+    if (failed && parsed.jobId && parsed.userId) {
+      // Best effort, unlike the export path's: a repeat of this message would find the job final and could not tell.
+      await this.deps.events
+        .emit({ id: parsed.jobId, userId: parsed.userId }, 'failed')
+        .catch((error: unknown) => log.error({ err: error }, 'could not send the completion event of the job failed as unreadable'));
+    }
     return 'ack';
   }
 
@@ -119,11 +131,12 @@ export class FailureHandler {
           { ...details, deliveryConfirmed: attempt.state === 'sent', sends: attempt.sends },
           'export failed after its email may have been delivered; job completed with delivery unconfirmed, not failed',
         );
-        return 'ack';
+        return state.userId ? this.deps.events.emitThenAck(context, { id: jobId, userId: state.userId }, 'succeeded') : 'ack';
       }
       case 'dead_letter': {
+        let failed: boolean;
         try {
-          await this.failJob(context, jobId, claimed, decision.jobError!);
+          failed = await this.failJob(context, jobId, claimed, decision.jobError!);
         } catch (failError) {
           // Without a fallback (a permanent failure) the error goes on: the message comes back when its visibility ends.
           if (!decision.ifNotRecorded) throw failError;
@@ -143,7 +156,8 @@ export class FailureHandler {
             ? 'export failed on its last attempt; job failed, message sent to the dead-letter queue'
             : 'export failed permanently; job failed, message sent to the dead-letter queue',
         );
-        return 'ack';
+        // After the dead-letter copy: if the event cannot be sent, the message comes back, finds the job failed and sends it.
+        return failed && state.userId ? this.deps.events.emitThenAck(context, { id: jobId, userId: state.userId }, 'failed') : 'ack';
       }
       case 'retry':
         return this.retryLater(context, jobId, decision.release, error, state, decision.retryInSeconds);
@@ -227,11 +241,12 @@ export class FailureHandler {
     jobId: string,
     claimed: boolean,
     error: { code: string; message: string },
-  ): Promise<void> {
+  ): Promise<boolean> {
     try {
       // Holding the job: fail it as its owner. Never claimed (the claim itself failed): fail it unless final.
       const failed = await this.deps.jobs.fail(jobId, error, claimed ? this.deps.workerId : undefined);
       if (!failed) context.log.warn({ failureCode: error.code }, 'job was already finished or gone; not marked failed');
+      return failed;
     } catch (failError) {
       // Thrown on, so the message is not acknowledged: its next delivery tries again.
       context.log.error({ err: failError }, 'could not mark the job failed');

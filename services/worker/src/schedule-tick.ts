@@ -74,7 +74,7 @@ export class ScheduleTickHandler {
       existing = await inStage('jobs', () => this.deps.jobs.get(jobId));
       if (!existing) schedule = await inStage('schedules', () => this.deps.schedules.get(tick.scheduleId));
     } catch (error) {
-      return this.deps.failures.failed(withJob, jobId, false, error);
+      return this.deps.failures.failed(withJob, jobId, false, error, { userId: tick.userId });
     }
 
     if (existing) {
@@ -97,7 +97,7 @@ export class ScheduleTickHandler {
         );
         log.info({ created }, created ? 'scheduled export job created' : 'scheduled export job exists already');
       } catch (error) {
-        return this.deps.failures.failed(withJob, jobId, false, error);
+        return this.deps.failures.failed(withJob, jobId, false, error, { userId: tick.userId });
       }
     }
     return this.deps.runExport(withJob, jobId, tick.userId, shutdown, () => this.markFired(withJob, tick.scheduleId, scheduledAt));

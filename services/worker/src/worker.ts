@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -8,10 +9,14 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { clientOptions } from '@memberships/core/config';
 import { JobStore, LinkKeySource, ScheduleStore, UserStore } from '@memberships/core/dynamodb';
 import { CredentialPool, postgresTimeouts, serviceRotatingPassword } from '@memberships/core/postgres';
+import { EndpointAddressPolicy, WebhookStore } from '@memberships/core/webhooks';
 import type { Logger } from 'pino';
 import { leaseMsFor, SHUTDOWN_MARGIN_SECONDS, type WorkerConfig } from './config';
+import { CompletionEvents } from './completion-events';
 import { ExportConsumer, type MessageHandler } from './consumer';
 import { EmailLinks } from './email-links';
+import { EndpointDisabledNotifier } from './endpoint-disabled-notice';
+import { EventFanout } from './event-fanout';
 import { ExportHandler } from './export-handler';
 import { FailureHandler } from './failure-handler';
 import { FailureNotifier } from './failure-notice';
@@ -23,15 +28,21 @@ import { MessageActions } from './message-actions';
 import { messageRouter } from './message-router';
 import type { RetrySettings } from './retry-policy';
 import { ScheduleTickHandler } from './schedule-tick';
+import { WebhookDeliveryHandler } from './webhook-delivery';
+import { createWebhookLanes } from './webhook-lanes';
+import { webhookRouter } from './webhook-router';
+import { WebhookSender } from './webhook-sender';
 
 export interface Worker {
   readonly workerId: string;
   /** What the consumer calls for each message (message-router.ts). */
   readonly handler: MessageHandler;
   readonly consumer: ExportConsumer;
-  /** Checks the queue, then starts polling. */
+  /** The webhook lanes: completion events' fan-out and webhook attempts (webhook-lanes.ts). */
+  readonly webhookLanes: ExportConsumer;
+  /** Checks the queues, then starts polling both. */
   start(): Promise<void>;
-  /** Stops polling, finishes or gives back the job in hand (see ExportConsumer.stop), closes connections. */
+  /** Stops polling, finishes or gives back the jobs and deliveries in hand (see ExportConsumer.stop), closes connections. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -46,6 +57,8 @@ export interface WorkerOptions {
  * PostgreSQL pool, the stores, and the message path: consumer → router →
  * (schedule tick →) export pipeline, with the retry policy's settings and the
  * message actions shared by the failure path and the consumer's give-back.
+ * Beside it, the webhook lanes on their own queue: consumer → webhook router
+ * → event fan-out (EventBridge, deliveries) or one webhook attempt.
  */
 export function createWorker(config: WorkerConfig, logger: Logger, options: WorkerOptions = {}): Worker {
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -93,11 +106,17 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
     retryMaxDelaySeconds: config.retryMaxDelaySeconds,
     maxEmailSends: config.emailMaxSends,
   };
+  const events = new CompletionEvents({ sqs, queueUrl: config.webhooks.queueUrl });
   const complete = jobCompletion({ jobs, workerId, finishRetryMs: config.finishRetrySeconds * 1000 });
   const users = new UserStore({ client: dynamodb, table: config.usersTable });
   const mailer = new ExportMailer(ses, { from: config.sesFromAddress, configurationSet: config.sesConfigurationSet, log });
   const notices = new FailureNotifier({ jobs, users, mailer, workerId });
-  const failures = new FailureHandler({ settings: retrySettings, jobs, actions, workerId, complete, notices });
+  const failures = new FailureHandler({ settings: retrySettings, jobs, actions, workerId, complete, notices, events });
+  const links = new EmailLinks({
+    keys: new LinkKeySource({ client: secretsManager, secretId: config.linkSigningSecretArn }),
+    publicApiUrl: config.publicApiUrl,
+    fileRetentionDays: config.fileRetentionDays,
+  });
   const pipeline = new ExportHandler({
     settings: {
       leaseMs: leaseMsFor(config),
@@ -114,13 +133,10 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
     pool,
     files: new ExportFileStore(s3, { bucket: config.exportBucket, kmsKeyId: config.exportKmsKeyId }),
     mailer,
-    links: new EmailLinks({
-      keys: new LinkKeySource({ client: secretsManager, secretId: config.linkSigningSecretArn }),
-      publicApiUrl: config.publicApiUrl,
-      fileRetentionDays: config.fileRetentionDays,
-    }),
+    links,
     failures,
     complete,
+    events,
     workerId,
   });
   const ticks = new ScheduleTickHandler({
@@ -144,22 +160,76 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
     giveBackAfterGraceMs: SHUTDOWN_MARGIN_SECONDS * 1000,
   });
 
+  const eventBridge = new EventBridgeClient(clientOptions(config.aws, 'events', config.awsTimeouts));
+  const webhooks = new WebhookStore({ client: dynamodb, table: config.webhooks.table });
+  const webhookActions = new MessageActions({ sqs, queueUrl: config.webhooks.queueUrl, deadLetterQueueUrl: config.webhooks.dlqUrl });
+  const policy = new EndpointAddressPolicy({
+    allowLoopbackHttp: config.webhooks.allowLoopbackHttp,
+    dnsServers: config.webhooks.dnsServers,
+  });
+  const webhookLanes = createWebhookLanes({
+    sqs,
+    queueUrl: config.webhooks.queueUrl,
+    handler: webhookRouter({
+      fanout: new EventFanout({
+        jobs,
+        webhooks,
+        links,
+        eventBridge,
+        eventBusName: config.webhooks.eventBusName,
+        sqs,
+        queueUrl: config.webhooks.queueUrl,
+        fileRetentionDays: config.fileRetentionDays,
+      }),
+      deliveries: new WebhookDeliveryHandler({
+        webhooks,
+        sender: new WebhookSender({ policy, timeoutMs: config.webhooks.timeoutMs }),
+        actions: webhookActions,
+        notices: new EndpointDisabledNotifier({ users, mailer }),
+        retry: {
+          windowSeconds: config.webhooks.retryWindowSeconds,
+          baseSeconds: config.webhooks.retryBaseSeconds,
+          maxSeconds: config.webhooks.retryMaxSeconds,
+        },
+      }),
+      actions: webhookActions,
+      logger: log,
+    }),
+    actions: webhookActions,
+    logger: log,
+    concurrency: config.webhooks.concurrency,
+    waitTimeSeconds: config.receiveWaitSeconds,
+    giveBackAfterGraceMs: SHUTDOWN_MARGIN_SECONDS * 1000,
+  });
+
   let stopped: Promise<void> | undefined;
   return {
     workerId,
     handler,
     consumer,
+    webhookLanes,
     async start() {
-      await consumer.verifyQueue();
+      await Promise.all([consumer.verifyQueue(), webhookLanes.verifyQueue()]);
       consumer.start();
-      log.info({ queueUrl: config.exportQueueUrl, concurrency: consumer.concurrency, node: process.version }, 'worker started');
+      webhookLanes.start();
+      log.info(
+        {
+          queueUrl: config.exportQueueUrl,
+          concurrency: consumer.concurrency,
+          webhookQueueUrl: config.webhooks.queueUrl,
+          webhookConcurrency: webhookLanes.concurrency,
+          node: process.version,
+        },
+        'worker started',
+      );
     },
     stop(graceMs = config.shutdownGraceSeconds * 1000) {
       stopped ??= (async () => {
-        await consumer.stop(graceMs);
+        // Both at once: an attempt in hand ends within WEBHOOK_TIMEOUT_MS, well inside the grace.
+        await Promise.all([consumer.stop(graceMs), webhookLanes.stop(graceMs)]);
         // pool.end() waits for every checked-out connection; one stuck in a hung query must not hold the exit.
         await Promise.race([pool.end().catch(() => undefined), sleep(SHUTDOWN_MARGIN_SECONDS * 1000)]);
-        for (const client of [dynamodb, sqs, s3, ses, secretsManager]) client.destroy();
+        for (const client of [dynamodb, sqs, s3, ses, secretsManager, eventBridge]) client.destroy();
         rotatingPassword?.close();
         log.info('worker stopped');
       })();
