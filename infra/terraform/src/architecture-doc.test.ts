@@ -40,6 +40,8 @@ describe('docs/architecture.md', () => {
         'ecs-cluster',
         'tables',
         'export-queue',
+        'webhook-queue',
+        'event-bus',
         'export-bucket',
         'database',
         'secrets',

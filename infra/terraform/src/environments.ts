@@ -137,9 +137,10 @@ export interface EnvironmentConfig {
  * `email` is the SES API; `ecr.api` + `ecr.dkr` (with the S3 gateway for
  * layers) let Fargate pull images; `logs` carries the awslogs driver;
  * `secretsmanager` serves the task definitions' `secrets`; `scheduler` is
- * for the export schedules.
+ * for the export schedules; `events` carries the worker's PutEvents to the
+ * bus of completion events.
  */
-export const DEFAULT_INTERFACE_ENDPOINTS = ['sqs', 'email', 'secretsmanager', 'ecr.api', 'ecr.dkr', 'logs', 'scheduler'] as const;
+export const DEFAULT_INTERFACE_ENDPOINTS = ['sqs', 'email', 'secretsmanager', 'ecr.api', 'ecr.dkr', 'logs', 'scheduler', 'events'] as const;
 
 export const staging: EnvironmentConfig = {
   name: 'staging',

@@ -203,6 +203,7 @@ class ReferenceResolver {
       },
       aws_secretsmanager_secret: { arn: () => this.secretArn(arg('name')), id: () => this.secretArn(arg('name')), name: () => arg('name') },
       aws_ecs_cluster: { arn: () => `arn:aws:ecs:${region}:${account}:cluster/${arg('name')}`, name: () => arg('name') },
+      aws_cloudwatch_event_bus: { arn: () => `arn:aws:events:${region}:${account}:event-bus/${arg('name')}`, name: () => arg('name') },
     };
     const compute = computed[type]?.[attribute];
     if (!compute) throw new Error(`cannot resolve \${${type}.${name}.${attribute}} in a policy the IAM gate evaluates`);

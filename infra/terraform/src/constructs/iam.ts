@@ -154,6 +154,11 @@ export interface TaskIamProps {
   readonly tableArns: Readonly<Record<TableKey, string>>;
   readonly queueArn: string;
   readonly deadLetterQueueArn: string;
+  /** The webhook queue (completion events and deliveries) and its dead-letter queue. */
+  readonly webhookQueueArn: string;
+  readonly webhookDeadLetterQueueArn: string;
+  /** The EventBridge bus of completion events (the worker puts them). */
+  readonly eventBusArn: string;
   readonly bucketArn: string;
   readonly sesIdentityArn: string;
   readonly sesConfigurationSetArn: string;
@@ -200,6 +205,12 @@ export class TaskIam extends Construct {
           sid: 'EnqueueExports',
           actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
           resources: [props.queueArn],
+        },
+        {
+          // Cancel events and the re-sends asked for by hand (POST .../deliveries/{id}/resend).
+          sid: 'SendWebhookEvents',
+          actions: ['sqs:SendMessage'],
+          resources: [props.webhookQueueArn],
         },
         {
           // Presigned download URLs are signed with the task role: it must be allowed to read the object itself.
@@ -250,6 +261,25 @@ export class TaskIam extends Construct {
           sid: 'DeadLetterUnreadableMessages',
           actions: ['sqs:SendMessage'],
           resources: [props.deadLetterQueueArn],
+        },
+        {
+          // The webhook lanes: receive, delete when delivered, hide for the backoff (ChangeMessageVisibility);
+          // SendMessage for the fan-out of one event into a delivery message per endpoint.
+          sid: 'ConsumeWebhookEvents',
+          actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage'],
+          resources: [props.webhookQueueArn],
+        },
+        {
+          // As for the exports: a message the worker cannot parse goes straight to the DLQ.
+          sid: 'DeadLetterUnreadableWebhookMessages',
+          actions: ['sqs:SendMessage'],
+          resources: [props.webhookDeadLetterQueueArn],
+        },
+        {
+          // Completion events on the platform's bus only (not the account's default bus).
+          sid: 'PutCompletionEvents',
+          actions: ['events:PutEvents'],
+          resources: [props.eventBusArn],
         },
         {
           // PutObject covers the multipart upload calls (Create/UploadPart/Complete); GetObject is for the emailed presigned link.

@@ -20,6 +20,8 @@ import { ServiceRole } from './iam';
 /** Port the API container listens on (the API's PORT). */
 export const API_PORT = 3000;
 export const POSTGRES_PORT = 5432;
+/** Ports a webhook receiver may listen on besides 443 (the worker's address policy allows the same). */
+export const WEBHOOK_PORT_RANGE = { from: 1024, to: 65_535 } as const;
 
 /** Each subnet tier takes one /20 per zone out of the VPC's /16: public 0–3, private 4–7, database 8–11. */
 const SUBNET_PREFIX_LENGTH = 20;
@@ -230,6 +232,17 @@ export class Network extends Construct {
       ingress(`database-from-${name}`, groups.database, POSTGRES_PORT, { group: service }, `PostgreSQL from the ${name} tasks`);
       ingress(`endpoints-from-${name}`, groups.endpoints, 443, { group: service }, `HTTPS from the ${name} tasks`);
     }
+    // Webhook receivers are anywhere on the internet: HTTPS on 443 is above; the address policy also
+    // accepts ports 1024-65535 (README: "Webhook receivers"). It refuses private, loopback and metadata
+    // addresses before connecting, and every group inside the VPC admits only its own callers.
+    new VpcSecurityGroupEgressRule(this, 'worker-webhook-ports-out', {
+      securityGroupId: groups.worker.id,
+      ipProtocol: 'tcp',
+      fromPort: WEBHOOK_PORT_RANGE.from,
+      toPort: WEBHOOK_PORT_RANGE.to,
+      description: 'Webhook receivers on ports other than 443',
+      cidrIpv4: '0.0.0.0/0',
+    });
     return groups;
   }
 

@@ -16,6 +16,8 @@ export interface ObservabilityProps {
 export interface AlarmTargets {
   readonly queueName: string;
   readonly deadLetterQueueName: string;
+  /** The webhook queue's DLQ: messages the worker could not handle at all. */
+  readonly webhookDeadLetterQueueName: string;
   readonly loadBalancerArnSuffix: string;
   readonly targetGroupArnSuffix: string;
   readonly databaseIdentifier: string;
@@ -92,6 +94,19 @@ export class Observability extends Construct {
       namespace: 'AWS/SQS',
       metricName: 'ApproximateNumberOfMessagesVisible',
       dimensions: { QueueName: targets.deadLetterQueueName },
+      statistic: 'Maximum',
+      period: 60,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+    });
+
+    this.alarm('webhook-dlq-not-empty', {
+      alarmDescription:
+        'Webhook messages reached their dead-letter queue: the worker could not read them, or SQS gave up on them. Read them, fix, then redrive.',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: targets.webhookDeadLetterQueueName },
       statistic: 'Maximum',
       period: 60,
       evaluationPeriods: 1,

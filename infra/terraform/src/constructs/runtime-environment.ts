@@ -4,6 +4,8 @@ import type { Deployment } from './deployment';
 export interface RuntimeResources {
   readonly exportQueueUrl: string;
   readonly exportDeadLetterQueueUrl: string;
+  /** WEBHOOK_QUEUE_URL: the API sends re-sends and cancel events, the worker consumes. */
+  readonly webhookQueueUrl: string;
   readonly databaseUrl: string;
 }
 
@@ -21,6 +23,7 @@ export function sharedEnvironment(deployment: Deployment, resources: RuntimeReso
     ...tableEnvironment(names),
     EXPORT_QUEUE_URL: resources.exportQueueUrl,
     EXPORT_DLQ_URL: resources.exportDeadLetterQueueUrl,
+    WEBHOOK_QUEUE_URL: resources.webhookQueueUrl,
     EXPORT_BUCKET: names.buckets.exportFiles,
     DATABASE_URL: resources.databaseUrl,
     LOG_LEVEL: environment.logLevel,

@@ -199,9 +199,16 @@ describe.each(cases)('%s stack', (_name, env) => {
       }
     });
 
-    it('SQS: SSE on the queue and the dead-letter queue', () => {
+    it('SQS: SSE on the export and webhook queues and their dead-letter queues', () => {
       const sqs = resourcesOf(synth, 'aws_sqs_queue');
-      expect(sqs).toHaveLength(2);
+      expect(sqs.map(({ body }) => body.name).sort()).toEqual(
+        [
+          names.queues.exportRequests,
+          names.queues.exportRequestsDeadLetter,
+          names.queues.webhookEvents,
+          names.queues.webhookEventsDeadLetter,
+        ].sort(),
+      );
       for (const { body } of sqs) expect(body.sqs_managed_sse_enabled === true || typeof body.kms_master_key_id === 'string').toBe(true);
     });
 
@@ -375,6 +382,9 @@ describe.each(cases)('%s stack', (_name, env) => {
     const queueArn = ref('aws_sqs_queue', resourceAt(synth, 'aws_sqs_queue', 'export-queue/queue').name, 'arn');
     const dlqArn = ref('aws_sqs_queue', resourceAt(synth, 'aws_sqs_queue', 'export-queue/dead-letter-queue').name, 'arn');
     const bucketArn = ref('aws_s3_bucket', resourceAt(synth, 'aws_s3_bucket', 'export-bucket/bucket').name, 'arn');
+    const webhookQueueArn = ref('aws_sqs_queue', resourceAt(synth, 'aws_sqs_queue', 'webhook-queue/queue').name, 'arn');
+    const webhookDlqArn = ref('aws_sqs_queue', resourceAt(synth, 'aws_sqs_queue', 'webhook-queue/dead-letter-queue').name, 'arn');
+    const busArn = ref('aws_cloudwatch_event_bus', resourceAt(synth, 'aws_cloudwatch_event_bus', 'event-bus/bus').name, 'arn');
 
     it('API task role: its tables and index, enqueue, read export files; no email, no consuming, no other bucket objects', () => {
       const statements = roleStatements('api-task-role');
@@ -388,10 +398,17 @@ describe.each(cases)('%s stack', (_name, env) => {
         expect.objectContaining({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [queueArn] }),
       );
       expect(statements).toContainEqual(expect.objectContaining({ actions: ['s3:GetObject'], resources: [`${bucketArn}/exports/*`] }));
+      // Re-sends and cancel events onto the webhook queue; only the worker puts events on the bus.
+      expect(statements).toContainEqual(expect.objectContaining({ actions: ['sqs:SendMessage'], resources: [webhookQueueArn] }));
       const actions = actionsOf(statements);
       expect(actions.filter((a) => a.startsWith('ses:'))).toEqual([]);
+      expect(actions.filter((a) => a.startsWith('events:'))).toEqual([]);
       expect(actions).not.toContain('sqs:ReceiveMessage');
       expect(actions).not.toContain('s3:PutObject');
+      expect(statements.filter((s) => s.actions?.includes('sqs:SendMessage')).flatMap((s) => s.resources)).toEqual([
+        queueArn,
+        webhookQueueArn,
+      ]);
     });
 
     it('worker task role: consume the queue, dead-letter, write export files, send email from the identity; never enqueue', () => {
@@ -417,9 +434,25 @@ describe.each(cases)('%s stack', (_name, env) => {
           resources: [ref('aws_sesv2_email_identity', identity, 'arn'), ref('aws_sesv2_configuration_set', configurationSet, 'arn')],
         }),
       );
+      // Never the export queue: the webhook queue (fan-out into deliveries) and the two DLQs only.
       const sends = statements.filter((s) => s.actions?.includes('sqs:SendMessage'));
-      expect(sends.flatMap((s) => s.resources)).toEqual([dlqArn]);
-      expect(actionsOf(statements).filter((a) => a.startsWith('dynamodb:Query'))).toEqual([]);
+      expect(sends.flatMap((s) => s.resources)).toEqual([dlqArn, webhookQueueArn, webhookDlqArn]);
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage'],
+          resources: [webhookQueueArn],
+        }),
+      );
+      // Queries only the webhooks table's indexes (the fan-out lists a user's endpoints).
+      expect(statements.filter((s) => s.actions?.includes('dynamodb:Query')).flatMap((s) => s.resources)).toEqual(
+        tables.webhooks.globalIndexes.map((index) => `${ref('aws_dynamodb_table', table('webhooks'), 'arn')}/index/${index.name}`),
+      );
+    });
+
+    it('worker task role: events:PutEvents on the platform bus only, never the default bus or "*"', () => {
+      const puts = roleStatements('worker-task-role').filter((s) => s.actions?.some((a) => a.startsWith('events:')));
+      expect(puts).toEqual([expect.objectContaining({ sid: 'PutCompletionEvents', actions: ['events:PutEvents'], resources: [busArn] })]);
+      expect(resourceAt(synth, 'aws_cloudwatch_event_bus', 'event-bus/bus').body.name).toBe(names.eventBus);
     });
 
     it('task roles: each service reads only its own database login secret and the link signing key, and writes none', () => {
@@ -580,6 +613,56 @@ describe.each(cases)('%s stack', (_name, env) => {
         expect(JSON.stringify(container)).not.toContain('master_user_secret');
       },
     );
+
+    it('tells both services the webhooks table and queue, and the worker its DLQ and the bus it puts events on', () => {
+      const webhookQueue = resourceAt(synth, 'aws_sqs_queue', 'webhook-queue/queue').name;
+      const webhookDlq = resourceAt(synth, 'aws_sqs_queue', 'webhook-queue/dead-letter-queue').name;
+      const bus = resourceAt(synth, 'aws_cloudwatch_event_bus', 'event-bus/bus').name;
+      for (const container of [api, worker]) {
+        expect(environmentOf(container)).toMatchObject({
+          WEBHOOKS_TABLE: names.tables.webhooks,
+          WEBHOOK_QUEUE_URL: ref('aws_sqs_queue', webhookQueue, 'url'),
+        });
+        // The loopback allowance is the local platform's only.
+        expect(environmentOf(container).WEBHOOK_ALLOW_LOOPBACK_HTTP).toBeUndefined();
+      }
+      expect(environmentOf(worker)).toMatchObject({
+        WEBHOOK_DLQ_URL: ref('aws_sqs_queue', webhookDlq, 'url'),
+        EVENT_BUS_NAME: ref('aws_cloudwatch_event_bus', bus, 'name'),
+      });
+      expect(environmentOf(api).EVENT_BUS_NAME).toBeUndefined();
+    });
+
+    it("redrives the webhook queue to its DLQ after core's maxReceiveCount, and alarms when that DLQ is not empty", () => {
+      const webhookQueue = resourceAt(synth, 'aws_sqs_queue', 'webhook-queue/queue').body;
+      const webhookDlq = resourceAt(synth, 'aws_sqs_queue', 'webhook-queue/dead-letter-queue');
+      expect(webhookQueue).toMatchObject({
+        visibility_timeout_seconds: queues.webhookEvents.visibilityTimeoutSeconds,
+        message_retention_seconds: queues.webhookEvents.messageRetentionSeconds,
+      });
+      expect(JSON.parse(String(webhookQueue.redrive_policy))).toEqual({
+        deadLetterTargetArn: ref('aws_sqs_queue', webhookDlq.name, 'arn'),
+        maxReceiveCount: queues.webhookEvents.maxReceiveCount,
+      });
+      expect(webhookDlq.body.message_retention_seconds).toBe(queues.webhookEventsDeadLetter.messageRetentionSeconds);
+      const alarm = resourceAt(synth, 'aws_cloudwatch_metric_alarm', 'observability/webhook-dlq-not-empty').body;
+      expect(alarm).toMatchObject({
+        metric_name: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: ref('aws_sqs_queue', webhookDlq.name, 'name') },
+        threshold: 0,
+      });
+    });
+
+    it('lets the worker reach webhook receivers on 443 and on ports 1024-65535, nothing lower', () => {
+      const worker = resourceAt(synth, 'aws_security_group', 'network/worker').name;
+      const out = resourcesOf(synth, 'aws_vpc_security_group_egress_rule')
+        .map(({ body }) => body)
+        .filter((body) => body.security_group_id === ref('aws_security_group', worker, 'id') && body.cidr_ipv4 === '0.0.0.0/0');
+      expect(out.map((body) => [body.from_port, body.to_port]).sort()).toEqual([
+        [1024, 65_535],
+        [443, 443],
+      ]);
+    });
 
     it('leaves the login secrets without a value: the migrate task writes them, so no password is in Terraform state', () => {
       for (const service of ['api', 'worker']) {

@@ -11,6 +11,7 @@ import type { Deployment } from '../constructs/deployment';
 import { Dns } from '../constructs/dns';
 import { EcsCluster } from '../constructs/ecs-cluster';
 import { Email } from '../constructs/email';
+import { EventBus } from '../constructs/event-bus';
 import { ExportBucket } from '../constructs/export-bucket';
 import { ExportQueue } from '../constructs/export-queue';
 import { TaskIam } from '../constructs/iam';
@@ -23,6 +24,7 @@ import { Scheduler } from '../constructs/scheduler';
 import { JWT_SECRET_KEYS, Secrets } from '../constructs/secrets';
 import { Tables } from '../constructs/tables';
 import { WebAcl } from '../constructs/web-acl';
+import { WebhookQueue } from '../constructs/webhook-queue';
 import { WorkerService } from '../constructs/worker-service';
 import type { EnvironmentConfig } from '../environments';
 import { ecrRepositoryArn, PlatformInputs } from './platform-inputs';
@@ -53,6 +55,8 @@ export class PlatformStack extends TerraformStack {
   readonly network: Network;
   readonly tables: Tables;
   readonly exportQueue: ExportQueue;
+  readonly webhookQueue: WebhookQueue;
+  readonly eventBus: EventBus;
   readonly exportBucket: ExportBucket;
   readonly database: Database;
   readonly email: Email;
@@ -105,6 +109,8 @@ export class PlatformStack extends TerraformStack {
     const cluster = new EcsCluster(this, 'ecs-cluster', { deployment });
     this.tables = new Tables(this, 'tables', { deployment });
     this.exportQueue = new ExportQueue(this, 'export-queue', { deployment });
+    this.webhookQueue = new WebhookQueue(this, 'webhook-queue', { deployment });
+    this.eventBus = new EventBus(this, 'event-bus', { deployment });
     // One variable for how long a file is kept and how long the services say it is (its emailed link's lifetime).
     const fileRetentionDays = this.inputs.exportFileRetentionDays;
     this.exportBucket = new ExportBucket(this, 'export-bucket', { deployment, expireAfterDays: Token.asNumber(fileRetentionDays) });
@@ -149,6 +155,9 @@ export class PlatformStack extends TerraformStack {
       tableArns: this.tables.arns,
       queueArn: this.exportQueue.queue.arn,
       deadLetterQueueArn: this.exportQueue.deadLetterQueue.arn,
+      webhookQueueArn: this.webhookQueue.queue.arn,
+      webhookDeadLetterQueueArn: this.webhookQueue.deadLetterQueue.arn,
+      eventBusArn: this.eventBus.bus.arn,
       bucketArn: this.exportBucket.bucket.arn,
       sesIdentityArn: this.email.identityArn,
       sesConfigurationSetArn: this.email.configurationSetArn,
@@ -172,6 +181,7 @@ export class PlatformStack extends TerraformStack {
       ...sharedEnvironment(deployment, {
         exportQueueUrl: this.exportQueue.queue.url,
         exportDeadLetterQueueUrl: this.exportQueue.deadLetterQueue.url,
+        webhookQueueUrl: this.webhookQueue.queue.url,
         // Each service overrides it with its own role (databaseLogin).
         databaseUrl: this.database.serviceUrl('api'),
       }),
@@ -190,6 +200,7 @@ export class PlatformStack extends TerraformStack {
       cluster.capacityProviders,
       ...Object.values(this.tables.tables),
       this.exportQueue.queue,
+      this.webhookQueue.queue,
       this.exportBucket.bucket,
       this.database.instance,
       // The key's value, not just its secret: both services read AWSCURRENT when they start.
@@ -218,10 +229,13 @@ export class PlatformStack extends TerraformStack {
         MAX_ATTEMPTS: String(queues.exportRequests.maxAttempts),
         // The lanes the scaling target counts on (workerBacklogTarget): from the same number.
         WORKER_CONCURRENCY: String(deployment.environment.worker.concurrency),
+        // Completion events: the webhook lanes' dead-letter queue and the bus every event is put on.
+        WEBHOOK_DLQ_URL: this.webhookQueue.deadLetterQueue.url,
+        EVENT_BUS_NAME: this.eventBus.bus.name,
         ...databaseLogin('worker'),
       },
       secrets: {},
-      dependsOn: [...prerequisites, this.email.identity, ...this.iam.policies('worker')],
+      dependsOn: [...prerequisites, this.email.identity, this.eventBus.bus, ...this.iam.policies('worker')],
     });
 
     this.apiService = new ApiService(this, 'api-service', {
@@ -280,6 +294,7 @@ export class PlatformStack extends TerraformStack {
     this.observability.addAlarms({
       queueName: this.exportQueue.queue.name,
       deadLetterQueueName: this.exportQueue.deadLetterQueue.name,
+      webhookDeadLetterQueueName: this.webhookQueue.deadLetterQueue.name,
       loadBalancerArnSuffix: this.apiService.loadBalancer.arnSuffix,
       targetGroupArnSuffix: this.apiService.targetGroup.arnSuffix,
       databaseIdentifier: this.database.instance.identifier,
@@ -300,6 +315,9 @@ export class PlatformStack extends TerraformStack {
     output('worker_service_name', this.workerService.service.name, 'ECS service of the worker.');
     output('export_queue_url', this.exportQueue.queue.url, 'EXPORT_QUEUE_URL.');
     output('export_dlq_url', this.exportQueue.deadLetterQueue.url, 'EXPORT_DLQ_URL.');
+    output('webhook_queue_url', this.webhookQueue.queue.url, 'WEBHOOK_QUEUE_URL.');
+    output('webhook_dlq_url', this.webhookQueue.deadLetterQueue.url, 'WEBHOOK_DLQ_URL.');
+    output('event_bus_name', this.eventBus.bus.name, 'EVENT_BUS_NAME: the bus of completion events, for rules of your own.');
     output('export_bucket', this.exportBucket.bucket.bucket, 'EXPORT_BUCKET.');
     output('database_endpoint', this.database.instance.address, 'PostgreSQL host name (private).');
     output('database_secret_arn', this.database.masterSecretArn, 'Secrets Manager secret with the database master credentials.');

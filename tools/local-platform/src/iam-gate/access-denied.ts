@@ -35,6 +35,8 @@ export function accessDenied(service: string, message: string, requestId: string
         body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message }),
       };
     case 'secretsmanager':
+    case 'events':
+      // AWS JSON 1.1 services: 400 with the bare error type.
       return {
         status: 400,
         headers: { ...common, 'content-type': 'application/x-amz-json-1.1' },

@@ -2,10 +2,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { clientOptions, type AwsClientSettings } from '@memberships/core/config';
 import { LoginThrottle } from '@memberships/core/dynamodb';
 import type { EnvironmentRoles, IamPolicy, ResolvedRole } from '@memberships/infra/dist/role-policies';
 import { SOURCE_ARN_HEADER } from '@memberships/scheduler-local';
+import { localClientConfig } from '../aws-clients';
 import { DEFAULT_EMAIL_DOMAIN } from '../local-aws';
 import { provisionTestResources, type TestResources } from '../testing';
 import { startIamGate, type RunningIamGate } from './gate-server';
@@ -36,7 +38,7 @@ afterAll(async () => {
 
 async function gate(environments: readonly EnvironmentRoles[] = synthesized, now?: () => Date): Promise<RunningIamGate> {
   const running = await startIamGate({
-    upstreams: { dynamodb: emulators.dynamodb, sqs: emulators.sqs, s3: emulators.s3, ses: emulators.ses },
+    upstreams: { dynamodb: emulators.dynamodb, sqs: emulators.sqs, s3: emulators.s3, ses: emulators.ses, events: emulators.events },
     evaluator: new PolicyEvaluator(environments),
     ...(now ? { now } : {}),
   });
@@ -49,7 +51,7 @@ function as(identity: LocalIdentity, running: RunningIamGate): AwsClientSettings
   const endpoint = running.endpoint;
   return {
     region: resources.aws.region,
-    endpoints: { dynamodb: endpoint, sqs: endpoint, s3: endpoint, ses: endpoint },
+    endpoints: { dynamodb: endpoint, sqs: endpoint, s3: endpoint, ses: endpoint, events: endpoint },
     credentials: localCredentials(identity),
   };
 }
@@ -83,6 +85,58 @@ function throttle(settings: AwsClientSettings): LoginThrottle {
 }
 
 describe('the IAM gate', () => {
+  it('lets the worker put completion events on the platform bus only, and the API none', async () => {
+    const running = await gate();
+    const events = (identity: LocalIdentity) =>
+      new EventBridgeClient({ ...clientOptions(as(identity, running), 'events'), maxAttempts: 1 });
+    const entry = (EventBusName: string) => ({
+      EventBusName,
+      Source: 'memberships.exports',
+      DetailType: 'export.failed',
+      Detail: JSON.stringify({ id: 'evt_gate' }),
+    });
+    const worker = events('worker');
+    const api = events('api');
+    // Another bus of this prefix, which exists (so only IAM can refuse the call).
+    const otherBus = `${resources.prefix}-other-events`;
+    const operator = new EventBridgeClient(localClientConfig(resources.aws, 'events'));
+    await operator.send(new CreateEventBusCommand({ Name: otherBus }));
+    operator.destroy();
+    try {
+      const busArn = `arn:aws:events:${resources.aws.region}:000000000000:event-bus/${resources.names.eventBus}`;
+      for (const bus of [resources.names.eventBus, busArn]) {
+        await expect(worker.send(new PutEventsCommand({ Entries: [entry(bus)] }))).resolves.toMatchObject({ FailedEntryCount: 0 });
+      }
+      expect(running.denials()).toEqual([]);
+
+      const refused = (client: EventBridgeClient, bus?: string) =>
+        client.send(new PutEventsCommand({ Entries: [bus === undefined ? { ...entry(''), EventBusName: undefined } : entry(bus)] })).then(
+          () => undefined,
+          (error: unknown) => error as Error,
+        );
+      const other = await refused(worker, otherBus);
+      expect(other?.name).toBe('AccessDeniedException');
+      expect(other?.message).toMatch(
+        /is not authorized to perform: events:PutEvents on resource: arn:aws:events:[a-z0-9-]+:\d{12}:event-bus\/memberships-(staging|production)-other-events/,
+      );
+      // No EventBusName: the account's default bus, which no role may put on.
+      expect((await refused(worker))?.message).toMatch(
+        /events:PutEvents on resource: arn:aws:events:[a-z0-9-]+:\d{12}:event-bus\/default /,
+      );
+      const fromApi = await refused(api, resources.names.eventBus);
+      expect(fromApi?.name).toBe('AccessDeniedException');
+      expect(fromApi?.message).toMatch(/api-task is not authorized to perform: events:PutEvents/);
+      expect(running.denials().map((denial) => `${denial.identity} ${denial.operation}`)).toEqual([
+        'worker EventBridge PutEvents',
+        'worker EventBridge PutEvents',
+        'api EventBridge PutEvents',
+      ]);
+    } finally {
+      worker.destroy();
+      api.destroy();
+    }
+  });
+
   it('lets the API open a login window under the synthesized policies of both environments', async () => {
     const running = await gate();
     const admission = await throttle(as('api', running)).admit({ email: 'member@example.com', address: '203.0.113.7' });
