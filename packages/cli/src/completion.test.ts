@@ -60,16 +60,28 @@ describe('memberships completion', () => {
   it('completes every command and subcommand the help lists, aliases included', async () => {
     const top = await helpCommands([]);
     expect(top).toEqual(
-      expect.arrayContaining(['login', 'export', 'exports', 'schedule', 'schedules', 'settings', 'version', 'completion']),
+      expect.arrayContaining([
+        'login',
+        'export',
+        'exports',
+        'schedule',
+        'schedules',
+        'settings',
+        'webhooks',
+        'webhook',
+        'version',
+        'completion',
+      ]),
     );
     expect(await complete('memberships ')).toEqual([...top].sort());
-    for (const group of ['exports', 'schedule', 'settings']) {
+    for (const group of ['exports', 'schedule', 'settings', 'webhooks']) {
       expect(await complete(`memberships ${group} `)).toEqual((await helpCommands([group])).sort());
     }
     expect(await complete('memberships exp')).toEqual(['export', 'exports']);
     expect(await complete('memberships schedules p')).toEqual(['pause']);
     expect(await complete('memberships exports d')).toEqual(['download', 'downloads']);
     expect(await complete('memberships exports r')).toEqual(['revoke-link']);
+    expect(await complete('memberships webhooks l')).toEqual(['list', 'listen', 'ls']);
   });
 
   it('completes options, inherited ones too, and skips option values on the way', async () => {
@@ -90,6 +102,9 @@ describe('memberships completion', () => {
     expect(await complete('memberships exports list --l')).toEqual(['--limit']);
     expect(await complete('memberships --api-url https://api.memberships.example exports s')).toEqual(['show']);
     expect(await complete('memberships exports list --limit 5 --c')).toEqual(['--cursor']);
+    expect(await complete('memberships webhooks listen --')).toEqual(
+      ['--api-url', '--events', '--forward-to', '--help', '--json', '--port', '--url', '--version'].sort(),
+    );
   });
 
   it('completes file names for --output and the shells for completion', async () => {

@@ -9,7 +9,7 @@ import { runCli, runCliInBash, runCliWithClosedStdout } from './testing/cli-runn
 
 describe('memberships help', () => {
   it('shows the inherited --api-url in the help of every subcommand', async () => {
-    for (const args of [['exports', 'list'], ['export'], ['schedule', 'pause'], ['login'], ['exports']]) {
+    for (const args of [['exports', 'list'], ['export'], ['schedule', 'pause'], ['login'], ['exports'], ['webhooks', 'listen']]) {
       const result = await runCli([...args, '--help']);
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^Global Options:\n(.*\n)*? {2}--api-url <url> /m);
@@ -46,6 +46,32 @@ describe('memberships help', () => {
     expect(text).toContain('Without a terminal, with --json or in CI (CI set) it never asks');
     expect(text).toContain('memberships exports cancel ID');
     expect(text).toContain('exits with code 130');
+  });
+});
+
+describe('memberships webhooks help', () => {
+  it('gives examples with endpoint and delivery ids shaped like real ones', async () => {
+    for (const args of [
+      ['webhooks', 'show'],
+      ['webhooks', 'delete'],
+      ['webhooks', 'deliveries'],
+      ['webhooks', 'resend'],
+      ['webhooks', 'rotate-secret'],
+      ['webhooks', 'enable'],
+      ['webhooks', 'disable'],
+    ]) {
+      const { stdout } = await runCli([...args, '--help']);
+      const examples = stdout.slice(stdout.indexOf('Examples:'));
+      expect(examples).toMatch(new RegExp(`\\$ memberships ${args.join(' ')} we_[0-9a-f]{24}\\b`));
+    }
+    expect((await runCli(['webhooks', 'resend', '--help'])).stdout).toMatch(/resend we_[0-9a-f]{24} wd_[0-9a-f]{24}\b/);
+  });
+
+  it('says that listen is for the local platform or a tunnel, and what Ctrl+C does', async () => {
+    const text = (await runCli(['webhooks', 'listen', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('which only the local platform (npm start) accepts');
+    expect(text).toContain('run a tunnel to the port and pass its URL with --url');
+    expect(text).toContain('Ctrl+C (or SIGTERM) deletes the temporary endpoint and exits 0');
   });
 });
 
