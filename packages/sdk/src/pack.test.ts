@@ -115,6 +115,24 @@ main().catch((error) => {
 });
 `;
 
+/** A receiver's check, signed with nothing but node:crypto, as the header is documented. */
+const webhookConsumer = `import { createHmac } from 'node:crypto';
+import { verifyWebhookSignature, WebhookSignatureError } from '@memberships/sdk';
+
+const secret = 'whsec_cGFja2VkLXNkay13ZWJob29rLXNlY3JldC0zMi1ieXQ';
+const body = JSON.stringify({ id: 'evt_1', object: 'event', type: 'export.failed', created_at: '2026-03-01T06:00:00.000Z', data: { object: { id: 'job-1' } } });
+const t = Math.floor(Date.now() / 1000);
+const header = 't=' + t + ',v1=' + createHmac('sha256', secret).update(t + '.' + body).digest('hex');
+const event = verifyWebhookSignature(Buffer.from(body), header, secret);
+let forged;
+try {
+  verifyWebhookSignature(body.replace('failed', 'succeeded'), header, secret);
+} catch (error) {
+  forged = error instanceof WebhookSignatureError ? error.code : String(error);
+}
+console.log(JSON.stringify({ type: event.type, job: event.data.object.id, forged }));
+`;
+
 describe('the packed SDK, installed outside the repository', () => {
   let work: string;
   let tarball: string;
@@ -171,6 +189,8 @@ describe('the packed SDK, installed outside the repository', () => {
         'dist/generated/api.d.ts',
         'examples/export-memberships.mjs',
         'examples/subscribe-monthly.mjs',
+        'examples/webhook-receiver.mjs',
+        'dist/webhook-signature.js',
       ]),
     );
     expect(packedFiles.filter((path) => /\.test\.|(^|\/)testing\//.test(path))).toEqual([]);
@@ -188,6 +208,8 @@ describe('the packed SDK, installed outside the repository', () => {
       const text = await readFile(join(installed, path), 'utf8');
       expect({ path, mapped: text.includes('sourceMappingURL') }).toEqual({ path, mapped: false });
       expect({ path, devOnly: text.includes('@memberships/local-platform') }).toEqual({ path, devOnly: false });
+      // Published alone: the platform's own packages (core signs the webhooks) are not its dependencies.
+      expect({ path, platform: text.includes('@memberships/core') }).toEqual({ path, platform: false });
     }
   });
 
@@ -216,5 +238,15 @@ describe('the packed SDK, installed outside the repository', () => {
     expect(seen.map(({ method, path }) => `${method} ${path}`)).toEqual(['POST /v1/auth/token', 'GET /v1/me']);
     expect(seen[1]?.authorization).toBe('Bearer access-1');
     expect(seen[0]?.userAgent).toBe(`memberships-sdk/${SDK_VERSION} node/${process.versions.node}`);
+  });
+
+  it('verifies a webhook delivery signed with nothing but node:crypto', async () => {
+    const file = join(consumer, 'webhook-consumer.mjs');
+    await writeFile(file, webhookConsumer);
+
+    const { stdout, stderr } = await run(process.execPath, [file], { cwd: consumer, env: { PATH: process.env.PATH } });
+
+    expect(stderr).toBe('');
+    expect(JSON.parse(stdout)).toEqual({ type: 'export.failed', job: 'job-1', forged: 'signature_mismatch' });
   });
 });
