@@ -231,6 +231,36 @@ describe('memberships webhooks against the real platform', () => {
     expect((await me.client.webhooks.list()).items).toEqual([]);
   });
 
+  it('listen prints the real event of an export that finishes, VERIFIED, and deliveries and resend show and send it again', async () => {
+    const me = await newUserSession();
+    const listener = await listen(me, ['--events', 'export.succeeded']);
+
+    const requested = await me.run(['export', '--no-wait']);
+    expect(requested.code).toBe(0);
+    const jobId = requested.stdout.trim();
+    await listener.waitFor(new RegExp(`^\\S+ {2}export\\.succeeded {2}${jobId} {2}VERIFIED$`, 'm'), 'stdout');
+    // The worker records the attempt once it has the listener's answer, a moment after the line.
+    for (let tries = 0; tries < 100; tries += 1) {
+      const [latest] = (await me.client.webhooks.deliveries(listener.endpointId)).items;
+      if (latest?.status === 'succeeded') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    const page = await me.run(['webhooks', 'deliveries', listener.endpointId, '--json']);
+    const { items } = JSON.parse(page.stdout) as { items: { id: string; job_id: string; status: string; attempt_count: number }[] };
+    expect(items).toEqual([expect.objectContaining({ job_id: jobId, status: 'succeeded', attempt_count: 1 })]);
+    const table = await me.run(['webhooks', 'deliveries', listener.endpointId]);
+    expect(table.stdout).toMatch(new RegExp(`^${items[0]?.id}\\s+export\\.succeeded\\s+${jobId}\\s+succeeded\\s+1\\s+200 in \\d+ ms`, 'm'));
+
+    const resent = await me.run(['webhooks', 'resend', listener.endpointId, items[0]?.id ?? '']);
+    expect(resent.code).toBe(0);
+    expect(resent.stdout).toContain(`Queued delivery ${items[0]?.id} (export.succeeded of export ${jobId}) to be sent again.`);
+    await listener.waitFor(new RegExp(`(^\\S+ {2}export\\.succeeded {2}${jobId} {2}VERIFIED\n){2}`, 'm'), 'stdout');
+
+    listener.kill('SIGINT');
+    expect((await listener.finished).code).toBe(0);
+  }, 120_000);
+
   it('listen says what to do when the API refuses the URL, and leaves nothing behind', async () => {
     const me = await newUserSession();
 
