@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type CreatedWebhookEndpoint, type MembershipsClient, type WebhookEndpoint } from '@memberships/sdk';
 import { createUser, startTestPlatform, type TestPlatform } from '@memberships/local-platform';
-import { runCli, type CliResult } from './testing/cli-runner.js';
+import { closeTerminals, runCli, runCliInPty, type CliResult } from './testing/cli-runner.js';
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC
+const ANSI_ESCAPES = /\u001b\[[\d;]*[A-Za-z]/g;
 
 /**
  * `memberships webhooks …`: the built binary as a child process against the
@@ -21,6 +24,8 @@ describe('memberships webhooks against the real platform', () => {
     platform = await startTestPlatform({ memberships: 5 });
     work = await mkdtemp(join(tmpdir(), 'cli-webhooks-'));
   });
+
+  afterEach(closeTerminals);
 
   afterAll(async () => {
     await platform?.stop();
@@ -113,6 +118,28 @@ describe('memberships webhooks against the real platform', () => {
     const empty = await me.run(['webhooks', 'list']);
     expect(empty).toMatchObject({ code: 0, stdout: '' });
     expect(empty.stderr).toContain('No webhook endpoints yet');
+  });
+
+  it('delete on a terminal asks first, naming the URL, and deletes only on yes', async () => {
+    const me = await newUserSession();
+    const endpoint = await me.client.webhooks.create({ url: 'http://127.0.0.1:9999/asked', events: ['export.failed'] });
+
+    const declined = runCliInPty(['webhooks', 'delete', endpoint.id], me.env);
+    await declined.waitFor('(y/N)');
+    expect(declined.screen().replace(ANSI_ESCAPES, '').replace(/\s+/g, ' ')).toContain(
+      `Delete webhook endpoint ${endpoint.id} (http://127.0.0.1:9999/asked)?`,
+    );
+    declined.type('n\r');
+    expect((await declined.exited).code).toBe(1);
+    expect(declined.screen()).toContain('was not deleted');
+    await expect(me.client.webhooks.get(endpoint.id)).resolves.toMatchObject({ id: endpoint.id });
+
+    const confirmed = runCliInPty(['webhooks', 'delete', endpoint.id], me.env);
+    await confirmed.waitFor('(y/N)');
+    confirmed.type('y\r');
+    expect((await confirmed.exited).code).toBe(0);
+    expect(confirmed.screen()).toContain(`Deleted webhook endpoint ${endpoint.id}`);
+    await expect(me.client.webhooks.get(endpoint.id)).rejects.toMatchObject({ status: 404 });
   });
 
   it('creates with every event type by default and prints JSON with the secret', async () => {
