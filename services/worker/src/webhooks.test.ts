@@ -97,7 +97,7 @@ describe('completion events and webhooks', () => {
     await endpointFor(userId, other.url(), ['export.failed']);
     await worker();
 
-    const { job } = await env.requestExport(userId);
+    const { job, body } = await env.requestExport(userId);
     await env.waitForJob(job.id, (j) => isFinal(j.state));
     const [request] = await hooks.waitForRequests(1);
     await settle();
@@ -131,6 +131,16 @@ describe('completion events and webhooks', () => {
     const onBus = (await busEvents(env.aws.endpoints.events!, env.names.eventBus)).filter((e) => e.detail.id === eventId);
     expect(onBus).toHaveLength(1);
     expect(onBus[0]).toMatchObject({ source: 'memberships.exports', detailType: 'export.succeeded', detail: JSON.parse(request!.body) });
+
+    // The export message again (a redelivery): the job is final, its event is sent again — the same event,
+    // put on the bus once more, and not delivered a second time.
+    await env.send(body);
+    await waitFor('the event put again', async () => {
+      const events = await busEvents(env.aws.endpoints.events!, env.names.eventBus);
+      return events.filter((e) => e.detail.id === eventId).length >= 2;
+    });
+    await settle();
+    expect(hooks.received).toHaveLength(1);
   });
 
   it('a failed export sends export.failed to an endpoint subscribed to it', async () => {
