@@ -51,6 +51,10 @@ module.exports = {
     project('sdk', '<rootDir>/packages/sdk', esmAsCommonJs),
     project('cli', '<rootDir>/packages/cli', esmAsCommonJs),
     project('infra', '<rootDir>/infra/terraform'),
-    project('e2e', '<rootDir>/test'),
+    // The end-to-end suites verify deliveries with the SDK as a receiver would: from its sources, as the CLI's tests do.
+    project('e2e', '<rootDir>/test', {
+      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.jest-cjs.json' }] },
+      moduleNameMapper: { ...esmAsCommonJs.moduleNameMapper, '^@memberships/sdk$': '<rootDir>/../packages/sdk/src/index.ts' },
+    }),
   ],
 };

@@ -115,6 +115,13 @@ describe('completion events, end to end', () => {
       // Success.
       const succeeded = await waitForFinalJob(platform.apiUrl, await startExport(owner), owner.token);
       expect(succeeded.state).toBe('succeeded');
+      const [first] = await receiver.waitForRequests(1, 30_000);
+      const success = verified(first!, endpoint.secret);
+      expect(success).toMatchObject({ type: 'export.succeeded', object: 'event', id: expect.stringMatching(/^evt_/) });
+      expect(success.data.object).toMatchObject({ id: succeeded.id, state: 'succeeded', file: { sha256: succeeded.file!.sha256 } });
+      // The signed API link, which downloads the file with no other credential (while the account exists).
+      const download = await fetch(success.data.download_url!, { redirect: 'manual' });
+      expect(download.status).toBe(302);
       // Cancel: right after the request, while the 30,000 rows are still being exported (or before they started).
       const cancelLocation = await startExport(owner);
       const canceled = await call('POST', `${new URL(cancelLocation, platform.apiUrl).pathname}/cancel`, owner.token);
@@ -138,11 +145,7 @@ describe('completion events, end to end', () => {
           ['export.succeeded', succeeded.id],
         ].sort(),
       );
-      const success = events.find((event) => event.type === 'export.succeeded')!;
-      expect(success.data.object).toMatchObject({ id: succeeded.id, state: 'succeeded', file: { sha256: succeeded.file!.sha256 } });
-      // The signed API link, which downloads the file with no other credential.
-      const download = await fetch(success.data.download_url!, { redirect: 'manual' });
-      expect(download.status).toBe(302);
+      expect(events.find((event) => event.type === 'export.succeeded')).toEqual(success);
       for (const request of requests) {
         expect(request.method).toBe('POST');
         expect(request.path).toBe('/events');
