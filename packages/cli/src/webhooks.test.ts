@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type CreatedWebhookEndpoint, type MembershipsClient, type WebhookEndpoint } from '@memberships/sdk';
@@ -287,6 +289,35 @@ describe('memberships webhooks against the real platform', () => {
     listener.kill('SIGINT');
     expect((await listener.finished).code).toBe(0);
   }, 120_000);
+
+  it('listen --forward-to relays each delivery to a receiver and answers with its status', async () => {
+    const me = await newUserSession();
+    const relayed: { signature: unknown; body: string }[] = [];
+    const receiver = createServer((request, response) => {
+      let text = '';
+      request.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      request.on('end', () => {
+        relayed.push({ signature: request.headers['memberships-signature'], body: text });
+        response.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const target = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+      const listener = await listen(me, ['--forward-to', target]);
+      const body = event('b3a1c9e2-4f6d-4e8a-9b2c-1d3e5f7a9b0c');
+
+      const response = await deliver(listener.url, body, listener.secret);
+
+      expect(response.status).toBe(202);
+      await listener.waitFor(/ {2}VERIFIED {2}-> 202$/m, 'stdout');
+      expect(relayed).toEqual([{ signature: expect.stringMatching(/^t=\d+,v1=[0-9a-f]{64}$/), body }]);
+      listener.kill('SIGINT');
+      expect((await listener.finished).code).toBe(0);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
 
   it('listen says what to do when the API refuses the URL, and leaves nothing behind', async () => {
     const me = await newUserSession();
