@@ -12,3 +12,4 @@ export * from './config/aws-variables';
 export * from './config/log-levels';
 export * from './config/read-config';
 export * from './config/variables';
+export * from './config/webhook-variables';

@@ -16,7 +16,6 @@ import {
   integer,
   list,
   logLevelVariable,
-  oneOf,
   pick,
   readConfig,
   string,
@@ -27,9 +26,9 @@ import {
   type ConfigValues,
   type LogLevel,
   type ReadValues,
+  webhookAddressVariables,
 } from '@memberships/core/config';
 import { DEFAULT_ACCOUNT_LIMIT, DEFAULT_ADDRESS_LIMIT, type AttemptLimit } from '@memberships/core/dynamodb';
-import { isIP } from 'node:net';
 import { checkJwtKeys, parsePublicKeys, unescapePem } from './jwt-keys';
 
 const awsVariableNames = Object.keys(awsVariables) as (keyof typeof awsVariables)[];
@@ -293,16 +292,7 @@ export const apiVariables = {
   ...scheduleVariables,
   WEBHOOKS_TABLE: string({ doc: 'webhook endpoints and deliveries table' }),
   WEBHOOK_QUEUE_URL: url({ doc: 'queue of completion events and webhook deliveries (the cancel and a re-send send to it)' }),
-  WEBHOOK_ALLOW_LOOPBACK_HTTP: oneOf(['true', 'false'], {
-    default: 'false',
-    doc: 'local platform only: http:// and loopback receiver URLs accepted',
-  }),
-  WEBHOOK_DNS_SERVERS: list({
-    default: [],
-    defaultDoc: 'unset',
-    doc: "DNS servers (`ip` or `ip:port`, comma-separated) that resolve receivers' names when an endpoint is checked; unset: the system's",
-    item: dnsServer,
-  }),
+  ...webhookAddressVariables,
   WEBHOOK_MAX_ENDPOINTS: integer({
     default: DEFAULT_WEBHOOK_ENDPOINTS_PER_USER,
     min: 1,
@@ -507,20 +497,6 @@ function checkOrigin(origin: string): string {
     throw new ConfigError(`CORS_ORIGINS entries must be origins like https://app.example.com (no path, no wildcard), got "${origin}"`);
   }
   return origin;
-}
-
-/** An entry of WEBHOOK_DNS_SERVERS as node:dns setServers takes it (as the worker reads it): `1.2.3.4`, `1.2.3.4:53`, `::1`, `[::1]:53`. */
-function dnsServer(entry: string, name: string): string {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-  const [host, port] = bracketed
-    ? [bracketed[1] as string, bracketed[2]]
-    : isIP(entry) === 6
-      ? [entry, undefined]
-      : (entry.split(':') as [string, string | undefined]);
-  if (isIP(host) === 0 || (port !== undefined && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65_535))) {
-    throw new ConfigError(`${name} must list IP addresses with an optional port (1.2.3.4:53, [::1]:53), got "${entry}"`);
-  }
-  return entry;
 }
 
 /** TRUST_PROXY: `true`, `false`, a hop count, or a comma-separated list of addresses/CIDRs. */

@@ -1,27 +1,24 @@
 import {
   buckets,
   checkDatabaseRoleNames,
-  ConfigError,
   DEFAULT_DATABASE_ROLES,
   DEFAULT_WEBHOOK_RETRY_WINDOW_SECONDS,
   queues,
 } from '@memberships/core/contract';
-import { isIP } from 'node:net';
 import {
   awsKeysSetTogether,
   awsSettings,
   awsTimeouts,
   awsVariables,
   integer,
-  list,
   logLevelVariable,
-  oneOf,
   readConfig,
   string,
   url,
   type AwsClientSettings,
   type AwsTimeouts,
   type CheckedValues,
+  webhookAddressVariables,
 } from '@memberships/core/config';
 import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress-reporter';
 
@@ -287,31 +284,8 @@ export const workerVariables = {
     max: SQS_MAX_VISIBILITY_SECONDS,
     doc: 'cap of the webhook retry delay',
   }),
-  WEBHOOK_ALLOW_LOOPBACK_HTTP: oneOf(['true', 'false'], {
-    default: 'false',
-    doc: 'local platform only: http:// and loopback receivers allowed',
-  }),
-  WEBHOOK_DNS_SERVERS: list({
-    default: [],
-    defaultDoc: 'unset',
-    doc: "DNS servers (`ip` or `ip:port`, comma-separated) that resolve receivers' names; unset: the system's",
-    item: dnsServer,
-  }),
+  ...webhookAddressVariables,
 };
-
-/** An entry of WEBHOOK_DNS_SERVERS as node:dns setServers takes it: `1.2.3.4`, `1.2.3.4:53`, `::1`, `[::1]:53`. */
-function dnsServer(entry: string, name: string): string {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-  const [host, port] = bracketed
-    ? [bracketed[1] as string, bracketed[2]]
-    : isIP(entry) === 6
-      ? [entry, undefined]
-      : (entry.split(':') as [string, string | undefined]);
-  if (isIP(host) === 0 || (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65_535))) {
-    throw new ConfigError(`${name} must list IP addresses with an optional port (1.2.3.4:53, [::1]:53), got "${entry}"`);
-  }
-  return entry;
-}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const values = readConfig(workerVariables, env, [awsKeysSetTogether]);
