@@ -19,6 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { handleJsonRequest, type JsonInput, type JsonService, sendJson, ServiceError } from './json-protocol-server';
 import { LOCAL_ACCOUNT_ID } from './secrets-manager-local-server';
 
 /** Test endpoint: the events a bus accepted, oldest first. */
@@ -56,18 +57,7 @@ interface Bus {
   readonly events: StoredEvent[];
 }
 
-/** A rejection AWS would send for the whole call: its `__type` and message. */
-class ServiceError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
-type Input = Record<string, unknown>;
+type Input = JsonInput;
 type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
 
 const utf8Bytes = (value: unknown): number => (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0);
@@ -192,63 +182,35 @@ export function entrySize(entry: Input): number {
 const OPERATIONS = ['CreateEventBus', 'DescribeEventBus', 'PutEvents'] as const;
 type Operation = (typeof OPERATIONS)[number];
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function send(
+async function handle(
+  store: EventBusStore,
+  service: JsonService<Operation>,
+  request: IncomingMessage,
   response: ServerResponse,
-  status: number,
-  body: unknown,
-  errorType?: string,
-  contentType = 'application/x-amz-json-1.1',
-): void {
-  const payload = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': contentType,
-    'content-length': Buffer.byteLength(payload),
-    'x-amzn-requestid': randomUUID(),
-    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-  });
-  response.end(payload);
-}
-
-async function handle(store: EventBusStore, request: IncomingMessage, response: ServerResponse): Promise<void> {
+): Promise<void> {
   try {
     const url = new URL(request.url ?? '/', 'http://local');
     if (request.method === 'GET' && url.pathname === EVENTS_PATH) {
       const bus = url.searchParams.get('bus') ?? DEFAULT_BUS;
       const events = store.events(bus);
-      if (!events) send(response, 404, { message: `Event bus ${bus} does not exist.` }, undefined, 'application/json');
-      else send(response, 200, { events }, undefined, 'application/json');
+      if (!events) sendJson(response, 404, { message: `Event bus ${bus} does not exist.` }, undefined, 'application/json');
+      else sendJson(response, 200, { events }, undefined, 'application/json');
       return;
     }
-    const target = request.headers['x-amz-target'];
-    const operation = typeof target === 'string' && target.startsWith('AWSEvents.') ? target.slice('AWSEvents.'.length) : undefined;
-    if (request.method !== 'POST' || !operation)
-      throw new ServiceError('UnknownOperationException', 'Expected POST with X-Amz-Target: AWSEvents.<Operation>.');
-    if (!(OPERATIONS as readonly string[]).includes(operation))
-      throw new ServiceError('UnknownOperationException', `${operation} is not supported by the local stand-in.`);
-    const raw = await readBody(request);
-    let input: unknown;
-    try {
-      input = raw === '' ? {} : JSON.parse(raw);
-    } catch {
-      throw new ServiceError('SerializationException', 'The request body is not JSON.');
-    }
-    if (typeof input !== 'object' || input === null || Array.isArray(input))
-      throw new ServiceError('SerializationException', 'The request body must be a JSON object.');
-    send(response, 200, store[operation as Operation](input as Input));
+    await handleJsonRequest(service, request, response);
   } catch (error) {
-    const failure = error instanceof ServiceError ? error : new ServiceError('InternalException', (error as Error).message, 500);
-    send(response, failure.status, { __type: failure.type, message: failure.message }, failure.type);
+    sendJson(response, 500, { message: (error as Error).message }, undefined, 'application/json');
   }
 }
 
 /** An HTTP server over a fresh store; the caller listens (127.0.0.1) and closes it. */
 export function createEventBridgeServer(region: string): Server {
   const store = new EventBusStore(region);
-  return createServer((request, response) => void handle(store, request, response));
+  const service: JsonService<Operation> = {
+    targetPrefix: 'AWSEvents',
+    operations: OPERATIONS,
+    internalErrorType: 'InternalException',
+    dispatch: (operation, input) => store[operation](input),
+  };
+  return createServer((request, response) => void handle(store, service, request, response));
 }

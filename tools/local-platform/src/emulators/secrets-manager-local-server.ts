@@ -8,7 +8,8 @@
  * Errors:   https://docs.aws.amazon.com/secretsmanager/latest/apireference/CommonErrors.html
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { handleJsonRequest, type JsonInput, type JsonService, ServiceError } from './json-protocol-server';
 
 /** Local account id, as fauxqs uses in its queue ARNs. */
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -30,18 +31,7 @@ interface Secret {
   readonly versions: SecretVersion[];
 }
 
-/** A rejection AWS would send: its `__type` and message. */
-class ServiceError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
-type Input = Record<string, unknown>;
+type Input = JsonInput;
 
 const nowSeconds = () => Date.now() / 1000;
 
@@ -174,50 +164,14 @@ export class SecretsStore {
 const OPERATIONS = ['CreateSecret', 'GetSecretValue', 'PutSecretValue', 'DescribeSecret'] as const;
 type Operation = (typeof OPERATIONS)[number];
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function send(response: ServerResponse, status: number, body: unknown, errorType?: string): void {
-  const payload = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.1',
-    'content-length': Buffer.byteLength(payload),
-    'x-amzn-requestid': randomUUID(),
-    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-  });
-  response.end(payload);
-}
-
-async function handle(store: SecretsStore, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  try {
-    const target = request.headers['x-amz-target'];
-    const operation =
-      typeof target === 'string' && target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : undefined;
-    if (request.method !== 'POST' || !operation)
-      throw new ServiceError('UnknownOperationException', 'Expected POST with X-Amz-Target: secretsmanager.<Operation>.');
-    if (!(OPERATIONS as readonly string[]).includes(operation))
-      throw new ServiceError('UnknownOperationException', `${operation} is not supported by the local stand-in.`);
-    const raw = await readBody(request);
-    let input: unknown;
-    try {
-      input = raw === '' ? {} : JSON.parse(raw);
-    } catch {
-      throw new ServiceError('SerializationException', 'The request body is not JSON.');
-    }
-    if (typeof input !== 'object' || input === null || Array.isArray(input))
-      throw new ServiceError('SerializationException', 'The request body must be a JSON object.');
-    send(response, 200, store[operation as Operation](input as Input));
-  } catch (error) {
-    const failure = error instanceof ServiceError ? error : new ServiceError('InternalServiceError', (error as Error).message, 500);
-    send(response, failure.status, { __type: failure.type, message: failure.message }, failure.type);
-  }
-}
-
 /** An HTTP server over a fresh store; the caller listens (127.0.0.1) and closes it. */
 export function createSecretsManagerServer(region: string): Server {
   const store = new SecretsStore(region);
-  return createServer((request, response) => void handle(store, request, response));
+  const service: JsonService<Operation> = {
+    targetPrefix: 'secretsmanager',
+    operations: OPERATIONS,
+    internalErrorType: 'InternalServiceError',
+    dispatch: (operation, input) => store[operation](input),
+  };
+  return createServer((request, response) => void handleJsonRequest(service, request, response));
 }
