@@ -124,7 +124,12 @@ const KNOWN_VERSIONS: Readonly<Record<string, readonly number[]>> = { [EXPORT_RE
 
 type Failure = Extract<ParseResult, { ok: false }>;
 
-export function parseMessage(body: string | undefined): ParseResult {
+/** A queue message's body as a JSON object, or why it is not one (`malformed_json`, `malformed_message`). */
+export function messageObject(
+  body: string | undefined,
+):
+  | { readonly ok: true; readonly record: Record<string, unknown> }
+  | { readonly ok: false; readonly code: string; readonly reason: string } {
   let data: unknown;
   try {
     data = JSON.parse(body ?? '');
@@ -134,7 +139,13 @@ export function parseMessage(body: string | undefined): ParseResult {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return { ok: false, code: 'malformed_message', reason: 'message body is not a JSON object' };
   }
-  const record = data as Record<string, unknown>;
+  return { ok: true, record: data as Record<string, unknown> };
+}
+
+export function parseMessage(body: string | undefined): ParseResult {
+  const object = messageObject(body);
+  if (!object.ok) return object;
+  const record = object.record;
   const ids = {
     ...(isJobId(record.jobId) ? { jobId: record.jobId } : {}),
     ...(isUuid(record.userId) ? { userId: record.userId } : {}),
