@@ -98,6 +98,67 @@ describe('JobStore (DynamoDB Local)', () => {
     expect((await store.create({ userId, trigger: 'api' })).created).toBe(true);
   });
 
+  it('files a completed job under the UTC hour its file expires, which listExpiringIn reads in pages', async () => {
+    // An hour no other test here completes a job in.
+    clock = new Date('2027-03-01T05:10:00.000Z');
+    const completed: string[] = [];
+    for (const retentionDays of [7, 7, 7, 3]) {
+      const userId = randomUUID();
+      const { job } = await store.create({ userId, trigger: 'api' });
+      await store.claim(job.id, 'worker-a', 30_000);
+      const file = { key: `exports/${userId}/${job.id}.csv`, rows: 1, bytes: 10, sha256: 'cd'.repeat(32), contentType: 'text/csv' };
+      await store.complete(
+        job.id,
+        'worker-a',
+        file,
+        { method: 'attachment', to: 'a@example.com', emailedAt: clock.toISOString() },
+        undefined,
+        retentionDays,
+      );
+      completed.push(job.id);
+      advance(60_000);
+    }
+    // finishedAt + FILE_RETENTION_DAYS, as fileExpiresAt reads it: 05:10-05:13 on the 8th (7 days), on the 4th (3 days).
+    expect(await store.get(completed[0]!)).toMatchObject({
+      state: 'succeeded',
+      finishedAt: '2027-03-01T05:10:00.000Z',
+      expiryHour: '2027-03-08T05',
+    });
+    expect((await store.get(completed[3]!))?.expiryHour).toBe('2027-03-04T05');
+    // Without a retention, the bucket's default (7 days).
+    const { job } = await store.create({ userId: randomUUID(), trigger: 'api' });
+    await store.claim(job.id, 'worker-a', 30_000);
+    await store.complete(
+      job.id,
+      'worker-a',
+      { key: 'k', rows: 0, bytes: 0, sha256: 'ef'.repeat(32), contentType: 'text/csv' },
+      {
+        method: 'attachment',
+        to: 'a@example.com',
+        emailedAt: clock.toISOString(),
+      },
+    );
+    expect((await store.get(job.id))?.expiryHour).toBe('2027-03-08T05');
+    // Neither a failed nor a running job is filed under any hour.
+    const failed = await store.create({ userId: randomUUID(), trigger: 'api' });
+    await store.fail(failed.job.id, { code: 'x', message: 'failed' });
+    expect((await store.get(failed.job.id))?.expiryHour).toBeUndefined();
+
+    const expected = [completed[0]!, completed[1]!, completed[2]!, job.id].sort();
+    const seen: string[] = [];
+    let afterId: string | undefined;
+    for (let pages = 0; pages < 10; pages += 1) {
+      const page = await store.listExpiringIn('2027-03-08T05', { afterId, limit: 2 });
+      seen.push(...page.jobs.map((j) => j.id));
+      if (!page.nextAfterId) break;
+      afterId = page.nextAfterId;
+    }
+    // In id order, each once, only that hour's.
+    expect(seen).toEqual(expected);
+    expect((await store.listExpiringIn('2027-03-04T05')).jobs.map((j) => j.id)).toEqual([completed[3]]);
+    expect(await store.listExpiringIn('2027-03-08T06')).toEqual({ jobs: [] });
+  });
+
   it('lists a user’s jobs newest first across pages and rejects a cursor of another user', async () => {
     const userId = randomUUID();
     const ids: string[] = [];

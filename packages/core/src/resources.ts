@@ -24,12 +24,22 @@ export interface TableDefinition {
 }
 
 export const tables = {
-  /** Export jobs, one item per job; `byUser` lists a user's jobs newest first. */
+  /**
+   * Export jobs, one item per job; `byUser` lists a user's jobs newest first.
+   * `byExpiryHour` is sparse: only a succeeded job has `expiryHour` (the UTC
+   * hour its file expires, written by JobStore.complete), so the worker's
+   * expiry sweep reads one hour's expiring files as one partition. At 10
+   * million exports a month the busiest hour (files of the 1st) holds about
+   * 100,000 items, far below a partition's limits.
+   */
   exportJobs: {
     logicalName: 'export-jobs',
     partitionKey: 'id',
-    attributes: { id: 'S', userId: 'S', createdAt: 'S' },
-    globalIndexes: [{ name: 'byUser', partitionKey: 'userId', sortKey: 'createdAt' }],
+    attributes: { id: 'S', userId: 'S', createdAt: 'S', expiryHour: 'S' },
+    globalIndexes: [
+      { name: 'byUser', partitionKey: 'userId', sortKey: 'createdAt' },
+      { name: 'byExpiryHour', partitionKey: 'expiryHour', sortKey: 'id' },
+    ],
     ttlAttribute: 'expiresAt',
   },
   /**
@@ -195,6 +205,12 @@ export interface ResourceNames {
   readonly buckets: { readonly exportFiles: string };
   /** EventBridge Scheduler schedule group of the export subscriptions. */
   readonly scheduleGroup: string;
+  /**
+   * EventBridge Scheduler schedule group of the platform's own recurring work
+   * (the expiry sweep): apart from the subscriptions' group, whose schedules
+   * the API manages and the reconciler deletes when they have no record.
+   */
+  readonly maintenanceScheduleGroup: string;
 }
 
 /**
@@ -202,6 +218,20 @@ export interface ResourceNames {
  * schedule per export subscription; the physical name is `${prefix}-exports`.
  */
 export const EXPORT_SCHEDULE_GROUP_LOGICAL = 'exports';
+
+/** Logical name of the schedule group of the platform's own schedules; physical `${prefix}-maintenance`. */
+export const MAINTENANCE_SCHEDULE_GROUP_LOGICAL = 'maintenance';
+
+/**
+ * The expiry sweep's schedule (in the maintenance group): every hour it puts
+ * an `expiry.sweep` message on the webhook queue, and the worker emits
+ * `export.expired` for the files that expired in the hours since the last
+ * sweep (services/worker/src/expiry-sweep.ts).
+ */
+export const EXPIRY_SWEEP_SCHEDULE = {
+  name: 'expiry-sweep',
+  expression: 'rate(1 hour)',
+} as const;
 
 /** Physical names for one deployment (`prefix` is e.g. `memberships-production`). */
 export function resourceNames(prefix: string): ResourceNames {
@@ -221,5 +251,6 @@ export function resourceNames(prefix: string): ResourceNames {
     eventBus: name(eventBus.logicalName),
     buckets: { exportFiles: name(buckets.exportFiles.logicalName) },
     scheduleGroup: name(EXPORT_SCHEDULE_GROUP_LOGICAL),
+    maintenanceScheduleGroup: name(MAINTENANCE_SCHEDULE_GROUP_LOGICAL),
   };
 }

@@ -3,7 +3,9 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   encodeWebhookMessage,
   EVENT_SOURCE,
+  fileExpiresAt,
   hasFile,
+  readState,
   toJobResource,
   WEBHOOK_DELIVERY,
   type EventOccurredV1,
@@ -62,6 +64,11 @@ export class EventFanout {
       log.error({ jobFound: job !== undefined }, 'event names a job that is not the user’s (or does not exist); nothing sent');
       return 'ack';
     }
+    if (event.eventType === 'export.expired' && readState(job, this.now(), this.deps.fileRetentionDays) !== 'expired') {
+      // Only the expiry sweep sends these, for jobs that read expired: this one does not (any more, or yet).
+      log.error({ state: job.state }, 'export.expired for a job that does not read expired; nothing sent');
+      return 'ack';
+    }
     const payload = await this.payload(event, job);
     const put = await this.deps.eventBridge.send(
       new PutEventsCommand({
@@ -110,11 +117,17 @@ export class EventFanout {
       object: 'event',
       type: event.eventType,
       // The job's own time: a repeated emission (a later occurredAt) describes the same moment.
-      created_at: job.finishedAt ?? event.occurredAt,
+      created_at: this.occurredAt(event, job),
       data: {
         object: toJobResource(job, now, this.deps.fileRetentionDays),
         ...(downloadUrl ? { download_url: downloadUrl } : {}),
       },
     });
+  }
+
+  /** When the event happened, from the job: its file's expiry for export.expired, else when it finished. */
+  private occurredAt(event: EventOccurredV1, job: ExportJob): string {
+    const at = event.eventType === 'export.expired' ? fileExpiresAt(job, this.deps.fileRetentionDays)?.toISOString() : job.finishedAt;
+    return at ?? event.occurredAt;
   }
 }

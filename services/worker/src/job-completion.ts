@@ -21,6 +21,8 @@ export interface JobCompletionOptions {
   readonly workerId: string;
   /** How long the write is retried before the attempt is given up (FINISH_RETRY_SECONDS). */
   readonly finishRetryMs?: number | undefined;
+  /** FILE_RETENTION_DAYS: the completion files the job under the hour its file expires (the expiry sweep's index). */
+  readonly fileRetentionDays: number;
 }
 
 /** Records the job as succeeded, as `completeJob` with its options bound. */
@@ -43,7 +45,9 @@ export function jobCompletion(options: JobCompletionOptions): CompleteJob {
     const deadline = Date.now() + finishRetryMs;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await inStage('jobs', () => options.jobs.complete(jobId, options.workerId, file, delivery, emailAttempt));
+        await inStage('jobs', () =>
+          options.jobs.complete(jobId, options.workerId, file, delivery, emailAttempt, options.fileRetentionDays),
+        );
         return;
       } catch (error) {
         const next = finishRetry(attempt, { leaseLost: isLeaseLost(error), kind: classifyFailure(error).kind }, deadline - Date.now());

@@ -17,6 +17,8 @@ import { ExportConsumer, type MessageHandler } from './consumer';
 import { EmailLinks } from './email-links';
 import { EndpointDisabledNotifier } from './endpoint-disabled-notice';
 import { EventFanout } from './event-fanout';
+import { ExpirySweep } from './expiry-sweep';
+import { ExpirySweepCursor } from './expiry-sweep-cursor';
 import { ExportHandler } from './export-handler';
 import { FailureHandler } from './failure-handler';
 import { FailureNotifier } from './failure-notice';
@@ -58,7 +60,8 @@ export interface WorkerOptions {
  * (schedule tick →) export pipeline, with the retry policy's settings and the
  * message actions shared by the failure path and the consumer's give-back.
  * Beside it, the webhook lanes on their own queue: consumer → webhook router
- * → event fan-out (EventBridge, deliveries) or one webhook attempt.
+ * → event fan-out (EventBridge, deliveries), one webhook attempt, or the
+ * hourly expiry sweep (export.expired).
  */
 export function createWorker(config: WorkerConfig, logger: Logger, options: WorkerOptions = {}): Worker {
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -107,7 +110,12 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
     maxEmailSends: config.emailMaxSends,
   };
   const events = new CompletionEvents({ sqs, queueUrl: config.webhooks.queueUrl });
-  const complete = jobCompletion({ jobs, workerId, finishRetryMs: config.finishRetrySeconds * 1000 });
+  const complete = jobCompletion({
+    jobs,
+    workerId,
+    finishRetryMs: config.finishRetrySeconds * 1000,
+    fileRetentionDays: config.fileRetentionDays,
+  });
   const users = new UserStore({ client: dynamodb, table: config.usersTable });
   const mailer = new ExportMailer(ses, { from: config.sesFromAddress, configurationSet: config.sesConfigurationSet, log });
   const notices = new FailureNotifier({ jobs, users, mailer, workerId });
@@ -191,6 +199,13 @@ export function createWorker(config: WorkerConfig, logger: Logger, options: Work
           baseSeconds: config.webhooks.retryBaseSeconds,
           maxSeconds: config.webhooks.retryMaxSeconds,
         },
+      }),
+      expirySweep: new ExpirySweep({
+        jobs,
+        cursor: new ExpirySweepCursor({ client: dynamodb, table: config.webhooks.table }),
+        sqs,
+        queueUrl: config.webhooks.queueUrl,
+        fileRetentionDays: config.fileRetentionDays,
       }),
       actions: webhookActions,
       logger: log,

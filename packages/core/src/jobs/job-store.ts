@@ -13,9 +13,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../errors';
 import { DEFAULT_EXPORT_OPTIONS, type ExportOptions } from '../exports/export-options';
-import { IDEMPOTENCY_KEY_RETENTION_HOURS, JOB_RETENTION_DAYS } from '../resources';
+import { buckets, IDEMPOTENCY_KEY_RETENTION_HOURS, JOB_RETENTION_DAYS } from '../resources';
 import {
   DOWNLOAD_RECORDS_KEPT,
+  expiryHourOf,
   exportOptionsOf,
   isFinal,
   JOB_ID_PATTERN,
@@ -81,6 +82,12 @@ export interface JobPage {
   readonly jobs: ExportJob[];
   /** Opaque cursor for the next page; absent on the last page. */
   readonly nextCursor?: string;
+}
+
+export interface ExpiringPage {
+  readonly jobs: ExportJob[];
+  /** The last job id of this page, while more jobs of the hour follow; absent on the last page. */
+  readonly nextAfterId?: string;
 }
 
 export class InvalidCursorError extends DomainError {
@@ -243,6 +250,31 @@ export class JobStore {
   }
 
   /**
+   * One page of the jobs whose file expires in the UTC hour `hour`
+   * (expiryHourOf; the sparse `byExpiryHour` index, in id order), starting
+   * after the job id `afterId`. `nextAfterId` is there while more follow: the
+   * expiry sweep records it, so a sweep cut short resumes where it stopped.
+   * The index is eventually consistent, which costs nothing here: a job is
+   * filed under an hour days before that hour is read.
+   */
+  async listExpiringIn(hour: string, page: { afterId?: string | undefined; limit?: number } = {}): Promise<ExpiringPage> {
+    const result = await this.doc.send(
+      new QueryCommand({
+        TableName: this.options.jobsTable,
+        IndexName: 'byExpiryHour',
+        KeyConditionExpression: 'expiryHour = :hour',
+        ExpressionAttributeValues: { ':hour': hour },
+        ...(page.limit ? { Limit: page.limit } : {}),
+        // The index's key and the table's (id is both).
+        ExclusiveStartKey: page.afterId ? { expiryHour: hour, id: page.afterId } : undefined,
+      }),
+    );
+    const jobs = (result.Items ?? []).map(fromItem);
+    const next = result.LastEvaluatedKey?.id;
+    return typeof next === 'string' ? { jobs, nextAfterId: next } : { jobs };
+  }
+
+  /**
    * Takes the job for `owner` until `leaseMs` from now: from queued, or from
    * running when the previous owner's lease has run out (that worker died).
    * `attemptId` (the SQS message id) is recorded with the lease, so a later
@@ -326,20 +358,28 @@ export class JobStore {
     });
   }
 
-  /** Marks the job succeeded (only while `owner` holds it); `emailAttempt` records the email's final state with it. */
+  /**
+   * Marks the job succeeded (only while `owner` holds it); `emailAttempt`
+   * records the email's final state with it. `fileRetentionDays` is the
+   * worker's FILE_RETENTION_DAYS: the same write files the job under the hour
+   * its file expires (`expiryHour`, the `byExpiryHour` index), where the
+   * expiry sweep finds it to emit `export.expired`.
+   */
   async complete(
     jobId: string,
     owner: string,
     file: ExportFileFacts,
     delivery: ExportDelivery,
     emailAttempt?: EmailAttempt,
+    fileRetentionDays: number = buckets.exportFiles.expireAfterDays,
   ): Promise<void> {
-    const now = this.now().toISOString();
+    const finishedAt = this.now();
+    const now = finishedAt.toISOString();
     await this.ownedUpdate(
       jobId,
       owner,
       'SET #state = :succeeded, #file = :file, delivery = :delivery, rowsExported = :rows, rowsTotal = :rows, ' +
-        `finishedAt = :now, updatedAt = :now${emailAttempt ? ', emailAttempt = :attempt' : ''} ` +
+        `finishedAt = :now, updatedAt = :now, expiryHour = :expiryHour${emailAttempt ? ', emailAttempt = :attempt' : ''} ` +
         'REMOVE leaseOwner, leaseExpiresAt, leaseAttempt',
       {
         ':succeeded': 'succeeded',
@@ -347,6 +387,8 @@ export class JobStore {
         ':delivery': delivery,
         ':rows': file.rows,
         ':now': now,
+        // As fileExpiresAt reads it: the finish time plus the retention.
+        ':expiryHour': expiryHourOf(new Date(finishedAt.getTime() + fileRetentionDays * 86_400_000)),
         ...(emailAttempt ? { ':attempt': emailAttempt } : {}),
       },
       { '#file': 'file' },

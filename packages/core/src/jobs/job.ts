@@ -112,6 +112,12 @@ export interface ExportJob {
   readonly failureNotice?: { readonly at: string; readonly by: string } | undefined;
   /** The state a canceled job was canceled from (JobStore.cancel). */
   readonly canceledFrom?: 'queued' | 'running' | undefined;
+  /**
+   * The UTC hour (expiryHourOf) in which the file of a succeeded job expires,
+   * written by JobStore.complete: the key of the sparse `byExpiryHour` index
+   * the expiry sweep reads to emit `export.expired`.
+   */
+  readonly expiryHour?: string | undefined;
   /** Epoch seconds after which DynamoDB's TTL deletes the record. */
   readonly expiresAt: number;
 }
@@ -155,6 +161,11 @@ export function isFinal(state: JobState): boolean {
 export function fileExpiresAt(job: ExportJob, retentionDays: number = buckets.exportFiles.expireAfterDays): Date | undefined {
   if (!job.file) return undefined;
   return new Date(Date.parse(job.finishedAt ?? job.updatedAt) + retentionDays * 86_400_000);
+}
+
+/** The UTC hour a time falls in, as `2026-12-08T05`: the `byExpiryHour` index's partition of a file expiring then. */
+export function expiryHourOf(time: Date): string {
+  return time.toISOString().slice(0, 13);
 }
 
 /** The state as of `now`: a succeeded job whose file retention has passed reads `expired`. */

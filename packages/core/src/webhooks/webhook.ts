@@ -113,6 +113,7 @@ export interface WebhookDelivery {
 
 export const EVENT_OCCURRED = 'event.occurred';
 export const WEBHOOK_DELIVERY = 'webhook.delivery';
+export const EXPIRY_SWEEP = 'expiry.sweep';
 
 /** A job reached a final state: put it on the bus and fan it out to the user's endpoints. */
 export interface EventOccurredV1 {
@@ -135,7 +136,28 @@ export interface WebhookDeliveryV1 {
   readonly trigger: 'automatic' | 'manual';
 }
 
-export type WebhookQueueMessage = EventOccurredV1 | WebhookDeliveryV1;
+/**
+ * The hourly tick of the expiry sweep (EventBridge Scheduler, schedule
+ * EXPIRY_SWEEP_SCHEDULE): emit `export.expired` for the files that expired
+ * in the complete hours before `scheduledTime` not swept yet. Belongs to no
+ * user; a duplicate is harmless (the fan-out writes one delivery per event).
+ */
+export interface ExpirySweepV1 {
+  readonly type: typeof EXPIRY_SWEEP;
+  readonly version: 1;
+  /** The Scheduler's `<aws.scheduler.scheduled-time>`: the time the tick was due. */
+  readonly scheduledTime: string;
+}
+
+export type WebhookQueueMessage = EventOccurredV1 | WebhookDeliveryV1 | ExpirySweepV1;
+
+/**
+ * The input of the expiry sweep's Scheduler target: an expiry.sweep v1 with
+ * the Scheduler's placeholder, which it replaces by the scheduled time.
+ */
+export function expirySweepTargetInput(): string {
+  return JSON.stringify({ type: EXPIRY_SWEEP, version: 1, scheduledTime: '<aws.scheduler.scheduled-time>' });
+}
 
 /** The event.occurred message for job `jobId` of `userId` reaching `type` at `occurredAt`. */
 export function eventOccurredMessage(jobId: string, userId: string, type: WebhookEventType, occurredAt: string): EventOccurredV1 {
@@ -162,11 +184,17 @@ export function parseWebhookMessage(body: string | undefined): WebhookMessagePar
   }
   const r = data as Record<string, unknown>;
   const invalid = (reason: string): WebhookMessageParse => ({ ok: false, code: 'invalid_field', reason });
-  if (r.type !== EVENT_OCCURRED && r.type !== WEBHOOK_DELIVERY) {
+  if (r.type !== EVENT_OCCURRED && r.type !== WEBHOOK_DELIVERY && r.type !== EXPIRY_SWEEP) {
     return { ok: false, code: 'unknown_type', reason: `unknown message type ${JSON.stringify(r.type)}` };
   }
   if (r.version !== 1)
     return { ok: false, code: 'unsupported_version', reason: `unsupported version ${JSON.stringify(r.version)} of ${r.type}` };
+  if (r.type === EXPIRY_SWEEP) {
+    // A placeholder left unreplaced (or any other text) is no time: Date.parse gives NaN.
+    if (typeof r.scheduledTime !== 'string' || Number.isNaN(Date.parse(r.scheduledTime)))
+      return invalid('scheduledTime must be an ISO 8601 timestamp');
+    return { ok: true, message: { type: EXPIRY_SWEEP, version: 1, scheduledTime: r.scheduledTime } };
+  }
   if (typeof r.userId !== 'string' || !UUID.test(r.userId)) return invalid('userId is missing or not a UUID');
   if (r.type === EVENT_OCCURRED) {
     if (!isWebhookEventType(r.eventType)) return invalid('eventType is not an event type');
