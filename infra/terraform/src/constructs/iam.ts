@@ -41,9 +41,9 @@ export interface ServiceRoleProps {
   readonly sourceAccount: string;
   /**
    * Optional `aws:SourceArn` the calling service presents, narrowing which of its resources may
-   * assume the role (EventBridge Scheduler: the schedule group's ARN).
+   * assume the role (EventBridge Scheduler: the schedule group's ARN; any of several).
    */
-  readonly sourceArn?: string;
+  readonly sourceArn?: string | readonly string[];
   readonly statements: readonly PolicyStatement[];
 }
 
@@ -66,7 +66,15 @@ export class ServiceRole extends Construct {
         principals: [{ type: 'Service', identifiers: [props.servicePrincipal] }],
         conditions: [
           { test: 'StringEquals', variable: 'aws:SourceAccount', values: [props.sourceAccount] },
-          ...(props.sourceArn ? [{ test: 'ArnEquals', variable: 'aws:SourceArn', values: [props.sourceArn] }] : []),
+          ...(props.sourceArn
+            ? [
+                {
+                  test: 'ArnEquals',
+                  variable: 'aws:SourceArn',
+                  values: typeof props.sourceArn === 'string' ? [props.sourceArn] : [...props.sourceArn],
+                },
+              ]
+            : []),
         ],
       },
     ]);
@@ -107,7 +115,9 @@ export type DynamoDbAction =
  *   UserStore.findByEmail/get for login, setEmailedDownloadLinks (UpdateItem);
  *   the emailed links' download records and revocation (JobStore.recordDownload/revokeLinks, UpdateItem).
  * - Worker: JobStore.claim/heartbeat/complete/fail/release (UpdateItem),
- *   get and isCanceled (GetItem), clearing the active guard on complete/fail (DeleteItem);
+ *   get and isCanceled (GetItem), clearing the active guard on complete/fail (DeleteItem),
+ *   listExpiringIn for the expiry sweep (Query on `byExpiryHour`), whose cursor is an item
+ *   of the webhooks table (GetItem, conditional PutItem);
  *   UserStore.get for the recipient address.
  * Typed over core's TableKey: a new table in core does not compile here until
  * someone decides what each service may do with it.
@@ -132,8 +142,9 @@ export const TABLE_ACCESS: Readonly<Record<'api' | 'worker', Readonly<Record<Tab
     webhooks: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'],
   },
   worker: {
-    // Scheduled exports create their job (deterministic id) before running it.
-    exportJobs: ['GetItem', 'PutItem', 'UpdateItem'],
+    // Scheduled exports create their job (deterministic id) before running it; the expiry
+    // sweep reads an hour's expiring files (Query on `byExpiryHour`, see QUERIED_INDEXES).
+    exportJobs: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
     exportGuards: ['DeleteItem'],
     users: ['GetItem'],
     refreshTokens: [],
@@ -144,6 +155,17 @@ export const TABLE_ACCESS: Readonly<Record<'api' | 'worker', Readonly<Record<Tab
     // (conditional PutItem); each attempt updates the delivery and the endpoint (UpdateItem).
     webhooks: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
   },
+};
+
+/**
+ * Where a service queries only some of a table's indexes; a table not named
+ * here with 'Query' above allows every index of the table. The API lists a
+ * user's jobs, the worker sweeps an hour's expiring files: neither reads the
+ * other's index.
+ */
+export const QUERIED_INDEXES: Readonly<Record<'api' | 'worker', Partial<Record<TableKey, readonly string[]>>>> = {
+  api: { exportJobs: ['byUser'] },
+  worker: { exportJobs: ['byExpiryHour'] },
 };
 
 /** Key prefix of export files; the worker writes `exports/<userId>/<jobId>.csv`. */
@@ -333,7 +355,12 @@ function tableStatements(service: 'api' | 'worker', tableArns: Readonly<Record<T
     }
     if (actions.includes('Query')) {
       // Only the indexes are queried; the base table's key is the item id.
-      const indexes = tables[key].globalIndexes.map((index) => `${tableArns[key]}/index/${index.name}`);
+      const defined = tables[key].globalIndexes.map((index) => index.name as string);
+      const names = QUERIED_INDEXES[service][key] ?? defined;
+      const unknown = names.filter((name) => !defined.includes(name));
+      if (unknown.length > 0)
+        throw new Error(`QUERIED_INDEXES.${service}.${key} names indexes ${key} does not have: ${unknown.join(', ')}`);
+      const indexes = names.map((name) => `${tableArns[key]}/index/${name}`);
       if (indexes.length > 0) statements.push({ sid: `${sid}Indexes`, actions: ['dynamodb:Query'], resources: indexes });
     }
   }

@@ -1,4 +1,12 @@
-import { buckets, queues, resourceNames, tables, type TableDefinition, type TableKey } from '@memberships/core/contract';
+import {
+  buckets,
+  parseWebhookMessage,
+  queues,
+  resourceNames,
+  tables,
+  type TableDefinition,
+  type TableKey,
+} from '@memberships/core/contract';
 import { environments, production, staging, workerMemoryNeedMiB, type EnvironmentConfig } from '../environments';
 import {
   containerOf,
@@ -443,10 +451,12 @@ describe.each(cases)('%s stack', (_name, env) => {
           resources: [webhookQueueArn],
         }),
       );
-      // Queries only the webhooks table's indexes (the fan-out lists a user's endpoints).
-      expect(statements.filter((s) => s.actions?.includes('dynamodb:Query')).flatMap((s) => s.resources)).toEqual(
-        tables.webhooks.globalIndexes.map((index) => `${ref('aws_dynamodb_table', table('webhooks'), 'arn')}/index/${index.name}`),
-      );
+      // Queries the jobs' expiry index (the expiry sweep), never a user's job list, and the webhooks table's
+      // indexes (the fan-out lists a user's endpoints).
+      expect(statements.filter((s) => s.actions?.includes('dynamodb:Query')).flatMap((s) => s.resources)).toEqual([
+        `${ref('aws_dynamodb_table', table('exportJobs'), 'arn')}/index/byExpiryHour`,
+        ...tables.webhooks.globalIndexes.map((index) => `${ref('aws_dynamodb_table', table('webhooks'), 'arn')}/index/${index.name}`),
+      ]);
     });
 
     it('worker task role: events:PutEvents on the platform bus only, never the default bus or "*"', () => {
@@ -493,7 +503,7 @@ describe.each(cases)('%s stack', (_name, env) => {
       }
     });
 
-    it('scheduler role: only sqs:SendMessage to the export queue and its DLQ, assumable only by its schedule group', () => {
+    it('scheduler role: only sqs:SendMessage to the export and webhook queues and their DLQs, assumable only by its two groups', () => {
       const permissions = documents.get(
         documentName(resourceAt(synth, 'aws_iam_role_policy', 'scheduler/target-role/policy').body.policy)!,
       )!;
@@ -501,19 +511,47 @@ describe.each(cases)('%s stack', (_name, env) => {
       expect(permissions).toEqual([
         expect.objectContaining({ effect: 'Allow', actions: ['sqs:SendMessage'], resources: [queueArn] }),
         expect.objectContaining({ effect: 'Allow', actions: ['sqs:SendMessage'], resources: [dlqArn] }),
+        expect.objectContaining({ effect: 'Allow', actions: ['sqs:SendMessage'], resources: [webhookQueueArn] }),
+        expect.objectContaining({ effect: 'Allow', actions: ['sqs:SendMessage'], resources: [webhookDlqArn] }),
       ]);
       const trust = documents.get(documentName(resourceAt(synth, 'aws_iam_role', 'scheduler/target-role/role').body.assume_role_policy)!)!;
       expect(trust[0]?.principals).toEqual([{ type: 'Service', identifiers: ['scheduler.amazonaws.com'] }]);
       // Scheduler presents the schedule group's ARN as aws:SourceArn, never a schedule's.
-      const groupArn = ref(
-        'aws_scheduler_schedule_group',
-        resourceAt(synth, 'aws_scheduler_schedule_group', 'scheduler/schedule-group').name,
-        'arn',
-      );
-      expect(trust[0]?.condition).toContainEqual({ test: 'ArnEquals', variable: 'aws:SourceArn', values: [groupArn] });
+      const groupArn = (path: string) =>
+        ref('aws_scheduler_schedule_group', resourceAt(synth, 'aws_scheduler_schedule_group', path).name, 'arn');
+      expect(trust[0]?.condition).toContainEqual({
+        test: 'ArnEquals',
+        variable: 'aws:SourceArn',
+        values: [groupArn('scheduler/schedule-group'), groupArn('scheduler/maintenance-group')],
+      });
       expect(trust[0]?.condition).toContainEqual(expect.objectContaining({ test: 'StringEquals', variable: 'aws:SourceAccount' }));
       // The group is the one core names, which is the one the API is told to create schedules in.
       expect(resourceAt(synth, 'aws_scheduler_schedule_group', 'scheduler/schedule-group').body.name).toBe(names.scheduleGroup);
+    });
+
+    it('expiry sweep: one schedule, every hour, in a group of its own, sending expiry.sweep to the webhook queue with the scheduler role', () => {
+      const schedules = resourcesOf(synth, 'aws_scheduler_schedule');
+      expect(schedules).toHaveLength(1);
+      const sweep = resourceAt(synth, 'aws_scheduler_schedule', 'scheduler/expiry-sweep').body;
+      const maintenance = resourceAt(synth, 'aws_scheduler_schedule_group', 'scheduler/maintenance-group');
+      expect(maintenance.body.name).toBe(names.maintenanceScheduleGroup);
+      // Not the subscriptions' group, which the API manages and the reconciler prunes.
+      expect(names.maintenanceScheduleGroup).not.toBe(names.scheduleGroup);
+      expect(sweep).toMatchObject({
+        name: 'expiry-sweep',
+        group_name: ref('aws_scheduler_schedule_group', maintenance.name, 'name'),
+        schedule_expression: 'rate(1 hour)',
+        flexible_time_window: { mode: 'OFF' },
+        target: {
+          arn: webhookQueueArn,
+          role_arn: ref('aws_iam_role', resourceAt(synth, 'aws_iam_role', 'scheduler/target-role/role').name, 'arn'),
+          dead_letter_config: { arn: webhookDlqArn },
+        },
+      });
+      const input = (sweep.target as { input: string }).input;
+      expect(JSON.parse(input)).toEqual({ type: 'expiry.sweep', version: 1, scheduledTime: '<aws.scheduler.scheduled-time>' });
+      // What the worker reads, once Scheduler has put in the time.
+      expect(parseWebhookMessage(input.replace('<aws.scheduler.scheduled-time>', '2026-12-08T05:00:00Z'))).toMatchObject({ ok: true });
     });
 
     it('lets the API manage schedules only in its group and pass only the scheduler role, only to the Scheduler', () => {

@@ -145,6 +145,8 @@ export class PlatformStack extends TerraformStack {
       deployment,
       queueArn: this.exportQueue.queue.arn,
       deadLetterQueueArn: this.exportQueue.deadLetterQueue.arn,
+      webhookQueueArn: this.webhookQueue.queue.arn,
+      webhookDeadLetterQueueArn: this.webhookQueue.deadLetterQueue.arn,
     });
     this.observability = new Observability(this, 'observability', { deployment, alarmEmail: this.inputs.alarmEmail });
 
