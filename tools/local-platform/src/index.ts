@@ -31,6 +31,7 @@ export {
   type TestDatabase,
 } from './postgres';
 export {
+  ensureExpirySweepSchedule,
   ensureLinkSigningSecret,
   ensureTable,
   linkSigningSecretName,

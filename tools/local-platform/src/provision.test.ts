@@ -1,13 +1,13 @@
 import { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { queues, resourceNames } from '@memberships/core/contract';
-import { GetScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { EXPIRY_SWEEP_SCHEDULE, queues, resourceNames } from '@memberships/core/contract';
+import { GetScheduleCommand, GetScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { dynamoDbClient, localClientConfig, s3Client, sqsClient } from './aws-clients';
 import { testAwsSettings } from './environment';
 import { ProvisioningConflictError } from './errors';
-import { provisionResources } from './provision';
+import { ensureExpirySweepSchedule, provisionResources } from './provision';
 import { provisionTestResources, type TestResources } from './testing';
 
 describe('provisionResources', () => {
@@ -27,21 +27,32 @@ describe('provisionResources', () => {
     s3.destroy();
   });
 
-  it('creates the jobs table on demand with its byUser index (all attributes) and TTL on expiresAt', async () => {
+  it('creates the jobs table on demand with its byUser and byExpiryHour indexes (all attributes) and TTL on expiresAt', async () => {
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: resources.names.tables.exportJobs }));
     expect(Table?.TableStatus).toBe('ACTIVE');
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
     expect(Table?.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
-    expect(Table?.GlobalSecondaryIndexes).toEqual([
-      expect.objectContaining({
-        IndexName: 'byUser',
-        KeySchema: [
-          { AttributeName: 'userId', KeyType: 'HASH' },
-          { AttributeName: 'createdAt', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      }),
-    ]);
+    expect(Table?.GlobalSecondaryIndexes).toHaveLength(2);
+    expect(Table?.GlobalSecondaryIndexes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          IndexName: 'byUser',
+          KeySchema: [
+            { AttributeName: 'userId', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        }),
+        expect.objectContaining({
+          IndexName: 'byExpiryHour',
+          KeySchema: [
+            { AttributeName: 'expiryHour', KeyType: 'HASH' },
+            { AttributeName: 'id', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        }),
+      ]),
+    );
     const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: resources.names.tables.exportJobs }));
     expect(ttl.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
   });
@@ -107,6 +118,38 @@ describe('provisionResources', () => {
     }
     expect(resources.queueUrls.exportQueueArn).toMatch(new RegExp(`^arn:aws:sqs:[\\w-]+:\\d+:${resources.names.queues.exportRequests}$`));
     expect(resources.queueUrls.exportDlqArn).toMatch(new RegExp(`:${resources.names.queues.exportRequestsDeadLetter}$`));
+  });
+
+  it('creates the maintenance group and, on asking, the hourly expiry sweep schedule targeting the webhook queue', async () => {
+    const scheduler = new SchedulerClient(localClientConfig(resources.aws, 'scheduler'));
+    try {
+      const group = await scheduler.send(new GetScheduleGroupCommand({ Name: resources.names.maintenanceScheduleGroup }));
+      expect(group).toMatchObject({ Name: resources.names.maintenanceScheduleGroup, State: 'ACTIVE' });
+      const roleArn = 'arn:aws:iam::000000000000:role/local-scheduler';
+      await ensureExpirySweepSchedule(resources.aws, resources.names, resources.queueUrls, roleArn);
+      // Again (a second `npm start` over the same stand-in): brought up to date, not refused.
+      await ensureExpirySweepSchedule(resources.aws, resources.names, resources.queueUrls, roleArn);
+      const schedule = await scheduler.send(
+        new GetScheduleCommand({ Name: EXPIRY_SWEEP_SCHEDULE.name, GroupName: resources.names.maintenanceScheduleGroup }),
+      );
+      expect(schedule).toMatchObject({
+        ScheduleExpression: 'rate(1 hour)',
+        State: 'ENABLED',
+        Target: {
+          Arn: resources.queueUrls.webhookQueueArn,
+          RoleArn: roleArn,
+          DeadLetterConfig: { Arn: resources.queueUrls.webhookDlqArn },
+        },
+      });
+      expect(JSON.parse(schedule.Target!.Input!)).toEqual({
+        type: 'expiry.sweep',
+        version: 1,
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+      });
+    } finally {
+      scheduler.destroy();
+    }
+    expect(resources.queueUrls.webhookQueueArn).toMatch(new RegExp(`:${resources.names.queues.webhookEvents}$`));
   });
 
   it('creates the bus of completion events in the EventBridge stand-in', async () => {

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -27,7 +27,15 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { queues, tables, type ResourceNames, type TableDefinition, type TableKey } from '@memberships/core/contract';
+import {
+  EXPIRY_SWEEP_SCHEDULE,
+  expirySweepTargetInput,
+  queues,
+  tables,
+  type ResourceNames,
+  type TableDefinition,
+  type TableKey,
+} from '@memberships/core/contract';
 import type { AwsClientSettings } from '@memberships/core/config';
 import { dynamoDbClient, localClientConfig, s3Client, sqsClient } from './aws-clients';
 import { LocalPlatformError, ProvisioningConflictError } from './errors';
@@ -41,6 +49,9 @@ export interface ProvisionedQueues {
   /** The webhook queue (completion events and deliveries; API and worker) and its dead-letter queue (worker). */
   readonly webhookQueueUrl: string;
   readonly webhookDlqUrl: string;
+  /** Their ARNs: the expiry sweep's schedule targets the queue, its undelivered ticks go to the DLQ. */
+  readonly webhookQueueArn: string;
+  readonly webhookDlqArn: string;
 }
 
 export interface ProvisionOptions {
@@ -59,8 +70,8 @@ export interface ProvisionOptions {
  * @memberships/core (resources.ts) for a local or test environment: the
  * DynamoDB tables (on-demand, with their GSIs and TTL), the export and webhook
  * queues with their dead-letter queues and redrive policies, the export bucket,
- * and, where their stand-ins run, the Scheduler group and the EventBridge bus
- * of completion events. Idempotent:
+ * and, where their stand-ins run, the Scheduler groups (the subscriptions'
+ * and the maintenance group) and the EventBridge bus of completion events. Idempotent:
  * existing resources are kept (queue attributes are brought up to date), and
  * an existing table whose keys differ from the definition is an error rather
  * than silently used. Real deployments get the same definitions through
@@ -83,6 +94,7 @@ export async function provisionResources(
       ...(Object.keys(tables) as TableKey[]).map((key) => ensureTable(dynamodb, tables[key], names.tables[key])),
       ensureBucket(s3, names.buckets.exportFiles, settings.region),
       settings.endpoints.scheduler ? ensureScheduleGroup(settings, names.scheduleGroup) : undefined,
+      settings.endpoints.scheduler ? ensureScheduleGroup(settings, names.maintenanceScheduleGroup) : undefined,
       settings.endpoints.events ? ensureEventBus(settings, names.eventBus) : undefined,
     ]);
     const failure = results.find((result) => result.status === 'rejected');
@@ -200,6 +212,8 @@ async function provisionQueues(client: SQSClient, names: ResourceNames, options:
     exportDlqArn: exports.deadLetterArn,
     webhookQueueUrl: webhooks.queueUrl,
     webhookDlqUrl: webhooks.deadLetterUrl,
+    webhookQueueArn: webhooks.queueArn,
+    webhookDlqArn: webhooks.deadLetterArn,
   };
 }
 
@@ -253,6 +267,52 @@ async function ensureEventBus(settings: AwsClientSettings, name: string): Promis
     await client.send(new CreateEventBusCommand({ Name: name }));
   } catch (error) {
     if (!isErrorNamed(error, 'ResourceAlreadyExistsException')) throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * What infra/terraform's Scheduler construct deploys beside the groups: the
+ * expiry sweep's hourly schedule in the maintenance group, sending an
+ * `expiry.sweep` to the webhook queue with `roleArn` (the stand-in delivers
+ * as the scheduler identity, which the IAM gate holds to the synthesized
+ * target role). Created, or brought up to date when it exists. `npm start`
+ * calls it; tests send the sweep message themselves instead of waiting an hour.
+ */
+export async function ensureExpirySweepSchedule(
+  settings: AwsClientSettings,
+  names: ResourceNames,
+  queueUrls: Pick<ProvisionedQueues, 'webhookQueueArn' | 'webhookDlqArn'>,
+  roleArn: string,
+): Promise<void> {
+  if (!settings.endpoints.scheduler) {
+    throw new LocalPlatformError(
+      'scheduler_missing',
+      'No Scheduler endpoint: the expiry sweep schedule is created in the local stand-in only.',
+    );
+  }
+  const client = new SchedulerClient(localClientConfig(settings, 'scheduler'));
+  const definition = {
+    Name: EXPIRY_SWEEP_SCHEDULE.name,
+    GroupName: names.maintenanceScheduleGroup,
+    ScheduleExpression: EXPIRY_SWEEP_SCHEDULE.expression,
+    FlexibleTimeWindow: { Mode: 'OFF' as const },
+    Target: {
+      Arn: queueUrls.webhookQueueArn,
+      RoleArn: roleArn,
+      Input: expirySweepTargetInput(),
+      RetryPolicy: { MaximumEventAgeInSeconds: 3600 },
+      DeadLetterConfig: { Arn: queueUrls.webhookDlqArn },
+    },
+  };
+  try {
+    try {
+      await client.send(new CreateScheduleCommand(definition));
+    } catch (error) {
+      if (!isErrorNamed(error, 'ConflictException')) throw error;
+      await client.send(new UpdateScheduleCommand(definition));
+    }
   } finally {
     client.destroy();
   }

@@ -63,6 +63,8 @@ describe('serviceEnv', () => {
         exportDlqArn: 'arn:aws:sqs:eu-west-1:000000000000:dlq',
         webhookQueueUrl: 'http://q/webhooks',
         webhookDlqUrl: 'http://q/webhooks-dlq',
+        webhookQueueArn: 'arn:aws:sqs:eu-west-1:000000000000:webhooks',
+        webhookDlqArn: 'arn:aws:sqs:eu-west-1:000000000000:webhooks-dlq',
       },
       databaseUrl: 'postgres://u:p@127.0.0.1:5/db',
       extra: { PORT: '0', LOG_LEVEL: 'debug', UNSET: undefined },
@@ -108,6 +110,8 @@ describe('serviceEnv', () => {
         exportDlqArn: 'arn:d',
         webhookQueueUrl: 'https://sqs/webhooks',
         webhookDlqUrl: 'https://sqs/webhooks-dlq',
+        webhookQueueArn: 'arn:w',
+        webhookDlqArn: 'arn:wd',
       },
       databaseUrl: 'postgres://db',
     });

@@ -22,8 +22,8 @@ import { findFreePort } from './free-port';
 import { startLocalAws, stopAll, type LocalAws } from './local-aws';
 import { REPO_ROOT } from './package-paths';
 import { migrateLocalDatabase, redactUrl, startPostgres, withDatabase, type RunningPostgres } from './postgres';
-import { ensureLinkSigningSecret, provisionResources, type ProvisionedQueues } from './provision';
-import { serviceEnv, spawnService, type RunningService } from './services';
+import { ensureExpirySweepSchedule, ensureLinkSigningSecret, provisionResources, type ProvisionedQueues } from './provision';
+import { LOCAL_SCHEDULER_ROLE_ARN, serviceEnv, spawnService, type RunningService } from './services';
 
 const RESOURCE_PREFIX = 'local';
 const LOCAL_DATABASE = 'memberships';
@@ -146,6 +146,8 @@ async function startPlatform(settings: StartSettings, platform: Platform, stoppe
     // The stand-in is in memory: every start signs links with a fresh key (earlier emailed links stop working).
     ensureLinkSigningSecret(awsValue, RESOURCE_PREFIX),
   ]);
+  // The hourly expiry sweep, as Terraform deploys it: export.expired reaches endpoints within the hour.
+  await ensureExpirySweepSchedule(awsValue, names, queueUrls, LOCAL_SCHEDULER_ROLE_ARN);
   // An embedded server gets its own database; a DATABASE_URL is used as given.
   const databaseUrl = postgres.value.external ? postgres.value.url : await ensureDatabase(postgres.value.url, LOCAL_DATABASE);
   // What the `migrate` task does in AWS (the same function): schema, the services' roles, their passwords in their secrets.

@@ -211,6 +211,44 @@ describe('the IAM gate', () => {
     );
   });
 
+  it('lets the Scheduler role send the expiry sweep from the maintenance group to the webhook queue and its DLQ only', async () => {
+    const groupArn = `arn:aws:scheduler:${resources.aws.region}:000000000000:schedule-group/${resources.names.maintenanceScheduleGroup}`;
+    const send = (running: RunningIamGate, url: string) => {
+      const sqs = new SQSClient(clientOptions(as('scheduler', running), 'sqs'));
+      const command = new SendMessageCommand({ QueueUrl: url, MessageBody: '{}' });
+      command.middlewareStack.add(
+        (next) => (args) => {
+          (args.request as { headers: Record<string, string> }).headers[SOURCE_ARN_HEADER] = groupArn;
+          return next(args);
+        },
+        { step: 'build' },
+      );
+      return sqs.send(command).then(
+        () => 'sent',
+        (e: Error) => `${e.name}: ${e.message}`,
+      );
+    };
+    expect(await send(await gate(), resources.queueUrls.webhookQueueUrl)).toBe('sent');
+    expect(await send(await gate(), resources.queueUrls.webhookDlqUrl)).toBe('sent');
+    // Without its statement the tick is refused: the gate holds the Scheduler to the synthesized role.
+    const noWebhooks = variant('scheduler/target-role', withoutAction('sqs:SendMessage', '-webhook-events'));
+    expect(await send(await gate(noWebhooks), resources.queueUrls.webhookQueueUrl)).toMatch(
+      /^AccessDenied.*sqs:SendMessage on resource: .*webhook-events/,
+    );
+    // A group the role does not trust assumes nothing.
+    const otherGroup = groupArn.replace(/-maintenance$/, '-elsewhere');
+    const sqs = new SQSClient(clientOptions(as('scheduler', await gate()), 'sqs'));
+    const command = new SendMessageCommand({ QueueUrl: resources.queueUrls.webhookQueueUrl, MessageBody: '{}' });
+    command.middlewareStack.add(
+      (next) => (args) => {
+        (args.request as { headers: Record<string, string> }).headers[SOURCE_ARN_HEADER] = otherGroup;
+        return next(args);
+      },
+      { step: 'build' },
+    );
+    await expect(sqs.send(command)).rejects.toThrow(/not authorized to perform: sts:AssumeRole/);
+  });
+
   it('answers S3 with its own AccessDenied, and refuses expired presigned URLs', async () => {
     let clock = Date.now();
     const running = await gate(synthesized, () => new Date(clock));
