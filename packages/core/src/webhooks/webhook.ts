@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { messageObject } from '../messages';
 
 /**
  * Completion events and the webhook endpoints that receive them: the shapes
@@ -173,16 +174,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Reads a webhook queue message; anything else is rejected with a reason, never guessed at. */
 export function parseWebhookMessage(body: string | undefined): WebhookMessageParse {
-  let data: unknown;
-  try {
-    data = JSON.parse(body ?? '');
-  } catch {
-    return { ok: false, code: 'malformed_json', reason: 'message body is not valid JSON' };
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return { ok: false, code: 'malformed_message', reason: 'message body is not a JSON object' };
-  }
-  const r = data as Record<string, unknown>;
+  const object = messageObject(body);
+  if (!object.ok) return object;
+  const r = object.record;
   const invalid = (reason: string): WebhookMessageParse => ({ ok: false, code: 'invalid_field', reason });
   if (r.type !== EVENT_OCCURRED && r.type !== WEBHOOK_DELIVERY && r.type !== EXPIRY_SWEEP) {
     return { ok: false, code: 'unknown_type', reason: `unknown message type ${JSON.stringify(r.type)}` };
