@@ -8,6 +8,7 @@ export * from './auth/client-address';
 export * from './auth/login-throttle';
 export * from './auth/refresh-token-store';
 export * from './auth/refresh-tokens';
+export * from './index-cursor';
 export * from './jobs/job-store';
 export * from './links/link-key-source';
 export * from './schedules/schedule-store';

@@ -28,6 +28,10 @@ import {
   type JobTrigger,
 } from './job';
 import { exportOptionsFingerprint } from './idempotency-key';
+import { decodeIndexCursor, encodeIndexCursor } from '../index-cursor';
+
+/** The ids a cursor of the byUser index may name. */
+const JOB_ID = new RegExp(JOB_ID_PATTERN);
 
 export interface JobStoreOptions {
   readonly client: DynamoDBClient;
@@ -88,12 +92,6 @@ export interface ExpiringPage {
   readonly jobs: ExportJob[];
   /** The last job id of this page, while more jobs of the hour follow; absent on the last page. */
   readonly nextAfterId?: string;
-}
-
-export class InvalidCursorError extends DomainError {
-  constructor() {
-    super('invalid_cursor', 'The pagination cursor is malformed or expired.');
-  }
 }
 
 /** Lost the lease (another worker took over, or the job was finished elsewhere). */
@@ -242,11 +240,13 @@ export class JobStore {
         ExpressionAttributeValues: { ':userId': userId },
         ScanIndexForward: false,
         Limit: options.limit,
-        ExclusiveStartKey: options.cursor ? decodeCursor(options.cursor, userId) : undefined,
+        ExclusiveStartKey: options.cursor
+          ? decodeIndexCursor(options.cursor, { ownerField: 'userId', owner: userId, id: JOB_ID })
+          : undefined,
       }),
     );
     const jobs = (result.Items ?? []).map(fromItem);
-    return result.LastEvaluatedKey ? { jobs, nextCursor: encodeCursor(result.LastEvaluatedKey) } : { jobs };
+    return result.LastEvaluatedKey ? { jobs, nextCursor: encodeIndexCursor(result.LastEvaluatedKey) } : { jobs };
   }
 
   /**
@@ -727,44 +727,4 @@ function fromItem(item: Record<string, unknown>): ExportJob {
       rowsTotal: typeof rowsTotal === 'number' ? rowsTotal : null,
     },
   };
-}
-
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-const CURSOR_FIELDS = ['createdAt', 'id', 'userId'].join();
-const JOB_ID = new RegExp(JOB_ID_PATTERN);
-/** Date#toISOString, which is how the store writes createdAt. */
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/**
- * The cursor is the byUser index's LastEvaluatedKey as encodeCursor() wrote
- * it. Only that exact shape is accepted — the three key fields, each of the
- * form the store writes (DynamoDB refuses an empty key attribute), `userId`
- * the caller's — so a cursor only pages through its own user's jobs and
- * anything else is an InvalidCursorError, never a failed query.
- */
-function decodeCursor(cursor: string, userId: string): Record<string, unknown> {
-  const bytes = Buffer.from(cursor, 'base64url');
-  let key: unknown;
-  try {
-    // Buffer.from skips characters outside the alphabet: only what we issued round-trips.
-    if (bytes.toString('base64url') === cursor) key = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    key = undefined;
-  }
-  if (!key || typeof key !== 'object' || Array.isArray(key)) throw new InvalidCursorError();
-  const { id, userId: owner, createdAt } = key as Record<string, unknown>;
-  const valid =
-    Object.keys(key).sort().join() === CURSOR_FIELDS &&
-    userId !== '' &&
-    owner === userId &&
-    typeof id === 'string' &&
-    JOB_ID.test(id) &&
-    typeof createdAt === 'string' &&
-    ISO_TIMESTAMP.test(createdAt) &&
-    Number.isFinite(Date.parse(createdAt));
-  if (!valid) throw new InvalidCursorError();
-  return { id, userId: owner, createdAt };
 }

@@ -10,7 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../errors';
-import { InvalidCursorError } from '../jobs/job-store';
+import { decodeIndexCursor, encodeIndexCursor } from '../index-cursor';
 import {
   DEFAULT_WEBHOOK_ENDPOINTS_PER_USER,
   DELIVERY_ATTEMPTS_KEPT,
@@ -373,11 +373,13 @@ export class WebhookStore {
         ExpressionAttributeValues: { ':endpoint': endpointId },
         ScanIndexForward: false,
         Limit: page.limit,
-        ExclusiveStartKey: page.cursor ? decodeCursor(page.cursor, endpointId) : undefined,
+        ExclusiveStartKey: page.cursor
+          ? decodeIndexCursor(page.cursor, { ownerField: 'endpointId', owner: endpointId, id: DELIVERY_ID })
+          : undefined,
       }),
     );
     const items = (result.Items ?? []).map(deliveryFromItem);
-    return result.LastEvaluatedKey ? { items, nextCursor: encodeCursor(result.LastEvaluatedKey) } : { items };
+    return result.LastEvaluatedKey ? { items, nextCursor: encodeIndexCursor(result.LastEvaluatedKey) } : { items };
   }
 
   /** The delivery if it is of this endpoint of this user (the endpoint still existing); else undefined. */
@@ -644,41 +646,4 @@ function deliveryFromItem(item: Record<string, unknown>): WebhookDelivery {
     updatedAt: item.updatedAt as string,
     expiresAt: item.expiresAt as number,
   };
-}
-
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-const CURSOR_FIELDS = ['createdAt', 'endpointId', 'id'].join();
-/** Date#toISOString, which is how the store writes createdAt. */
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/**
- * The cursor is the byEndpoint index's LastEvaluatedKey as encodeCursor()
- * wrote it; only that exact shape, for this endpoint, is accepted, so a
- * cursor pages through its own endpoint's deliveries and anything else is an
- * InvalidCursorError, never a failed query.
- */
-function decodeCursor(cursor: string, endpointId: string): Record<string, unknown> {
-  const bytes = Buffer.from(cursor, 'base64url');
-  let key: unknown;
-  try {
-    // Buffer.from skips characters outside the alphabet: only what we issued round-trips.
-    if (bytes.toString('base64url') === cursor) key = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    key = undefined;
-  }
-  if (!key || typeof key !== 'object' || Array.isArray(key)) throw new InvalidCursorError();
-  const { id, endpointId: endpoint, createdAt } = key as Record<string, unknown>;
-  const valid =
-    Object.keys(key).sort().join() === CURSOR_FIELDS &&
-    endpoint === endpointId &&
-    typeof id === 'string' &&
-    DELIVERY_ID.test(id) &&
-    typeof createdAt === 'string' &&
-    ISO_TIMESTAMP.test(createdAt) &&
-    Number.isFinite(Date.parse(createdAt));
-  if (!valid) throw new InvalidCursorError();
-  return { id, endpointId: endpoint, createdAt };
 }
