@@ -145,6 +145,21 @@ describe('WebhookSender', () => {
     expect(receiver.received).toHaveLength(0);
   });
 
+  it.each([['127.0.0.1'], ['::1'], ['::ffff:127.0.0.1']])(
+    'refuses a name that resolves to loopback (%s) when the local allowance is off, as in AWS',
+    async (address) => {
+      dns.set('loopback.receiver.test', address);
+      const strict = new WebhookSender({
+        policy: new EndpointAddressPolicy({ allowLoopbackHttp: false, dnsServers: [dns.server] }),
+        timeoutMs: 2000,
+      });
+      // https, so the scheme passes and the address decides; the receiver listens on that port of loopback.
+      const outcome = await strict.send(webhook(`https://loopback.receiver.test:${receiver.port}/hook`));
+      expect(outcome).toMatchObject({ delivered: false, responseStatus: null, error: 'address_refused' });
+      expect(receiver.received).toHaveLength(0);
+    },
+  );
+
   it('reports a name that does not resolve as dns_failed', async () => {
     await expect(sender().send(webhook(receiver.url('/hook', 'nowhere.receiver.test')))).resolves.toMatchObject({
       delivered: false,
