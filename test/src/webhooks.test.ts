@@ -239,7 +239,11 @@ describe('completion events, end to end', () => {
       { timeoutMs: (RETRY_WINDOW_SECONDS + 30) * 1000, intervalMs: 500 },
     );
     expect(disabled).toMatchObject({ disabled_at: expect.any(String), disabled_reason: expect.any(String) });
-    const [delivery] = await deliveries(owner, endpoint.id);
+    // The attempt that disabled the endpoint is recorded on the delivery right after.
+    const [delivery] = await waitFor('the delivery to have failed for good', async () => {
+      const log = await deliveries(owner, endpoint.id);
+      return log[0]?.status === 'failed' ? log : undefined;
+    });
     expect(delivery).toMatchObject({ status: 'failed', job_id: job.id });
     expect(delivery.attempt_count).toBeGreaterThanOrEqual(3);
     for (const attempt of delivery.attempts) expect(attempt).toMatchObject({ response_status: null, error: expect.any(String) });
