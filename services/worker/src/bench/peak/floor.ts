@@ -11,6 +11,8 @@ import {
   encodeMessage,
   exportContentType,
   exportFileName,
+  encodeWebhookMessage,
+  eventOccurredMessage,
   exportRequestedMessage,
   type EmailAttempt,
 } from '@memberships/core/contract';
@@ -34,7 +36,9 @@ import { mapLimit, type BenchUser } from './bench-platform';
  * transaction (core's statements), PutObject (a multipart upload above 8 MB, as the worker's lib-storage
  * Upload does), UpdateItem (email attempt),
  * SendEmail of a raw MIME message with the file attached (or a link above
- * the attachment limit), UpdateItem (complete), DeleteMessage. No progress
+ * the attachment limit), UpdateItem (complete), SendMessage (the completion
+ * event, to the webhook queue; with no endpoint its fan-out is the worker's
+ * own work, measured in its CPU-seconds), DeleteMessage. No progress
  * writes, no lease renewals, no HTTP layer, no retries: a bound the platform
  * cannot beat, which `ratio` compares it with.
  */
@@ -164,6 +168,12 @@ export async function runFloor(
       file,
       { method: sending.method, to: owner.email, emailedAt, messageId: sent.MessageId },
       { ...sending, state: 'sent', messageId: sent.MessageId, at: emailedAt },
+    );
+    await workerSqs.send(
+      new SendMessageCommand({
+        QueueUrl: resources.queueUrls.webhookQueueUrl,
+        MessageBody: encodeWebhookMessage(eventOccurredMessage(jobId, owner.id, 'export.succeeded', emailedAt)),
+      }),
     );
     await workerSqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.receipt }));
   };
