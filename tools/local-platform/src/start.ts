@@ -262,6 +262,11 @@ function instructions(facts: {
    # once "state" is "succeeded" (the file is also emailed to ${DEMO_EMAIL}):
    curl -sL -o memberships.csv ${apiUrl}/v1/exports/$EXPORT_ID/download -H "authorization: Bearer $TOKEN"
 
+ Completion events, as a webhook receiver gets them (in a second shell, then export again):
+
+   printf '%s' '${DEMO_PASSWORD}' | npx memberships login --email ${DEMO_EMAIL} --password-stdin
+   npx memberships webhooks listen      # one VERIFIED line per signed event; Ctrl+C deletes its endpoint
+
  Sent emails    ${aws.emulatorEndpoints.ses}/   (web UI; JSON: ${aws.emulatorEndpoints.ses}/store)
  AWS APIs       ${aws.endpoints.dynamodb}   (the IAM gate: every service's calls, held to its role's synthesized policy)
  behind it      DynamoDB ${aws.emulatorEndpoints.dynamodb}, SQS + S3 ${aws.emulatorEndpoints.sqs}, Scheduler ${aws.emulatorEndpoints.scheduler} (real clock),
