@@ -48,7 +48,7 @@ export function createSesFront(upstreamPort: number, options: SesFrontOptions = 
       response.end(`ses-local front: ${error.message}\n`);
     };
 
-    const relay = (body?: Buffer) => {
+    const relay = (body?: Buffer, retried = false) => {
       const upstream = http.request(
         {
           host: '127.0.0.1',
@@ -85,12 +85,25 @@ export function createSesFront(upstreamPort: number, options: SesFrontOptions = 
             .catch(fail);
         },
       );
-      upstream.on('error', fail);
+      upstream.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket that upstream closed as idle just as it was reused: the request never
+        // reached it (Node's documented case for a retry: reusedSocket and ECONNRESET). Sent again on a
+        // new socket, once, when its body is still at hand (buffered, or a GET's none).
+        const again = !retried && upstream.reusedSocket && error.code === 'ECONNRESET' && !response.headersSent;
+        if (again && (body !== undefined || request.method === 'GET')) relay(body, true);
+        else fail(error);
+      });
       response.on('close', () => {
         if (!response.writableFinished) upstream.destroy();
       });
       if (body) {
         upstream.end(body);
+        return;
+      }
+      if (request.method === 'GET') {
+        // Nothing to stream: ended here, so that a retry can send the same request again.
+        request.resume();
+        upstream.end();
         return;
       }
       request.on('error', (error) => upstream.destroy(error));
