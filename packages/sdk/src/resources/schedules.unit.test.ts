@@ -1,4 +1,5 @@
-import { ApiError, createClient, type ExportSchedule, type ScheduleTiming } from '../index.js';
+import { ApiError, type ExportSchedule, type ScheduleTiming } from '../index.js';
+import { json, scriptedClient } from '../testing/scripted-api.js';
 import { DEFAULT_JOB_OPTIONS } from '../testing/job-fixtures.js';
 
 /**
@@ -19,35 +20,6 @@ const schedule: ExportSchedule = {
   links: { self: '/v1/export-schedules/6f1c2d9e-8a4b-4c3d-9e2f-1a2b3c4d5e6f' },
 };
 
-interface Sent {
-  readonly method: string;
-  readonly path: string;
-  readonly body: unknown;
-}
-
-function scriptedClient(answer: (sent: Sent) => Response) {
-  const sent: Sent[] = [];
-  const fetch: typeof globalThis.fetch = async (input) => {
-    const request = input as Request;
-    const text = await request.text();
-    const entry = { method: request.method, path: new URL(request.url).pathname, body: text ? (JSON.parse(text) as unknown) : undefined };
-    sent.push(entry);
-    return answer(entry);
-  };
-  const client = createClient({
-    baseUrl: 'http://api.test',
-    credentials: { accessToken: 'token', accessTokenExpiresAt: Date.now() + 3_600_000 },
-    fetch,
-  });
-  return { client, sent };
-}
-
-const json = (body: unknown, status = 200): Response =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' },
-  });
-
 describe('client.schedules', () => {
   it("creates with the API's snake_case fields, sending only what was given", async () => {
     const { client, sent } = scriptedClient(() => json(schedule, 201));
@@ -59,9 +31,14 @@ describe('client.schedules', () => {
     await client.schedules.create({ time_zone: 'Asia/Tokyo' });
 
     expect(sent).toEqual([
-      { method: 'POST', path: '/v1/export-schedules', body: { day_of_month: 15, time_of_day: '07:30', time_zone: 'Europe/Berlin' } },
-      { method: 'POST', path: '/v1/export-schedules', body: {} },
-      { method: 'POST', path: '/v1/export-schedules', body: { time_zone: 'Asia/Tokyo' } },
+      {
+        method: 'POST',
+        path: '/v1/export-schedules',
+        query: '',
+        body: { day_of_month: 15, time_of_day: '07:30', time_zone: 'Europe/Berlin' },
+      },
+      { method: 'POST', path: '/v1/export-schedules', query: '', body: {} },
+      { method: 'POST', path: '/v1/export-schedules', query: '', body: { time_zone: 'Asia/Tokyo' } },
     ]);
   });
 

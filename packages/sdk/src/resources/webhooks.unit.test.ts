@@ -1,4 +1,5 @@
-import { ApiError, createClient, type CreatedWebhookEndpoint, type WebhookDelivery, type WebhookEndpoint } from '../index.js';
+import { ApiError, type CreatedWebhookEndpoint, type WebhookDelivery, type WebhookEndpoint } from '../index.js';
+import { json, scriptedClient } from '../testing/scripted-api.js';
 
 /**
  * client.webhooks against a scripted API (fetch is the stubbed collaborator):
@@ -28,37 +29,6 @@ const delivery = (n: number): WebhookDelivery => ({
   created_at: '2026-03-01T06:00:05.000Z',
   updated_at: '2026-03-01T06:00:06.000Z',
 });
-
-interface Sent {
-  readonly method: string;
-  readonly path: string;
-  readonly query: string;
-  readonly body: unknown;
-}
-
-function scriptedClient(answer: (sent: Sent) => Response) {
-  const sent: Sent[] = [];
-  const fetch: typeof globalThis.fetch = async (input) => {
-    const request = input as Request;
-    const text = await request.text();
-    const url = new URL(request.url);
-    const entry = { method: request.method, path: url.pathname, query: url.search, body: text ? (JSON.parse(text) as unknown) : undefined };
-    sent.push(entry);
-    return answer(entry);
-  };
-  const client = createClient({
-    baseUrl: 'http://api.test',
-    credentials: { accessToken: 'token', accessTokenExpiresAt: Date.now() + 3_600_000 },
-    fetch,
-  });
-  return { client, sent };
-}
-
-const json = (body: unknown, status = 200): Response =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' },
-  });
 
 describe('client.webhooks', () => {
   it('creates with the API body and returns the endpoint with its secret', async () => {
