@@ -77,6 +77,26 @@ const withoutAction = (action: string, resourceSuffix: string) => (role: Resolve
     ).filter((s) => s.Action.length > 0),
   }));
 
+/**
+ * SendMessage to `url` as EventBridge Scheduler delivering a schedule of the group `groupArn`: the
+ * source ARN the service presents to assume its role. `sent`, or the error's name and message.
+ */
+function sendAsScheduler(running: RunningIamGate, url: string, groupArn: string): Promise<string> {
+  const sqs = new SQSClient(clientOptions(as('scheduler', running), 'sqs'));
+  const command = new SendMessageCommand({ QueueUrl: url, MessageBody: '{}' });
+  command.middlewareStack.add(
+    (next) => (args) => {
+      (args.request as { headers: Record<string, string> }).headers[SOURCE_ARN_HEADER] = groupArn;
+      return next(args);
+    },
+    { step: 'build' },
+  );
+  return sqs.send(command).then(
+    () => 'sent',
+    (e: Error) => `${e.name}: ${e.message}`,
+  );
+}
+
 function throttle(settings: AwsClientSettings): LoginThrottle {
   return new LoginThrottle({
     client: new DynamoDBClient(clientOptions(settings, 'dynamodb')),
@@ -170,21 +190,7 @@ describe('the IAM gate', () => {
   it("evaluates the Scheduler role's trust: the schedule group's ARN is what Scheduler presents", async () => {
     const queueUrl = resources.queueUrls.exportQueueUrl;
     const groupArn = `arn:aws:scheduler:${resources.aws.region}:000000000000:schedule-group/${resources.names.scheduleGroup}`;
-    const send = (running: RunningIamGate, url: string) => {
-      const sqs = new SQSClient(clientOptions(as('scheduler', running), 'sqs'));
-      const command = new SendMessageCommand({ QueueUrl: url, MessageBody: '{}' });
-      command.middlewareStack.add(
-        (next) => (args) => {
-          (args.request as { headers: Record<string, string> }).headers[SOURCE_ARN_HEADER] = groupArn;
-          return next(args);
-        },
-        { step: 'build' },
-      );
-      return sqs.send(command).then(
-        () => 'sent',
-        (e: Error) => `${e.name}: ${e.message}`,
-      );
-    };
+    const send = (running: RunningIamGate, url: string) => sendAsScheduler(running, url, groupArn);
     expect(await send(await gate(), queueUrl)).toBe('sent');
     // Its dead-letter queue too: every schedule names it, and Scheduler sends there with the same role.
     expect(await send(await gate(), resources.queueUrls.exportDlqUrl)).toBe('sent');
@@ -213,21 +219,7 @@ describe('the IAM gate', () => {
 
   it('lets the Scheduler role send the expiry sweep from the maintenance group to the webhook queue and its DLQ only', async () => {
     const groupArn = `arn:aws:scheduler:${resources.aws.region}:000000000000:schedule-group/${resources.names.maintenanceScheduleGroup}`;
-    const send = (running: RunningIamGate, url: string) => {
-      const sqs = new SQSClient(clientOptions(as('scheduler', running), 'sqs'));
-      const command = new SendMessageCommand({ QueueUrl: url, MessageBody: '{}' });
-      command.middlewareStack.add(
-        (next) => (args) => {
-          (args.request as { headers: Record<string, string> }).headers[SOURCE_ARN_HEADER] = groupArn;
-          return next(args);
-        },
-        { step: 'build' },
-      );
-      return sqs.send(command).then(
-        () => 'sent',
-        (e: Error) => `${e.name}: ${e.message}`,
-      );
-    };
+    const send = (running: RunningIamGate, url: string) => sendAsScheduler(running, url, groupArn);
     expect(await send(await gate(), resources.queueUrls.webhookQueueUrl)).toBe('sent');
     expect(await send(await gate(), resources.queueUrls.webhookDlqUrl)).toBe('sent');
     // Without its statement the tick is refused: the gate holds the Scheduler to the synthesized role.
@@ -237,16 +229,9 @@ describe('the IAM gate', () => {
     );
     // A group the role does not trust assumes nothing.
     const otherGroup = groupArn.replace(/-maintenance$/, '-elsewhere');
-    const sqs = new SQSClient(clientOptions(as('scheduler', await gate()), 'sqs'));
-    const command = new SendMessageCommand({ QueueUrl: resources.queueUrls.webhookQueueUrl, MessageBody: '{}' });
-    command.middlewareStack.add(
-      (next) => (args) => {
-        (args.request as { headers: Record<string, string> }).headers[SOURCE_ARN_HEADER] = otherGroup;
-        return next(args);
-      },
-      { step: 'build' },
+    expect(await sendAsScheduler(await gate(), resources.queueUrls.webhookQueueUrl, otherGroup)).toMatch(
+      /not authorized to perform: sts:AssumeRole/,
     );
-    await expect(sqs.send(command)).rejects.toThrow(/not authorized to perform: sts:AssumeRole/);
   });
 
   it('answers S3 with its own AccessDenied, and refuses expired presigned URLs', async () => {
