@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { seedMemberships, waitFor } from '@memberships/local-platform';
 import { heartbeatIsFresh } from './health-check';
-import { HeartbeatFile, heartbeatMaxGapMs } from './health-check-heartbeat';
+import { HEARTBEAT_WRITE_INTERVAL_MS, HeartbeatFile, heartbeatMaxGapMs } from './health-check-heartbeat';
 import { captureLogs } from './testing/log-capture';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy';
 import { WorkerTestEnvironment } from './testing/worker-environment';
@@ -51,6 +51,22 @@ describe('health check command', () => {
     // A beat written two minutes ago that promised the next within one.
     new HeartbeatFile(file, 60_000, () => Date.now() - 120_000).beat();
     expect(await checkExitCode(file)).toBe(1);
+  });
+
+  it('writes a burst of beats once a second, and the due time it writes covers the beats it skipped', async () => {
+    const file = path.join(directory, 'heartbeat');
+    let clock = 1_000_000;
+    const heartbeat = new HeartbeatFile(file, 60_000, () => clock);
+    heartbeat.beat();
+    expect(Number(await readFile(file, 'utf8'))).toBe(1_000_000 + 60_000 + HEARTBEAT_WRITE_INTERVAL_MS);
+    // Beats within the interval do not write: the last of them (at +999 ms) is still covered by the due time.
+    clock += HEARTBEAT_WRITE_INTERVAL_MS - 1;
+    heartbeat.beat();
+    expect(Number(await readFile(file, 'utf8'))).toBe(1_000_000 + 60_000 + HEARTBEAT_WRITE_INTERVAL_MS);
+    expect(Number(await readFile(file, 'utf8'))).toBeGreaterThanOrEqual(clock + 60_000);
+    clock += 1;
+    heartbeat.beat();
+    expect(Number(await readFile(file, 'utf8'))).toBe(clock + 60_000 + HEARTBEAT_WRITE_INTERVAL_MS);
   });
 
   it('treats an unreadable heartbeat as unhealthy', async () => {
@@ -100,7 +116,7 @@ describe('worker heartbeat', () => {
 
   const dueBy = async (file: string) => Number(await readFile(file, 'utf8').catch(() => '0'));
 
-  it('beats on every poll, so the check passes, and stops beating once the worker stops', async () => {
+  it('beats as it polls (at most once a second), so the check passes, and stops beating once the worker stops', async () => {
     const file = path.join(directory, 'heartbeat');
     const worker = await startWorker(file);
     const first = await waitFor('a first beat', async () => ((await dueBy(file)) > 0 ? dueBy(file) : undefined));
