@@ -21,6 +21,13 @@ export interface PhaseMetrics {
   /** CPU seconds of this process per 1,000 exports: the IAM gate (in this process) and the harness. */
   readonly benchProcessCpuSecondsPer1000: number;
   /**
+   * CPU seconds per 1,000 exports of every process on the machine, by part (process-meter.ts): where
+   * the machine's CPU went, the services under test beside the stand-ins around them.
+   */
+  readonly cpuSecondsPer1000ByPart: Readonly<Record<string, number>>;
+  /** Share of that CPU used by the stand-ins, the harness and the gate, PostgreSQL and whatever else runs: not the worker or the API. */
+  readonly standInCpuShare: number;
+  /**
    * AWS requests per 1,000 exports, by caller and operation (`worker DynamoDB UpdateItem`), as the IAM
    * gate let them through during the phase: idle long polls included, the bench's own reads not.
    */
@@ -43,6 +50,8 @@ export interface PhaseObservations {
   readonly notSucceeded: number;
   readonly machineCpuBusy: number;
   readonly benchProcessCpuSeconds: number;
+  /** CPU seconds of every process on the machine during the phase, by platform part. */
+  readonly cpuSecondsByPart: Readonly<Record<string, number>>;
   /** Requests the IAM gate let through during the phase, by caller and operation. */
   readonly calls: Readonly<Record<string, number>>;
 }
@@ -76,6 +85,9 @@ export function phaseMetrics(observed: PhaseObservations): PhaseMetrics {
   latencies.sort((a, b) => a - b);
   const firstRequest = Math.min(...observed.requestedAtMs.values());
   const exports = latencies.length;
+  const perThousand = (value: number) => (value / Math.max(exports, 1)) * 1000;
+  const partCpu = Object.values(observed.cpuSecondsByPart).reduce((sum, value) => sum + value, 0);
+  const servicesCpu = (observed.cpuSecondsByPart.worker ?? 0) + (observed.cpuSecondsByPart.api ?? 0);
   const seconds = (lastArrival - firstRequest) / 1000;
   return {
     exports,
@@ -91,7 +103,11 @@ export function phaseMetrics(observed: PhaseObservations): PhaseMetrics {
     peakRssMbPerWorker: round(observed.peakRssMb, 1),
     emailsPerJob: { min: Math.min(...counts), max: Math.max(...counts) },
     machineCpuBusy: round(observed.machineCpuBusy, 2),
-    benchProcessCpuSecondsPer1000: round((observed.benchProcessCpuSeconds / Math.max(exports, 1)) * 1000, 1),
+    benchProcessCpuSecondsPer1000: round(perThousand(observed.benchProcessCpuSeconds), 1),
+    cpuSecondsPer1000ByPart: Object.fromEntries(
+      Object.entries(observed.cpuSecondsByPart).map(([part, cpuSeconds]) => [part, round(perThousand(cpuSeconds), 1)]),
+    ),
+    standInCpuShare: round(partCpu > 0 ? 1 - servicesCpu / partCpu : Number.NaN, 2),
     requestsPer1000: Object.fromEntries(
       Object.entries(observed.calls)
         .filter(([, count]) => count > 0)

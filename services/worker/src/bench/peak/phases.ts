@@ -3,7 +3,7 @@ import { clearEmails, type RunningService } from '@memberships/local-platform';
 import { mapLimit, type BenchPlatform, type BenchUser, type PhaseServices } from './bench-platform';
 import { watchMailbox, type ArrivedEmail } from './mailbox-watch';
 import { phaseMetrics, type PhaseMetrics } from './phase-metrics';
-import { cpuSeconds, machineCpuTicks, peakRssMb } from './process-meter';
+import { cpuSeconds, cpuSecondsByPart, machineCpuTicks, peakRssMb } from './process-meter';
 
 /**
  * The two ways the peak arrives, each on freshly started API and worker
@@ -77,6 +77,7 @@ async function measured(
   const pids = services.workers.map((worker: RunningService) => worker.process.pid!);
   const cpuBefore = pids.map(cpuSeconds);
   const machineBefore = machineCpuTicks();
+  const partsBefore = cpuSecondsByPart();
   const benchBefore = process.cpuUsage();
   const callsBefore = platform.aws.iamGate?.calls() ?? {};
   const watch = watchMailbox(platform.sesEndpoint, Date.now() - 1000);
@@ -101,6 +102,7 @@ async function measured(
   }
   const cpuAfter = pids.map(cpuSeconds);
   const machineAfter = machineCpuTicks();
+  const partsAfter = cpuSecondsByPart();
   const bench = process.cpuUsage(benchBefore);
   const rss = Math.max(...pids.map(peakRssMb));
   // Before the state reads below, which are the bench's own.
@@ -117,6 +119,9 @@ async function measured(
     peakRssMb: rss,
     machineCpuBusy: (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total),
     benchProcessCpuSeconds: (bench.user + bench.system) / 1e6,
+    cpuSecondsByPart: Object.fromEntries(
+      Object.entries(partsAfter).map(([part, after]) => [part, after - partsBefore[part as keyof typeof partsBefore]]),
+    ),
     notSucceeded: states.filter((state) => state !== 'succeeded').length,
     calls: Object.fromEntries(Object.entries(callsAfter).map(([call, count]) => [call, count - (callsBefore[call] ?? 0)])),
   });
