@@ -23,7 +23,7 @@
  * where each phase has exportsPerSecPerWorker (jobs ÷ (last email − first request) ÷ workers),
  * requestToInboxMs p50/p95/p99/max (email arrival − the POST or the clock move), workerCpuSecondsPer1000
  * (/proc utime + stime of the workers during the phase), peakRssMbPerWorker (VmHWM), emailsPerJob {min,max},
- * requestsPer1000 (AWS requests by caller and operation, counted by the IAM gate), machineCpuBusy;
+ * cpuSecondsPer1000ByPart (every process on the machine, by platform part) and standInCpuShare, requestsPer1000 (AWS requests by caller and operation, counted by the IAM gate), machineCpuBusy;
  * speedup = api ÷ baseline exports/s per worker, ratio = api exports/s (all workers) ÷ the floor's.
  * Exit code 1 when a job did not succeed or got other than exactly one email, 2 when the benchmark cannot run.
  */
