@@ -375,7 +375,7 @@ export class JobStore {
   ): Promise<void> {
     const finishedAt = this.now();
     const now = finishedAt.toISOString();
-    await this.ownedUpdate(
+    const written = await this.ownedUpdate(
       jobId,
       owner,
       'SET #state = :succeeded, #file = :file, delivery = :delivery, rowsExported = :rows, rowsTotal = :rows, ' +
@@ -392,8 +392,9 @@ export class JobStore {
         ...(emailAttempt ? { ':attempt': emailAttempt } : {}),
       },
       { '#file': 'file' },
+      'ALL_NEW',
     );
-    await this.clearActiveGuard(jobId);
+    await this.clearActiveGuard(jobId, written.Attributes);
   }
 
   /**
@@ -416,9 +417,10 @@ export class JobStore {
         ':running': 'running',
         ...(owner ? { ':owner': owner } : { ':queued': 'queued' }),
       },
+      ReturnValues: 'ALL_NEW',
     });
     if (!written) return false;
-    await this.clearActiveGuard(jobId);
+    await this.clearActiveGuard(jobId, written.Attributes);
     return true;
   }
 
@@ -533,15 +535,18 @@ export class JobStore {
     updateExpression: string,
     values: Record<string, unknown>,
     names: Record<string, string> = {},
-  ): Promise<void> {
+    returnValues?: 'ALL_NEW',
+  ): Promise<UpdateCommandOutput> {
     const written = await this.updateJobIf({
       Key: { id: jobId },
       UpdateExpression: updateExpression,
       ConditionExpression: '#state = :isRunning AND leaseOwner = :owner',
       ExpressionAttributeNames: { '#state': 'state', ...names },
       ExpressionAttributeValues: { ...values, ':isRunning': 'running', ':owner': owner },
+      ...(returnValues ? { ReturnValues: returnValues } : {}),
     });
     if (!written) throw new LeaseLostError(jobId);
+    return written;
   }
 
   private newJob(input: CreateJobInput): ExportJob {
@@ -586,9 +591,14 @@ export class JobStore {
     return guarded.job;
   }
 
-  private async clearActiveGuard(jobId: string): Promise<void> {
-    const job = await this.get(jobId);
-    if (job) await this.clearGuard(activeKey(job.userId), jobId);
+  /**
+   * Releases the user's active-export guard if it still names `jobId`. The
+   * final write that calls this returns the item (`written`), so the owner is
+   * known without reading the job again: one GetItem less per export.
+   */
+  private async clearActiveGuard(jobId: string, written?: Record<string, unknown>): Promise<void> {
+    const userId = typeof written?.userId === 'string' ? written.userId : (await this.get(jobId))?.userId;
+    if (userId !== undefined) await this.clearGuard(activeKey(userId), jobId);
   }
 
   /** Deletes a guard only if it still points at `jobId` (or at nothing known). */
