@@ -87,7 +87,11 @@ async function exportRangesOnce(request: RangeExportOptions, ranges: number): Pr
       const [snapshot, starts] = (await client.query(
         `SELECT pg_export_snapshot() AS snapshot; ${rangeStartsSelect(userId, options, positions)}`,
       )) as unknown as [QueryResult<{ snapshot: string }>, QueryResult<{ id: string }>];
-      return { snapshot: String(snapshot.rows[0]?.snapshot), starts: starts.rows.map((row) => row.id) };
+      const ids = starts.rows.map((row) => row.id);
+      // Positions within the count of the same snapshot always have a row; anything else is no plan to run.
+      if (ids.length !== positions.length || ids.some((id) => typeof id !== 'string'))
+        throw new Error(`range starts: ${JSON.stringify(ids)} for positions ${positions.join(', ')} of ${rowsTotal} rows`);
+      return { snapshot: String(snapshot.rows[0]?.snapshot), starts: ids };
     }),
     connectAll(request.pool, ranges - 1),
   ]);

@@ -13,6 +13,7 @@ import {
   exportSelect,
   exportSessionSettings,
   FORMULA_PREFIX,
+  rangeStartsSelect,
 } from './export-query';
 
 /**
@@ -462,6 +463,21 @@ describe('export statements on PostgreSQL', () => {
         filtered,
       ]);
       expect(table[0]!.count).toBe(String(CLUBS.length));
+    });
+
+    it('finds the ids that start parallel ranges at row positions among the filtered rows, one per position in order', async () => {
+      const starts = async (filters: ExportFilters, positions: number[]) =>
+        (await client.query<{ id: string | null }>(rangeStartsSelect(filtered, { filters }, positions))).rows.map((r) => r.id);
+      // status paused or expired: rows 1, 3, 5 and 6 of the seven, in id order.
+      const some = { status: ['paused', 'expired'] } as const;
+      expect(await starts(some, [2])).toEqual(ids(3));
+      expect(await starts(some, [2, 4])).toEqual(ids(3, 6));
+      expect(await starts(some, [1, 2, 3, 4])).toEqual(ids(1, 3, 5, 6));
+      expect(await starts({}, [3, 7])).toEqual(ids(2, 6));
+      // Past the rows: NULL, and every position after it too.
+      expect(await starts(some, [4, 5, 6])).toEqual([...ids(6), null, null]);
+      expect(() => rangeStartsSelect(filtered, { filters: {} }, [2, 2])).toThrow('ascending positive integers');
+      expect(() => rangeStartsSelect(filtered, { filters: {} }, [])).toThrow('ascending positive integers');
     });
 
     it('gives the filters to psql’s \\copy as the same SELECT and options (the benchmark’s comparison)', () => {
