@@ -158,7 +158,12 @@ function checkPsql(): void {
 /** Runs psql's \copy of the export SELECT into `out`; resolves with the elapsed seconds. */
 function psqlCopy(url: string, userId: string, out: string): Promise<number> {
   // The worker's own COPY options (text columns always quoted), so the two files must be byte for byte equal.
-  const command = `\\copy (${exportSelect(userId)}) TO '${out.replace(/'/g, "''")}' WITH ${exportCopyOptions()}`;
+  return psqlCopySelect(url, exportSelect(userId), exportCopyOptions(), out);
+}
+
+/** Runs psql's \copy of `select` with COPY options `copyOptions` into `out`; resolves with the elapsed seconds. */
+function psqlCopySelect(url: string, select: string, copyOptions: string, out: string): Promise<number> {
+  const command = `\\copy (${select}) TO '${out.replace(/'/g, "''")}' WITH ${copyOptions}`;
   return new Promise((resolve, reject) => {
     const started = performance.now();
     // UTF8 client encoding, like the worker's COPY ... ENCODING 'UTF8': the bytes must be the same.
@@ -292,6 +297,7 @@ async function runBenchmark(): Promise<number> {
           rangeCounts: RANGE_COUNTS,
           log: progress,
           psqlCopy: (out) => psqlCopy(database.url, userId, out),
+          psqlCopySelect: (select, copyOptions, out) => psqlCopySelect(database.url, select, copyOptions, out),
           workerCopy,
           sha256OfFile,
           median,
