@@ -24,11 +24,15 @@ export interface RangePartWriterOptions {
   readonly uploadPart: (partNumber: number, body: Buffer) => Promise<void>;
   /** The range has ended: what follows its last full part (all of it when it never filled one). */
   readonly onEnd: (rest: Buffer) => void;
-  /** Range 0: the file's hash, fed as the bytes come (in the file's order). */
-  readonly hash?: Hash | undefined;
-  /** Other ranges: a temporary file their bytes are kept in until the ranges before them are hashed. */
+  /** The file's hash, fed in the file's order: by range 0 as its bytes come, by the others from their turn on. */
+  readonly hash: Hash;
+  /**
+   * Other ranges: a temporary file their full parts (and, when it ends before its turn, their tail) are
+   * kept in, so the bytes that came before the range's turn (startTurn) can be hashed then. Range 0 has
+   * none: its turn is from the start.
+   */
   readonly spool?: FileHandle | undefined;
-  /** Range 0: its bytes are kept in memory while they are at most this many (for an attachment). */
+  /** The range's bytes are kept in memory while they are at most this many (for an attachment). */
   readonly keepUpToBytes?: number | undefined;
 }
 
@@ -40,6 +44,14 @@ export interface RangePartWriterOptions {
  * uploaded at once). A full part is only sent once a byte
  * after it arrives, so the range's tail is never a full part that could have
  * been a middle one, and a range of exactly one part stays a short range.
+ *
+ * The hash takes the file's bytes in order, so a later range waits for its
+ * turn: until every range before it is in the hash, its bytes are only
+ * spooled. At its turn (startTurn) it hashes what it spooled and what fills
+ * its part, between two of its chunks, and from then on every chunk as it
+ * comes; a range that ended before its turn is hashed from its spool then.
+ * So the ranges' hashing overlaps their streaming, and once the last range
+ * ends its bytes are hashed already (`hashed`).
  */
 export class RangePartWriter extends Writable {
   private part: Buffer;
@@ -53,10 +65,36 @@ export class RangePartWriter extends Writable {
   bytes = 0;
   /** The range's bytes while within keepUpToBytes; undefined once over. */
   kept: Buffer[] | undefined = [];
+  /** Bytes in the spool file, from its start. */
+  private spooled = 0;
+  /** The range's turn came: the ranges before it are in the hash. */
+  private turn: boolean;
+  /** Its bytes so far are in the hash, and the ones to come go there as they come. */
+  private live: boolean;
+  private ended = false;
+  private resolveHashed!: () => void;
+  private rejectHashed!: (error: unknown) => void;
+  /** Resolves once every byte of the range is in the hash (after its turn and its end). */
+  readonly hashed: Promise<void>;
 
   constructor(private readonly options: RangePartWriterOptions) {
     super({ highWaterMark: 256 * 1024 });
     this.part = Buffer.allocUnsafe(options.partBytes);
+    this.turn = this.live = options.spool === undefined;
+    this.hashed = new Promise<void>((resolve, reject) => {
+      this.resolveHashed = resolve;
+      this.rejectHashed = reject;
+    });
+    // Awaited only once the ranges streamed; a failed stream leaves it pending or rejected, unawaited.
+    this.hashed.catch(() => undefined);
+  }
+
+  /** Every range before this one is in the hash: this one's bytes go there now. */
+  startTurn(): void {
+    if (this.turn) return;
+    this.turn = true;
+    // Ended before its turn: everything it had is in the spool. Otherwise its next chunk (or its end) catches up.
+    if (this.ended) this.catchUp(false).then(this.resolveHashed, this.rejectHashed);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -68,8 +106,9 @@ export class RangePartWriter extends Writable {
   }
 
   private async take(chunk: Buffer): Promise<void> {
+    if (this.turn && !this.live) await this.catchUp(true);
     this.bytes += chunk.length;
-    this.options.hash?.update(chunk);
+    if (this.live) this.options.hash.update(chunk);
     if (this.kept) {
       if (this.bytes <= (this.options.keepUpToBytes ?? 0)) this.kept.push(chunk);
       else this.kept = undefined;
@@ -86,7 +125,7 @@ export class RangePartWriter extends Writable {
   /** The part is full and more bytes follow: the head goes to the sequencer, later parts up their block. */
   private async sendFullPart(): Promise<void> {
     const full = this.part;
-    await this.options.spool?.writeFile(full);
+    await this.toSpool(full);
     if (this.headSent) {
       const partNumber = this.options.partNumber(this.fullParts);
       this.fullParts += 1;
@@ -109,9 +148,38 @@ export class RangePartWriter extends Writable {
   }
 
   private async finish(): Promise<void> {
+    if (this.turn && !this.live) await this.catchUp(true);
     const rest = this.part.subarray(0, this.filled);
-    await this.options.spool?.writeFile(rest);
+    // Kept for the hash only while the range's turn has not come.
+    if (!this.live) await this.toSpool(rest);
     await this.uploading;
     this.options.onEnd(rest);
+    this.ended = true;
+    if (this.live) this.resolveHashed();
+    // The turn came while the tail was being spooled: the spool has everything.
+    else if (this.turn) await this.catchUp(false).then(this.resolveHashed, this.rejectHashed);
+  }
+
+  private async toSpool(bytes: Buffer): Promise<void> {
+    const { spool } = this.options;
+    if (!spool) return;
+    for (let offset = 0; offset < bytes.length; ) {
+      const { bytesWritten } = await spool.write(bytes, offset, bytes.length - offset, this.spooled);
+      offset += bytesWritten;
+      this.spooled += bytesWritten;
+    }
+  }
+
+  /**
+   * The range's turn: what it spooled goes into the hash, then (`withPart`)
+   * the bytes filling its part, not spooled yet; from then on it is live.
+   */
+  private async catchUp(withPart: boolean): Promise<void> {
+    const { spool, hash } = this.options;
+    if (spool && this.spooled > 0) {
+      for await (const chunk of spool.createReadStream({ start: 0, end: this.spooled - 1, autoClose: false })) hash.update(chunk as Buffer);
+    }
+    if (withPart) hash.update(this.part.subarray(0, this.filled));
+    this.live = true;
   }
 }

@@ -58,8 +58,10 @@ export interface RangeExportOptions {
  * row count and its records, and their sum the count.
  *
  * The SHA-256 is exact over the file's order: range 0 is hashed as it
- * streams, the others are spooled to temporary files that are hashed in
- * order after them (and deleted).
+ * streams; each later range spools its bytes to a temporary file (deleted
+ * after) until the ranges before it are hashed, then hashes the spool and
+ * goes on hashing as it streams (range-export-writer.ts), so the hashing
+ * overlaps the COPYs instead of following them.
  *
  * Resolves undefined, having touched neither the sink nor the transaction,
  * when another parallel export runs in this process or a range's connection
@@ -130,17 +132,8 @@ async function exportRangesOnce(request: RangeExportOptions, ranges: number): Pr
     const result = await streamRanges({ request, upload, connections, idRanges, hash, spools });
     await inStage('database', () => Promise.all(extras.value.map((extra) => extra.query('COMMIT'))));
     healthy = true;
-
-    // The later ranges' bytes, hashed in the file's order after range 0's.
-    const content = result.bytes <= request.keepInMemoryUpToBytes ? result.kept : undefined;
-    for (const spool of spools) {
-      for await (const chunk of spool.createReadStream({ start: 0, autoClose: false })) {
-        hash.update(chunk as Buffer);
-        content?.push(chunk as Buffer);
-      }
-    }
     await inStage('storage', () => upload!.complete());
-    return { rows: result.rows, bytes: result.bytes, sha256: hash.digest('hex'), content: content && Buffer.concat(content) };
+    return { rows: result.rows, bytes: result.bytes, sha256: hash.digest('hex'), content: result.kept && Buffer.concat(result.kept) };
   } catch (error) {
     await upload?.abort(error);
     if (connectionError && !(error instanceof StageError) && !request.signal?.aborted) throw new StageError('database', connectionError);
@@ -159,7 +152,7 @@ async function exportRangesOnce(request: RangeExportOptions, ranges: number): Pr
 interface StreamedRanges {
   readonly rows: number;
   readonly bytes: number;
-  /** Range 0's bytes, while small enough to attach. */
+  /** The file's bytes in order, when small enough to attach. */
   readonly kept: Buffer[] | undefined;
 }
 
@@ -208,7 +201,9 @@ async function streamRanges(work: {
       partNumber: (index) => sequencer.partNumber(range, index),
       uploadPart: (partNumber, part) => upload.uploadPart(partNumber, part),
       onEnd: (rest) => uploadPlanned(sequencer.finish(range, [rest])),
-      ...(range === 0 ? { hash: work.hash, keepUpToBytes: request.keepInMemoryUpToBytes } : { spool: work.spools[range - 1] }),
+      hash: work.hash,
+      keepUpToBytes: request.keepInMemoryUpToBytes,
+      ...(range === 0 ? {} : { spool: work.spools[range - 1] }),
     });
     body.source.once('error', fail('database'));
     writer.once('error', fail('storage'));
@@ -217,10 +212,20 @@ async function streamRanges(work: {
     });
     return { body, writer, piped };
   });
+  // The hash's turn goes down the ranges: each takes it once every range before it is in the hash.
+  const hashed = (async () => {
+    for (const [range, { writer }] of bodies.entries()) {
+      if (range > 0) writer.startTurn();
+      await writer.hashed;
+    }
+  })();
+  // Awaited once the ranges streamed; after a failure it may never settle, and nothing waits for it.
+  hashed.catch(() => undefined);
   try {
     await Promise.all(bodies.map((range) => range.piped));
     await Promise.all(seams);
     if (failure) throw failure;
+    await hashed;
   } catch (error) {
     stop.abort(error);
     await Promise.allSettled([...bodies.map((range) => range.piped), ...seams]);
@@ -239,7 +244,10 @@ async function streamRanges(work: {
     rows += counted;
   }
   if (rows !== request.rowsTotal) throw new ExportIntegrityError(request.rowsTotal, rows);
-  return { rows, bytes: bodies.reduce((sum, range) => sum + range.writer.bytes, 0), kept: bodies[0]!.writer.kept };
+  const bytes = bodies.reduce((sum, range) => sum + range.writer.bytes, 0);
+  const kept = bodies.map((range) => range.writer.kept);
+  const small = bytes <= request.keepInMemoryUpToBytes && kept.every((chunks) => chunks !== undefined);
+  return { rows, bytes, kept: small ? kept.flatMap((chunks) => chunks ?? []) : undefined };
 }
 
 /** A planned part's bytes: spooled heads read back; a lone Buffer (range 0's head) as it is, no copy. */
