@@ -27,12 +27,12 @@ export interface RangePartWriterOptions {
   /** The file's hash, fed in the file's order: by range 0 as its bytes come, by the others from their turn on. */
   readonly hash: Hash;
   /**
-   * Other ranges: a temporary file their full parts (and, when it ends before its turn, their tail) are
-   * kept in, so the bytes that came before the range's turn (startTurn) can be hashed then. Range 0 has
+   * Other ranges: a temporary file all their bytes are kept in, so the ones that came before the range's
+   * turn (startTurn) can be hashed then, and a small file's read back for the attachment. Range 0 has
    * none: its turn is from the start.
    */
   readonly spool?: FileHandle | undefined;
-  /** The range's bytes are kept in memory while they are at most this many (for an attachment). */
+  /** Range 0: its bytes are kept in memory while they are at most this many (for an attachment). */
   readonly keepUpToBytes?: number | undefined;
 }
 
@@ -150,8 +150,7 @@ export class RangePartWriter extends Writable {
   private async finish(): Promise<void> {
     if (this.turn && !this.live) await this.catchUp(true);
     const rest = this.part.subarray(0, this.filled);
-    // Kept for the hash only while the range's turn has not come.
-    if (!this.live) await this.toSpool(rest);
+    await this.toSpool(rest);
     await this.uploading;
     this.options.onEnd(rest);
     this.ended = true;

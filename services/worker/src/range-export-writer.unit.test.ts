@@ -26,14 +26,13 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function laterRange(hash: ReturnType<typeof createHash>, keepUpToBytes = 0) {
+function laterRange(hash: ReturnType<typeof createHash>) {
   const uploads: { partNumber: number; body: Buffer }[] = [];
   let rest: Buffer | undefined;
   const writer = new RangePartWriter({
     partBytes: PART_BYTES,
     hash,
     spool,
-    keepUpToBytes,
     onHead: () => undefined,
     partNumber: (index) => 100 + index,
     uploadPart: async (partNumber, body) => {
@@ -112,18 +111,20 @@ describe('RangePartWriter: the hash’s turn', () => {
     expect(hash.digest('hex')).toBe(sha256(BEFORE, BYTES));
   });
 
-  it('keeps a small range’s bytes in memory, and none of a range over the limit', async () => {
-    const small = laterRange(createHash('sha256'), BYTES.length);
-    small.writer.startTurn();
-    for (const chunk of CHUNKS) await write(small.writer, chunk);
-    await end(small.writer);
-    expect(Buffer.concat(small.writer.kept!)).toEqual(BYTES);
-
-    await spool.truncate(0);
-    const large = laterRange(createHash('sha256'), BYTES.length - 1);
-    large.writer.startTurn();
-    for (const chunk of CHUNKS) await write(large.writer, chunk);
-    await end(large.writer);
-    expect(large.writer.kept).toBeUndefined();
+  it('spools every byte, the tail too, whenever the turn came: a small file is read back from the spool', async () => {
+    for (const turnAfter of [0, CHUNKS.length]) {
+      await spool.truncate(0);
+      const { writer } = laterRange(createHash('sha256'));
+      for (const [index, chunk] of CHUNKS.entries()) {
+        if (index === turnAfter) writer.startTurn();
+        await write(writer, chunk);
+      }
+      await end(writer);
+      writer.startTurn();
+      await writer.hashed;
+      const { size } = await spool.stat();
+      const { buffer } = await spool.read(Buffer.alloc(size), 0, size, 0);
+      expect(buffer).toEqual(BYTES);
+    }
   });
 });

@@ -132,8 +132,13 @@ async function exportRangesOnce(request: RangeExportOptions, ranges: number): Pr
     const result = await streamRanges({ request, upload, connections, idRanges, hash, spools });
     await inStage('database', () => Promise.all(extras.value.map((extra) => extra.query('COMMIT'))));
     healthy = true;
+    // A file small enough to attach: range 0 kept its bytes, the others' are all in their spools.
+    const content = result.bytes <= request.keepInMemoryUpToBytes ? result.kept : undefined;
+    if (content)
+      for (const spool of spools)
+        for await (const chunk of spool.createReadStream({ start: 0, autoClose: false })) content.push(chunk as Buffer);
     await inStage('storage', () => upload!.complete());
-    return { rows: result.rows, bytes: result.bytes, sha256: hash.digest('hex'), content: result.kept && Buffer.concat(result.kept) };
+    return { rows: result.rows, bytes: result.bytes, sha256: hash.digest('hex'), content: content && Buffer.concat(content) };
   } catch (error) {
     await upload?.abort(error);
     if (connectionError && !(error instanceof StageError) && !request.signal?.aborted) throw new StageError('database', connectionError);
@@ -152,7 +157,7 @@ async function exportRangesOnce(request: RangeExportOptions, ranges: number): Pr
 interface StreamedRanges {
   readonly rows: number;
   readonly bytes: number;
-  /** The file's bytes in order, when small enough to attach. */
+  /** Range 0's bytes, while small enough to attach. */
   readonly kept: Buffer[] | undefined;
 }
 
@@ -202,8 +207,7 @@ async function streamRanges(work: {
       uploadPart: (partNumber, part) => upload.uploadPart(partNumber, part),
       onEnd: (rest) => uploadPlanned(sequencer.finish(range, [rest])),
       hash: work.hash,
-      keepUpToBytes: request.keepInMemoryUpToBytes,
-      ...(range === 0 ? {} : { spool: work.spools[range - 1] }),
+      ...(range === 0 ? { keepUpToBytes: request.keepInMemoryUpToBytes } : { spool: work.spools[range - 1] }),
     });
     body.source.once('error', fail('database'));
     writer.once('error', fail('storage'));
@@ -244,10 +248,7 @@ async function streamRanges(work: {
     rows += counted;
   }
   if (rows !== request.rowsTotal) throw new ExportIntegrityError(request.rowsTotal, rows);
-  const bytes = bodies.reduce((sum, range) => sum + range.writer.bytes, 0);
-  const kept = bodies.map((range) => range.writer.kept);
-  const small = bytes <= request.keepInMemoryUpToBytes && kept.every((chunks) => chunks !== undefined);
-  return { rows, bytes, kept: small ? kept.flatMap((chunks) => chunks ?? []) : undefined };
+  return { rows, bytes: bodies.reduce((sum, range) => sum + range.writer.bytes, 0), kept: bodies[0]!.writer.kept };
 }
 
 /** A planned part's bytes: spooled heads read back; a lone Buffer (range 0's head) as it is, no copy. */
