@@ -80,10 +80,19 @@ export async function exportRanges(request: RangeExportOptions): Promise<ExportF
   }
 }
 
+/** The row positions (1-based) where ranges 2 to `ranges` of `rowsTotal` rows begin: about rowsTotal / ranges rows each. */
+export function rangeStartPositions(rowsTotal: number, ranges: number): number[] {
+  return Array.from({ length: ranges - 1 }, (_, i) => Math.floor(((i + 1) * rowsTotal) / ranges) + 1);
+}
+
+/** The ranges that the ids starting ranges 2 to n (ascending) cut the rows into: the first open below, the last above. */
+export function idRangesFromStarts(starts: readonly string[]): ExportIdRange[] {
+  return Array.from({ length: starts.length + 1 }, (_, i) => ({ fromId: starts[i - 1], toId: starts[i] }));
+}
+
 async function exportRangesOnce(request: RangeExportOptions, ranges: number): Promise<ExportFileResult | undefined> {
   const { client, userId, options, rowsTotal } = request;
-  // The position of each later range's first row: about rowsTotal / ranges rows per range.
-  const positions = Array.from({ length: ranges - 1 }, (_, i) => Math.floor(((i + 1) * rowsTotal) / ranges) + 1);
+  const positions = rangeStartPositions(rowsTotal, ranges);
   const [bounds, extras] = await Promise.allSettled([
     inStage('database', async () => {
       const [snapshot, starts] = (await client.query(
@@ -104,7 +113,7 @@ async function exportRangesOnce(request: RangeExportOptions, ranges: number): Pr
   }
   const { snapshot, starts } = bounds.value;
   const connections = [client, ...extras.value];
-  const idRanges: ExportIdRange[] = Array.from({ length: ranges }, (_, i) => ({ fromId: starts[i - 1], toId: starts[i] }));
+  const idRanges = idRangesFromStarts(starts);
 
   // A checked-out client has no pool listener: without this, a dropped connection would crash the process.
   let connectionError: unknown;

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_EXPORT_OPTIONS } from '@memberships/core/contract';
 import { type ExportIdRange, exportCopyOptions, exportSelect, rangeStartsSelect } from '@memberships/core/postgres';
 import { Client } from 'pg';
+import { idRangesFromStarts, rangeStartPositions } from '../range-export';
 import type { ChildReport, ChildRequest } from './export-bench';
 
 /**
@@ -60,29 +59,24 @@ export interface RangeBenchSettings {
   /** psql's \copy of `select` with COPY options `copyOptions` into `out`; resolves with the seconds it took. */
   readonly psqlCopySelect: (select: string, copyOptions: string, out: string) => Promise<number>;
   readonly workerCopy: (request: ChildRequest) => Promise<ChildReport>;
-  readonly sha256OfFile: (file: string) => Promise<string>;
+  /** The SHA-256 of the files' bytes one after the other. */
+  readonly sha256OfFiles: (files: readonly string[]) => Promise<string>;
   readonly median: (values: readonly number[]) => number;
 }
 
-/** The id bounds of `ranges` ranges of the user's `rows` rows, cut as the worker cuts them. */
+/** The id bounds of `ranges` ranges of the user's `rows` rows, cut as the worker cuts them (range-export.ts). */
 async function idRangesFor(url: string, userId: string, rows: number, ranges: number): Promise<ExportIdRange[]> {
   const client = new Client({ connectionString: url, application_name: 'export-bench' });
   await client.connect();
   try {
-    const positions = Array.from({ length: ranges - 1 }, (_, i) => Math.floor(((i + 1) * rows) / ranges) + 1);
+    const positions = rangeStartPositions(rows, ranges);
     const starts = (await client.query<{ id: string }>(rangeStartsSelect(userId, DEFAULT_EXPORT_OPTIONS, positions))).rows.map(
       (row) => row.id,
     );
-    return Array.from({ length: ranges }, (_, i) => ({ fromId: starts[i - 1], toId: starts[i] }));
+    return idRangesFromStarts(starts);
   } finally {
     await client.end();
   }
-}
-
-async function sha256OfFiles(files: readonly string[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of files) for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 export async function runRangeBenchmarks(settings: RangeBenchSettings): Promise<RangeLine[]> {
@@ -124,7 +118,7 @@ export async function runRangeBenchmarks(settings: RangeBenchSettings): Promise<
         );
         const elapsed = (performance.now() - started) / 1000;
         ceiling.seconds.push(elapsed);
-        if ((await sha256OfFiles(files)) !== settings.psqlSha256)
+        if ((await settings.sha256OfFiles(files)) !== settings.psqlSha256)
           throw new Error(`the ${ceiling.ranges} psql range files in order are not psql's whole file`);
         await Promise.all(files.map((file) => rm(file, { force: true })));
         log(`ranges round ${round + 1}: ${ceiling.ranges} psql \\copy at once, a range each: ${elapsed.toFixed(2)} s`);
@@ -141,7 +135,7 @@ export async function runRangeBenchmarks(settings: RangeBenchSettings): Promise<
       });
       run.seconds.push(report.seconds);
       run.maxRssKb = Math.max(run.maxRssKb, report.maxRssKb);
-      const fileSha = await settings.sha256OfFile(out);
+      const fileSha = await settings.sha256OfFiles([out]);
       const same =
         (await stat(out)).size === settings.psqlBytes &&
         fileSha === settings.psqlSha256 &&
