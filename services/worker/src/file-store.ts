@@ -22,7 +22,14 @@ export interface ExportFileStoreOptions {
   readonly partSizeBytes?: number;
   /** Parts uploaded in parallel. Default 3; memory held is about (queueSize + 1) × partSize. */
   readonly queueSize?: number;
+  /**
+   * How long an abort waits for the parts on their way to be answered before it cuts them off.
+   * Default 2 s: an export must stop within 5 s of a cancel.
+   */
+  readonly abortDrainMs?: number;
 }
+
+const DEFAULT_ABORT_DRAIN_MS = 2000;
 
 /**
  * The S3 key of a job's file, `exports/<user>/<job>` and the extension of its
@@ -47,6 +54,7 @@ export function exportFileKey(
 export class ExportFileStore {
   private readonly partSize: number;
   private readonly queueSize: number;
+  private readonly abortDrainMs: number;
 
   constructor(
     private readonly s3: S3Client,
@@ -54,6 +62,7 @@ export class ExportFileStore {
   ) {
     this.partSize = options.partSizeBytes ?? 8 * 1024 * 1024;
     this.queueSize = options.queueSize ?? 3;
+    this.abortDrainMs = options.abortDrainMs ?? DEFAULT_ABORT_DRAIN_MS;
   }
 
   /**
@@ -154,14 +163,17 @@ export class ExportFileStore {
     const target = { Bucket: params.Bucket, Key: params.Key, UploadId };
     const stored: { PartNumber: number; ETag: string }[] = [];
     let aborted: Promise<void> | undefined;
-    // Parts on their way, so an abort can stop them and wait for them before AbortMultipartUpload: S3
-    // frees a part uploaded after the abort only if the abort is repeated (AbortMultipartUpload docs).
+    // Parts on their way. AbortMultipartUpload frees a part still being uploaded only if the abort is
+    // repeated after it ends (S3 API Reference, AbortMultipartUpload), and a part the client gave up on
+    // once its bytes were sent may still be stored. So an abort lets the parts on their way finish first, as
+    // lib-storage's Upload does, and cuts them off only if S3 has not answered them in abortDrainMs.
     const inFlight = new Set<Promise<unknown>>();
-    const stop = new AbortController();
+    const cutOff = new AbortController();
+    const drainMs = this.abortDrainMs;
     return {
       uploadPart: async (partNumber, body) => {
         if (aborted) throw new Error(`the upload was aborted; part ${partNumber} is not sent`);
-        const sent = this.s3.send(new UploadPartCommand({ ...target, PartNumber: partNumber, Body: body }), { abortSignal: stop.signal });
+        const sent = this.s3.send(new UploadPartCommand({ ...target, PartNumber: partNumber, Body: body }), { abortSignal: cutOff.signal });
         inFlight.add(sent);
         try {
           const { ETag } = await sent;
@@ -177,8 +189,16 @@ export class ExportFileStore {
       },
       abort: () =>
         (aborted ??= (async () => {
-          stop.abort();
-          await Promise.allSettled([...inFlight]);
+          const drained = Promise.allSettled([...inFlight]);
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<false>((resolve) => {
+            timer = setTimeout(() => resolve(false), drainMs);
+          });
+          const answered = await Promise.race([drained.then(() => true), late]).finally(() => clearTimeout(timer));
+          if (!answered) {
+            cutOff.abort();
+            await drained;
+          }
           await this.s3.send(new AbortMultipartUploadCommand(target)).catch(() => undefined);
         })()),
     };

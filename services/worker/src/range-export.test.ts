@@ -24,6 +24,7 @@ import { fileSink } from './bench/file-sink';
 import { exportMemberships, type ExportSink, type PartUpload } from './csv-export';
 import { ExportAbortedError, StageError } from './errors';
 import { ExportFileStore } from './file-store';
+import { startHttpRequestLog } from './testing/http-request-log';
 import { sha256 } from './testing/worker-environment';
 
 jest.setTimeout(120_000);
@@ -347,6 +348,36 @@ describe('exportMemberships in parallel ranges', () => {
         await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key!, UploadId: upload.UploadId! }));
       expect((pending.Uploads ?? []).filter((upload) => upload.Key === key)).toEqual([]);
       await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+    });
+    it('lets a part on its way be answered before AbortMultipartUpload, and sends nothing after it', async () => {
+      // S3 frees a part still uploading at the abort only if the abort is repeated: none may be.
+      const calls = await startHttpRequestLog(testAwsSettings().endpoints.s3!);
+      const logged = s3Client({ ...testAwsSettings(), endpoints: { ...testAwsSettings().endpoints, s3: calls.endpoint } });
+      try {
+        const key = `exports/${userId}/aborted-mid-part.csv`;
+        const sink = new ExportFileStore(logged, { bucket }).openUpload(key, 'memberships.csv', 'text/csv; charset=utf-8');
+        const upload = await sink.multipart!.create();
+        // Big enough to be still on its way when the abort comes (the stand-in takes bodies up to 11 MiB).
+        const part = upload.uploadPart(1, Buffer.alloc(10 * 1024 * 1024, 'a'));
+        const partCall = () => calls.requests.find((call) => call.method === 'PUT' && call.query.get('partNumber') === '1');
+        for (let waited = 0; !partCall() && waited < 10_000; waited += 1) await new Promise((resolve) => setTimeout(resolve, 1));
+        expect(partCall()).toBeDefined();
+        await sink.abort(new ExportAbortedError('test stop'));
+        await expect(part).resolves.toBeUndefined();
+        await expect(upload.uploadPart(2, Buffer.alloc(5 * 1024 * 1024))).rejects.toThrow('the upload was aborted');
+
+        const abort = calls.requests.find((call) => call.method === 'DELETE' && call.query.has('uploadId'));
+        expect(abort).toMatchObject({ status: 204 });
+        expect(partCall()).toMatchObject({ status: 200 });
+        expect(partCall()!.answeredAt).toBeLessThanOrEqual(abort!.startedAt);
+        expect(calls.requests.filter((call) => call.startedAt > abort!.startedAt)).toEqual([]);
+        await expect(
+          s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: abort!.query.get('uploadId')! })),
+        ).rejects.toMatchObject({ name: 'NoSuchUpload' });
+      } finally {
+        logged.destroy();
+        await calls.close();
+      }
     });
   });
 
