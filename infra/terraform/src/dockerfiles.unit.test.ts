@@ -187,7 +187,11 @@ async function dryRunInstall(stage: Stage, dir: string, cache: string): Promise<
   const command = stage.instructions.find((i) => i.keyword === 'RUN' && i.args.includes('npm install'))!.args;
   const [npm, ...args] = command.slice(command.indexOf('npm install')).split(' ');
   expect(npm).toBe('npm');
-  const { stdout } = await run('npm', [...args, '--dry-run', '--offline', '--cache', cache], { cwd: dir, maxBuffer: 32 * 1024 * 1024 });
+  // Its `add` lines are read below: an explicit loglevel, since `npm run --silent` hands `silent` down to it.
+  const { stdout } = await run('npm', [...args, '--dry-run', '--offline', '--cache', cache, '--loglevel', 'notice'], {
+    cwd: dir,
+    maxBuffer: 32 * 1024 * 1024,
+  });
   return new Set([...stdout.matchAll(/^add (\S+) \S+$/gm)].map((match) => match[1]!));
 }
 
