@@ -37,6 +37,13 @@ describe('the core entry points', () => {
     expect(loaded.filter(fromPackage('pg'))).toEqual([]);
   });
 
+  it('@memberships/core/postgres-client loads node-postgres and not TypeORM', async () => {
+    const loaded = await modulesLoadedBy('@memberships/core/postgres-client');
+    expect(loaded.filter(fromPackage('pg')).length).toBeGreaterThan(0);
+    expect(loaded.filter(fromPackage('typeorm'))).toEqual([]);
+    expect(loaded.filter(fromPackage('reflect-metadata'))).toEqual([]);
+  });
+
   it('@memberships/core/postgres is where TypeORM is loaded (reflect-metadata first)', async () => {
     const loaded = await modulesLoadedBy('@memberships/core/postgres');
     expect(loaded.filter(fromPackage('typeorm')).length).toBeGreaterThan(0);

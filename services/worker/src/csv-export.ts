@@ -2,7 +2,7 @@ import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { DEFAULT_EXPORT_OPTIONS, exportContentType, type ExportOptions } from '@memberships/core/contract';
-import { countSelect, exportCopyStatement, exportRowsQuery, exportSessionSettings } from '@memberships/core/postgres';
+import { countSelect, exportCopyStatement, exportRowsQuery, exportSessionSettings } from '@memberships/core/postgres-client';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { settleQueryDeadline } from './copy-deadline';

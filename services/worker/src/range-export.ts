@@ -10,7 +10,7 @@ import {
   exportRangeCopyStatement,
   exportSessionSettings,
   rangeStartsSelect,
-} from '@memberships/core/postgres';
+} from '@memberships/core/postgres-client';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { settleQueryDeadline } from './copy-deadline';

@@ -8,7 +8,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { clientOptions } from '@memberships/core/config';
 import { JobStore, LinkKeySource, ScheduleStore, UserStore } from '@memberships/core/dynamodb';
-import { CredentialPool, postgresTimeouts, serviceRotatingPassword } from '@memberships/core/postgres';
+import { CredentialPool, postgresTimeouts, serviceRotatingPassword } from '@memberships/core/postgres-client';
 import { EndpointAddressPolicy, WebhookStore } from '@memberships/core/webhooks';
 import type { Logger } from 'pino';
 import { leaseMsFor, SHUTDOWN_MARGIN_SECONDS, type WorkerConfig } from './config';

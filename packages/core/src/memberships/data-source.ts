@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { credentialPoolDriver, type AuthenticationRetry, type RotatingPassword } from './database-credentials';
 import { DEFAULT_DATABASE_ROLES, type DatabaseRoleNames } from './database-roles';
+import { type PostgresTimeoutOptions, postgresTimeouts } from './query-timeouts';
 import { Membership } from './membership.entity';
 import { CreateMemberships1764000000000 } from './migrations/1764000000000-create-memberships';
 import { createServiceRolesMigration } from './migrations/1764100000000-create-service-roles';
@@ -12,38 +13,18 @@ export function migrationsFor(roles: DatabaseRoleNames = DEFAULT_DATABASE_ROLES)
   return [CreateMemberships1764000000000, createServiceRolesMigration(roles), FiniteValues1764200000000];
 }
 
-export interface DatabaseOptions {
+export interface DatabaseOptions extends PostgresTimeoutOptions {
   readonly url: string;
   /** Pool size per process. */
   readonly poolSize?: number;
   /** Fail a connection attempt after this long instead of hanging. */
   readonly connectTimeoutMs?: number;
   readonly applicationName?: string;
-  /** Server-side limit of one statement (`statement_timeout`). Unset: none (migrations may run long). */
-  readonly statementTimeoutMs?: number;
-  /** Client-side limit of one query, which also covers a server that stopped answering (`query_timeout`). Unset: none. */
-  readonly queryTimeoutMs?: number;
-  /** The server ends a session left idle inside a transaction (`idle_in_transaction_session_timeout`). Default 60 s. */
-  readonly idleInTransactionTimeoutMs?: number;
   /** The password from the role's secret, re-read when PostgreSQL refuses it. Unset: the URL's. */
   readonly rotatingPassword?: RotatingPassword | undefined;
   readonly authenticationRetry?: AuthenticationRetry;
   /** Role names the roles migration uses (migrate only). Default DEFAULT_DATABASE_ROLES. */
   readonly roles?: DatabaseRoleNames;
-}
-
-/**
- * node-postgres settings that put deadlines on queries: `statement_timeout`
- * and `idle_in_transaction_session_timeout` are enforced by the server,
- * `query_timeout` by the client (the only one that helps when the server
- * stops answering altogether). Unset values are left out.
- */
-export function postgresTimeouts(options: Pick<DatabaseOptions, 'statementTimeoutMs' | 'queryTimeoutMs' | 'idleInTransactionTimeoutMs'>) {
-  return {
-    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
-    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
-    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
-  };
 }
 
 /** The TypeORM data source for memberships. Schema changes only by migrations, never `synchronize`. */

@@ -34,9 +34,10 @@
  * export's duration, the share of the export the writes could take even if
  * every millisecond of it held up the stream.
  *
- * Each worker run is a child process (the same exportMemberships the
- * handler uses: COPY → record counter + SHA-256 → file), so its peak RSS is
- * its own, reported by process.resourceUsage().maxRSS; `peakRssMb` is the
+ * Each worker run is a child process (export-bench-child.ts: the same
+ * exportMemberships the handler uses, COPY → record counter + SHA-256 →
+ * file, loading only what the worker's export path loads), so its peak RSS
+ * is its own, reported by process.resourceUsage().maxRSS; `peakRssMb` is the
  * largest of them.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -49,11 +50,11 @@ import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsClientSettings } from '@memberships/core/config';
 import { JobStore } from '@memberships/core/dynamodb';
-import type { ExportOptions } from '@memberships/core/contract';
-import { exportCopyOptions, exportSelect } from '@memberships/core/postgres';
+import { exportCopyOptions, exportSelect } from '@memberships/core/postgres-client';
 import {
   createTestDatabase,
   dynamoDbClient,
+  LOCAL_CREDENTIALS,
   seedMemberships,
   startDynamoDbLocal,
   startSecretsManagerLocal,
@@ -62,14 +63,11 @@ import {
   type RunningEmulator,
   type RunningPostgres,
 } from '@memberships/local-platform';
-import { Client, Pool } from 'pg';
-import pino from 'pino';
-import { exportMemberships, type ExportProgress, type ParallelRanges } from '../csv-export';
-import { DEFAULT_PROGRESS_INTERVAL_MS, jobProgressReporter, type ProgressReporter } from '../progress-reporter';
-import { fileSink } from './file-sink';
+import { Client } from 'pg';
+import { DEFAULT_PROGRESS_INTERVAL_MS } from '../progress-reporter';
 import { runFormatBenchmarks } from './format-bench';
 import { benchJobTables, createJobTables } from './job-tables';
-import { multipartFileSink } from './multipart-file-sink';
+import type { ChildReport, ChildRequest } from './export-bench-child';
 import { runRangeBenchmarks } from './range-bench';
 import { WORKER_NODE_FLAGS } from '../node-flags';
 
@@ -84,44 +82,6 @@ const REGION = 'us-east-1';
 /** The lease the benchmark's jobs are claimed under: long enough for any run. */
 const BENCH_LEASE_MS = 30 * 60_000;
 const BENCH_OWNER = 'export-bench';
-
-/** Where a child's progress writes go: a job the parent created and claimed for it. */
-interface ChildProgress {
-  readonly dynamodbEndpoint: string;
-  readonly jobsTable: string;
-  readonly guardsTable: string;
-  readonly jobId: string;
-  readonly owner: string;
-  readonly attempt: number;
-  readonly intervalMs: number;
-  /** A second job under the same lease, for timing single writes after the export (untimed part). */
-  readonly probeJobId: string;
-  readonly probeAttempt: number;
-}
-
-export interface ChildRequest {
-  readonly url: string;
-  readonly userId: string;
-  readonly out: string;
-  /** The export's options; the defaults (today's CSV) when absent. */
-  readonly export?: ExportOptions;
-  /** Progress writes on (to this job); off when absent. */
-  readonly progress?: ChildProgress;
-  /** Parallel id ranges into a multipart file sink (range-bench.ts); the single stream into a file when absent. */
-  readonly parallel?: ParallelRanges;
-}
-
-export interface ChildReport {
-  readonly rows: number;
-  readonly bytes: number;
-  readonly sha256: string;
-  readonly seconds: number;
-  readonly maxRssKb: number;
-  /** Progress writes started during the export (the final one, with the exact total, included). */
-  readonly progressWrites: number;
-  /** CPU time (user + system) of this process per progress write, measured on the probe job. */
-  readonly writeCpuMs: number;
-}
 
 type RunKind = 'psql' | 'off' | 'on';
 
@@ -195,7 +155,7 @@ function psqlCopySelect(url: string, select: string, copyOptions: string, out: s
 export function workerCopy(request: ChildRequest): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
     // With the V8 flags the worker's image runs it with, so the peak RSS measured is the one that ships.
-    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, __filename, '--child', JSON.stringify(request)], {
+    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, path.join(__dirname, 'export-bench-child.js'), JSON.stringify(request)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let stdout = '';
@@ -229,23 +189,6 @@ async function claimedJob(jobs: JobStore, userId: string): Promise<{ id: string;
   const claim = await jobs.claim(created.job.id, BENCH_OWNER, BENCH_LEASE_MS);
   if (!claim.claimed) throw new BenchmarkError(`could not claim the benchmark job (${claim.reason})`);
   return { id: claim.job.id, attempt: claim.job.attempts };
-}
-
-/**
- * CPU time of one progress write in this process: `count` writes in a row
- * to the probe job, after the export. Low-noise where the on/off difference
- * in throughput is not: it bounds what the writes can take from the stream.
- */
-async function writeCpuMsPerWrite(jobs: JobStore, settings: ChildProgress, count: number): Promise<number> {
-  const lease = { owner: settings.owner, attempt: settings.probeAttempt };
-  // One untimed write first: connection set-up is paid once per process, not per write.
-  await jobs.recordProgress(settings.probeJobId, lease, { rowsExported: 1, rowsTotal: count + 1 });
-  const before = process.cpuUsage();
-  for (let i = 2; i <= count + 1; i += 1) {
-    await jobs.recordProgress(settings.probeJobId, lease, { rowsExported: i, rowsTotal: count + 1 });
-  }
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000 / count;
 }
 
 /**
@@ -359,6 +302,7 @@ async function runBenchmark(): Promise<number> {
               ? {
                   progress: {
                     dynamodbEndpoint: dynamoDbLocal.endpoint,
+                    credentials: LOCAL_CREDENTIALS,
                     ...tables,
                     jobId: job.id,
                     owner: BENCH_OWNER,
@@ -446,79 +390,10 @@ async function runBenchmark(): Promise<number> {
   }
 }
 
-/** The child: one export through exportMemberships into a file, timed, with its own peak RSS. */
-async function runChild(request: ChildRequest): Promise<void> {
-  // One connection per range, as the worker's pool gives a parallel export.
-  const pool = new Pool({ connectionString: request.url, max: request.parallel?.ranges ?? 1, application_name: 'export-bench' });
-  let dynamodb: DynamoDBClient | undefined;
-  let reporter: ProgressReporter | undefined;
-  let jobs: JobStore | undefined;
-  if (request.progress) {
-    const settings = request.progress;
-    dynamodb = dynamoDbClient({ region: REGION, endpoints: { dynamodb: settings.dynamodbEndpoint } });
-    jobs = new JobStore({ client: dynamodb, jobsTable: settings.jobsTable, guardsTable: settings.guardsTable });
-    reporter = jobProgressReporter({
-      jobs,
-      jobId: settings.jobId,
-      owner: settings.owner,
-      attempt: settings.attempt,
-      intervalMs: settings.intervalMs,
-      log: pino({ level: 'warn' }, pino.destination(2)),
-    });
-  }
-  try {
-    // What the handler keeps for its heartbeat, in both modes; the reporter is the only difference.
-    const latest: { rowsExported: number; rowsTotal: number | null } = { rowsExported: 0, rowsTotal: null };
-    const multipart = request.parallel ? multipartFileSink(request.out) : undefined;
-    const started = performance.now();
-    const result = await exportMemberships({
-      pool,
-      userId: request.userId,
-      export: request.export,
-      sink: multipart ?? fileSink(request.out),
-      parallel: request.parallel,
-      // The worker's default attachment limit: the bench pays for keeping small files too.
-      keepInMemoryUpToBytes: 5 * 1024 * 1024,
-      onProgress: (update: ExportProgress) => {
-        latest.rowsExported = update.rowsExported;
-        latest.rowsTotal = update.rowsTotal;
-        reporter?.report(update);
-      },
-    });
-    const seconds = (performance.now() - started) / 1000;
-    // S3's join of the parts, after the completion: its work, not the worker's (untimed; the file is compared after).
-    await multipart?.assemble();
-    // As in the handler the final write is not awaited by the export; awaited here (untimed) so it is counted.
-    await reporter?.finish({ rowsExported: result.rows, rowsTotal: result.rows });
-    const writeCpuMs = jobs && request.progress ? await writeCpuMsPerWrite(jobs, request.progress, 50) : 0;
-    const report: ChildReport = {
-      rows: result.rows,
-      bytes: result.bytes,
-      sha256: result.sha256,
-      seconds,
-      maxRssKb: process.resourceUsage().maxRSS,
-      progressWrites: reporter?.writesStarted ?? 0,
-      writeCpuMs,
-    };
-    process.stdout.write(JSON.stringify(report));
-  } finally {
-    await reporter?.stop();
-    dynamodb?.destroy();
-    await pool.end();
-  }
-}
-
-if (process.argv[2] === '--child') {
-  runChild(JSON.parse(process.argv[3] ?? '{}') as ChildRequest).catch((error: unknown) => {
-    process.stderr.write(`[bench child] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  });
-} else {
-  runBenchmark().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`[bench] ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(2);
-    },
-  );
-}
+runBenchmark().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`[bench] ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  },
+);

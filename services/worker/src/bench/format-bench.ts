@@ -6,8 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { createGunzip } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { DEFAULT_EXPORT_OPTIONS, type ExportOptions } from '@memberships/core/contract';
-import { exportCopyOptions, exportSelect } from '@memberships/core/postgres';
-import type { ChildReport, ChildRequest } from './export-bench';
+import { exportCopyOptions, exportSelect } from '@memberships/core/postgres-client';
+import type { ChildReport, ChildRequest } from './export-bench-child';
 
 /**
  * The benchmark's lines per format (part of `npm run bench`), each on the

@@ -1,10 +1,10 @@
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_EXPORT_OPTIONS } from '@memberships/core/contract';
-import { type ExportIdRange, exportCopyOptions, exportSelect, rangeStartsSelect } from '@memberships/core/postgres';
+import { type ExportIdRange, exportCopyOptions, exportSelect, rangeStartsSelect } from '@memberships/core/postgres-client';
 import { Client } from 'pg';
 import { idRangesFromStarts, rangeStartPositions } from '../range-export';
-import type { ChildReport, ChildRequest } from './export-bench';
+import type { ChildReport, ChildRequest } from './export-bench-child';
 
 /**
  * The benchmark's lines for exports in parallel id ranges (part of `npm run

@@ -17,7 +17,7 @@ import {
   type EmailAttempt,
 } from '@memberships/core/contract';
 import { JobStore, UserStore } from '@memberships/core/dynamodb';
-import { countSelect, exportCopyStatement } from '@memberships/core/postgres';
+import { countSelect, exportCopyStatement } from '@memberships/core/postgres-client';
 import { localCredentials, TEST_SES_FROM_ADDRESS, type LocalIdentity, type TestResources } from '@memberships/local-platform';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { Pool } from 'pg';
