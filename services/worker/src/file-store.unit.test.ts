@@ -8,19 +8,14 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ExportFileStore } from './file-store';
 
-interface SentCommand {
-  readonly name: string;
-  readonly at: number;
-}
-
 /** An S3 client whose UploadPart answers only when `answerParts` is called, or fails when its abort signal fires. */
 function stubS3() {
-  const sent: SentCommand[] = [];
+  const sent: string[] = [];
   const pendingParts: (() => void)[] = [];
   const client = {
     send: (command: { constructor: { name: string } }, options?: { abortSignal?: AbortSignal }) => {
       const name = command.constructor.name;
-      sent.push({ name, at: Date.now() });
+      sent.push(name);
       if (name === 'CreateMultipartUploadCommand') return Promise.resolve({ UploadId: 'upload-1' });
       if (name !== 'UploadPartCommand') return Promise.resolve({});
       return new Promise((resolve, reject) => {
@@ -31,8 +26,7 @@ function stubS3() {
   };
   return {
     s3: client as unknown as S3Client,
-    sent,
-    names: () => sent.map((command) => command.name),
+    names: () => [...sent],
     answerParts: () => {
       for (const answer of pendingParts.splice(0)) answer();
     },

@@ -18,7 +18,7 @@ import {
   ListMultipartUploadsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { createTestDatabase, s3Client, seedMemberships, testAwsSettings, type TestDatabase } from '@memberships/local-platform';
+import { createTestDatabase, s3Client, seedMemberships, testAwsSettings, waitFor, type TestDatabase } from '@memberships/local-platform';
 import { Client, Pool } from 'pg';
 import { fileSink } from './bench/file-sink';
 import { exportMemberships, type ExportSink, type PartUpload } from './csv-export';
@@ -349,10 +349,12 @@ describe('exportMemberships in parallel ranges', () => {
       expect((pending.Uploads ?? []).filter((upload) => upload.Key === key)).toEqual([]);
       await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).rejects.toMatchObject({ name: 'NoSuchKey' });
     });
+
     it('lets a part on its way be answered before AbortMultipartUpload, and sends nothing after it', async () => {
       // S3 frees a part still uploading at the abort only if the abort is repeated: none may be.
-      const calls = await startHttpRequestLog(testAwsSettings().endpoints.s3!);
-      const logged = s3Client({ ...testAwsSettings(), endpoints: { ...testAwsSettings().endpoints, s3: calls.endpoint } });
+      const aws = testAwsSettings();
+      const calls = await startHttpRequestLog(aws.endpoints.s3!);
+      const logged = s3Client({ ...aws, endpoints: { ...aws.endpoints, s3: calls.endpoint } });
       try {
         const key = `exports/${userId}/aborted-mid-part.csv`;
         const sink = new ExportFileStore(logged, { bucket }).openUpload(key, 'memberships.csv', 'text/csv; charset=utf-8');
@@ -360,8 +362,7 @@ describe('exportMemberships in parallel ranges', () => {
         // Big enough to be still on its way when the abort comes (the stand-in takes bodies up to 11 MiB).
         const part = upload.uploadPart(1, Buffer.alloc(10 * 1024 * 1024, 'a'));
         const partCall = () => calls.requests.find((call) => call.method === 'PUT' && call.query.get('partNumber') === '1');
-        for (let waited = 0; !partCall() && waited < 10_000; waited += 1) await new Promise((resolve) => setTimeout(resolve, 1));
-        expect(partCall()).toBeDefined();
+        await waitFor('the part to be on its way', partCall, { timeoutMs: 10_000, intervalMs: 1 });
         await sink.abort(new ExportAbortedError('test stop'));
         await expect(part).resolves.toBeUndefined();
         await expect(upload.uploadPart(2, Buffer.alloc(5 * 1024 * 1024))).rejects.toThrow('the upload was aborted');

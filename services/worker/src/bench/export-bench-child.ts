@@ -19,12 +19,11 @@ import { jobProgressReporter, type ProgressReporter } from '../progress-reporter
 import { fileSink } from './file-sink';
 import { multipartFileSink } from './multipart-file-sink';
 
-/** The bench's DynamoDB Local is started in this region. */
-const REGION = 'us-east-1';
-
 /** Where a child's progress writes go: a job the parent created and claimed for it. */
 export interface ChildProgress {
   readonly dynamodbEndpoint: string;
+  /** The region the parent started DynamoDB Local in. */
+  readonly region: string;
   /** DynamoDB Local's keys (it takes any static ones). */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly jobsTable: string;
@@ -89,7 +88,10 @@ async function runChild(request: ChildRequest): Promise<void> {
   if (request.progress) {
     const settings = request.progress;
     dynamodb = new DynamoDBClient(
-      clientOptions({ region: REGION, endpoints: { dynamodb: settings.dynamodbEndpoint }, credentials: settings.credentials }, 'dynamodb'),
+      clientOptions(
+        { region: settings.region, endpoints: { dynamodb: settings.dynamodbEndpoint }, credentials: settings.credentials },
+        'dynamodb',
+      ),
     );
     jobs = new JobStore({ client: dynamodb, jobsTable: settings.jobsTable, guardsTable: settings.guardsTable });
     reporter = jobProgressReporter({

@@ -302,6 +302,7 @@ async function runBenchmark(): Promise<number> {
               ? {
                   progress: {
                     dynamodbEndpoint: dynamoDbLocal.endpoint,
+                    region: REGION,
                     credentials: LOCAL_CREDENTIALS,
                     ...tables,
                     jobId: job.id,
