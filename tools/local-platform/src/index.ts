@@ -65,6 +65,7 @@ export {
 export {
   DENIALS_PATH,
   localCredentials,
+  type AwsService,
   type DenialRecord,
   type LocalCredentials,
   type LocalIdentity,

@@ -6,7 +6,7 @@ import { startFauxqs } from './emulators/fauxqs';
 import { startSchedulerStandIn } from './emulators/scheduler-local';
 import { startSecretsManagerLocal } from './emulators/secrets-manager-local';
 import { startSesLocal } from './emulators/ses-local';
-import { localCredentials, startLocalIamGate, type DenialRecord, type RunningIamGate } from './iam-gate';
+import { localCredentials, startLocalIamGate, type AwsService, type DenialRecord, type RunningIamGate } from './iam-gate';
 
 export interface LocalAwsOptions {
   /** Region the clients sign for (fauxqs puts it in queue ARNs). Default `us-east-1`. */
@@ -34,9 +34,17 @@ export interface LocalAwsOptions {
    * The IAM gate in front of the emulators (on by default): `endpoints` are
    * then the gate's, and every call is evaluated against the policies
    * infra/terraform synthesizes for the caller's role. `emailDomain` is the
-   * domain of the local sender address (the SES identity the policies name).
+   * domain of the local sender address (the SES identity the policies name);
+   * `latencyMs`, a benchmark's model of the round trip to AWS per service.
    */
-  readonly iamGate?: { readonly emailDomain: string; readonly port?: number; readonly onDenial?: (denial: DenialRecord) => void } | false;
+  readonly iamGate?:
+    | {
+        readonly emailDomain: string;
+        readonly port?: number;
+        readonly onDenial?: (denial: DenialRecord) => void;
+        readonly latencyMs?: Partial<Record<AwsService, number>>;
+      }
+    | false;
 }
 
 type LocalEndpoints = {
@@ -122,6 +130,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         emailDomain: options.iamGate?.emailDomain ?? DEFAULT_EMAIL_DOMAIN,
         ...(options.iamGate?.port !== undefined ? { port: options.iamGate.port } : {}),
         ...(options.iamGate?.onDenial ? { onDenial: options.iamGate.onDenial } : {}),
+        ...(options.iamGate?.latencyMs ? { latencyMs: options.iamGate.latencyMs } : {}),
       });
       started.push(iamGate);
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SOURCE_ARN_HEADER } from '@memberships/scheduler-local';
 import type { AddressInfo } from 'node:net';
 import { accessDenied } from './access-denied';
@@ -43,6 +44,12 @@ export interface IamGateOptions {
   readonly onDenial?: (denial: DenialRecord) => void;
   /** Clock for presigned URL expiry. */
   readonly now?: () => Date;
+  /**
+   * Milliseconds each signed call to a service waits before it is decided and forwarded: a model of the network
+   * round trip to AWS, which the emulators on this machine do not have (benchmarks only; unset, none).
+   * The wait is a timer, so it costs no CPU: a caller that overlaps its calls overlaps the waits too.
+   */
+  readonly latencyMs?: Partial<Record<AwsService, number>>;
 }
 
 export interface RunningIamGate {
@@ -142,6 +149,9 @@ export async function startIamGate(options: IamGateOptions): Promise<RunningIamG
       return;
     }
     const service = signature.service as AwsService;
+    // AWS answers a refused call after the same round trip as an allowed one.
+    const latency = options.latencyMs?.[service] ?? 0;
+    if (latency > 0) await sleep(latency);
     const upstream = options.upstreams[service];
     if (!upstream) {
       request.resume();

@@ -258,6 +258,33 @@ describe('the IAM gate', () => {
     expect(await expired.text()).toContain('Request has expired');
   });
 
+  it('holds each call to a service given a latency that long before it answers, and no other', async () => {
+    const latencyMs = 1_000;
+    const running = await startIamGate({
+      upstreams: { dynamodb: emulators.dynamodb, sqs: emulators.sqs },
+      evaluator: new PolicyEvaluator(synthesized),
+      latencyMs: { sqs: latencyMs },
+    });
+    gates.push(running);
+    const sqs = new SQSClient(clientOptions(as('api', running), 'sqs'));
+    const timed = async (call: () => Promise<unknown>) => {
+      const started = performance.now();
+      await call();
+      return performance.now() - started;
+    };
+    const login = throttle(as('api', running));
+    const send = () => sqs.send(new SendMessageCommand({ QueueUrl: resources.queueUrls.exportQueueUrl, MessageBody: '{}' }));
+    // The first calls open the connections; the ones measured after them are the round trips.
+    await Promise.all([send(), login.admit({ email: 'latency@example.com', address: '203.0.113.8' })]);
+    const held = await timed(send);
+    const unheld = await timed(() => login.admit({ email: 'latency@example.com', address: '203.0.113.8' }));
+    sqs.destroy();
+    // A timer never fires early by more than its millisecond's rounding.
+    expect(held).toBeGreaterThanOrEqual(latencyMs - 1);
+    expect(unheld).toBeLessThan(latencyMs);
+    expect(running.denials()).toEqual([]);
+  });
+
   it('denies unsigned requests and keys the platform never handed out', async () => {
     const running = await gate();
     const anonymous = await fetch(`${running.endpoint}/${resources.names.buckets.exportFiles}/exports/u1/j1.csv`);

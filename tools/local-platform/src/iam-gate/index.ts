@@ -6,6 +6,7 @@ import { IDENTITIES } from './identities';
 import { PolicyEvaluator } from './policy-evaluator';
 
 export { ACKNOWLEDGE_PATH, DENIALS_PATH, type DenialRecord, type RunningIamGate } from './gate-server';
+export type { AwsService } from './aws-requests';
 export { localCredentials, type LocalCredentials, type LocalIdentity } from './identities';
 export { PolicyEvaluator } from './policy-evaluator';
 
@@ -20,6 +21,8 @@ export interface LocalIamGateOptions {
   readonly onDenial?: (denial: DenialRecord) => void;
   /** Replace the synthesized roles (tests of the gate itself). Default: every environment of infra/terraform. */
   readonly environments?: readonly EnvironmentRoles[];
+  /** Round-trip latency added per service before a call is forwarded (IamGateOptions.latencyMs). */
+  readonly latencyMs?: Partial<Record<AwsService, number>>;
 }
 
 const resolved = new Map<string, EnvironmentRoles[]>();
@@ -48,5 +51,6 @@ export function startLocalIamGate(options: LocalIamGateOptions): Promise<Running
     evaluator: new PolicyEvaluator(environments),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.onDenial ? { onDenial: options.onDenial } : {}),
+    ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
   });
 }

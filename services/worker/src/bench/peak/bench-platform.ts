@@ -21,6 +21,7 @@ import {
   mapLimit,
 } from '@memberships/local-platform';
 import { WORKER_NODE_FLAGS } from '../../node-flags';
+import type { AwsLatency } from './aws-latency';
 
 /**
  * The local platform for the peak-day benchmark: the emulators behind the IAM
@@ -77,12 +78,17 @@ export { mapLimit };
 /**
  * `iamGate: false` runs the emulators without the IAM gate in front: IAM costs a caller nothing in AWS,
  * but the gate's policy evaluation and proxying take CPU on this machine (it counts the requests, too).
+ * `latencyMs`: the gate holds each call to a service that long before forwarding it, a model of the
+ * round trip to AWS (the emulators answer in well under a millisecond); it needs the gate.
  */
 export async function startBenchPlatform(
   sizes: readonly number[],
   progress: (message: string) => void,
-  options: { readonly iamGate: boolean } = { iamGate: true },
+  options: { readonly iamGate: boolean; readonly latencyMs?: AwsLatency } = { iamGate: true },
 ): Promise<BenchPlatform> {
+  const latencyMs = options.latencyMs ?? {};
+  if (!options.iamGate && Object.keys(latencyMs).length > 0)
+    throw new Error('an AWS latency needs the IAM gate, which adds it (drop --no-iam-gate)');
   const started: Stoppable[] = [];
   const stopAll = async () => {
     for (const item of started.reverse()) await item.stop().catch(() => undefined);
@@ -96,6 +102,7 @@ export async function startBenchPlatform(
           ? {
               emailDomain: DEFAULT_EMAIL_DOMAIN,
               onDenial: (denial) => progress(`iam-gate denied ${denial.identity} ${denial.operation}: ${denial.reason}`),
+              latencyMs,
             }
           : false,
       }),

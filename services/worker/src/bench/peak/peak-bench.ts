@@ -14,15 +14,18 @@
  *   npm run bench:peak                  (root; builds first)
  *   node services/worker/dist/bench/peak/peak-bench.js [--users 300] [--large-users 3] [--large-rows 100000]
  *     [--medium-share 0.1] [--concurrency 8] [--workers 1] [--seed 1] [--timeout-seconds 900] [--no-iam-gate]
- *     [--no-warmup]
+ *     [--no-warmup] [--aws-latency-ms 10 | --aws-latency-ms dynamodb=5,sqs=10,s3=30,ses=50]
  *
  * --no-warmup: the api phase meets the cold caches (the speedup over the baseline after it is then
  * understated, and the ratio to the warm floor too).
  * --no-iam-gate: the emulators without the IAM gate in front (which evaluates every call's policy and
  * proxies it: CPU that IAM does not cost in AWS); no request counts then.
+ * --aws-latency-ms: the IAM gate holds every call to a service that many milliseconds before forwarding it,
+ * a model of the network round trip to AWS that the emulators here do not have (default: none). One number
+ * for every service, or service=ms pairs; it needs the gate, and it slows the floor's calls the same way.
  *
  * Progress goes to stderr; stdout gets one JSON line:
- *   {"users":…,"mix":{…},"concurrency":…,"workers":…,"warmup":{…}|null,"baseline":{…},"api":{…},"schedule":{…},
+ *   {"users":…,"mix":{…},"concurrency":…,"workers":…,"iamGate":…,"awsLatencyMs":{…},"warmup":{…}|null,"baseline":{…},"api":{…},"schedule":{…},
  *    "floor":{"exportsPerSec":…},"speedup":…,"ratio":…}
  * where each phase has exportsPerSecPerWorker (jobs ÷ (last email − first request) ÷ workers),
  * requestToInboxMs p50/p95/p99/max (email arrival − the POST or the clock move), workerCpuSecondsPer1000
@@ -31,6 +34,7 @@
  * speedup = api ÷ baseline exports/s per worker, ratio = api exports/s (all workers) ÷ the floor's.
  * Exit code 1 when a job did not succeed or got other than exactly one email, 2 when the benchmark cannot run.
  */
+import { parseAwsLatency } from './aws-latency';
 import { startBenchPlatform, type BenchPlatform } from './bench-platform';
 import { runFloor } from './floor';
 import type { PhaseMetrics } from './phase-metrics';
@@ -80,6 +84,8 @@ async function runBenchmark(argv: readonly string[]): Promise<number> {
   const mix = userMix(settings);
   const iamGate = !argv.includes('--no-iam-gate');
   const warm = !argv.includes('--no-warmup');
+  const latencyIndex = argv.indexOf('--aws-latency-ms');
+  const awsLatencyMs = latencyIndex === -1 ? {} : parseAwsLatency(argv[latencyIndex + 1] ?? '');
 
   let platform: BenchPlatform | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -89,7 +95,7 @@ async function runBenchmark(argv: readonly string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    platform = await startBenchPlatform(mix.sizes, progress, { iamGate });
+    platform = await startBenchPlatform(mix.sizes, progress, { iamGate, latencyMs: awsLatencyMs });
     const phase = (phaseConcurrency: number): PhaseOptions => ({ concurrency: phaseConcurrency, workers, timeoutMs, progress });
 
     // The floor runs last, on a warm platform: the phases it is compared with run warm too. The warm-up is the
@@ -120,6 +126,7 @@ async function runBenchmark(argv: readonly string[]): Promise<number> {
       concurrency,
       workers,
       iamGate,
+      awsLatencyMs,
       warmup,
       baseline,
       api,

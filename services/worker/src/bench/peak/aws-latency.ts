@@ -1,0 +1,37 @@
+import type { AwsService } from '@memberships/local-platform';
+
+/** The services a latency can be given for: the ones the platform calls through the IAM gate. */
+const SERVICES: readonly AwsService[] = ['dynamodb', 'sqs', 's3', 'ses', 'scheduler', 'secretsmanager', 'events'];
+/** More than this is a typo, not a network: a long poll's own wait is 20 s. */
+const MAX_MS = 5_000;
+
+export type AwsLatency = Partial<Record<AwsService, number>>;
+
+/**
+ * `--aws-latency-ms`: either one number of milliseconds for every service
+ * (`10`), or `service=ms` pairs separated by commas (`dynamodb=5,sqs=10`),
+ * the services not named getting none. Throws a message that says what is
+ * wrong; an empty result means no latency.
+ */
+export function parseAwsLatency(text: string): AwsLatency {
+  const milliseconds = (value: string, what: string): number => {
+    const ms = Number(value);
+    if (value.trim() === '' || !Number.isInteger(ms) || ms < 0 || ms > MAX_MS)
+      throw new Error(`${what}: a whole number of milliseconds from 0 to ${MAX_MS}, got "${value}"`);
+    return ms;
+  };
+  if (!text.includes('=')) {
+    const ms = milliseconds(text, '--aws-latency-ms');
+    return ms === 0 ? {} : Object.fromEntries(SERVICES.map((service) => [service, ms]));
+  }
+  const latency: AwsLatency = {};
+  for (const pair of text.split(',')) {
+    const [name = '', value = '', ...rest] = pair.split('=');
+    const service = SERVICES.find((known) => known === name.trim());
+    if (!service || rest.length > 0)
+      throw new Error(`--aws-latency-ms: "${pair}" is not service=ms with a service among ${SERVICES.join(', ')}`);
+    if (latency[service] !== undefined) throw new Error(`--aws-latency-ms: ${service} is given twice`);
+    latency[service] = milliseconds(value, `--aws-latency-ms ${service}`);
+  }
+  return Object.fromEntries(Object.entries(latency).filter(([, ms]) => ms > 0));
+}
