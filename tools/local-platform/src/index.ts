@@ -63,6 +63,7 @@ export {
   type SpawnServiceOptions,
 } from './services';
 export {
+  AWS_SERVICES,
   DENIALS_PATH,
   localCredentials,
   type AwsService,
@@ -70,6 +71,7 @@ export {
   type LocalCredentials,
   type LocalIdentity,
   type RunningIamGate,
+  type ServiceLatency,
 } from './iam-gate';
 export {
   attachmentContent,

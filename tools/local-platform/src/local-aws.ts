@@ -6,7 +6,14 @@ import { startFauxqs } from './emulators/fauxqs';
 import { startSchedulerStandIn } from './emulators/scheduler-local';
 import { startSecretsManagerLocal } from './emulators/secrets-manager-local';
 import { startSesLocal } from './emulators/ses-local';
-import { localCredentials, startLocalIamGate, type AwsService, type DenialRecord, type RunningIamGate } from './iam-gate';
+import {
+  localCredentials,
+  startLocalIamGate,
+  type AwsService,
+  type DenialRecord,
+  type RunningIamGate,
+  type ServiceLatency,
+} from './iam-gate';
 
 export interface LocalAwsOptions {
   /** Region the clients sign for (fauxqs puts it in queue ARNs). Default `us-east-1`. */
@@ -42,7 +49,7 @@ export interface LocalAwsOptions {
         readonly emailDomain: string;
         readonly port?: number;
         readonly onDenial?: (denial: DenialRecord) => void;
-        readonly latencyMs?: Partial<Record<AwsService, number>>;
+        readonly latencyMs?: ServiceLatency;
       }
     | false;
 }
@@ -114,7 +121,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     RunningEmulator,
   ];
   // Read by the gate at each request: the Scheduler's upstream is filled in once it runs.
-  const upstreams: Partial<Record<'dynamodb' | 'sqs' | 's3' | 'ses' | 'scheduler' | 'secretsmanager' | 'events', string>> = {
+  const upstreams: Partial<Record<AwsService, string>> = {
     dynamodb: dynamodb.endpoint,
     sqs: fauxqs.endpoint,
     s3: fauxqs.endpoint,

@@ -29,7 +29,9 @@
  *   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html
  */
 
-export type AwsService = 'dynamodb' | 'sqs' | 's3' | 'ses' | 'scheduler' | 'secretsmanager' | 'events';
+/** The services the gate fronts, by the name their requests are signed for. */
+export const AWS_SERVICES = ['dynamodb', 'sqs', 's3', 'ses', 'scheduler', 'secretsmanager', 'events'] as const;
+export type AwsService = (typeof AWS_SERVICES)[number];
 
 /** A resource in the caller's naming; translated to each environment's ARN before evaluation. */
 export type LocalResource =

@@ -49,8 +49,11 @@ export interface IamGateOptions {
    * round trip to AWS, which the emulators on this machine do not have (benchmarks only; unset, none).
    * The wait is a timer, so it costs no CPU: a caller that overlaps its calls overlaps the waits too.
    */
-  readonly latencyMs?: Partial<Record<AwsService, number>>;
+  readonly latencyMs?: ServiceLatency;
 }
+
+/** Milliseconds per service; a service not named gets none. */
+export type ServiceLatency = Partial<Record<AwsService, number>>;
 
 export interface RunningIamGate {
   readonly endpoint: string;

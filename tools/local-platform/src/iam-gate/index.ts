@@ -1,12 +1,12 @@
 import { environments as allEnvironments } from '@memberships/infra/dist/environments';
 import { environmentRoles, type EnvironmentRoles } from '@memberships/infra/dist/role-policies';
 import type { AwsService } from './aws-requests';
-import { startIamGate, type DenialRecord, type RunningIamGate } from './gate-server';
+import { startIamGate, type DenialRecord, type RunningIamGate, type ServiceLatency } from './gate-server';
 import { IDENTITIES } from './identities';
 import { PolicyEvaluator } from './policy-evaluator';
 
-export { ACKNOWLEDGE_PATH, DENIALS_PATH, type DenialRecord, type RunningIamGate } from './gate-server';
-export type { AwsService } from './aws-requests';
+export { ACKNOWLEDGE_PATH, DENIALS_PATH, type DenialRecord, type RunningIamGate, type ServiceLatency } from './gate-server';
+export { AWS_SERVICES, type AwsService } from './aws-requests';
 export { localCredentials, type LocalCredentials, type LocalIdentity } from './identities';
 export { PolicyEvaluator } from './policy-evaluator';
 
@@ -22,7 +22,7 @@ export interface LocalIamGateOptions {
   /** Replace the synthesized roles (tests of the gate itself). Default: every environment of infra/terraform. */
   readonly environments?: readonly EnvironmentRoles[];
   /** Round-trip latency added per service before a call is forwarded (IamGateOptions.latencyMs). */
-  readonly latencyMs?: Partial<Record<AwsService, number>>;
+  readonly latencyMs?: ServiceLatency;
 }
 
 const resolved = new Map<string, EnvironmentRoles[]>();

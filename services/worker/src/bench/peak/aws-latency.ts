@@ -1,11 +1,7 @@
-import type { AwsService } from '@memberships/local-platform';
+import { AWS_SERVICES as SERVICES, type ServiceLatency } from '@memberships/local-platform';
 
-/** The services a latency can be given for: the ones the platform calls through the IAM gate. */
-const SERVICES: readonly AwsService[] = ['dynamodb', 'sqs', 's3', 'ses', 'scheduler', 'secretsmanager', 'events'];
 /** More than this is a typo, not a network: a long poll's own wait is 20 s. */
 const MAX_MS = 5_000;
-
-export type AwsLatency = Partial<Record<AwsService, number>>;
 
 /**
  * `--aws-latency-ms`: either one number of milliseconds for every service
@@ -13,7 +9,7 @@ export type AwsLatency = Partial<Record<AwsService, number>>;
  * the services not named getting none. Throws a message that says what is
  * wrong; an empty result means no latency.
  */
-export function parseAwsLatency(text: string): AwsLatency {
+export function parseAwsLatency(text: string): ServiceLatency {
   const milliseconds = (value: string, what: string): number => {
     const ms = Number(value);
     if (value.trim() === '' || !Number.isInteger(ms) || ms < 0 || ms > MAX_MS)
@@ -24,7 +20,7 @@ export function parseAwsLatency(text: string): AwsLatency {
     const ms = milliseconds(text, '--aws-latency-ms');
     return ms === 0 ? {} : Object.fromEntries(SERVICES.map((service) => [service, ms]));
   }
-  const latency: AwsLatency = {};
+  const latency: ServiceLatency = {};
   for (const pair of text.split(',')) {
     const [name = '', value = '', ...rest] = pair.split('=');
     const service = SERVICES.find((known) => known === name.trim());

@@ -16,12 +16,12 @@ import {
   type LocalAws,
   type RunningPostgres,
   type RunningService,
+  type ServiceLatency,
   type TestDatabase,
   type TestResources,
   mapLimit,
 } from '@memberships/local-platform';
 import { WORKER_NODE_FLAGS } from '../../node-flags';
-import type { AwsLatency } from './aws-latency';
 
 /**
  * The local platform for the peak-day benchmark: the emulators behind the IAM
@@ -84,7 +84,7 @@ export { mapLimit };
 export async function startBenchPlatform(
   sizes: readonly number[],
   progress: (message: string) => void,
-  options: { readonly iamGate: boolean; readonly latencyMs?: AwsLatency } = { iamGate: true },
+  options: { readonly iamGate: boolean; readonly latencyMs?: ServiceLatency } = { iamGate: true },
 ): Promise<BenchPlatform> {
   const latencyMs = options.latencyMs ?? {};
   if (!options.iamGate && Object.keys(latencyMs).length > 0)
