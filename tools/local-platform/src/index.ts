@@ -2,6 +2,18 @@
  * @memberships/local-platform: local stand-ins for AWS and PostgreSQL, for
  * tests and `npm start`. Development and test infrastructure, never deployed.
  */
+export {
+  BenchArgumentError,
+  benchUsage,
+  HELP,
+  nonNegativeInteger,
+  parseBenchArguments,
+  positiveInteger,
+  type BenchArguments,
+  type BenchCommand,
+  type BenchOption,
+  type BenchOptions,
+} from './bench-arguments';
 export { dynamoDbClient, LOCAL_CREDENTIALS, localClientConfig, s3Client, sqsClient, useLocalAwsEnvironment } from './aws-clients';
 export { DEMO_EMAIL, DEMO_MEMBERSHIPS, DEMO_PASSWORD, ensureDemoData, type DemoData, type DemoDataOptions } from './demo-data';
 export { startDynamoDbLocal, type DynamoDbLocalOptions } from './emulators/dynamodb-local';

@@ -6,7 +6,7 @@
  *
  *   npm run bench:api                  (root; builds first)
  *   node services/api/dist/bench/api-bench.js [--users N] [--concurrency N]
- *        [--requests N] [--duration-seconds N] [--post-rounds N]
+ *        [--requests N] [--duration-seconds N] [--post-rounds N] [--help]
  *
  * Routes, each authenticated with the user's own access token (from
  * POST /v1/auth/token, one login per user):
@@ -46,7 +46,7 @@
  * Exit code 0 when it ran (whatever the ratios), 2 when it could not.
  */
 import { randomUUID } from 'node:crypto';
-import { dynamoDbClient } from '@memberships/local-platform';
+import { BenchArgumentError, benchUsage, dynamoDbClient, HELP, parseBenchArguments, positiveInteger } from '@memberships/local-platform';
 import { JobStore } from '@memberships/core/dynamodb';
 import { DEFAULT_VERIFIED_TOKEN_CACHE_SIZE } from '../config';
 import { EXPORT_REQUEST_HEADER } from '../routes/exports/schemas';
@@ -84,13 +84,28 @@ function progress(message: string): void {
   process.stderr.write(`[api-bench ${((Date.now() - benchStarted) / 1000).toFixed(0)} s] ${message}\n`);
 }
 
-function integerArgument(argv: readonly string[], name: string, fallback: number): number {
-  const index = argv.indexOf(name);
-  if (index === -1) return fallback;
-  const value = Number(argv[index + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new BenchmarkError(`${name} needs a positive integer, got ${argv[index + 1]}`);
-  return value;
-}
+const COMMAND = {
+  usage: 'npm run bench:api -- [options]   (or: node services/api/dist/bench/api-bench.js [options])',
+  summary:
+    "The API's three busiest routes, authenticated, beside the same DynamoDB/SQS calls made bare at the same\n" +
+    'concurrency, with the verified-token cache on and off. One JSON line on stdout.',
+  options: {
+    users: { type: 'number', default: DEFAULT_USERS, ...positiveInteger, help: 'users the requests go round' },
+    concurrency: { type: 'number', default: DEFAULT_CONCURRENCY, ...positiveInteger, help: 'requests in flight' },
+    requests: {
+      type: 'number',
+      ...positiveInteger,
+      help: `most requests per GET phase, at most ${READS_PER_USER} per user (default ${READS_PER_USER} × --users)`,
+    },
+    'duration-seconds': { type: 'number', default: DEFAULT_DURATION_SECONDS, ...positiveInteger, help: 'most a phase may take' },
+    'post-rounds': {
+      type: 'number',
+      default: DEFAULT_POST_ROUNDS,
+      ...positiveInteger,
+      help: `POST rounds, one export per user each, at most ${MAX_POST_ROUNDS}`,
+    },
+  },
+} as const;
 
 interface Settings {
   readonly users: number;
@@ -100,21 +115,24 @@ interface Settings {
   readonly postRounds: number;
 }
 
-function readSettings(argv: readonly string[]): Settings {
-  const users = integerArgument(argv, '--users', DEFAULT_USERS);
-  const readRequests = integerArgument(argv, '--requests', users * READS_PER_USER);
+/** The command line's settings; `HELP` for --help. Throws BenchArgumentError on a bad one. */
+function readSettings(argv: readonly string[]): Settings | typeof HELP {
+  const args = parseBenchArguments(argv, COMMAND);
+  if (args === HELP) return HELP;
+  const { users } = args;
+  const readRequests = args.requests ?? users * READS_PER_USER;
   if (readRequests > users * READS_PER_USER) {
-    throw new BenchmarkError(
+    throw new BenchArgumentError(
       `--requests ${readRequests} is over ${READS_PER_USER} per user (${users * READS_PER_USER}): the per-user read limit would answer 429; add --users`,
     );
   }
-  const postRounds = integerArgument(argv, '--post-rounds', DEFAULT_POST_ROUNDS);
-  if (postRounds > MAX_POST_ROUNDS) throw new BenchmarkError(`--post-rounds is at most ${MAX_POST_ROUNDS} (the per-user create limit)`);
+  const postRounds = args['post-rounds'];
+  if (postRounds > MAX_POST_ROUNDS) throw new BenchArgumentError(`--post-rounds is at most ${MAX_POST_ROUNDS} (the per-user create limit)`);
   return {
     users,
-    concurrency: integerArgument(argv, '--concurrency', DEFAULT_CONCURRENCY),
+    concurrency: args.concurrency,
     readRequests,
-    durationMs: integerArgument(argv, '--duration-seconds', DEFAULT_DURATION_SECONDS) * 1000,
+    durationMs: args['duration-seconds'] * 1000,
     postRounds,
   };
 }
@@ -263,7 +281,11 @@ async function login(baseUrl: string, user: { email: string; password: string })
 const ratio = (a: number, b: number) => (b > 0 ? Number((a / b).toFixed(3)) : 0);
 
 async function runBenchmark(): Promise<void> {
-  const settings = readSettings(process.argv);
+  const settings = readSettings(process.argv.slice(2));
+  if (settings === HELP) {
+    process.stdout.write(benchUsage(COMMAND));
+    return;
+  }
   const platform = await startApiBenchPlatform(settings.users, progress);
   const operator = dynamoDbClient(platform.resources.aws);
   const { tables } = platform.resources.names;
@@ -359,7 +381,10 @@ async function runBenchmark(): Promise<void> {
 runBenchmark().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`[api-bench] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // A bad command line is the user's to mend: its message, not a stack.
+    const text =
+      error instanceof BenchArgumentError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`[api-bench] ${text}\n`);
     process.exit(2);
   },
 );

@@ -4,7 +4,7 @@
  * 1,000,000-row user.
  *
  *   npm run bench                      (root; builds first)
- *   node services/worker/dist/bench/export-bench.js [--rows N] [--rounds N] [--progress-interval-ms N] [--ranges-only]
+ *   node services/worker/dist/bench/export-bench.js [--rows N] [--rounds N] [--progress-interval-ms N] [--ranges-only] [--help]
  *
  * PostgreSQL: DATABASE_URL's server when set, else an embedded one (as the
  * tests do); a fresh database is created and dropped. DynamoDB: a DynamoDB
@@ -52,9 +52,13 @@ import type { AwsClientSettings } from '@memberships/core/config';
 import { JobStore } from '@memberships/core/dynamodb';
 import { exportCopyOptions, exportSelect } from '@memberships/core/postgres-client';
 import {
+  benchUsage,
   createTestDatabase,
   dynamoDbClient,
+  HELP,
   LOCAL_CREDENTIALS,
+  parseBenchArguments,
+  positiveInteger,
   seedMemberships,
   startDynamoDbLocal,
   startSecretsManagerLocal,
@@ -91,13 +95,23 @@ function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
-function integerArgument(argv: readonly string[], name: string, fallback: number): number {
-  const index = argv.indexOf(name);
-  if (index === -1) return fallback;
-  const value = Number(argv[index + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new BenchmarkError(`${name} needs a positive integer, got ${argv[index + 1]}`);
-  return value;
-}
+const COMMAND = {
+  usage: 'npm run bench -- [options]   (or: node services/worker/dist/bench/export-bench.js [options])',
+  summary:
+    "The worker's export path against psql's \\copy of the same SELECT on one user's memberships: CSV with progress\n" +
+    'writes on and off, each format, and 1-4 parallel id ranges. One JSON line per measurement on stdout.',
+  options: {
+    rows: { type: 'number', default: DEFAULT_ROWS, ...positiveInteger, help: "the measured user's memberships" },
+    rounds: { type: 'number', default: DEFAULT_ROUNDS, ...positiveInteger, help: 'timed rounds; rates are their medians' },
+    'progress-interval-ms': {
+      type: 'number',
+      default: DEFAULT_PROGRESS_INTERVAL_MS,
+      ...positiveInteger,
+      help: 'PROGRESS_INTERVAL_MS of the runs with progress writes on',
+    },
+    'ranges-only': { type: 'flag', help: 'only the parallel-range lines' },
+  },
+} as const;
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -212,11 +226,15 @@ async function startServers(): Promise<{ postgres: RunningPostgres; dynamodb: Ru
 }
 
 async function runBenchmark(): Promise<number> {
-  const rows = integerArgument(process.argv, '--rows', DEFAULT_ROWS);
-  const rounds = integerArgument(process.argv, '--rounds', DEFAULT_ROUNDS);
-  const intervalMs = integerArgument(process.argv, '--progress-interval-ms', DEFAULT_PROGRESS_INTERVAL_MS);
+  const args = parseBenchArguments(process.argv.slice(2), COMMAND);
+  if (args === HELP) {
+    process.stdout.write(benchUsage(COMMAND));
+    return 0;
+  }
+  const { rows, rounds } = args;
+  const intervalMs = args['progress-interval-ms'];
   // Only the parallel-range lines (while working on them).
-  const rangesOnly = process.argv.includes('--ranges-only');
+  const rangesOnly = args['ranges-only'];
   checkPsql();
   progress('starting PostgreSQL (DATABASE_URL when set, else embedded) and DynamoDB Local');
   const { postgres: server, dynamodb: dynamoDbLocal, secretsManager } = await startServers();

@@ -1,4 +1,4 @@
-import { AWS_SERVICES as SERVICES, type ServiceLatency } from '@memberships/local-platform';
+import { AWS_SERVICES as SERVICES, BenchArgumentError, type ServiceLatency } from '@memberships/local-platform';
 
 /** More than this is a typo, not a network: a long poll's own wait is 20 s. */
 const MAX_MS = 5_000;
@@ -6,14 +6,14 @@ const MAX_MS = 5_000;
 /**
  * `--aws-latency-ms`: either one number of milliseconds for every service
  * (`10`), or `service=ms` pairs separated by commas (`dynamodb=5,sqs=10`),
- * the services not named getting none. Throws a message that says what is
- * wrong; an empty result means no latency.
+ * the services not named getting none. Throws a BenchArgumentError that says
+ * what is wrong; an empty result means no latency.
  */
 export function parseAwsLatency(text: string): ServiceLatency {
   const milliseconds = (value: string, what: string): number => {
     const ms = Number(value);
     if (value.trim() === '' || !Number.isInteger(ms) || ms < 0 || ms > MAX_MS)
-      throw new Error(`${what}: a whole number of milliseconds from 0 to ${MAX_MS}, got "${value}"`);
+      throw new BenchArgumentError(`${what}: a whole number of milliseconds from 0 to ${MAX_MS}, got "${value}"`);
     return ms;
   };
   if (!text.includes('=')) {
@@ -25,8 +25,8 @@ export function parseAwsLatency(text: string): ServiceLatency {
     const [name = '', value = '', ...rest] = pair.split('=');
     const service = SERVICES.find((known) => known === name.trim());
     if (!service || rest.length > 0)
-      throw new Error(`--aws-latency-ms: "${pair}" is not service=ms with a service among ${SERVICES.join(', ')}`);
-    if (latency[service] !== undefined) throw new Error(`--aws-latency-ms: ${service} is given twice`);
+      throw new BenchArgumentError(`--aws-latency-ms: "${pair}" is not service=ms with a service among ${SERVICES.join(', ')}`);
+    if (latency[service] !== undefined) throw new BenchArgumentError(`--aws-latency-ms: ${service} is given twice`);
     latency[service] = milliseconds(value, `--aws-latency-ms ${service}`);
   }
   return Object.fromEntries(Object.entries(latency).filter(([, ms]) => ms > 0));

@@ -14,7 +14,10 @@
  *   npm run bench:peak                  (root; builds first)
  *   node services/worker/dist/bench/peak/peak-bench.js [--users 300] [--large-users 3] [--large-rows 100000]
  *     [--medium-share 0.1] [--concurrency 8] [--workers 1] [--seed 1] [--timeout-seconds 900] [--no-iam-gate]
- *     [--no-warmup] [--aws-latency-ms 10 | --aws-latency-ms dynamodb=5,sqs=10,s3=30,ses=50]
+ *     [--no-warmup] [--aws-latency-ms 10 | --aws-latency-ms dynamodb=5,sqs=10,s3=30,ses=50] [--help]
+ *
+ * The options are declared once (COMMAND): --help prints them; an unknown option or a bad value exits 2
+ * before anything starts.
  *
  * --no-warmup: the api phase meets the cold caches (the speedup over the baseline after it is then
  * understated, and the ratio to the warm floor too).
@@ -34,6 +37,14 @@
  * speedup = api ÷ baseline exports/s per worker, ratio = api exports/s (all workers) ÷ the floor's.
  * Exit code 1 when a job did not succeed or got other than exactly one email, 2 when the benchmark cannot run.
  */
+import {
+  BenchArgumentError,
+  benchUsage,
+  HELP,
+  nonNegativeInteger,
+  parseBenchArguments,
+  positiveInteger,
+} from '@memberships/local-platform';
 import { parseAwsLatency } from './aws-latency';
 import { startBenchPlatform, type BenchPlatform } from './bench-platform';
 import { runFloor } from './floor';
@@ -41,22 +52,39 @@ import type { PhaseMetrics } from './phase-metrics';
 import { runApiPhase, runSchedulePhase, type PhaseOptions } from './phases';
 import { userMix } from './user-mix';
 
-class BenchmarkError extends Error {}
-
 function progress(message: string): void {
   process.stderr.write(`[bench:peak ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-function numberArgument(argv: readonly string[], name: string, fallback: number, check: (value: number) => boolean, what: string): number {
-  const index = argv.indexOf(name);
-  if (index === -1) return fallback;
-  const value = Number(argv[index + 1]);
-  if (!check(value)) throw new BenchmarkError(`${name} needs ${what}, got ${argv[index + 1]}`);
-  return value;
-}
-
-const positive = (value: number) => Number.isInteger(value) && value >= 1;
-const nonNegative = (value: number) => Number.isInteger(value) && value >= 0;
+const COMMAND = {
+  usage: 'npm run bench:peak -- [options]   (or: node services/worker/dist/bench/peak/peak-bench.js [options])',
+  summary:
+    'The first of the month: U users request their exports at once through the API, then one export at a time, then\n' +
+    'through schedule ticks fired together, beside the floor of the same calls made bare. One JSON line on stdout.',
+  options: {
+    users: { type: 'number', default: 300, ...positiveInteger, help: 'users seeded, each requesting one export per phase' },
+    'large-users': { type: 'number', ...nonNegativeInteger, help: 'users with --large-rows memberships (default min(3, --users))' },
+    'large-rows': { type: 'number', default: 100_000, ...positiveInteger, help: 'memberships of each large user' },
+    'medium-share': {
+      type: 'number',
+      default: 0.1,
+      valid: (value: number) => value >= 0 && value <= 1,
+      what: 'a share between 0 and 1',
+      help: 'share of the users with thousands of memberships',
+    },
+    concurrency: { type: 'number', default: 8, ...positiveInteger, help: 'WORKER_CONCURRENCY of the measured phases' },
+    workers: { type: 'number', default: 1, ...positiveInteger, help: 'worker processes' },
+    seed: { type: 'number', default: 1, ...nonNegativeInteger, help: 'seed of the size mix' },
+    'timeout-seconds': { type: 'number', default: 900, ...positiveInteger, help: 'most a phase may take' },
+    'no-iam-gate': { type: 'flag', help: 'the emulators without the IAM gate in front (no request counts then)' },
+    'no-warmup': { type: 'flag', help: 'no unmeasured warm-up phase: the api phase meets the cold caches' },
+    'aws-latency-ms': {
+      type: 'text',
+      placeholder: 'MS|service=MS,…',
+      help: 'hold each call to AWS that long in the IAM gate: one number, or pairs such as dynamodb=5,sqs=10,s3=30,ses=50',
+    },
+  },
+} as const;
 
 /** What a phase must show for the run to pass: every job succeeded with exactly one email, and nothing else arrived. */
 function phaseProblems(name: string, metrics: PhaseMetrics, expected: number): string[] {
@@ -70,22 +98,24 @@ function phaseProblems(name: string, metrics: PhaseMetrics, expected: number): s
 }
 
 async function runBenchmark(argv: readonly string[]): Promise<number> {
-  const users = numberArgument(argv, '--users', 300, positive, 'a positive integer');
+  const args = parseBenchArguments(argv, COMMAND);
+  if (args === HELP) {
+    process.stdout.write(benchUsage(COMMAND));
+    return 0;
+  }
+  const { users, concurrency, workers } = args;
   const settings = {
     users,
-    largeUsers: numberArgument(argv, '--large-users', Math.min(3, users), nonNegative, 'a non-negative integer'),
-    largeRows: numberArgument(argv, '--large-rows', 100_000, positive, 'a positive integer'),
-    mediumShare: numberArgument(argv, '--medium-share', 0.1, (value) => value >= 0 && value <= 1, 'a share between 0 and 1'),
-    seed: numberArgument(argv, '--seed', 1, nonNegative, 'a non-negative integer'),
+    largeUsers: args['large-users'] ?? Math.min(3, users),
+    largeRows: args['large-rows'],
+    mediumShare: args['medium-share'],
+    seed: args.seed,
   };
-  const concurrency = numberArgument(argv, '--concurrency', 8, positive, 'a positive integer');
-  const workers = numberArgument(argv, '--workers', 1, positive, 'a positive integer');
-  const timeoutMs = numberArgument(argv, '--timeout-seconds', 900, positive, 'a positive integer') * 1000;
+  const timeoutMs = args['timeout-seconds'] * 1000;
   const mix = userMix(settings);
-  const iamGate = !argv.includes('--no-iam-gate');
-  const warm = !argv.includes('--no-warmup');
-  const latencyIndex = argv.indexOf('--aws-latency-ms');
-  const awsLatencyMs = latencyIndex === -1 ? {} : parseAwsLatency(argv[latencyIndex + 1] ?? '');
+  const iamGate = !args['no-iam-gate'];
+  const warm = !args['no-warmup'];
+  const awsLatencyMs = args['aws-latency-ms'] === undefined ? {} : parseAwsLatency(args['aws-latency-ms']);
 
   let platform: BenchPlatform | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -159,7 +189,10 @@ async function runBenchmark(argv: readonly string[]): Promise<number> {
 runBenchmark(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`[bench:peak] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // A bad command line is the user's to mend: its message, not a stack.
+    const text =
+      error instanceof BenchArgumentError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`[bench:peak] ${text}\n`);
     process.exit(2);
   },
 );
