@@ -1,6 +1,7 @@
 import { GetQueueAttributesCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { Consumer } from 'sqs-consumer';
+import { DeleteBatcher } from './delete-batcher';
 import { describe, RetryScheduledError, shutdownReason } from './errors';
 import type { MessageActions } from './message-actions';
 import { redriveProblem } from './retry-policy';
@@ -48,6 +49,8 @@ export interface ExportConsumerOptions {
    * visible itself and stop() resolves anyway. Default 5000.
    */
   readonly giveBackAfterGraceMs?: number;
+  /** Most an acknowledged message waits for others to share its DeleteMessageBatch (delete-batcher.ts). Default 200. */
+  readonly deleteLingerMs?: number;
 }
 
 /**
@@ -57,15 +60,18 @@ export interface ExportConsumerOptions {
  * sqs-consumer polls again only when every message of a batch is done, so one
  * 200,000-row export in a batch of ten would hold nine free slots idle.
  * Per message everything is as with a single lane: its own visibility
- * heartbeat, its own ApproximateReceiveCount (the handler's attempt number),
- * its own deletion. An idle lane costs one long poll per `waitTimeSeconds`.
+ * heartbeat, its own ApproximateReceiveCount (the handler's attempt number).
+ * An idle lane costs one long poll per `waitTimeSeconds`.
  *
- * Returning `ack` from the handler deletes the message; `leave` or a throw
- * keeps it (a throw is logged as a processing error; the handler has already
- * set the retry delay on the message).
+ * Returning `ack` from the handler deletes the message: the lanes share one
+ * DeleteBatcher, so a lane polls again at once and the deletions go in batches
+ * of up to ten; stop() sends the last batch before it resolves. `leave` or a
+ * throw keeps the message (a throw is logged as a processing error; the
+ * handler has already set the retry delay on the message).
  */
 export class ExportConsumer {
   private readonly lanes: readonly Lane[];
+  private readonly deletions: DeleteBatcher;
   private readonly shutdown = new AbortController();
   private stopping = false;
 
@@ -73,6 +79,12 @@ export class ExportConsumer {
     const concurrency = options.concurrency ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new RangeError(`concurrency must be a whole number >= 1, got ${concurrency}`);
+    this.deletions = new DeleteBatcher({
+      sqs: options.sqs,
+      queueUrl: options.queueUrl,
+      logger: options.logger,
+      ...(options.deleteLingerMs === undefined ? {} : { lingerMs: options.deleteLingerMs }),
+    });
     this.lanes = Array.from({ length: concurrency }, (_, index) => this.createLane(index));
   }
 
@@ -83,12 +95,12 @@ export class ExportConsumer {
 
   /** True from the receipt of a message until it is deleted or left on the queue, in any lane. */
   get busy(): boolean {
-    return this.lanes.some((lane) => lane.current !== undefined);
+    return this.inHand > 0;
   }
 
-  /** Messages received and not yet deleted or left on the queue. */
+  /** Messages received and not yet deleted or left on the queue: in the lanes, or acknowledged and waiting for their batch. */
   get inHand(): number {
-    return this.lanes.filter((lane) => lane.current !== undefined).length;
+    return this.lanes.filter((lane) => lane.current !== undefined).length + this.deletions.pending;
   }
 
   /**
@@ -137,6 +149,8 @@ export class ExportConsumer {
     const deadline = Date.now() + graceMs + (this.options.giveBackAfterGraceMs ?? 5000);
     try {
       while (this.busy || this.lanes.some((lane) => lane.consumer.status.isPolling)) {
+        // Nothing more joins a batch once the lanes are stopping: the acknowledged go now.
+        if (this.deletions.pending > 0) void this.deletions.flush();
         if (Date.now() >= deadline) {
           const stuck = this.lanes.flatMap((lane) => (lane.current ? [lane.current] : []));
           this.options.logger.error(
@@ -168,6 +182,8 @@ export class ExportConsumer {
         queueUrl: options.queueUrl,
         sqs: options.sqs,
         batchSize: 1,
+        // Deleted through the shared batcher (handleMessage), not one DeleteMessage per message.
+        shouldDeleteMessages: false,
         waitTimeSeconds: options.waitTimeSeconds ?? 10,
         visibilityTimeout: options.visibilityTimeoutSeconds,
         heartbeatInterval: options.heartbeatIntervalSeconds,
@@ -207,7 +223,9 @@ export class ExportConsumer {
       await this.giveBack(message);
       return undefined;
     }
-    return (await this.options.handler(message, this.shutdown.signal)) === 'ack' ? message : undefined;
+    if ((await this.options.handler(message, this.shutdown.signal)) !== 'ack') return undefined;
+    this.deletions.delete(message);
+    return message;
   }
 
   /** A message that arrived after stop(), or one a stuck handler holds: visible again at once, for a worker that is not shutting down. */

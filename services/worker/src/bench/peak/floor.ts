@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Upload } from '@aws-sdk/lib-storage';
 import { clientOptions, type AwsClientSettings } from '@memberships/core/config';
 import {
@@ -22,6 +22,8 @@ import { localCredentials, TEST_SES_FROM_ADDRESS, type LocalIdentity, type TestR
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import pino from 'pino';
+import { DeleteBatcher } from '../../delete-batcher';
 import { exportFileKey } from '../../file-store';
 import { mapLimit, type BenchUser } from './bench-platform';
 
@@ -38,7 +40,9 @@ import { mapLimit, type BenchUser } from './bench-platform';
  * SendEmail of a raw MIME message with the file attached (or a link above
  * the attachment limit), UpdateItem (complete), SendMessage (the completion
  * event, to the webhook queue; with no endpoint its fan-out is the worker's
- * own work, measured in its CPU-seconds), DeleteMessage. No progress
+ * own work, measured in its CPU-seconds), and the deletion of the message in
+ * DeleteMessageBatch requests shared by the exports, as the worker's lanes
+ * share theirs (delete-batcher.ts). No progress
  * writes, no lease renewals, no HTTP layer, no retries: a bound the platform
  * cannot beat, which `ratio` compares it with.
  */
@@ -80,6 +84,8 @@ export async function runFloor(
   const ses = new SESv2Client(clientOptions(workerAws, 'ses'));
   const pool = new Pool({ connectionString: databaseUrl, max: concurrency, application_name: 'peak-bench-floor' });
   const queueUrl = resources.queueUrls.exportQueueUrl;
+  // A delete SQS refused would be logged on stderr, beside the bench's progress.
+  const deletions = new DeleteBatcher({ sqs: workerSqs, queueUrl, logger: pino({ level: 'warn' }, process.stderr) });
 
   const exportOne = async (user: BenchUser): Promise<void> => {
     // API side.
@@ -87,13 +93,13 @@ export async function runFloor(
     await apiSqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: encodeMessage(exportRequestedMessage(created.job)) }));
 
     // Worker side: whichever message the receive gets (another lane's, maybe), as a worker would.
-    let message: { body: string; receipt: string } | undefined;
+    let message: { id: string | undefined; body: string; receipt: string } | undefined;
     while (!message) {
       const { Messages } = await workerSqs.send(
         new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }),
       );
       const first = Messages?.[0];
-      if (first?.Body && first.ReceiptHandle) message = { body: first.Body, receipt: first.ReceiptHandle };
+      if (first?.Body && first.ReceiptHandle) message = { id: first.MessageId, body: first.Body, receipt: first.ReceiptHandle };
     }
     const { jobId, userId } = JSON.parse(message.body) as { jobId: string; userId: string };
     const claim = await workerJobs.claim(jobId, OWNER, LEASE_MS, randomUUID());
@@ -175,12 +181,13 @@ export async function runFloor(
         MessageBody: encodeWebhookMessage(eventOccurredMessage(jobId, owner.id, 'export.succeeded', emailedAt)),
       }),
     );
-    await workerSqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.receipt }));
+    deletions.delete({ MessageId: message.id, ReceiptHandle: message.receipt });
   };
 
   try {
     const started = performance.now();
     await mapLimit(users, concurrency, exportOne);
+    await deletions.flush();
     const seconds = (performance.now() - started) / 1000;
     return { exports: users.length, seconds, exportsPerSec: users.length / seconds };
   } finally {
