@@ -1,4 +1,5 @@
-import { parseAwsLatency } from './aws-latency';
+import { AWS_SERVICES } from '@memberships/local-platform';
+import { AWS_LATENCY_MODEL, AWS_LATENCY_MODEL_FLAG, parseAwsLatency } from './aws-latency';
 
 describe('parseAwsLatency', () => {
   it('gives one number to every service the gate fronts', () => {
@@ -26,5 +27,13 @@ describe('parseAwsLatency', () => {
     ['sqs=1,sqs=2', /sqs is given twice/],
   ])('refuses %j', (text, message) => {
     expect(() => parseAwsLatency(text)).toThrow(message);
+  });
+});
+
+describe('AWS_LATENCY_MODEL', () => {
+  it('gives every service the gate fronts a round trip, and its flag spelling reads back as it', () => {
+    expect(Object.keys(AWS_LATENCY_MODEL).sort()).toEqual([...AWS_SERVICES].sort());
+    for (const ms of Object.values(AWS_LATENCY_MODEL)) expect(ms).toBeGreaterThan(0);
+    expect(parseAwsLatency(AWS_LATENCY_MODEL_FLAG)).toEqual(AWS_LATENCY_MODEL);
   });
 });

@@ -13,8 +13,8 @@
  *
  *   npm run bench:peak                  (root; builds first)
  *   node services/worker/dist/bench/peak/peak-bench.js [--users 300] [--large-users 3] [--large-rows 100000]
- *     [--medium-share 0.1] [--concurrency 8] [--workers 1] [--seed 1] [--timeout-seconds 900] [--no-iam-gate]
- *     [--no-warmup] [--aws-latency-ms 10 | --aws-latency-ms dynamodb=5,sqs=10,s3=30,ses=50] [--help]
+ *     [--medium-share 0.1] [--concurrency 32] [--workers 1] [--seed 1] [--timeout-seconds 900] [--no-iam-gate]
+ *     [--no-warmup] [--aws-latency-ms 10 | --aws-latency-ms dynamodb=5,sqs=10,s3=30,ses=50 | --aws-latency-ms 0] [--help]
  *
  * The options are declared once (COMMAND): --help prints them; an unknown option or a bad value exits 2
  * before anything starts.
@@ -24,8 +24,11 @@
  * --no-iam-gate: the emulators without the IAM gate in front (which evaluates every call's policy and
  * proxies it: CPU that IAM does not cost in AWS); no request counts then.
  * --aws-latency-ms: the IAM gate holds every call to a service that many milliseconds before forwarding it,
- * a model of the network round trip to AWS that the emulators here do not have (default: none). One number
- * for every service, or service=ms pairs; it needs the gate, and it slows the floor's calls the same way.
+ * a model of the network round trip to AWS that the emulators here do not have (default: AWS_LATENCY_MODEL,
+ * aws-latency.ts, with its sources; 0: none, the emulators' own speed). One number for every service, or
+ * service=ms pairs; it needs the gate, and it slows the floor's calls the same way. Without it a one-lane
+ * worker never waits on AWS, as a deployed one does nearly all the time, and the speedup measures only how
+ * the lanes share this machine's two cores with the stand-ins.
  *
  * Progress goes to stderr; stdout gets one JSON line:
  *   {"users":…,"mix":{…},"concurrency":…,"workers":…,"iamGate":…,"awsLatencyMs":{…},"warmup":{…}|null,"baseline":{…},"api":{…},"schedule":{…},
@@ -44,8 +47,9 @@ import {
   nonNegativeInteger,
   parseBenchArguments,
   positiveInteger,
+  type ServiceLatency,
 } from '@memberships/local-platform';
-import { parseAwsLatency } from './aws-latency';
+import { AWS_LATENCY_MODEL, AWS_LATENCY_MODEL_FLAG, parseAwsLatency } from './aws-latency';
 import { startBenchPlatform, type BenchPlatform } from './bench-platform';
 import { runFloor } from './floor';
 import type { PhaseMetrics } from './phase-metrics';
@@ -55,6 +59,14 @@ import { userMix } from './user-mix';
 function progress(message: string): void {
   process.stderr.write(`[bench:peak ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
+
+/**
+ * Lanes of the measured phases, chosen with this benchmark on this 2-core machine under the latency model:
+ * 8 lanes gave 3.98× the one-lane baseline, 16 4.26×, 32 5.64× (docs/scale.md). With the stand-ins on the
+ * same two cores, an export spends about a second in its lane, so 32 are what it takes to keep the waits
+ * overlapped; a deployed task's lanes are set per environment (infra/terraform, docs/scale.md).
+ */
+const DEFAULT_CONCURRENCY = 32;
 
 const COMMAND = {
   usage: 'npm run bench:peak -- [options]   (or: node services/worker/dist/bench/peak/peak-bench.js [options])',
@@ -72,7 +84,7 @@ const COMMAND = {
       what: 'a share between 0 and 1',
       help: 'share of the users with thousands of memberships',
     },
-    concurrency: { type: 'number', default: 8, ...positiveInteger, help: 'WORKER_CONCURRENCY of the measured phases' },
+    concurrency: { type: 'number', default: DEFAULT_CONCURRENCY, ...positiveInteger, help: 'WORKER_CONCURRENCY of the measured phases' },
     workers: { type: 'number', default: 1, ...positiveInteger, help: 'worker processes' },
     seed: { type: 'number', default: 1, ...nonNegativeInteger, help: 'seed of the size mix' },
     'timeout-seconds': { type: 'number', default: 900, ...positiveInteger, help: 'most a phase may take' },
@@ -81,7 +93,7 @@ const COMMAND = {
     'aws-latency-ms': {
       type: 'text',
       placeholder: 'MS|service=MS,…',
-      help: 'hold each call to AWS that long in the IAM gate: one number, or pairs such as dynamodb=5,sqs=10,s3=30,ses=50',
+      help: `hold each call to AWS that long in the IAM gate: one number, or service=ms pairs; 0 for none (default ${AWS_LATENCY_MODEL_FLAG}, none without the gate)`,
     },
   },
 } as const;
@@ -95,6 +107,17 @@ function phaseProblems(name: string, metrics: PhaseMetrics, expected: number): s
   if (metrics.notSucceeded > 0) problems.push(`${name}: ${metrics.notSucceeded} jobs did not succeed`);
   if (metrics.strayEmails > 0) problems.push(`${name}: ${metrics.strayEmails} emails named no job of the phase`);
   return problems;
+}
+
+/** --aws-latency-ms: the model unless given; with --no-iam-gate nothing can hold the calls, so none (and asking for some is an error). */
+function awsLatency(flag: string | undefined, iamGate: boolean): ServiceLatency {
+  if (flag === undefined) return iamGate ? { ...AWS_LATENCY_MODEL } : {};
+  const latency = parseAwsLatency(flag);
+  if (!iamGate && Object.keys(latency).length > 0)
+    throw new BenchArgumentError(
+      '--aws-latency-ms needs the IAM gate, which holds the calls: drop --no-iam-gate, or give --aws-latency-ms 0',
+    );
+  return latency;
 }
 
 async function runBenchmark(argv: readonly string[]): Promise<number> {
@@ -115,7 +138,7 @@ async function runBenchmark(argv: readonly string[]): Promise<number> {
   const mix = userMix(settings);
   const iamGate = !args['no-iam-gate'];
   const warm = !args['no-warmup'];
-  const awsLatencyMs = args['aws-latency-ms'] === undefined ? {} : parseAwsLatency(args['aws-latency-ms']);
+  const awsLatencyMs = awsLatency(args['aws-latency-ms'], iamGate);
 
   let platform: BenchPlatform | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
