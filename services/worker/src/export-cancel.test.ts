@@ -97,6 +97,11 @@ describe('canceling a running export', () => {
       () => logs.find({ msg: 'job canceled before it ran; message acknowledged' })[0],
     );
     expect(await env.jobs.get(job.id)).toMatchObject({ state: 'canceled', attempts: 0 });
+    // Deleted in the lanes' next DeleteMessageBatch (delete-batcher.ts), a moment after the log line.
+    await waitFor('the message to be deleted', async () => {
+      const depths = await env.queueDepths();
+      return depths.exportQueue === 0 ? depths : undefined;
+    });
     expect(await env.queueDepths()).toEqual({ exportQueue: 0, deadLetterQueue: 0 });
     expect(await env.emailsTo(user.email)).toHaveLength(0);
   });
