@@ -34,6 +34,9 @@ export interface AssumeContext {
 
 export class PolicyEvaluator {
   private readonly cache = new Map<string, Promise<Decision>>();
+  /** Per environment and role: its permission policies' Resource patterns, null when one holds a policy variable. */
+  private readonly resourcePatterns = new Map<string, readonly RegExp[] | null>();
+  private evaluations = 0;
 
   constructor(private readonly environments: readonly EnvironmentRoles[]) {}
 
@@ -48,12 +51,50 @@ export class PolicyEvaluator {
       if (!trust.allowed) return trust;
       for (const check of checks) {
         const resource = translate(check.resource, environment);
-        const key = `${environment.environment.name}|${rolePath}|${check.action}|${resource}|${JSON.stringify(check.context ?? {})}`;
+        const decisive = this.decisiveResource(environment, role, check.resource, resource);
+        const key = `${environment.environment.name}|${rolePath}|${check.action}|${decisive}|${JSON.stringify(check.context ?? {})}`;
         const decision = await this.cached(key, () => this.permits(environment, role, check, resource));
-        if (!decision.allowed) return decision;
+        // A denial names its resource: one found under another object's key is made again for this one.
+        if (!decision.allowed) return decisive === resource ? decision : this.permits(environment, role, check, resource);
       }
     }
     return { allowed: true };
+  }
+
+  /** Policy simulations run so far (trust and permission): the decisions the cache did not have. */
+  get simulations(): number {
+    return this.evaluations;
+  }
+
+  /**
+   * What of a check's resource its decision can depend on, for the cache key.
+   * An S3 object's key is new with every export, so keyed by the whole ARN
+   * every PutObject missed the cache and was simulated anew. An identity
+   * policy's statement applies to a resource only through its Resource
+   * patterns (conditions read the request context, which is in the key too;
+   * these documents have no NotResource), so two objects of one bucket that
+   * match the same patterns get the same decision. The key is then the
+   * bucket and the patterns matched. A pattern with a policy variable
+   * (`${aws:…}`) depends on more than the ARN: such a role keeps whole ARNs.
+   */
+  private decisiveResource(environment: EnvironmentRoles, role: ResolvedRole, local: LocalResource, resource: string): string {
+    if (local.kind !== 'object') return resource;
+    const patterns = this.patternsOf(environment, role);
+    if (!patterns) return resource;
+    const matched = patterns.flatMap((pattern, index) => (pattern.test(resource) ? [index] : []));
+    const bucket = translate({ kind: 'bucket', bucket: local.bucket }, environment);
+    return `object of ${bucket}${local.key === '' ? ' (empty key)' : ''} matching [${matched.join(',')}]`;
+  }
+
+  private patternsOf(environment: EnvironmentRoles, role: ResolvedRole): readonly RegExp[] | null {
+    const key = `${environment.environment.name}|${role.path}`;
+    let patterns = this.resourcePatterns.get(key);
+    if (patterns === undefined) {
+      const all = role.permissionPolicies.flatMap(({ policy }) => policy.Statement.flatMap((statement) => statement.Resource ?? []));
+      patterns = all.some((pattern) => pattern.includes('${')) ? null : all.map(iamPattern);
+      this.resourcePatterns.set(key, patterns);
+    }
+    return patterns;
   }
 
   private cached(key: string, compute: () => Promise<Decision>): Promise<Decision> {
@@ -66,6 +107,7 @@ export class PolicyEvaluator {
   }
 
   private async trusts(environment: EnvironmentRoles, role: ResolvedRole, assume: AssumeContext): Promise<Decision> {
+    this.evaluations += 1;
     const sourceArn = assume.sourceArn ? translate(assume.sourceArn, environment) : undefined;
     const result = await evaluate({
       request: {
@@ -87,6 +129,7 @@ export class PolicyEvaluator {
   }
 
   private async permits(environment: EnvironmentRoles, role: ResolvedRole, check: AuthorizationCheck, resource: string): Promise<Decision> {
+    this.evaluations += 1;
     const result = await evaluate({
       request: {
         principal: `${role.arn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/local`,
@@ -117,6 +160,15 @@ async function evaluate(simulation: Simulation): Promise<string> {
     return `invalid request: ${JSON.stringify(response.errors).slice(0, 300)}`;
   }
   return response.overallResult;
+}
+
+/** An IAM Resource pattern as a RegExp over the whole ARN: `*` any run of characters, `?` any one, case-sensitive. */
+function iamPattern(pattern: string): RegExp {
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 's');
 }
 
 /** The environment's name for a local name: `test-1a2b3c4d-export-jobs` → `memberships-production-export-jobs`. */
