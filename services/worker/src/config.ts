@@ -138,7 +138,7 @@ export interface WebhookSettings {
  * a small export is round trips (claim, count, COPY, upload, email,
  * complete): one at a time, a task waits nearly all the time. `npm run
  * bench:peak` measured 3.98× the one lane with 8 lanes under its model of
- * AWS's round trips, 5.33–5.64× with 32 on a 2-core machine shared with the
+ * AWS's round trips, 4.60–5.64× with 32 on a 2-core machine shared with the
  * stand-ins (docs/scale.md). 8 is the default for a task nobody sized: it
  * needs 512 MiB (`workerMemoryNeedMiB` in infra/terraform); each environment
  * sets its own (16 in production).

@@ -62,9 +62,10 @@ function progress(message: string): void {
 
 /**
  * Lanes of the measured phases, chosen with this benchmark on this 2-core machine under the latency model:
- * 8 lanes gave 3.98× the one-lane baseline, 16 4.26×, 32 5.64× (docs/scale.md). With the stand-ins on the
- * same two cores, an export spends about a second in its lane, so 32 are what it takes to keep the waits
- * overlapped; a deployed task's lanes are set per environment (infra/terraform, docs/scale.md).
+ * 8 lanes gave 3.98× the one-lane baseline, 16 4.26×, 32 4.60–5.64× over seven runs, 48 5.21× (docs/scale.md).
+ * With the stand-ins on the same two cores, an export spends about a second in its lane, so 32 are what it
+ * takes to keep the waits overlapped, and more no longer help; a deployed task's lanes are set per
+ * environment (infra/terraform, docs/scale.md).
  */
 const DEFAULT_CONCURRENCY = 32;
 
