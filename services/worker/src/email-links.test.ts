@@ -8,6 +8,7 @@
  */
 import { createServer, request as httpRequest } from 'node:http';
 import path from 'node:path';
+import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { clientOptions } from '@memberships/core/config';
 import { isFinal, PAUSE_LINK_DAYS, scheduledJobId, verifyLink, type LinkKeyring, type LinkPurpose } from '@memberships/core/contract';
@@ -262,6 +263,11 @@ describe('when the link signing key cannot be read', () => {
     it('the attempt fails as links_unavailable before anything is sent, and the retry emails the link', async () => {
       const small = await env.createUser();
       const user = await env.createUser();
+      // The warm-up's completion event is fanned out with a download link, which reads the link signing key and
+      // keeps it 5 minutes: read before the outage below, the export under test would find it cached and never
+      // fail. This suite's own webhook queue holds every event 15 s, so the warm-up's reaches the webhook lanes
+      // only once the outage has begun (its fan-out then fails and is retried; nothing here waits for it).
+      await env.sqs.send(new SetQueueAttributesCommand({ QueueUrl: env.queues.webhookQueueUrl, Attributes: { DelaySeconds: '15' } }));
       await seedMemberships(env.database.url, small.id, 5);
       await seedMemberships(env.database.url, user.id, 2000);
       const target = new URL(env.aws.endpoints.secretsManager!);
