@@ -6,10 +6,10 @@ import { AWS_SERVICES as SERVICES, BenchArgumentError, type ServiceLatency } fro
  * under a millisecond, so a worker that waits on AWS would otherwise never
  * wait. Sources, and what is only assumed:
  * - DynamoDB 5 ms: AWS documents "single-digit millisecond" latency.
- * - S3 30 ms: for requests under 512 KB, "median latencies often in the tens
- *   of milliseconds range" (AWS whitepaper "Best Practices Design Patterns:
- *   Optimizing Amazon S3 Performance", Timeouts and Retries for
- *   Latency-Sensitive Applications).
+ * - S3 30 ms: AWS's whitepaper "Best Practices Design Patterns: Optimizing
+ *   Amazon S3 Performance" (Timeouts and Retries for Latency-Sensitive
+ *   Applications) puts the median latency of requests under 512 KB in the
+ *   tens of milliseconds.
  * - SQS 10 ms, SES 50 ms, the rest 10 ms: assumptions, not measurements;
  *   lower than real only makes the one-lane baseline faster, the speedup
  *   over it smaller.
