@@ -112,6 +112,16 @@ export function parseBenchArguments<Options extends BenchOptions>(
   return parsed as BenchArguments<Options>;
 }
 
+/**
+ * What a benchmark prints on stderr for the error that stopped it: a bad
+ * command line is the user's to mend, so its message alone; anything else
+ * with its stack.
+ */
+export function benchErrorText(error: unknown): string {
+  if (error instanceof BenchArgumentError) return error.message;
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
 /** The help text: usage, summary, and one line per option with its default. */
 export function benchUsage(command: BenchCommand<BenchOptions>): string {
   const rows = Object.entries(command.options).map(([name, option]) => {

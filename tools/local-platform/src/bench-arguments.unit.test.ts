@@ -1,4 +1,4 @@
-import { BenchArgumentError, benchUsage, HELP, parseBenchArguments, positiveInteger } from './bench-arguments';
+import { BenchArgumentError, benchErrorText, benchUsage, HELP, parseBenchArguments, positiveInteger } from './bench-arguments';
 
 const command = {
   usage: 'npm run bench:demo -- [options]',
@@ -94,5 +94,14 @@ describe('benchUsage', () => {
     expect(text).toMatch(/^ {2}--no-warmup +skip the warm-up$/m);
     expect(text).toMatch(/^ {2}--aws-latency-ms MS\|service=MS,… +latency per call$/m);
     expect(text).toMatch(/^ {2}-h, --help +print this and exit$/m);
+  });
+});
+
+describe('benchErrorText', () => {
+  it('gives a bad command line its message alone, anything else its stack', () => {
+    expect(benchErrorText(new BenchArgumentError("Unknown option '--user' (see --help)"))).toBe("Unknown option '--user' (see --help)");
+    const crash = new Error('connect ECONNREFUSED');
+    expect(benchErrorText(crash)).toBe(crash.stack);
+    expect(benchErrorText('a string')).toBe('a string');
   });
 });

@@ -4,6 +4,7 @@
  */
 export {
   BenchArgumentError,
+  benchErrorText,
   benchUsage,
   HELP,
   nonNegativeInteger,

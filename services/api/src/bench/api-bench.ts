@@ -46,7 +46,15 @@
  * Exit code 0 when it ran (whatever the ratios), 2 when it could not.
  */
 import { randomUUID } from 'node:crypto';
-import { BenchArgumentError, benchUsage, dynamoDbClient, HELP, parseBenchArguments, positiveInteger } from '@memberships/local-platform';
+import {
+  BenchArgumentError,
+  benchErrorText,
+  benchUsage,
+  dynamoDbClient,
+  HELP,
+  parseBenchArguments,
+  positiveInteger,
+} from '@memberships/local-platform';
 import { JobStore } from '@memberships/core/dynamodb';
 import { DEFAULT_VERIFIED_TOKEN_CACHE_SIZE } from '../config';
 import { EXPORT_REQUEST_HEADER } from '../routes/exports/schemas';
@@ -381,10 +389,7 @@ async function runBenchmark(): Promise<void> {
 runBenchmark().then(
   () => process.exit(0),
   (error: unknown) => {
-    // A bad command line is the user's to mend: its message, not a stack.
-    const text =
-      error instanceof BenchArgumentError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`[api-bench] ${text}\n`);
+    process.stderr.write(`[api-bench] ${benchErrorText(error)}\n`);
     process.exit(2);
   },
 );

@@ -1,6 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import path from 'node:path';
 import {
+  BenchArgumentError,
   createTestDatabase,
   createUser,
   DEFAULT_EMAIL_DOMAIN,
@@ -87,8 +88,11 @@ export async function startBenchPlatform(
   options: { readonly iamGate: boolean; readonly latencyMs?: ServiceLatency } = { iamGate: true },
 ): Promise<BenchPlatform> {
   const latencyMs = options.latencyMs ?? {};
+  // Before anything starts, and worded for the command line that asked for it.
   if (!options.iamGate && Object.keys(latencyMs).length > 0)
-    throw new Error('an AWS latency needs the IAM gate, which adds it (drop --no-iam-gate)');
+    throw new BenchArgumentError(
+      '--aws-latency-ms needs the IAM gate, which holds the calls: drop --no-iam-gate, or give --aws-latency-ms 0',
+    );
   const started: Stoppable[] = [];
   const stopAll = async () => {
     for (const item of started.reverse()) await item.stop().catch(() => undefined);
